@@ -1,0 +1,190 @@
+//! SourceMap: every file we read, its bytes, and a line index built once.
+//!
+//! Spans are byte ranges into one file; line and column are computed on demand
+//! from the line index (binary search), columns count characters.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Index of a file in the [`SourceMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct FileId(pub u32);
+
+/// A byte range in one file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(file: FileId, start: usize, end: usize) -> Span {
+        Span {
+            file,
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    /// The smallest span covering both (same file assumed; otherwise `self`).
+    pub fn to(self, other: Span) -> Span {
+        if self.file != other.file {
+            return self;
+        }
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+}
+
+/// One file's content and identity.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path as the user would recognise it: as named on the command line,
+    /// or the in-config path for `nginx -T` input.
+    pub display: String,
+    /// Where the bytes really came from (may differ with `--root` or `-T`).
+    pub real: PathBuf,
+    pub text: Arc<[u8]>,
+    line_starts: Vec<u32>,
+}
+
+impl SourceFile {
+    fn new(display: String, real: PathBuf, text: Arc<[u8]>) -> SourceFile {
+        let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
+        line_starts.push(0);
+        for (i, b) in text.iter().enumerate() {
+            if *b == b'\n' {
+                line_starts.push(i as u32 + 1);
+            }
+        }
+        SourceFile {
+            display,
+            real,
+            text,
+            line_starts,
+        }
+    }
+
+    /// 1-based line and 1-based column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: u32) -> (usize, usize) {
+        let offset = offset.min(self.text.len() as u32);
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.line_starts[line] as usize;
+        let prefix = &self.text[start..offset as usize];
+        let col = String::from_utf8_lossy(prefix).chars().count();
+        (line + 1, col + 1)
+    }
+
+    /// Byte offset where a 1-based line starts (clamped to the file).
+    pub fn line_start(&self, line: usize) -> u32 {
+        let idx = line.saturating_sub(1).min(self.line_starts.len() - 1);
+        self.line_starts[idx]
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// The text of a span, lossily decoded.
+    pub fn slice(&self, span: Span) -> std::borrow::Cow<'_, str> {
+        let s = (span.start as usize).min(self.text.len());
+        let e = (span.end as usize).min(self.text.len()).max(s);
+        String::from_utf8_lossy(&self.text[s..e])
+    }
+}
+
+/// All files of one run.
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn new() -> SourceMap {
+        SourceMap::default()
+    }
+
+    pub fn add(&mut self, display: String, real: PathBuf, text: Arc<[u8]>) -> FileId {
+        let id = FileId(self.files.len() as u32);
+        self.files.push(SourceFile::new(display, real, text));
+        id
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+
+    pub fn find_real(&self, real: &Path) -> Option<FileId> {
+        self.iter().find(|(_, f)| f.real == real).map(|(id, _)| id)
+    }
+
+    /// (line, column) of a span's start, both 1-based.
+    pub fn start_of(&self, span: Span) -> (usize, usize) {
+        self.get(span.file).line_col(span.start)
+    }
+
+    /// (line, column) of a span's end (exclusive end turned into the last
+    /// character's following position), both 1-based.
+    pub fn end_of(&self, span: Span) -> (usize, usize) {
+        self.get(span.file).line_col(span.end)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_count_characters() {
+        let mut map = SourceMap::new();
+        let id = map.add(
+            "t".into(),
+            "t".into(),
+            Arc::from("ab\né€x\n".as_bytes()),
+        );
+        let f = map.get(id);
+        assert_eq!(f.line_col(0), (1, 1));
+        assert_eq!(f.line_col(3), (2, 1));
+        // 'x' follows two multi-byte characters: column 3
+        let x = "ab\né€".len() as u32;
+        assert_eq!(f.line_col(x), (2, 3));
+        assert_eq!(f.line_start(2), 3);
+    }
+
+    #[test]
+    fn crlf_lines() {
+        let mut map = SourceMap::new();
+        let id = map.add("t".into(), "t".into(), Arc::from(&b"a;\r\nb;\r\n"[..]));
+        assert_eq!(map.get(id).line_col(4), (2, 1));
+    }
+}
