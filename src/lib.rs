@@ -5,3 +5,4 @@
 
 pub mod finding;
 pub mod source;
+pub mod vfs;

@@ -167,11 +167,7 @@ mod tests {
     #[test]
     fn line_and_column_count_characters() {
         let mut map = SourceMap::new();
-        let id = map.add(
-            "t".into(),
-            "t".into(),
-            Arc::from("ab\né€x\n".as_bytes()),
-        );
+        let id = map.add("t".into(), "t".into(), Arc::from("ab\né€x\n".as_bytes()));
         let f = map.get(id);
         assert_eq!(f.line_col(0), (1, 1));
         assert_eq!(f.line_col(3), (2, 1));

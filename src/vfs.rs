@@ -1,0 +1,448 @@
+//! The file system as the linter sees it: real files (optionally under a
+//! `--root` that stands for `/`), or an in-memory set of files (the output of
+//! `nginx -T`, tests, fuzzing). Include expansion and discovery only go
+//! through this trait, so they never touch a device, a FIFO or a path
+//! outside the root.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+/// Files above this size are refused with a finding instead of being read.
+pub const MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
+
+/// Why a file could not be read. The `Display` text is shown to users.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FsError {
+    NotFound,
+    PermissionDenied,
+    IsDirectory,
+    NotRegular(&'static str),
+    TooLarge(u64),
+    OutsideRoot,
+    Other(String),
+}
+
+impl fmt::Display for FsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FsError::NotFound => write!(f, "no such file"),
+            FsError::PermissionDenied => write!(f, "permission denied"),
+            FsError::IsDirectory => write!(f, "is a directory"),
+            FsError::NotRegular(kind) => write!(f, "is a {kind}, not a regular file; not read"),
+            FsError::TooLarge(n) => write!(
+                f,
+                "is {} MiB, over the {} MiB limit; not read",
+                n / (1024 * 1024),
+                MAX_FILE_SIZE / (1024 * 1024)
+            ),
+            FsError::OutsideRoot => write!(f, "resolves outside --root; not read"),
+            FsError::Other(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+impl From<std::io::Error> for FsError {
+    fn from(e: std::io::Error) -> FsError {
+        match e.kind() {
+            std::io::ErrorKind::NotFound => FsError::NotFound,
+            std::io::ErrorKind::PermissionDenied => FsError::PermissionDenied,
+            std::io::ErrorKind::IsADirectory => FsError::IsDirectory,
+            _ => FsError::Other(e.to_string()),
+        }
+    }
+}
+
+/// What the linter may do with files.
+pub trait Fs: Sync {
+    /// Read a whole regular file. `path` is the path as the config names it
+    /// (absolute, in the config's view of the file system).
+    fn read(&self, path: &Path) -> Result<Arc<[u8]>, FsError>;
+    /// Expand a glob pattern (`*`, `?`, `[...]`) the way glob(3) does for
+    /// nginx and php-fpm: sorted, a leading `.` only matched literally.
+    fn glob(&self, pattern: &Path) -> Vec<PathBuf>;
+    /// Where the bytes of `path` really are (for display beside the
+    /// in-config path under `--root`).
+    fn real_path(&self, path: &Path) -> PathBuf {
+        path.to_path_buf()
+    }
+}
+
+/// Lexical normalisation: remove `.`, resolve `..` without touching disk.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// True when the pattern has glob metacharacters (nginx: `strpbrk("*?[")`).
+pub fn is_glob(s: &str) -> bool {
+    s.bytes().any(|b| matches!(b, b'*' | b'?' | b'['))
+}
+
+/// fnmatch(3) for one path component, without FNM_PERIOD handling (the caller
+/// handles leading dots).
+pub fn component_matches(pattern: &[u8], name: &[u8]) -> bool {
+    // Iterative matcher with single-star backtracking: linear in practice.
+    let (mut p, mut n) = (0usize, 0usize);
+    let (mut star_p, mut star_n) = (usize::MAX, 0usize);
+    while n < name.len() {
+        if p < pattern.len() {
+            match pattern[p] {
+                b'*' => {
+                    star_p = p;
+                    star_n = n;
+                    p += 1;
+                    continue;
+                }
+                b'?' => {
+                    p += 1;
+                    n += 1;
+                    continue;
+                }
+                b'[' => {
+                    if let Some((matched, next)) = class_matches(&pattern[p..], name[n]) {
+                        if matched {
+                            p += next;
+                            n += 1;
+                            continue;
+                        }
+                    } else if name[n] == b'[' {
+                        p += 1;
+                        n += 1;
+                        continue;
+                    }
+                }
+                b'\\' if p + 1 < pattern.len() => {
+                    if pattern[p + 1] == name[n] {
+                        p += 2;
+                        n += 1;
+                        continue;
+                    }
+                }
+                c => {
+                    if c == name[n] {
+                        p += 1;
+                        n += 1;
+                        continue;
+                    }
+                }
+            }
+        }
+        if star_p != usize::MAX {
+            p = star_p + 1;
+            star_n += 1;
+            n = star_n;
+            continue;
+        }
+        return false;
+    }
+    while p < pattern.len() && pattern[p] == b'*' {
+        p += 1;
+    }
+    p == pattern.len()
+}
+
+/// A `[...]` class at the start of `pat`: Some((matched, length)) or None
+/// when the class is not terminated (then `[` is literal).
+fn class_matches(pat: &[u8], c: u8) -> Option<(bool, usize)> {
+    let mut i = 1;
+    let negate = matches!(pat.get(i), Some(b'!') | Some(b'^'));
+    if negate {
+        i += 1;
+    }
+    let mut matched = false;
+    let mut first = true;
+    while i < pat.len() {
+        let ch = pat[i];
+        if ch == b']' && !first {
+            return Some((matched != negate, i + 1));
+        }
+        first = false;
+        if i + 2 < pat.len() && pat[i + 1] == b'-' && pat[i + 2] != b']' {
+            if ch <= c && c <= pat[i + 2] {
+                matched = true;
+            }
+            i += 3;
+        } else {
+            if ch == c {
+                matched = true;
+            }
+            i += 1;
+        }
+    }
+    None
+}
+
+/// The real file system. With a root, every absolute path a config names is
+/// looked up under that root, and symlinks that leave it are refused.
+#[derive(Debug, Clone, Default)]
+pub struct RealFs {
+    pub root: Option<PathBuf>,
+}
+
+impl RealFs {
+    pub fn new(root: Option<PathBuf>) -> RealFs {
+        RealFs { root }
+    }
+
+    /// Map an in-config path to where it is on this machine.
+    pub fn host_path(&self, path: &Path) -> PathBuf {
+        match &self.root {
+            Some(root) if path.is_absolute() => {
+                let rel = path.strip_prefix("/").unwrap_or(path);
+                root.join(rel)
+            }
+            _ => path.to_path_buf(),
+        }
+    }
+
+    fn check_inside_root(&self, host: &Path) -> Result<(), FsError> {
+        if let Some(root) = &self.root {
+            let canon_root = std::fs::canonicalize(root).map_err(FsError::from)?;
+            let canon = std::fs::canonicalize(host).map_err(FsError::from)?;
+            if !canon.starts_with(&canon_root) {
+                return Err(FsError::OutsideRoot);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Read a regular file from the host, refusing devices, FIFOs, sockets,
+/// directories and files over the cap, without ever opening the former.
+pub fn read_regular(host: &Path) -> Result<Arc<[u8]>, FsError> {
+    use std::os::unix::fs::FileTypeExt;
+    let meta = std::fs::metadata(host)?;
+    let ft = meta.file_type();
+    if ft.is_dir() {
+        return Err(FsError::IsDirectory);
+    }
+    if ft.is_fifo() {
+        return Err(FsError::NotRegular("FIFO"));
+    }
+    if ft.is_char_device() || ft.is_block_device() {
+        return Err(FsError::NotRegular("device"));
+    }
+    if ft.is_socket() {
+        return Err(FsError::NotRegular("socket"));
+    }
+    if !ft.is_file() {
+        return Err(FsError::NotRegular("special file"));
+    }
+    // /proc files claim size 0 but are endless or racy: never read them.
+    if host.starts_with("/proc") || host.starts_with("/sys") {
+        return Err(FsError::NotRegular("kernel pseudo-file"));
+    }
+    if meta.len() > MAX_FILE_SIZE {
+        return Err(FsError::TooLarge(meta.len()));
+    }
+    let mut f = std::fs::File::open(host)?;
+    let mut buf = Vec::with_capacity(meta.len() as usize);
+    // `take` guards against a file that grows while we read it.
+    f.by_ref().take(MAX_FILE_SIZE + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > MAX_FILE_SIZE {
+        return Err(FsError::TooLarge(buf.len() as u64));
+    }
+    Ok(Arc::from(buf))
+}
+
+impl Fs for RealFs {
+    fn read(&self, path: &Path) -> Result<Arc<[u8]>, FsError> {
+        let host = self.host_path(path);
+        self.check_inside_root(&host)?;
+        read_regular(&host)
+    }
+
+    fn glob(&self, pattern: &Path) -> Vec<PathBuf> {
+        let host = self.host_path(pattern);
+        let mut out = Vec::new();
+        glob_host(&host, &mut out);
+        // Map results back into the config's view of paths.
+        match &self.root {
+            Some(root) => out
+                .into_iter()
+                .filter_map(|p| p.strip_prefix(root).ok().map(|r| Path::new("/").join(r)))
+                .collect(),
+            None => out,
+        }
+    }
+
+    fn real_path(&self, path: &Path) -> PathBuf {
+        self.host_path(path)
+    }
+}
+
+/// Expand a pattern component by component on the host, sorted like glob(3).
+fn glob_host(pattern: &Path, out: &mut Vec<PathBuf>) {
+    let mut bases: Vec<PathBuf> = vec![PathBuf::new()];
+    let comps: Vec<Component> = pattern.components().collect();
+    for (i, comp) in comps.iter().enumerate() {
+        let last = i + 1 == comps.len();
+        let name = comp.as_os_str();
+        let text = name.to_string_lossy();
+        let mut next = Vec::new();
+        if !is_glob(&text) {
+            for b in &bases {
+                let p = b.join(name);
+                if last || p.is_dir() {
+                    next.push(p);
+                }
+            }
+        } else {
+            for b in &bases {
+                let dir = if b.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    b.as_path()
+                };
+                let Ok(rd) = std::fs::read_dir(dir) else {
+                    continue;
+                };
+                let mut names: Vec<_> = rd
+                    .filter_map(|e| e.ok())
+                    .map(|e| e.file_name())
+                    .filter(|n| {
+                        let nb = n.as_encoded_bytes();
+                        (nb.first() != Some(&b'.') || text.starts_with('.'))
+                            && component_matches(text.as_bytes(), nb)
+                    })
+                    .collect();
+                names.sort();
+                for n in names {
+                    let p = b.join(&n);
+                    if last || p.is_dir() {
+                        next.push(p);
+                    }
+                }
+            }
+        }
+        bases = next;
+        if bases.is_empty() {
+            return;
+        }
+    }
+    // A literal final component must exist to count as a match.
+    out.extend(
+        bases
+            .into_iter()
+            .filter(|p| p.exists() || p.symlink_metadata().is_ok()),
+    );
+}
+
+/// Files held in memory: `nginx -T` output, tests, fuzzing.
+#[derive(Debug, Clone, Default)]
+pub struct MemFs {
+    pub files: BTreeMap<PathBuf, Arc<[u8]>>,
+}
+
+impl MemFs {
+    pub fn new() -> MemFs {
+        MemFs::default()
+    }
+
+    pub fn insert(&mut self, path: impl Into<PathBuf>, text: impl Into<Vec<u8>>) {
+        let text: Vec<u8> = text.into();
+        self.files.insert(normalize(&path.into()), Arc::from(text));
+    }
+}
+
+impl Fs for MemFs {
+    fn read(&self, path: &Path) -> Result<Arc<[u8]>, FsError> {
+        let p = normalize(path);
+        if let Some(t) = self.files.get(&p) {
+            return Ok(t.clone());
+        }
+        if self.files.keys().any(|k| k.starts_with(&p)) {
+            return Err(FsError::IsDirectory);
+        }
+        Err(FsError::NotFound)
+    }
+
+    fn glob(&self, pattern: &Path) -> Vec<PathBuf> {
+        let norm = normalize(pattern);
+        let pat: Vec<Component> = norm.components().collect();
+        self.files
+            .keys()
+            .filter(|k| {
+                let comps: Vec<Component> = k.components().collect();
+                comps.len() == pat.len()
+                    && comps.iter().zip(&pat).all(|(c, p)| {
+                        let cb = c.as_os_str().as_encoded_bytes();
+                        let pb = p.as_os_str().as_encoded_bytes();
+                        (cb.first() != Some(&b'.') || pb.first() == Some(&b'.'))
+                            && component_matches(pb, cb)
+                    })
+            })
+            .cloned()
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnmatch_basics() {
+        assert!(component_matches(b"*.conf", b"a.conf"));
+        assert!(!component_matches(b"*.conf", b"a.conf.bak"));
+        assert!(component_matches(b"a?c", b"abc"));
+        assert!(component_matches(b"[a-c]x", b"bx"));
+        assert!(!component_matches(b"[!a-c]x", b"bx"));
+        assert!(component_matches(b"*", b""));
+        assert!(component_matches(b"a*b*c", b"aXXbYYc"));
+        assert!(component_matches(b"[x", b"[x"));
+    }
+
+    #[test]
+    fn memfs_glob_is_sorted_and_skips_dotfiles() {
+        let mut fs = MemFs::new();
+        fs.insert("/etc/nginx/conf.d/b.conf", "");
+        fs.insert("/etc/nginx/conf.d/a.conf", "");
+        fs.insert("/etc/nginx/conf.d/.hidden.conf", "");
+        fs.insert("/etc/nginx/conf.d/sub/c.conf", "");
+        let got = fs.glob(Path::new("/etc/nginx/conf.d/*.conf"));
+        assert_eq!(
+            got,
+            vec![
+                PathBuf::from("/etc/nginx/conf.d/a.conf"),
+                PathBuf::from("/etc/nginx/conf.d/b.conf")
+            ]
+        );
+    }
+
+    #[test]
+    fn realfs_refuses_fifo_and_dir() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("f");
+        let status = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if status.map(|s| s.success()).unwrap_or(false) {
+            assert_eq!(
+                RealFs::new(None).read(&fifo),
+                Err(FsError::NotRegular("FIFO"))
+            );
+        }
+        assert_eq!(
+            RealFs::new(None).read(dir.path()),
+            Err(FsError::IsDirectory)
+        );
+    }
+
+    #[test]
+    fn normalize_removes_dots() {
+        assert_eq!(normalize(Path::new("/a/./b/../c")), PathBuf::from("/a/c"));
+    }
+}
