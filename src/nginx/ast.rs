@@ -1,0 +1,68 @@
+//! The syntax tree of one nginx file: directives with their words, spans and
+//! blocks, exactly as written (includes are linked, not copied).
+
+use crate::finding::Finding;
+use crate::nginx::lexer::Word;
+use crate::source::{FileId, Span};
+
+#[derive(Clone, Debug)]
+pub struct Directive {
+    pub name: Word,
+    pub args: Vec<Word>,
+    /// From the name to the terminating `;` or `{`, inclusive.
+    pub span: Span,
+    pub block: Option<Block>,
+    /// For `include`: the files it brought in, in nginx's order (filled by
+    /// include expansion; empty for a missing file or a cut cycle).
+    pub included: Vec<FileId>,
+}
+
+impl Directive {
+    pub fn name(&self) -> &str {
+        &self.name.value
+    }
+
+    pub fn arg(&self, i: usize) -> Option<&str> {
+        self.args.get(i).map(|w| w.value.as_str())
+    }
+
+    pub fn is_include(&self) -> bool {
+        self.name.value == "include"
+    }
+
+    /// The directive's span through its block's closing brace.
+    pub fn full_span(&self) -> Span {
+        match &self.block {
+            Some(b) => match b.close {
+                Some(c) => Span {
+                    end: c + 1,
+                    ..self.span
+                },
+                None => self.span,
+            },
+            None => self.span,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Block {
+    /// Offset of `{`.
+    pub open: u32,
+    /// Offset of the closing `}`; None when the file ended first.
+    pub close: Option<u32>,
+    pub children: Vec<Directive>,
+    /// The body is Lua (`*_by_lua_block`), skipped unparsed.
+    pub lua: bool,
+}
+
+/// One parsed file.
+#[derive(Clone, Debug)]
+pub struct ParsedFile {
+    pub file: FileId,
+    pub directives: Vec<Directive>,
+    /// Every `#` comment, for inline suppression.
+    pub comments: Vec<Span>,
+    /// `syntax` findings.
+    pub errors: Vec<Finding>,
+}

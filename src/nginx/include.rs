@@ -1,0 +1,401 @@
+//! Include expansion, as nginx does it (ngx_conf_include): relative paths
+//! resolve against the conf prefix (the directory of the main nginx.conf),
+//! never against the including file; globs expand sorted, skip dotfiles and
+//! may match nothing; a literal path must exist. Each file is read and parsed
+//! once, even when it is included from several places; the include
+//! directive records which files it brought in, so walking the tree visits
+//! included directives in the context of the including block.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::finding::Finding;
+use crate::nginx::ast::{Directive, ParsedFile};
+use crate::nginx::parser;
+use crate::source::{FileId, SourceMap, Span};
+use crate::vfs::{Fs, FsError, is_glob, normalize};
+
+pub const RULE_MISSING: &str = "include-missing";
+pub const RULE_CYCLE: &str = "include-cycle";
+
+/// Include chains deeper than this are cut (nginx would recurse until it
+/// runs out of file descriptors or stack).
+pub const MAX_INCLUDE_DEPTH: usize = 64;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum State {
+    Expanding,
+    Done,
+}
+
+/// Every parsed nginx file of a run, indexed by FileId.
+#[derive(Default, Debug)]
+pub struct Files {
+    parsed: Vec<Option<ParsedFile>>,
+}
+
+impl Files {
+    pub fn get(&self, id: FileId) -> Option<&ParsedFile> {
+        self.parsed.get(id.0 as usize).and_then(|p| p.as_ref())
+    }
+
+    fn put(&mut self, pf: ParsedFile) {
+        let i = pf.file.0 as usize;
+        if self.parsed.len() <= i {
+            self.parsed.resize_with(i + 1, || None);
+        }
+        self.parsed[i] = Some(pf);
+    }
+
+    fn take(&mut self, id: FileId) -> Option<ParsedFile> {
+        self.parsed.get_mut(id.0 as usize).and_then(|p| p.take())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &ParsedFile> {
+        self.parsed.iter().filter_map(|p| p.as_ref())
+    }
+}
+
+/// Reads, parses and links nginx files through a file system.
+pub struct Loader<'a> {
+    pub fs: &'a dyn Fs,
+    pub sources: &'a mut SourceMap,
+    pub files: Files,
+    pub findings: Vec<Finding>,
+    by_path: HashMap<PathBuf, FileId>,
+    state: HashMap<FileId, State>,
+    /// How a config path is shown to the user.
+    display: &'a dyn Fn(&Path) -> String,
+}
+
+impl<'a> Loader<'a> {
+    pub fn new(
+        fs: &'a dyn Fs,
+        sources: &'a mut SourceMap,
+        display: &'a dyn Fn(&Path) -> String,
+    ) -> Loader<'a> {
+        Loader {
+            fs,
+            sources,
+            files: Files::default(),
+            findings: Vec::new(),
+            by_path: HashMap::new(),
+            state: HashMap::new(),
+            display,
+        }
+    }
+
+    /// The FileId of a config path already loaded.
+    pub fn loaded(&self, path: &Path) -> Option<FileId> {
+        self.by_path.get(&normalize(path)).copied()
+    }
+
+    /// Read and parse a file once; later calls return the same id.
+    pub fn load(&mut self, path: &Path) -> Result<FileId, FsError> {
+        let key = normalize(path);
+        if let Some(id) = self.by_path.get(&key) {
+            return Ok(*id);
+        }
+        let text = self.fs.read(&key)?;
+        let display = (self.display)(&key);
+        let real = self.fs.real_path(&key);
+        let id = self.sources.add(display, real, text.clone());
+        let pf = parser::parse(id, &text);
+        self.files.put(pf);
+        self.by_path.insert(key, id);
+        Ok(id)
+    }
+
+    /// Register text that did not come from the file system (stdin).
+    pub fn load_text(
+        &mut self,
+        display: String,
+        path: &Path,
+        text: std::sync::Arc<[u8]>,
+    ) -> FileId {
+        let id = self.sources.add(display, path.to_path_buf(), text.clone());
+        let pf = parser::parse(id, &text);
+        self.files.put(pf);
+        self.by_path.insert(normalize(path), id);
+        id
+    }
+
+    /// Expand every include reachable from `root`, with `prefix` as the
+    /// conf prefix for relative paths.
+    pub fn expand(&mut self, root: FileId, prefix: &Path) {
+        let mut open = Vec::new();
+        self.expand_file(root, prefix, &mut open, None);
+    }
+
+    fn expand_file(
+        &mut self,
+        id: FileId,
+        prefix: &Path,
+        open: &mut Vec<(FileId, Span)>,
+        via: Option<Span>,
+    ) {
+        if self.state.get(&id) == Some(&State::Done) {
+            return;
+        }
+        let Some(mut pf) = self.files.take(id) else {
+            return;
+        };
+        self.state.insert(id, State::Expanding);
+        if let Some(v) = via {
+            open.push((id, v));
+        }
+        self.expand_list(&mut pf.directives, prefix, open, id);
+        if via.is_some() {
+            open.pop();
+        }
+        self.files.put(pf);
+        self.state.insert(id, State::Done);
+    }
+
+    fn expand_list(
+        &mut self,
+        list: &mut [Directive],
+        prefix: &Path,
+        open: &mut Vec<(FileId, Span)>,
+        current: FileId,
+    ) {
+        for d in list.iter_mut() {
+            if d.is_include() && d.block.is_none() {
+                self.expand_include(d, prefix, open, current);
+            }
+            if let Some(b) = d.block.as_mut() {
+                self.expand_list(&mut b.children, prefix, open, current);
+            }
+        }
+    }
+
+    fn expand_include(
+        &mut self,
+        d: &mut Directive,
+        prefix: &Path,
+        open: &mut Vec<(FileId, Span)>,
+        current: FileId,
+    ) {
+        let Some(arg) = d.args.first() else { return };
+        if d.args.len() != 1 {
+            return; // directive-args reports it
+        }
+        let raw = arg.value.as_str();
+        let path = if Path::new(raw).is_absolute() {
+            PathBuf::from(raw)
+        } else {
+            prefix.join(raw)
+        };
+        let targets: Vec<PathBuf> = if is_glob(raw) {
+            self.fs.glob(&path)
+        } else {
+            vec![path.clone()]
+        };
+        for target in targets {
+            if open.len() >= MAX_INCLUDE_DEPTH {
+                self.findings.push(
+                    Finding::error(RULE_CYCLE, d.span, format!("includes nested more than {MAX_INCLUDE_DEPTH} deep"))
+                        .with_help("this chain of includes is far deeper than any real configuration; it is cut here"),
+                );
+                return;
+            }
+            let id = match self.load(&target) {
+                Ok(id) => id,
+                Err(e) => {
+                    self.report_unreadable(d, &target, raw, e);
+                    continue;
+                }
+            };
+            if id == current
+                || open.iter().any(|(f, _)| *f == id)
+                || self.state.get(&id) == Some(&State::Expanding)
+            {
+                let mut f = Finding::error(
+                    RULE_CYCLE,
+                    d.span,
+                    format!("include cycle: \"{}\" is already being included", (self.display)(&normalize(&target))),
+                )
+                .with_help("nginx would include these files forever and crash; remove the include that closes the loop");
+                for (_, via) in open.iter() {
+                    f = f.with_related(*via, "included here");
+                }
+                self.findings.push(f);
+                continue;
+            }
+            d.included.push(id);
+            self.expand_file(id, prefix, open, Some(d.span));
+        }
+    }
+
+    fn report_unreadable(&mut self, d: &Directive, target: &Path, raw: &str, e: FsError) {
+        let shown = (self.display)(&normalize(target));
+        let (msg, help) = match e {
+            FsError::NotFound => (
+                format!("include \"{raw}\": no such file ({shown})"),
+                if Path::new(raw).is_absolute() {
+                    "create the file, or fix the path; with a config repository that mirrors /, pass --root".to_string()
+                } else {
+                    "relative include paths resolve against the directory of nginx.conf (the conf prefix), not the including file".to_string()
+                },
+            ),
+            other => (
+                format!("include \"{raw}\": {shown} {other}"),
+                "nginx cannot read this file either and refuses to start".to_string(),
+            ),
+        };
+        let span = d.args.first().map_or(d.span, |a| a.span);
+        self.findings
+            .push(Finding::error(RULE_MISSING, d.span.to(span), msg).with_help(help));
+    }
+}
+
+/// Visit every directive reachable from `list`, descending into blocks and
+/// included files. `parents` holds the enclosing block directives (include
+/// directives are transparent: their files' directives are siblings).
+pub fn walk<'t, F>(files: &'t Files, list: &'t [Directive], f: &mut F)
+where
+    F: FnMut(&'t Directive, &[&'t Directive]),
+{
+    let mut parents = Vec::new();
+    let mut budget = WALK_BUDGET;
+    walk_inner(files, list, &mut parents, f, &mut budget);
+}
+
+/// A tree that includes the same file over and over multiplies; stop after
+/// this many visits instead of running for hours.
+pub const WALK_BUDGET: usize = 20_000_000;
+
+fn walk_inner<'t, F>(
+    files: &'t Files,
+    list: &'t [Directive],
+    parents: &mut Vec<&'t Directive>,
+    f: &mut F,
+    budget: &mut usize,
+) where
+    F: FnMut(&'t Directive, &[&'t Directive]),
+{
+    for d in list {
+        if *budget == 0 {
+            return;
+        }
+        *budget -= 1;
+        f(d, parents);
+        for id in &d.included {
+            if let Some(pf) = files.get(*id) {
+                walk_inner(files, &pf.directives, parents, f, budget);
+            }
+        }
+        if let Some(b) = &d.block {
+            parents.push(d);
+            walk_inner(files, &b.children, parents, f, budget);
+            parents.pop();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vfs::MemFs;
+
+    fn run(fs: &MemFs, root: &str) -> (Loader<'static>, FileId) {
+        let fs: &'static MemFs = Box::leak(Box::new(fs.clone()));
+        let sources: &'static mut SourceMap = Box::leak(Box::new(SourceMap::new()));
+        let display: &'static dyn Fn(&Path) -> String = &|p: &Path| p.display().to_string();
+        let mut l = Loader::new(fs, sources, display);
+        let id = l.load(Path::new(root)).expect("root loads");
+        l.expand(id, Path::new("/etc/nginx"));
+        (l, id)
+    }
+
+    fn names(l: &Loader, root: FileId) -> Vec<String> {
+        let mut out = Vec::new();
+        let pf = l.files.get(root).expect("root");
+        walk(&l.files, &pf.directives, &mut |d, parents| {
+            out.push(format!("{}{}", "  ".repeat(parents.len()), d.name()));
+        });
+        out
+    }
+
+    #[test]
+    fn relative_to_prefix_and_globs_sorted() {
+        let mut fs = MemFs::new();
+        fs.insert(
+            "/etc/nginx/nginx.conf",
+            "http { include conf.d/*.conf; include mime.types; }",
+        );
+        fs.insert("/etc/nginx/conf.d/b.conf", "server { listen 81; }");
+        fs.insert("/etc/nginx/conf.d/a.conf", "server { listen 80; }");
+        fs.insert("/etc/nginx/mime.types", "types { text/html html; }");
+        let (l, root) = run(&fs, "/etc/nginx/nginx.conf");
+        assert!(l.findings.is_empty(), "{:?}", l.findings);
+        assert_eq!(
+            names(&l, root),
+            vec![
+                "http",
+                "  include",
+                "  server",
+                "    listen",
+                "  server",
+                "    listen",
+                "  include",
+                "  types",
+                "    text/html"
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_literal_and_empty_glob() {
+        let mut fs = MemFs::new();
+        fs.insert(
+            "/etc/nginx/nginx.conf",
+            "include nothere.conf;\ninclude none/*.conf;\n",
+        );
+        let (l, _) = run(&fs, "/etc/nginx/nginx.conf");
+        assert_eq!(l.findings.len(), 1);
+        assert_eq!(l.findings[0].rule, RULE_MISSING);
+    }
+
+    #[test]
+    fn cycle_is_cut_and_reported_once() {
+        let mut fs = MemFs::new();
+        fs.insert("/etc/nginx/nginx.conf", "include a.conf;");
+        fs.insert("/etc/nginx/a.conf", "include b.conf;");
+        fs.insert("/etc/nginx/b.conf", "include a.conf;");
+        let (l, root) = run(&fs, "/etc/nginx/nginx.conf");
+        assert_eq!(l.findings.len(), 1);
+        assert_eq!(l.findings[0].rule, RULE_CYCLE);
+        assert_eq!(l.findings[0].related.len(), 2);
+        assert_eq!(names(&l, root).len(), 3);
+    }
+
+    #[test]
+    fn self_include() {
+        let mut fs = MemFs::new();
+        fs.insert("/etc/nginx/nginx.conf", "include nginx.conf;");
+        let (l, _) = run(&fs, "/etc/nginx/nginx.conf");
+        assert_eq!(l.findings.len(), 1);
+        assert_eq!(l.findings[0].rule, RULE_CYCLE);
+    }
+
+    #[test]
+    fn shared_file_parsed_once() {
+        let mut fs = MemFs::new();
+        fs.insert(
+            "/etc/nginx/nginx.conf",
+            "http { server { include s.conf; } server { include s.conf; } }",
+        );
+        fs.insert("/etc/nginx/s.conf", "listen 80;");
+        let (l, root) = run(&fs, "/etc/nginx/nginx.conf");
+        assert!(l.findings.is_empty());
+        assert_eq!(l.sources.len(), 2);
+        assert_eq!(
+            names(&l, root)
+                .iter()
+                .filter(|n| n.trim() == "listen")
+                .count(),
+            2
+        );
+    }
+}

@@ -1,0 +1,416 @@
+//! Statements → directives and blocks, with error recovery: after an error
+//! the parser resyncs and goes on, so one run lists every problem of a file.
+//! Nesting is handled with an explicit stack (no recursion), and blocks nested
+//! deeper than [`MAX_DEPTH`] are reported and skipped.
+
+use crate::finding::Finding;
+use crate::nginx::ast::{Block, Directive, ParsedFile};
+use crate::nginx::lexer::{LexError, LexErrorKind, Lexer, Statement, Terminator};
+use crate::nginx::lua::skip_lua_block;
+use crate::source::{FileId, Span};
+
+pub const RULE: &str = "syntax";
+
+/// Deepest block nesting we keep. Real configs stay below 10; the cap keeps
+/// every later recursive walk (and drop) safe on hostile input.
+pub const MAX_DEPTH: usize = 128;
+
+/// Blocks whose contents are data entries handled by a custom nginx handler,
+/// which rejects any `{` inside ("unexpected "{"").
+pub fn is_data_block(name: &str) -> bool {
+    matches!(
+        name,
+        "types" | "map" | "geo" | "split_clients" | "charset_map"
+    )
+}
+
+struct Frame {
+    directive: Option<Directive>,
+    children: Vec<Directive>,
+    data: bool,
+}
+
+pub fn parse(file: FileId, src: &[u8]) -> ParsedFile {
+    let mut lexer = Lexer::new(file, src);
+    let mut stmt = Statement::default();
+    let mut errors = Vec::new();
+    let mut stack: Vec<Frame> = vec![Frame {
+        directive: None,
+        children: Vec::new(),
+        data: false,
+    }];
+    // Depth of `{` we are skipping past MAX_DEPTH (0 = not skipping).
+    let mut skipping = 0usize;
+
+    loop {
+        let term = match lexer.next_statement(&mut stmt) {
+            Ok(t) => t,
+            Err(e) => {
+                let fatal = matches!(e.kind, LexErrorKind::UnexpectedEof);
+                errors.push(lex_finding(file, src, &e, &stmt));
+                if fatal {
+                    break;
+                }
+                match recover(&mut lexer, &e) {
+                    Some(t) => {
+                        stmt.words.clear();
+                        t
+                    }
+                    None => break,
+                }
+            }
+        };
+        if skipping > 0 {
+            match term {
+                Terminator::BlockStart(_) => skipping += 1,
+                Terminator::BlockEnd(_) => skipping -= 1,
+                Terminator::Eof => break,
+                Terminator::Semicolon(_) => {}
+            }
+            continue;
+        }
+        match term {
+            Terminator::Eof => break,
+            Terminator::Semicolon(at) => {
+                if stmt.words.is_empty() {
+                    continue;
+                }
+                let d = make_directive(file, &mut stmt, at, None);
+                push_child(&mut stack, d);
+            }
+            Terminator::BlockStart(at) => {
+                let in_data = stack.last().is_some_and(|f| f.data);
+                if stmt.words.is_empty() || in_data {
+                    // `{` with no name, or inside a data block: nginx stops
+                    // here; we open an anonymous block to keep braces balanced.
+                    if in_data && !stmt.words.is_empty() {
+                        errors.push(
+                            Finding::error(
+                                RULE,
+                                Span::new(file, at as usize, at as usize + 1),
+                                "unexpected \"{\"",
+                            )
+                            .with_help(
+                                "this block holds data entries (`key value;`), not nested blocks",
+                            ),
+                        );
+                    }
+                    stack.push(Frame {
+                        directive: None,
+                        children: Vec::new(),
+                        data: true,
+                    });
+                    continue;
+                }
+                if stack.len() > MAX_DEPTH {
+                    let s = Span::new(file, at as usize, at as usize + 1);
+                    errors.push(
+                        Finding::error(RULE, s, format!("blocks nested deeper than {MAX_DEPTH} levels"))
+                            .with_help("nothing inside this block is checked; no real configuration nests this deep"),
+                    );
+                    skipping = 1;
+                    continue;
+                }
+                let name = stmt.words[0].value.clone();
+                if name.ends_with("_by_lua_block") {
+                    let mut d = make_directive(file, &mut stmt, at, Some(at));
+                    match skip_lua_block(src, at as usize + 1) {
+                        Ok(close) => {
+                            if let Some(b) = d.block.as_mut() {
+                                b.close = Some(close as u32);
+                                b.lua = true;
+                            }
+                            lexer.set_pos(close + 1);
+                            push_child(&mut stack, d);
+                        }
+                        Err(off) => {
+                            errors.push(
+                                Finding::error(
+                                    RULE,
+                                    Span::new(file, off, (off + 1).min(src.len())),
+                                    "unterminated Lua block",
+                                )
+                                .with_help(
+                                    "a Lua string, long bracket or comment here is never closed",
+                                )
+                                .with_related(d.span, "the Lua block starts here"),
+                            );
+                            break;
+                        }
+                    }
+                    continue;
+                }
+                let d = make_directive(file, &mut stmt, at, Some(at));
+                stack.push(Frame {
+                    directive: Some(d),
+                    children: Vec::new(),
+                    data: is_data_block(&name),
+                });
+            }
+            Terminator::BlockEnd(at) => {
+                if stack.len() == 1 {
+                    // Already reported when recovering from `words }`.
+                    let here = Span::new(file, at as usize, at as usize + 1);
+                    if errors.last().is_some_and(|e: &Finding| e.span == here) {
+                        continue;
+                    }
+                    errors.push(
+                        Finding::error(
+                            RULE,
+                            Span::new(file, at as usize, at as usize + 1),
+                            "unexpected \"}\"",
+                        )
+                        .with_help(
+                            "this `}` closes no block: remove it, or look for a `{` missing above",
+                        ),
+                    );
+                    continue;
+                }
+                close_frame(&mut stack, Some(at));
+            }
+        }
+    }
+    if stack.len() > 1 && skipping == 0 {
+        let eof = src.len();
+        let mut f = Finding::error(
+            RULE,
+            Span::new(file, eof.saturating_sub(1), eof),
+            "unexpected end of file, expecting \"}\"",
+        )
+        .with_help("a block is never closed: add the missing `}`");
+        if let Some(d) = stack.last().and_then(|fr| fr.directive.as_ref()) {
+            f = f.with_related(d.span, format!("`{}` block opened here", d.name()));
+        }
+        errors.push(f);
+    }
+    while stack.len() > 1 {
+        close_frame(&mut stack, None);
+    }
+    let root = stack.pop().map(|f| f.children).unwrap_or_default();
+    ParsedFile {
+        file,
+        directives: root,
+        comments: std::mem::take(&mut stmt.comments),
+        errors,
+    }
+}
+
+fn make_directive(
+    file: FileId,
+    stmt: &mut Statement,
+    term_at: u32,
+    block_at: Option<u32>,
+) -> Directive {
+    let mut words = std::mem::take(&mut stmt.words).into_iter();
+    // Callers guarantee at least one word.
+    let name = words.next().unwrap_or_else(|| crate::nginx::lexer::Word {
+        value: Default::default(),
+        span: Span::new(file, term_at as usize, term_at as usize),
+        quote: crate::nginx::lexer::Quote::None,
+    });
+    let args: Vec<_> = words.collect();
+    let span = Span {
+        file,
+        start: name.span.start,
+        end: term_at + 1,
+    };
+    Directive {
+        name,
+        args,
+        span,
+        block: block_at.map(|open| Block {
+            open,
+            ..Block::default()
+        }),
+        included: Vec::new(),
+    }
+}
+
+fn push_child(stack: &mut [Frame], d: Directive) {
+    if let Some(top) = stack.last_mut() {
+        top.children.push(d);
+    }
+}
+
+fn close_frame(stack: &mut Vec<Frame>, close: Option<u32>) {
+    let Some(frame) = stack.pop() else { return };
+    if let Some(mut d) = frame.directive {
+        if let Some(b) = d.block.as_mut() {
+            b.children = frame.children;
+            b.close = close;
+        }
+        push_child(stack, d);
+    } else {
+        // Anonymous block (error recovery): keep its directives visible.
+        if let Some(top) = stack.last_mut() {
+            top.children.extend(frame.children);
+        }
+    }
+}
+
+/// After a tokenizer error, skip to a point where nginx's grammar can start
+/// again. Returns the terminator found there, or None at end of file.
+fn recover(lexer: &mut Lexer<'_>, e: &LexError) -> Option<Terminator> {
+    let src = lexer.src();
+    let mut i = e.offset as usize;
+    match e.kind {
+        // `;` or `{` with no name, or `}` after words: the character itself
+        // is the resync point.
+        LexErrorKind::Unexpected(b';') => {
+            lexer.set_pos(i + 1);
+            return Some(Terminator::Semicolon(i as u32));
+        }
+        LexErrorKind::Unexpected(b'{') => {
+            lexer.set_pos(i + 1);
+            return Some(Terminator::BlockStart(i as u32));
+        }
+        LexErrorKind::Unexpected(b'}') => {
+            lexer.set_pos(i + 1);
+            return Some(Terminator::BlockEnd(i as u32));
+        }
+        _ => {}
+    }
+    // Otherwise drop the rest of the statement: up to the next `;`, `{` or
+    // `}` outside quotes, or the end of the line.
+    while i < src.len() {
+        match src[i] {
+            b';' => {
+                lexer.set_pos(i + 1);
+                return Some(Terminator::Semicolon(i as u32));
+            }
+            b'{' => {
+                lexer.set_pos(i + 1);
+                return Some(Terminator::BlockStart(i as u32));
+            }
+            b'}' => {
+                lexer.set_pos(i + 1);
+                return Some(Terminator::BlockEnd(i as u32));
+            }
+            b'\n' => {
+                lexer.set_pos(i + 1);
+                return Some(Terminator::Semicolon(i as u32));
+            }
+            _ => i += 1,
+        }
+    }
+    lexer.set_pos(src.len());
+    None
+}
+
+fn lex_finding(file: FileId, src: &[u8], e: &LexError, stmt: &Statement) -> Finding {
+    let at = (e.offset as usize).min(src.len());
+    let (start, end) = match e.word_start {
+        Some(ws) => (ws as usize, (ws as usize + 1).min(src.len())),
+        None if at >= src.len() => (src.len().saturating_sub(1), src.len()),
+        None => (at, at + 1),
+    };
+    let mut f = Finding::error(RULE, Span::new(file, start, end), e.kind.message());
+    let first = stmt.words.first().map(|w| (w.span, w.value.to_string()));
+    match e.kind {
+        LexErrorKind::UnexpectedEof => {
+            f = f.with_help(
+                "the file ends inside a directive: a `;` (or a closing quote) is missing",
+            );
+            if let Some((span, name)) = first {
+                f = f.with_related(span, format!("`{name}` starts here"));
+            }
+        }
+        LexErrorKind::Unexpected(b'}') => {
+            f = f.with_help("the directive before this `}` has no `;`");
+            if let Some((span, name)) = first {
+                f = f.with_related(span, format!("`{name}` is not terminated"));
+            }
+        }
+        LexErrorKind::Unexpected(b';') | LexErrorKind::Unexpected(b'{') => {
+            f = f.with_help("there is no directive name before this character");
+        }
+        LexErrorKind::Unexpected(_) => {
+            f = f.with_help("a closing quote must be followed by a space, `;`, `{` or `)`");
+        }
+        LexErrorKind::TooLong(Some(_)) => {
+            f = f.with_help("a quote opened here is never closed");
+        }
+        LexErrorKind::TooLong(None) => {
+            f = f.with_help("nginx reads words (and comments) of at most 4095 bytes");
+        }
+    }
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(src: &str) -> ParsedFile {
+        parse(FileId(0), src.as_bytes())
+    }
+
+    #[test]
+    fn nested_blocks() {
+        let f = p("events {}\nhttp { server { listen 80; location / { root /x; } } }\n");
+        assert!(f.errors.is_empty(), "{:?}", f.errors);
+        assert_eq!(f.directives.len(), 2);
+        let http = &f.directives[1];
+        let server = &http.block.as_ref().unwrap().children[0];
+        assert_eq!(server.name(), "server");
+        let loc = &server.block.as_ref().unwrap().children[1];
+        assert_eq!(loc.arg(0), Some("/"));
+    }
+
+    #[test]
+    fn recovers_and_reports_every_error() {
+        let f = p("a \"b\"c;\nd;\n;\ne f }\n}\ng;");
+        let msgs: Vec<_> = f.errors.iter().map(|e| e.message.clone()).collect();
+        assert_eq!(
+            msgs,
+            vec![
+                "unexpected \"c\"",
+                "unexpected \";\"",
+                "unexpected \"}\"",
+                "unexpected \"}\""
+            ]
+        );
+        let names: Vec<_> = f.directives.iter().map(|d| d.name().to_string()).collect();
+        assert!(
+            names.contains(&"d".to_string()) && names.contains(&"g".to_string()),
+            "{names:?}"
+        );
+    }
+
+    #[test]
+    fn unclosed_block() {
+        let f = p("http {\n server {\n");
+        assert_eq!(f.errors.len(), 1);
+        assert_eq!(
+            f.errors[0].message,
+            "unexpected end of file, expecting \"}\""
+        );
+        assert_eq!(f.directives.len(), 1);
+    }
+
+    #[test]
+    fn lua_block_is_skipped() {
+        let f = p("location / { content_by_lua_block { ngx.say(\"}\") } }\nx;");
+        assert!(f.errors.is_empty(), "{:?}", f.errors);
+        let loc = &f.directives[0];
+        let lua = &loc.block.as_ref().unwrap().children[0];
+        assert!(lua.block.as_ref().unwrap().lua);
+        assert_eq!(f.directives[1].name(), "x");
+    }
+
+    #[test]
+    fn brace_in_data_block() {
+        let f = p("map $a $b { x { } }");
+        assert_eq!(f.errors.len(), 1);
+        assert_eq!(f.errors[0].message, "unexpected \"{\"");
+    }
+
+    #[test]
+    fn deep_nesting_is_capped_without_overflow() {
+        let depth = 100_000;
+        let src = "a {".repeat(depth) + &"}".repeat(depth);
+        let f = p(&src);
+        assert_eq!(f.errors.len(), 1);
+        assert!(f.errors[0].message.contains("nested deeper"));
+    }
+}
