@@ -1,9 +1,85 @@
 //! nginx-lint: a linter for nginx and php-fpm configuration.
 //!
-//! The pipeline, in order: discover files → parse → expand includes →
-//! build the resolved model → run rules → report findings.
+//! The pipeline, in order (see [`run`]): discover files → parse → expand
+//! includes → build the resolved model → run rules → filter → report.
 
+pub mod cli;
+pub mod discover;
+pub mod dump;
+pub mod dump_t;
 pub mod finding;
+pub mod load;
 pub mod nginx;
+pub mod report;
+pub mod rules;
 pub mod source;
+pub mod text;
 pub mod vfs;
+
+use std::time::Instant;
+
+use finding::{Finding, Severity};
+pub use load::{InputError, Inputs, Loaded};
+
+/// Everything that changes what a run reports.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub inputs: Inputs,
+}
+
+/// The result of a run: the loaded files and the findings, sorted.
+pub struct Outcome {
+    pub loaded: Loaded,
+    pub findings: Vec<Finding>,
+    pub elapsed_ms: f64,
+}
+
+impl Outcome {
+    /// Highest severity among the findings.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+
+    pub fn view(&self) -> report::ReportView<'_> {
+        report::ReportView {
+            sources: &self.loaded.sources,
+            findings: &self.findings,
+            skipped: &self.loaded.skipped,
+            files: self.loaded.sources.len(),
+            elapsed_ms: Some(self.elapsed_ms),
+        }
+    }
+}
+
+/// Run the whole pipeline.
+pub fn run(opts: &Options) -> Result<Outcome, InputError> {
+    let t0 = Instant::now();
+    let mut loaded = load::load(&opts.inputs)?;
+    let mut findings = std::mem::take(&mut loaded.findings);
+    for pf in loaded.files.iter() {
+        findings.extend(pf.errors.iter().cloned());
+    }
+    if let Some(only) = &loaded.report_only {
+        findings.retain(|f| only.contains(&f.span.file));
+    }
+    sort_findings(&loaded.sources, &mut findings);
+    Ok(Outcome {
+        loaded,
+        findings,
+        elapsed_ms: t0.elapsed().as_secs_f64() * 1000.0,
+    })
+}
+
+/// Order: file (as displayed), then position, then rule; exact duplicates
+/// (the same finding reached twice) are dropped.
+fn sort_findings(sources: &source::SourceMap, findings: &mut Vec<Finding>) {
+    findings.sort_by(|a, b| {
+        let fa = &sources.get(a.span.file).display;
+        let fb = &sources.get(b.span.file).display;
+        fa.cmp(fb)
+            .then(a.span.start.cmp(&b.span.start))
+            .then(a.rule.cmp(b.rule))
+            .then(a.message.cmp(&b.message))
+    });
+    findings.dedup();
+}

@@ -1,3 +1,209 @@
-fn main() {
-    println!("nginx-lint");
+//! The binary: argument parsing, exit codes, panic containment. The work is
+//! in the library.
+
+use std::io::{IsTerminal, Read, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use nginx_lint::cli::{Cli, Command, FailLevel, InputArgs, LintArgs, ListFormat};
+use nginx_lint::finding::Severity;
+use nginx_lint::report::{self, Format, HumanStyle};
+use nginx_lint::{Inputs, Options, rules};
+
+fn main() -> ExitCode {
+    // A bug must never show a user a backtrace: report it and exit 2.
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "nginx-lint: internal error{at}: {msg}\nThis is a bug in nginx-lint; please report it with the input that caused it."
+        );
+    }));
+    match std::panic::catch_unwind(real_main) {
+        Ok(code) => code,
+        Err(_) => ExitCode::from(2),
+    }
+}
+
+fn real_main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cli.command {
+        Some(Command::Rules { format }) => list_rules(format),
+        Some(Command::Explain { id }) => explain(&id),
+        Some(Command::Dump { input }) => dump(&input),
+        None => lint(&cli.lint),
+    }
+}
+
+fn fail(msg: &str) -> ExitCode {
+    eprintln!("nginx-lint: {msg}");
+    ExitCode::from(2)
+}
+
+fn inputs(args: &InputArgs) -> Result<Inputs, String> {
+    let mut paths = Vec::new();
+    let mut stdin = None;
+    for p in &args.paths {
+        if p.as_os_str() == "-" {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .take(nginx_lint::vfs::MAX_FILE_SIZE + 1)
+                .read_to_end(&mut buf)
+                .map_err(|e| format!("stdin: {e}"))?;
+            if buf.len() as u64 > nginx_lint::vfs::MAX_FILE_SIZE {
+                return Err("stdin: input over the 64 MiB limit".into());
+            }
+            let name = args
+                .stdin_filename
+                .clone()
+                .unwrap_or_else(|| "<stdin>".into());
+            stdin = Some((name, buf));
+        } else {
+            paths.push(p.clone());
+        }
+    }
+    if stdin.is_some() && !paths.is_empty() {
+        return Err("`-` (stdin) cannot be combined with other paths".into());
+    }
+    if let Some(root) = &args.root
+        && !root.is_dir()
+    {
+        return Err(format!("--root {}: not a directory", root.display()));
+    }
+    Ok(Inputs {
+        paths,
+        stdin,
+        root: args.root.clone(),
+        prefix: args.prefix.clone(),
+    })
+}
+
+fn lint(args: &LintArgs) -> ExitCode {
+    let inputs = match inputs(&args.input) {
+        Ok(i) => i,
+        Err(e) => return fail(&e),
+    };
+    let outcome = match nginx_lint::run(&Options { inputs }) {
+        Ok(o) => o,
+        Err(e) => return fail(&e.0),
+    };
+    let stdout = std::io::stdout();
+    let tty = stdout.is_terminal();
+    let format = args
+        .format
+        .unwrap_or(if tty { Format::Human } else { Format::Concise });
+    let color = tty && !args.no_color && std::env::var_os("NO_COLOR").is_none();
+    let mut view = outcome.view();
+    let no_skipped = [];
+    if args.quiet {
+        view.skipped = &no_skipped;
+    }
+    let mut text = report::render(
+        &view,
+        format,
+        HumanStyle {
+            color,
+            width: 100,
+            unicode: tty,
+        },
+    );
+    if args.quiet && format == Format::Human {
+        // Drop the summary line.
+        if let Some(i) = text.trim_end().rfind('\n') {
+            text.truncate(i + 1);
+        } else {
+            text.clear();
+        }
+    }
+    let mut lock = stdout.lock();
+    if lock
+        .write_all(text.as_bytes())
+        .and_then(|_| lock.flush())
+        .is_err()
+    {
+        // A closed pipe (`| head`) is not an error of ours.
+        return ExitCode::from(2);
+    }
+    let level = match args.fail_level {
+        FailLevel::Info => Severity::Info,
+        FailLevel::Warning => Severity::Warning,
+        FailLevel::Error => Severity::Error,
+    };
+    if !args.exit_zero && outcome.worst().is_some_and(|w| w >= level) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn list_rules(format: ListFormat) -> ExitCode {
+    match format {
+        ListFormat::Json => {
+            let list: Vec<_> = rules::RULES
+                .iter()
+                .map(|m| {
+                    serde_json::json!({"id": m.id, "category": m.category, "severity": m.severity, "summary": m.summary})
+                })
+                .collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&list).unwrap_or_default()
+            );
+        }
+        ListFormat::Table => {
+            println!("{:<28} {:<12} {:<8} SUMMARY", "ID", "CATEGORY", "SEVERITY");
+            for m in rules::RULES {
+                println!(
+                    "{:<28} {:<12} {:<8} {}",
+                    m.id,
+                    m.category,
+                    m.severity.as_str(),
+                    m.summary
+                );
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn explain(id: &str) -> ExitCode {
+    match rules::meta(id) {
+        Some(m) => {
+            print!("{}", rules::page_for_terminal(m.page));
+            ExitCode::SUCCESS
+        }
+        None => fail(&format!(
+            "no rule `{id}`; closest: {}",
+            rules::nearest(id, 3).join(", ")
+        )),
+    }
+}
+
+fn dump(args: &InputArgs) -> ExitCode {
+    let inputs = match inputs(args) {
+        Ok(i) => i,
+        Err(e) => return fail(&e),
+    };
+    match nginx_lint::run(&Options { inputs }) {
+        Ok(o) => {
+            print!("{}", nginx_lint::dump::render(&o.loaded, &o.findings));
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e.0),
+    }
 }

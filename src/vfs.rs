@@ -68,6 +68,11 @@ pub trait Fs: Sync {
     fn real_path(&self, path: &Path) -> PathBuf {
         path.to_path_buf()
     }
+    /// The file's identity after following symlinks, so a file reached
+    /// through two names (sites-enabled → sites-available) is read once.
+    fn identity(&self, _path: &Path) -> Option<PathBuf> {
+        None
+    }
 }
 
 /// Lexical normalisation: remove `.`, resolve `..` without touching disk.
@@ -282,6 +287,10 @@ impl Fs for RealFs {
 
     fn real_path(&self, path: &Path) -> PathBuf {
         self.host_path(path)
+    }
+
+    fn identity(&self, path: &Path) -> Option<PathBuf> {
+        std::fs::canonicalize(self.host_path(path)).ok()
     }
 }
 

@@ -63,6 +63,7 @@ pub struct Loader<'a> {
     pub files: Files,
     pub findings: Vec<Finding>,
     by_path: HashMap<PathBuf, FileId>,
+    by_identity: HashMap<PathBuf, FileId>,
     state: HashMap<FileId, State>,
     /// How a config path is shown to the user.
     display: &'a dyn Fn(&Path) -> String,
@@ -80,6 +81,7 @@ impl<'a> Loader<'a> {
             files: Files::default(),
             findings: Vec::new(),
             by_path: HashMap::new(),
+            by_identity: HashMap::new(),
             state: HashMap::new(),
             display,
         }
@@ -96,6 +98,15 @@ impl<'a> Loader<'a> {
         if let Some(id) = self.by_path.get(&key) {
             return Ok(*id);
         }
+        let identity = self.fs.identity(&key);
+        if let Some(id) = identity
+            .as_ref()
+            .and_then(|i| self.by_identity.get(i))
+            .copied()
+        {
+            self.by_path.insert(key, id);
+            return Ok(id);
+        }
         let text = self.fs.read(&key)?;
         let display = (self.display)(&key);
         let real = self.fs.real_path(&key);
@@ -103,6 +114,9 @@ impl<'a> Loader<'a> {
         let pf = parser::parse(id, &text);
         self.files.put(pf);
         self.by_path.insert(key, id);
+        if let Some(i) = identity {
+            self.by_identity.insert(i, id);
+        }
         Ok(id)
     }
 

@@ -1,6 +1,7 @@
 //! nginx configuration: tokens, syntax tree, include expansion.
 
 pub mod ast;
+pub mod context;
 pub mod include;
 pub mod lexer;
 pub mod lua;

@@ -1,0 +1,77 @@
+//! Builds the rule registry from the rule pages: `rules/<id>.md` front matter
+//! (id, category, severity, summary) is the single source of a rule's
+//! metadata. Code names rules through the generated `ids::*` constants, so a
+//! rule without a page does not compile.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+fn main() {
+    println!("cargo:rerun-if-changed=rules");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let mut pages = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(&dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x == "md") {
+                pages.push(p);
+            }
+        }
+    }
+    pages.sort();
+    let mut metas = String::new();
+    let mut ids = String::new();
+    for p in &pages {
+        println!("cargo:rerun-if-changed={}", p.display());
+        let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        let fm = front_matter(&text).unwrap_or_else(|| panic!("{}: no front matter", p.display()));
+        let get = |k: &str| -> String {
+            fm.iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_else(|| panic!("{}: front matter lacks `{k}`", p.display()))
+        };
+        let id = get("id");
+        let stem = p
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        assert_eq!(id, stem, "{}: id must equal the file name", p.display());
+        let sev = match get("severity").as_str() {
+            "error" => "Error",
+            "warning" => "Warning",
+            "info" => "Info",
+            other => panic!("{}: bad severity {other}", p.display()),
+        };
+        writeln!(
+            metas,
+            "    RuleMeta {{ id: {id:?}, category: {:?}, severity: Severity::{sev}, summary: {:?}, page: include_str!({:?}) }},",
+            get("category"),
+            get("summary"),
+            p.display().to_string()
+        )
+        .ok();
+        let konst = id.to_uppercase().replace('-', "_");
+        writeln!(ids, "    pub const {konst}: &str = {id:?};").ok();
+    }
+    let out = format!(
+        "/// Every rule, sorted by id (generated from rules/*.md).\npub static RULES: &[RuleMeta] = &[\n{metas}];\n\n/// Rule ids as constants: using one requires its page to exist.\npub mod ids {{\n{ids}}}\n"
+    );
+    let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("rule_registry.rs");
+    std::fs::write(dest, out).expect("write registry");
+}
+
+fn front_matter(text: &str) -> Option<Vec<(String, String)>> {
+    let rest = text.strip_prefix("---\n")?;
+    let end = rest.find("\n---")?;
+    Some(
+        rest[..end]
+            .lines()
+            .filter_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                Some((k.trim().to_string(), v.trim().trim_matches('"').to_string()))
+            })
+            .collect(),
+    )
+}

@@ -1,0 +1,106 @@
+//! The command line (clap), kept apart from main so tests and the man page
+//! generator can reach it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::report::Format;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "nginx-lint",
+    version,
+    about = "Lint nginx and php-fpm configuration: what nginx -t checks, and the cross-file problems it misses",
+    args_conflicts_with_subcommands = true,
+    after_help = "Examples:\n  nginx-lint                         lint /etc/nginx (and php-fpm found under /etc)\n  nginx-lint testdata/debian         lint a tree in a repository\n  nginx-lint sites-enabled/shop      lint one file within the tree above it\n  nginx -T | nginx-lint -            lint what a running nginx loaded\n  nginx-lint --format json . > out.json\n  nginx-lint explain include-missing"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub lint: LintArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List every rule: id, category, severity, summary
+    Rules {
+        /// `table` (default) or `json`
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+    /// Print a rule's page (e.g. `nginx-lint explain include-missing`)
+    Explain {
+        /// The rule id
+        id: String,
+    },
+    /// Print the parsed, include-expanded tree as JSON (crossplane's shape)
+    Dump {
+        #[command(flatten)]
+        input: InputArgs,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum FailLevel {
+    Info,
+    #[default]
+    Warning,
+    Error,
+}
+
+#[derive(Args, Debug, Default)]
+pub struct InputArgs {
+    /// Files or directories to lint; `-` reads one config from stdin; the
+    /// output of `nginx -T` is recognised [default: /etc/nginx]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Treat DIR as `/` for absolute paths inside the configs (config
+    /// repositories that mirror a server), e.g. `--root repo repo/etc/nginx`
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+
+    /// nginx's conf prefix for relative includes [default: the directory of
+    /// the main nginx.conf], e.g. `--prefix /etc/nginx`
+    #[arg(long, value_name = "DIR")]
+    pub prefix: Option<PathBuf>,
+
+    /// Name shown for stdin input, e.g. `--stdin-filename sites-enabled/shop`
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<String>,
+}
+
+#[derive(Args, Debug, Default)]
+pub struct LintArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Output format [default: human on a terminal, concise otherwise],
+    /// e.g. `--format json`
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+
+    /// Lowest severity that makes the exit code 1, e.g. `--fail-level error`
+    #[arg(long, value_enum, default_value_t = FailLevel::Warning)]
+    pub fail_level: FailLevel,
+
+    /// Exit 0 even when there are findings (2 still means the run failed)
+    #[arg(long)]
+    pub exit_zero: bool,
+
+    /// Print findings only: no notes, no summary line
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// No colours in human output (also when NO_COLOR is set)
+    #[arg(long)]
+    pub no_color: bool,
+}

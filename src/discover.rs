@@ -1,0 +1,290 @@
+//! PATH arguments → the files to analyse: directories walked (sorted, hidden
+//! entries skipped, symlinks followed with loops cut), each file classified
+//! by its content, and the named files of a pre-commit run placed inside the
+//! tree they belong to.
+
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use crate::vfs::{FsError, read_regular};
+
+/// What a file holds, judged from its name and first bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Nginx,
+    PhpFpm,
+    /// Not a configuration we read (binary, certificate, other INI, docs).
+    Other(&'static str),
+}
+
+/// A file found on disk, as the user will see it named.
+#[derive(Clone, Debug)]
+pub struct Found {
+    /// The path as walked from the user's argument (relative stays relative).
+    pub path: PathBuf,
+    pub kind: Kind,
+}
+
+/// A file we passed over, and why (shown as a note, never silently lost).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub files: Vec<Found>,
+    pub skipped: Vec<Skipped>,
+    /// Pre-commit mode: only findings in these files are reported.
+    pub report_only: Option<Vec<PathBuf>>,
+}
+
+/// Extensions that are never nginx or php-fpm configuration.
+const NOT_CONFIG_EXT: &[&str] = &[
+    "md", "txt", "rst", "html", "htm", "json", "yml", "yaml", "toml", "xml", "sh", "py", "rb",
+    "pl", "lua", "js", "php", "pem", "crt", "cer", "key", "csr", "der", "p12", "pfx", "gz", "zip",
+    "tar", "tgz", "bz2", "xz", "png", "jpg", "gif", "ico", "svg", "so", "pid", "log", "swp",
+    "orig", "rej", "ini", "service", "socket", "lock",
+];
+
+/// Classify by content: php-fpm INI, nginx, or something else.
+pub fn classify(path: &Path, text: &[u8]) -> Kind {
+    let head = &text[..text.len().min(8192)];
+    if head.contains(&0) {
+        return Kind::Other("binary file");
+    }
+    if head.starts_with(b"-----BEGIN") {
+        return Kind::Other("PEM certificate or key");
+    }
+    if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
+        return Kind::Other("UTF-16 text");
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if let Some(kind) = ini_kind(head) {
+        return kind;
+    }
+    if name == "nginx.conf" {
+        return Kind::Nginx;
+    }
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    if let Some(ext) = ext
+        && NOT_CONFIG_EXT.contains(&ext.as_str())
+    {
+        return Kind::Other("not a configuration file (by its extension)");
+    }
+    Kind::Nginx
+}
+
+/// php-fpm files are INI: `[section]` headers and `key = value` lines. php.ini
+/// is INI too but is not php-fpm's, so look for php-fpm's own keys.
+fn ini_kind(head: &[u8]) -> Option<Kind> {
+    let mut ini_lines = 0;
+    let mut fpm = false;
+    for raw in head.split(|&b| b == b'\n') {
+        let line = trim(raw);
+        if line.is_empty() || line[0] == b';' {
+            continue;
+        }
+        if line[0] == b'#' {
+            continue;
+        }
+        if line[0] == b'[' && line.ends_with(b"]") && !line.contains(&b' ') {
+            ini_lines += 1;
+            if line == b"[global]" {
+                fpm = true;
+            }
+            continue;
+        }
+        if let Some(eq) = line.iter().position(|&b| b == b'=') {
+            let key = trim(&line[..eq]);
+            if !key.is_empty()
+                && !key.contains(&b' ')
+                && !key.contains(&b'{')
+                && !line.ends_with(b";")
+            {
+                ini_lines += 1;
+                if key == b"listen"
+                    || key == b"pm"
+                    || key.starts_with(b"pm.")
+                    || key == b"include"
+                    || key == b"pid"
+                {
+                    fpm = true;
+                }
+                continue;
+            }
+        }
+        // A line that is neither: nginx syntax (or something else).
+        return None;
+    }
+    if ini_lines == 0 {
+        return None;
+    }
+    Some(if fpm {
+        Kind::PhpFpm
+    } else {
+        Kind::Other("INI file that is not php-fpm's")
+    })
+}
+
+fn trim(s: &[u8]) -> &[u8] {
+    let start = s
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(s.len());
+    let end = s
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |i| i + 1);
+    &s[start..end]
+}
+
+/// Walk a directory: sorted, hidden entries skipped, symlinks followed (loops
+/// are cut by walkdir and noted).
+pub fn walk_dir(dir: &Path, out: &mut Discovery) {
+    let walker = WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        match entry {
+            Ok(e) if e.file_type().is_file() => add_file(e.path(), out),
+            Ok(e) if e.file_type().is_dir() => {}
+            Ok(e) => out.skipped.push(Skipped {
+                path: e.path().display().to_string(),
+                reason: "not a regular file".into(),
+            }),
+            Err(err) => {
+                let path = err
+                    .path()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default();
+                let reason = if err.loop_ancestor().is_some() {
+                    "symlink loop; not followed".to_string()
+                } else {
+                    err.io_error()
+                        .map_or_else(|| err.to_string(), |e| e.to_string())
+                };
+                out.skipped.push(Skipped { path, reason });
+            }
+        }
+    }
+}
+
+/// Read just enough of a file to classify it.
+pub fn add_file(path: &Path, out: &mut Discovery) {
+    match read_regular(path) {
+        Ok(text) => {
+            let kind = classify(path, &text);
+            if let Kind::Other(reason) = kind {
+                out.skipped.push(Skipped {
+                    path: path.display().to_string(),
+                    reason: reason.into(),
+                });
+            }
+            out.files.push(Found {
+                path: path.to_path_buf(),
+                kind,
+            });
+        }
+        Err(e) => out.skipped.push(Skipped {
+            path: path.display().to_string(),
+            reason: skip_reason(&e),
+        }),
+    }
+}
+
+fn skip_reason(e: &FsError) -> String {
+    e.to_string()
+}
+
+/// For a file named on the command line: the directory above it that holds
+/// the nginx.conf of its tree, if any (pre-commit mode).
+pub fn tree_root_above(file: &Path) -> Option<PathBuf> {
+    let abs = std::path::absolute(file).ok()?;
+    let mut dir = abs.parent();
+    while let Some(d) = dir {
+        if d.join("nginx.conf").is_file() && d.join("nginx.conf") != abs {
+            // Give it back in the user's terms: relative when they were.
+            return Some(relative_like(file, &abs, d));
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+/// Express `target` (an ancestor of `abs`) the way `user` names paths.
+fn relative_like(user: &Path, abs: &Path, target: &Path) -> PathBuf {
+    if user.is_absolute() {
+        return target.to_path_buf();
+    }
+    // Count how many components of abs lie below target, and walk up from
+    // the user's path by as many.
+    let below = abs.components().count() - target.components().count();
+    let mut p = user.to_path_buf();
+    for _ in 0..below {
+        if !p.pop() {
+            p.push("..");
+        }
+    }
+    if p.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_by_content() {
+        let p = Path::new("x.conf");
+        assert_eq!(
+            classify(p, b"[www]\nlisten = /run/php.sock\n"),
+            Kind::PhpFpm
+        );
+        assert_eq!(classify(p, b"[global]\npid = /run/php.pid\n"), Kind::PhpFpm);
+        assert_eq!(classify(p, b"server { listen 80; }\n"), Kind::Nginx);
+        assert_eq!(classify(p, b"set $a = b;\n"), Kind::Nginx);
+        assert!(matches!(
+            classify(p, b"[PHP]\nengine = On\n"),
+            Kind::Other(_)
+        ));
+        assert!(matches!(classify(p, b"\x00\x01"), Kind::Other(_)));
+        assert!(matches!(
+            classify(Path::new("a.pem"), b"-----BEGIN CERT"),
+            Kind::Other(_)
+        ));
+        assert!(matches!(
+            classify(Path::new("README.md"), b"# hi\n"),
+            Kind::Other(_)
+        ));
+        assert_eq!(
+            classify(Path::new("default"), b"# comment\nserver {}\n"),
+            Kind::Nginx
+        );
+    }
+
+    #[test]
+    fn relative_like_walks_up() {
+        let abs = Path::new("/r/a/b/c.conf");
+        assert_eq!(
+            relative_like(Path::new("a/b/c.conf"), abs, Path::new("/r/a")),
+            PathBuf::from("a")
+        );
+        assert_eq!(
+            relative_like(Path::new("c.conf"), abs, Path::new("/r/a")),
+            PathBuf::from("..")
+        );
+    }
+}

@@ -1,0 +1,313 @@
+//! From PATH arguments to parsed, include-expanded nginx trees: discovery,
+//! reading through the right file system, root detection, standalone files.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use crate::discover::{self, Discovery, Kind, Skipped};
+use crate::dump_t;
+use crate::finding::Finding;
+use crate::nginx::ast::ParsedFile;
+use crate::nginx::context::{self, Ctx};
+use crate::nginx::include::{Files, Loader};
+use crate::source::{FileId, SourceMap};
+use crate::vfs::{MemFs, RealFs};
+
+/// What the user asked to lint.
+#[derive(Clone, Debug, Default)]
+pub struct Inputs {
+    pub paths: Vec<PathBuf>,
+    /// Text of `-` (stdin), with the name to show.
+    pub stdin: Option<(String, Vec<u8>)>,
+    pub root: Option<PathBuf>,
+    pub prefix: Option<PathBuf>,
+}
+
+/// One nginx tree to analyse: its top file and the context of that file.
+#[derive(Clone, Copy, Debug)]
+pub struct Unit {
+    pub file: FileId,
+    pub context: Ctx,
+    /// Not reached from any nginx.conf: linted on its own.
+    pub standalone: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub sources: SourceMap,
+    pub files: Files,
+    pub units: Vec<Unit>,
+    pub findings: Vec<Finding>,
+    pub skipped: Vec<Skipped>,
+    /// php-fpm files found by the walk (config paths).
+    pub fpm_files: Vec<PathBuf>,
+    /// Pre-commit mode: only findings in these files are reported.
+    pub report_only: Option<HashSet<FileId>>,
+}
+
+/// Why the run itself failed (exit 2).
+#[derive(Debug)]
+pub struct InputError(pub String);
+
+pub fn load(inputs: &Inputs) -> Result<Loaded, InputError> {
+    if let Some((name, text)) = &inputs.stdin {
+        return Ok(load_stdin(name, text));
+    }
+    let mut disc = Discovery::default();
+    let mut named_files: Vec<PathBuf> = Vec::new();
+    let paths = if inputs.paths.is_empty() {
+        vec![PathBuf::from("/etc/nginx")]
+    } else {
+        inputs.paths.clone()
+    };
+    for p in &paths {
+        let meta = std::fs::metadata(p)
+            .map_err(|e| InputError(format!("{}: {}", p.display(), io_reason(&e))))?;
+        if meta.is_dir() {
+            discover::walk_dir(p, &mut disc);
+        } else {
+            // An `nginx -T` dump is a tree of its own.
+            if let Ok(text) = crate::vfs::read_regular(p)
+                && dump_t::is_nginx_t(&text)
+            {
+                return Ok(load_dump(&text));
+            }
+            match discover::tree_root_above(p) {
+                Some(dir) if inputs.root.is_none() => {
+                    named_files.push(p.clone());
+                    discover::walk_dir(&dir, &mut disc);
+                }
+                _ => discover::add_file(p, &mut disc),
+            }
+        }
+    }
+    let fs = RealFs::new(inputs.root.clone());
+    let mut out = load_tree(&fs, &disc, inputs);
+    let mut skipped = disc.skipped.clone();
+    skipped.append(&mut out.skipped);
+    out.skipped = dedup_skipped(skipped);
+    if !named_files.is_empty() {
+        let wanted: HashSet<PathBuf> = named_files
+            .iter()
+            .filter_map(|p| std::fs::canonicalize(p).ok())
+            .collect();
+        let ids = out
+            .sources
+            .iter()
+            .filter(|(_, f)| std::fs::canonicalize(&f.real).is_ok_and(|c| wanted.contains(&c)))
+            .map(|(id, _)| id)
+            .collect();
+        out.report_only = Some(ids);
+    }
+    Ok(out)
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn dedup_skipped(mut s: Vec<Skipped>) -> Vec<Skipped> {
+    let mut seen = HashSet::new();
+    s.retain(|x| seen.insert(x.path.clone()));
+    s
+}
+
+/// The in-config path of a walked file (under --root: `/` + the part below it).
+fn config_path(host: &Path, root: Option<&Path>) -> PathBuf {
+    match root {
+        Some(r) => match host.strip_prefix(r) {
+            Ok(rel) => Path::new("/").join(rel),
+            Err(_) => host.to_path_buf(),
+        },
+        None => host.to_path_buf(),
+    }
+}
+
+fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
+    let root = inputs.root.clone();
+    let display = move |p: &Path| -> String {
+        match &root {
+            Some(r) if p.is_absolute() => r
+                .join(p.strip_prefix("/").unwrap_or(p))
+                .display()
+                .to_string(),
+            _ => p.display().to_string(),
+        }
+    };
+    let mut sources = SourceMap::new();
+    let mut loader = Loader::new(fs, &mut sources, &display);
+    let mut walked: Vec<FileId> = Vec::new();
+    let mut fpm_files = Vec::new();
+    let mut findings = Vec::new();
+    let mut skipped = Vec::new();
+    for f in &disc.files {
+        let cfg = config_path(&f.path, inputs.root.as_deref());
+        match f.kind {
+            Kind::Nginx => match loader.load(&cfg) {
+                Ok(id) => walked.push(id),
+                Err(e) => skipped.push(Skipped {
+                    path: f.path.display().to_string(),
+                    reason: e.to_string(),
+                }),
+            },
+            Kind::PhpFpm => fpm_files.push(cfg),
+            Kind::Other(_) => {}
+        }
+    }
+    walked.dedup();
+    let roots = find_roots(&loader.files, &loader, &walked);
+    let prefix_for = |id: FileId, l: &Loader| -> PathBuf {
+        if let Some(p) = &inputs.prefix {
+            return p.clone();
+        }
+        let real = &l.sources.get(id).real;
+        let cfg = config_path(real, inputs.root.as_deref());
+        cfg.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    let mut units = Vec::new();
+    for &r in &roots {
+        let prefix = prefix_for(r, &loader);
+        loader.expand(r, &prefix);
+        units.push(Unit {
+            file: r,
+            context: Ctx::Main,
+            standalone: false,
+        });
+    }
+    let reached = reachable(&loader.files, &roots);
+    let default_prefix = roots.first().map(|&r| prefix_for(r, &loader));
+    for &id in &walked {
+        if reached.contains(&id) {
+            continue;
+        }
+        let prefix = default_prefix
+            .clone()
+            .unwrap_or_else(|| prefix_for(id, &loader));
+        loader.expand(id, &prefix);
+        let ctx = loader
+            .files
+            .get(id)
+            .map_or(Ctx::Main, |pf| context::infer(&pf.directives));
+        units.push(Unit {
+            file: id,
+            context: ctx,
+            standalone: true,
+        });
+    }
+    findings.append(&mut loader.findings);
+    let files = std::mem::take(&mut loader.files);
+    drop(loader);
+    Loaded {
+        sources,
+        files,
+        units,
+        findings,
+        skipped,
+        fpm_files,
+        report_only: None,
+    }
+}
+
+/// Roots: files named nginx.conf first, then files with top-level `http` or
+/// `events` that no earlier root includes.
+fn find_roots(files: &Files, loader: &Loader, walked: &[FileId]) -> Vec<FileId> {
+    let is_named = |id: FileId| {
+        loader
+            .sources
+            .get(id)
+            .real
+            .file_name()
+            .is_some_and(|n| n == "nginx.conf")
+    };
+    let is_main = |pf: &ParsedFile| {
+        pf.directives
+            .iter()
+            .any(|d| matches!(d.name(), "http" | "events"))
+    };
+    let mut roots: Vec<FileId> = walked.iter().copied().filter(|&id| is_named(id)).collect();
+    for &id in walked {
+        if !roots.contains(&id) && files.get(id).is_some_and(is_main) {
+            roots.push(id);
+        }
+    }
+    roots
+}
+
+/// Every file reachable from `roots` through include edges.
+fn reachable(files: &Files, roots: &[FileId]) -> HashSet<FileId> {
+    let mut seen: HashSet<FileId> = HashSet::new();
+    let mut stack: Vec<FileId> = roots.to_vec();
+    while let Some(id) = stack.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
+        if let Some(pf) = files.get(id) {
+            crate::nginx::include::walk(files, &pf.directives, &mut |d, _| {
+                stack.extend(d.included.iter().copied());
+            });
+        }
+    }
+    seen
+}
+
+fn load_memfs(fs: &MemFs, first: &Path, prefix: Option<PathBuf>) -> Loaded {
+    let display = |p: &Path| p.display().to_string();
+    let mut sources = SourceMap::new();
+    let mut loader = Loader::new(fs, &mut sources, &display);
+    let mut findings = Vec::new();
+    let mut units = Vec::new();
+    if let Ok(id) = loader.load(first) {
+        let prefix =
+            prefix.unwrap_or_else(|| first.parent().map(Path::to_path_buf).unwrap_or_default());
+        loader.expand(id, &prefix);
+        let ctx = loader.files.get(id).map_or(Ctx::Main, |pf| {
+            if pf
+                .directives
+                .iter()
+                .any(|d| matches!(d.name(), "http" | "events"))
+            {
+                Ctx::Main
+            } else {
+                context::infer(&pf.directives)
+            }
+        });
+        units.push(Unit {
+            file: id,
+            context: ctx,
+            standalone: ctx != Ctx::Main,
+        });
+    }
+    findings.append(&mut loader.findings);
+    let files = std::mem::take(&mut loader.files);
+    drop(loader);
+    Loaded {
+        sources,
+        files,
+        units,
+        findings,
+        ..Loaded::default()
+    }
+}
+
+fn load_dump(text: &[u8]) -> Loaded {
+    let parts = dump_t::split(text);
+    let fs = dump_t::to_memfs(&parts);
+    match parts.first() {
+        Some((first, _)) => load_memfs(&fs, first, None),
+        None => Loaded::default(),
+    }
+}
+
+fn load_stdin(name: &str, text: &[u8]) -> Loaded {
+    if dump_t::is_nginx_t(text) {
+        return load_dump(text);
+    }
+    let mut fs = MemFs::new();
+    let path = PathBuf::from(name);
+    fs.insert(path.clone(), text.to_vec());
+    load_memfs(&fs, &path, None)
+}

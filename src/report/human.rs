@@ -1,0 +1,169 @@
+//! Human output through miette: the offending span labelled in a snippet,
+//! the other end of a cross-file problem as its own snippet, a help line and
+//! the rule id linking to its page.
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+};
+
+use super::{HumanStyle, ReportView, plural, rule_url, summary_counts};
+use crate::finding::{Finding, Severity};
+use crate::source::{SourceMap, Span};
+
+/// File text for miette; invalid UTF-8 bytes become `?` one for one so byte
+/// offsets stay valid.
+fn snippet_text(bytes: &Arc<[u8]>) -> Arc<[u8]> {
+    if std::str::from_utf8(bytes).is_ok() {
+        return bytes.clone();
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.extend_from_slice(chunk.valid().as_bytes());
+        out.extend(std::iter::repeat_n(b'?', chunk.invalid().len()));
+    }
+    Arc::from(out)
+}
+
+struct Diag {
+    message: String,
+    code: Option<String>,
+    severity: miette::Severity,
+    help: Option<String>,
+    url: Option<String>,
+    source: NamedSource<Arc<[u8]>>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<Diag>,
+}
+
+impl fmt::Debug for Diag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for Diag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Diag {}
+
+impl Diagnostic for Diag {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.code
+            .as_ref()
+            .map(|c| Box::new(c) as Box<dyn fmt::Display>)
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.url
+            .as_ref()
+            .map(|u| Box::new(u) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.related.iter().map(|d| d as &dyn Diagnostic)))
+    }
+}
+
+fn label(span: Span, text: Option<String>) -> LabeledSpan {
+    LabeledSpan::new(text, span.start as usize, span.len().max(1))
+}
+
+fn named(sources: &SourceMap, span: Span) -> NamedSource<Arc<[u8]>> {
+    let f = sources.get(span.file);
+    NamedSource::new(f.display.clone(), snippet_text(&f.text))
+}
+
+fn to_diag(sources: &SourceMap, f: &Finding) -> Diag {
+    let mut labels = vec![label(f.span, None)];
+    let mut related = Vec::new();
+    for r in &f.related {
+        if r.span.file == f.span.file {
+            labels.push(label(r.span, Some(r.message.clone())));
+        } else {
+            related.push(Diag {
+                message: r.message.clone(),
+                code: None,
+                severity: miette::Severity::Advice,
+                help: None,
+                url: None,
+                source: named(sources, r.span),
+                labels: vec![label(r.span, Some(r.message.clone()))],
+                related: Vec::new(),
+            });
+        }
+    }
+    Diag {
+        message: f.message.clone(),
+        code: Some(format!("nginx-lint({})", f.rule)),
+        severity: match f.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        },
+        help: f.help.clone(),
+        url: Some(rule_url(f.rule)),
+        source: named(sources, f.span),
+        labels,
+        related,
+    }
+}
+
+pub fn render(view: &ReportView<'_>, style: HumanStyle) -> String {
+    let theme = match (style.color, style.unicode) {
+        (true, _) => GraphicalTheme::unicode(),
+        (false, true) => GraphicalTheme::unicode_nocolor(),
+        (false, false) => GraphicalTheme::none(),
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false)
+        .with_urls(false);
+    let mut out = String::new();
+    for f in view.findings {
+        let d = to_diag(view.sources, f);
+        if handler.render_report(&mut out, &d).is_err() {
+            out.push_str(&format!("{}: {}\n", f.rule, f.message));
+        }
+        out.push('\n');
+    }
+    for s in view.skipped {
+        out.push_str(&format!("note: skipped {}: {}\n", s.path, s.reason));
+    }
+    let (e, w, i) = summary_counts(view.findings);
+    let mut parts = vec![plural(e, "error"), plural(w, "warning")];
+    if i > 0 {
+        parts.push(plural(i, "info"));
+    }
+    let time = view
+        .elapsed_ms
+        .map(|ms| format!(" ({ms:.0} ms)"))
+        .unwrap_or_default();
+    out.push_str(&format!(
+        "{} in {}{}\n",
+        parts.join(", "),
+        plural(view.files, "file"),
+        time
+    ));
+    out
+}

@@ -1,0 +1,119 @@
+//! `--format json`: one document on stdout, the schema of CLI.md.
+
+use serde::Serialize;
+
+use super::{ReportView, summary_counts};
+use crate::finding::{Finding, Severity};
+use crate::rules;
+use crate::source::{SourceMap, Span};
+
+#[derive(Serialize)]
+struct Doc<'a> {
+    version: u32,
+    tool: Tool,
+    findings: Vec<JsonFinding<'a>>,
+    skipped: &'a [crate::discover::Skipped],
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files: usize,
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'a str,
+    category: &'a str,
+    severity: Severity,
+    message: &'a str,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
+    related: Vec<JsonRelated<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    message: &'a str,
+}
+
+/// Position of a span for machine formats: 1-based, end exclusive.
+pub fn position(sources: &SourceMap, span: Span) -> (usize, usize, usize, usize) {
+    let f = sources.get(span.file);
+    let (l, c) = f.line_col(span.start);
+    let (el, ec) = f.line_col(span.end);
+    (l, c, el, ec)
+}
+
+fn convert<'a>(sources: &'a SourceMap, f: &'a Finding) -> JsonFinding<'a> {
+    let (line, column, end_line, end_column) = position(sources, f.span);
+    JsonFinding {
+        rule: f.rule,
+        category: rules::meta(f.rule).map_or("", |m| m.category),
+        severity: f.severity,
+        message: &f.message,
+        file: &sources.get(f.span.file).display,
+        line,
+        column,
+        end_line,
+        end_column,
+        help: f.help.as_deref(),
+        related: f
+            .related
+            .iter()
+            .map(|r| {
+                let (line, column) = sources.get(r.span.file).line_col(r.span.start);
+                JsonRelated {
+                    file: &sources.get(r.span.file).display,
+                    line,
+                    column,
+                    message: &r.message,
+                }
+            })
+            .collect(),
+    }
+}
+
+pub fn render(view: &ReportView<'_>) -> String {
+    let (errors, warnings, infos) = summary_counts(view.findings);
+    let doc = Doc {
+        version: 1,
+        tool: Tool {
+            name: "nginx-lint",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        findings: view
+            .findings
+            .iter()
+            .map(|f| convert(view.sources, f))
+            .collect(),
+        skipped: view.skipped,
+        summary: Summary {
+            files: view.files,
+            errors,
+            warnings,
+            infos,
+        },
+    };
+    let mut s =
+        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}

@@ -1,0 +1,64 @@
+//! The rule registry (generated from the pages in `rules/`) and the rules.
+
+use crate::finding::Severity;
+
+/// A rule's public identity and defaults.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub category: &'static str,
+    pub severity: Severity,
+    pub summary: &'static str,
+    /// The rule's page (`rules/<id>.md`), as `explain` prints it.
+    pub page: &'static str,
+}
+
+include!(concat!(env!("OUT_DIR"), "/rule_registry.rs"));
+
+/// The metadata of a rule id. O(log n) over a sorted static table.
+pub fn meta(id: &str) -> Option<&'static RuleMeta> {
+    RULES
+        .binary_search_by(|m| m.id.cmp(id))
+        .ok()
+        .map(|i| &RULES[i])
+}
+
+/// The ids closest to a misspelt one, best first.
+pub fn nearest(id: &str, n: usize) -> Vec<&'static str> {
+    let mut scored: Vec<(usize, &'static str)> = RULES
+        .iter()
+        .map(|m| (crate::text::edit_distance(id, m.id), m.id))
+        .collect();
+    scored.sort();
+    scored.into_iter().take(n).map(|(_, id)| id).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_is_sorted_and_known() {
+        assert!(RULES.windows(2).all(|w| w[0].id < w[1].id));
+        assert_eq!(meta(ids::SYNTAX).map(|m| m.severity), Some(Severity::Error));
+        assert!(meta("no-such-rule").is_none());
+        assert_eq!(nearest("sintax", 1), vec!["syntax"]);
+    }
+}
+
+/// A rule page for a terminal: the front matter becomes a title line.
+pub fn page_for_terminal(page: &str) -> String {
+    let body = page
+        .strip_prefix("---\n")
+        .and_then(|rest| rest.find("\n---\n").map(|i| &rest[i + 5..]))
+        .unwrap_or(page);
+    let id = page
+        .lines()
+        .find_map(|l| l.strip_prefix("id: "))
+        .unwrap_or("");
+    let summary = page
+        .lines()
+        .find_map(|l| l.strip_prefix("summary: "))
+        .unwrap_or("");
+    format!("{id}: {summary}\n{}", body)
+}
