@@ -174,7 +174,7 @@ pub fn parse(file: FileId, src: &[u8]) -> ParsedFile {
         let eof = src.len();
         let mut f = Finding::error(
             RULE,
-            Span::new(file, eof.saturating_sub(1), eof),
+            Span::new(file, eof, eof),
             "unexpected end of file, expecting \"}\"",
         )
         .with_help("a block is never closed: add the missing `}`");
@@ -301,7 +301,7 @@ fn lex_finding(file: FileId, src: &[u8], e: &LexError, stmt: &Statement) -> Find
     let at = (e.offset as usize).min(src.len());
     let (start, end) = match e.word_start {
         Some(ws) => (ws as usize, (ws as usize + 1).min(src.len())),
-        None if at >= src.len() => (src.len().saturating_sub(1), src.len()),
+        None if at >= src.len() => (src.len(), src.len()),
         None => (at, at + 1),
     };
     let mut f = Finding::error(RULE, Span::new(file, start, end), e.kind.message());

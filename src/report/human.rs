@@ -85,8 +85,24 @@ impl Diagnostic for Diag {
     }
 }
 
-fn label(span: Span, text: Option<String>) -> LabeledSpan {
-    LabeledSpan::new(text, span.start as usize, span.len().max(1))
+/// A label clamped to the text: a finding at end of file (nginx names the
+/// line after the last newline) is drawn under the last character.
+fn label(sources: &SourceMap, span: Span, text: Option<String>, primary: bool) -> LabeledSpan {
+    let len = sources.get(span.file).text.len();
+    let mut start = span.start as usize;
+    let mut width = span.len().max(1);
+    if start >= len {
+        start = len.saturating_sub(1);
+        width = 1;
+    }
+    let width = width
+        .min(len.saturating_sub(start))
+        .max(usize::from(len > 0));
+    if primary {
+        LabeledSpan::new_primary_with_span(text, (start, width))
+    } else {
+        LabeledSpan::new(text, start, width)
+    }
 }
 
 fn named(sources: &SourceMap, span: Span) -> NamedSource<Arc<[u8]>> {
@@ -95,11 +111,11 @@ fn named(sources: &SourceMap, span: Span) -> NamedSource<Arc<[u8]>> {
 }
 
 fn to_diag(sources: &SourceMap, f: &Finding) -> Diag {
-    let mut labels = vec![label(f.span, None)];
+    let mut labels = vec![label(sources, f.span, None, true)];
     let mut related = Vec::new();
     for r in &f.related {
         if r.span.file == f.span.file {
-            labels.push(label(r.span, Some(r.message.clone())));
+            labels.push(label(sources, r.span, Some(r.message.clone()), false));
         } else {
             related.push(Diag {
                 message: r.message.clone(),
@@ -108,7 +124,7 @@ fn to_diag(sources: &SourceMap, f: &Finding) -> Diag {
                 help: None,
                 url: None,
                 source: named(sources, r.span),
-                labels: vec![label(r.span, Some(r.message.clone()))],
+                labels: vec![label(sources, r.span, Some(r.message.clone()), true)],
                 related: Vec::new(),
             });
         }

@@ -33,19 +33,6 @@ pub fn nearest(id: &str, n: usize) -> Vec<&'static str> {
     scored.into_iter().take(n).map(|(_, id)| id).collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn registry_is_sorted_and_known() {
-        assert!(RULES.windows(2).all(|w| w[0].id < w[1].id));
-        assert_eq!(meta(ids::SYNTAX).map(|m| m.severity), Some(Severity::Error));
-        assert!(meta("no-such-rule").is_none());
-        assert_eq!(nearest("sintax", 1), vec!["syntax"]);
-    }
-}
-
 /// A rule page for a terminal: the front matter becomes a title line.
 pub fn page_for_terminal(page: &str) -> String {
     let body = page
@@ -61,4 +48,17 @@ pub fn page_for_terminal(page: &str) -> String {
         .find_map(|l| l.strip_prefix("summary: "))
         .unwrap_or("");
     format!("{id}: {summary}\n{}", body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_is_sorted_and_known() {
+        assert!(RULES.windows(2).all(|w| w[0].id < w[1].id));
+        assert_eq!(meta(ids::SYNTAX).map(|m| m.severity), Some(Severity::Error));
+        assert!(meta("no-such-rule").is_none());
+        assert_eq!(nearest("sintax", 1), vec!["syntax"]);
+    }
 }
