@@ -4,4 +4,5 @@
 //! build the resolved model → run rules → report findings.
 
 pub mod finding;
+pub mod nginx;
 pub mod source;
