@@ -308,12 +308,18 @@ mod tests {
 
     #[test]
     fn value_kinds() {
-        assert_eq!(nginx_spec("sendfile", "ngx_http_core_module").value, ValueKind::Flag);
+        assert_eq!(
+            nginx_spec("sendfile", "ngx_http_core_module").value,
+            ValueKind::Flag
+        );
         assert_eq!(
             nginx_spec("client_max_body_size", "ngx_http_core_module").value,
             ValueKind::Off
         );
-        assert_eq!(nginx_spec("proxy_buffers", "ngx_http_proxy_module").value, ValueKind::Bufs);
+        assert_eq!(
+            nginx_spec("proxy_buffers", "ngx_http_proxy_module").value,
+            ValueKind::Bufs
+        );
         assert_eq!(
             nginx_spec("proxy_read_timeout", "ngx_http_proxy_module").value,
             ValueKind::Msec
@@ -385,11 +391,23 @@ mod tests {
         assert!(specs.iter().all(|s| s.third_party.is_some()));
         let brotli = lookup("brotli_static");
         assert_eq!(brotli[0].third_party, Some("brotli"));
-        assert_eq!(brotli[0].dynamic_so, Some("ngx_http_brotli_static_module.so"));
-        assert_eq!(lookup("more_set_headers")[0].third_party, Some("headers-more"));
+        assert_eq!(
+            brotli[0].dynamic_so,
+            Some("ngx_http_brotli_static_module.so")
+        );
+        assert_eq!(
+            lookup("more_set_headers")[0].third_party,
+            Some("headers-more")
+        );
         let js = lookup("js_import");
-        assert!(js.iter().any(|s| s.dynamic_so == Some("ngx_http_js_module.so")));
-        assert!(js.iter().any(|s| s.dynamic_so == Some("ngx_stream_js_module.so")));
+        assert!(
+            js.iter()
+                .any(|s| s.dynamic_so == Some("ngx_http_js_module.so"))
+        );
+        assert!(
+            js.iter()
+                .any(|s| s.dynamic_so == Some("ngx_stream_js_module.so"))
+        );
     }
 
     #[test]
