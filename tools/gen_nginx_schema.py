@@ -284,6 +284,7 @@ RE_MODULE = re.compile(r"ngx_module_t\s+(\w+)\s*=\s*\{")
 RE_FUNC = re.compile(r"^[\w \t*]*?\b(\w+)\s*\(([^;{}]*?)\)\s*\{", re.M)
 RE_NGX_STRING = re.compile(r"^ngx_string\s*\(\s*(\"(?:[^\"\\]|\\.)*\"|\w+)\s*\)$", re.S)
 RE_INCLUDE = re.compile(r"^[ \t]*#[ \t]*include\s*[<\"]([^>\"]+)[>\"]", re.M)
+RE_DELEGATE = re.compile(r"\b(\w+)\s*\(\s*cf\s*,\s*cmd\s*,|cf->handler\s*=\s*(\w+)\s*;")
 RE_PREPROC = re.compile(r"^[ \t]*#.*(?:\\\n.*)*$", re.M)
 
 
@@ -304,6 +305,9 @@ class FileFacts:
     enums: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
     modules: dict[str, str] = field(default_factory=dict)  # commands array -> module
     funcs_dup: dict[str, bool] = field(default_factory=dict)
+    # functions a function hands its (cf, cmd, ...) to: it inherits their
+    # "is duplicate" answer (lua's *_by_lua_block -> *_by_lua, etc.)
+    funcs_calls: dict[str, list[str]] = field(default_factory=dict)
     includes_in_arrays: list[tuple[str, str]] = field(default_factory=list)  # (array, header)
 
 
@@ -344,6 +348,8 @@ def parse_c(text: str, path: str) -> FileFacts:
         start = m.end() - 1
         body = src[start:match_brace(src, start)]
         facts.funcs_dup[name] = "is duplicate" in body
+        facts.funcs_calls[name] = [c for m in RE_DELEGATE.findall(body)
+                                   for c in m if c and c != name]
     return facts
 
 
@@ -476,11 +482,24 @@ def build_specs(corpus: Corpus, fe: FlagEval, fallback: Corpus | None,
                 texts: dict[str, str]) -> list[Spec]:
     defines = corpus.defines()
     funcs_global: dict[str, bool] = {}
+    calls_global: dict[str, list[str]] = {}
     enums_global: dict[str, tuple[str, list[str]]] = {}
     for src in ([fallback] if fallback else []) + [corpus]:
         for f in src.files.values():
             funcs_global.update(f.funcs_dup)
+            calls_global.update(f.funcs_calls)
             enums_global.update(f.enums)
+
+    def says_duplicate(func: str, local: FileFacts, depth: int = 0) -> bool | None:
+        own = local.funcs_dup.get(func)
+        calls = local.funcs_calls.get(func)
+        if own is None:
+            own, calls = funcs_global.get(func), calls_global.get(func)
+        if own is None:
+            return None
+        if own or depth >= 3:
+            return own
+        return any(says_duplicate(c, local, depth + 1) for c in calls or [])
     out: dict[tuple[str, str], Spec] = {}
     basemap = file_basename_map(corpus)
     for path, facts in sorted(corpus.files.items()):
@@ -514,15 +533,15 @@ def build_specs(corpus: Corpus, fe: FlagEval, fallback: Corpus | None,
                     value = (kind, e[1])
             else:
                 value = (SLOT_KIND.get(handler, "Other"), None)
-            dup = facts.funcs_dup.get(handler)
-            if dup is None:
-                dup = funcs_global.get(handler)
+            dup = says_duplicate(handler, facts)
             if dup is None:
                 warn(f"{path}:{name}: handler {handler} body not found")
                 dup = False
             key = (module, name)
             if key in out:
                 prev = out[key]
+                print(f"note: {path}: {name} defined twice in {module} (#if branches?); "
+                      "merging", file=sys.stderr)
                 prev.contexts = [x for x in CTX_ORDER if x in prev.contexts or x in ctxs]
                 prev.args |= args
                 continue

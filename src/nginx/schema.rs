@@ -388,6 +388,8 @@ mod tests {
         assert_eq!(http.third_party, Some("lua"));
         assert_eq!(http.dynamic_so, Some("ngx_http_lua_module.so"));
         assert!(http.since.is_none() && http.until.is_none());
+        // via cf->handler = ngx_http_lua_content_by_lua, which says "is duplicate"
+        assert!(http.duplicate_is_error);
         assert!(specs.iter().all(|s| s.third_party.is_some()));
         let brotli = lookup("brotli_static");
         assert_eq!(brotli[0].third_party, Some("brotli"));
