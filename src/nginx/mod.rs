@@ -6,3 +6,4 @@ pub mod include;
 pub mod lexer;
 pub mod lua;
 pub mod parser;
+pub mod schema;
