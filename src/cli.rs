@@ -103,4 +103,28 @@ pub struct LintArgs {
     /// No colours in human output (also when NO_COLOR is set)
     #[arg(long)]
     pub no_color: bool,
+
+    /// The nginx version the configs target [default: newest stable], e.g.
+    /// `--nginx-version 1.24`
+    #[arg(long, value_name = "X.Y[.Z]")]
+    pub nginx_version: Option<String>,
+
+    /// A third-party module is available (repeatable), e.g. `--module lua`
+    /// or `--module ngx_http_brotli_filter_module.so`
+    #[arg(long = "module", value_name = "NAME")]
+    pub modules: Vec<String>,
+}
+
+impl LintArgs {
+    /// The settings these flags ask for.
+    pub fn settings(&self) -> Result<crate::settings::Settings, String> {
+        let mut s = crate::settings::Settings::default();
+        if let Some(v) = &self.nginx_version {
+            s.nginx_version = crate::settings::parse_version(v).ok_or_else(|| {
+                format!("--nginx-version {v}: expected a version like 1.26 or 1.25.3")
+            })?;
+        }
+        s.modules = self.modules.clone();
+        Ok(s)
+    }
 }

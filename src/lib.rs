@@ -12,6 +12,7 @@ pub mod load;
 pub mod nginx;
 pub mod report;
 pub mod rules;
+pub mod settings;
 pub mod source;
 pub mod text;
 pub mod vfs;
@@ -25,6 +26,7 @@ pub use load::{InputError, Inputs, Loaded};
 #[derive(Clone, Debug, Default)]
 pub struct Options {
     pub inputs: Inputs,
+    pub settings: settings::Settings,
 }
 
 /// The result of a run: the loaded files and the findings, sorted.
@@ -58,6 +60,13 @@ pub fn run(opts: &Options) -> Result<Outcome, InputError> {
     let mut findings = std::mem::take(&mut loaded.findings);
     for pf in loaded.files.iter() {
         findings.extend(pf.errors.iter().cloned());
+    }
+    let cx = rules::Check {
+        loaded: &loaded,
+        settings: &opts.settings,
+    };
+    for rule in rules::all() {
+        rule.check(&cx, &mut findings);
     }
     if let Some(only) = &loaded.report_only {
         findings.retain(|f| only.contains(&f.span.file));

@@ -98,7 +98,11 @@ fn lint(args: &LintArgs) -> ExitCode {
         Ok(i) => i,
         Err(e) => return fail(&e),
     };
-    let outcome = match nginx_lint::run(&Options { inputs }) {
+    let settings = match args.settings() {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let outcome = match nginx_lint::run(&Options { inputs, settings }) {
         Ok(o) => o,
         Err(e) => return fail(&e.0),
     };
@@ -199,7 +203,10 @@ fn dump(args: &InputArgs) -> ExitCode {
         Ok(i) => i,
         Err(e) => return fail(&e),
     };
-    match nginx_lint::run(&Options { inputs }) {
+    match nginx_lint::run(&Options {
+        inputs,
+        settings: Default::default(),
+    }) {
         Ok(o) => {
             print!("{}", nginx_lint::dump::render(&o.loaded, &o.findings));
             ExitCode::SUCCESS

@@ -102,6 +102,7 @@ fn run_example(id: &str, ex: &Example) -> (String, bool, Vec<String>) {
             paths: vec![dir.path().to_path_buf()],
             ..Inputs::default()
         },
+        settings: Default::default(),
     };
     let outcome = nginx_lint::run(&opts).expect("example runs");
     let mine: Vec<_> = outcome

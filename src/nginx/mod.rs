@@ -7,3 +7,4 @@ pub mod lexer;
 pub mod lua;
 pub mod parser;
 pub mod schema;
+pub mod walk;

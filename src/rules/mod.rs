@@ -1,6 +1,29 @@
 //! The rule registry (generated from the pages in `rules/`) and the rules.
 
-use crate::finding::Severity;
+use crate::finding::{Finding, Severity};
+use crate::load::Loaded;
+use crate::settings::Settings;
+
+/// What a rule reads: the loaded trees (and later the resolved model) and
+/// the run's settings. Rules never parse and never touch the file system.
+pub struct Check<'a> {
+    pub loaded: &'a Loaded,
+    pub settings: &'a Settings,
+}
+
+/// A rule: a pure function of the analysis to findings. Its id, category,
+/// severity and summary live in its page (`rules/<id>.md`).
+pub trait Rule: Sync {
+    /// The ids this rule reports (most rules report one).
+    fn ids(&self) -> &'static [&'static str];
+    fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>);
+}
+
+/// Every rule that runs after loading. (Syntax and include findings come
+/// from the parser and the include expansion themselves.)
+pub fn all() -> Vec<&'static dyn Rule> {
+    vec![]
+}
 
 /// A rule's public identity and defaults.
 #[derive(Debug)]
