@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use crate::vfs::{FsError, read_regular};
+use std::sync::Arc;
+
+use crate::vfs::{FileKey, FsError, read_regular_identified};
 
 /// What a file holds, judged from its name and first bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,6 +26,9 @@ pub struct Found {
     /// The path as walked from the user's argument (relative stays relative).
     pub path: PathBuf,
     pub kind: Kind,
+    /// The bytes, read once here and handed on to the parser.
+    pub text: Arc<[u8]>,
+    pub key: FileKey,
 }
 
 /// A file we passed over, and why (shown as a note, never silently lost).
@@ -181,8 +186,8 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
 
 /// Read just enough of a file to classify it.
 pub fn add_file(path: &Path, out: &mut Discovery) {
-    match read_regular(path) {
-        Ok(text) => {
+    match read_regular_identified(path) {
+        Ok((text, key)) => {
             let kind = classify(path, &text);
             if let Kind::Other(reason) = kind {
                 out.skipped.push(Skipped {
@@ -193,6 +198,8 @@ pub fn add_file(path: &Path, out: &mut Discovery) {
             out.files.push(Found {
                 path: path.to_path_buf(),
                 kind,
+                text,
+                key,
             });
         }
         Err(e) => out.skipped.push(Skipped {

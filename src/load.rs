@@ -147,7 +147,7 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
     for f in &disc.files {
         let cfg = config_path(&f.path, inputs.root.as_deref());
         match f.kind {
-            Kind::Nginx => match loader.load(&cfg) {
+            Kind::Nginx => match loader.add(cfg, f.text.clone(), Some(f.key)) {
                 Ok(id) => walked.push(id),
                 Err(e) => skipped.push(Skipped {
                     path: f.path.display().to_string(),

@@ -68,12 +68,16 @@ pub trait Fs: Sync {
     fn real_path(&self, path: &Path) -> PathBuf {
         path.to_path_buf()
     }
-    /// The file's identity after following symlinks, so a file reached
-    /// through two names (sites-enabled → sites-available) is read once.
-    fn identity(&self, _path: &Path) -> Option<PathBuf> {
-        None
+    /// Read a file and tell its identity (device and inode after following
+    /// symlinks), so a file reached through two names (sites-enabled →
+    /// sites-available) is parsed once. In-memory files have none.
+    fn read_identified(&self, path: &Path) -> Result<(Arc<[u8]>, Option<FileKey>), FsError> {
+        self.read(path).map(|t| (t, None))
     }
 }
+
+/// A file's identity on the host: (device, inode).
+pub type FileKey = (u64, u64);
 
 /// Lexical normalisation: remove `.`, resolve `..` without touching disk.
 pub fn normalize(path: &Path) -> PathBuf {
@@ -229,7 +233,12 @@ impl RealFs {
 /// Read a regular file from the host, refusing devices, FIFOs, sockets,
 /// directories and files over the cap, without ever opening the former.
 pub fn read_regular(host: &Path) -> Result<Arc<[u8]>, FsError> {
-    use std::os::unix::fs::FileTypeExt;
+    read_regular_identified(host).map(|(t, _)| t)
+}
+
+/// [`read_regular`], also returning the file's (device, inode).
+pub fn read_regular_identified(host: &Path) -> Result<(Arc<[u8]>, FileKey), FsError> {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
     let meta = std::fs::metadata(host)?;
     let ft = meta.file_type();
     if ft.is_dir() {
@@ -261,7 +270,7 @@ pub fn read_regular(host: &Path) -> Result<Arc<[u8]>, FsError> {
     if buf.len() as u64 > MAX_FILE_SIZE {
         return Err(FsError::TooLarge(buf.len() as u64));
     }
-    Ok(Arc::from(buf))
+    Ok((Arc::from(buf), (meta.dev(), meta.ino())))
 }
 
 impl Fs for RealFs {
@@ -289,8 +298,10 @@ impl Fs for RealFs {
         self.host_path(path)
     }
 
-    fn identity(&self, path: &Path) -> Option<PathBuf> {
-        std::fs::canonicalize(self.host_path(path)).ok()
+    fn read_identified(&self, path: &Path) -> Result<(Arc<[u8]>, Option<FileKey>), FsError> {
+        let host = self.host_path(path);
+        self.check_inside_root(&host)?;
+        read_regular_identified(&host).map(|(t, k)| (t, Some(k)))
     }
 }
 

@@ -13,7 +13,7 @@ use crate::finding::Finding;
 use crate::nginx::ast::{Directive, ParsedFile};
 use crate::nginx::parser;
 use crate::source::{FileId, SourceMap, Span};
-use crate::vfs::{Fs, FsError, is_glob, normalize};
+use crate::vfs::{FileKey, Fs, FsError, is_glob, normalize};
 
 pub const RULE_MISSING: &str = "include-missing";
 pub const RULE_CYCLE: &str = "include-cycle";
@@ -63,7 +63,7 @@ pub struct Loader<'a> {
     pub files: Files,
     pub findings: Vec<Finding>,
     by_path: HashMap<PathBuf, FileId>,
-    by_identity: HashMap<PathBuf, FileId>,
+    by_identity: HashMap<FileKey, FileId>,
     state: HashMap<FileId, State>,
     /// How a config path is shown to the user.
     display: &'a dyn Fn(&Path) -> String,
@@ -98,7 +98,22 @@ impl<'a> Loader<'a> {
         if let Some(id) = self.by_path.get(&key) {
             return Ok(*id);
         }
-        let identity = self.fs.identity(&key);
+        let (text, identity) = self.fs.read_identified(&key)?;
+        self.add(key, text, identity)
+    }
+
+    /// Register a file already read (discovery reads each file once to
+    /// classify it); same caching as [`Loader::load`].
+    pub fn add(
+        &mut self,
+        key: PathBuf,
+        text: std::sync::Arc<[u8]>,
+        identity: Option<FileKey>,
+    ) -> Result<FileId, FsError> {
+        let key = normalize(&key);
+        if let Some(id) = self.by_path.get(&key) {
+            return Ok(*id);
+        }
         if let Some(id) = identity
             .as_ref()
             .and_then(|i| self.by_identity.get(i))
@@ -107,7 +122,6 @@ impl<'a> Loader<'a> {
             self.by_path.insert(key, id);
             return Ok(id);
         }
-        let text = self.fs.read(&key)?;
         let display = (self.display)(&key);
         let real = self.fs.real_path(&key);
         let id = self.sources.add(display, real, text.clone());
