@@ -9,6 +9,7 @@ pub mod dump;
 pub mod dump_t;
 pub mod finding;
 pub mod load;
+pub mod model;
 pub mod nginx;
 pub mod report;
 pub mod rules;

@@ -1,0 +1,308 @@
+//! The resolved view of the nginx trees, built once and read by every rule:
+//! blocks with their include-flattened children (scopes), servers with
+//! their listen addresses, locations, upstreams, and every target that
+//! nginx sends requests to. Effective values follow nginx's inheritance:
+//! the innermost block that has a directive wins, and for array directives
+//! (`fastcgi_param`, `proxy_set_header`, `add_header`) any occurrence in an
+//! inner block replaces the outer ones as a whole.
+
+pub mod address;
+pub mod target;
+
+use crate::load::Loaded;
+use crate::nginx::ast::Directive;
+use crate::nginx::context::Ctx;
+use crate::nginx::include::{Files, WALK_BUDGET};
+use crate::nginx::parser::is_data_block;
+use address::{Endpoint, Host, parse_host_port};
+pub use target::{Target, TargetAddr, TargetKind};
+
+/// Index of a scope in [`Model::scopes`].
+pub type ScopeId = usize;
+
+/// A block (or a unit's top level) with its directives, includes flattened.
+#[derive(Debug)]
+pub struct Scope<'t> {
+    /// The block directive; None for a unit's top level.
+    pub directive: Option<&'t Directive>,
+    pub ctx: Ctx,
+    pub parent: Option<ScopeId>,
+    pub children: Vec<&'t Directive>,
+    pub unit: usize,
+}
+
+/// An http or stream `server` block.
+#[derive(Debug)]
+pub struct Server<'t> {
+    pub scope: ScopeId,
+    pub directive: &'t Directive,
+    pub stream: bool,
+    /// Every `listen`, parsed; a server without one listens on `*:80`
+    /// (`*:8000` when nginx does not run as root, which we cannot know).
+    pub listens: Vec<Listen<'t>>,
+    pub names: Vec<&'t str>,
+}
+
+#[derive(Debug)]
+pub struct Listen<'t> {
+    pub directive: Option<&'t Directive>,
+    pub endpoint: Endpoint,
+    pub ssl: bool,
+    pub default_server: bool,
+    pub http2: bool,
+}
+
+#[derive(Debug)]
+pub struct Upstream<'t> {
+    pub scope: ScopeId,
+    pub directive: &'t Directive,
+    pub name: &'t str,
+    pub stream: bool,
+    pub servers: Vec<(&'t Directive, Option<Endpoint>)>,
+    pub unit: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct Model<'t> {
+    pub scopes: Vec<Scope<'t>>,
+    pub servers: Vec<Server<'t>>,
+    pub upstreams: Vec<Upstream<'t>>,
+    pub targets: Vec<Target<'t>>,
+    /// Scope ids of `location` blocks.
+    pub locations: Vec<ScopeId>,
+}
+
+impl<'t> Model<'t> {
+    pub fn build(loaded: &'t Loaded) -> Model<'t> {
+        let mut m = Model::default();
+        for (ui, unit) in loaded.units.iter().enumerate() {
+            let Some(pf) = loaded.files.get(unit.file) else {
+                continue;
+            };
+            let mut budget = WALK_BUDGET;
+            m.add_scope(
+                &loaded.files,
+                None,
+                unit.context,
+                None,
+                &pf.directives,
+                ui,
+                &mut budget,
+            );
+        }
+        m.collect_targets();
+        m
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add_scope(
+        &mut self,
+        files: &'t Files,
+        directive: Option<&'t Directive>,
+        ctx: Ctx,
+        parent: Option<ScopeId>,
+        list: &'t [Directive],
+        unit: usize,
+        budget: &mut usize,
+    ) -> ScopeId {
+        let id = self.scopes.len();
+        let mut children = Vec::new();
+        flatten(files, list, &mut children, budget);
+        self.scopes.push(Scope {
+            directive,
+            ctx,
+            parent,
+            children,
+            unit,
+        });
+        for i in 0..self.scopes[id].children.len() {
+            let d = self.scopes[id].children[i];
+            let Some(b) = &d.block else { continue };
+            if b.lua || is_data_block(d.name()) || ctx == Ctx::Data {
+                continue;
+            }
+            let inner = ctx.enter(d.name());
+            if inner == Ctx::Data {
+                continue;
+            }
+            let sid = self.add_scope(files, Some(d), inner, Some(id), &b.children, unit, budget);
+            match inner {
+                Ctx::Server | Ctx::StreamServer => {
+                    self.add_server(sid, d, inner == Ctx::StreamServer)
+                }
+                Ctx::Upstream | Ctx::StreamUpstream => {
+                    self.add_upstream(sid, d, inner == Ctx::StreamUpstream, unit)
+                }
+                Ctx::Location => self.locations.push(sid),
+                _ => {}
+            }
+        }
+        id
+    }
+
+    fn add_server(&mut self, scope: ScopeId, d: &'t Directive, stream: bool) {
+        let mut listens = Vec::new();
+        let mut names = Vec::new();
+        for c in &self.scopes[scope].children {
+            match c.name() {
+                "listen" => {
+                    if let Some(l) = parse_listen(c) {
+                        listens.push(l);
+                    }
+                }
+                "server_name" => names.extend(c.args.iter().map(|a| a.as_str())),
+                _ => {}
+            }
+        }
+        if listens.is_empty() && !stream {
+            listens.push(Listen {
+                directive: None,
+                endpoint: Endpoint::Tcp(Host::Any, 80),
+                ssl: false,
+                default_server: false,
+                http2: false,
+            });
+        }
+        self.servers.push(Server {
+            scope,
+            directive: d,
+            stream,
+            listens,
+            names,
+        });
+    }
+
+    fn add_upstream(&mut self, scope: ScopeId, d: &'t Directive, stream: bool, unit: usize) {
+        let Some(name) = d.args.first() else { return };
+        let servers = self.scopes[scope]
+            .children
+            .iter()
+            .filter(|c| c.name() == "server")
+            .map(|c| {
+                let ep = c.args.first().and_then(|a| {
+                    parse_host_port(a.as_str(), if stream { None } else { Some(80) })
+                });
+                (*c, ep)
+            })
+            .collect();
+        self.upstreams.push(Upstream {
+            scope,
+            directive: d,
+            name: name.as_str(),
+            stream,
+            servers,
+            unit,
+        });
+    }
+
+    fn collect_targets(&mut self) {
+        let mut out = Vec::new();
+        for (sid, s) in self.scopes.iter().enumerate() {
+            for d in &s.children {
+                if let Some(t) = target::parse(d, sid, s.ctx, s.unit, self) {
+                    out.push(t);
+                }
+            }
+        }
+        self.targets = out;
+    }
+
+    /// The upstream a name refers to, in the same unit and protocol.
+    pub fn upstream(&self, unit: usize, name: &str, stream: bool) -> Option<&Upstream<'t>> {
+        self.upstreams
+            .iter()
+            .find(|u| u.unit == unit && u.stream == stream && u.name == name)
+    }
+
+    /// The scope chain from `scope` outwards (innermost first).
+    pub fn chain(&self, scope: ScopeId) -> impl Iterator<Item = &Scope<'t>> {
+        let mut cur = Some(scope);
+        std::iter::from_fn(move || {
+            let id = cur?;
+            let s = self.scopes.get(id)?;
+            cur = s.parent;
+            Some(s)
+        })
+    }
+
+    /// The effective occurrences of `name` at `scope`: those of the innermost
+    /// enclosing block that has any (nginx's inheritance for both single and
+    /// array directives). Empty when no block sets it (the default applies).
+    pub fn effective(&self, scope: ScopeId, name: &str) -> Vec<&'t Directive> {
+        for s in self.chain(scope) {
+            let found: Vec<&'t Directive> = s
+                .children
+                .iter()
+                .copied()
+                .filter(|d| d.name() == name)
+                .collect();
+            if !found.is_empty() {
+                return found;
+            }
+        }
+        Vec::new()
+    }
+
+    /// The last effective occurrence of a single-valued directive.
+    pub fn effective_one(&self, scope: ScopeId, name: &str) -> Option<&'t Directive> {
+        self.effective(scope, name).last().copied()
+    }
+
+    /// The server scope enclosing `scope`, if any.
+    pub fn server_of(&self, scope: ScopeId) -> Option<&Server<'t>> {
+        let sid = self
+            .chain(scope)
+            .position(|s| matches!(s.ctx, Ctx::Server | Ctx::StreamServer))
+            .and_then(|n| {
+                let mut cur = scope;
+                for _ in 0..n {
+                    cur = self.scopes[cur].parent?;
+                }
+                Some(cur)
+            })?;
+        self.servers.iter().find(|s| s.scope == sid)
+    }
+}
+
+/// Children of a block with include directives replaced by their files'
+/// directives (recursively), in nginx's order.
+fn flatten<'t>(
+    files: &'t Files,
+    list: &'t [Directive],
+    out: &mut Vec<&'t Directive>,
+    budget: &mut usize,
+) {
+    for d in list {
+        if *budget == 0 {
+            return;
+        }
+        *budget -= 1;
+        if d.is_include() && d.block.is_none() {
+            for id in &d.included {
+                if let Some(pf) = files.get(*id) {
+                    flatten(files, &pf.directives, out, budget);
+                }
+            }
+        } else {
+            out.push(d);
+        }
+    }
+}
+
+/// `listen ADDRESS [params]`, nginx's defaults: a bare port is every
+/// address, a bare address is port 80.
+fn parse_listen(d: &Directive) -> Option<Listen<'_>> {
+    let first = d.args.first()?.as_str();
+    let endpoint = parse_host_port(first, Some(80))?;
+    let has = |p: &str| d.args.iter().skip(1).any(|a| a.as_str() == p);
+    Some(Listen {
+        directive: Some(d),
+        endpoint,
+        ssl: has("ssl"),
+        default_server: has("default_server") || has("default"),
+        http2: has("http2"),
+    })
+}
+
+#[cfg(test)]
+mod tests;

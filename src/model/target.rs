@@ -1,0 +1,161 @@
+//! Targets: the places nginx sends requests to (`proxy_pass`,
+//! `fastcgi_pass`, `uwsgi_pass`, `scgi_pass`, `grpc_pass`, `memcached_pass`,
+//! stream `proxy_pass`), with their address parsed as nginx parses it.
+
+use super::address::{Endpoint, normalize_socket, parse_host_port};
+use super::{Model, ScopeId};
+use crate::nginx::ast::Directive;
+use crate::nginx::context::Ctx;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TargetKind {
+    Proxy,
+    FastCgi,
+    Uwsgi,
+    Scgi,
+    Grpc,
+    Memcached,
+    StreamProxy,
+}
+
+impl TargetKind {
+    pub fn directive(self) -> &'static str {
+        match self {
+            TargetKind::Proxy | TargetKind::StreamProxy => "proxy_pass",
+            TargetKind::FastCgi => "fastcgi_pass",
+            TargetKind::Uwsgi => "uwsgi_pass",
+            TargetKind::Scgi => "scgi_pass",
+            TargetKind::Grpc => "grpc_pass",
+            TargetKind::Memcached => "memcached_pass",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TargetAddr {
+    /// A direct address.
+    Direct(Endpoint),
+    /// The name of an `upstream` block (index in `Model::upstreams`).
+    Upstream(usize),
+    /// A host name without port that names no upstream.
+    Unresolved(String),
+    /// Contains variables: only known at request time.
+    Runtime(String),
+}
+
+#[derive(Debug)]
+pub struct Target<'t> {
+    pub directive: &'t Directive,
+    pub kind: TargetKind,
+    pub addr: TargetAddr,
+    /// TLS to the backend (`https://`, `grpcs://`, `suwsgi://`).
+    pub tls: bool,
+    pub scope: ScopeId,
+    pub unit: usize,
+}
+
+pub(super) fn parse<'t>(
+    d: &'t Directive,
+    scope: ScopeId,
+    ctx: Ctx,
+    unit: usize,
+    m: &Model<'t>,
+) -> Option<Target<'t>> {
+    let stream = matches!(ctx, Ctx::StreamServer);
+    let kind = match (d.name(), stream) {
+        ("proxy_pass", true) => TargetKind::StreamProxy,
+        ("proxy_pass", false) => TargetKind::Proxy,
+        ("fastcgi_pass", _) => TargetKind::FastCgi,
+        ("uwsgi_pass", _) => TargetKind::Uwsgi,
+        ("scgi_pass", _) => TargetKind::Scgi,
+        ("grpc_pass", _) => TargetKind::Grpc,
+        ("memcached_pass", _) => TargetKind::Memcached,
+        _ => return None,
+    };
+    if !matches!(
+        ctx,
+        Ctx::Location | Ctx::If | Ctx::LimitExcept | Ctx::StreamServer
+    ) {
+        return None;
+    }
+    let raw = d.args.first()?.as_str();
+    let (rest, tls, default_port) = strip_scheme(kind, raw);
+    // The authority: up to the first `/` (for URLs); a unix path keeps its
+    // slashes up to the `:` that starts the URI.
+    let addr = if let Some(path) = rest.strip_prefix("unix:") {
+        let path = match kind {
+            TargetKind::Proxy => path.split_once(':').map_or(path, |(p, _)| p),
+            _ => path,
+        };
+        if path.contains('$') {
+            TargetAddr::Runtime(raw.to_string())
+        } else {
+            TargetAddr::Direct(Endpoint::Unix(normalize_socket(std::path::Path::new(path))))
+        }
+    } else {
+        let authority = match kind {
+            TargetKind::Proxy | TargetKind::Grpc | TargetKind::Uwsgi => {
+                rest.split('/').next().unwrap_or(rest)
+            }
+            _ => rest,
+        };
+        if authority.contains('$') {
+            TargetAddr::Runtime(raw.to_string())
+        } else if let Some(i) = m
+            .upstreams
+            .iter()
+            .position(|u| u.unit == unit && u.stream == stream && u.name == authority)
+        {
+            TargetAddr::Upstream(i)
+        } else {
+            match parse_host_port(authority, default_port) {
+                Some(ep) => TargetAddr::Direct(ep),
+                None => TargetAddr::Unresolved(authority.to_string()),
+            }
+        }
+    };
+    Some(Target {
+        directive: d,
+        kind,
+        addr,
+        tls,
+        scope,
+        unit,
+    })
+}
+
+/// Remove the URL scheme; returns (rest, tls, default port when the
+/// authority has none).
+fn strip_scheme(kind: TargetKind, raw: &str) -> (&str, bool, Option<u16>) {
+    let lower = |p: &str| raw.len() >= p.len() && raw[..p.len()].eq_ignore_ascii_case(p);
+    match kind {
+        TargetKind::Proxy => {
+            if lower("http://") {
+                (&raw[7..], false, Some(80))
+            } else if lower("https://") {
+                (&raw[8..], true, Some(443))
+            } else {
+                (raw, false, None)
+            }
+        }
+        TargetKind::Grpc => {
+            if lower("grpc://") {
+                (&raw[7..], false, None)
+            } else if lower("grpcs://") {
+                (&raw[8..], true, None)
+            } else {
+                (raw, false, None)
+            }
+        }
+        TargetKind::Uwsgi => {
+            if lower("uwsgi://") {
+                (&raw[8..], false, None)
+            } else if lower("suwsgi://") {
+                (&raw[9..], true, None)
+            } else {
+                (raw, false, None)
+            }
+        }
+        _ => (raw, false, None),
+    }
+}

@@ -1,0 +1,71 @@
+use super::*;
+use crate::load::{Inputs, load};
+use std::path::PathBuf;
+
+fn loaded(files: &[(&str, &str)]) -> (tempfile::TempDir, Loaded) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, body) in files {
+        let p = dir.path().join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(&p, body).expect("write");
+    }
+    let inputs = Inputs {
+        paths: vec![PathBuf::from(dir.path())],
+        ..Inputs::default()
+    };
+    let l = load(&inputs).expect("loads");
+    (dir, l)
+}
+
+#[test]
+fn servers_upstreams_targets_and_inheritance() {
+    let (_d, l) = loaded(&[
+        (
+            "nginx.conf",
+            "events {}\nhttp {\n fastcgi_read_timeout 30s;\n fastcgi_param A 1;\n upstream app { server 127.0.0.1:8000; server unix:/var/run/app.sock; }\n include sites/*;\n}\n",
+        ),
+        (
+            "sites/a",
+            "server { server_name a.test;\n location / { proxy_pass http://app; }\n location ~ \\.php$ { fastcgi_param B 2; fastcgi_pass unix:/run/php/php8.2-fpm.sock; }\n location /x { proxy_pass http://localhost:3000/x; }\n location /v { proxy_pass http://$host; }\n}\n",
+        ),
+    ]);
+    let m = Model::build(&l);
+    assert_eq!(m.servers.len(), 1);
+    assert_eq!(
+        m.servers[0].listens[0].endpoint,
+        Endpoint::Tcp(Host::Any, 80)
+    );
+    assert_eq!(m.servers[0].names, vec!["a.test"]);
+    assert_eq!(m.upstreams.len(), 1);
+    assert_eq!(
+        m.upstreams[0].servers[1].1,
+        Some(Endpoint::Unix("/run/app.sock".into()))
+    );
+    assert_eq!(m.targets.len(), 4);
+    assert_eq!(m.targets[0].addr, TargetAddr::Upstream(0));
+    assert!(matches!(
+        m.targets[1].addr,
+        TargetAddr::Direct(Endpoint::Unix(_))
+    ));
+    assert!(matches!(
+        m.targets[2].addr,
+        TargetAddr::Direct(Endpoint::Tcp(Host::Ip(_), 3000))
+    ));
+    assert!(matches!(m.targets[3].addr, TargetAddr::Runtime(_)));
+    // Inheritance: the php location's own fastcgi_param replaces http's.
+    let php = m.targets[1].scope;
+    let params: Vec<_> = m
+        .effective(php, "fastcgi_param")
+        .iter()
+        .map(|d| d.arg(0).unwrap_or(""))
+        .collect();
+    assert_eq!(params, vec!["B"]);
+    assert_eq!(
+        m.effective_one(php, "fastcgi_read_timeout")
+            .and_then(|d| d.arg(0)),
+        Some("30s")
+    );
+    assert!(m.server_of(php).is_some());
+}
