@@ -62,13 +62,16 @@ pub fn run(opts: &Options) -> Result<Outcome, InputError> {
     for pf in loaded.files.iter() {
         findings.extend(pf.errors.iter().cloned());
     }
+    let model = model::Model::build(&loaded);
     let cx = rules::Check {
         loaded: &loaded,
+        model: &model,
         settings: &opts.settings,
     };
     for rule in rules::all() {
         rule.check(&cx, &mut findings);
     }
+    drop(model);
     if let Some(only) = &loaded.report_only {
         findings.retain(|f| only.contains(&f.span.file));
     }

@@ -8,6 +8,8 @@ use crate::settings::Settings;
 /// the run's settings. Rules never parse and never touch the file system.
 pub struct Check<'a> {
     pub loaded: &'a Loaded,
+    /// The resolved view of the nginx trees.
+    pub model: &'a crate::model::Model<'a>,
     pub settings: &'a Settings,
 }
 
