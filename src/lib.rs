@@ -4,5 +4,6 @@
 //! build the resolved model → run rules → report findings.
 
 pub mod finding;
+pub mod fpm;
 pub mod source;
 pub mod vfs;
