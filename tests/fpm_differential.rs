@@ -280,6 +280,30 @@ fn cases() -> Vec<Case> {
                 }),
             );
         }
+        // Line endings and headers.
+        add(format!("{fx}/crlf"), body.replace('\n', "\r\n"));
+        add(
+            format!("{fx}/lone cr"),
+            edit_pool(&body, |p| p.push("env[A] = x\ry".into())),
+        );
+        add(
+            format!("{fx}/indented header"),
+            format!(" {}", body.trim_start()),
+        );
+        add(format!("{fx}/header junk"), body.replacen(']', "] junk", 1));
+        add(
+            format!("{fx}/header comment"),
+            body.replacen(']', "] ; ok", 1),
+        );
+        add(
+            format!("{fx}/reopen"),
+            format!(
+                "{body}[global]\nlog_level = notice\n{}",
+                body.lines()
+                    .find(|l| l.starts_with('[') && *l != "[global]")
+                    .unwrap_or("[www]")
+            ) + "\nrequest_terminate_timeout = 5x\n",
+        );
         // Globals.
         for line in [
             "user = www-data",

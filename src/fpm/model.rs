@@ -12,6 +12,11 @@
 //!   existing pool (case-insensitively) reopens it.
 //! - At most 5 files deep ("failed to include more than 5 files
 //!   recursively"); a cycle therefore fails, we cut it and say so.
+//! - php-fpm's own line numbers are wrong after an include: `ini_lineno`
+//!   is a single global that the included file resets and the including
+//!   file then keeps counting from (checked with php-fpm 8.2: an error on
+//!   line 4 after including a 9-line file is reported as line 10). Our
+//!   spans are per file and exact.
 //! - `$pool` is replaced by the pool name in string entries and array
 //!   values; `${ENV}` is left as written (we don't know php-fpm's env).
 
