@@ -76,6 +76,20 @@ pub struct InputArgs {
     /// Name shown for stdin input, e.g. `--stdin-filename sites-enabled/shop`
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,
+
+    /// Add php-fpm configuration (file or directory; repeatable), e.g.
+    /// `--php-fpm /etc/php/8.2/fpm`
+    #[arg(long = "php-fpm", value_name = "PATH")]
+    pub php_fpm: Vec<PathBuf>,
+
+    /// php-fpm's install prefix for relative `include` [default: /usr], e.g.
+    /// `--php-fpm-prefix /usr/local`
+    #[arg(long, value_name = "DIR")]
+    pub php_fpm_prefix: Option<PathBuf>,
+
+    /// Do not look for php-fpm under /etc when linting /etc/nginx
+    #[arg(long)]
+    pub no_discover: bool,
 }
 
 #[derive(Args, Debug, Default)]
@@ -109,6 +123,10 @@ pub struct LintArgs {
     #[arg(long, value_name = "X.Y[.Z]")]
     pub nginx_version: Option<String>,
 
+    /// The PHP version php-fpm runs [default: 8.3], e.g. `--php-version 8.2`
+    #[arg(long, value_name = "X.Y")]
+    pub php_version: Option<String>,
+
     /// A third-party module is available (repeatable), e.g. `--module lua`
     /// or `--module ngx_http_brotli_filter_module.so`
     #[arg(long = "module", value_name = "NAME")]
@@ -123,6 +141,10 @@ impl LintArgs {
             s.nginx_version = crate::settings::parse_version(v).ok_or_else(|| {
                 format!("--nginx-version {v}: expected a version like 1.26 or 1.25.3")
             })?;
+        }
+        if let Some(v) = &self.php_version {
+            s.php_version = crate::fpm::PhpVersion::parse(v)
+                .ok_or_else(|| format!("--php-version {v}: expected a version like 8.2"))?;
         }
         s.modules = self.modules.clone();
         Ok(s)

@@ -189,7 +189,9 @@ pub fn add_file(path: &Path, out: &mut Discovery) {
     match read_regular_identified(path) {
         Ok((text, key)) => {
             let kind = classify(path, &text);
-            if let Kind::Other(reason) = kind {
+            // Certificates, docs and php.ini are expected beside configs and
+            // passed over silently; a binary or UTF-16 file is worth a note.
+            if let Kind::Other(reason @ ("binary file" | "UTF-16 text")) = kind {
                 out.skipped.push(Skipped {
                     path: path.display().to_string(),
                     reason: reason.into(),

@@ -8,7 +8,9 @@ pub mod discover;
 pub mod dump;
 pub mod dump_t;
 pub mod finding;
+pub mod fpm;
 pub mod load;
+pub mod load_fpm;
 pub mod model;
 pub mod nginx;
 pub mod report;
@@ -70,6 +72,9 @@ pub fn run(opts: &Options) -> Result<Outcome, InputError> {
     };
     for rule in rules::all() {
         rule.check(&cx, &mut findings);
+    }
+    if let Some(cfg) = &loaded.fpm {
+        findings.extend(fpm::check(cfg, opts.settings.php_version));
     }
     drop(model);
     if let Some(only) = &loaded.report_only {

@@ -21,6 +21,12 @@ pub struct Inputs {
     pub stdin: Option<(String, Vec<u8>)>,
     pub root: Option<PathBuf>,
     pub prefix: Option<PathBuf>,
+    /// php-fpm configuration named explicitly (`--php-fpm`).
+    pub php_fpm: Vec<PathBuf>,
+    /// php-fpm's install prefix for relative includes (`--php-fpm-prefix`).
+    pub php_fpm_prefix: Option<PathBuf>,
+    /// Do not look for php-fpm under /etc on a live server.
+    pub no_discover: bool,
 }
 
 /// One nginx tree to analyse: its top file and the context of that file.
@@ -41,6 +47,8 @@ pub struct Loaded {
     pub skipped: Vec<Skipped>,
     /// php-fpm files found by the walk (config paths).
     pub fpm_files: Vec<PathBuf>,
+    /// The php-fpm configuration, when any php-fpm file was found.
+    pub fpm: Option<crate::fpm::FpmConfig>,
     /// Pre-commit mode: only findings in these files are reported.
     pub report_only: Option<HashSet<FileId>>,
 }
@@ -81,8 +89,41 @@ pub fn load(inputs: &Inputs) -> Result<Loaded, InputError> {
             }
         }
     }
+    // On a live server, php-fpm sits beside nginx under /etc.
+    let live = inputs.root.is_none()
+        && !inputs.no_discover
+        && paths.iter().any(|p| p == Path::new("/etc/nginx"));
+    if live {
+        for dir in crate::load_fpm::live_dirs() {
+            if dir.is_dir() {
+                discover::walk_dir(&dir, &mut disc);
+            } else {
+                discover::add_file(&dir, &mut disc);
+            }
+        }
+    }
+    for p in &inputs.php_fpm {
+        if p.is_dir() {
+            discover::walk_dir(p, &mut disc);
+        } else if p.exists() {
+            discover::add_file(p, &mut disc);
+            if let Some(f) = disc.files.last_mut() {
+                f.kind = Kind::PhpFpm;
+            }
+        } else {
+            return Err(InputError(format!(
+                "--php-fpm {}: no such file or directory",
+                p.display()
+            )));
+        }
+    }
     let fs = RealFs::new(inputs.root.clone());
     let mut out = load_tree(&fs, &disc, inputs);
+    let fpm_prefix = inputs
+        .php_fpm_prefix
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(crate::fpm::DEFAULT_PREFIX));
+    out.fpm = crate::load_fpm::load(&fs, &mut out.sources, &out.fpm_files, &fpm_prefix);
     let mut skipped = disc.skipped.clone();
     skipped.append(&mut out.skipped);
     out.skipped = dedup_skipped(skipped);
@@ -154,7 +195,11 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
                     reason: e.to_string(),
                 }),
             },
-            Kind::PhpFpm => fpm_files.push(cfg),
+            Kind::PhpFpm => {
+                if !fpm_files.contains(&cfg) {
+                    fpm_files.push(cfg)
+                }
+            }
             Kind::Other(_) => {}
         }
     }
@@ -208,6 +253,7 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
         findings,
         skipped,
         fpm_files,
+        fpm: None,
         report_only: None,
     }
 }

@@ -90,6 +90,9 @@ fn inputs(args: &InputArgs) -> Result<Inputs, String> {
         stdin,
         root: args.root.clone(),
         prefix: args.prefix.clone(),
+        php_fpm: args.php_fpm.clone(),
+        php_fpm_prefix: args.php_fpm_prefix.clone(),
+        no_discover: args.no_discover,
     })
 }
 

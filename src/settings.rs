@@ -11,6 +11,8 @@ pub struct Settings {
     /// Third-party modules declared available (`--module NAME`), by group
     /// name ("lua", "brotli", …) or .so file name.
     pub modules: Vec<String>,
+    /// The PHP version php-fpm runs (gates the php-fpm schema).
+    pub php_version: crate::fpm::PhpVersion,
 }
 
 impl Default for Settings {
@@ -18,6 +20,7 @@ impl Default for Settings {
         Settings {
             nginx_version: schema::NEWEST_STABLE,
             modules: Vec::new(),
+            php_version: crate::fpm::PhpVersion::DEFAULT,
         }
     }
 }

@@ -1,0 +1,40 @@
+//! php-fpm configuration: parser, schema, resolved model and rules.
+//!
+//! Typical use:
+//! ```no_run
+//! use nginx_lint::fpm::{self, LoadOptions, PhpVersion};
+//! use nginx_lint::source::SourceMap;
+//! use nginx_lint::vfs::RealFs;
+//! let mut map = SourceMap::new();
+//! let cfg = fpm::load(&RealFs::new(None), &mut map,
+//!     std::path::Path::new("/etc/php/8.2/fpm/php-fpm.conf"), &LoadOptions::default());
+//! let findings = fpm::check(&cfg, PhpVersion::new(8, 2));
+//! ```
+
+pub mod checks;
+pub mod model;
+pub mod parser;
+pub mod schema;
+
+pub use checks::check;
+pub use model::{
+    DEFAULT_PREFIX, FpmConfig, GlobalSettings, Listen, ListenHost, LoadOptions, Pool, Setting,
+    load, load_many,
+};
+pub use parser::{Entry, IniFile, Section, parse};
+pub use schema::{Directive, PhpVersion, SectionKind, ValueType, lookup};
+
+/// Every rule id this module can report.
+pub const RULES: &[&str] = &[
+    "fpm-syntax",
+    "fpm-unknown-directive",
+    "fpm-invalid-value",
+    "fpm-pm-config",
+    "fpm-listen-missing",
+    "fpm-listen-exposed",
+    "fpm-user-root",
+    "fpm-no-pool",
+    "fpm-include-missing",
+    "fpm-limit-extensions",
+    "fpm-process-control-timeout",
+];
