@@ -13,7 +13,9 @@ pub mod load;
 pub mod load_fpm;
 pub mod model;
 pub mod nginx;
+pub mod providers;
 pub mod report;
+pub mod resolve;
 pub mod rules;
 pub mod settings;
 pub mod source;
@@ -65,9 +67,13 @@ pub fn run(opts: &Options) -> Result<Outcome, InputError> {
         findings.extend(pf.errors.iter().cloned());
     }
     let model = model::Model::build(&loaded);
+    let resolver = resolve::Resolver::build(&loaded, &model);
+    let users = resolve::users::Users::load(&vfs::RealFs::new(opts.inputs.root.clone()));
     let cx = rules::Check {
         loaded: &loaded,
         model: &model,
+        resolver: &resolver,
+        users: &users,
         settings: &opts.settings,
     };
     for rule in rules::all() {

@@ -67,3 +67,122 @@ fn generated_thousand_vhost_tree() {
     let findings = lint(vec![dir.path().to_path_buf()], None);
     assert!(findings.is_empty(), "{findings:#?}");
 }
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.expect("walk");
+        let rel = entry.path().strip_prefix(from).expect("below");
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).expect("mkdir");
+        } else {
+            std::fs::copy(entry.path(), &dest).expect("copy");
+        }
+    }
+}
+
+/// Debian's default site with its PHP block uncommented as shipped: it
+/// passes to php7.4's socket while php8.2's pool listens elsewhere. nginx -t
+/// passes; every PHP request 502s. Exactly one finding, at that line, naming
+/// the php8.2 socket; with the path fixed, none.
+#[test]
+fn debian_default_site_php_block() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&manifest().join("testdata/debian"), dir.path());
+    let site = dir.path().join("etc/nginx/sites-enabled/default");
+    let text = std::fs::read_to_string(&site).expect("site");
+    let uncommented: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let n = i + 1;
+            if matches!(n, 56 | 57 | 60 | 63) {
+                l.replacen('#', "", 1)
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&site, &uncommented).expect("write");
+    let findings = lint(vec![dir.path().join("etc")], Some(dir.path().to_path_buf()));
+    let ours: Vec<_> = findings
+        .iter()
+        .filter(|f| !f.contains("[tls-protocols]"))
+        .collect();
+    assert_eq!(ours.len(), 1, "{ours:#?}");
+    assert!(
+        ours[0].contains(":60:") && ours[0].contains("error[upstream-no-listener]"),
+        "{ours:#?}"
+    );
+    let opts = Options {
+        inputs: Inputs {
+            paths: vec![dir.path().join("etc")],
+            root: Some(dir.path().to_path_buf()),
+            ..Inputs::default()
+        },
+        settings: Default::default(),
+    };
+    let out = nginx_lint::run(&opts).expect("runs");
+    let f = out
+        .findings
+        .iter()
+        .find(|f| f.rule == "upstream-no-listener")
+        .expect("finding");
+    assert!(
+        f.help
+            .as_deref()
+            .unwrap_or("")
+            .contains("/run/php/php8.2-fpm.sock"),
+        "{:?}",
+        f.help
+    );
+
+    std::fs::write(
+        &site,
+        uncommented.replace("php7.4-fpm.sock", "php8.2-fpm.sock"),
+    )
+    .expect("write");
+    let findings = lint(vec![dir.path().join("etc")], Some(dir.path().to_path_buf()));
+    let ours: Vec<_> = findings
+        .iter()
+        .filter(|f| !f.contains("[tls-protocols]"))
+        .collect();
+    assert!(ours.is_empty(), "{ours:#?}");
+}
+
+/// Breaking one pool's listen in the generated tree reports exactly the
+/// fastcgi_pass lines of the vhosts that use that pool.
+#[test]
+fn generated_tree_broken_pool() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let status = Command::new("python3")
+        .arg(manifest().join("../shared/bench/gen_synth.py"))
+        .arg(dir.path())
+        .arg("100")
+        .status()
+        .expect("python3 runs");
+    assert!(status.success());
+    let pool = dir.path().join("php-fpm/pool.d/pool-3.conf");
+    let text = std::fs::read_to_string(&pool).expect("pool");
+    std::fs::write(
+        &pool,
+        text.replace("/run/php/pool3.sock", "/run/php/pool3-moved.sock"),
+    )
+    .expect("write");
+    let users: usize = std::fs::read_dir(dir.path().join("nginx/sites"))
+        .expect("sites")
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains("unix:/run/php/pool3.sock;"))
+        })
+        .count();
+    assert!(users > 0);
+    let findings = lint(vec![dir.path().to_path_buf()], None);
+    assert_eq!(findings.len(), users, "{findings:#?}");
+    assert!(
+        findings
+            .iter()
+            .all(|f| f.contains("error[upstream-no-listener]") && f.contains("pool3.sock"))
+    );
+}

@@ -214,6 +214,15 @@ impl<'t> Model<'t> {
             .find(|u| u.unit == unit && u.stream == stream && u.name == name)
     }
 
+    /// A main-level directive of a unit (`user`, `worker_processes`, …).
+    pub fn main_directive(&self, unit: usize, name: &str) -> Option<&'t Directive> {
+        self.scopes
+            .iter()
+            .find(|s| s.unit == unit && s.parent.is_none())
+            .filter(|s| s.ctx == Ctx::Main)
+            .and_then(|s| s.children.iter().rev().find(|d| d.name() == name).copied())
+    }
+
     /// The scope chain from `scope` outwards (innermost first).
     pub fn chain(&self, scope: ScopeId) -> impl Iterator<Item = &Scope<'t>> {
         let mut cur = Some(scope);

@@ -1,5 +1,7 @@
 //! The rule registry (generated from the pages in `rules/`) and the rules.
 
+pub mod resolution;
+
 use crate::finding::{Finding, Severity};
 use crate::load::Loaded;
 use crate::settings::Settings;
@@ -10,6 +12,10 @@ pub struct Check<'a> {
     pub loaded: &'a Loaded,
     /// The resolved view of the nginx trees.
     pub model: &'a crate::model::Model<'a>,
+    /// Targets ↔ listeners.
+    pub resolver: &'a crate::resolve::Resolver,
+    /// Users and groups (from /etc/passwd and /etc/group, under --root).
+    pub users: &'a crate::resolve::users::Users,
     pub settings: &'a Settings,
 }
 
@@ -24,7 +30,15 @@ pub trait Rule: Sync {
 /// Every rule that runs after loading. (Syntax and include findings come
 /// from the parser and the include expansion themselves.)
 pub fn all() -> Vec<&'static dyn Rule> {
-    vec![]
+    use resolution::*;
+    vec![
+        &upstream_no_listener::UpstreamNoListener,
+        &socket_permission::SocketPermission,
+        &listen_conflict::ListenConflict,
+        &fastcgi_params_missing::FastcgiParamsMissing,
+        &proxy_pass_variable_resolver::ProxyPassVariableResolver,
+        &php_arbitrary_execution::PhpArbitraryExecution,
+    ]
 }
 
 /// A rule's public identity and defaults.

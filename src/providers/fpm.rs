@@ -1,0 +1,101 @@
+//! php-fpm pools as listeners: their `listen` address and socket access.
+
+use super::{Listener, ListenerKind, ListenerProvider, SocketAccess};
+use crate::fpm::{Listen, ListenHost, Pool};
+use crate::load::Loaded;
+use crate::model::Model;
+use crate::model::address::{Endpoint, Host};
+
+pub struct PhpFpm;
+
+/// php-fpm's default `listen.mode` (fpm_conf.c: 0660).
+pub const DEFAULT_MODE: u32 = 0o660;
+
+impl ListenerProvider for PhpFpm {
+    fn listeners(&self, loaded: &Loaded, _model: &Model<'_>, out: &mut Vec<Listener>) {
+        let Some(cfg) = &loaded.fpm else { return };
+        for (i, pool) in cfg.pools.iter().enumerate() {
+            let Some(addr) = &pool.listen_addr else {
+                continue;
+            };
+            if pool.listen.as_ref().is_some_and(|l| l.has_env) {
+                continue;
+            }
+            let endpoint = match addr {
+                Listen::Unix(p) => Endpoint::Unix(crate::model::address::normalize_socket(p)),
+                Listen::Tcp { host, port } => {
+                    let Ok(port) = u16::try_from(*port) else {
+                        continue;
+                    };
+                    let host = match host {
+                        None => Host::Any,
+                        Some(ListenHost::Ip(ip)) => Host::parse(&ip.to_string()),
+                        Some(ListenHost::Name(n)) => Host::parse(n),
+                    };
+                    Endpoint::Tcp(host, port)
+                }
+            };
+            let socket = matches!(addr, Listen::Unix(_)).then(|| socket_access(pool));
+            out.push(Listener {
+                endpoint,
+                kind: ListenerKind::PhpFpm,
+                name: pool.name.clone(),
+                span: pool.listen.as_ref().map(|l| l.span),
+                socket,
+                pool: Some(i),
+            });
+        }
+    }
+}
+
+fn list(v: Option<&crate::fpm::Setting>) -> Vec<String> {
+    v.map(|s| {
+        s.value
+            .split(',')
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// The socket's owner, group, mode and ACLs as php-fpm sets them up
+/// (fpm_unix_resolve_socket_premissions): unset owner/group leave the
+/// socket to the master's user; with ACLs, owner and group are ignored.
+fn socket_access(pool: &Pool) -> SocketAccess {
+    let acl_users = list(pool.listen_acl_users.as_ref());
+    let acl_groups = list(pool.listen_acl_groups.as_ref());
+    let acl = !acl_users.is_empty() || !acl_groups.is_empty();
+    let mode = pool
+        .listen_mode
+        .as_ref()
+        .and_then(|m| u32::from_str_radix(m.value.trim(), 8).ok())
+        .unwrap_or(DEFAULT_MODE);
+    let nonempty = |s: &Option<crate::fpm::Setting>| {
+        s.as_ref()
+            .map(|x| x.value.clone())
+            .filter(|v| !v.is_empty())
+    };
+    SocketAccess {
+        owner: if acl {
+            None
+        } else {
+            nonempty(&pool.listen_owner)
+        },
+        group: if acl {
+            None
+        } else {
+            nonempty(&pool.listen_group)
+        },
+        mode,
+        acl_users,
+        acl_groups,
+        span: pool
+            .listen_owner
+            .as_ref()
+            .or(pool.listen_group.as_ref())
+            .or(pool.listen_mode.as_ref())
+            .map(|s| s.span)
+            .or(pool.listen.as_ref().map(|l| l.span)),
+    }
+}

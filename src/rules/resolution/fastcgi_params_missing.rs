@@ -1,0 +1,88 @@
+//! `fastcgi-params-missing`: a FastCGI location that does not send the
+//! parameters PHP needs. Without SCRIPT_FILENAME php-fpm answers "Primary
+//! script unknown" (404); without REQUEST_METHOD it returns an empty page.
+//! Any `fastcgi_param` in a block replaces all inherited ones, which is how
+//! this usually happens.
+
+use crate::finding::Finding;
+use crate::model::TargetKind;
+use crate::providers::ListenerKind;
+use crate::rules::resolution::endpoints;
+use crate::rules::{Check, Rule, ids};
+
+pub struct FastcgiParamsMissing;
+
+const REQUIRED: &[(&str, &str)] = &[
+    (
+        "SCRIPT_FILENAME",
+        "php-fpm cannot find the script: \"Primary script unknown\", 404 File not found",
+    ),
+    (
+        "REQUEST_METHOD",
+        "php-fpm gets no request method and answers with an empty page",
+    ),
+];
+
+impl Rule for FastcgiParamsMissing {
+    fn ids(&self) -> &'static [&'static str] {
+        &[ids::FASTCGI_PARAMS_MISSING]
+    }
+
+    fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
+        for t in cx
+            .model
+            .targets
+            .iter()
+            .filter(|t| t.kind == TargetKind::FastCgi)
+        {
+            if !talks_to_php(cx, t) {
+                continue;
+            }
+            let params = cx.model.effective(t.scope, "fastcgi_param");
+            let missing: Vec<&(&str, &str)> = REQUIRED
+                .iter()
+                .filter(|(name, _)| !params.iter().any(|d| d.arg(0) == Some(*name)))
+                .collect();
+            let Some((first, why)) = missing.first() else {
+                continue;
+            };
+            let names: Vec<&str> = missing.iter().map(|(n, _)| *n).collect();
+            let mut f = Finding::error(
+                ids::FASTCGI_PARAMS_MISSING,
+                t.directive.span,
+                format!(
+                    "fastcgi_pass without fastcgi_param {}: {why}",
+                    names.join(", ")
+                ),
+            );
+            f.help = Some(if params.is_empty() {
+                "add `include fastcgi_params;` and `fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;` (or `include fastcgi.conf;`) to this location".into()
+            } else {
+                format!(
+                    "a fastcgi_param in this block (or the nearest one that has any) replaces every inherited one: add `include fastcgi_params;` there, and `fastcgi_param {first} …` if it is still missing"
+                )
+            });
+            if let Some(p) = params.first() {
+                f = f.with_related(p.span, "the fastcgi_param set in effect starts here");
+            }
+            out.push(f);
+        }
+    }
+}
+
+/// Decide whether a FastCGI target is PHP: it reaches a php-fpm pool, or
+/// its location is about `.php`. Other FastCGI apps may not want these.
+fn talks_to_php(cx: &Check<'_>, t: &crate::model::Target<'_>) -> bool {
+    let to_pool = endpoints(cx.model, t).iter().any(|(_, ep)| {
+        cx.resolver
+            .serving(ep)
+            .iter()
+            .any(|&i| cx.resolver.listeners[i].kind == ListenerKind::PhpFpm)
+    });
+    to_pool
+        || cx
+            .model
+            .chain(t.scope)
+            .filter_map(|s| s.directive)
+            .any(|d| d.name() == "location" && d.args.iter().any(|a| a.as_str().contains("php")))
+}

@@ -1,0 +1,71 @@
+//! `listen-conflict`: two pools, or a pool and an nginx server, bind the
+//! same address — the second fails with "Address already in use".
+
+use std::collections::HashMap;
+
+use crate::finding::Finding;
+use crate::model::address::{Endpoint, Host};
+use crate::providers::ListenerKind;
+use crate::rules::{Check, Rule, ids};
+
+pub struct ListenConflict;
+
+impl Rule for ListenConflict {
+    fn ids(&self) -> &'static [&'static str] {
+        &[ids::LISTEN_CONFLICT]
+    }
+
+    fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
+        let ls = &cx.resolver.listeners;
+        // Bind keys: unix path, or port (a wildcard bind conflicts with every
+        // address on the same port).
+        let mut by_port: HashMap<u16, Vec<usize>> = HashMap::new();
+        let mut by_path: HashMap<&Endpoint, Vec<usize>> = HashMap::new();
+        for (i, l) in ls.iter().enumerate() {
+            match &l.endpoint {
+                Endpoint::Tcp(_, port) => by_port.entry(*port).or_default().push(i),
+                ep @ Endpoint::Unix(_) => by_path.entry(ep).or_default().push(i),
+            }
+        }
+        let clash = |a: &Endpoint, b: &Endpoint| match (a, b) {
+            (Endpoint::Tcp(ha, _), Endpoint::Tcp(hb, _)) => {
+                ha == hb || *ha == Host::Any || *hb == Host::Any
+            }
+            _ => a == b,
+        };
+        let mut groups: Vec<Vec<usize>> = by_path.into_values().collect();
+        groups.extend(by_port.into_values());
+        for g in groups {
+            for (n, &j) in g.iter().enumerate() {
+                // nginx servers share addresses with each other by design
+                // (virtual hosts); only a pool is exclusive.
+                let Some(&i) = g[..n].iter().find(|&&i| {
+                    clash(&ls[i].endpoint, &ls[j].endpoint)
+                        && (ls[i].kind == ListenerKind::PhpFpm
+                            || ls[j].kind == ListenerKind::PhpFpm)
+                }) else {
+                    continue;
+                };
+                let (a, b) = (&ls[i], &ls[j]);
+                let Some(span) = b.span else { continue };
+                let mut f = Finding::error(
+                    ids::LISTEN_CONFLICT,
+                    span,
+                    format!(
+                        "{} {} and {} {} both bind {}: the one started second fails with \"Address already in use\"",
+                        a.kind.label(),
+                        a.name,
+                        b.kind.label(),
+                        b.name,
+                        b.endpoint
+                    ),
+                )
+                .with_help("give each pool its own socket or port");
+                if let Some(s) = a.span {
+                    f = f.with_related(s, format!("{} {} binds it here", a.kind.label(), a.name));
+                }
+                out.push(f);
+            }
+        }
+    }
+}

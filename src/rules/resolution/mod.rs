@@ -1,0 +1,34 @@
+//! Cross-file rules: what nginx sends to, and what listens there.
+
+pub mod fastcgi_params_missing;
+pub mod listen_conflict;
+pub mod php_arbitrary_execution;
+pub mod proxy_pass_variable_resolver;
+pub mod socket_permission;
+pub mod upstream_no_listener;
+
+use crate::model::address::Endpoint;
+use crate::model::{Model, Target, TargetAddr};
+use crate::nginx::ast::Directive;
+
+/// Each concrete endpoint a target reaches, with the directive that names
+/// it: the target's own address, or each `server` of its upstream.
+pub fn endpoints<'m, 't>(
+    model: &'m Model<'t>,
+    t: &'m Target<'t>,
+) -> Vec<(&'t Directive, &'m Endpoint)> {
+    match &t.addr {
+        TargetAddr::Direct(ep) => vec![(t.directive, ep)],
+        TargetAddr::Upstream(i) => model
+            .upstreams
+            .get(*i)
+            .map(|u| {
+                u.servers
+                    .iter()
+                    .filter_map(|(d, ep)| ep.as_ref().map(|e| (*d, e)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        TargetAddr::Unresolved(_) | TargetAddr::Runtime(_) => Vec::new(),
+    }
+}

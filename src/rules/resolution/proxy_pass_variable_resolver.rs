@@ -1,0 +1,132 @@
+//! `proxy-pass-variable-resolver`: a pass directive whose host is only
+//! known at request time, with no `resolver` in effect. nginx then resolves
+//! the name per request and, without a resolver, every request fails with
+//! 502 "no resolver defined to resolve …".
+
+use crate::finding::Finding;
+use crate::model::{Model, ScopeId, TargetAddr};
+use crate::nginx::ast::Directive;
+use crate::rules::{Check, Rule, ids};
+
+pub struct ProxyPassVariableResolver;
+
+impl Rule for ProxyPassVariableResolver {
+    fn ids(&self) -> &'static [&'static str] {
+        &[ids::PROXY_PASS_VARIABLE_RESOLVER]
+    }
+
+    fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
+        for t in &cx.model.targets {
+            let TargetAddr::Runtime(raw) = &t.addr else {
+                continue;
+            };
+            if cx.model.effective_one(t.scope, "resolver").is_some() {
+                continue;
+            }
+            let host = host_part(raw);
+            if !needs_resolver(cx.model, t.scope, t.unit, host) {
+                continue;
+            }
+            out.push(
+                Finding::error(
+                    ids::PROXY_PASS_VARIABLE_RESOLVER,
+                    t.directive.span,
+                    format!(
+                        "{} with a run-time host `{host}` and no resolver: every request fails with 502 \"no resolver defined to resolve …\"",
+                        t.directive.name()
+                    ),
+                )
+                .with_help("add `resolver 127.0.0.53 valid=30s;` (your DNS server) to this server or http block, or name an upstream block instead of a variable"),
+            );
+        }
+    }
+}
+
+/// The host (authority) of a pass argument, without scheme and path.
+fn host_part(raw: &str) -> &str {
+    let rest = raw.split_once("://").map_or(raw, |(_, r)| r);
+    let mut end = rest.find('/').unwrap_or(rest.len());
+    // Variables that always start with `/` begin the path, not the host.
+    for v in URI_VARIABLES {
+        if let Some(i) = rest[..end].find(v) {
+            end = i;
+        }
+    }
+    &rest[..end]
+}
+
+/// Variables whose value is a path starting with `/` (or empty).
+const URI_VARIABLES: &[&str] = &[
+    "$request_uri",
+    "$uri",
+    "$document_uri",
+    "${request_uri}",
+    "${uri}",
+];
+
+/// A literal host needs no resolver when it is an IP, a unix socket or an
+/// upstream name; a variable host needs none when every value it can take
+/// (from `set` or a `map`) is such a literal.
+fn needs_resolver(model: &Model<'_>, scope: ScopeId, unit: usize, host: &str) -> bool {
+    if host.starts_with("unix:") {
+        return false;
+    }
+    if !host.contains('$') {
+        return !static_host(model, unit, host);
+    }
+    let Some(var) = host
+        .strip_prefix('$')
+        .map(|v| v.trim_matches(|c| c == '{' || c == '}'))
+    else {
+        return true;
+    };
+    if var.contains('$') || var.contains(':') {
+        return true;
+    }
+    let values = variable_values(model, scope, var);
+    values.is_empty()
+        || values
+            .iter()
+            .any(|v| v.contains('$') || !static_host(model, unit, v))
+}
+
+fn static_host(model: &Model<'_>, unit: usize, host: &str) -> bool {
+    let name = host.rsplit_once(':').map_or(host, |(h, p)| {
+        if p.chars().all(|c| c.is_ascii_digit()) {
+            h
+        } else {
+            host
+        }
+    });
+    let name = name.trim_start_matches('[').trim_end_matches(']');
+    name.parse::<std::net::IpAddr>().is_ok()
+        || model.upstream(unit, host, false).is_some()
+        || model.upstream(unit, name, false).is_some()
+}
+
+/// Literal values a variable can hold: `set $var value` in the enclosing
+/// scopes, or the values of the `map` that defines it.
+fn variable_values<'t>(model: &Model<'t>, scope: ScopeId, var: &str) -> Vec<String> {
+    let want = format!("${var}");
+    let mut out = Vec::new();
+    for s in model.chain(scope) {
+        for d in &s.children {
+            if d.name() == "set" && d.arg(0) == Some(want.as_str()) {
+                out.extend(d.arg(1).map(str::to_string));
+            }
+            if d.name() == "map" && d.arg(1) == Some(want.as_str()) {
+                out.extend(map_values(d));
+            }
+        }
+    }
+    out
+}
+
+fn map_values(d: &Directive) -> Vec<String> {
+    let Some(b) = &d.block else { return Vec::new() };
+    b.children
+        .iter()
+        .filter(|e| !matches!(e.name(), "hostnames" | "volatile" | "include"))
+        .filter_map(|e| e.arg(0).map(str::to_string))
+        .collect()
+}

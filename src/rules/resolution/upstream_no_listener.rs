@@ -1,0 +1,84 @@
+//! `upstream-no-listener`: a target nothing in the analysed configs listens
+//! on — the 502 "connect() failed (2: No such file or directory)" or
+//! "(111: Connection refused)".
+
+use std::collections::HashMap;
+
+use super::endpoints;
+use crate::finding::{Finding, Severity};
+use crate::model::TargetKind;
+use crate::model::address::Endpoint;
+use crate::providers::ListenerKind;
+use crate::resolve::is_local;
+use crate::rules::{Check, Rule, ids};
+use crate::source::Span;
+
+pub struct UpstreamNoListener;
+
+impl Rule for UpstreamNoListener {
+    fn ids(&self) -> &'static [&'static str] {
+        &[ids::UPSTREAM_NO_LISTENER]
+    }
+
+    fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
+        let fpm_known = cx.loaded.fpm.as_ref().is_some_and(|c| !c.pools.is_empty());
+        // One finding per offending line (an upstream `server` line used by
+        // many vhosts is reported once, with its users as related).
+        let mut by_line: HashMap<Span, Finding> = HashMap::new();
+        for t in &cx.model.targets {
+            for (d, ep) in endpoints(cx.model, t) {
+                if !is_local(ep) || !cx.resolver.serving(ep).is_empty() {
+                    continue;
+                }
+                let fastcgi = t.kind == TargetKind::FastCgi;
+                let severity = if fastcgi && fpm_known {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                };
+                let entry = by_line.entry(d.span).or_insert_with(|| {
+                    let what = match ep {
+                        Endpoint::Unix(_) => "nothing listens on this socket",
+                        Endpoint::Tcp(..) => "nothing listens on this address",
+                    };
+                    let subject = match &t.addr {
+                        crate::model::TargetAddr::Upstream(i) => format!(
+                            "upstream `{}` server {ep} (used by {})",
+                            cx.model.upstreams.get(*i).map_or("?", |u| u.name),
+                            t.kind.directive()
+                        ),
+                        _ => format!("{} {ep}", t.kind.directive()),
+                    };
+                    let mut f = Finding::new(
+                        ids::UPSTREAM_NO_LISTENER,
+                        severity,
+                        d.span,
+                        format!("{subject}: {what} in the analysed configuration"),
+                    );
+                    let kind = fastcgi.then_some(ListenerKind::PhpFpm);
+                    f.help = Some(match cx.resolver.nearest(ep, kind) {
+                        Some(l) => {
+                            let f2 = format!("{} {} listens on {}", l.kind.label(), l.name, l.endpoint);
+                            if let Some(s) = l.span {
+                                f = f.clone().with_related(s, format!("{} {} listens here", l.kind.label(), l.name));
+                            }
+                            format!("{f2}: point {} there, or make the service listen on {ep}", t.kind.directive())
+                        }
+                        None if fastcgi && !fpm_known => {
+                            "no php-fpm configuration was analysed: pass it with --php-fpm DIR (or lint /etc/nginx on the server)".to_string()
+                        }
+                        None => "start the backend on this address, or declare it in .nginx-lint.toml ([[listener]]) if it runs outside the analysed configs".to_string(),
+                    });
+                    f
+                });
+                if d.span != t.directive.span && entry.related.len() < 4 {
+                    entry.related.push(crate::finding::Related {
+                        span: t.directive.span,
+                        message: format!("used by {} here", t.kind.directive()),
+                    });
+                }
+            }
+        }
+        out.extend(by_line.into_values());
+    }
+}
