@@ -35,6 +35,14 @@ pub enum Command {
         /// The rule id
         id: String,
     },
+    /// Show who sends to whom: server → location → upstream → listener
+    Graph {
+        #[command(flatten)]
+        input: InputArgs,
+        /// `text` (default), `json`, `dot` (Graphviz) or `mermaid`
+        #[arg(long, value_enum, default_value_t = crate::graph::GraphFormat::Text)]
+        format: crate::graph::GraphFormat,
+    },
     /// Print the parsed, include-expanded tree as JSON (crossplane's shape)
     Dump {
         #[command(flatten)]

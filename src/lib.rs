@@ -9,6 +9,7 @@ pub mod dump;
 pub mod dump_t;
 pub mod finding;
 pub mod fpm;
+pub mod graph;
 pub mod load;
 pub mod load_fpm;
 pub mod model;
@@ -56,6 +57,17 @@ impl Outcome {
             elapsed_ms: Some(self.elapsed_ms),
         }
     }
+}
+
+/// Load the inputs and draw who sends to whom (`nginx-lint graph`).
+pub fn graph(opts: &Options, format: graph::GraphFormat) -> Result<String, InputError> {
+    let loaded = load::load(&opts.inputs)?;
+    let model = model::Model::build(&loaded);
+    let resolver = resolve::Resolver::build(&loaded, &model);
+    Ok(graph::render(
+        &graph::build(&loaded, &model, &resolver),
+        format,
+    ))
 }
 
 /// Run the whole pipeline.

@@ -46,8 +46,15 @@ fn real_main() -> ExitCode {
         Some(Command::Rules { format }) => list_rules(format),
         Some(Command::Explain { id }) => explain(&id),
         Some(Command::Dump { input }) => dump(&input),
+        Some(Command::Graph { input, format }) => graph(&input, format),
         None => lint(&cli.lint),
     }
+}
+
+/// Write to stdout; a closed pipe (`| head`) ends the output quietly.
+fn emit(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
 }
 
 fn fail(msg: &str) -> ExitCode {
@@ -167,22 +174,23 @@ fn list_rules(format: ListFormat) -> ExitCode {
                     serde_json::json!({"id": m.id, "category": m.category, "severity": m.severity, "summary": m.summary})
                 })
                 .collect();
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&list).unwrap_or_default()
-            );
+            emit(&(serde_json::to_string_pretty(&list).unwrap_or_default() + "\n"));
         }
         ListFormat::Table => {
-            println!("{:<28} {:<12} {:<8} SUMMARY", "ID", "CATEGORY", "SEVERITY");
+            let mut text = format!(
+                "{:<30} {:<12} {:<8} SUMMARY\n",
+                "ID", "CATEGORY", "SEVERITY"
+            );
             for m in rules::RULES {
-                println!(
-                    "{:<28} {:<12} {:<8} {}",
+                text.push_str(&format!(
+                    "{:<30} {:<12} {:<8} {}\n",
                     m.id,
                     m.category,
                     m.severity.as_str(),
                     m.summary
-                );
+                ));
             }
+            emit(&text);
         }
     }
     ExitCode::SUCCESS
@@ -191,13 +199,33 @@ fn list_rules(format: ListFormat) -> ExitCode {
 fn explain(id: &str) -> ExitCode {
     match rules::meta(id) {
         Some(m) => {
-            print!("{}", rules::page_for_terminal(m.page));
+            emit(&rules::page_for_terminal(m.page));
             ExitCode::SUCCESS
         }
         None => fail(&format!(
             "no rule `{id}`; closest: {}",
             rules::nearest(id, 3).join(", ")
         )),
+    }
+}
+
+fn graph(args: &InputArgs, format: nginx_lint::graph::GraphFormat) -> ExitCode {
+    let inputs = match inputs(args) {
+        Ok(i) => i,
+        Err(e) => return fail(&e),
+    };
+    match nginx_lint::graph(
+        &Options {
+            inputs,
+            settings: Default::default(),
+        },
+        format,
+    ) {
+        Ok(text) => {
+            emit(&text);
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e.0),
     }
 }
 
@@ -211,7 +239,13 @@ fn dump(args: &InputArgs) -> ExitCode {
         settings: Default::default(),
     }) {
         Ok(o) => {
-            print!("{}", nginx_lint::dump::render(&o.loaded, &o.findings));
+            // crossplane reports parse errors only, not lint findings.
+            let parse_errors: Vec<_> = o
+                .findings
+                .into_iter()
+                .filter(|f| matches!(f.rule, "syntax" | "include-missing" | "include-cycle"))
+                .collect();
+            emit(&nginx_lint::dump::render(&o.loaded, &parse_errors));
             ExitCode::SUCCESS
         }
         Err(e) => fail(&e.0),

@@ -107,11 +107,18 @@ fn label(sources: &SourceMap, span: Span, text: Option<String>, primary: bool) -
 
 fn named(sources: &SourceMap, span: Span) -> NamedSource<Arc<[u8]>> {
     let f = sources.get(span.file);
+    let _ = span;
     NamedSource::new(f.display.clone(), snippet_text(&f.text))
 }
 
 fn to_diag(sources: &SourceMap, f: &Finding) -> Diag {
-    let mut labels = vec![label(sources, f.span, None, true)];
+    let eof = f.span.start as usize >= sources.get(f.span.file).text.len();
+    let mut labels = vec![label(
+        sources,
+        f.span,
+        eof.then(|| "end of file".to_string()),
+        true,
+    )];
     let mut related = Vec::new();
     for r in &f.related {
         if r.span.file == f.span.file {

@@ -1,0 +1,359 @@
+//! `nginx-lint graph`: who sends to whom. Each server's routes (location →
+//! pass directive → upstream → endpoint → listener), as a text tree, JSON,
+//! Graphviz dot or Mermaid. Built from the same model and resolver as the
+//! rules, so the picture and the findings always agree.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::load::Loaded;
+use crate::model::{Model, TargetAddr};
+use crate::resolve::{Resolver, is_local};
+use crate::source::{SourceMap, Span};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    Text,
+    Json,
+    Dot,
+    Mermaid,
+}
+
+#[derive(Serialize)]
+pub struct Graph {
+    pub servers: Vec<ServerNode>,
+}
+
+#[derive(Serialize)]
+pub struct ServerNode {
+    pub name: String,
+    pub at: String,
+    pub listen: Vec<String>,
+    pub routes: Vec<Route>,
+}
+
+#[derive(Serialize)]
+pub struct Route {
+    pub location: String,
+    pub directive: String,
+    pub target: String,
+    pub at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream: Option<String>,
+    pub endpoints: Vec<EndpointNode>,
+}
+
+#[derive(Serialize)]
+pub struct EndpointNode {
+    pub endpoint: String,
+    /// ok (something listens), missing (nothing local does), external
+    /// (a remote host), runtime (decided per request), unresolved.
+    pub status: &'static str,
+    pub listeners: Vec<ListenerNode>,
+}
+
+#[derive(Serialize)]
+pub struct ListenerNode {
+    pub kind: &'static str,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+}
+
+fn at(sources: &SourceMap, span: Span) -> String {
+    let (l, _) = sources.start_of(span);
+    format!("{}:{l}", sources.get(span.file).display)
+}
+
+pub fn build(loaded: &Loaded, model: &Model<'_>, resolver: &Resolver) -> Graph {
+    let sources = &loaded.sources;
+    let mut servers = Vec::new();
+    for s in &model.servers {
+        let mut routes = Vec::new();
+        for t in model
+            .targets
+            .iter()
+            .filter(|t| model.server_of(t.scope).is_some_and(|x| x.scope == s.scope))
+        {
+            let location = model
+                .chain(t.scope)
+                .filter_map(|sc| sc.directive)
+                .find(|d| d.name() == "location")
+                .map(|d| {
+                    d.args
+                        .iter()
+                        .map(|a| a.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .unwrap_or_else(|| "(server)".into());
+            let mut upstream = None;
+            let endpoints: Vec<(
+                String,
+                Option<crate::model::address::Endpoint>,
+                &'static str,
+            )> = match &t.addr {
+                TargetAddr::Direct(ep) => vec![(ep.to_string(), Some(ep.clone()), "")],
+                TargetAddr::Upstream(i) => {
+                    let u = &model.upstreams[*i];
+                    upstream = Some(u.name.to_string());
+                    u.servers
+                        .iter()
+                        .map(|(d, ep)| match ep {
+                            Some(e) => (e.to_string(), Some(e.clone()), ""),
+                            None => (d.arg(0).unwrap_or("").to_string(), None, "unresolved"),
+                        })
+                        .collect()
+                }
+                TargetAddr::Unresolved(n) => vec![(n.clone(), None, "unresolved")],
+                TargetAddr::Runtime(r) => vec![(r.clone(), None, "runtime")],
+            };
+            let endpoints = endpoints
+                .into_iter()
+                .map(|(text, ep, fixed)| {
+                    let listeners: Vec<ListenerNode> = ep
+                        .as_ref()
+                        .map(|e| {
+                            resolver
+                                .serving(e)
+                                .into_iter()
+                                .map(|i| {
+                                    let l = &resolver.listeners[i];
+                                    ListenerNode {
+                                        kind: l.kind.label(),
+                                        name: l.name.clone(),
+                                        at: l.span.map(|sp| at(sources, sp)),
+                                    }
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let status = match (&ep, fixed) {
+                        (_, f) if !f.is_empty() => f,
+                        (Some(_), _) if !listeners.is_empty() => "ok",
+                        (Some(e), _) if is_local(e) => "missing",
+                        _ => "external",
+                    };
+                    EndpointNode {
+                        endpoint: text,
+                        status,
+                        listeners,
+                    }
+                })
+                .collect();
+            routes.push(Route {
+                location,
+                directive: t.kind.directive().to_string(),
+                target: t.directive.arg(0).unwrap_or("").to_string(),
+                at: at(sources, t.directive.span),
+                upstream,
+                endpoints,
+            });
+        }
+        servers.push(ServerNode {
+            name: if s.names.is_empty() {
+                "(no server_name)".into()
+            } else {
+                s.names.join(" ")
+            },
+            at: at(sources, s.directive.span),
+            listen: s
+                .listens
+                .iter()
+                .map(|l| match l.directive {
+                    Some(d) => d
+                        .args
+                        .iter()
+                        .map(|a| a.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    None => format!("{} (default)", l.endpoint),
+                })
+                .collect(),
+            routes,
+        });
+    }
+    Graph { servers }
+}
+
+pub fn render(g: &Graph, format: GraphFormat) -> String {
+    match format {
+        GraphFormat::Json => serde_json::to_string_pretty(g)
+            .map(|s| s + "\n")
+            .unwrap_or_default(),
+        GraphFormat::Text => text(g),
+        GraphFormat::Dot => dot(g),
+        GraphFormat::Mermaid => mermaid(g),
+    }
+}
+
+fn mark(status: &str) -> &'static str {
+    match status {
+        "ok" => "✓",
+        "missing" | "unresolved" => "✗",
+        "runtime" => "?",
+        _ => "→",
+    }
+}
+
+fn text(g: &Graph) -> String {
+    let mut out = String::new();
+    for s in &g.servers {
+        let _ = writeln!(
+            out,
+            "{}  [{}]  listen {}",
+            s.name,
+            s.at,
+            s.listen.join(", ")
+        );
+        for (i, r) in s.routes.iter().enumerate() {
+            let last = i + 1 == s.routes.len();
+            let (branch, pad) = if last {
+                ("└─", "   ")
+            } else {
+                ("├─", "│  ")
+            };
+            let via = r
+                .upstream
+                .as_ref()
+                .map(|u| format!(" (upstream {u})"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "{branch} location {} → {} {}{via}  [{}]",
+                r.location, r.directive, r.target, r.at
+            );
+            for (j, e) in r.endpoints.iter().enumerate() {
+                let b2 = if j + 1 == r.endpoints.len() {
+                    "└─"
+                } else {
+                    "├─"
+                };
+                let who = if e.listeners.is_empty() {
+                    match e.status {
+                        "missing" => "nothing listens".to_string(),
+                        "external" => "external".to_string(),
+                        "runtime" => "decided per request".to_string(),
+                        _ => "no such upstream or host".to_string(),
+                    }
+                } else {
+                    e.listeners
+                        .iter()
+                        .map(|l| {
+                            format!(
+                                "{} {}{}",
+                                l.kind,
+                                l.name,
+                                l.at.as_ref().map(|a| format!(" [{a}]")).unwrap_or_default()
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                };
+                let _ = writeln!(out, "{pad}{b2} {} {}  {who}", mark(e.status), e.endpoint);
+            }
+        }
+    }
+    out
+}
+
+fn esc(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+fn dot(g: &Graph) -> String {
+    let mut out = String::from(
+        "digraph nginx {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n",
+    );
+    let mut endpoints = std::collections::BTreeMap::new();
+    for (si, s) in g.servers.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  s{si} [label=\"{}\\n{}\"];",
+            esc(&s.name),
+            esc(&s.listen.join(", "))
+        );
+        for (ri, r) in s.routes.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "  s{si}r{ri} [label=\"{}\\n{} {}\", shape=ellipse];",
+                esc(&r.location),
+                r.directive,
+                esc(&r.target)
+            );
+            let _ = writeln!(out, "  s{si} -> s{si}r{ri};");
+            for e in &r.endpoints {
+                let n = endpoints.len();
+                let id = *endpoints.entry(e.endpoint.clone()).or_insert(n);
+                let style = if matches!(e.status, "missing" | "unresolved") {
+                    " [color=red]"
+                } else {
+                    ""
+                };
+                let _ = writeln!(out, "  s{si}r{ri} -> e{id}{style};");
+            }
+        }
+    }
+    let mut listeners = std::collections::BTreeSet::new();
+    for s in &g.servers {
+        for r in &s.routes {
+            for e in &r.endpoints {
+                let id = endpoints.get(&e.endpoint).copied().unwrap_or(0);
+                let color = match e.status {
+                    "missing" | "unresolved" => "red",
+                    "ok" => "darkgreen",
+                    _ => "gray",
+                };
+                let _ = writeln!(
+                    out,
+                    "  e{id} [label=\"{}\", color={color}];",
+                    esc(&e.endpoint)
+                );
+                for l in &e.listeners {
+                    let key = format!("{} {}", l.kind, l.name);
+                    let _ = writeln!(out, "  e{id} -> \"{}\";", esc(&key));
+                    listeners.insert(key);
+                }
+            }
+        }
+    }
+    for l in listeners {
+        let _ = writeln!(out, "  \"{}\" [shape=component];", esc(&l));
+    }
+    out.push_str("}\n");
+    out
+}
+
+fn mermaid(g: &Graph) -> String {
+    let mut out = String::from("flowchart LR\n");
+    let q = |s: &str| s.replace('"', "#quot;");
+    for (si, s) in g.servers.iter().enumerate() {
+        let _ = writeln!(out, "  s{si}[\"{}\"]", q(&s.name));
+        for (ri, r) in s.routes.iter().enumerate() {
+            for (ei, e) in r.endpoints.iter().enumerate() {
+                let arrow = if matches!(e.status, "missing" | "unresolved") {
+                    "-.->|✗|"
+                } else {
+                    "-->"
+                };
+                let _ = writeln!(
+                    out,
+                    "  s{si} -->|\"{} {}\"| s{si}r{ri}e{ei}[\"{}\"]",
+                    q(&r.location),
+                    r.directive,
+                    q(&e.endpoint)
+                );
+                for (li, l) in e.listeners.iter().enumerate() {
+                    let _ = writeln!(
+                        out,
+                        "  s{si}r{ri}e{ei} {arrow} s{si}r{ri}e{ei}l{li}[\"{} {}\"]",
+                        l.kind,
+                        q(&l.name)
+                    );
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,251 @@
+//! The binary as users run it: exit codes, formats, stdin, `nginx -T`
+//! input, pre-commit mode, subcommands.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_nginx-lint"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c.env_remove("NO_COLOR");
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("runs")
+}
+
+fn run_stdin(args: &[&str], input: &str) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("writes");
+    child.wait_with_output().expect("waits")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn write_tree(dir: &Path, files: &[(&str, &str)]) {
+    for (name, body) in files {
+        let p = dir.join(name);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, body).expect("write");
+    }
+}
+
+#[test]
+fn clean_tree_exits_zero() {
+    let o = run(&["testdata/php-site"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert_eq!(stdout(&o), "");
+}
+
+#[test]
+fn findings_exit_one_and_concise_when_piped() {
+    let o = run_stdin(
+        &["-", "--stdin-filename", "site.conf"],
+        "server {\n  listen 80\n}\n",
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("site.conf:3:1: error[syntax] unexpected \"}\""),
+        "{out}"
+    );
+}
+
+#[test]
+fn fail_level_and_exit_zero() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        dir.path(),
+        &[(
+            "nginx.conf",
+            "events {}\nhttp { upstream a { server 127.0.0.1:3000; } server { location / { proxy_pass http://a; } } }\n",
+        )],
+    );
+    let p = dir.path().to_str().expect("utf-8 path");
+    // A warning: exit 1 by default, 0 with --fail-level error or --exit-zero.
+    assert_eq!(run(&[p]).status.code(), Some(1));
+    assert_eq!(run(&["--fail-level", "error", p]).status.code(), Some(0));
+    assert_eq!(run(&["--exit-zero", p]).status.code(), Some(0));
+}
+
+#[test]
+fn run_failures_exit_two_with_one_line() {
+    let o = run(&["/no/such/dir"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(
+        err.trim(),
+        "nginx-lint: /no/such/dir: no such file or directory"
+    );
+    assert_eq!(run(&["--no-such-flag"]).status.code(), Some(2));
+    assert_eq!(
+        run(&["--nginx-version", "one", "testdata/php-site"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn json_is_one_document() {
+    let o = run_stdin(
+        &["--format", "json", "-"],
+        "events {}\nhttp { include nope.conf; }\n",
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("valid JSON");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["findings"][0]["rule"], "include-missing");
+    assert_eq!(v["findings"][0]["line"], 2);
+    assert_eq!(v["summary"]["errors"], 1);
+}
+
+#[test]
+fn human_format_has_snippet_and_summary() {
+    let o = run_stdin(
+        &["--format", "human", "--stdin-filename", "x.conf", "-"],
+        "events {}\nhttp {\n",
+    );
+    let out = stdout(&o);
+    assert!(out.contains("nginx-lint(syntax)"), "{out}");
+    assert!(out.contains("end of file"), "{out}");
+    assert!(out.contains("1 error, 0 warnings in 1 file"), "{out}");
+}
+
+#[test]
+fn nginx_t_output_maps_to_original_files() {
+    let dump = "nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\n\
+                # configuration file /etc/nginx/nginx.conf:\nevents {}\nhttp {\n    include /etc/nginx/conf.d/*.conf;\n}\n\n\
+                # configuration file /etc/nginx/conf.d/app.conf:\nserver {\n    listen 80;\n    root /srv\n}\n\n";
+    let o = run_stdin(&["-"], dump);
+    assert_eq!(
+        stdout(&o),
+        "/etc/nginx/conf.d/app.conf:4:1: error[syntax] unexpected \"}\"\n"
+    );
+}
+
+#[test]
+fn named_file_is_judged_within_its_tree() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        dir.path(),
+        &[
+            (
+                "nginx.conf",
+                "events {}\nhttp {\n    include sites/*.conf;\n}\n",
+            ),
+            (
+                "sites/a.conf",
+                "server {\n    listen 80;\n    include snippets/missing.conf;\n}\n",
+            ),
+            (
+                "sites/b.conf",
+                "server {\n    listen 81;\n    include snippets/also-missing.conf;\n}\n",
+            ),
+        ],
+    );
+    let a = dir.path().join("sites/a.conf");
+    let o = run(&[a.to_str().expect("utf-8")]);
+    let out = stdout(&o);
+    // Relative to the tree's prefix (not the file): snippets/missing.conf is
+    // looked up beside nginx.conf; only a.conf's finding is shown.
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(
+        out.contains("sites/a.conf:3:5: error[include-missing]"),
+        "{out}"
+    );
+}
+
+#[test]
+fn rules_explain_and_unknown_id() {
+    let o = run(&["rules"]);
+    assert!(stdout(&o).contains("upstream-no-listener"));
+    let o = run(&["rules", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert!(v.as_array().is_some_and(|a| a.len() >= 10));
+    let o = run(&["explain", "include-cycle"]);
+    assert!(stdout(&o).starts_with("include-cycle: Includes that lead back"));
+    let o = run(&["explain", "include-cycel"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("include-cycle"));
+}
+
+#[test]
+fn dump_is_crossplane_shaped() {
+    let o = run(&["dump", "testdata/php-site/nginx/nginx.conf"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["status"], "ok");
+    assert_eq!(v["config"][0]["parsed"][0]["directive"], "user");
+    assert_eq!(v["config"][0]["parsed"][0]["args"][0], "www-data");
+    let http = v["config"][0]["parsed"]
+        .as_array()
+        .and_then(|a| a.iter().find(|d| d["directive"] == "http"))
+        .expect("http");
+    assert!(http["block"].as_array().is_some_and(|b| {
+        b.iter()
+            .any(|d| d["directive"] == "include" && d["includes"].is_array())
+    }));
+}
+
+#[test]
+fn graph_text_is_snapshotted_and_dot_renders() {
+    let o = run(&["graph", "testdata/php-site"]);
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| insta::assert_snapshot!("graph-php-site", stdout(&o)));
+    let o = run(&["graph", "--format", "mermaid", "testdata/php-site"]);
+    settings.bind(|| insta::assert_snapshot!("graph-php-site-mermaid", stdout(&o)));
+    let o = run(&["graph", "--format", "json", "testdata/php-site"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["servers"][0]["routes"][1]["endpoints"][0]["status"], "ok");
+    let dot_src = stdout(&run(&["graph", "--format", "dot", "testdata/php-site"]));
+    let mut dot = Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("graphviz's dot is installed (.ci/run installs graphviz)");
+    dot.stdin
+        .take()
+        .expect("stdin")
+        .write_all(dot_src.as_bytes())
+        .expect("write");
+    let out = dot.wait_with_output().expect("dot runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("<svg"));
+}
+
+#[test]
+fn broken_pipe_is_quiet() {
+    let mut child = bin()
+        .args(["graph", "--format", "dot", "testdata/php-site"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("waits");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("internal error"));
+}
