@@ -129,9 +129,11 @@ enum Mutation {
     HashAtLineStart,
     LongToken,
     Truncate,
+    Backslash,
+    Dollar,
 }
 
-const MUTATIONS: [Mutation; 16] = [
+const MUTATIONS: [Mutation; 18] = [
     Mutation::DropSemicolon,
     Mutation::DropOpenBrace,
     Mutation::DropCloseBrace,
@@ -148,6 +150,8 @@ const MUTATIONS: [Mutation; 16] = [
     Mutation::HashAtLineStart,
     Mutation::LongToken,
     Mutation::Truncate,
+    Mutation::Backslash,
+    Mutation::Dollar,
 ];
 
 fn is_space(b: u8) -> bool {
@@ -338,6 +342,33 @@ fn mutate(m: Mutation, text: &[u8], rng: &mut Rng) -> Option<(Vec<u8>, String)> 
                 format!("line {}: add a {len}-byte {what}", at_line(at)),
             ))
         }
+        Mutation::Backslash => {
+            // Escapes: before a quote, a blank, `;`, a brace or a newline.
+            let at = rng.pick(&positions_of(text, |b| {
+                matches!(b, b'"' | b'\'' | b' ' | b';' | b'{' | b'}' | b'\n')
+            }))?;
+            Some((
+                splice(text, at, 0, b"\\"),
+                format!("line {}: add a backslash", at_line(at)),
+            ))
+        }
+        Mutation::Dollar => {
+            // `$`, `${` and `${}` glued into words (nginx keeps `${` in a word).
+            let at = rng.pick(&inside_words(text))?;
+            let ins: &[u8] = match rng.below(3) {
+                0 => b"$",
+                1 => b"${",
+                _ => b"${x}",
+            };
+            Some((
+                splice(text, at, 0, ins),
+                format!(
+                    "line {}: add {} inside a word",
+                    at_line(at),
+                    String::from_utf8_lossy(ins)
+                ),
+            ))
+        }
         Mutation::Truncate => {
             if text.is_empty() {
                 return None;
@@ -392,7 +423,7 @@ fn cases(trees: &[PathBuf], n: usize) -> Vec<Case> {
 // The comparison.
 
 /// How many variants the differential runs.
-const CASES: usize = 416;
+const CASES: usize = 1248;
 
 /// Disagreements we accept, by case id (`#N` of the description), each with
 /// its reason. Keep it empty unless nginx's behaviour cannot (or should not)
