@@ -57,7 +57,12 @@ fn corpus_is_accepted_by_nginx_and_clean_for_us() {
                 file.display()
             ));
         }
-        for l in lint(dir.path()) {
+        // The corpus holds nginx configs only: the backends they proxy to
+        // live elsewhere, so "nothing listens" warnings are expected there.
+        for l in lint(dir.path()).into_iter().filter(|l| {
+            !(l.rule == "upstream-no-listener"
+                && l.severity == nginx_lint::finding::Severity::Warning)
+        }) {
             out.push(format!(
                 "{}: we report {}[{}] {} at {}:{}",
                 name(tree),

@@ -24,7 +24,8 @@ impl Rule for ProxyPassVariableResolver {
                 continue;
             }
             let host = host_part(raw);
-            if !needs_resolver(cx.model, t.scope, t.unit, host) {
+            let stream = t.kind == crate::model::TargetKind::StreamProxy;
+            if !needs_resolver(cx.model, t.scope, t.unit, host, stream) {
                 continue;
             }
             out.push(
@@ -67,12 +68,18 @@ const URI_VARIABLES: &[&str] = &[
 /// A literal host needs no resolver when it is an IP, a unix socket or an
 /// upstream name; a variable host needs none when every value it can take
 /// (from `set` or a `map`) is such a literal.
-fn needs_resolver(model: &Model<'_>, scope: ScopeId, unit: usize, host: &str) -> bool {
+fn needs_resolver(
+    model: &Model<'_>,
+    scope: ScopeId,
+    unit: usize,
+    host: &str,
+    stream: bool,
+) -> bool {
     if host.starts_with("unix:") {
         return false;
     }
     if !host.contains('$') {
-        return !static_host(model, unit, host);
+        return !static_host(model, unit, host, stream);
     }
     let Some(var) = host
         .strip_prefix('$')
@@ -87,10 +94,10 @@ fn needs_resolver(model: &Model<'_>, scope: ScopeId, unit: usize, host: &str) ->
     values.is_empty()
         || values
             .iter()
-            .any(|v| v.contains('$') || !static_host(model, unit, v))
+            .any(|v| v.contains('$') || !static_host(model, unit, v, stream))
 }
 
-fn static_host(model: &Model<'_>, unit: usize, host: &str) -> bool {
+fn static_host(model: &Model<'_>, unit: usize, host: &str, stream: bool) -> bool {
     let name = host.rsplit_once(':').map_or(host, |(h, p)| {
         if p.chars().all(|c| c.is_ascii_digit()) {
             h
@@ -100,8 +107,8 @@ fn static_host(model: &Model<'_>, unit: usize, host: &str) -> bool {
     });
     let name = name.trim_start_matches('[').trim_end_matches(']');
     name.parse::<std::net::IpAddr>().is_ok()
-        || model.upstream(unit, host, false).is_some()
-        || model.upstream(unit, name, false).is_some()
+        || model.upstream(unit, host, stream).is_some()
+        || model.upstream(unit, name, stream).is_some()
 }
 
 /// Literal values a variable can hold: `set $var value` in the enclosing
