@@ -159,9 +159,10 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    let mut files = Vec::new();
     for entry in walker {
         match entry {
-            Ok(e) if e.file_type().is_file() => add_file(e.path(), out),
+            Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
             Ok(e) if e.file_type().is_dir() => {}
             Ok(e) => out.skipped.push(Skipped {
                 path: e.path().display().to_string(),
@@ -181,6 +182,24 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
                 out.skipped.push(Skipped { path, reason });
             }
         }
+    }
+    add_files(&files, out);
+}
+
+/// Read and classify many files on all cores, keeping their order.
+pub fn add_files(paths: &[PathBuf], out: &mut Discovery) {
+    use rayon::prelude::*;
+    let results: Vec<Discovery> = paths
+        .par_iter()
+        .map(|p| {
+            let mut d = Discovery::default();
+            add_file(p, &mut d);
+            d
+        })
+        .collect();
+    for mut d in results {
+        out.files.append(&mut d.files);
+        out.skipped.append(&mut d.skipped);
     }
 }
 

@@ -184,17 +184,12 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
     let mut walked: Vec<FileId> = Vec::new();
     let mut fpm_files = Vec::new();
     let mut findings = Vec::new();
-    let mut skipped = Vec::new();
+    let skipped = Vec::new();
+    let mut nginx_files = Vec::new();
     for f in &disc.files {
         let cfg = config_path(&f.path, inputs.root.as_deref());
         match f.kind {
-            Kind::Nginx => match loader.add(cfg, f.text.clone(), Some(f.key)) {
-                Ok(id) => walked.push(id),
-                Err(e) => skipped.push(Skipped {
-                    path: f.path.display().to_string(),
-                    reason: e.to_string(),
-                }),
-            },
+            Kind::Nginx => nginx_files.push((cfg, f.text.clone(), Some(f.key))),
             Kind::PhpFpm => {
                 if !fpm_files.contains(&cfg) {
                     fpm_files.push(cfg)
@@ -203,6 +198,7 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
             Kind::Other(_) => {}
         }
     }
+    walked.extend(loader.add_many(nginx_files));
     walked.dedup();
     let roots = find_roots(&loader.files, &loader, &walked);
     let prefix_for = |id: FileId, l: &Loader| -> PathBuf {

@@ -61,7 +61,9 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    fn new(display: String, real: PathBuf, text: Arc<[u8]>) -> SourceFile {
+    /// Build the line index (callers may do this on several threads and
+    /// then [`SourceMap::push`] the results).
+    pub fn new(display: String, real: PathBuf, text: Arc<[u8]>) -> SourceFile {
         let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
         line_starts.push(0);
         for (i, b) in text.iter().enumerate() {
@@ -122,6 +124,13 @@ impl SourceMap {
     pub fn add(&mut self, display: String, real: PathBuf, text: Arc<[u8]>) -> FileId {
         let id = FileId(self.files.len() as u32);
         self.files.push(SourceFile::new(display, real, text));
+        id
+    }
+
+    /// Add a file whose line index is already built.
+    pub fn push(&mut self, file: SourceFile) -> FileId {
+        let id = FileId(self.files.len() as u32);
+        self.files.push(file);
         id
     }
 

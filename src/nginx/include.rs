@@ -66,14 +66,14 @@ pub struct Loader<'a> {
     by_identity: HashMap<FileKey, FileId>,
     state: HashMap<FileId, State>,
     /// How a config path is shown to the user.
-    display: &'a dyn Fn(&Path) -> String,
+    display: &'a (dyn Fn(&Path) -> String + Sync),
 }
 
 impl<'a> Loader<'a> {
     pub fn new(
         fs: &'a dyn Fs,
         sources: &'a mut SourceMap,
-        display: &'a dyn Fn(&Path) -> String,
+        display: &'a (dyn Fn(&Path) -> String + Sync),
     ) -> Loader<'a> {
         Loader {
             fs,
@@ -102,8 +102,76 @@ impl<'a> Loader<'a> {
         self.add(key, text, identity)
     }
 
-    /// Register a file already read (discovery reads each file once to
-    /// classify it); same caching as [`Loader::load`].
+    /// Register many files already read (discovery reads each file once to
+    /// classify it): line indexes and parsing run on all cores. Returns the
+    /// ids in the same order.
+    pub fn add_many(
+        &mut self,
+        items: Vec<(PathBuf, std::sync::Arc<[u8]>, Option<FileKey>)>,
+    ) -> Vec<FileId> {
+        use rayon::prelude::*;
+        // Decide sequentially which items are new (cheap hash lookups).
+        let mut fresh: Vec<(PathBuf, std::sync::Arc<[u8]>, Option<FileKey>)> = Vec::new();
+        let mut order: Vec<Result<FileId, usize>> = Vec::with_capacity(items.len());
+        let mut pending_keys: HashMap<PathBuf, usize> = HashMap::new();
+        let mut pending_ids: HashMap<FileKey, usize> = HashMap::new();
+        for (key, text, identity) in items {
+            let key = normalize(&key);
+            if let Some(id) = self.by_path.get(&key) {
+                order.push(Ok(*id));
+                continue;
+            }
+            if let Some(id) = identity.as_ref().and_then(|i| self.by_identity.get(i)) {
+                order.push(Ok(*id));
+                continue;
+            }
+            if let Some(i) = pending_keys
+                .get(&key)
+                .or_else(|| identity.as_ref().and_then(|k| pending_ids.get(k)))
+            {
+                order.push(Err(*i));
+                continue;
+            }
+            pending_keys.insert(key.clone(), fresh.len());
+            if let Some(k) = identity {
+                pending_ids.insert(k, fresh.len());
+            }
+            order.push(Err(fresh.len()));
+            fresh.push((key, text, identity));
+        }
+        let display = self.display;
+        let fs = self.fs;
+        let files: Vec<crate::source::SourceFile> = fresh
+            .par_iter()
+            .map(|(key, text, _)| {
+                crate::source::SourceFile::new(display(key), fs.real_path(key), text.clone())
+            })
+            .collect();
+        let ids: Vec<FileId> = files.into_iter().map(|f| self.sources.push(f)).collect();
+        let parsed: Vec<ParsedFile> = ids
+            .par_iter()
+            .zip(fresh.par_iter())
+            .map(|(id, (_, text, _))| parser::parse(*id, text))
+            .collect();
+        for pf in parsed {
+            self.files.put(pf);
+        }
+        for ((key, _, identity), id) in fresh.into_iter().zip(&ids) {
+            self.by_path.insert(key, *id);
+            if let Some(i) = identity {
+                self.by_identity.insert(i, *id);
+            }
+        }
+        order
+            .into_iter()
+            .map(|r| match r {
+                Ok(id) => id,
+                Err(i) => ids[i],
+            })
+            .collect()
+    }
+
+    /// Register a file already read; same caching as [`Loader::load`].
     pub fn add(
         &mut self,
         key: PathBuf,

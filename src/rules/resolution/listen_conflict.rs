@@ -36,14 +36,24 @@ impl Rule for ListenConflict {
         let mut groups: Vec<Vec<usize>> = by_path.into_values().collect();
         groups.extend(by_port.into_values());
         for g in groups {
+            // nginx servers share addresses with each other by design
+            // (virtual hosts); only a pool is exclusive. Each pool is paired
+            // with the first earlier listener it clashes with: O(pools × n).
             for (n, &j) in g.iter().enumerate() {
-                // nginx servers share addresses with each other by design
-                // (virtual hosts); only a pool is exclusive.
-                let Some(&i) = g[..n].iter().find(|&&i| {
-                    clash(&ls[i].endpoint, &ls[j].endpoint)
-                        && (ls[i].kind == ListenerKind::PhpFpm
-                            || ls[j].kind == ListenerKind::PhpFpm)
-                }) else {
+                if ls[j].kind != ListenerKind::PhpFpm {
+                    continue;
+                }
+                let earlier = g[..n]
+                    .iter()
+                    .find(|&&i| clash(&ls[i].endpoint, &ls[j].endpoint));
+                // A pool that comes first clashes with a later nginx server.
+                let later = || {
+                    g[n + 1..].iter().find(|&&i| {
+                        ls[i].kind != ListenerKind::PhpFpm
+                            && clash(&ls[i].endpoint, &ls[j].endpoint)
+                    })
+                };
+                let Some(&i) = earlier.or_else(later) else {
                     continue;
                 };
                 let (a, b) = (&ls[i], &ls[j]);
