@@ -408,7 +408,7 @@ mod tests {
     fn run(fs: &MemFs, root: &str) -> (Loader<'static>, FileId) {
         let fs: &'static MemFs = Box::leak(Box::new(fs.clone()));
         let sources: &'static mut SourceMap = Box::leak(Box::new(SourceMap::new()));
-        let display: &'static dyn Fn(&Path) -> String = &|p: &Path| p.display().to_string();
+        let display: &'static (dyn Fn(&Path) -> String + Sync) = &|p: &Path| p.display().to_string();
         let mut l = Loader::new(fs, sources, display);
         let id = l.load(Path::new(root)).expect("root loads");
         l.expand(id, Path::new("/etc/nginx"));
