@@ -62,7 +62,9 @@ pub struct Loader<'a> {
     pub sources: &'a mut SourceMap,
     pub files: Files,
     pub findings: Vec<Finding>,
-    by_path: HashMap<PathBuf, FileId>,
+    /// Keyed by the normalised path's bytes (hashing a PathBuf walks its
+    /// components, which showed up in profiles).
+    by_path: HashMap<std::ffi::OsString, FileId>,
     by_identity: HashMap<FileKey, FileId>,
     state: HashMap<FileId, State>,
     /// How a config path is shown to the user.
@@ -89,13 +91,13 @@ impl<'a> Loader<'a> {
 
     /// The FileId of a config path already loaded.
     pub fn loaded(&self, path: &Path) -> Option<FileId> {
-        self.by_path.get(&normalize(path)).copied()
+        self.by_path.get(normalize(path).as_os_str()).copied()
     }
 
     /// Read and parse a file once; later calls return the same id.
     pub fn load(&mut self, path: &Path) -> Result<FileId, FsError> {
         let key = normalize(path);
-        if let Some(id) = self.by_path.get(&key) {
+        if let Some(id) = self.by_path.get(key.as_os_str()) {
             return Ok(*id);
         }
         let (text, identity) = self.fs.read_identified(&key)?;
@@ -117,7 +119,7 @@ impl<'a> Loader<'a> {
         let mut pending_ids: HashMap<FileKey, usize> = HashMap::new();
         for (key, text, identity) in items {
             let key = normalize(&key);
-            if let Some(id) = self.by_path.get(&key) {
+            if let Some(id) = self.by_path.get(key.as_os_str()) {
                 order.push(Ok(*id));
                 continue;
             }
@@ -157,7 +159,7 @@ impl<'a> Loader<'a> {
             self.files.put(pf);
         }
         for ((key, _, identity), id) in fresh.into_iter().zip(&ids) {
-            self.by_path.insert(key, *id);
+            self.by_path.insert(key.into_os_string(), *id);
             if let Some(i) = identity {
                 self.by_identity.insert(i, *id);
             }
@@ -179,7 +181,7 @@ impl<'a> Loader<'a> {
         identity: Option<FileKey>,
     ) -> Result<FileId, FsError> {
         let key = normalize(&key);
-        if let Some(id) = self.by_path.get(&key) {
+        if let Some(id) = self.by_path.get(key.as_os_str()) {
             return Ok(*id);
         }
         if let Some(id) = identity
@@ -187,7 +189,7 @@ impl<'a> Loader<'a> {
             .and_then(|i| self.by_identity.get(i))
             .copied()
         {
-            self.by_path.insert(key, id);
+            self.by_path.insert(key.into_os_string(), id);
             return Ok(id);
         }
         let display = (self.display)(&key);
@@ -195,7 +197,7 @@ impl<'a> Loader<'a> {
         let id = self.sources.add(display, real, text.clone());
         let pf = parser::parse(id, &text);
         self.files.put(pf);
-        self.by_path.insert(key, id);
+        self.by_path.insert(key.into_os_string(), id);
         if let Some(i) = identity {
             self.by_identity.insert(i, id);
         }
@@ -212,7 +214,7 @@ impl<'a> Loader<'a> {
         let id = self.sources.add(display, path.to_path_buf(), text.clone());
         let pf = parser::parse(id, &text);
         self.files.put(pf);
-        self.by_path.insert(normalize(path), id);
+        self.by_path.insert(normalize(path).into_os_string(), id);
         id
     }
 
@@ -408,7 +410,8 @@ mod tests {
     fn run(fs: &MemFs, root: &str) -> (Loader<'static>, FileId) {
         let fs: &'static MemFs = Box::leak(Box::new(fs.clone()));
         let sources: &'static mut SourceMap = Box::leak(Box::new(SourceMap::new()));
-        let display: &'static (dyn Fn(&Path) -> String + Sync) = &|p: &Path| p.display().to_string();
+        let display: &'static (dyn Fn(&Path) -> String + Sync) =
+            &|p: &Path| p.display().to_string();
         let mut l = Loader::new(fs, sources, display);
         let id = l.load(Path::new(root)).expect("root loads");
         l.expand(id, Path::new("/etc/nginx"));

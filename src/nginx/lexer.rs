@@ -142,13 +142,30 @@ fn is_word_special(c: u8) -> bool {
 
 pub struct Lexer<'a> {
     src: &'a [u8],
+    /// The same bytes as text when the file is valid UTF-8 (checked once),
+    /// so words are sliced without validating each one again.
+    text: Option<&'a str>,
     pos: usize,
     file: FileId,
 }
 
 impl<'a> Lexer<'a> {
     pub fn new(file: FileId, src: &'a [u8]) -> Lexer<'a> {
-        Lexer { src, pos: 0, file }
+        Lexer {
+            src,
+            text: std::str::from_utf8(src).ok(),
+            pos: 0,
+            file,
+        }
+    }
+
+    /// The value of an unescaped word: a slice of the text when the file is
+    /// UTF-8 (words begin and end at ASCII bytes, so slicing is exact).
+    fn word_value(&self, start: usize, end: usize) -> CompactString {
+        match self.text.and_then(|t| t.get(start..end)) {
+            Some(s) => CompactString::new(s),
+            None => lossy(&self.src[start..end]),
+        }
     }
 
     pub fn pos(&self) -> usize {
@@ -347,8 +364,11 @@ impl<'a> Lexer<'a> {
             return Err(self.too_long_err(start, i, None));
         }
         self.pos = i;
-        let raw = &src[start..end];
-        let value = if escaped { unescape(raw) } else { lossy(raw) };
+        let value = if escaped {
+            unescape(&src[start..end])
+        } else {
+            self.word_value(start, end)
+        };
         Ok((
             Word {
                 value,
@@ -402,9 +422,12 @@ impl<'a> Lexer<'a> {
         if too_long(body, resume, src.len()) {
             return Err(self.too_long_err(start, resume, None));
         }
-        let raw = &src[body..i];
         self.pos = i + 1;
-        let value = if escaped { unescape(raw) } else { lossy(raw) };
+        let value = if escaped {
+            unescape(&src[body..i])
+        } else {
+            self.word_value(body, i)
+        };
         Ok(Word {
             value,
             span: Span::new(self.file, start, i + 1),
