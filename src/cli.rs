@@ -131,6 +131,11 @@ pub struct LintArgs {
     #[arg(long, value_name = "X.Y[.Z]")]
     pub nginx_version: Option<String>,
 
+    /// Also check the running system: sockets exist, ports listen (read
+    /// from /proc/net; nothing is connected to)
+    #[arg(long)]
+    pub live: bool,
+
     /// The PHP version php-fpm runs [default: 8.3], e.g. `--php-version 8.2`
     #[arg(long, value_name = "X.Y")]
     pub php_version: Option<String>,
@@ -155,6 +160,7 @@ impl LintArgs {
                 .ok_or_else(|| format!("--php-version {v}: expected a version like 8.2"))?;
         }
         s.modules = self.modules.clone();
+        s.live = self.live;
         Ok(s)
     }
 }

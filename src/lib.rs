@@ -79,7 +79,10 @@ pub fn run(opts: &Options) -> Result<Outcome, InputError> {
         findings.extend(pf.errors.iter().cloned());
     }
     let model = model::Model::build(&loaded);
-    let resolver = resolve::Resolver::build(&loaded, &model);
+    let mut resolver = resolve::Resolver::build(&loaded, &model);
+    if opts.settings.live {
+        resolver.live = Some(resolve::live::Live::read());
+    }
     let users = resolve::users::Users::load(&vfs::RealFs::new(opts.inputs.root.clone()));
     let cx = rules::Check {
         loaded: &loaded,

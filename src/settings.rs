@@ -13,6 +13,8 @@ pub struct Settings {
     pub modules: Vec<String>,
     /// The PHP version php-fpm runs (gates the php-fpm schema).
     pub php_version: crate::fpm::PhpVersion,
+    /// Also check the running system (`--live`).
+    pub live: bool,
 }
 
 impl Default for Settings {
@@ -21,6 +23,7 @@ impl Default for Settings {
             nginx_version: schema::NEWEST_STABLE,
             modules: Vec::new(),
             php_version: crate::fpm::PhpVersion::DEFAULT,
+            live: false,
         }
     }
 }

@@ -249,3 +249,50 @@ fn broken_pipe_is_quiet() {
     let out = child.wait_with_output().expect("waits");
     assert!(!String::from_utf8_lossy(&out.stderr).contains("internal error"));
 }
+
+#[test]
+fn live_checks_what_really_listens() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let port = listener.local_addr().expect("addr").port();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sock = dir.path().join("www.sock");
+    write_tree(
+        dir.path(),
+        &[
+            (
+                "nginx.conf",
+                &format!(
+                    "events {{}}\nhttp {{\n server {{\n  location / {{ proxy_pass http://127.0.0.1:{port}; }}\n  location ~ \\.php$ {{ include fastcgi.conf; fastcgi_pass unix:{}; }}\n }}\n}}\n",
+                    sock.display()
+                ),
+            ),
+            (
+                "fastcgi.conf",
+                "fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;\nfastcgi_param REQUEST_METHOD $request_method;\n",
+            ),
+            (
+                "php/www.conf",
+                &format!(
+                    "[www]\nuser = nobody\nlisten = {}\nlisten.owner = nobody\npm = ondemand\npm.max_children = 2\n",
+                    sock.display()
+                ),
+            ),
+        ],
+    );
+    let p = dir.path().to_str().expect("utf-8");
+    // Without --live: the proxy target is unknown (warning), the pool is configured.
+    let out = stdout(&run(&[p]));
+    assert!(
+        out.contains(&format!("proxy_pass 127.0.0.1:{port}: nothing listens")),
+        "{out}"
+    );
+    assert!(!out.contains("www.sock"), "{out}");
+    // With --live: the port really listens; the pool's socket does not exist.
+    let out = stdout(&run(&["--live", p]));
+    assert!(!out.contains(&format!("127.0.0.1:{port}")), "{out}");
+    assert!(
+        out.contains("is configured to listen there, but nothing listens now (--live)"),
+        "{out}"
+    );
+    drop(listener);
+}

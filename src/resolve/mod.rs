@@ -2,6 +2,7 @@
 //! on a local address is served by a listener on that exact address or on
 //! the wildcard of the same port; a unix target by the same normalised path.
 
+pub mod live;
 pub mod users;
 
 use std::collections::HashMap;
@@ -17,6 +18,8 @@ pub struct Resolver {
     exact: HashMap<Endpoint, Vec<usize>>,
     /// Wildcard listeners by port.
     any_port: HashMap<u16, Vec<usize>>,
+    /// What really listens on this machine (`--live`).
+    pub live: Option<live::Live>,
 }
 
 impl Resolver {

@@ -27,7 +27,35 @@ impl Rule for UpstreamNoListener {
         let mut by_line: HashMap<Span, Finding> = HashMap::new();
         for t in &cx.model.targets {
             for (d, ep) in endpoints(cx.model, t) {
-                if !is_local(ep) || !cx.resolver.serving(ep).is_empty() {
+                if !is_local(ep) {
+                    continue;
+                }
+                let served = cx.resolver.serving(ep);
+                let live = cx.resolver.live.as_ref().map(|l| l.listening(ep));
+                if !served.is_empty() {
+                    // Configured; with --live, also check it is running.
+                    if live == Some(false) {
+                        let l = &cx.resolver.listeners[served[0]];
+                        let mut f = Finding::warning(
+                            ids::UPSTREAM_NO_LISTENER,
+                            d.span,
+                            format!(
+                                "{} {ep}: {} {} is configured to listen there, but nothing listens now (--live)",
+                                t.kind.directive(),
+                                l.kind.label(),
+                                l.name
+                            ),
+                        )
+                        .with_help("the service is stopped or failed to start: check its status and log");
+                        if let Some(s) = l.span {
+                            f = f.with_related(s, "configured here");
+                        }
+                        out.push(f);
+                    }
+                    continue;
+                }
+                if live == Some(true) {
+                    // Not in the analysed files, but running: fine.
                     continue;
                 }
                 let fastcgi = t.kind == TargetKind::FastCgi;
