@@ -4,6 +4,8 @@ use crate::finding::{Finding, Severity};
 use crate::load::Loaded;
 use crate::settings::Settings;
 
+pub mod schema;
+
 /// What a rule reads: the loaded trees (and later the resolved model) and
 /// the run's settings. Rules never parse and never touch the file system.
 pub struct Check<'a> {
@@ -22,7 +24,21 @@ pub trait Rule: Sync {
 /// Every rule that runs after loading. (Syntax and include findings come
 /// from the parser and the include expansion themselves.)
 pub fn all() -> Vec<&'static dyn Rule> {
-    vec![]
+    use schema::*;
+    vec![
+        &unknown_directive::UnknownDirective,
+        &module_assumed::ModuleAssumed,
+        &directive_context::DirectiveContext,
+        &directive_args::DirectiveArgs,
+        &directive_value::DirectiveValue,
+        &directive_duplicate::DirectiveDuplicate,
+        &duplicate_location::DuplicateLocation,
+        &duplicate_default_server::DuplicateDefaultServer,
+        &duplicate_upstream::DuplicateUpstream,
+        &upstream_undefined::UpstreamUndefined,
+        &ssl_on_removed::SslOnRemoved,
+        &http2_listen_deprecated::Http2ListenDeprecated,
+    ]
 }
 
 /// A rule's public identity and defaults.
