@@ -2,9 +2,10 @@
 //! allow it (`"proxy_pass" directive is not allowed here`).
 
 use crate::finding::Finding;
+use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
 use crate::nginx::schema;
-use crate::nginx::walk::walk_all;
+use crate::nginx::walk::{Visit, walk_all};
 use crate::rules::schema::{Env, allowed_places, where_name};
 use crate::rules::{Check, Rule, ids};
 
@@ -30,6 +31,9 @@ impl Rule for DirectiveContext {
                     continue;
                 }
                 if s.contexts & bits != 0 {
+                    if name == "location" {
+                        nested_location(v, out);
+                    }
                     return;
                 }
                 known = true;
@@ -60,6 +64,72 @@ impl Rule for DirectiveContext {
             );
         });
     }
+}
+
+/// A location's kind and name as ngx_http_core_location sees them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Loc {
+    Exact,
+    Prefix,
+    Regex,
+    Named,
+}
+
+fn location_parts(d: &Directive) -> Option<(Loc, &str)> {
+    match d.args.as_slice() {
+        [m, uri] => Some(match m.as_str() {
+            "=" => (Loc::Exact, uri.as_str()),
+            "^~" => (Loc::Prefix, uri.as_str()),
+            _ => (Loc::Regex, uri.as_str()),
+        }),
+        [one] => {
+            let s = one.as_str();
+            Some(if let Some(r) = s.strip_prefix('=') {
+                (Loc::Exact, r)
+            } else if let Some(r) = s.strip_prefix("^~") {
+                (Loc::Prefix, r)
+            } else if let Some(r) = s.strip_prefix("~*").or_else(|| s.strip_prefix('~')) {
+                (Loc::Regex, r)
+            } else if s.starts_with('@') {
+                (Loc::Named, s)
+            } else {
+                (Loc::Prefix, s)
+            })
+        }
+        _ => None,
+    }
+}
+
+/// nginx's rules for a location inside a location.
+fn nested_location(v: &Visit<'_, '_>, out: &mut Vec<Finding>) {
+    let d = v.directive;
+    let Some(parent) = v.parents.last().filter(|p| p.name() == "location") else {
+        return;
+    };
+    let (Some((pk, pn)), Some((ck, cn))) = (location_parts(parent), location_parts(d)) else {
+        return;
+    };
+    let msg = match (pk, ck) {
+        (Loc::Exact, _) => {
+            format!("location \"{cn}\" cannot be inside the exact location \"{pn}\"")
+        }
+        (Loc::Named, _) => {
+            format!("location \"{cn}\" cannot be inside the named location \"{pn}\"")
+        }
+        (_, Loc::Named) => format!("named location \"{cn}\" can be on the server level only"),
+        (_, Loc::Regex) => return,
+        _ if cn.starts_with(pn) => return,
+        _ => format!("location \"{cn}\" is outside location \"{pn}\""),
+    };
+    out.push(
+        Finding::error(ids::DIRECTIVE_CONTEXT, d.span, msg)
+            .with_help(
+                "a nested prefix location must extend its parent's prefix; exact (`=`) and \
+                 named (`@`) locations cannot contain locations, and named ones live at \
+                 server level",
+            )
+            .with_related(parent.span, "the enclosing location"),
+    );
 }
 
 #[cfg(test)]
@@ -98,6 +168,25 @@ mod tests {
                 .as_deref()
                 .unwrap_or("")
                 .contains("if (in a server)")
+        );
+    }
+
+    #[test]
+    fn nested_location_rules() {
+        let f = lint(
+            ids::DIRECTIVE_CONTEXT,
+            "events {}\nhttp { server { location = /a { location /a/b { } } location @n { location /x { } } \
+             location /c { location @m { } location /d { } location ~ x { } location /c/ok { } } } }\n",
+        );
+        let m: Vec<&str> = f.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            m,
+            vec![
+                "location \"/a/b\" cannot be inside the exact location \"/a\"",
+                "location \"/x\" cannot be inside the named location \"@n\"",
+                "named location \"@m\" can be on the server level only",
+                "location \"/d\" is outside location \"/c\"",
+            ]
         );
     }
 

@@ -4,8 +4,13 @@
 
 use crate::finding::Finding;
 use crate::nginx::ast::Directive;
+use crate::nginx::context::Ctx;
+use crate::nginx::schema::Version;
+use crate::nginx::values::{ListenHost, parse_listen};
+use crate::nginx::walk::walk_all;
 use crate::rules::schema::{Env, walk_blocks};
 use crate::rules::{Check, Rule, ids};
+use crate::source::Span;
 
 pub struct DirectiveDuplicate;
 
@@ -83,7 +88,163 @@ impl Rule for DirectiveDuplicate {
                 );
             }
         });
+        named_duplicates(cx, out);
+        listen_duplicates(cx, out);
     }
+}
+
+/// Names that must be unique per tree: `log_format` names (per subsystem;
+/// `combined` is predefined in http) and modules loaded by `load_module`.
+fn named_duplicates(cx: &Check<'_>, out: &mut Vec<Finding>) {
+    let mut seen: Vec<(usize, Ctx, &str, &str, Span)> = Vec::new();
+    // Shared memory zones and cache paths, per unit: (unit, key, first).
+    let mut zones: Vec<(usize, &str, &str, &str, Span)> = Vec::new();
+    walk_all(cx.loaded, &mut |v| {
+        let d = v.directive;
+        if let Some((kind, name, key)) = zone_of(d, v.ctx) {
+            if let Some(&(.., fkey, first)) = zones
+                .iter()
+                .find(|(u, k, n, _, _)| *u == v.unit && *k == kind && *n == name)
+            {
+                let msg = if kind == "cache" {
+                    format!("the same path name \"{name}\" used in two cache paths")
+                } else {
+                    format!("{} \"{name}\" is already bound to key \"{fkey}\"", d.name())
+                };
+                out.push(
+                    Finding::error(ids::DIRECTIVE_DUPLICATE, d.span, msg)
+                        .with_help(format!(
+                            "`{}` defines `{name}` a second time: remove or rename one",
+                            d.name()
+                        ))
+                        .with_related(first, "first defined here"),
+                );
+            } else {
+                zones.push((v.unit, kind, name, key, d.span));
+            }
+            return;
+        }
+        let (key, msg): (&str, String) = match (d.name(), v.ctx) {
+            ("log_format", Ctx::Http | Ctx::Stream) => {
+                let Some(n) = d.arg(0) else { return };
+                (n, format!("duplicate \"log_format\" name \"{n}\""))
+            }
+            ("load_module", Ctx::Main) => {
+                let Some(p) = d.arg(0) else { return };
+                let so = p.rsplit('/').next().unwrap_or(p);
+                let m = so.strip_suffix(".so").unwrap_or(so);
+                (so, format!("module \"{m}\" is already loaded"))
+            }
+            _ => return,
+        };
+        if d.name() == "log_format" && v.ctx == Ctx::Http && key == "combined" {
+            out.push(
+                Finding::error(ids::DIRECTIVE_DUPLICATE, d.span, msg)
+                    .with_help("`combined` is nginx's predefined log format: pick another name"),
+            );
+            return;
+        }
+        if let Some(&(.., first)) = seen
+            .iter()
+            .find(|(u, c, n, k, _)| *u == v.unit && *c == v.ctx && *n == d.name() && *k == key)
+        {
+            out.push(
+                Finding::error(ids::DIRECTIVE_DUPLICATE, d.span, msg)
+                    .with_help(format!(
+                        "`{}` {key} is defined twice: remove or rename one",
+                        d.name()
+                    ))
+                    .with_related(first, "first defined here"),
+            );
+        } else {
+            seen.push((v.unit, v.ctx, d.name(), key, d.span));
+        }
+    });
+}
+
+/// A definition nginx keeps in one namespace per tree: (namespace, name,
+/// key) for `limit_req_zone`/`limit_conn_zone` zones and `*_cache_path`
+/// paths.
+fn zone_of(d: &Directive, ctx: Ctx) -> Option<(&'static str, &str, &str)> {
+    if ctx != Ctx::Http {
+        return None;
+    }
+    match d.name() {
+        "limit_req_zone" | "limit_conn_zone" => {
+            let zone = d
+                .args
+                .iter()
+                .find_map(|w| w.as_str().strip_prefix("zone="))?;
+            let name = zone.split(':').next().unwrap_or(zone);
+            let ns = if d.name() == "limit_req_zone" {
+                "limit_req_zone"
+            } else {
+                "limit_conn_zone"
+            };
+            Some((ns, name, d.arg(0)?))
+        }
+        "proxy_cache_path" | "fastcgi_cache_path" | "uwsgi_cache_path" | "scgi_cache_path" => {
+            Some(("cache", d.arg(0)?, ""))
+        }
+        _ => None,
+    }
+}
+
+/// The same address twice in one server's `listen` lines (`a duplicate
+/// listen 0.0.0.0:80`); in stream before 1.25.5, in any two stream servers
+/// (`duplicate "0.0.0.0:53" address and port pair`).
+fn listen_duplicates(cx: &Check<'_>, out: &mut Vec<Finding>) {
+    let stream_wide = cx.settings.nginx_version < Version(1, 25, 5);
+    // (unit, server span or stream-wide marker, host, port, udp/quic) → first.
+    type Key<'a> = (usize, Option<Span>, ListenHost<'a>, u16, bool);
+    let mut seen: Vec<(Key<'_>, Span, String)> = Vec::new();
+    walk_all(cx.loaded, &mut |v| {
+        let d = v.directive;
+        if d.name() != "listen" || !matches!(v.ctx, Ctx::Server | Ctx::StreamServer) {
+            return;
+        }
+        let Some(addr) = d.arg(0).and_then(|a| parse_listen(a).ok()) else {
+            return;
+        };
+        let Some((host, port)) = addr.key() else {
+            return;
+        };
+        if addr.port != addr.last_port {
+            return;
+        }
+        let dgram = d
+            .args
+            .iter()
+            .skip(1)
+            .any(|w| matches!(w.as_str(), "quic" | "udp"));
+        let stream = v.ctx == Ctx::StreamServer;
+        let scope = if stream && stream_wide {
+            None
+        } else {
+            v.parents.last().map(|p| p.span)
+        };
+        let key = (v.unit, scope, host, port, dgram);
+        let text = addr.display();
+        // A file included twice brings the same `listen` (and its server)
+        // twice: two servers for nginx, no duplicate within one server.
+        if let Some((_, first, _)) = seen
+            .iter()
+            .find(|(k, s, _)| *k == key && (scope.is_none() || *s != d.span))
+        {
+            let msg = if scope.is_none() {
+                format!("duplicate \"{text}\" address and port pair")
+            } else {
+                format!("a duplicate listen {text}")
+            };
+            out.push(
+                Finding::error(ids::DIRECTIVE_DUPLICATE, d.span, msg)
+                    .with_help("this address is already listened on (`listen 80` is `*:80` is `0.0.0.0:80`); remove one")
+                    .with_related(*first, "first listen here"),
+            );
+        } else {
+            seen.push((key, d.span, text));
+        }
+    });
 }
 
 fn conflicts(a: &Directive, b: &Directive) -> bool {
@@ -123,6 +284,27 @@ mod tests {
             vec![
                 "\"root\" directive is duplicate",
                 "\"sendfile\" directive is duplicate"
+            ]
+        );
+    }
+
+    #[test]
+    fn listens_and_names() {
+        let f = lint(
+            ids::DIRECTIVE_DUPLICATE,
+            "load_module modules/ngx_stream_module.so;\nload_module /usr/lib/nginx/modules/ngx_stream_module.so;\n\
+             events {}\nhttp { log_format main '$a'; log_format main '$b'; log_format combined '$c'; \
+             server { listen 80; listen *:80 default_server; listen [::]:80; } server { listen 80; } }\n\
+             stream { server { listen 53 udp; listen 53; } }\n",
+        );
+        let m: Vec<&str> = f.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            m,
+            vec![
+                "module \"ngx_stream_module\" is already loaded",
+                "duplicate \"log_format\" name \"main\"",
+                "duplicate \"log_format\" name \"combined\"",
+                "a duplicate listen 0.0.0.0:80",
             ]
         );
     }

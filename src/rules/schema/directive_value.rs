@@ -24,17 +24,52 @@ impl Rule for DirectiveValue {
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let env = Env::new(cx.loaded, cx.settings);
+        // http log formats defined so far, in nginx's reading order.
+        let mut formats: Vec<(usize, &str)> = Vec::new();
         walk_all(cx.loaded, &mut |v| {
             let Some(spec) = env.spec_for(v) else {
                 return;
             };
             let d = v.directive;
+            if spec.handler == "ngx_http_log_set_format"
+                && let Some(n) = d.arg(0)
+            {
+                formats.push((v.unit, n));
+            }
+            if spec.handler == "ngx_http_log_set_log"
+                && d.arg(0) != Some("off")
+                && let Some(f) = d.args.get(1)
+                && f.as_str() != "combined"
+                && !formats.iter().any(|&(u, n)| u == v.unit && n == f.as_str())
+                && !cx.loaded.units.get(v.unit).is_some_and(|u| u.standalone)
+            {
+                out.push(
+                    Finding::error(
+                        ids::DIRECTIVE_VALUE,
+                        d.span,
+                        format!("unknown log format \"{}\"", f.as_str()),
+                    )
+                    .with_help(
+                        "no `log_format` of this name is defined before this line (nginx looks \
+                         formats up while reading, so the definition must come first); \
+                         `combined` is predefined",
+                    ),
+                );
+                return;
+            }
             // nginx calls the handler only when the count and the block fit.
             if !spec.accepts_arg_count(d.args.len()) || spec.is_block() != d.block.is_some() {
                 return;
             }
             if let Some((w, msg, help)) = check(spec, d, v, cx.settings.nginx_version) {
-                out.push(Finding::error(ids::DIRECTIVE_VALUE, w.span, msg).with_help(help));
+                // nginx names the directive's line (its `;`); the help names
+                // the word when nginx's message does not.
+                let help = if msg.contains(w.as_str()) {
+                    help
+                } else {
+                    format!("`{}`: {help}", w.as_str())
+                };
+                out.push(Finding::error(ids::DIRECTIVE_VALUE, d.span, msg).with_help(help));
             }
         });
     }
@@ -130,6 +165,34 @@ fn check<'d>(
         }
         _ => match spec.handler {
             "ngx_http_core_listen" => listen(d, version),
+            "ngx_stream_core_listen" => listen_address(d).or_else(|| stream_listen(d, version)),
+            "ngx_mail_core_listen" => listen_address(d),
+            "ngx_http_headers_add" => last_word(d, 2, &["always"], "invalid parameter"),
+            "ngx_http_upstream_param_set_slot" | "ngx_http_fastcgi_param" => {
+                last_word(d, 2, &["if_not_empty"], "invalid parameter")
+            }
+            "ngx_http_rewrite" => last_word(
+                d,
+                2,
+                &["last", "break", "redirect", "permanent"],
+                "invalid parameter",
+            ),
+            "ngx_error_log"
+            | "ngx_http_core_error_log"
+            | "ngx_stream_core_error_log"
+            | "ngx_mail_core_error_log" => error_log(d),
+            "ngx_http_core_keepalive" => keepalive_timeout(d),
+            "ngx_http_limit_req" => limit_req(d),
+            "ngx_http_headers_expires" => expires(d),
+            "ngx_http_ssl_session_cache"
+            | "ngx_stream_ssl_session_cache"
+            | "ngx_mail_ssl_session_cache" => session_cache(d),
+            "ngx_http_upstream_server" | "ngx_stream_upstream_server" => {
+                upstream_server(d, version)
+            }
+            "ngx_http_file_cache_set_slot" => prefixed_params(d, 1, CACHE_PATH_PARAMS, &[]),
+            "ngx_http_file_cache_valid_set_slot" => cache_valid(d),
+            "ngx_http_log_set_log" | "ngx_stream_log_set_log" => access_log_params(d),
             "ngx_http_rewrite_return" => http_return(d),
             "ngx_http_core_error_page" => error_page(d),
             "ngx_http_proxy_pass" => proxy_pass(d, v),
@@ -173,6 +236,284 @@ fn listen(d: &Directive, version: Version) -> Bad<'_> {
         }
     }
     None
+}
+
+fn listen_address(d: &Directive) -> Bad<'_> {
+    let addr = d.args.first()?;
+    let e = parse_listen(addr.as_str()).err()?;
+    Some((
+        addr,
+        format!("{e} in \"{}\" of the \"listen\" directive", addr.as_str()),
+        "`listen` takes `port`, `address:port`, `[ipv6]:port` or `unix:/path`; ports are 1-65535"
+            .into(),
+    ))
+}
+
+/// The optional argument at `index` must be one of `allowed`.
+fn last_word<'d>(d: &'d Directive, index: usize, allowed: &[&str], what: &str) -> Bad<'d> {
+    let w = d.args.get(index)?;
+    if allowed.contains(&w.as_str()) {
+        return None;
+    }
+    Some((
+        w,
+        format!("{what} \"{}\"", w.as_str()),
+        format!(
+            "the last argument of `{}` may only be: {}",
+            d.name(),
+            allowed.join(", ")
+        ),
+    ))
+}
+
+fn error_log(d: &Directive) -> Bad<'_> {
+    const LEVELS: &[&str] = &[
+        "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug",
+    ];
+    let w = d
+        .args
+        .iter()
+        .skip(1)
+        .find(|w| !LEVELS.contains(&w.as_str()))?;
+    Some((
+        w,
+        format!("invalid log level \"{}\"", w.as_str()),
+        format!(
+            "`error_log FILE [level];` with a level of: {}",
+            LEVELS.join(", ")
+        ),
+    ))
+}
+
+fn keepalive_timeout(d: &Directive) -> Bad<'_> {
+    let first = d.args.first()?;
+    let bad = if parse_time(first.as_str(), false).is_none() {
+        first
+    } else {
+        let header = d.args.get(1)?;
+        if parse_time(header.as_str(), true).is_some() {
+            return None;
+        }
+        header
+    };
+    Some((
+        bad,
+        "\"keepalive_timeout\" directive invalid value".into(),
+        "`keepalive_timeout TIMEOUT [HEADER_TIMEOUT];` with times like `65s`; the second \
+         (for the Keep-Alive header) is in seconds"
+            .into(),
+    ))
+}
+
+fn limit_req(d: &Directive) -> Bad<'_> {
+    let w = d.args.iter().find(|w| {
+        let s = w.as_str();
+        !(s.starts_with("zone=")
+            || s.starts_with("burst=")
+            || s.starts_with("delay=")
+            || s == "nodelay")
+    })?;
+    Some((
+        w,
+        format!("invalid parameter \"{}\"", w.as_str()),
+        "`limit_req zone=NAME [burst=N] [nodelay | delay=N];`".into(),
+    ))
+}
+
+const CACHE_PATH_PARAMS: &[&str] = &[
+    "levels=",
+    "use_temp_path=",
+    "keys_zone=",
+    "inactive=",
+    "max_size=",
+    "min_free=",
+    "loader_files=",
+    "loader_sleep=",
+    "loader_threshold=",
+    "manager_files=",
+    "manager_sleep=",
+    "manager_threshold=",
+];
+
+/// Arguments from `from` on must start with one of `prefixes` or equal one
+/// of `words` (`invalid parameter "x"`).
+fn prefixed_params<'d>(
+    d: &'d Directive,
+    from: usize,
+    prefixes: &[&str],
+    words: &[&str],
+) -> Bad<'d> {
+    let w = d.args.iter().skip(from).find(|w| {
+        let s = w.as_str();
+        !(prefixes.iter().any(|p| s.starts_with(p)) || words.contains(&s))
+    })?;
+    let mut known: Vec<&str> = prefixes.to_vec();
+    known.extend_from_slice(words);
+    Some((
+        w,
+        format!("invalid parameter \"{}\"", w.as_str()),
+        format!("`{}` knows the parameters: {}", d.name(), known.join(" ")),
+    ))
+}
+
+fn upstream_server(d: &Directive, version: Version) -> Bad<'_> {
+    let mut words = vec!["backup", "down"];
+    let mut prefixes = vec!["weight=", "max_conns=", "max_fails=", "fail_timeout="];
+    if version >= Version(1, 27, 3) {
+        words.push("resolve");
+        prefixes.push("service=");
+    }
+    if version >= Version(1, 29, 6) {
+        words.push("drain");
+        prefixes.push("route=");
+    }
+    if let Some(bad) = prefixed_params(d, 1, &prefixes, &words) {
+        return Some(bad);
+    }
+    // The values: weight >= 1, counts, a time (ngx_http_upstream_server).
+    let w = d.args.iter().skip(1).find(|w| {
+        let s = w.as_str();
+        if let Some(n) = s.strip_prefix("weight=") {
+            atoi(n).is_none_or(|n| n == 0)
+        } else if let Some(n) = s
+            .strip_prefix("max_conns=")
+            .or_else(|| s.strip_prefix("max_fails="))
+        {
+            atoi(n).is_none()
+        } else if let Some(t) = s.strip_prefix("fail_timeout=") {
+            parse_time(t, true).is_none()
+        } else {
+            false
+        }
+    })?;
+    Some((
+        w,
+        format!("invalid parameter \"{}\"", w.as_str()),
+        "weight=N (1 or more), max_conns=N, max_fails=N, fail_timeout=TIME".into(),
+    ))
+}
+
+fn stream_listen(d: &Directive, version: Version) -> Bad<'_> {
+    let mut words = vec![
+        "udp",
+        "bind",
+        "deferred",
+        "reuseport",
+        "ssl",
+        "proxy_protocol",
+    ];
+    if version >= Version(1, 25, 5) {
+        words.push("default_server");
+    }
+    if version >= Version(1, 29, 7) {
+        words.push("multipath");
+    }
+    let prefixes = [
+        "setfib=",
+        "fastopen=",
+        "backlog=",
+        "rcvbuf=",
+        "sndbuf=",
+        "accept_filter=",
+        "ipv6only=on",
+        "ipv6only=off",
+        "so_keepalive=",
+    ];
+    let (w, _, help) = prefixed_params(d, 1, &prefixes, &words)?;
+    let msg = if version < Version(1, 25, 5) {
+        format!("the invalid \"{}\" parameter", w.as_str())
+    } else {
+        format!("invalid parameter \"{}\"", w.as_str())
+    };
+    Some((w, msg, help))
+}
+
+fn cache_valid(d: &Directive) -> Bad<'_> {
+    let (last, codes) = d.args.split_last()?;
+    if parse_time(last.as_str(), true).is_none() {
+        return Some((
+            last,
+            format!("invalid time value \"{}\"", last.as_str()),
+            format!(
+                "`{} [code ...] time;` ends with a time like `10m`",
+                d.name()
+            ),
+        ));
+    }
+    let w = codes.iter().find(|w| {
+        w.as_str() != "any" && atoi(w.as_str()).is_none_or(|c| !(100..=599).contains(&c))
+    })?;
+    Some((
+        w,
+        format!("invalid status \"{}\"", w.as_str()),
+        "status codes from 100 to 599, or `any`".into(),
+    ))
+}
+
+fn expires(d: &Directive) -> Bad<'_> {
+    let help =
+        "`expires [modified] TIME | epoch | max | off;` with TIME like `30d`, `-1`, `@15h30m`";
+    let n = if d.args.len() == 2 {
+        let m = d.args.first()?;
+        if m.as_str() != "modified" {
+            return Some((m, "\"expires\" directive invalid value".into(), help.into()));
+        }
+        1
+    } else {
+        0
+    };
+    let w = d.args.get(n)?;
+    let s = w.as_str();
+    if has_variable(s) || matches!(s, "epoch" | "max" | "off") {
+        return None;
+    }
+    let ok = if let Some(daily) = s.strip_prefix('@') {
+        parse_time(daily, true).is_some_and(|t| t < 24 * 60 * 60)
+    } else {
+        let t = s.strip_prefix(['+', '-']).unwrap_or(s);
+        parse_time(t, true).is_some()
+    };
+    (!ok).then(|| (w, "\"expires\" directive invalid value".into(), help.into()))
+}
+
+fn session_cache(d: &Directive) -> Bad<'_> {
+    let w = d.args.iter().find(|w| {
+        let s = w.as_str();
+        let ok = match s {
+            "off" | "none" | "builtin" => true,
+            _ => {
+                if let Some(n) = s.strip_prefix("builtin:") {
+                    atoi(n).is_some()
+                } else if let Some(rest) = s.strip_prefix("shared:") {
+                    rest.rsplit_once(':').is_some_and(|(name, size)| {
+                        !name.is_empty() && parse_size(size).is_some_and(|n| n > 0)
+                    })
+                } else {
+                    false
+                }
+            }
+        };
+        !ok
+    })?;
+    Some((
+        w,
+        format!("invalid session cache \"{}\"", w.as_str()),
+        "`ssl_session_cache off | none | [builtin[:size]] [shared:name:size];`".into(),
+    ))
+}
+
+/// `access_log off` takes nothing more; after the format come `buffer=`,
+/// `flush=`, `gzip[=level]`, `if=`.
+fn access_log_params(d: &Directive) -> Bad<'_> {
+    if d.arg(0) == Some("off") {
+        let w = d.args.get(1)?;
+        return Some((
+            w,
+            format!("invalid parameter \"{}\"", w.as_str()),
+            "`access_log off;` takes no more arguments".into(),
+        ));
+    }
+    prefixed_params(d, 2, &["buffer=", "flush=", "gzip", "if="], &[])
 }
 
 fn http_return(d: &Directive) -> Bad<'_> {
@@ -365,5 +706,51 @@ mod tests {
              error_page 500 502 503 504 /50x.html; error_page 404 = @fallback; return 301 https://$host$request_uri; } }\n",
         );
         assert!(m.is_empty(), "{m:?}");
+    }
+
+    #[test]
+    fn more_handler_parameters() {
+        let m = msgs(
+            "events {}\nhttp { log_format main '$a'; access_log /tmp/a main buffer=32k; access_log /tmp/b mian; \
+             access_log off x; ssl_session_cache shared:SSL:10m; ssl_session_cache shared:SSL; \
+             proxy_cache_path /tmp/c levels=1:2 keys_zone=c:10m sizes=1; \
+             upstream u { server 127.0.0.1:1 weight=2 max_fails=3 fail_timeout=10s backup; server 127.0.0.1:2 wieght=1; server 127.0.0.1:3 weight=0; } \
+             server { location / { expires 30d; expires modified +1h; expires @25h; proxy_cache_valid 200 302 10m; \
+             proxy_cache_valid 200 10x; proxy_cache_valid 99 1m; } } }\n",
+        );
+        assert_eq!(
+            m,
+            vec![
+                "unknown log format \"mian\"",
+                "invalid parameter \"x\"",
+                "invalid session cache \"shared:SSL\"",
+                "invalid parameter \"sizes=1\"",
+                "invalid parameter \"wieght=1\"",
+                "invalid parameter \"weight=0\"",
+                "\"expires\" directive invalid value",
+                "invalid time value \"10x\"",
+                "invalid status \"99\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn handler_parameters() {
+        let m = msgs(
+            "events {}\nerror_log /tmp/e.log verbose;\nhttp { keepalive_timeout 65 1x; \
+             server { add_header A b sometimes; location / { fastcgi_param A b if_empty; \
+             rewrite ^ /x lst; limit_req zone=a burst=5 nodely; } } }\n",
+        );
+        assert_eq!(
+            m,
+            vec![
+                "invalid log level \"verbose\"",
+                "\"keepalive_timeout\" directive invalid value",
+                "invalid parameter \"sometimes\"",
+                "invalid parameter \"if_empty\"",
+                "invalid parameter \"lst\"",
+                "invalid parameter \"nodely\"",
+            ]
+        );
     }
 }

@@ -53,7 +53,7 @@ impl Rule for UnknownDirective {
                 Some((Missing::Module, s)) => module_help(s, specs),
                 Some((Missing::Version, s)) => version_help(s, cx.settings.nginx_version),
             };
-            out.push(Finding::error(ids::UNKNOWN_DIRECTIVE, d.name.span, msg).with_help(help));
+            out.push(Finding::error(ids::UNKNOWN_DIRECTIVE, d.span, msg).with_help(help));
         });
     }
 }
