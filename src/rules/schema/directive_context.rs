@@ -39,7 +39,7 @@ impl Rule for DirectiveContext {
                 known = true;
                 allowed |= s.contexts;
             }
-            if !known {
+            if !known || env.inside_unavailable(v) {
                 return; // unknown-directive's business
             }
             let standalone = cx.loaded.units.get(v.unit).is_some_and(|u| u.standalone);

@@ -86,8 +86,14 @@ fn check<'d>(
     let name = d.name();
     let first = d.args.first()?;
     let s = first.as_str();
-    let slot = |ok: bool, what: &str, help: String| -> Bad<'d> {
-        (!ok).then(|| (first, format!("\"{name}\" directive {what}"), help))
+    let slot = |ok: bool, what: &str, help: &str| -> Bad<'d> {
+        (!ok).then(|| {
+            (
+                first,
+                format!("\"{name}\" directive {what}"),
+                help.to_string(),
+            )
+        })
     };
     match spec.value {
         ValueKind::Flag => (parse_flag(s).is_none()).then(|| {
@@ -103,34 +109,30 @@ fn check<'d>(
             parse_time(s, false).is_some(),
             "invalid value",
             "a time: a number with units ms, s, m, h, d, w (e.g. `500ms`, `30s`, `1h30m`); \
-             a bare number is seconds"
-                .into(),
+             a bare number is seconds",
         ),
         ValueKind::Sec => slot(
             parse_time(s, true).is_some(),
             "invalid value",
             "a time in seconds: a number with units s, m, h, d, w, M, y (e.g. `30s`, `1h30m`, \
-             `7d`); `ms` is not allowed here"
-                .into(),
+             `7d`); `ms` is not allowed here",
         ),
         ValueKind::Size => slot(
             parse_size(s).is_some(),
             "invalid value",
             "a size: a number of bytes with an optional k or m suffix (e.g. `16k`, `8m`); \
-             no `g` and no `kb`/`mb` here"
-                .into(),
+             no `g` and no `kb`/`mb` here",
         ),
         ValueKind::Off => slot(
             parse_offset(s).is_some(),
             "invalid value",
             "a size: a number of bytes with an optional k, m or g suffix (e.g. `64k`, `10m`, \
-             `1g`); no `kb`/`mb`/`gb`"
-                .into(),
+             `1g`); no `kb`/`mb`/`gb`",
         ),
         ValueKind::Num => slot(
             atoi(s).is_some(),
             "invalid number",
-            "a plain non-negative integer".into(),
+            "a plain non-negative integer",
         ),
         ValueKind::Enum(values) => (!values.iter().any(|x| x.eq_ignore_ascii_case(s))).then(|| {
             (
@@ -357,17 +359,38 @@ fn prefixed_params<'d>(
 }
 
 fn upstream_server(d: &Directive, version: Version) -> Bad<'_> {
-    let mut words = vec!["backup", "down"];
-    let mut prefixes = vec!["weight=", "max_conns=", "max_fails=", "fail_timeout="];
-    if version >= Version(1, 27, 3) {
-        words.push("resolve");
-        prefixes.push("service=");
-    }
-    if version >= Version(1, 29, 6) {
-        words.push("drain");
-        prefixes.push("route=");
-    }
-    if let Some(bad) = prefixed_params(d, 1, &prefixes, &words) {
+    const WORDS: [&[&str]; 3] = [
+        &["backup", "down"],
+        &["backup", "down", "resolve"],
+        &["backup", "down", "resolve", "drain"],
+    ];
+    const PREFIXES: [&[&str]; 3] = [
+        &["weight=", "max_conns=", "max_fails=", "fail_timeout="],
+        &[
+            "weight=",
+            "max_conns=",
+            "max_fails=",
+            "fail_timeout=",
+            "service=",
+        ],
+        &[
+            "weight=",
+            "max_conns=",
+            "max_fails=",
+            "fail_timeout=",
+            "service=",
+            "route=",
+        ],
+    ];
+    let era = if version >= Version(1, 29, 6) {
+        2
+    } else if version >= Version(1, 27, 3) {
+        1
+    } else {
+        0
+    };
+    let (words, prefixes) = (WORDS[era], PREFIXES[era]);
+    if let Some(bad) = prefixed_params(d, 1, prefixes, words) {
         return Some(bad);
     }
     // The values: weight >= 1, counts, a time (ngx_http_upstream_server).
@@ -394,7 +417,7 @@ fn upstream_server(d: &Directive, version: Version) -> Bad<'_> {
 }
 
 fn stream_listen(d: &Directive, version: Version) -> Bad<'_> {
-    let mut words = vec![
+    const BASE: &[&str] = &[
         "udp",
         "bind",
         "deferred",
@@ -402,13 +425,33 @@ fn stream_listen(d: &Directive, version: Version) -> Bad<'_> {
         "ssl",
         "proxy_protocol",
     ];
-    if version >= Version(1, 25, 5) {
-        words.push("default_server");
-    }
-    if version >= Version(1, 29, 7) {
-        words.push("multipath");
-    }
-    let prefixes = [
+    const V1255: &[&str] = &[
+        "udp",
+        "bind",
+        "deferred",
+        "reuseport",
+        "ssl",
+        "proxy_protocol",
+        "default_server",
+    ];
+    const V1297: &[&str] = &[
+        "udp",
+        "bind",
+        "deferred",
+        "reuseport",
+        "ssl",
+        "proxy_protocol",
+        "default_server",
+        "multipath",
+    ];
+    let words = if version >= Version(1, 29, 7) {
+        V1297
+    } else if version >= Version(1, 25, 5) {
+        V1255
+    } else {
+        BASE
+    };
+    const PREFIXES: &[&str] = &[
         "setfib=",
         "fastopen=",
         "backlog=",
@@ -419,7 +462,7 @@ fn stream_listen(d: &Directive, version: Version) -> Bad<'_> {
         "ipv6only=off",
         "so_keepalive=",
     ];
-    let (w, _, help) = prefixed_params(d, 1, &prefixes, &words)?;
+    let (w, _, help) = prefixed_params(d, 1, PREFIXES, words)?;
     let msg = if version < Version(1, 25, 5) {
         format!("the invalid \"{}\" parameter", w.as_str())
     } else {

@@ -121,6 +121,17 @@ impl<'a> Env<'a> {
         }
     }
 
+    /// Whether an enclosing block is itself unknown here (a `stream { }`
+    /// whose module is not loaded): its contents are not judged again, as
+    /// nginx stops at the block. Called only before reporting.
+    pub fn inside_unavailable(&self, v: &Visit<'_, '_>) -> bool {
+        v.parents.iter().any(|p| {
+            !schema::lookup(p.name())
+                .iter()
+                .any(|s| self.availability(v.unit, s).is_ok())
+        })
+    }
+
     /// [`Env::spec_for`] for a child of a visited block.
     pub fn spec_for_child(
         &self,

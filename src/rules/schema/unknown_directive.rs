@@ -36,6 +36,9 @@ impl Rule for UnknownDirective {
                     }
                 }
             }
+            if env.inside_unavailable(v) {
+                return;
+            }
             // `ssl on;` after its removal has a rule of its own.
             if name == "ssl" && matches!(why, Some((Missing::Version, _))) {
                 return;
@@ -152,6 +155,11 @@ mod tests {
         let f = lint(ids::UNKNOWN_DIRECTIVE, conf);
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].message, "unknown directive \"stream\"");
+        let noise = lint(
+            ids::DIRECTIVE_CONTEXT,
+            "load_module modules/ngx_http_echo_module.so;\nevents {}\nstream { server { listen 1; ssl_preread on; } }\n",
+        );
+        assert!(noise.is_empty(), "{noise:?}");
         let ok = "load_module modules/ngx_stream_module.so;\nevents {}\nstream { server { listen 1; proxy_pass 127.0.0.1:2; } }\n";
         assert!(lint(ids::UNKNOWN_DIRECTIVE, ok).is_empty());
     }
