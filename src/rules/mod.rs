@@ -6,6 +6,8 @@ use crate::finding::{Finding, Severity};
 use crate::load::Loaded;
 use crate::settings::Settings;
 
+pub mod schema;
+
 /// What a rule reads: the loaded trees (and later the resolved model) and
 /// the run's settings. Rules never parse and never touch the file system.
 pub struct Check<'a> {
@@ -30,14 +32,25 @@ pub trait Rule: Sync {
 /// Every rule that runs after loading. (Syntax and include findings come
 /// from the parser and the include expansion themselves.)
 pub fn all() -> Vec<&'static dyn Rule> {
-    use resolution::*;
     vec![
-        &upstream_no_listener::UpstreamNoListener,
-        &socket_permission::SocketPermission,
-        &listen_conflict::ListenConflict,
-        &fastcgi_params_missing::FastcgiParamsMissing,
-        &proxy_pass_variable_resolver::ProxyPassVariableResolver,
-        &php_arbitrary_execution::PhpArbitraryExecution,
+        &schema::unknown_directive::UnknownDirective,
+        &schema::module_assumed::ModuleAssumed,
+        &schema::directive_context::DirectiveContext,
+        &schema::directive_args::DirectiveArgs,
+        &schema::directive_value::DirectiveValue,
+        &schema::directive_duplicate::DirectiveDuplicate,
+        &schema::duplicate_location::DuplicateLocation,
+        &schema::duplicate_default_server::DuplicateDefaultServer,
+        &schema::duplicate_upstream::DuplicateUpstream,
+        &schema::upstream_undefined::UpstreamUndefined,
+        &schema::ssl_on_removed::SslOnRemoved,
+        &schema::http2_listen_deprecated::Http2ListenDeprecated,
+        &resolution::upstream_no_listener::UpstreamNoListener,
+        &resolution::socket_permission::SocketPermission,
+        &resolution::listen_conflict::ListenConflict,
+        &resolution::fastcgi_params_missing::FastcgiParamsMissing,
+        &resolution::proxy_pass_variable_resolver::ProxyPassVariableResolver,
+        &resolution::php_arbitrary_execution::PhpArbitraryExecution,
     ]
 }
 
