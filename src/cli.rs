@@ -131,6 +131,21 @@ pub struct LintArgs {
     /// or `--module ngx_http_brotli_filter_module.so`
     #[arg(long = "module", value_name = "NAME")]
     pub modules: Vec<String>,
+
+    /// The TLS configuration to judge ciphers and protocols against, after
+    /// Mozilla's server-side TLS guideline 6.0, e.g. `--tls-profile modern`
+    #[arg(long, value_enum, default_value_t = crate::settings::TlsProfile::Intermediate)]
+    pub tls_profile: crate::settings::TlsProfile,
+
+    /// Idle timeout of the load balancer in front of nginx (AWS ALB: 60s),
+    /// for keepalive-timeout-order, e.g. `--lb-idle-timeout 60s`
+    #[arg(long, value_name = "TIME")]
+    pub lb_idle_timeout: Option<String>,
+
+    /// Also check the running system: certificate and key files the
+    /// configs name are read from this machine
+    #[arg(long)]
+    pub live: bool,
 }
 
 impl LintArgs {
@@ -147,6 +162,17 @@ impl LintArgs {
                 .ok_or_else(|| format!("--php-version {v}: expected a version like 8.2"))?;
         }
         s.modules = self.modules.clone();
+        s.tls_profile = self.tls_profile;
+        if let Some(v) = &self.lb_idle_timeout {
+            s.lb_idle_timeout = Some(crate::settings::parse_duration(v).ok_or_else(|| {
+                format!("--lb-idle-timeout {v}: expected a time like 60s, 2m or 350ms")
+            })?);
+        }
+        s.files_root = match (&self.input.root, self.live) {
+            (Some(root), _) => Some(root.clone()),
+            (None, true) => Some(std::path::PathBuf::from("/")),
+            (None, false) => None,
+        };
         Ok(s)
     }
 }

@@ -4,6 +4,10 @@ use crate::finding::{Finding, Severity};
 use crate::load::Loaded;
 use crate::settings::Settings;
 
+pub mod limits;
+pub mod tls;
+pub mod util;
+
 /// What a rule reads: the loaded trees (and later the resolved model) and
 /// the run's settings. Rules never parse and never touch the file system.
 pub struct Check<'a> {
@@ -24,7 +28,15 @@ pub trait Rule: Sync {
 /// Every rule that runs after loading. (Syntax and include findings come
 /// from the parser and the include expansion themselves.)
 pub fn all() -> Vec<&'static dyn Rule> {
-    vec![]
+    vec![
+        &tls::protocols::TlsProtocols,
+        &tls::ciphers::TlsCiphers,
+        &tls::missing_certificate::TlsMissingCertificate,
+        &tls::listen_without_ssl::TlsListenWithoutSsl,
+        &tls::upstream_verify::TlsUpstreamVerify,
+        &tls::certificate_file::TlsCertificateFile,
+        &tls::hsts_missing::HstsMissing,
+    ]
 }
 
 /// A rule's public identity and defaults.
