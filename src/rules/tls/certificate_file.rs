@@ -240,7 +240,7 @@ fn check_cert(d: &Directive, f: &Read, now: &ASN1Time, out: &mut Vec<Finding>) -
             Finding::error(
                 ids::TLS_CERTIFICATE_FILE,
                 d.span,
-                format!("certificate {} expired on {}", f.shown, v.not_after),
+                format!("certificate {} expired on {}", f.shown, v.not_after.to_datetime().date()),
             )
             .with_help("renew it (certbot renew, or your CA) and reload nginx: browsers refuse an expired certificate (NET::ERR_CERT_DATE_INVALID)"),
         );
@@ -249,7 +249,7 @@ fn check_cert(d: &Directive, f: &Read, now: &ASN1Time, out: &mut Vec<Finding>) -
             Finding::error(
                 ids::TLS_CERTIFICATE_FILE,
                 d.span,
-                format!("certificate {} is not valid before {}", f.shown, v.not_before),
+                format!("certificate {} is not valid before {}", f.shown, v.not_before.to_datetime().date()),
             )
             .with_help("check the system clock, or install the certificate once it is valid: browsers refuse it until then"),
         );

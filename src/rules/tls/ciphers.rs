@@ -262,7 +262,14 @@ fn alias(word: &str) -> Option<Set> {
         "ALL" => s(|c| c.enc != E::Null),
         "COMPLEMENTOFALL" | "eNULL" | "NULL" => s(|c| c.enc == E::Null),
         "COMPLEMENTOFDEFAULT" => s(|c| c.enc != E::Null && (c.au == A::Anon || c.enc == E::Rc4)),
-        "DEFAULT" => s(|c| c.enc != E::Null && c.au != A::Anon && c.enc != E::Rc4),
+        // ALL:!COMPLEMENTOFDEFAULT:!eNULL; OpenSSL 1.0.2 also left out
+        // EXPORT and LOW, which later versions do not build.
+        "DEFAULT" => s(|c| {
+            c.enc != E::Null
+                && c.au != A::Anon
+                && c.enc != E::Rc4
+                && !matches!(c.strength(), Strength::Export | Strength::Low)
+        }),
         "HIGH" => s(|c| c.strength() == Strength::High),
         "MEDIUM" => s(|c| c.strength() == Strength::Medium),
         "LOW" => s(|c| c.strength() == Strength::Low),
@@ -537,7 +544,11 @@ fn judge(d: &Directive, backend: bool, profile: TlsProfile, out: &mut Vec<Findin
         all.extend(cbc_sha1.iter());
         let mut f = Finding::warning(
             ids::TLS_CIPHERS,
-            d.span,
+            if blame.is_empty() {
+                d.span
+            } else {
+                d.name.span
+            },
             format!(
                 "{} allows weak suites: {}",
                 d.name(),
@@ -550,10 +561,12 @@ fn judge(d: &Directive, backend: bool, profile: TlsProfile, out: &mut Vec<Findin
                 format!("selects {}", examples(names)),
             );
         }
-        out.push(f.with_help(format!(
-            "{fix}; these suites ({}) let an attacker who can watch or steer the connection read or forge traffic",
-            examples(&all)
-        )));
+        let why = if kinds.is_empty() {
+            "CBC-mode suites with HMAC-SHA1 are where the padding-oracle attacks (Lucky 13, POODLE-TLS) live; the modern profile allows AEAD only"
+        } else {
+            "they let an attacker who can watch or steer the connection read or forge traffic"
+        };
+        out.push(f.with_help(format!("{fix}. {}: {why}", examples(&all))));
         return;
     }
     if !outside.is_empty() {

@@ -75,11 +75,11 @@ impl Rule for TlsProtocols {
 fn help(modern: bool, name: &str, tail: &str) -> String {
     if modern {
         format!(
-            "use `{name} TLSv1.3;`{tail}: TLS 1.0 and 1.1 were deprecated in 2021 (RFC 8996) and no current browser offers them; Mozilla's modern profile is TLS 1.3 only"
+            "use `{name} TLSv1.3;`{tail}: SSL 2/3 are broken and TLS 1.0/1.1 deprecated since 2021 (RFC 8996), no current browser needs them; Mozilla's modern profile is TLS 1.3 only"
         )
     } else {
         format!(
-            "use `{name} TLSv1.2 TLSv1.3;`{tail}: TLS 1.0 and 1.1 were deprecated in 2021 (RFC 8996) and no current browser offers them (Mozilla intermediate)"
+            "use `{name} TLSv1.2 TLSv1.3;`{tail}: SSL 2/3 are broken and TLS 1.0/1.1 deprecated since 2021 (RFC 8996), no current browser needs them (Mozilla intermediate)"
         )
     }
 }
@@ -101,7 +101,7 @@ fn explicit(d: &Directive, modern: bool, out: &mut Vec<Finding>) {
             out.push(
                 Finding::info(
                     ids::TLS_PROTOCOLS,
-                    d.span,
+                    d.name.span,
                     "ssl_protocols enables TLSv1.2, outside Mozilla's modern profile",
                 )
                 .with_related(w.span, "TLS 1.2: not in the modern profile")
@@ -119,7 +119,7 @@ fn explicit(d: &Directive, modern: bool, out: &mut Vec<Finding>) {
     let whom = if backend { "to the backend " } else { "" };
     let mut f = Finding::warning(
         ids::TLS_PROTOCOLS,
-        d.span,
+        d.name.span,
         format!("{} enables {} {whom}", d.name(), join_and(&words))
             .trim_end()
             .to_string(),
