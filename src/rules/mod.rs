@@ -36,6 +36,8 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tls::upstream_verify::TlsUpstreamVerify,
         &tls::certificate_file::TlsCertificateFile,
         &tls::hsts_missing::HstsMissing,
+        &limits::rlimit_nofile::WorkerRlimitNofile,
+        &limits::keepalive_http10::UpstreamKeepaliveHttp10,
     ]
 }
 
