@@ -152,7 +152,7 @@ impl<'a> Loader<'a> {
     /// conf prefix for relative paths.
     pub fn expand(&mut self, root: FileId, prefix: &Path) {
         let mut open = Vec::new();
-        self.expand_file(root, prefix, &mut open, None);
+        self.expand_file(root, prefix, &mut open, None, false);
     }
 
     fn expand_file(
@@ -161,9 +161,17 @@ impl<'a> Loader<'a> {
         prefix: &Path,
         open: &mut Vec<(FileId, Span)>,
         via: Option<Span>,
+        data: bool,
     ) {
         if self.state.get(&id) == Some(&State::Done) {
             return;
+        }
+        if data {
+            // Included inside `types`/`map`/`geo`/…: nginx parses the file
+            // with the block's handler set, so parse it again that way (it
+            // was parsed as an ordinary file when it was loaded).
+            let text = self.sources.get(id).text.clone();
+            self.files.put(parser::parse_data(id, &text));
         }
         let Some(mut pf) = self.files.take(id) else {
             return;
@@ -172,7 +180,7 @@ impl<'a> Loader<'a> {
         if let Some(v) = via {
             open.push((id, v));
         }
-        self.expand_list(&mut pf.directives, prefix, open, id);
+        self.expand_list(&mut pf.directives, prefix, open, id, data);
         if via.is_some() {
             open.pop();
         }
@@ -186,13 +194,15 @@ impl<'a> Loader<'a> {
         prefix: &Path,
         open: &mut Vec<(FileId, Span)>,
         current: FileId,
+        data: bool,
     ) {
         for d in list.iter_mut() {
             if d.is_include() && d.block.is_none() {
-                self.expand_include(d, prefix, open, current);
+                self.expand_include(d, prefix, open, current, data);
             }
+            let inner = parser::is_data_block(d.name());
             if let Some(b) = d.block.as_mut() {
-                self.expand_list(&mut b.children, prefix, open, current);
+                self.expand_list(&mut b.children, prefix, open, current, inner);
             }
         }
     }
@@ -203,6 +213,7 @@ impl<'a> Loader<'a> {
         prefix: &Path,
         open: &mut Vec<(FileId, Span)>,
         current: FileId,
+        data: bool,
     ) {
         let Some(arg) = d.args.first() else { return };
         if d.args.len() != 1 {
@@ -251,7 +262,7 @@ impl<'a> Loader<'a> {
                 continue;
             }
             d.included.push(id);
-            self.expand_file(id, prefix, open, Some(d.span));
+            self.expand_file(id, prefix, open, Some(d.span), data);
         }
     }
 
@@ -371,6 +382,23 @@ mod tests {
                 "    text/html"
             ]
         );
+    }
+
+    /// Found by the differential test: nginx parses a file included in a
+    /// `geo` block with geo's handler, so its `{` is `unexpected "{"`.
+    #[test]
+    fn file_included_in_data_block_is_parsed_as_data() {
+        let mut fs = MemFs::new();
+        fs.insert(
+            "/etc/nginx/nginx.conf",
+            "http { geo $a { default 0; include nets.conf; } }",
+        );
+        fs.insert("/etc/nginx/nets.conf", "10.0.0.0/8 1;\n{\n1.2.3.4 1;\n");
+        let (l, _) = run(&fs, "/etc/nginx/nginx.conf");
+        let nets = l.loaded(Path::new("/etc/nginx/nets.conf")).expect("loaded");
+        let errors = &l.files.get(nets).expect("parsed").errors;
+        assert_eq!(errors[0].message, "unexpected \"{\"");
+        assert_eq!(errors[0].span.start, 14);
     }
 
     #[test]

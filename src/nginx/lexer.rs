@@ -11,7 +11,8 @@
 //!   in the word's value, other escapes keep the backslash;
 //! - `${` keeps a word going (`${var}` is one word), `}` inside a word is
 //!   part of it;
-//! - a word (or comment) that reaches 4096 bytes is "too long".
+//! - a word (or comment) that reaches 4096 bytes is "too long"; see
+//!   [`too_long`] for the exact, buffer-driven condition.
 //!
 //! The scanning of plain runs uses nom's `take_till` so the per-byte state
 //! machine only runs on the bytes that matter.
@@ -24,6 +25,21 @@ use crate::source::{FileId, Span};
 /// nginx reads configs through a 4096-byte buffer; a word that fills it is
 /// an error ("too long parameter").
 pub const NGX_CONF_BUFFER: usize = 4096;
+
+/// nginx's "too long parameter" condition. nginx keeps a `start` pointer to
+/// the word being read; it only moves when a byte is read *between* words.
+/// When the buffer runs out and `start` still points 4096 bytes back, nginx
+/// fails, but only if the file has more bytes (otherwise it reports the end
+/// of file). So the bytes that count are not just the word's: they run from
+/// `start` to `resume`, the first byte that moves `start` again (or ends the
+/// statement). That includes the blank that ends an unquoted word, and the
+/// closing quote and a blank after it: a 4095-byte word followed by a space
+/// is too long, followed by `;` it is not. (A comment's newline is read as a
+/// blank between words, so a comment may have 4095 bytes.)
+/// Checked against nginx 1.22.1 byte for byte; see the unit test.
+fn too_long(start: usize, resume: usize, len: usize) -> bool {
+    start + NGX_CONF_BUFFER <= resume && start + NGX_CONF_BUFFER < len
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -91,7 +107,7 @@ impl LexErrorKind {
                 "unexpected end of file, expecting \";\" or \"}\"".into()
             }
             LexErrorKind::TooLong(Some(q)) => format!(
-                "too long parameter, probably missing terminating '{}' character",
+                "too long parameter, probably missing terminating \"{}\" character",
                 *q as char
             ),
             LexErrorKind::TooLong(None) => "too long parameter (4096 bytes or more)".into(),
@@ -187,7 +203,9 @@ impl<'a> Lexer<'a> {
                 }
                 b'#' => {
                     let end = memchr_nl(&src[start..]).map_or(src.len(), |i| start + i);
-                    if end - start >= NGX_CONF_BUFFER {
+                    // The newline ends the comment and is itself read as a
+                    // blank between words, which moves nginx's `start`.
+                    if too_long(start, end, src.len()) {
                         return Err(LexError {
                             offset: (start + NGX_CONF_BUFFER) as u32,
                             word_start: Some(start as u32),
@@ -231,6 +249,17 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    /// "too long parameter" for the word starting at `start` (its opening
+    /// quote, if any), noticed at `at`; `quote` when nginx is still inside
+    /// that quote.
+    fn too_long_err(&self, start: usize, at: usize, quote: Option<u8>) -> LexError {
+        LexError {
+            offset: at as u32,
+            word_start: Some(start as u32),
+            kind: LexErrorKind::TooLong(quote),
+        }
+    }
+
     fn err(&self, offset: usize, kind: LexErrorKind) -> LexError {
         LexError {
             offset: offset as u32,
@@ -250,12 +279,8 @@ impl<'a> Lexer<'a> {
         let end;
         let term;
         loop {
-            if i - start >= NGX_CONF_BUFFER {
-                return Err(LexError {
-                    offset: i as u32,
-                    word_start: Some(start as u32),
-                    kind: LexErrorKind::TooLong(None),
-                });
+            if too_long(start, i, src.len()) {
+                return Err(self.too_long_err(start, i, None));
             }
             let Some(&c) = src.get(i) else {
                 return Err(self.err(src.len(), LexErrorKind::UnexpectedEof));
@@ -316,6 +341,11 @@ impl<'a> Lexer<'a> {
                 }
             }
         }
+        // A blank that ends the word does not move nginx's `start` either
+        // (`i` is past it; `;` and `{` end the statement instead).
+        if term.is_none() && too_long(start, i, src.len()) {
+            return Err(self.too_long_err(start, i, None));
+        }
         self.pos = i;
         let raw = &src[start..end];
         let value = if escaped { unescape(raw) } else { lossy(raw) };
@@ -336,12 +366,8 @@ impl<'a> Lexer<'a> {
         let mut i = body;
         let mut escaped = false;
         loop {
-            if i - body >= NGX_CONF_BUFFER {
-                return Err(LexError {
-                    offset: i as u32,
-                    word_start: Some(start as u32),
-                    kind: LexErrorKind::TooLong(Some(q)),
-                });
+            if too_long(body, i, src.len()) {
+                return Err(self.too_long_err(start, i, Some(q)));
             }
             let Some(&c) = src.get(i) else {
                 return Err(self.err(src.len(), LexErrorKind::UnexpectedEof));
@@ -365,6 +391,16 @@ impl<'a> Lexer<'a> {
                 Some(n) => i + n,
                 None => limit,
             };
+        }
+        // nginx's `start` is the first byte inside the quotes and stays
+        // there through the closing quote and, when a blank follows, the
+        // blank too (`;` or `{` there ends the statement, `)` moves it).
+        let resume = match src.get(i + 1) {
+            Some(&c) if is_space(c) => i + 2,
+            _ => i + 1,
+        };
+        if too_long(body, resume, src.len()) {
+            return Err(self.too_long_err(start, resume, None));
         }
         let raw = &src[body..i];
         self.pos = i + 1;
@@ -523,6 +559,60 @@ mod tests {
         assert_eq!(error(&long).kind, LexErrorKind::TooLong(None));
         let ok = format!("a {};", "x".repeat(4095));
         assert_eq!(words(&ok)[0].0[1].len(), 4095);
+    }
+
+    /// Found by the differential test against nginx 1.22: the byte that
+    /// ends a word counts towards nginx's 4096-byte buffer unless it is `;`
+    /// or `{`, and the limit only applies when the file goes on.
+    #[test]
+    fn too_long_counts_the_byte_that_ends_the_word() {
+        let x = |n: usize| "x".repeat(n);
+        // Unquoted: 4095 bytes then `;` fits, then a blank does not.
+        assert!(words(&format!("a {};\nb;", x(4095))).len() == 3);
+        let e = error(&format!("a {} c;", x(4095)));
+        assert_eq!(e.kind, LexErrorKind::TooLong(None));
+        assert_eq!(e.word_start, Some(2));
+        // ... unless the file ends right after the blank.
+        assert_eq!(
+            error(&format!("a {}\n", x(4095))).kind,
+            LexErrorKind::UnexpectedEof
+        );
+        // A 4096-byte word that ends the file is an unexpected end of file.
+        assert_eq!(
+            error(&format!("a {}", x(4096))).kind,
+            LexErrorKind::UnexpectedEof
+        );
+        // Quoted: the closing quote and a blank after it count too.
+        assert!(words(&format!("a \"{}\";", x(4094))).len() == 2);
+        assert!(words(&format!("a \"{}\" b;", x(4093))).len() == 2);
+        let e = error(&format!("a \"{}\" b;", x(4094)));
+        assert_eq!(e.kind, LexErrorKind::TooLong(None));
+        assert_eq!(e.word_start, Some(2));
+        assert_eq!(
+            error(&format!("a \"{}\";", x(4095))).kind,
+            LexErrorKind::TooLong(None)
+        );
+        assert_eq!(
+            error(&format!("a \"{} b;", x(4096))).kind,
+            LexErrorKind::TooLong(Some(b'"'))
+        );
+        // `)` after the closing quote starts a new word: it does not count.
+        assert_eq!(
+            error(&format!("a \"{}\")", x(4094))).kind,
+            LexErrorKind::UnexpectedEof
+        );
+        assert_eq!(
+            error(&format!("a \"{}\")", x(4095))).kind,
+            LexErrorKind::TooLong(None)
+        );
+        // Comments: up to 4095 bytes with the `#`; the newline does not count,
+        // and a comment that ends the file is never too long.
+        assert!(words(&format!("#{}\na;", x(4094))).len() == 2);
+        assert_eq!(
+            error(&format!("#{}\na;", x(4095))).kind,
+            LexErrorKind::TooLong(None)
+        );
+        assert!(words(&format!("a;\n#{}", x(4095))).len() == 2);
     }
 
     #[test]

@@ -31,13 +31,24 @@ struct Frame {
 }
 
 pub fn parse(file: FileId, src: &[u8]) -> ParsedFile {
+    parse_in(file, src, false)
+}
+
+/// Parse a file included inside a data block (`types`, `map`, `geo`, …):
+/// nginx reads it with the block's handler still set, so a `{` anywhere in
+/// it is `unexpected "{"`, as in the block itself.
+pub fn parse_data(file: FileId, src: &[u8]) -> ParsedFile {
+    parse_in(file, src, true)
+}
+
+fn parse_in(file: FileId, src: &[u8], data: bool) -> ParsedFile {
     let mut lexer = Lexer::new(file, src);
     let mut stmt = Statement::default();
     let mut errors = Vec::new();
     let mut stack: Vec<Frame> = vec![Frame {
         directive: None,
         children: Vec::new(),
-        data: false,
+        data,
     }];
     // Depth of `{` we are skipping past MAX_DEPTH (0 = not skipping).
     let mut skipping = 0usize;
@@ -403,6 +414,17 @@ mod tests {
         let f = p("map $a $b { x { } }");
         assert_eq!(f.errors.len(), 1);
         assert_eq!(f.errors[0].message, "unexpected \"{\"");
+    }
+
+    /// Found by the differential test: a file included inside `geo` gets
+    /// nginx's `unexpected "{"` at the brace, not an unclosed block at EOF.
+    #[test]
+    fn brace_in_file_included_in_data_block() {
+        let f = parse_data(FileId(0), b"10.0.0.0/8 1;\n{ 1.2.3.4 1;\nx {\n");
+        let msgs: Vec<_> = f.errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(msgs[..2], ["unexpected \"{\"", "unexpected \"{\""]);
+        assert_eq!(f.errors[0].span.start, 14);
+        assert!(parse_data(FileId(0), b"a 1;\nb 2;\n").errors.is_empty());
     }
 
     #[test]

@@ -5,6 +5,7 @@ use crate::load::Loaded;
 use crate::settings::Settings;
 
 pub mod limits;
+pub mod schema;
 pub mod tls;
 pub mod util;
 
@@ -28,7 +29,20 @@ pub trait Rule: Sync {
 /// Every rule that runs after loading. (Syntax and include findings come
 /// from the parser and the include expansion themselves.)
 pub fn all() -> Vec<&'static dyn Rule> {
+    use schema::*;
     vec![
+        &unknown_directive::UnknownDirective,
+        &module_assumed::ModuleAssumed,
+        &directive_context::DirectiveContext,
+        &directive_args::DirectiveArgs,
+        &directive_value::DirectiveValue,
+        &directive_duplicate::DirectiveDuplicate,
+        &duplicate_location::DuplicateLocation,
+        &duplicate_default_server::DuplicateDefaultServer,
+        &duplicate_upstream::DuplicateUpstream,
+        &upstream_undefined::UpstreamUndefined,
+        &ssl_on_removed::SslOnRemoved,
+        &http2_listen_deprecated::Http2ListenDeprecated,
         &tls::protocols::TlsProtocols,
         &tls::ciphers::TlsCiphers,
         &tls::missing_certificate::TlsMissingCertificate,
