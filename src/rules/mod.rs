@@ -52,6 +52,10 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tls::hsts_missing::HstsMissing,
         &limits::rlimit_nofile::WorkerRlimitNofile,
         &limits::keepalive_http10::UpstreamKeepaliveHttp10,
+        &limits::timeout_zero::TimeoutZero,
+        &limits::connect_timeout_cap::ConnectTimeoutCap,
+        &limits::fastcgi_timeout_mismatch::FastcgiTimeoutMismatch,
+        &limits::keepalive_timeout_order::KeepaliveTimeoutOrder,
     ]
 }
 

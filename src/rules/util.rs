@@ -86,3 +86,119 @@ pub fn join_and(items: &[&str]) -> String {
         [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
+
+/// Where a few directive names occur, per scope, built in one pass over the
+/// model: effective lookups then cost the depth of the block chain, not the
+/// size of an `http` block that holds a thousand included servers.
+pub struct NameIndex<'n> {
+    names: &'n [&'n str],
+    /// Per scope and name: (index of the first occurrence, index after the
+    /// last), `(0, 0)` when absent.
+    ranges: Vec<(u32, u32)>,
+}
+
+impl<'n> NameIndex<'n> {
+    pub fn new(m: &Model<'_>, names: &'n [&'n str]) -> NameIndex<'n> {
+        let k = names.len();
+        let mut ranges = vec![(0u32, 0u32); m.scopes.len() * k];
+        for (sid, s) in m.scopes.iter().enumerate() {
+            for (i, d) in s.children.iter().enumerate() {
+                let name = d.name();
+                if let Some(n) = names.iter().position(|x| *x == name) {
+                    let i = u32::try_from(i).unwrap_or(u32::MAX - 1);
+                    let r = &mut ranges[sid * k + n];
+                    if r.1 == 0 {
+                        r.0 = i;
+                    }
+                    r.1 = i + 1;
+                }
+            }
+        }
+        NameIndex { names, ranges }
+    }
+
+    fn slot(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|x| *x == name)
+    }
+
+    fn range(&self, scope: ScopeId, n: usize) -> (u32, u32) {
+        self.ranges
+            .get(scope * self.names.len() + n)
+            .copied()
+            .unwrap_or((0, 0))
+    }
+
+    /// The innermost scope from `scope` outwards that has `name` (which
+    /// must be one of the indexed names).
+    pub fn defining(&self, m: &Model<'_>, scope: ScopeId, name: &str) -> Option<ScopeId> {
+        let n = self.slot(name)?;
+        let mut cur = Some(scope);
+        while let Some(id) = cur {
+            if self.range(id, n).1 > 0 {
+                return Some(id);
+            }
+            cur = m.scopes.get(id)?.parent;
+        }
+        None
+    }
+
+    /// The effective occurrences of `name` at `scope`.
+    pub fn effective<'a, 't: 'a>(
+        &'a self,
+        m: &'a Model<'t>,
+        scope: ScopeId,
+        name: &'a str,
+    ) -> impl Iterator<Item = &'t Directive> + 'a {
+        let found = self.defining(m, scope, name).and_then(|id| {
+            let n = self.slot(name)?;
+            let (a, b) = self.range(id, n);
+            let s = m.scopes.get(id)?;
+            s.children.get(a as usize..b as usize)
+        });
+        found
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(move |d| d.name() == name)
+    }
+
+    /// The last effective occurrence of `name` at `scope`.
+    pub fn last<'t>(&self, m: &Model<'t>, scope: ScopeId, name: &str) -> Option<&'t Directive> {
+        let id = self.defining(m, scope, name)?;
+        let (_, b) = self.range(id, self.slot(name)?);
+        m.scopes
+            .get(id)?
+            .children
+            .get((b as usize).checked_sub(1)?)
+            .copied()
+    }
+
+    /// `on`/`off` of the effective occurrence of a flag directive.
+    pub fn flag(&self, m: &Model<'_>, scope: ScopeId, name: &str) -> Option<bool> {
+        match self.last(m, scope, name)?.arg(0)? {
+            v if v.eq_ignore_ascii_case("on") => Some(true),
+            v if v.eq_ignore_ascii_case("off") => Some(false),
+            _ => None,
+        }
+    }
+}
+
+impl NameIndex<'_> {
+    /// The occurrences of `name` in `scope` itself.
+    pub fn own<'a, 't: 'a>(
+        &'a self,
+        m: &'a Model<'t>,
+        scope: ScopeId,
+        name: &'a str,
+    ) -> impl Iterator<Item = &'t Directive> + 'a {
+        let found = self.slot(name).and_then(|n| {
+            let (a, b) = self.range(scope, n);
+            m.scopes.get(scope)?.children.get(a as usize..b as usize)
+        });
+        found
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(move |d| d.name() == name)
+    }
+}

@@ -4,7 +4,7 @@
 use crate::finding::Finding;
 use crate::nginx::ast::Directive;
 use crate::nginx::schema::Version;
-use crate::rules::util::{all_directives, defining_scope, is_tls_server, join_and, tls_anchor};
+use crate::rules::util::{NameIndex, all_directives, is_tls_server, join_and, tls_anchor};
 use crate::rules::{Check, Rule, ids};
 use crate::settings::TlsProfile;
 
@@ -53,8 +53,9 @@ impl Rule for TlsProtocols {
         } else {
             "TLSv1 TLSv1.1 TLSv1.2"
         };
+        let ix = NameIndex::new(cx.model, &["ssl_protocols"]);
         for s in &cx.model.servers {
-            if !is_tls_server(s) || defining_scope(cx.model, s.scope, "ssl_protocols").is_some() {
+            if !is_tls_server(s) || ix.defining(cx.model, s.scope, "ssl_protocols").is_some() {
                 continue;
             }
             out.push(
