@@ -132,7 +132,8 @@ pub struct LintArgs {
     pub nginx_version: Option<String>,
 
     /// Also check the running system: sockets exist, ports listen (read
-    /// from /proc/net; nothing is connected to)
+    /// from /proc/net; nothing is connected to), certificate and key files
+    /// the configs name are read from this machine
     #[arg(long)]
     pub live: bool,
 
@@ -144,6 +145,16 @@ pub struct LintArgs {
     /// or `--module ngx_http_brotli_filter_module.so`
     #[arg(long = "module", value_name = "NAME")]
     pub modules: Vec<String>,
+
+    /// The TLS configuration to judge ciphers and protocols against, after
+    /// Mozilla's server-side TLS guideline 6.0, e.g. `--tls-profile modern`
+    #[arg(long, value_enum, default_value_t = crate::settings::TlsProfile::Intermediate)]
+    pub tls_profile: crate::settings::TlsProfile,
+
+    /// Idle timeout of the load balancer in front of nginx (AWS ALB: 60s),
+    /// for keepalive-timeout-order, e.g. `--lb-idle-timeout 60s`
+    #[arg(long, value_name = "TIME")]
+    pub lb_idle_timeout: Option<String>,
 }
 
 impl LintArgs {
@@ -161,6 +172,17 @@ impl LintArgs {
         }
         s.modules = self.modules.clone();
         s.live = self.live;
+        s.tls_profile = self.tls_profile;
+        if let Some(v) = &self.lb_idle_timeout {
+            s.lb_idle_timeout = Some(crate::settings::parse_duration(v).ok_or_else(|| {
+                format!("--lb-idle-timeout {v}: expected a time like 60s, 2m or 350ms")
+            })?);
+        }
+        s.files_root = match (&self.input.root, self.live) {
+            (Some(root), _) => Some(root.clone()),
+            (None, true) => Some(std::path::PathBuf::from("/")),
+            (None, false) => None,
+        };
         Ok(s)
     }
 }

@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
+use clap::Parser as _;
 use nginx_lint::report::{self, Format, HumanStyle, ReportView};
 use nginx_lint::{Inputs, Options};
 
@@ -14,6 +15,9 @@ use nginx_lint::{Inputs, Options};
 struct Example {
     verdict: Verdict,
     files: Vec<(String, String)>,
+    /// Command-line flags on the marked block (`--nginx-version=1.24`,
+    /// `--tls-profile=modern`, `--root`: the example tree is the root).
+    flags: Vec<String>,
     /// Line of the marked block in the page, for failure messages.
     line: usize,
 }
@@ -47,6 +51,11 @@ fn parse_page(text: &str) -> Vec<Example> {
             .iter()
             .find_map(|w| w.strip_prefix("file="))
             .map(str::to_string);
+        let flags: Vec<String> = words
+            .iter()
+            .filter(|w| w.starts_with("--"))
+            .map(|w| w.to_string())
+            .collect();
         let mut body = String::new();
         for (_, l) in lines.by_ref() {
             if l.starts_with("```") {
@@ -63,6 +72,7 @@ fn parse_page(text: &str) -> Vec<Example> {
                 out.push(Example {
                     verdict: v,
                     files,
+                    flags,
                     line: n + 1,
                 });
             }
@@ -97,12 +107,27 @@ fn run_example(id: &str, ex: &Example) -> (String, bool, Vec<String>) {
         }
         std::fs::write(&p, body).expect("write example");
     }
+    let mut args = vec!["nginx-lint".to_string()];
+    for f in &ex.flags {
+        if f == "--root" {
+            args.push(format!("--root={}", dir.path().display()));
+        } else {
+            args.push(f.clone());
+        }
+    }
+    let cli = nginx_lint::cli::Cli::try_parse_from(&args)
+        .unwrap_or_else(|e| panic!("{id}: example at line {}: flags {args:?}: {e}", ex.line));
+    let settings = cli
+        .lint
+        .settings()
+        .unwrap_or_else(|e| panic!("{id}: example at line {}: {e}", ex.line));
     let opts = Options {
         inputs: Inputs {
             paths: vec![dir.path().to_path_buf()],
+            root: cli.lint.input.root.clone(),
             ..Inputs::default()
         },
-        settings: Default::default(),
+        settings,
     };
     let outcome = nginx_lint::run(&opts).expect("example runs");
     let mine: Vec<_> = outcome
@@ -176,7 +201,15 @@ fn every_rule_page_example_behaves_and_is_snapshotted() {
                 ));
             }
             if ex.verdict == Verdict::Bad {
-                snap.push_str(&format!("── example at line {} ──\n{rendered}\n", ex.line));
+                let flags = if ex.flags.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", ex.flags.join(" "))
+                };
+                snap.push_str(&format!(
+                    "── example at line {}{flags} ──\n{rendered}\n",
+                    ex.line
+                ));
             }
         }
         let mut settings = insta::Settings::clone_current();

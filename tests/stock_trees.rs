@@ -8,13 +8,19 @@ use std::process::Command;
 use nginx_lint::{Inputs, Options};
 
 fn lint(paths: Vec<PathBuf>, root: Option<PathBuf>) -> Vec<String> {
+    // As the command line does: --root also names where certificate files
+    // are read.
+    let settings = nginx_lint::settings::Settings {
+        files_root: root.clone(),
+        ..Default::default()
+    };
     let opts = Options {
         inputs: Inputs {
             paths,
             root,
             ..Inputs::default()
         },
-        settings: Default::default(),
+        settings,
     };
     let out = nginx_lint::run(&opts).expect("runs");
     out.findings
@@ -41,8 +47,18 @@ fn manifest() -> &'static Path {
 fn debian_stock_tree() {
     let root = manifest().join("testdata/debian");
     let findings = lint(vec![root.join("etc")], Some(root));
-    // Debian's nginx.conf still enables TLSv1 and TLSv1.1: that is the one
-    // finding expected once the TLS rules exist; nothing else may fire.
+    // Debian's nginx.conf still enables TLSv1 and TLSv1.1: exactly one
+    // tls-protocols finding, at its ssl_protocols line; nothing else.
+    let protocols: Vec<_> = findings
+        .iter()
+        .filter(|f| f.contains("[tls-protocols]"))
+        .collect();
+    assert_eq!(protocols.len(), 1, "{findings:#?}");
+    assert!(
+        protocols[0].starts_with("/etc/nginx/nginx.conf:33:")
+            || protocols[0].contains("etc/nginx/nginx.conf:33:"),
+        "{protocols:#?}"
+    );
     let unexpected: Vec<_> = findings
         .iter()
         .filter(|f| !f.contains("[tls-protocols]"))

@@ -6,7 +6,10 @@ use crate::finding::{Finding, Severity};
 use crate::load::Loaded;
 use crate::settings::Settings;
 
+pub mod limits;
 pub mod schema;
+pub mod tls;
+pub mod util;
 
 /// What a rule reads: the loaded trees (and later the resolved model) and
 /// the run's settings. Rules never parse and never touch the file system.
@@ -51,6 +54,19 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &resolution::fastcgi_params_missing::FastcgiParamsMissing,
         &resolution::proxy_pass_variable_resolver::ProxyPassVariableResolver,
         &resolution::php_arbitrary_execution::PhpArbitraryExecution,
+        &tls::protocols::TlsProtocols,
+        &tls::ciphers::TlsCiphers,
+        &tls::missing_certificate::TlsMissingCertificate,
+        &tls::listen_without_ssl::TlsListenWithoutSsl,
+        &tls::upstream_verify::TlsUpstreamVerify,
+        &tls::certificate_file::TlsCertificateFile,
+        &tls::hsts_missing::HstsMissing,
+        &limits::rlimit_nofile::WorkerRlimitNofile,
+        &limits::keepalive_http10::UpstreamKeepaliveHttp10,
+        &limits::timeout_zero::TimeoutZero,
+        &limits::connect_timeout_cap::ConnectTimeoutCap,
+        &limits::fastcgi_timeout_mismatch::FastcgiTimeoutMismatch,
+        &limits::keepalive_timeout_order::KeepaliveTimeoutOrder,
     ]
 }
 

@@ -1,0 +1,55 @@
+//! Time every rule on a tree: `cargo run --release --example rule_timing -- PATH`
+//! (e.g. the tree of `python3 ../shared/bench/gen_synth.py /tmp/synth 1000`).
+//! Prints the best of 20 runs per rule, in milliseconds, slowest first.
+
+use std::time::Instant;
+
+use nginx_lint::rules::{self, Check};
+use nginx_lint::{Inputs, model::Model, settings::Settings};
+
+fn main() {
+    let path = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "/tmp/synth".into());
+    let inputs = Inputs {
+        paths: vec![path.into()],
+        ..Inputs::default()
+    };
+    let loaded = match nginx_lint::load::load(&inputs) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("{}", e.0);
+            std::process::exit(2);
+        }
+    };
+    let t = Instant::now();
+    let model = Model::build(&loaded);
+    println!("model: {:.3} ms", t.elapsed().as_secs_f64() * 1e3);
+    let settings = Settings {
+        lb_idle_timeout: Some(60_000),
+        nginx_version: nginx_lint::nginx::schema::Version(1, 26, 0),
+        ..Settings::default()
+    };
+    let cx = Check {
+        loaded: &loaded,
+        model: &model,
+        settings: &settings,
+    };
+    let mut rows = Vec::new();
+    for rule in rules::all() {
+        let mut best = f64::MAX;
+        let mut n = 0;
+        for _ in 0..20 {
+            let mut out = Vec::new();
+            let t = Instant::now();
+            rule.check(&cx, &mut out);
+            best = best.min(t.elapsed().as_secs_f64() * 1e3);
+            n = out.len();
+        }
+        rows.push((best, rule.ids().join(","), n));
+    }
+    rows.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (ms, id, n) in rows {
+        println!("{ms:8.3} ms  {id} ({n} findings)");
+    }
+}

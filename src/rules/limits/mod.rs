@@ -1,0 +1,9 @@
+//! Limits and timeouts: descriptors, keep-alive, timeouts against php-fpm
+//! and load balancers.
+
+pub mod connect_timeout_cap;
+pub mod fastcgi_timeout_mismatch;
+pub mod keepalive_http10;
+pub mod keepalive_timeout_order;
+pub mod rlimit_nofile;
+pub mod timeout_zero;

@@ -1,0 +1,159 @@
+//! hsts-missing: a TLS server that never sends Strict-Transport-Security,
+//! or a block whose own add_header drops the inherited one.
+
+use crate::finding::Finding;
+use crate::model::{Model, ScopeId};
+use crate::nginx::ast::Directive;
+use crate::nginx::context::Ctx;
+use crate::rules::util::{NameIndex, is_tls_server, tls_anchor};
+use crate::rules::{Check, Rule, ids};
+
+pub struct HstsMissing;
+
+const HELP: &str = "add `add_header Strict-Transport-Security \"max-age=63072000\" always;` (two years, Mozilla's guideline): without it a first visit over http:// can be intercepted and kept on plain HTTP";
+
+fn is_hsts(d: &Directive) -> bool {
+    let Some(name) = d.arg(0) else { return false };
+    if !name.eq_ignore_ascii_case("Strict-Transport-Security") {
+        return false;
+    }
+    let v = d.arg(1).unwrap_or("");
+    !v.is_empty()
+        && !v
+            .replace(' ', "")
+            .to_ascii_lowercase()
+            .starts_with("max-age=0")
+}
+
+fn more_headers_hsts(d: &Directive) -> bool {
+    d.name() == "more_set_headers"
+        && d.args.iter().any(|a| {
+            a.as_str()
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("strict-transport-security:")
+        })
+}
+
+const NAMES: &[&str] = &[
+    "add_header",
+    "add_header_inherit",
+    "more_set_headers",
+    "ssl_reject_handshake",
+];
+
+/// Whether responses from `sid` carry HSTS through add_header (with
+/// nginx's inheritance, including `add_header_inherit` of 1.29.3).
+fn has_hsts(ix: &NameIndex<'_>, m: &Model<'_>, sid: ScopeId) -> bool {
+    let mut cur = Some(sid);
+    while let Some(id) = cur {
+        let Some(s) = m.scopes.get(id) else { break };
+        let mut own = false;
+        for d in ix.own(m, id, "add_header") {
+            if is_hsts(d) {
+                return true;
+            }
+            own = true;
+        }
+        let inherit = ix.last(m, id, "add_header_inherit").and_then(|d| d.arg(0));
+        match inherit {
+            Some("off") => return false,
+            Some("merge") => {}
+            _ if own => return false,
+            _ => {}
+        }
+        cur = s.parent;
+    }
+    false
+}
+
+fn headers_more(ix: &NameIndex<'_>, m: &Model<'_>, sid: ScopeId) -> bool {
+    let mut cur = Some(sid);
+    while let Some(id) = cur {
+        if ix.own(m, id, "more_set_headers").any(more_headers_hsts) {
+            return true;
+        }
+        cur = m.scopes.get(id).and_then(|s| s.parent);
+    }
+    false
+}
+
+impl Rule for HstsMissing {
+    fn ids(&self) -> &'static [&'static str] {
+        &[ids::HSTS_MISSING]
+    }
+
+    fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
+        let m = cx.model;
+        let ix = NameIndex::new(m, NAMES);
+        let relevant = |sid: ScopeId| {
+            m.server_of(sid).is_some_and(|s| {
+                !s.stream
+                    && is_tls_server(s)
+                    && ix.flag(m, s.scope, "ssl_reject_handshake") != Some(true)
+            })
+        };
+        for s in m.servers.iter().filter(|s| !s.stream && is_tls_server(s)) {
+            if has_hsts(&ix, m, s.scope)
+                || ix.flag(m, s.scope, "ssl_reject_handshake") == Some(true)
+                || headers_more(&ix, m, s.scope)
+            {
+                continue;
+            }
+            // An add_header in the server itself that drops an inherited HSTS.
+            let own = ix.own(m, s.scope, "add_header").next();
+            let parent_has = m
+                .scopes
+                .get(s.scope)
+                .and_then(|sc| sc.parent)
+                .is_some_and(|p| has_hsts(&ix, m, p));
+            let (span, msg) = match own {
+                Some(d) if parent_has => (
+                    d.span,
+                    "this add_header replaces the inherited Strict-Transport-Security for the whole server".to_string(),
+                ),
+                _ => (
+                    tls_anchor(s),
+                    "TLS server without Strict-Transport-Security".to_string(),
+                ),
+            };
+            out.push(Finding::info(ids::HSTS_MISSING, span, msg).with_help(HELP));
+        }
+        // Blocks inside a server whose own add_header drops the server's HSTS.
+        for (sid, sc) in m.scopes.iter().enumerate() {
+            if !matches!(sc.ctx, Ctx::Location | Ctx::If | Ctx::LimitExcept) {
+                continue;
+            }
+            let Some(first) = ix.own(m, sid, "add_header").next() else {
+                continue;
+            };
+            let Some(parent) = sc.parent else { continue };
+            if has_hsts(&ix, m, sid)
+                || !has_hsts(&ix, m, parent)
+                || headers_more(&ix, m, sid)
+                || !relevant(sid)
+            {
+                continue;
+            }
+            let what = match (sc.ctx, sc.directive) {
+                (Ctx::Location, Some(d)) => format!(
+                    "location {}",
+                    d.args
+                        .iter()
+                        .map(|a| a.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
+                _ => "this block".to_string(),
+            };
+            out.push(
+                Finding::info(
+                    ids::HSTS_MISSING,
+                    first.span,
+                    format!("this add_header drops the inherited Strict-Transport-Security for {what}"),
+                )
+                .with_help("any add_header in a block replaces all the ones inherited from outer blocks: repeat `add_header Strict-Transport-Security \"max-age=63072000\" always;` here, or move the shared headers into a snippet included in every block"),
+            );
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! tls-listen-without-ssl: `listen 443` without `ssl`, or a plain listen on
+//! a port other servers serve with TLS.
+
+use std::collections::HashSet;
+
+use crate::finding::Finding;
+use crate::model::address::Endpoint;
+use crate::rules::{Check, Rule, ids};
+
+pub struct TlsListenWithoutSsl;
+
+impl Rule for TlsListenWithoutSsl {
+    fn ids(&self) -> &'static [&'static str] {
+        &[ids::TLS_LISTEN_WITHOUT_SSL]
+    }
+
+    fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
+        let m = cx.model;
+        let unit = |scope: usize| m.scopes.get(scope).map_or(usize::MAX, |s| s.unit);
+        let mut ssl_eps: HashSet<(usize, &Endpoint)> = HashSet::new();
+        let mut ssl_ports: HashSet<(usize, u16)> = HashSet::new();
+        for s in m.servers.iter().filter(|s| !s.stream) {
+            for l in s.listens.iter().filter(|l| l.ssl) {
+                ssl_eps.insert((unit(s.scope), &l.endpoint));
+                if let Endpoint::Tcp(_, p) = l.endpoint {
+                    ssl_ports.insert((unit(s.scope), p));
+                }
+            }
+        }
+        for s in m.servers.iter().filter(|s| !s.stream) {
+            let u = unit(s.scope);
+            for l in s.listens.iter().filter(|l| !l.ssl) {
+                let Some(d) = l.directive else { continue };
+                let Endpoint::Tcp(_, port) = l.endpoint else {
+                    continue;
+                };
+                // HTTP/3 listens on UDP; `ssl` does not apply.
+                if d.args.iter().skip(1).any(|a| a.as_str() == "quic") {
+                    continue;
+                }
+                let ep = &l.endpoint;
+                let (msg, help) = if ssl_eps.contains(&(u, ep)) {
+                    (
+                        format!(
+                            "listen {ep} has no ssl, but another server's `listen ... ssl` on the same address makes it TLS for every server"
+                        ),
+                        format!(
+                            "add `ssl` here (`listen {} ssl;`) so the config says what nginx does, and give this server its certificate: nginx merges listen options per address, so this server speaks TLS already",
+                            d.arg(0).unwrap_or("")
+                        ),
+                    )
+                } else if port == 443 {
+                    (
+                        format!("listen {ep} without ssl: plain HTTP on the HTTPS port"),
+                        "use `listen 443 ssl;` with ssl_certificate and ssl_certificate_key, or a plain-HTTP port such as 80: browsers that open https:// here fail with ERR_SSL_PROTOCOL_ERROR".to_string(),
+                    )
+                } else if ssl_ports.contains(&(u, port)) {
+                    (
+                        format!(
+                            "listen {ep} without ssl while other servers serve port {port} with TLS"
+                        ),
+                        format!(
+                            "add `ssl` (`listen {} ssl;`) if this server is meant to be HTTPS like the others on port {port}: connections to this address get plain HTTP",
+                            d.arg(0).unwrap_or("")
+                        ),
+                    )
+                } else {
+                    continue;
+                };
+                out.push(
+                    Finding::warning(ids::TLS_LISTEN_WITHOUT_SSL, d.span, msg).with_help(help),
+                );
+            }
+        }
+    }
+}

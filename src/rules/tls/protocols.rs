@@ -1,0 +1,139 @@
+//! tls-protocols: SSLv2, SSLv3, TLSv1 or TLSv1.1 enabled, explicitly or by
+//! the default of nginx before 1.27.3.
+
+use crate::finding::Finding;
+use crate::nginx::ast::Directive;
+use crate::nginx::schema::Version;
+use crate::rules::util::{NameIndex, all_directives, is_tls_server, join_and, tls_anchor};
+use crate::rules::{Check, Rule, ids};
+use crate::settings::TlsProfile;
+
+pub struct TlsProtocols;
+
+/// Directives that take a protocol list (http, stream and mail modules).
+const DIRECTIVES: &[&str] = &[
+    "ssl_protocols",
+    "proxy_ssl_protocols",
+    "grpc_ssl_protocols",
+    "uwsgi_ssl_protocols",
+];
+
+/// nginx 1.27.3 (commits ebd18ec18, 476d6526b) changed the default to
+/// `TLSv1.2 TLSv1.3`; 1.23.4 (7b24b93d6) had added TLSv1.3 to the old one.
+const NEW_DEFAULT: Version = Version(1, 27, 3);
+const TLS13_DEFAULT: Version = Version(1, 23, 4);
+
+fn weakness(p: &str) -> Option<&'static str> {
+    match p {
+        "SSLv2" => Some("SSLv2 is broken (DROWN) and prohibited by RFC 6176"),
+        "SSLv3" => Some("SSLv3 is broken (POODLE) and prohibited by RFC 7568"),
+        "TLSv1" => Some("TLS 1.0 is deprecated by RFC 8996"),
+        "TLSv1.1" => Some("TLS 1.1 is deprecated by RFC 8996"),
+        _ => None,
+    }
+}
+
+impl Rule for TlsProtocols {
+    fn ids(&self) -> &'static [&'static str] {
+        &[ids::TLS_PROTOCOLS]
+    }
+
+    fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
+        let modern = cx.settings.tls_profile == TlsProfile::Modern;
+        for (_, _, d) in all_directives(cx.model) {
+            if DIRECTIVES.contains(&d.name()) {
+                explicit(d, modern, out);
+            }
+        }
+        if cx.settings.nginx_version >= NEW_DEFAULT {
+            return;
+        }
+        let default = if cx.settings.nginx_version >= TLS13_DEFAULT {
+            "TLSv1 TLSv1.1 TLSv1.2 TLSv1.3"
+        } else {
+            "TLSv1 TLSv1.1 TLSv1.2"
+        };
+        let ix = NameIndex::new(cx.model, &["ssl_protocols"]);
+        for s in &cx.model.servers {
+            if !is_tls_server(s) || ix.defining(cx.model, s.scope, "ssl_protocols").is_some() {
+                continue;
+            }
+            out.push(
+                Finding::warning(
+                    ids::TLS_PROTOCOLS,
+                    tls_anchor(s),
+                    format!(
+                        "no ssl_protocols in effect: nginx {} enables {default}, including TLS 1.0 and 1.1",
+                        cx.settings.nginx_version
+                    ),
+                )
+                .with_help(help(modern, "ssl_protocols", " in the http block (nginx 1.27.3 and later default to TLSv1.2 TLSv1.3)")),
+            );
+        }
+    }
+}
+
+fn help(modern: bool, name: &str, tail: &str) -> String {
+    if modern {
+        format!(
+            "use `{name} TLSv1.3;`{tail}: SSL 2/3 are broken and TLS 1.0/1.1 deprecated since 2021 (RFC 8996), no current browser needs them; Mozilla's modern profile is TLS 1.3 only"
+        )
+    } else {
+        format!(
+            "use `{name} TLSv1.2 TLSv1.3;`{tail}: SSL 2/3 are broken and TLS 1.0/1.1 deprecated since 2021 (RFC 8996), no current browser needs them (Mozilla intermediate)"
+        )
+    }
+}
+
+fn explicit(d: &Directive, modern: bool, out: &mut Vec<Finding>) {
+    let weak = d
+        .args
+        .iter()
+        .filter(|a| weakness(a.as_str()).is_some())
+        .count();
+    let backend = d.name() != "ssl_protocols";
+    if weak == 0 {
+        // Under `modern`, TLS 1.2 on the client side is outside the profile
+        // but not weak.
+        if modern
+            && !backend
+            && let Some(w) = d.args.iter().find(|a| a.as_str() == "TLSv1.2")
+        {
+            out.push(
+                Finding::info(
+                    ids::TLS_PROTOCOLS,
+                    d.name.span,
+                    "ssl_protocols enables TLSv1.2, outside Mozilla's modern profile",
+                )
+                .with_related(w.span, "TLS 1.2: not in the modern profile")
+                .with_help("use `ssl_protocols TLSv1.3;` if every client supports TLS 1.3 (Firefox 63, Chrome 70, Safari 12.1, Java 11, OpenSSL 1.1.1 and later); otherwise run with --tls-profile intermediate"),
+            );
+        }
+        return;
+    }
+    let words: Vec<&str> = d
+        .args
+        .iter()
+        .map(|a| a.as_str())
+        .filter(|a| weakness(a).is_some())
+        .collect();
+    let whom = if backend { "to the backend " } else { "" };
+    let mut f = Finding::warning(
+        ids::TLS_PROTOCOLS,
+        d.name.span,
+        format!("{} enables {} {whom}", d.name(), join_and(&words))
+            .trim_end()
+            .to_string(),
+    );
+    for a in &d.args {
+        if let Some(why) = weakness(a.as_str()) {
+            f = f.with_related(a.span, why);
+        }
+    }
+    let tail = if backend {
+        " (a backend that only speaks TLS 1.0 needs upgrading, not the proxy downgrading)"
+    } else {
+        ""
+    };
+    out.push(f.with_help(help(modern && !backend, d.name(), tail)));
+}
