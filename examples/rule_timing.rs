@@ -30,9 +30,15 @@ fn main() {
         nginx_version: nginx_lint::nginx::schema::Version(1, 26, 0),
         ..Settings::default()
     };
+    let t = Instant::now();
+    let resolver = nginx_lint::resolve::Resolver::build(&loaded, &model);
+    println!("resolver: {:.3} ms", t.elapsed().as_secs_f64() * 1e3);
+    let users = nginx_lint::resolve::users::Users::default();
     let cx = Check {
         loaded: &loaded,
         model: &model,
+        resolver: &resolver,
+        users: &users,
         settings: &settings,
     };
     let mut rows = Vec::new();
