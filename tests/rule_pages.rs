@@ -97,12 +97,22 @@ fn run_example(id: &str, ex: &Example) -> (String, bool, Vec<String>) {
         }
         std::fs::write(&p, body).expect("write example");
     }
+    // An example may carry its own `.nginx-lint.toml` (options a rule reads).
+    let cfg = dir.path().join(nginx_lint::config::FILE_NAME);
+    let (settings, listeners) = if cfg.is_file() {
+        let c = nginx_lint::config::ConfigFile::load(&cfg).expect("example config loads");
+        let r = c.layer.resolve().expect("example config resolves");
+        (r.settings, r.listeners)
+    } else {
+        Default::default()
+    };
     let opts = Options {
         inputs: Inputs {
             paths: vec![dir.path().to_path_buf()],
+            listeners,
             ..Inputs::default()
         },
-        settings: Default::default(),
+        settings,
     };
     let outcome = nginx_lint::run(&opts).expect("example runs");
     let mine: Vec<_> = outcome
