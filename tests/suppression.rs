@@ -16,10 +16,7 @@ fn own_line_comment_covers_the_next_directive_only() {
         "nginx.conf",
         "events {}\nhttp {\n    # nginx-lint: ignore=include-missing -- generated\n    include gen/a.conf;\n    include gen/b.conf;\n}\n",
     )]);
-    assert_eq!(
-        rules_at(&[path(t.path())]),
-        vec![r("include-missing", 5)]
-    );
+    assert_eq!(rules_at(&[path(t.path())]), vec![r("include-missing", 5)]);
 }
 
 #[test]
@@ -28,10 +25,7 @@ fn own_line_comment_before_a_block_covers_the_whole_block() {
         "nginx.conf",
         "events {}\nhttp {\n    # nginx-lint: ignore=include-missing -- generated\n    server {\n        listen 80;\n        include gen/a.conf;\n        location / { include gen/b.conf; }\n    }\n    include gen/c.conf;\n}\n",
     )]);
-    assert_eq!(
-        rules_at(&[path(t.path())]),
-        vec![r("include-missing", 9)]
-    );
+    assert_eq!(rules_at(&[path(t.path())]), vec![r("include-missing", 9)]);
 }
 
 #[test]
@@ -40,10 +34,7 @@ fn trailing_comment_covers_its_line() {
         "nginx.conf",
         "events {}\nhttp {\n    include gen/a.conf; # nginx-lint: ignore=include-missing -- generated\n    include gen/b.conf;\n}\n",
     )]);
-    assert_eq!(
-        rules_at(&[path(t.path())]),
-        vec![r("include-missing", 4)]
-    );
+    assert_eq!(rules_at(&[path(t.path())]), vec![r("include-missing", 4)]);
 }
 
 #[test]
