@@ -144,17 +144,19 @@ pub fn expand_selectors(what: &str, items: &[String]) -> Result<Vec<&'static str
         let item = raw.trim();
         if item == "all" {
             out.extend(crate::rules::RULES.iter().map(|m| m.id));
-        } else if let Some(m) = crate::rules::meta(item) {
-            out.push(m.id);
         } else if CATEGORIES.contains(&item)
             || crate::rules::RULES.iter().any(|m| m.category == item)
         {
+            // A category first: `syntax` is the category (which holds the
+            // rule `syntax`, `include-missing`, …).
             out.extend(
                 crate::rules::RULES
                     .iter()
                     .filter(|m| m.category == item)
                     .map(|m| m.id),
             );
+        } else if let Some(m) = crate::rules::meta(item) {
+            out.push(m.id);
         } else {
             return Err(format!(
                 "{what}: unknown rule or category `{item}`; closest: {}",
