@@ -85,7 +85,7 @@ impl Policy {
     pub fn is_enabled(&self, id: &str) -> bool {
         self.enabled
             .as_ref()
-            .is_none_or(|v| v.iter().any(|e| *e == id))
+            .is_none_or(|v| v.contains(&id))
     }
 
     pub fn severity_of(&self, id: &str) -> Option<Severity> {
