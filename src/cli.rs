@@ -28,20 +28,21 @@ pub struct Cli {
 pub enum Command {
     /// List every rule: id, category, severity, summary
     Rules {
-        /// `table` (default) or `json`
+        /// `table` (default) or `json`, e.g. `nginx-lint rules --format json`
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
     /// Print a rule's page (e.g. `nginx-lint explain include-missing`)
     Explain {
-        /// The rule id
+        /// The rule id, e.g. `upstream-no-listener`
         id: String,
     },
     /// Show who sends to whom: server → location → upstream → listener
     Graph {
         #[command(flatten)]
         input: InputArgs,
-        /// `text` (default), `json`, `dot` (Graphviz) or `mermaid`
+        /// `text` (default), `json`, `dot` (Graphviz) or `mermaid`, e.g.
+        /// `nginx-lint graph --format dot . | dot -Tsvg > graph.svg`
         #[arg(long, value_enum, default_value_t = crate::graph::GraphFormat::Text)]
         format: crate::graph::GraphFormat,
     },
@@ -53,7 +54,7 @@ pub enum Command {
     /// Print a shell completion script, e.g. `nginx-lint completions bash >
     /// /etc/bash_completion.d/nginx-lint`
     Completions {
-        /// bash, zsh, fish, elvish or powershell
+        /// bash, zsh, fish, elvish or powershell, e.g. `zsh`
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },

@@ -83,9 +83,7 @@ pub struct Policy {
 
 impl Policy {
     pub fn is_enabled(&self, id: &str) -> bool {
-        self.enabled
-            .as_ref()
-            .is_none_or(|v| v.contains(&id))
+        self.enabled.as_ref().is_none_or(|v| v.contains(&id))
     }
 
     pub fn severity_of(&self, id: &str) -> Option<Severity> {

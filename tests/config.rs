@@ -377,8 +377,34 @@ fn quiet_drops_notes_and_summary() {
 
 #[test]
 fn help_gives_an_example_for_every_option() {
-    let o = run(&["--help"]);
-    let help = stdout(&o);
+    for sub in [
+        &["--help"][..],
+        &["graph", "--help"],
+        &["rules", "--help"],
+        &["dump", "--help"],
+        &["completions", "--help"],
+    ] {
+        let help = stdout(&run(sub));
+        let missing = options_without_example(&help);
+        assert!(
+            missing.is_empty(),
+            "{sub:?}: options without an example: {missing:?}\n{help}"
+        );
+    }
+    let help = stdout(&run(&["--help"]));
+    for opt in [
+        "--config",
+        "--select",
+        "--ignore",
+        "--tls-profile",
+        "--fail-level",
+        "--no-color",
+    ] {
+        assert!(help.contains(opt), "{opt} missing from --help");
+    }
+}
+
+fn options_without_example(help: &str) -> Vec<String> {
     let mut missing = Vec::new();
     let mut current: Option<String> = None;
     let mut has_example = false;
@@ -400,20 +426,7 @@ fn help_gives_an_example_for_every_option() {
             has_example = true;
         }
     }
-    assert!(
-        missing.is_empty(),
-        "options without an example in --help: {missing:?}\n{help}"
-    );
-    for opt in [
-        "--config",
-        "--select",
-        "--ignore",
-        "--tls-profile",
-        "--fail-level",
-        "--no-color",
-    ] {
-        assert!(help.contains(opt), "{opt} missing from --help");
-    }
+    missing
 }
 
 #[test]
