@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::config::{self, ConfigFile};
 use crate::report::Format;
+use crate::settings::{Layer, LayerOrigin};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -26,20 +28,21 @@ pub struct Cli {
 pub enum Command {
     /// List every rule: id, category, severity, summary
     Rules {
-        /// `table` (default) or `json`
+        /// `table` (default) or `json`, e.g. `nginx-lint rules --format json`
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
     /// Print a rule's page (e.g. `nginx-lint explain include-missing`)
     Explain {
-        /// The rule id
+        /// The rule id, e.g. `upstream-no-listener`
         id: String,
     },
     /// Show who sends to whom: server → location → upstream → listener
     Graph {
         #[command(flatten)]
         input: InputArgs,
-        /// `text` (default), `json`, `dot` (Graphviz) or `mermaid`
+        /// `text` (default), `json`, `dot` (Graphviz) or `mermaid`, e.g.
+        /// `nginx-lint graph --format dot . | dot -Tsvg > graph.svg`
         #[arg(long, value_enum, default_value_t = crate::graph::GraphFormat::Text)]
         format: crate::graph::GraphFormat,
     },
@@ -48,6 +51,15 @@ pub enum Command {
         #[command(flatten)]
         input: InputArgs,
     },
+    /// Print a shell completion script, e.g. `nginx-lint completions bash >
+    /// /etc/bash_completion.d/nginx-lint`
+    Completions {
+        /// bash, zsh, fish, elvish or powershell, e.g. `zsh`
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `nginx-lint manpage > nginx-lint.1`
+    Manpage,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -95,9 +107,20 @@ pub struct InputArgs {
     #[arg(long, value_name = "DIR")]
     pub php_fpm_prefix: Option<PathBuf>,
 
-    /// Do not look for php-fpm under /etc when linting /etc/nginx
+    /// Do not look for php-fpm under /etc when linting /etc/nginx, e.g.
+    /// `nginx-lint --no-discover /etc/nginx`
     #[arg(long)]
     pub no_discover: bool,
+
+    /// Read settings from FILE [default: `.nginx-lint.toml` in the first
+    /// PATH or a directory above it, then
+    /// `$XDG_CONFIG_HOME/nginx-lint/config.toml`], e.g. `--config ci.toml`
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore every config file (flags only), e.g. `--no-config`
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
 }
 
 #[derive(Args, Debug, Default)]
@@ -110,32 +133,46 @@ pub struct LintArgs {
     #[arg(long, value_enum)]
     pub format: Option<Format>,
 
-    /// Lowest severity that makes the exit code 1, e.g. `--fail-level error`
-    #[arg(long, value_enum, default_value_t = FailLevel::Warning)]
-    pub fail_level: FailLevel,
+    /// Lowest severity that makes the exit code 1 [default: warning], e.g.
+    /// `--fail-level error`
+    #[arg(long, value_enum)]
+    pub fail_level: Option<FailLevel>,
 
-    /// Exit 0 even when there are findings (2 still means the run failed)
+    /// Exit 0 even when there are findings (2 still means the run failed),
+    /// e.g. `nginx-lint --exit-zero --format sarif . > out.sarif`
     #[arg(long)]
     pub exit_zero: bool,
 
-    /// Print findings only: no notes, no summary line
+    /// Print findings only: no notes, no summary line, e.g. `-q`
     #[arg(long, short)]
     pub quiet: bool,
 
-    /// No colours in human output (also when NO_COLOR is set)
+    /// No colours in human output (also when NO_COLOR is set), e.g.
+    /// `--no-color`
     #[arg(long)]
     pub no_color: bool,
+
+    /// Only these rules: ids or categories (syntax, resolution, limits, tls,
+    /// security, php-fpm, suppression, all), comma-separated; replaces
+    /// `select` from the config file, e.g. `--select tls,php-fpm`
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    pub select: Option<Vec<String>>,
+
+    /// Never these rules: ids or categories, comma-separated; replaces
+    /// `ignore` from the config file, e.g. `--ignore hsts-missing`
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    pub ignore: Option<Vec<String>>,
+
+    /// The TLS configuration to judge ciphers and protocols against, after
+    /// Mozilla's server-side TLS guideline 6.0 [default: intermediate],
+    /// e.g. `--tls-profile modern`
+    #[arg(long, value_enum, value_name = "PROFILE")]
+    pub tls_profile: Option<crate::settings::TlsProfile>,
 
     /// The nginx version the configs target [default: newest stable], e.g.
     /// `--nginx-version 1.24`
     #[arg(long, value_name = "X.Y[.Z]")]
     pub nginx_version: Option<String>,
-
-    /// Also check the running system: sockets exist, ports listen (read
-    /// from /proc/net; nothing is connected to), certificate and key files
-    /// the configs name are read from this machine
-    #[arg(long)]
-    pub live: bool,
 
     /// The PHP version php-fpm runs [default: 8.3], e.g. `--php-version 8.2`
     #[arg(long, value_name = "X.Y")]
@@ -146,43 +183,112 @@ pub struct LintArgs {
     #[arg(long = "module", value_name = "NAME")]
     pub modules: Vec<String>,
 
-    /// The TLS configuration to judge ciphers and protocols against, after
-    /// Mozilla's server-side TLS guideline 6.0, e.g. `--tls-profile modern`
-    #[arg(long, value_enum, default_value_t = crate::settings::TlsProfile::Intermediate)]
-    pub tls_profile: crate::settings::TlsProfile,
-
     /// Idle timeout of the load balancer in front of nginx (AWS ALB: 60s),
     /// for keepalive-timeout-order, e.g. `--lb-idle-timeout 60s`
     #[arg(long, value_name = "TIME")]
     pub lb_idle_timeout: Option<String>,
+
+    /// Also check the running system: sockets exist, ports listen (read
+    /// from /proc/net; nothing is connected to), certificate and key files
+    /// the configs name are read from this machine, e.g. `--live`
+    #[arg(long)]
+    pub live: bool,
+}
+
+impl FailLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailLevel::Info => "info",
+            FailLevel::Warning => "warning",
+            FailLevel::Error => "error",
+        }
+    }
 }
 
 impl LintArgs {
-    /// The settings these flags ask for.
+    /// The settings the flags ask for, as a layer to stack over the file's.
+    pub fn layer(&self) -> Layer {
+        Layer {
+            origin: LayerOrigin::Flags,
+            nginx_version: self.nginx_version.clone(),
+            php_version: self.php_version.clone(),
+            tls_profile: self.tls_profile.map(|p| p.as_str().to_string()),
+            fail_level: self.fail_level.map(|f| f.as_str().to_string()),
+            modules: (!self.modules.is_empty()).then(|| self.modules.clone()),
+            select: self.select.clone(),
+            ignore: self.ignore.clone(),
+            lb_idle_timeout: self.lb_idle_timeout.clone(),
+            ..Layer::default()
+        }
+    }
+
+    /// The settings of the flags alone (no config file).
     pub fn settings(&self) -> Result<crate::settings::Settings, String> {
-        let mut s = crate::settings::Settings::default();
-        if let Some(v) = &self.nginx_version {
-            s.nginx_version = crate::settings::parse_version(v).ok_or_else(|| {
-                format!("--nginx-version {v}: expected a version like 1.26 or 1.25.3")
-            })?;
-        }
-        if let Some(v) = &self.php_version {
-            s.php_version = crate::fpm::PhpVersion::parse(v)
-                .ok_or_else(|| format!("--php-version {v}: expected a version like 8.2"))?;
-        }
-        s.modules = self.modules.clone();
-        s.live = self.live;
-        s.tls_profile = self.tls_profile;
-        if let Some(v) = &self.lb_idle_timeout {
-            s.lb_idle_timeout = Some(crate::settings::parse_duration(v).ok_or_else(|| {
-                format!("--lb-idle-timeout {v}: expected a time like 60s, 2m or 350ms")
-            })?);
-        }
-        s.files_root = match (&self.input.root, self.live) {
-            (Some(root), _) => Some(root.clone()),
-            (None, true) => Some(std::path::PathBuf::from("/")),
-            (None, false) => None,
-        };
+        let mut s = self.layer().resolve().map(|r| r.settings)?;
+        self.apply_system(&mut s, self.input.root.as_deref());
         Ok(s)
     }
+
+    /// What the flags say about the machine itself: `--live`, and where
+    /// files named by the configs are read (`--root`, or `/` when live).
+    pub fn apply_system(&self, s: &mut crate::settings::Settings, root: Option<&std::path::Path>) {
+        s.live = self.live;
+        s.files_root = match (root, self.live) {
+            (Some(r), _) => Some(r.to_path_buf()),
+            (None, true) => Some(PathBuf::from("/")),
+            (None, false) => None,
+        };
+    }
+}
+
+impl InputArgs {
+    /// The config file to read: `--config`, or the one discovered.
+    pub fn config_file(&self) -> Result<Option<ConfigFile>, String> {
+        if self.no_config {
+            return Ok(None);
+        }
+        match &self.config {
+            Some(p) => ConfigFile::load(p).map(Some),
+            None => match config::discover(self.paths.first().map(PathBuf::as_path)) {
+                Some(p) => ConfigFile::load(&p).map(Some),
+                None => Ok(None),
+            },
+        }
+    }
+}
+
+/// Stack the flags over the config file: paths the flags leave unset come
+/// from the file; every setting is parsed once, in [`Layer::resolve`].
+pub fn configure(
+    input: &InputArgs,
+    flags: Layer,
+    inputs: &mut crate::Inputs,
+) -> Result<crate::settings::Resolved, String> {
+    let file = input.config_file()?;
+    let layer = match &file {
+        Some(f) => f.layer.clone().over(flags),
+        None => flags,
+    };
+    if let Some(f) = file {
+        if inputs.prefix.is_none() {
+            inputs.prefix = f.prefix;
+        }
+        if inputs.root.is_none() {
+            inputs.root = f.root;
+        }
+        if inputs.php_fpm_prefix.is_none() {
+            inputs.php_fpm_prefix = f.php_fpm_prefix;
+        }
+        if inputs.php_fpm.is_empty() {
+            inputs.php_fpm = f.php_fpm;
+        }
+    }
+    if let Some(root) = &inputs.root
+        && !root.is_dir()
+    {
+        return Err(format!("root {}: not a directory", root.display()));
+    }
+    let resolved = layer.resolve()?;
+    inputs.listeners = resolved.listeners.clone();
+    Ok(resolved)
 }

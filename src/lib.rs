@@ -4,6 +4,7 @@
 //! includes → build the resolved model → run rules → filter → report.
 
 pub mod cli;
+pub mod config;
 pub mod discover;
 pub mod dump;
 pub mod dump_t;
@@ -20,6 +21,7 @@ pub mod resolve;
 pub mod rules;
 pub mod settings;
 pub mod source;
+pub mod suppress;
 pub mod text;
 pub mod vfs;
 
@@ -98,6 +100,8 @@ pub fn run(opts: &Options) -> Result<Outcome, InputError> {
         findings.extend(fpm::check(cfg, opts.settings.php_version));
     }
     drop(model);
+    let findings = apply_policy(&loaded, &opts.settings.policy, findings);
+    let mut findings = findings;
     if let Some(only) = &loaded.report_only {
         findings.retain(|f| only.contains(&f.span.file));
     }
@@ -107,6 +111,39 @@ pub fn run(opts: &Options) -> Result<Outcome, InputError> {
         findings,
         elapsed_ms: t0.elapsed().as_secs_f64() * 1000.0,
     })
+}
+
+/// What the configuration and the comments make of the findings: rules
+/// that are not selected and per-file ignores drop theirs, suppression
+/// comments hide what they cover (and report their own problems), and
+/// `[rules.<id>] severity` sets the severity last.
+fn apply_policy(
+    loaded: &Loaded,
+    policy: &settings::Policy,
+    mut findings: Vec<Finding>,
+) -> Vec<Finding> {
+    let keep = |f: &Finding| {
+        if !policy.is_enabled(f.rule) {
+            return false;
+        }
+        if policy.per_file_ignores.is_empty() {
+            return true;
+        }
+        let src = loaded.sources.get(f.span.file);
+        !policy
+            .per_file_ignores
+            .iter()
+            .any(|p| p.rules.contains(&f.rule) && p.matches(&src.real, &src.display))
+    };
+    findings.retain(keep);
+    let (mut findings, own) = suppress::apply(loaded, policy, findings);
+    findings.extend(own.into_iter().filter(keep));
+    for f in &mut findings {
+        if let Some(s) = policy.severity_of(f.rule) {
+            f.severity = s;
+        }
+    }
+    findings
 }
 
 /// Order: file (as displayed), then position, then rule; exact duplicates

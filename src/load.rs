@@ -27,6 +27,8 @@ pub struct Inputs {
     pub php_fpm_prefix: Option<PathBuf>,
     /// Do not look for php-fpm under /etc on a live server.
     pub no_discover: bool,
+    /// Services outside the analysed configs (`[[listener]]`).
+    pub listeners: Vec<crate::settings::DeclaredListener>,
 }
 
 /// One nginx tree to analyse: its top file and the context of that file.
@@ -51,6 +53,8 @@ pub struct Loaded {
     pub fpm: Option<crate::fpm::FpmConfig>,
     /// Pre-commit mode: only findings in these files are reported.
     pub report_only: Option<HashSet<FileId>>,
+    /// Listeners declared in the config file (`[[listener]]`).
+    pub declared: Vec<crate::settings::DeclaredListener>,
 }
 
 /// Why the run itself failed (exit 2).
@@ -58,6 +62,12 @@ pub struct Loaded {
 pub struct InputError(pub String);
 
 pub fn load(inputs: &Inputs) -> Result<Loaded, InputError> {
+    let mut loaded = load_inputs(inputs)?;
+    loaded.declared = inputs.listeners.clone();
+    Ok(loaded)
+}
+
+fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
     if let Some((name, text)) = &inputs.stdin {
         return Ok(load_stdin(name, text));
     }
@@ -251,6 +261,7 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
         fpm_files,
         fpm: None,
         report_only: None,
+        declared: Vec::new(),
     }
 }
 

@@ -87,6 +87,7 @@ fn merge(into: &mut FpmConfig, more: FpmConfig) {
     into.entry_files.extend(more.entry_files);
     into.pools.extend(more.pools);
     into.findings.extend(more.findings);
+    into.outlines.extend(more.outlines);
     if into.global.header_span.is_none() {
         into.global.header_span = more.global.header_span;
     }

@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use nginx_lint::cli::{Cli, Command, FailLevel, InputArgs, LintArgs, ListFormat};
+use nginx_lint::cli::{Cli, Command, InputArgs, LintArgs, ListFormat, configure};
 use nginx_lint::finding::Severity;
 use nginx_lint::report::{self, Format, HumanStyle};
 use nginx_lint::{Inputs, Options, rules};
@@ -45,6 +45,24 @@ fn real_main() -> ExitCode {
     match cli.command {
         Some(Command::Rules { format }) => list_rules(format),
         Some(Command::Explain { id }) => explain(&id),
+        Some(Command::Completions { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "nginx-lint", &mut out);
+            emit(&String::from_utf8_lossy(&out));
+            ExitCode::SUCCESS
+        }
+        Some(Command::Manpage) => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(cmd).render(&mut out) {
+                Ok(()) => {
+                    emit(&String::from_utf8_lossy(&out));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&format!("manpage: {e}")),
+            }
+        }
         Some(Command::Dump { input }) => dump(&input),
         Some(Command::Graph { input, format }) => graph(&input, format),
         None => lint(&cli.lint),
@@ -93,6 +111,7 @@ fn inputs(args: &InputArgs) -> Result<Inputs, String> {
         return Err(format!("--root {}: not a directory", root.display()));
     }
     Ok(Inputs {
+        listeners: Vec::new(),
         paths,
         stdin,
         root: args.root.clone(),
@@ -104,14 +123,16 @@ fn inputs(args: &InputArgs) -> Result<Inputs, String> {
 }
 
 fn lint(args: &LintArgs) -> ExitCode {
-    let inputs = match inputs(&args.input) {
+    let mut inputs = match inputs(&args.input) {
         Ok(i) => i,
         Err(e) => return fail(&e),
     };
-    let settings = match args.settings() {
-        Ok(s) => s,
+    let resolved = match configure(&args.input, args.layer(), &mut inputs) {
+        Ok(r) => r,
         Err(e) => return fail(&e),
     };
+    let mut settings = resolved.settings;
+    args.apply_system(&mut settings, inputs.root.as_deref());
     let outcome = match nginx_lint::run(&Options { inputs, settings }) {
         Ok(o) => o,
         Err(e) => return fail(&e.0),
@@ -153,11 +174,7 @@ fn lint(args: &LintArgs) -> ExitCode {
         // A closed pipe (`| head`) is not an error of ours.
         return ExitCode::from(2);
     }
-    let level = match args.fail_level {
-        FailLevel::Info => Severity::Info,
-        FailLevel::Warning => Severity::Warning,
-        FailLevel::Error => Severity::Error,
-    };
+    let level = resolved.fail_level.unwrap_or(Severity::Warning);
     if !args.exit_zero && outcome.worst().is_some_and(|w| w >= level) {
         ExitCode::from(1)
     } else {
@@ -199,7 +216,9 @@ fn list_rules(format: ListFormat) -> ExitCode {
 fn explain(id: &str) -> ExitCode {
     match rules::meta(id) {
         Some(m) => {
-            emit(&rules::page_for_terminal(m.page));
+            let tty = std::io::stdout().is_terminal();
+            let color = tty && std::env::var_os("NO_COLOR").is_none();
+            emit(&rules::render_page(m.page, tty, color));
             ExitCode::SUCCESS
         }
         None => fail(&format!(
@@ -210,17 +229,16 @@ fn explain(id: &str) -> ExitCode {
 }
 
 fn graph(args: &InputArgs, format: nginx_lint::graph::GraphFormat) -> ExitCode {
-    let inputs = match inputs(args) {
+    let mut inputs = match inputs(args) {
         Ok(i) => i,
         Err(e) => return fail(&e),
     };
-    match nginx_lint::graph(
-        &Options {
-            inputs,
-            settings: Default::default(),
-        },
-        format,
-    ) {
+    // The config file's paths and declared listeners shape the graph too.
+    let settings = match configure(args, Default::default(), &mut inputs) {
+        Ok(r) => r.settings,
+        Err(e) => return fail(&e),
+    };
+    match nginx_lint::graph(&Options { inputs, settings }, format) {
         Ok(text) => {
             emit(&text);
             ExitCode::SUCCESS

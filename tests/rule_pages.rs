@@ -107,6 +107,8 @@ fn run_example(id: &str, ex: &Example) -> (String, bool, Vec<String>) {
         }
         std::fs::write(&p, body).expect("write example");
     }
+    // Flags on the example's fence, and the example's own `.nginx-lint.toml`
+    // (options a rule reads), stacked as the binary stacks them.
     let mut args = vec!["nginx-lint".to_string()];
     for f in &ex.flags {
         if f == "--root" {
@@ -115,20 +117,19 @@ fn run_example(id: &str, ex: &Example) -> (String, bool, Vec<String>) {
             args.push(f.clone());
         }
     }
+    args.push(dir.path().display().to_string());
     let cli = nginx_lint::cli::Cli::try_parse_from(&args)
         .unwrap_or_else(|e| panic!("{id}: example at line {}: flags {args:?}: {e}", ex.line));
-    let settings = cli
-        .lint
-        .settings()
-        .unwrap_or_else(|e| panic!("{id}: example at line {}: {e}", ex.line));
-    let opts = Options {
-        inputs: Inputs {
-            paths: vec![dir.path().to_path_buf()],
-            root: cli.lint.input.root.clone(),
-            ..Inputs::default()
-        },
-        settings,
+    let mut inputs = Inputs {
+        paths: vec![dir.path().to_path_buf()],
+        root: cli.lint.input.root.clone(),
+        ..Inputs::default()
     };
+    let resolved = nginx_lint::cli::configure(&cli.lint.input, cli.lint.layer(), &mut inputs)
+        .unwrap_or_else(|e| panic!("{id}: example at line {}: {e}", ex.line));
+    let mut settings = resolved.settings;
+    cli.lint.apply_system(&mut settings, inputs.root.as_deref());
+    let opts = Options { inputs, settings };
     let outcome = nginx_lint::run(&opts).expect("example runs");
     let mine: Vec<_> = outcome
         .findings

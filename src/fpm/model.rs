@@ -260,6 +260,8 @@ pub struct FpmConfig {
     pub findings: Vec<Finding>,
     /// The global prefix used for relative paths.
     pub prefix: PathBuf,
+    /// Comments, entries and sections of every file, for inline suppression.
+    pub outlines: Vec<crate::suppress::Outline>,
 }
 
 #[derive(Clone, Copy)]
@@ -337,11 +339,34 @@ pub fn load_many(
     loader.cfg
 }
 
+/// Comments and statements of one file: an entry is a unit, a section
+/// header covers the section through its last entry.
+fn outline(ini: &IniFile) -> crate::suppress::Outline {
+    let mut units = Vec::new();
+    for sec in &ini.sections {
+        if !sec.is_implicit() {
+            let end = sec
+                .entries
+                .last()
+                .map_or(sec.header_span, |e| sec.header_span.to(e.span));
+            units.push((sec.header_span, end));
+        }
+        units.extend(sec.entries.iter().map(|e| (e.span, e.span)));
+    }
+    crate::suppress::Outline {
+        file: ini.file,
+        marker: b';',
+        comments: ini.comments.clone(),
+        units,
+    }
+}
+
 impl Loader<'_> {
     fn walk(&mut self, path: &Path, id: FileId, bytes: &[u8]) {
         self.cfg.files.push(id);
         self.stack.push(normalize(path));
         let ini: IniFile = parser::parse(id, bytes);
+        self.cfg.outlines.push(outline(&ini));
         // Findings in line order: merge parse errors as we go.
         let mut errors = ini.errors.into_iter().peekable();
         for section in ini.sections {

@@ -35,6 +35,9 @@ pub struct IniFile {
     pub sections: Vec<Section>,
     /// `fpm-syntax` findings, one per bad line.
     pub errors: Vec<Finding>,
+    /// Every `;` comment (from `;` to the end of its line), for inline
+    /// suppression.
+    pub comments: Vec<Span>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +94,7 @@ pub fn parse(file: FileId, text: &[u8]) -> IniFile {
         file,
         sections: Vec::new(),
         errors: Vec::new(),
+        comments: Vec::new(),
     };
     let mut pos = 0usize;
     while pos < text.len() {
@@ -169,6 +173,9 @@ fn parse_line(out: &mut IniFile, text: &[u8], start: usize, end: usize) {
     let mut p = start;
     while p < tail && is_blank(text[p]) {
         p += 1;
+    }
+    if p < tail && text[p] == b';' {
+        out.comments.push(cx.span(p, tail));
     }
     if p == tail || text[p] == b';' {
         return;
@@ -250,6 +257,9 @@ fn parse_line(out: &mut IniFile, text: &[u8], start: usize, end: usize) {
     p += 1;
     match parse_value(&cx, p, tail) {
         Ok(v) => {
+            if let Some(c) = v.comment {
+                out.comments.push(c);
+            }
             let entry = Entry {
                 key,
                 key_span,
@@ -280,6 +290,9 @@ fn parse_header(out: &mut IniFile, cx: &LineCtx, start: usize, tail: usize) {
     let mut p = close + 1;
     while p < tail && is_blank(text[p]) {
         p += 1;
+    }
+    if p < tail && text[p] == b';' {
+        out.comments.push(cx.span(p, tail));
     }
     if p < tail && text[p] != b';' {
         syntax(
@@ -322,6 +335,8 @@ struct Value {
     span: Span,
     quoted: bool,
     has_env: bool,
+    /// A `;` comment after the value.
+    comment: Option<Span>,
 }
 
 type ValueErr = (Span, String, &'static str);
@@ -421,6 +436,7 @@ fn parse_value(cx: &LineCtx, mut p: usize, tail: usize) -> Result<Value, ValueEr
         }
         last = p;
     }
+    let comment = (p < tail && text[p] == b';').then(|| cx.span(p, tail));
     let start = first.unwrap_or(p.min(tail));
     let span = cx.span(start, last.max(start));
     let mut value = lossy(&value);
@@ -434,6 +450,7 @@ fn parse_value(cx: &LineCtx, mut p: usize, tail: usize) -> Result<Value, ValueEr
         span,
         quoted,
         has_env,
+        comment,
     })
 }
 

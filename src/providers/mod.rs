@@ -4,6 +4,7 @@
 //! (Gunicorn, Compose, Apache, …) touches this folder and its registration
 //! only.
 
+pub mod declared;
 pub mod fpm;
 pub mod nginx;
 
@@ -69,5 +70,5 @@ pub trait ListenerProvider: Sync {
 
 /// Every provider, in the order their listeners are reported.
 pub fn all() -> Vec<&'static dyn ListenerProvider> {
-    vec![&fpm::PhpFpm, &nginx::NginxServers]
+    vec![&fpm::PhpFpm, &nginx::NginxServers, &declared::Declared]
 }

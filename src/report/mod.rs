@@ -1,9 +1,13 @@
 //! Reporters: one finding list, many formats. Every format reads the same
 //! sorted findings; nothing here decides what is a problem.
 
+pub mod checkstyle;
 pub mod concise;
+pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use crate::discover::Skipped;
 use crate::finding::{Finding, Severity};
@@ -11,9 +15,20 @@ use crate::source::SourceMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// Snippets with labels (miette), colour on a terminal
     Human,
+    /// `file:line:col: severity[rule] message`
     Concise,
+    /// One JSON document (see CLI.md)
     Json,
+    /// SARIF 2.1.0 (GitHub code scanning, IDEs)
+    Sarif,
+    /// GitHub Actions workflow commands (annotations on the pull request)
+    Github,
+    /// GitLab Code Quality report
+    Gitlab,
+    /// Checkstyle XML (Jenkins, reviewdog)
+    Checkstyle,
 }
 
 /// What every reporter needs.
@@ -40,6 +55,61 @@ pub fn render(view: &ReportView<'_>, format: Format, style: HumanStyle) -> Strin
         Format::Human => human::render(view, style),
         Format::Concise => concise::render(view),
         Format::Json => json::render(view),
+        Format::Sarif => sarif::render(view),
+        Format::Github => github::render(view),
+        Format::Gitlab => gitlab::render(view),
+        Format::Checkstyle => checkstyle::render(view),
+    }
+}
+
+/// A path for machine formats: as shown, without a leading `./`.
+pub fn report_path(display: &str) -> &str {
+    display.strip_prefix("./").unwrap_or(display)
+}
+
+/// Fingerprints that survive re-runs and lines inserted above a finding:
+/// a hash of the rule id, the file, the offending source text (whitespace
+/// collapsed) and the finding's index among findings with the same three,
+/// never the line number. One per finding, in order.
+pub fn fingerprints(view: &ReportView<'_>) -> Vec<String> {
+    let mut seen: std::collections::HashMap<u128, usize> = std::collections::HashMap::new();
+    view.findings
+        .iter()
+        .map(|f| {
+            let file = view.sources.get(f.span.file);
+            let text = file.slice(f.span);
+            let norm: Vec<&str> = text.split_whitespace().collect();
+            let mut h = Fnv128::new();
+            h.write(f.rule.as_bytes());
+            h.write(&[0]);
+            h.write(report_path(&file.display).as_bytes());
+            h.write(&[0]);
+            h.write(norm.join(" ").as_bytes());
+            let key = h.0;
+            let n = seen.entry(key).or_insert(0);
+            let occurrence = *n;
+            *n += 1;
+            h.write(&[0]);
+            h.write(occurrence.to_string().as_bytes());
+            format!("{:032x}", h.0)
+        })
+        .collect()
+}
+
+/// FNV-1a, 128 bits: stable across versions and platforms (unlike std's
+/// hasher), no dependency.
+struct Fnv128(u128);
+
+impl Fnv128 {
+    fn new() -> Fnv128 {
+        Fnv128(0x6c62272e07bb014262b821756295c58d)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u128::from(*b);
+            self.0 = self.0.wrapping_mul(0x0000000001000000000000000000013B);
+        }
     }
 }
 

@@ -53,10 +53,13 @@ impl Rule for ListenConflict {
                             && clash(&ls[i].endpoint, &ls[j].endpoint)
                     })
                 };
-                let Some(&i) = earlier.or_else(later) else {
-                    continue;
+                // Report at whichever of the two comes later (pools are
+                // listed before nginx servers), the other one as related.
+                let (a, b) = match (earlier, later()) {
+                    (Some(&i), _) => (&ls[i], &ls[j]),
+                    (None, Some(&i)) => (&ls[j], &ls[i]),
+                    (None, None) => continue,
                 };
-                let (a, b) = (&ls[i], &ls[j]);
                 let Some(span) = b.span else { continue };
                 let mut f = Finding::error(
                     ids::LISTEN_CONFLICT,

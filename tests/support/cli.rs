@@ -1,0 +1,106 @@
+//! Running the binary from integration tests (tests/config.rs,
+//! tests/formats.rs, tests/suppression.rs):
+//!
+//! ```ignore
+//! #[path = "support/cli.rs"]
+//! mod cli;
+//! ```
+//!
+//! Every run gets an empty `XDG_CONFIG_HOME` so a developer's own config
+//! never leaks into a test.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+pub fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_nginx-lint"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c.env_remove("NO_COLOR");
+    c.env("XDG_CONFIG_HOME", "/nonexistent/nginx-lint-tests");
+    c
+}
+
+pub fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("runs")
+}
+
+pub fn run_in(dir: &Path, args: &[&str]) -> Output {
+    bin().current_dir(dir).args(args).output().expect("runs")
+}
+
+pub fn run_stdin(args: &[&str], input: &str) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("writes");
+    child.wait_with_output().expect("waits")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn write_tree(dir: &Path, files: &[(&str, &str)]) {
+    for (name, body) in files {
+        let p = dir.join(name);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, body).expect("write");
+    }
+}
+
+/// A temporary tree.
+pub fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_tree(dir.path(), files);
+    dir
+}
+
+pub fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// (rule, severity, line) of every finding, through `--format json`.
+pub fn findings(args: &[&str]) -> (Option<i32>, Vec<(String, String, u64)>) {
+    let mut all = vec!["--format", "json"];
+    all.extend_from_slice(args);
+    let o = run(&all);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o))
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", stdout(&o), stderr(&o)));
+    let list = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default().to_string(),
+                f["severity"].as_str().unwrap_or_default().to_string(),
+                f["line"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    (o.status.code(), list)
+}
+
+/// Just the rule ids with their lines.
+pub fn rules_at(args: &[&str]) -> Vec<(String, u64)> {
+    findings(args)
+        .1
+        .into_iter()
+        .map(|(r, _, l)| (r, l))
+        .collect()
+}
