@@ -1,6 +1,7 @@
 //! The rule registry (generated from the pages in `rules/`) and the rules.
 
 pub mod resolution;
+pub mod security;
 
 use crate::finding::{Finding, Severity};
 use crate::load::Loaded;
