@@ -32,6 +32,7 @@ pub trait Rule: Sync {
 /// from the parser and the include expansion themselves.)
 pub fn all() -> Vec<&'static dyn Rule> {
     use resolution::*;
+    use security::*;
     vec![
         &upstream_no_listener::UpstreamNoListener,
         &socket_permission::SocketPermission,
@@ -39,6 +40,28 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &fastcgi_params_missing::FastcgiParamsMissing,
         &proxy_pass_variable_resolver::ProxyPassVariableResolver,
         &php_arbitrary_execution::PhpArbitraryExecution,
+        &version_disclosure::VersionDisclosure,
+        &ssrf::Ssrf,
+        &http_splitting::HttpSplitting,
+        &host_spoofing::HostSpoofing,
+        &origins::Origins,
+        &valid_referers::ValidReferers,
+        &add_header_redefinition::AddHeaderRedefinition,
+        &add_header_multiline::AddHeaderMultiline,
+        &add_header_content_type::AddHeaderContentType,
+        &alias_traversal::AliasTraversal,
+        &if_is_evil::IfIsEvil,
+        &regex_redos::RegexRedos,
+        &invalid_regex::InvalidRegex,
+        &resolver_external::ResolverExternal,
+        &allow_without_deny::AllowWithoutDeny,
+        &unanchored_regex::UnanchoredRegex,
+        &error_log_off::ErrorLogOff,
+        &default_server_missing::DefaultServerMissing,
+        &proxy_buffering_off::ProxyBufferingOff,
+        &filesystem_root_exposure::FilesystemRootExposure,
+        &status_page_exposed::StatusPageExposed,
+        &hash_without_default::HashWithoutDefault,
     ]
 }
 

@@ -232,6 +232,44 @@ impl Regex {
         self.groups.iter().find(|g| g.name.as_deref() == Some(name))
     }
 
+    /// The literal byte written right before a node in its sequence, if
+    /// any (`/` in `/site/(.*)`).
+    pub fn preceding_literal(&self, id: NodeId) -> Option<u8> {
+        let p = *self.parent.get(id as usize)?;
+        match self.nodes.get(p as usize)? {
+            Node::Concat(v) => {
+                let k = v.iter().position(|&c| c == id)?;
+                match self
+                    .nodes
+                    .get(v.get(k.checked_sub(1)?).copied()? as usize)?
+                {
+                    Node::Set { lit, .. } => *lit,
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Every unescaped `.` that stands between two literal letters or
+    /// digits (`yandex.ru`): the dot was meant literally.
+    pub fn loose_dots(&self) -> Vec<NodeId> {
+        let mut out = Vec::new();
+        for n in &self.nodes {
+            let Node::Concat(v) = n else { continue };
+            for w in v.windows(3) {
+                let alnum = |id: NodeId| matches!(self.node(id), Node::Set { lit: Some(b), .. } if b.is_ascii_alphanumeric());
+                if matches!(self.node(w[1]), Node::Set { dot: true, .. })
+                    && alnum(w[0])
+                    && alnum(w[2])
+                {
+                    out.push(w[1]);
+                }
+            }
+        }
+        out
+    }
+
     /// The top-level alternatives.
     pub fn branches(&self) -> Vec<NodeId> {
         match self.nodes.get(self.root as usize) {
