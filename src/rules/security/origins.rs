@@ -124,7 +124,12 @@ fn weak(out: &mut Vec<Finding>, var: &str, p: &str, icase: bool, w: &Word) {
         format!(
             "the {header} regex has no `^`: any value that merely contains the trusted URL (`https://evil.example/?https://trusted…`) passes"
         )
-    } else if !re.anchored_end() && !host_closed(p) {
+    } else if !re.anchored_end()
+        && re
+            .leaf_branches()
+            .into_iter()
+            .any(|b| !re.node_ends_anchored(b) && !host_closed(re.text(p, b)))
+    {
         format!(
             "the {header} regex does not end the host with `$` or `/`: `…trusted.example.evil.example` passes"
         )

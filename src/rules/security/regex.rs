@@ -335,6 +335,33 @@ impl Regex {
         }
     }
 
+    /// Does this node end with `$` on every path?
+    pub fn node_ends_anchored(&self, id: NodeId) -> bool {
+        self.ends_anchored(id, 0)
+    }
+
+    /// The alternatives of the pattern, looking through groups that wrap a
+    /// whole alternation (`((^a)|(^b)$)` has the two branches `(^a)` and
+    /// `(^b)$`).
+    pub fn leaf_branches(&self) -> Vec<NodeId> {
+        let mut out = Vec::new();
+        let mut todo = vec![(self.root, 0usize)];
+        while let Some((id, depth)) = todo.pop() {
+            if depth > MAX_NESTING * 4 || out.len() > 1000 {
+                break;
+            }
+            match self.nodes.get(id as usize) {
+                Some(Node::Alt(v)) => todo.extend(v.iter().rev().map(|&c| (c, depth + 1))),
+                Some(Node::Group { kind, child }) if *kind != GroupKind::Look => {
+                    todo.push((*child, depth + 1))
+                }
+                Some(_) => out.push(id),
+                None => {}
+            }
+        }
+        out
+    }
+
     fn ends_anchored(&self, id: NodeId, depth: usize) -> bool {
         if depth > MAX_NESTING * 4 {
             return false;
