@@ -27,9 +27,10 @@ impl Rule for AliasTraversal {
                 }
                 let Some(path) = d.arg(0) else { continue };
                 match loc {
-                    (LocKind::Prefix | LocKind::PrefixNoRegex, prefix, _) => {
-                        if !prefix.ends_with('/') && path.ends_with('/') {
-                            out.push(
+                    (LocKind::Prefix | LocKind::PrefixNoRegex, prefix, _)
+                        if !prefix.ends_with('/') && path.ends_with('/') =>
+                    {
+                        out.push(
                                 Finding::warning(
                                     ids::ALIAS_TRAVERSAL,
                                     d.span,
@@ -38,7 +39,6 @@ impl Rule for AliasTraversal {
                                 .with_related(loc.2.span, "the location")
                                 .with_help(format!("end the location with a slash: `location {prefix}/`")),
                             );
-                        }
                     }
                     (LocKind::Regex { icase }, pattern, _) => {
                         let re = Regex::parse(pattern, icase);

@@ -985,20 +985,13 @@ impl Parser<'_> {
             self.fail(start, "quantifier does not follow a repeatable item");
             return;
         };
-        match self.re.nodes.get(prev as usize) {
-            Some(Node::Repeat { .. }) => {
-                // `a**`, `a{2}*`: PCRE refuses a quantifier on a quantifier
-                // (other than the lazy/possessive suffixes handled above).
-                if self.re.spans[prev as usize].1 as usize == start {
-                    self.fail(start, "quantifier does not follow a repeatable item");
-                    return;
-                }
-            }
-            Some(Node::Assert(_)) => {
-                self.fail(start, "quantifier does not follow a repeatable item");
-                return;
-            }
-            _ => {}
+        let quantified = matches!(self.re.nodes.get(prev as usize), Some(Node::Repeat { .. }))
+            && self.re.spans[prev as usize].1 as usize == start;
+        // `a**`, `a{2}*`, `^*`: PCRE refuses a quantifier on a quantifier
+        // (other than the lazy/possessive suffixes) or on an assertion.
+        if quantified || matches!(self.re.nodes.get(prev as usize), Some(Node::Assert(_))) {
+            self.fail(start, "quantifier does not follow a repeatable item");
+            return;
         }
         top.seq.pop();
         let s = self.re.spans[prev as usize].0 as usize;

@@ -542,6 +542,7 @@ mod tests {
             ]
         );
         assert_eq!(segments("plain"), vec![Seg::Lit("plain")]);
-        assert_eq!(segments("$0"), vec![Seg::Lit("$0")]);
+        assert_eq!(segments("$0"), vec![Seg::Var("0")]);
+        assert_eq!(segments("a$"), vec![Seg::Lit("a$")]);
     }
 }
