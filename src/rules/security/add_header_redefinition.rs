@@ -16,19 +16,41 @@ impl Rule for AddHeaderRedefinition {
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let m = cx.model;
-        for s in &m.scopes {
-            if !matches!(s.ctx, Ctx::Server | Ctx::Location | Ctx::If) {
+        // One pass: which blocks have their own add_header / merge.
+        let n = m.scopes.len();
+        let mut own_hdr = vec![false; n];
+        let mut merge = vec![false; n];
+        for (i, s) in m.scopes.iter().enumerate() {
+            for d in &s.children {
+                match d.name() {
+                    "add_header" => own_hdr[i] = true,
+                    "add_header_inherit" => merge[i] |= d.arg(0) == Some("merge"),
+                    _ => {}
+                }
+            }
+        }
+        for (sid, s) in m.scopes.iter().enumerate() {
+            if !own_hdr[sid] || !matches!(s.ctx, Ctx::Server | Ctx::Location | Ctx::If) {
                 continue;
             }
             let Some(first) = s.children.iter().find(|d| d.name() == "add_header") else {
                 continue;
             };
             let Some(parent) = s.parent else { continue };
-            if m.chain(parent).chain(std::iter::once(s)).any(|c| {
-                c.children
-                    .iter()
-                    .any(|d| d.name() == "add_header_inherit" && d.arg(0) == Some("merge"))
-            }) {
+            // The innermost enclosing block with add_header supplies the
+            // inherited set; none means nothing is dropped.
+            let mut cur = Some(parent);
+            let mut source = None;
+            let mut merged = merge[sid];
+            while let Some(c) = cur {
+                merged |= merge[c];
+                if source.is_none() && own_hdr[c] {
+                    source = Some(c);
+                }
+                cur = m.scopes[c].parent;
+            }
+            let Some(source) = source else { continue };
+            if merged {
                 continue;
             }
             let own: Vec<&str> = s
@@ -38,7 +60,11 @@ impl Rule for AddHeaderRedefinition {
                 .filter_map(|d| d.arg(0))
                 .collect();
             let mut dropped: Vec<&str> = Vec::new();
-            for d in m.effective(parent, "add_header") {
+            for d in m.scopes[source]
+                .children
+                .iter()
+                .filter(|d| d.name() == "add_header")
+            {
                 let Some(name) = d.arg(0) else { continue };
                 if is_security_header(name)
                     && !own.iter().any(|o| o.eq_ignore_ascii_case(name))

@@ -8,7 +8,7 @@ use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
 use crate::rules::security::regex::Regex;
 use crate::rules::security::taint::{Seg, map_key_regex, segments};
-use crate::rules::security::{if_condition, location_regex, regex_sites};
+use crate::rules::security::{RegexCache, if_condition, location_regex, regex_sites};
 use crate::rules::{Check, Rule, ids};
 
 pub struct InvalidRegex;
@@ -38,8 +38,9 @@ impl Rule for InvalidRegex {
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let m = cx.model;
+        let mut cache = RegexCache::default();
         for site in regex_sites(m) {
-            let re = Regex::parse(site.pattern, site.icase);
+            let re = cache.get(site.pattern, site.icase);
             if let Some(e) = &re.error {
                 out.push(
                     Finding::error(
@@ -91,27 +92,24 @@ impl Rule for InvalidRegex {
             }
             for d in &s.children {
                 if d.name() == "rewrite" {
-                    if let (Some(p), Some(v)) = (d.arg(0), d.arg(1)) {
-                        let re = Regex::parse(p, false);
+                    if let (Some(p), Some(v)) = (d.arg(0), d.arg(1))
+                        && v.contains('$')
+                    {
+                        let re = cache.get(p, false);
                         if re.ok() && !re.uncertain_groups {
                             report_missing(out, d, v, re.groups.len() as u32, "its regex");
                         }
                     }
                     continue;
                 }
+                let Some(wanted) = d.args.iter().filter_map(|a| max_capture(a.as_str())).max()
+                else {
+                    continue;
+                };
                 if !USES_CAPTURES.contains(&d.name()) {
                     continue;
                 }
-                let wanted = d
-                    .args
-                    .iter()
-                    .flat_map(|a| segments(a.as_str()))
-                    .filter_map(|s| match s {
-                        Seg::Cap(n) => Some(n),
-                        _ => None,
-                    })
-                    .max();
-                let Some(n) = wanted else { continue };
+                let n = wanted;
                 let Some(have) = max_groups_in_reach(m, sid) else {
                     continue;
                 };
@@ -217,4 +215,16 @@ fn max_groups_in_reach(m: &Model<'_>, scope: usize) -> Option<u32> {
         }
     }
     Some(best)
+}
+
+/// The highest `$1`…`$9` in a value, without allocating.
+fn max_capture(s: &str) -> Option<u32> {
+    let b = s.as_bytes();
+    let mut best = None;
+    for i in 0..b.len().saturating_sub(1) {
+        if b[i] == b'$' && (b'1'..=b'9').contains(&b[i + 1]) {
+            best = best.max(Some((b[i + 1] - b'0') as u32));
+        }
+    }
+    best
 }

@@ -27,10 +27,14 @@ pub mod unanchored_regex;
 pub mod valid_referers;
 pub mod version_disclosure;
 
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use crate::model::Model;
 use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
 use crate::nginx::lexer::Word;
+use crate::rules::security::regex::{NodeId, Regex};
 
 /// An `if` condition: `($var op operand)`.
 pub struct IfCond<'a> {
@@ -276,4 +280,37 @@ pub fn is_internal(model: &Model<'_>, scope: usize) -> bool {
                     .and_then(location_match)
                     .is_some_and(|(k, _, _)| k == LocKind::Named))
     })
+}
+
+/// A parsed regex with its (costly) ReDoS verdict.
+pub struct Parsed {
+    pub re: Regex,
+    pub redos: Option<(NodeId, NodeId)>,
+}
+
+impl std::ops::Deref for Parsed {
+    type Target = Regex;
+    fn deref(&self) -> &Regex {
+        &self.re
+    }
+}
+
+/// Parse each distinct pattern once per rule run: generated trees repeat
+/// the same few regexes in every server.
+#[derive(Default)]
+pub struct RegexCache<'t> {
+    map: HashMap<(&'t str, bool), Rc<Parsed>>,
+}
+
+impl<'t> RegexCache<'t> {
+    pub fn get(&mut self, pattern: &'t str, icase: bool) -> Rc<Parsed> {
+        self.map
+            .entry((pattern, icase))
+            .or_insert_with(|| {
+                let re = Regex::parse(pattern, icase);
+                let redos = re.redos();
+                Rc::new(Parsed { re, redos })
+            })
+            .clone()
+    }
 }

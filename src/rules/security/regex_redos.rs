@@ -3,8 +3,7 @@
 //! `(\w+\s?)+`): one crafted request can pin a worker for seconds.
 
 use crate::finding::Finding;
-use crate::rules::security::regex::Regex;
-use crate::rules::security::regex_sites;
+use crate::rules::security::{RegexCache, regex_sites};
 use crate::rules::{Check, Rule, ids};
 
 pub struct RegexRedos;
@@ -15,9 +14,10 @@ impl Rule for RegexRedos {
     }
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
+        let mut cache = RegexCache::default();
         for site in regex_sites(cx.model) {
-            let re = Regex::parse(site.pattern, site.icase);
-            let Some((lp, part)) = re.redos() else {
+            let re = cache.get(site.pattern, site.icase);
+            let Some((lp, part)) = re.redos else {
                 continue;
             };
             let lp_text = re.text(site.pattern, lp);

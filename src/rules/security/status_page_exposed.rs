@@ -34,6 +34,9 @@ impl Rule for StatusPageExposed {
             }
         }
         let Some(cfg) = &cx.loaded.fpm else { return };
+        if !cfg.pools.iter().any(|p| p.get("pm.status_path").is_some()) {
+            return;
+        }
         for t in m.targets.iter().filter(|t| t.kind == TargetKind::FastCgi) {
             let Some(loc) = m
                 .chain(t.scope)

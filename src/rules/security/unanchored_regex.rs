@@ -5,8 +5,7 @@
 
 use crate::finding::Finding;
 use crate::model::Model;
-use crate::rules::security::regex::Regex;
-use crate::rules::security::{LocKind, location_match};
+use crate::rules::security::{LocKind, RegexCache, location_match};
 use crate::rules::{Check, Rule, ids};
 
 pub struct UnanchoredRegex;
@@ -26,6 +25,7 @@ impl Rule for UnanchoredRegex {
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let m = cx.model;
+        let mut cache = RegexCache::default();
         for (sid, s) in m.scopes.iter().enumerate() {
             let Some((LocKind::Regex { icase }, p, w)) = s.directive.and_then(location_match)
             else {
@@ -34,7 +34,7 @@ impl Rule for UnanchoredRegex {
             if denies(m, sid) {
                 continue;
             }
-            let re = Regex::parse(p, icase);
+            let re = cache.get(p, icase);
             if !re.ok() {
                 continue;
             }
