@@ -131,7 +131,7 @@ fn human_format_has_snippet_and_summary() {
 #[test]
 fn nginx_t_output_maps_to_original_files() {
     let dump = "nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\n\
-                # configuration file /etc/nginx/nginx.conf:\nevents {}\nhttp {\n    include /etc/nginx/conf.d/*.conf;\n}\n\n\
+                # configuration file /etc/nginx/nginx.conf:\nevents {}\nhttp {\n    server_tokens off;\n    include /etc/nginx/conf.d/*.conf;\n}\n\n\
                 # configuration file /etc/nginx/conf.d/app.conf:\nserver {\n    listen 80;\n    root /srv\n}\n\n";
     let o = run_stdin(&["-"], dump);
     assert_eq!(

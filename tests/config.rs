@@ -6,10 +6,10 @@ mod cli;
 use cli::{bin, findings, path, rules_at, run, stderr, stdout, tree};
 
 /// A tree with one warning: a proxy_pass to a port nothing listens on.
-const WARN_ONLY: &str = "events {}\nhttp {\n    server {\n        listen 80;\n        location / { proxy_pass http://127.0.0.1:3000; }\n    }\n}\n";
+const WARN_ONLY: &str = "events {}\nhttp { server_tokens off;\n    server {\n        listen 80;\n        location / { proxy_pass http://127.0.0.1:3000; }\n    }\n}\n";
 
 /// One error (a missing include) and one warning.
-const ERR_AND_WARN: &str = "events {}\nhttp {\n    include gen/a.conf;\n    server {\n        listen 80;\n        location / { proxy_pass http://127.0.0.1:3000; }\n    }\n}\n";
+const ERR_AND_WARN: &str = "events {}\nhttp { server_tokens off;\n    include gen/a.conf;\n    server {\n        listen 80;\n        location / { proxy_pass http://127.0.0.1:3000; }\n    }\n}\n";
 
 fn code(args: &[&str]) -> Option<i32> {
     run(args).status.code()
@@ -268,7 +268,7 @@ fn per_file_ignores_match_globs_relative_to_the_config() {
     let t = tree(&[
         (
             "nginx.conf",
-            "events {}\nhttp {\n    include legacy/*.conf;\n    include sites/*.conf;\n}\n",
+            "events {}\nhttp { server_tokens off;\n    include legacy/*.conf;\n    include sites/*.conf;\n}\n",
         ),
         ("legacy/old.conf", "include gen/a.conf;\n"),
         ("sites/new.conf", "include gen/b.conf;\n"),
@@ -291,7 +291,7 @@ fn prefix_is_relative_to_the_config_file() {
     let t = tree(&[
         (
             "conf/nginx.conf",
-            "events {}\nhttp {\n    include snippets/a.conf;\n}\n",
+            "events {}\nhttp { server_tokens off;\n    include snippets/a.conf;\n}\n",
         ),
         ("snippets/a.conf", "server { listen 80; }\n"),
     ]);
@@ -311,7 +311,7 @@ fn root_is_relative_to_the_config_file() {
     let t = tree(&[
         (
             "etc/nginx/nginx.conf",
-            "events {}\nhttp {\n    include /etc/nginx/nginx-lint-test-snippets/a.conf;\n}\n",
+            "events {}\nhttp { server_tokens off;\n    include /etc/nginx/nginx-lint-test-snippets/a.conf;\n}\n",
         ),
         (
             "etc/nginx/nginx-lint-test-snippets/a.conf",

@@ -23,8 +23,11 @@ fn lint(paths: Vec<PathBuf>, root: Option<PathBuf>) -> Vec<String> {
         settings,
     };
     let out = nginx_lint::run(&opts).expect("runs");
+    // Info findings (hardening advice such as version-disclosure) are not
+    // failures; everything at warning or above is.
     out.findings
         .iter()
+        .filter(|f| f.severity >= nginx_lint::finding::Severity::Warning)
         .map(|f| {
             let file = out.loaded.sources.get(f.span.file);
             let (l, c) = file.line_col(f.span.start);

@@ -1,6 +1,7 @@
 //! The rule registry (generated from the pages in `rules/`) and the rules.
 
 pub mod resolution;
+pub mod security;
 
 use crate::finding::{Finding, Severity};
 use crate::load::Loaded;
@@ -67,6 +68,28 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &limits::connect_timeout_cap::ConnectTimeoutCap,
         &limits::fastcgi_timeout_mismatch::FastcgiTimeoutMismatch,
         &limits::keepalive_timeout_order::KeepaliveTimeoutOrder,
+        &security::version_disclosure::VersionDisclosure,
+        &security::ssrf::Ssrf,
+        &security::http_splitting::HttpSplitting,
+        &security::host_spoofing::HostSpoofing,
+        &security::origins::Origins,
+        &security::valid_referers::ValidReferers,
+        &security::add_header_redefinition::AddHeaderRedefinition,
+        &security::add_header_multiline::AddHeaderMultiline,
+        &security::add_header_content_type::AddHeaderContentType,
+        &security::alias_traversal::AliasTraversal,
+        &security::if_is_evil::IfIsEvil,
+        &security::regex_redos::RegexRedos,
+        &security::invalid_regex::InvalidRegex,
+        &security::resolver_external::ResolverExternal,
+        &security::allow_without_deny::AllowWithoutDeny,
+        &security::unanchored_regex::UnanchoredRegex,
+        &security::error_log_off::ErrorLogOff,
+        &security::default_server_missing::DefaultServerMissing,
+        &security::proxy_buffering_off::ProxyBufferingOff,
+        &security::filesystem_root_exposure::FilesystemRootExposure,
+        &security::status_page_exposed::StatusPageExposed,
+        &security::hash_without_default::HashWithoutDefault,
     ]
 }
 

@@ -1,0 +1,230 @@
+//! `invalid-regex`: a regex PCRE2 refuses (nginx will not start), or a
+//! `$N` that names a capture group no regex in reach defines (always
+//! empty).
+
+use crate::finding::Finding;
+use crate::model::Model;
+use crate::nginx::ast::Directive;
+use crate::nginx::context::Ctx;
+use crate::rules::security::regex::Regex;
+use crate::rules::security::taint::{Seg, map_key_regex, segments};
+use crate::rules::security::{RegexCache, if_condition, location_regex, regex_sites};
+use crate::rules::{Check, Rule, ids};
+
+pub struct InvalidRegex;
+
+/// Directives whose values nginx compiles as scripts with captures.
+const USES_CAPTURES: &[&str] = &[
+    "return",
+    "proxy_pass",
+    "fastcgi_pass",
+    "uwsgi_pass",
+    "scgi_pass",
+    "grpc_pass",
+    "add_header",
+    "proxy_set_header",
+    "fastcgi_param",
+    "set",
+    "try_files",
+    "alias",
+    "root",
+    "proxy_redirect",
+];
+
+impl Rule for InvalidRegex {
+    fn ids(&self) -> &'static [&'static str] {
+        &[ids::INVALID_REGEX]
+    }
+
+    fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
+        let m = cx.model;
+        let mut cache = RegexCache::default();
+        for site in regex_sites(m) {
+            let re = cache.get(site.pattern, site.icase);
+            if let Some(e) = &re.error {
+                out.push(
+                    Finding::error(
+                        ids::INVALID_REGEX,
+                        site.word.span,
+                        format!(
+                            "PCRE2 rejects this {} regex: {} (at offset {}); nginx will not start",
+                            site.what, e.message, e.offset
+                        ),
+                    )
+                    .with_help(
+                        "fix the pattern; quote it when it contains `{`, `}`, `;` or spaces",
+                    ),
+                );
+                continue;
+            }
+            // A map value's $N can only come from its own key.
+            if site.what == "map"
+                && let Some(v) = site.directive.arg(0)
+            {
+                report_missing(
+                    out,
+                    site.directive,
+                    v,
+                    re.groups.len() as u32,
+                    "the map key",
+                );
+            }
+        }
+        // Non-regex map keys with $N in the value.
+        for s in &m.scopes {
+            for d in &s.children {
+                if d.name() != "map" {
+                    continue;
+                }
+                let Some(b) = &d.block else { continue };
+                for e in &b.children {
+                    if map_key_regex(e.name()).is_none()
+                        && let Some(v) = e.arg(0)
+                    {
+                        report_missing(out, e, v, 0, "a non-regex map key");
+                    }
+                }
+            }
+        }
+        for (sid, s) in m.scopes.iter().enumerate() {
+            if s.ctx == Ctx::Data {
+                continue;
+            }
+            for d in &s.children {
+                if d.name() == "rewrite" {
+                    if let (Some(p), Some(v)) = (d.arg(0), d.arg(1))
+                        && v.contains('$')
+                    {
+                        let re = cache.get(p, false);
+                        if re.ok() && !re.uncertain_groups {
+                            report_missing(out, d, v, re.groups.len() as u32, "its regex");
+                        }
+                    }
+                    continue;
+                }
+                let Some(wanted) = d.args.iter().filter_map(|a| max_capture(a.as_str())).max()
+                else {
+                    continue;
+                };
+                if !USES_CAPTURES.contains(&d.name()) {
+                    continue;
+                }
+                let n = wanted;
+                let Some(have) = max_groups_in_reach(m, sid) else {
+                    continue;
+                };
+                if n > have {
+                    let v = d
+                        .args
+                        .iter()
+                        .map(|a| a.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    report_missing(out, d, &v, have, "any regex of this server");
+                }
+            }
+        }
+    }
+}
+
+fn report_missing(out: &mut Vec<Finding>, d: &Directive, value: &str, have: u32, whose: &str) {
+    let Some(n) = segments(value)
+        .into_iter()
+        .filter_map(|s| match s {
+            Seg::Cap(n) if n > have => Some(n),
+            _ => None,
+        })
+        .max()
+    else {
+        return;
+    };
+    let groups = match have {
+        0 => "no capture group".to_string(),
+        1 => "only 1 capture group".to_string(),
+        k => format!("only {k} capture groups"),
+    };
+    out.push(
+        Finding::warning(
+            ids::INVALID_REGEX,
+            d.span,
+            format!("`${n}` refers to a capture group that does not exist ({whose} has {groups}): it is always empty"),
+        )
+        .with_help("add the group to the regex (`(…)`, not `(?:…)` or `(?i)`), or drop the reference"),
+    );
+}
+
+/// The most capture groups any regex that can run before a directive in
+/// `scope` defines: the enclosing locations and ifs, rewrites in them and
+/// in the server, and the server's `server_name` regexes. None when a
+/// regex we cannot count (branch reset) is involved.
+fn max_groups_in_reach(m: &Model<'_>, scope: usize) -> Option<u32> {
+    let mut best = 0u32;
+    let mut count = |p: &str, icase: bool| -> Option<()> {
+        let re = Regex::parse(p, icase);
+        if re.uncertain_groups || !re.ok() {
+            return None;
+        }
+        best = best.max(re.groups.len() as u32);
+        Some(())
+    };
+    for s in m.chain(scope) {
+        if let Some(d) = s.directive {
+            // A named location runs with the captures of whatever
+            // location redirected to it.
+            if d.name() == "location" && d.arg(0).is_some_and(|a| a.starts_with('@')) {
+                return None;
+            }
+            if let Some((p, i)) = location_regex(d) {
+                count(p, i)?;
+            }
+            if let Some(c) = if_condition(d)
+                && let Some(p) = c.regex
+            {
+                count(p, c.icase)?;
+            }
+        }
+        for d in &s.children {
+            match d.name() {
+                "rewrite" => {
+                    if let Some(p) = d.arg(0) {
+                        count(p, false)?;
+                    }
+                }
+                "server_name" => {
+                    for a in &d.args {
+                        if let Some(p) = a.as_str().strip_prefix('~') {
+                            count(p, true)?;
+                        }
+                    }
+                }
+                "if" => {
+                    if let Some(c) = if_condition(d)
+                        && let Some(p) = c.regex
+                    {
+                        count(p, c.icase)?;
+                    }
+                }
+                _ => {}
+            }
+        }
+        if matches!(s.ctx, Ctx::Server | Ctx::Http | Ctx::Main) {
+            // Captures never come from outside the server.
+            if s.ctx == Ctx::Server {
+                break;
+            }
+        }
+    }
+    Some(best)
+}
+
+/// The highest `$1`…`$9` in a value, without allocating.
+fn max_capture(s: &str) -> Option<u32> {
+    let b = s.as_bytes();
+    let mut best = None;
+    for i in 0..b.len().saturating_sub(1) {
+        if b[i] == b'$' && (b'1'..=b'9').contains(&b[i + 1]) {
+            best = best.max(Some((b[i + 1] - b'0') as u32));
+        }
+    }
+    best
+}

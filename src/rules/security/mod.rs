@@ -1,0 +1,316 @@
+//! Security rules: parity with the gixy family, decided from data flow
+//! (see [`taint`]) and a real parse of each regex (see [`regex`]).
+
+pub mod regex;
+pub mod taint;
+
+pub mod add_header_content_type;
+pub mod add_header_multiline;
+pub mod add_header_redefinition;
+pub mod alias_traversal;
+pub mod allow_without_deny;
+pub mod default_server_missing;
+pub mod error_log_off;
+pub mod filesystem_root_exposure;
+pub mod hash_without_default;
+pub mod host_spoofing;
+pub mod http_splitting;
+pub mod if_is_evil;
+pub mod invalid_regex;
+pub mod origins;
+pub mod proxy_buffering_off;
+pub mod regex_redos;
+pub mod resolver_external;
+pub mod ssrf;
+pub mod status_page_exposed;
+pub mod unanchored_regex;
+pub mod valid_referers;
+pub mod version_disclosure;
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::model::Model;
+use crate::nginx::ast::Directive;
+use crate::nginx::context::Ctx;
+use crate::nginx::lexer::Word;
+use crate::rules::security::regex::{NodeId, Regex};
+
+/// An `if` condition: `($var op operand)`.
+pub struct IfCond<'a> {
+    pub var: &'a str,
+    pub op: &'a str,
+    /// The regex, for `~ ~* !~ !~*`.
+    pub regex: Option<&'a str>,
+    pub icase: bool,
+    pub negated: bool,
+    /// The word holding the regex (for spans).
+    pub word: Option<&'a Word>,
+}
+
+/// Read an `if` directive's condition the way nginx does: the first word
+/// loses its `(`, the last its `)`.
+pub fn if_condition(d: &Directive) -> Option<IfCond<'_>> {
+    if d.name() != "if" {
+        return None;
+    }
+    let mut words: Vec<(&str, &Word)> = Vec::with_capacity(4);
+    let n = d.args.len();
+    for (i, w) in d.args.iter().enumerate() {
+        let mut s = w.as_str();
+        if i == 0 {
+            s = s.strip_prefix('(').unwrap_or(s);
+        }
+        if i + 1 == n {
+            s = s.strip_suffix(')').unwrap_or(s);
+        }
+        if !s.is_empty() {
+            words.push((s, w));
+        }
+    }
+    let (var, _) = *words.first()?;
+    let op = words.get(1).map_or("", |w| w.0);
+    let (regex, word) = match op {
+        "~" | "~*" | "!~" | "!~*" => match words.get(2) {
+            Some((p, w)) => (Some(*p), Some(*w)),
+            None => (None, None),
+        },
+        _ => (None, None),
+    };
+    Some(IfCond {
+        var,
+        op,
+        regex,
+        icase: op.ends_with('*'),
+        negated: op.starts_with('!'),
+        word,
+    })
+}
+
+/// The kind of a `location`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LocKind {
+    Prefix,
+    /// `^~`
+    PrefixNoRegex,
+    Exact,
+    Regex {
+        icase: bool,
+    },
+    Named,
+}
+
+/// A location's kind, its pattern and the word holding the pattern.
+pub fn location_match(d: &Directive) -> Option<(LocKind, &str, &Word)> {
+    if d.name() != "location" {
+        return None;
+    }
+    let a0 = d.args.first()?;
+    let s = a0.as_str();
+    if d.args.len() >= 2 {
+        let w = &d.args[1];
+        let kind = match s {
+            "=" => LocKind::Exact,
+            "^~" => LocKind::PrefixNoRegex,
+            "~" => LocKind::Regex { icase: false },
+            "~*" => LocKind::Regex { icase: true },
+            _ => return None,
+        };
+        return Some((kind, w.as_str(), w));
+    }
+    if let Some(p) = s.strip_prefix("~*") {
+        return Some((LocKind::Regex { icase: true }, p, a0));
+    }
+    if let Some(p) = s.strip_prefix('~') {
+        return Some((LocKind::Regex { icase: false }, p, a0));
+    }
+    if let Some(p) = s.strip_prefix("^~") {
+        return Some((LocKind::PrefixNoRegex, p, a0));
+    }
+    if let Some(p) = s.strip_prefix('=') {
+        return Some((LocKind::Exact, p, a0));
+    }
+    if s.starts_with('@') {
+        return Some((LocKind::Named, s, a0));
+    }
+    Some((LocKind::Prefix, s, a0))
+}
+
+/// A regex location's pattern and case-insensitivity.
+pub fn location_regex(d: &Directive) -> Option<(&str, bool)> {
+    match location_match(d)? {
+        (LocKind::Regex { icase }, p, _) => Some((p, icase)),
+        _ => None,
+    }
+}
+
+/// Where a regex is written: the word, the pattern, `~*`-style case
+/// folding, and what it is.
+pub struct RegexSite<'t> {
+    pub word: &'t Word,
+    pub pattern: &'t str,
+    pub icase: bool,
+    pub what: &'static str,
+    pub directive: &'t Directive,
+    pub scope: usize,
+}
+
+/// Every regex of the trees: locations, `if` conditions, `rewrite`,
+/// `server_name ~…`, `fastcgi_split_path_info` and `map` keys.
+pub fn regex_sites<'t>(model: &Model<'t>) -> Vec<RegexSite<'t>> {
+    let mut out = Vec::new();
+    for (sid, s) in model.scopes.iter().enumerate() {
+        if s.ctx == Ctx::Data {
+            continue;
+        }
+        for d in s.children.iter().copied() {
+            match d.name() {
+                "location" => {
+                    if let Some((LocKind::Regex { icase }, p, w)) = location_match(d) {
+                        out.push(RegexSite {
+                            word: w,
+                            pattern: p,
+                            icase,
+                            what: "location",
+                            directive: d,
+                            scope: sid,
+                        });
+                    }
+                }
+                "if" => {
+                    if let Some(c) = if_condition(d)
+                        && let (Some(p), Some(w)) = (c.regex, c.word)
+                    {
+                        out.push(RegexSite {
+                            word: w,
+                            pattern: p,
+                            icase: c.icase,
+                            what: "if",
+                            directive: d,
+                            scope: sid,
+                        });
+                    }
+                }
+                "rewrite" | "fastcgi_split_path_info" => {
+                    if let Some(w) = d.args.first() {
+                        out.push(RegexSite {
+                            word: w,
+                            pattern: w.as_str(),
+                            icase: false,
+                            what: if d.name() == "rewrite" {
+                                "rewrite"
+                            } else {
+                                "fastcgi_split_path_info"
+                            },
+                            directive: d,
+                            scope: sid,
+                        });
+                    }
+                }
+                "server_name" => {
+                    for w in &d.args {
+                        if let Some(p) = w.as_str().strip_prefix('~') {
+                            out.push(RegexSite {
+                                word: w,
+                                pattern: p,
+                                icase: true,
+                                what: "server_name",
+                                directive: d,
+                                scope: sid,
+                            });
+                        }
+                    }
+                }
+                "map" => {
+                    let Some(b) = &d.block else { continue };
+                    for e in &b.children {
+                        let key = e.name();
+                        let Some(p) = key.strip_prefix('~') else {
+                            continue;
+                        };
+                        let (p, icase) = match p.strip_prefix('*') {
+                            Some(p) => (p, true),
+                            None => (p, false),
+                        };
+                        out.push(RegexSite {
+                            word: &e.name,
+                            pattern: p,
+                            icase,
+                            what: "map",
+                            directive: e,
+                            scope: sid,
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// Response headers whose loss weakens a site's defences.
+pub const SECURITY_HEADERS: &[&str] = &[
+    "strict-transport-security",
+    "content-security-policy",
+    "content-security-policy-report-only",
+    "x-frame-options",
+    "x-content-type-options",
+    "permissions-policy",
+    "referrer-policy",
+    "cross-origin-embedder-policy",
+    "cross-origin-opener-policy",
+    "cross-origin-resource-policy",
+    "x-xss-protection",
+    "x-permitted-cross-domain-policies",
+];
+
+pub fn is_security_header(name: &str) -> bool {
+    SECURITY_HEADERS
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(name))
+}
+
+/// Is the location (or a block around it) reachable only internally?
+pub fn is_internal(model: &Model<'_>, scope: usize) -> bool {
+    model.chain(scope).any(|s| {
+        s.ctx == Ctx::Location
+            && (s.children.iter().any(|d| d.name() == "internal")
+                || s.directive
+                    .and_then(location_match)
+                    .is_some_and(|(k, _, _)| k == LocKind::Named))
+    })
+}
+
+/// A parsed regex with its (costly) ReDoS verdict.
+pub struct Parsed {
+    pub re: Regex,
+    pub redos: Option<(NodeId, NodeId)>,
+}
+
+impl std::ops::Deref for Parsed {
+    type Target = Regex;
+    fn deref(&self) -> &Regex {
+        &self.re
+    }
+}
+
+/// Parse each distinct pattern once per rule run: generated trees repeat
+/// the same few regexes in every server.
+#[derive(Default)]
+pub struct RegexCache<'t> {
+    map: HashMap<(&'t str, bool), Rc<Parsed>>,
+}
+
+impl<'t> RegexCache<'t> {
+    pub fn get(&mut self, pattern: &'t str, icase: bool) -> Rc<Parsed> {
+        self.map
+            .entry((pattern, icase))
+            .or_insert_with(|| {
+                let re = Regex::parse(pattern, icase);
+                let redos = re.redos();
+                Rc::new(Parsed { re, redos })
+            })
+            .clone()
+    }
+}

@@ -1,0 +1,194 @@
+//! `origins`: a regex that checks `$http_origin` or `$http_referer` and
+//! lets foreign sites through: an unescaped `.` (`good.com` matches
+//! `goodXcom`), no `^` (`https://evil.example/?https://good.com`), a host
+//! not closed by `$` or `/` (`https://good.com.evil.example`). Also the
+//! misspelt `$http_referrer` (never set) and `Access-Control-Allow-Origin`
+//! echoing any Origin.
+
+use crate::finding::Finding;
+use crate::nginx::context::Ctx;
+use crate::nginx::lexer::Word;
+use crate::rules::security::if_condition;
+use crate::rules::security::regex::Regex;
+use crate::rules::security::taint::{Flow, Seg, segments};
+use crate::rules::{Check, Rule, ids};
+
+pub struct Origins;
+
+impl Rule for Origins {
+    fn ids(&self) -> &'static [&'static str] {
+        &[ids::ORIGINS]
+    }
+
+    fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
+        let m = cx.model;
+        let flow = Flow::new(m);
+        for (sid, s) in m.scopes.iter().enumerate() {
+            if s.ctx == Ctx::Data {
+                continue;
+            }
+            for d in &s.children {
+                match d.name() {
+                    "if" => {
+                        let Some(c) = if_condition(d) else { continue };
+                        let var = c.var.trim_start_matches('$');
+                        typo(out, var, d.span);
+                        if let (Some(p), Some(w)) = (c.regex, c.word)
+                            && is_checked(var)
+                        {
+                            weak(out, var, p, c.icase, w);
+                        }
+                    }
+                    "map" => {
+                        let var = d.arg(0).unwrap_or("").trim_start_matches('$');
+                        typo(out, var, d.span);
+                        if !is_checked(var) {
+                            continue;
+                        }
+                        let Some(b) = &d.block else { continue };
+                        for e in &b.children {
+                            let Some(p) = e.name().strip_prefix('~') else {
+                                continue;
+                            };
+                            let (p, icase) = match p.strip_prefix('*') {
+                                Some(p) => (p, true),
+                                None => (p, false),
+                            };
+                            weak(out, var, p, icase, &e.name);
+                        }
+                    }
+                    "add_header" => {
+                        if !d
+                            .arg(0)
+                            .is_some_and(|h| h.eq_ignore_ascii_case("access-control-allow-origin"))
+                        {
+                            continue;
+                        }
+                        let Some(v) = d.args.get(1) else { continue };
+                        if reflects_any(&flow, sid, v.as_str(), 0) && !guarded(m, sid) {
+                            out.push(
+                                Finding::warning(
+                                    ids::ORIGINS,
+                                    v.span,
+                                    "Access-Control-Allow-Origin echoes the request's Origin without an allow-list: every site may read these responses (with credentials, the user's data)",
+                                )
+                                .with_help("echo the Origin only through a `map $http_origin $cors { default \"\"; \"https://app.example.com\" $http_origin; }`"),
+                            );
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+fn is_checked(var: &str) -> bool {
+    var == "http_origin" || var == "http_referer"
+}
+
+fn typo(out: &mut Vec<Finding>, var: &str, span: crate::source::Span) {
+    if var == "http_referrer" {
+        out.push(
+            Finding::warning(
+                ids::ORIGINS,
+                span,
+                "`$http_referrer` is the header `Referrer`, which browsers never send: this check always sees an empty value",
+            )
+            .with_help("the header is spelt `Referer`: use `$http_referer`"),
+        );
+    }
+}
+
+/// Report the first weakness of a regex checking Origin/Referer.
+fn weak(out: &mut Vec<Finding>, var: &str, p: &str, icase: bool, w: &Word) {
+    let re = Regex::parse(p, icase);
+    if !re.ok() {
+        return;
+    }
+    let header = if var == "http_origin" {
+        "Origin"
+    } else {
+        "Referer"
+    };
+    let msg = if let Some(&dot) = re.loose_dots().first() {
+        let (s, _) = re.spans.get(dot as usize).copied().unwrap_or((0, 0));
+        let around: String = p
+            .get(s.saturating_sub(3) as usize..(s as usize + 4).min(p.len()))
+            .unwrap_or("")
+            .to_string();
+        format!(
+            "the unescaped `.` in `…{around}…` matches any character, so a look-alike domain passes this {header} check"
+        )
+    } else if !re.anchored_start() {
+        format!(
+            "the {header} regex has no `^`: any value that merely contains the trusted URL (`https://evil.example/?https://trusted…`) passes"
+        )
+    } else if !re.anchored_end()
+        && re
+            .leaf_branches()
+            .into_iter()
+            .any(|b| !re.node_ends_anchored(b) && !host_closed(re.text(p, b)))
+    {
+        format!(
+            "the {header} regex does not end the host with `$` or `/`: `…trusted.example.evil.example` passes"
+        )
+    } else {
+        return;
+    };
+    out.push(
+        Finding::warning(ids::ORIGINS, w.span, msg).with_help(
+            "anchor the whole origin and escape dots: `^https://(www\\.)?example\\.com$` (Referer: end the host with `/`)",
+        ),
+    );
+}
+
+/// Is there a literal `/` after the `://` (the host is closed)?
+fn host_closed(p: &str) -> bool {
+    let plain = p.replace("\\/", "/");
+    match plain.find("://") {
+        Some(i) => plain[i + 3..].contains('/'),
+        None => false,
+    }
+}
+
+/// Does the value reflect the request Origin unconditionally (directly, via
+/// `set`, or via a map whose default is the Origin)?
+fn reflects_any(flow: &Flow<'_, '_>, scope: usize, v: &str, depth: usize) -> bool {
+    if depth > 4 {
+        return false;
+    }
+    segments(v).into_iter().any(|seg| match seg {
+        Seg::Var("http_origin") => true,
+        Seg::Var(name) => {
+            if let Some(mp) = flow.map_of(scope, name) {
+                return mp.block.as_ref().is_some_and(|b| {
+                    b.children.iter().any(|e| {
+                        e.name() == "default"
+                            && e.arg(0)
+                                .is_some_and(|x| reflects_any(flow, scope, x, depth + 1))
+                    })
+                });
+            }
+            flow.model.chain(scope).any(|s| {
+                s.children.iter().any(|d| {
+                    d.name() == "set"
+                        && d.arg(0).and_then(|a| a.strip_prefix('$')) == Some(name)
+                        && d.arg(1)
+                            .is_some_and(|x| reflects_any(flow, scope, x, depth + 1))
+                })
+            })
+        }
+        _ => false,
+    })
+}
+
+/// Is the directive inside an `if` that tests the Origin?
+fn guarded(m: &crate::model::Model<'_>, scope: usize) -> bool {
+    m.chain(scope).any(|s| {
+        s.ctx == Ctx::If
+            && s.directive
+                .and_then(if_condition)
+                .is_some_and(|c| c.var == "$http_origin")
+    })
+}

@@ -1,0 +1,142 @@
+//! `status-page-exposed`: `stub_status`, or php-fpm's `pm.status_path`
+//! passed through FastCGI, reachable by anyone: connection counts, pool
+//! state and (php-fpm `?full`) every request's URI and client.
+
+use crate::finding::Finding;
+use crate::model::address::{Endpoint, Host};
+use crate::model::{Model, ScopeId, TargetKind};
+use crate::providers::ListenerKind;
+use crate::rules::resolution::endpoints;
+use crate::rules::security::{LocKind, location_match};
+use crate::rules::{Check, Rule, ids};
+
+pub struct StatusPageExposed;
+
+impl Rule for StatusPageExposed {
+    fn ids(&self) -> &'static [&'static str] {
+        &[ids::STATUS_PAGE_EXPOSED]
+    }
+
+    fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
+        let m = cx.model;
+        for (sid, s) in m.scopes.iter().enumerate() {
+            for d in &s.children {
+                if d.name() == "stub_status" && d.arg(0) != Some("off") && exposed(m, sid) {
+                    out.push(
+                        Finding::warning(
+                            ids::STATUS_PAGE_EXPOSED,
+                            d.span,
+                            "`stub_status` is reachable by any client: no `allow … ; deny all;` and no authentication in effect",
+                        )
+                        .with_help("add `allow 127.0.0.1; allow <monitoring network>; deny all;` to this location"),
+                    );
+                }
+            }
+        }
+        let Some(cfg) = &cx.loaded.fpm else { return };
+        if !cfg.pools.iter().any(|p| p.get("pm.status_path").is_some()) {
+            return;
+        }
+        for t in m.targets.iter().filter(|t| t.kind == TargetKind::FastCgi) {
+            let Some(loc) = m
+                .chain(t.scope)
+                .filter_map(|s| s.directive)
+                .find(|d| d.name() == "location")
+            else {
+                continue;
+            };
+            for (_, ep) in endpoints(m, t) {
+                for li in cx.resolver.serving(ep) {
+                    let l = &cx.resolver.listeners[li];
+                    if l.kind != ListenerKind::PhpFpm {
+                        continue;
+                    }
+                    let Some(pool) = l.pool.and_then(|p| cfg.pools.get(p)) else {
+                        continue;
+                    };
+                    let Some(st) = pool.get("pm.status_path") else {
+                        continue;
+                    };
+                    let path = st.value.trim();
+                    if path.is_empty() || !covers(loc, path) || !exposed(m, t.scope) {
+                        continue;
+                    }
+                    out.push(
+                        Finding::warning(
+                            ids::STATUS_PAGE_EXPOSED,
+                            loc.span,
+                            format!("this location passes {path} to pool {}, whose php-fpm status page is on: anyone can read it (with `?full`, every running request's URI and client)", pool.name),
+                        )
+                        .with_related(st.span, "the pool's status path")
+                        .with_help(format!("serve it from `location = {path} {{ allow 127.0.0.1; deny all; … }}`, or unset pm.status_path")),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Could a request for `path` be handled by this location?
+fn covers(loc: &crate::nginx::ast::Directive, path: &str) -> bool {
+    match location_match(loc) {
+        Some((LocKind::Exact, p, _)) => p == path,
+        Some((LocKind::Prefix | LocKind::PrefixNoRegex, p, _)) => path.starts_with(p),
+        Some((LocKind::Regex { .. }, p, _)) => {
+            let tail = path.trim_start_matches('/');
+            !tail.is_empty() && p.contains(tail)
+        }
+        _ => false,
+    }
+}
+
+/// No access restriction in effect at `scope`, and the server is reachable
+/// from other hosts.
+fn exposed(m: &Model<'_>, scope: ScopeId) -> bool {
+    if let Some(srv) = m.server_of(scope) {
+        let remote = srv.listens.iter().any(|l| match &l.endpoint {
+            Endpoint::Unix(_) => false,
+            Endpoint::Tcp(Host::Ip(ip), _) => !ip.is_loopback(),
+            Endpoint::Tcp(..) => true,
+        });
+        if !remote {
+            return false;
+        }
+    }
+    let satisfy_any = m
+        .effective_one(scope, "satisfy")
+        .is_some_and(|d| d.arg(0) == Some("any"));
+    // The access list: the innermost block with any allow/deny.
+    let mut rules: Vec<&crate::nginx::ast::Directive> = Vec::new();
+    for s in m.chain(scope) {
+        rules.extend(
+            s.children
+                .iter()
+                .filter(|d| matches!(d.name(), "allow" | "deny")),
+        );
+        if !rules.is_empty() {
+            break;
+        }
+    }
+    let mut restricted = false;
+    for d in &rules {
+        let all = d.arg(0) == Some("all");
+        if d.name() == "allow" && all {
+            break;
+        }
+        if d.name() == "deny" && all {
+            restricted = true;
+            break;
+        }
+    }
+    let allow_all = rules
+        .iter()
+        .any(|d| d.name() == "allow" && d.arg(0) == Some("all"));
+    let auth = m
+        .effective_one(scope, "auth_basic")
+        .is_some_and(|d| d.arg(0) != Some("off"))
+        || m.effective_one(scope, "auth_request")
+            .is_some_and(|d| d.arg(0) != Some("off"))
+        || m.effective_one(scope, "auth_jwt").is_some();
+    let authed = auth && !(satisfy_any && (allow_all || rules.is_empty()));
+    !(restricted || authed)
+}
