@@ -7,4 +7,5 @@ pub mod lexer;
 pub mod lua;
 pub mod parser;
 pub mod schema;
+pub mod values;
 pub mod walk;

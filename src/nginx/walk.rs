@@ -8,18 +8,18 @@ use crate::nginx::include::{Files, WALK_BUDGET};
 use crate::nginx::parser::is_data_block;
 
 /// One visited directive.
-pub struct Visit<'t> {
+pub struct Visit<'t, 'p> {
     pub directive: &'t Directive,
     /// The block it stands in (`Ctx::Data` inside `map`, `types`, …).
     pub ctx: Ctx,
     /// Enclosing block directives, outermost first.
-    pub parents: &'t [&'t Directive],
+    pub parents: &'p [&'t Directive],
     /// Index of the unit (tree) this visit belongs to.
     pub unit: usize,
 }
 
 /// Visit every directive of every unit, depth first, in file order.
-pub fn walk_all<'t>(loaded: &'t Loaded, f: &mut dyn FnMut(&Visit<'_>)) {
+pub fn walk_all<'t>(loaded: &'t Loaded, f: &mut dyn FnMut(&Visit<'t, '_>)) {
     for (ui, unit) in loaded.units.iter().enumerate() {
         let Some(pf) = loaded.files.get(unit.file) else {
             continue;
@@ -44,7 +44,7 @@ fn walk_list<'t>(
     ctx: Ctx,
     unit: usize,
     parents: &mut Vec<&'t Directive>,
-    f: &mut dyn FnMut(&Visit<'_>),
+    f: &mut dyn FnMut(&Visit<'t, '_>),
     budget: &mut usize,
 ) {
     for d in list {

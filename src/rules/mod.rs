@@ -6,6 +6,8 @@ use crate::finding::{Finding, Severity};
 use crate::load::Loaded;
 use crate::settings::Settings;
 
+pub mod schema;
+
 /// What a rule reads: the loaded trees (and later the resolved model) and
 /// the run's settings. Rules never parse and never touch the file system.
 pub struct Check<'a> {
@@ -31,7 +33,20 @@ pub trait Rule: Sync {
 /// from the parser and the include expansion themselves.)
 pub fn all() -> Vec<&'static dyn Rule> {
     use resolution::*;
+    use schema::*;
     vec![
+        &unknown_directive::UnknownDirective,
+        &module_assumed::ModuleAssumed,
+        &directive_context::DirectiveContext,
+        &directive_args::DirectiveArgs,
+        &directive_value::DirectiveValue,
+        &directive_duplicate::DirectiveDuplicate,
+        &duplicate_location::DuplicateLocation,
+        &duplicate_default_server::DuplicateDefaultServer,
+        &duplicate_upstream::DuplicateUpstream,
+        &upstream_undefined::UpstreamUndefined,
+        &ssl_on_removed::SslOnRemoved,
+        &http2_listen_deprecated::Http2ListenDeprecated,
         &upstream_no_listener::UpstreamNoListener,
         &socket_permission::SocketPermission,
         &listen_conflict::ListenConflict,

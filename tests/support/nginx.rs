@@ -360,13 +360,40 @@ pub struct Lint {
     pub file: PathBuf,
     /// 1-based.
     pub line: usize,
+    /// 1-based line of the span's end (nginx names the line of a
+    /// directive's `;` or `{`, the last line of a multi-line directive).
+    pub end_line: usize,
+    /// Related locations (file, 1-based line).
+    pub related: Vec<(PathBuf, usize)>,
     pub severity: Severity,
     pub message: String,
 }
 
+/// The installed nginx's version (`nginx -v`), so that our linter judges
+/// with the directive table of the nginx it is compared with.
+pub fn installed_version() -> Option<nginx_lint::nginx::schema::Version> {
+    static V: OnceLock<Option<nginx_lint::nginx::schema::Version>> = OnceLock::new();
+    *V.get_or_init(|| {
+        let out = Command::new(nginx_binary()?).arg("-v").output().ok()?;
+        let text = String::from_utf8_lossy(&out.stderr);
+        let v = text.split("nginx/").nth(1)?.split_whitespace().next()?;
+        nginx_lint::settings::parse_version(v)
+    })
+}
+
 /// Run our linter on the prefix `dir` (walked as a directory, conf prefix =
-/// `dir`, as `nginx -p DIR/ -c DIR/nginx.conf` sees it).
+/// `dir`, as `nginx -p DIR/ -c DIR/nginx.conf` sees it), for the installed
+/// nginx's version.
 pub fn lint(dir: &Path) -> Vec<Lint> {
+    let mut settings = nginx_lint::settings::Settings::default();
+    if let Some(v) = installed_version() {
+        settings.nginx_version = v;
+    }
+    lint_with(dir, settings)
+}
+
+/// [`lint`] with explicit settings.
+pub fn lint_with(dir: &Path, settings: nginx_lint::settings::Settings) -> Vec<Lint> {
     let dir = canonical(dir);
     let opts = Options {
         inputs: Inputs {
@@ -374,7 +401,7 @@ pub fn lint(dir: &Path) -> Vec<Lint> {
             prefix: Some(dir),
             ..Inputs::default()
         },
-        settings: Default::default(),
+        settings,
     };
     let outcome = nginx_lint::run(&opts).expect("the linter runs");
     let sources = &outcome.loaded.sources;
@@ -387,6 +414,17 @@ pub fn lint(dir: &Path) -> Vec<Lint> {
                 rule: f.rule.to_string(),
                 file: PathBuf::from(&src.display),
                 line: src.line_col(f.span.start).0,
+                end_line: src
+                    .line_col(f.span.end.saturating_sub(1).max(f.span.start))
+                    .0,
+                related: f
+                    .related
+                    .iter()
+                    .map(|r| {
+                        let rs = sources.get(r.span.file);
+                        (PathBuf::from(&rs.display), rs.line_col(r.span.start).0)
+                    })
+                    .collect(),
                 severity: f.severity,
                 message: f.message.clone(),
             }

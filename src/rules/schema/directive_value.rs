@@ -1,0 +1,799 @@
+//! `directive-value`: an argument nginx's handler rejects: a flag that is
+//! not on/off, a size, time or number it cannot parse, a value outside an
+//! enum or bitmask, a bad `listen` address or parameter, a `return` or
+//! `error_page` code out of range, a `proxy_pass` without scheme.
+
+use crate::finding::Finding;
+use crate::nginx::ast::Directive;
+use crate::nginx::lexer::Word;
+use crate::nginx::schema::{DirectiveSpec, ValueKind, Version};
+use crate::nginx::values::{
+    atoi, check_listen_param, has_variable, parse_flag, parse_listen, parse_offset, parse_size,
+    parse_time,
+};
+use crate::nginx::walk::{Visit, walk_all};
+use crate::rules::schema::Env;
+use crate::rules::{Check, Rule, ids};
+
+pub struct DirectiveValue;
+
+impl Rule for DirectiveValue {
+    fn ids(&self) -> &'static [&'static str] {
+        &[ids::DIRECTIVE_VALUE]
+    }
+
+    fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
+        let env = Env::new(cx.loaded, cx.settings);
+        // http log formats defined so far, in nginx's reading order.
+        let mut formats: Vec<(usize, &str)> = Vec::new();
+        walk_all(cx.loaded, &mut |v| {
+            let Some(spec) = env.spec_for(v) else {
+                return;
+            };
+            let d = v.directive;
+            if spec.handler == "ngx_http_log_set_format"
+                && let Some(n) = d.arg(0)
+            {
+                formats.push((v.unit, n));
+            }
+            if spec.handler == "ngx_http_log_set_log"
+                && d.arg(0) != Some("off")
+                && let Some(f) = d.args.get(1)
+                && f.as_str() != "combined"
+                && !formats.iter().any(|&(u, n)| u == v.unit && n == f.as_str())
+                && !cx.loaded.units.get(v.unit).is_some_and(|u| u.standalone)
+            {
+                out.push(
+                    Finding::error(
+                        ids::DIRECTIVE_VALUE,
+                        d.span,
+                        format!("unknown log format \"{}\"", f.as_str()),
+                    )
+                    .with_help(
+                        "no `log_format` of this name is defined before this line (nginx looks \
+                         formats up while reading, so the definition must come first); \
+                         `combined` is predefined",
+                    ),
+                );
+                return;
+            }
+            // nginx calls the handler only when the count and the block fit.
+            if !spec.accepts_arg_count(d.args.len()) || spec.is_block() != d.block.is_some() {
+                return;
+            }
+            if let Some((w, msg, help)) = check(spec, d, v, cx.settings.nginx_version) {
+                // nginx names the directive's line (its `;`); the help names
+                // the word when nginx's message does not.
+                let help = if msg.contains(w.as_str()) {
+                    help
+                } else {
+                    format!("`{}`: {help}", w.as_str())
+                };
+                out.push(Finding::error(ids::DIRECTIVE_VALUE, d.span, msg).with_help(help));
+            }
+        });
+    }
+}
+
+type Bad<'d> = Option<(&'d Word, String, String)>;
+
+fn check<'d>(
+    spec: &DirectiveSpec,
+    d: &'d Directive,
+    v: &Visit<'_, '_>,
+    version: Version,
+) -> Bad<'d> {
+    let name = d.name();
+    let first = d.args.first()?;
+    let s = first.as_str();
+    let slot = |ok: bool, what: &str, help: &str| -> Bad<'d> {
+        (!ok).then(|| {
+            (
+                first,
+                format!("\"{name}\" directive {what}"),
+                help.to_string(),
+            )
+        })
+    };
+    match spec.value {
+        ValueKind::Flag => (parse_flag(s).is_none()).then(|| {
+            (
+                first,
+                format!(
+                    "invalid value \"{s}\" in \"{name}\" directive, it must be \"on\" or \"off\""
+                ),
+                format!("`{name}` is a flag: `{name} on;` or `{name} off;`"),
+            )
+        }),
+        ValueKind::Msec => slot(
+            parse_time(s, false).is_some(),
+            "invalid value",
+            "a time: a number with units ms, s, m, h, d, w (e.g. `500ms`, `30s`, `1h30m`); \
+             a bare number is seconds",
+        ),
+        ValueKind::Sec => slot(
+            parse_time(s, true).is_some(),
+            "invalid value",
+            "a time in seconds: a number with units s, m, h, d, w, M, y (e.g. `30s`, `1h30m`, \
+             `7d`); `ms` is not allowed here",
+        ),
+        ValueKind::Size => slot(
+            parse_size(s).is_some(),
+            "invalid value",
+            "a size: a number of bytes with an optional k or m suffix (e.g. `16k`, `8m`); \
+             no `g` and no `kb`/`mb` here",
+        ),
+        ValueKind::Off => slot(
+            parse_offset(s).is_some(),
+            "invalid value",
+            "a size: a number of bytes with an optional k, m or g suffix (e.g. `64k`, `10m`, \
+             `1g`); no `kb`/`mb`/`gb`",
+        ),
+        ValueKind::Num => slot(
+            atoi(s).is_some(),
+            "invalid number",
+            "a plain non-negative integer",
+        ),
+        ValueKind::Enum(values) => (!values.iter().any(|x| x.eq_ignore_ascii_case(s))).then(|| {
+            (
+                first,
+                format!("invalid value \"{s}\""),
+                format!("`{name}` accepts: {}", values.join(", ")),
+            )
+        }),
+        ValueKind::Bitmask(values) => d
+            .args
+            .iter()
+            .find(|w| !values.iter().any(|x| x.eq_ignore_ascii_case(w.as_str())))
+            .map(|w| {
+                (
+                    w,
+                    format!("invalid value \"{}\"", w.as_str()),
+                    format!("`{name}` accepts: {}", values.join(", ")),
+                )
+            }),
+        ValueKind::Bufs => {
+            let n_ok = atoi(s).is_some_and(|n| n > 0);
+            let size = d.args.get(1)?;
+            let s_ok = parse_size(size.as_str()).is_some_and(|n| n > 0);
+            let w = if n_ok { size } else { first };
+            (!(n_ok && s_ok)).then(|| {
+                (
+                    w,
+                    format!("\"{name}\" directive invalid value"),
+                    format!("`{name}` takes a count and a size, both above zero: `{name} 8 4k;`"),
+                )
+            })
+        }
+        _ => match spec.handler {
+            "ngx_http_core_listen" => listen(d, version),
+            "ngx_stream_core_listen" => listen_address(d).or_else(|| stream_listen(d, version)),
+            "ngx_mail_core_listen" => listen_address(d),
+            "ngx_http_headers_add" => last_word(d, 2, &["always"], "invalid parameter"),
+            "ngx_http_upstream_param_set_slot" | "ngx_http_fastcgi_param" => {
+                last_word(d, 2, &["if_not_empty"], "invalid parameter")
+            }
+            "ngx_http_rewrite" => last_word(
+                d,
+                2,
+                &["last", "break", "redirect", "permanent"],
+                "invalid parameter",
+            ),
+            "ngx_error_log"
+            | "ngx_http_core_error_log"
+            | "ngx_stream_core_error_log"
+            | "ngx_mail_core_error_log" => error_log(d),
+            "ngx_http_core_keepalive" => keepalive_timeout(d),
+            "ngx_http_limit_req" => limit_req(d),
+            "ngx_http_headers_expires" => expires(d),
+            "ngx_http_ssl_session_cache"
+            | "ngx_stream_ssl_session_cache"
+            | "ngx_mail_ssl_session_cache" => session_cache(d),
+            "ngx_http_upstream_server" | "ngx_stream_upstream_server" => {
+                upstream_server(d, version)
+            }
+            "ngx_http_file_cache_set_slot" => prefixed_params(d, 1, CACHE_PATH_PARAMS, &[]),
+            "ngx_http_file_cache_valid_set_slot" => cache_valid(d),
+            "ngx_http_log_set_log" | "ngx_stream_log_set_log" => access_log_params(d),
+            "ngx_http_rewrite_return" => http_return(d),
+            "ngx_http_core_error_page" => error_page(d),
+            "ngx_http_proxy_pass" => proxy_pass(d, v),
+            _ => None,
+        },
+    }
+}
+
+fn listen(d: &Directive, version: Version) -> Bad<'_> {
+    let addr = d.args.first()?;
+    if let Err(e) = parse_listen(addr.as_str()) {
+        return Some((
+            addr,
+            format!("{e} in \"{}\" of the \"listen\" directive", addr.as_str()),
+            "`listen` takes `port`, `address:port`, `[ipv6]:port` or `unix:/path`; ports \
+             are 1-65535"
+                .into(),
+        ));
+    }
+    for w in &d.args[1..] {
+        let p = w.as_str();
+        let too_new = match p {
+            "quic" => version < Version(1, 25, 0),
+            "multipath" => version < Version(1, 29, 7),
+            _ => false,
+        };
+        let r = if too_new {
+            Err(format!("invalid parameter \"{p}\""))
+        } else {
+            check_listen_param(p)
+        };
+        if let Err(msg) = r {
+            return Some((
+                w,
+                msg,
+                "known parameters: default_server, ssl, http2, quic, proxy_protocol, \
+                 reuseport, bind, deferred, backlog=N, rcvbuf=SIZE, sndbuf=SIZE, \
+                 fastopen=N, ipv6only=on|off, so_keepalive=…"
+                    .into(),
+            ));
+        }
+    }
+    None
+}
+
+fn listen_address(d: &Directive) -> Bad<'_> {
+    let addr = d.args.first()?;
+    let e = parse_listen(addr.as_str()).err()?;
+    Some((
+        addr,
+        format!("{e} in \"{}\" of the \"listen\" directive", addr.as_str()),
+        "`listen` takes `port`, `address:port`, `[ipv6]:port` or `unix:/path`; ports are 1-65535"
+            .into(),
+    ))
+}
+
+/// The optional argument at `index` must be one of `allowed`.
+fn last_word<'d>(d: &'d Directive, index: usize, allowed: &[&str], what: &str) -> Bad<'d> {
+    let w = d.args.get(index)?;
+    if allowed.contains(&w.as_str()) {
+        return None;
+    }
+    Some((
+        w,
+        format!("{what} \"{}\"", w.as_str()),
+        format!(
+            "the last argument of `{}` may only be: {}",
+            d.name(),
+            allowed.join(", ")
+        ),
+    ))
+}
+
+fn error_log(d: &Directive) -> Bad<'_> {
+    const LEVELS: &[&str] = &[
+        "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug",
+    ];
+    let w = d
+        .args
+        .iter()
+        .skip(1)
+        .find(|w| !LEVELS.contains(&w.as_str()))?;
+    Some((
+        w,
+        format!("invalid log level \"{}\"", w.as_str()),
+        format!(
+            "`error_log FILE [level];` with a level of: {}",
+            LEVELS.join(", ")
+        ),
+    ))
+}
+
+fn keepalive_timeout(d: &Directive) -> Bad<'_> {
+    let first = d.args.first()?;
+    let bad = if parse_time(first.as_str(), false).is_none() {
+        first
+    } else {
+        let header = d.args.get(1)?;
+        if parse_time(header.as_str(), true).is_some() {
+            return None;
+        }
+        header
+    };
+    Some((
+        bad,
+        "\"keepalive_timeout\" directive invalid value".into(),
+        "`keepalive_timeout TIMEOUT [HEADER_TIMEOUT];` with times like `65s`; the second \
+         (for the Keep-Alive header) is in seconds"
+            .into(),
+    ))
+}
+
+fn limit_req(d: &Directive) -> Bad<'_> {
+    let w = d.args.iter().find(|w| {
+        let s = w.as_str();
+        !(s.starts_with("zone=")
+            || s.starts_with("burst=")
+            || s.starts_with("delay=")
+            || s == "nodelay")
+    })?;
+    Some((
+        w,
+        format!("invalid parameter \"{}\"", w.as_str()),
+        "`limit_req zone=NAME [burst=N] [nodelay | delay=N];`".into(),
+    ))
+}
+
+const CACHE_PATH_PARAMS: &[&str] = &[
+    "levels=",
+    "use_temp_path=",
+    "keys_zone=",
+    "inactive=",
+    "max_size=",
+    "min_free=",
+    "loader_files=",
+    "loader_sleep=",
+    "loader_threshold=",
+    "manager_files=",
+    "manager_sleep=",
+    "manager_threshold=",
+];
+
+/// Arguments from `from` on must start with one of `prefixes` or equal one
+/// of `words` (`invalid parameter "x"`).
+fn prefixed_params<'d>(
+    d: &'d Directive,
+    from: usize,
+    prefixes: &[&str],
+    words: &[&str],
+) -> Bad<'d> {
+    let w = d.args.iter().skip(from).find(|w| {
+        let s = w.as_str();
+        !(prefixes.iter().any(|p| s.starts_with(p)) || words.contains(&s))
+    })?;
+    let mut known: Vec<&str> = prefixes.to_vec();
+    known.extend_from_slice(words);
+    Some((
+        w,
+        format!("invalid parameter \"{}\"", w.as_str()),
+        format!("`{}` knows the parameters: {}", d.name(), known.join(" ")),
+    ))
+}
+
+fn upstream_server(d: &Directive, version: Version) -> Bad<'_> {
+    const WORDS: [&[&str]; 3] = [
+        &["backup", "down"],
+        &["backup", "down", "resolve"],
+        &["backup", "down", "resolve", "drain"],
+    ];
+    const PREFIXES: [&[&str]; 3] = [
+        &["weight=", "max_conns=", "max_fails=", "fail_timeout="],
+        &[
+            "weight=",
+            "max_conns=",
+            "max_fails=",
+            "fail_timeout=",
+            "service=",
+        ],
+        &[
+            "weight=",
+            "max_conns=",
+            "max_fails=",
+            "fail_timeout=",
+            "service=",
+            "route=",
+        ],
+    ];
+    let era = if version >= Version(1, 29, 6) {
+        2
+    } else if version >= Version(1, 27, 3) {
+        1
+    } else {
+        0
+    };
+    let (words, prefixes) = (WORDS[era], PREFIXES[era]);
+    if let Some(bad) = prefixed_params(d, 1, prefixes, words) {
+        return Some(bad);
+    }
+    // The values: weight >= 1, counts, a time (ngx_http_upstream_server).
+    let w = d.args.iter().skip(1).find(|w| {
+        let s = w.as_str();
+        if let Some(n) = s.strip_prefix("weight=") {
+            atoi(n).is_none_or(|n| n == 0)
+        } else if let Some(n) = s
+            .strip_prefix("max_conns=")
+            .or_else(|| s.strip_prefix("max_fails="))
+        {
+            atoi(n).is_none()
+        } else if let Some(t) = s.strip_prefix("fail_timeout=") {
+            parse_time(t, true).is_none()
+        } else {
+            false
+        }
+    })?;
+    Some((
+        w,
+        format!("invalid parameter \"{}\"", w.as_str()),
+        "weight=N (1 or more), max_conns=N, max_fails=N, fail_timeout=TIME".into(),
+    ))
+}
+
+fn stream_listen(d: &Directive, version: Version) -> Bad<'_> {
+    const BASE: &[&str] = &[
+        "udp",
+        "bind",
+        "deferred",
+        "reuseport",
+        "ssl",
+        "proxy_protocol",
+    ];
+    const V1255: &[&str] = &[
+        "udp",
+        "bind",
+        "deferred",
+        "reuseport",
+        "ssl",
+        "proxy_protocol",
+        "default_server",
+    ];
+    const V1297: &[&str] = &[
+        "udp",
+        "bind",
+        "deferred",
+        "reuseport",
+        "ssl",
+        "proxy_protocol",
+        "default_server",
+        "multipath",
+    ];
+    let words = if version >= Version(1, 29, 7) {
+        V1297
+    } else if version >= Version(1, 25, 5) {
+        V1255
+    } else {
+        BASE
+    };
+    const PREFIXES: &[&str] = &[
+        "setfib=",
+        "fastopen=",
+        "backlog=",
+        "rcvbuf=",
+        "sndbuf=",
+        "accept_filter=",
+        "ipv6only=on",
+        "ipv6only=off",
+        "so_keepalive=",
+    ];
+    let (w, _, help) = prefixed_params(d, 1, PREFIXES, words)?;
+    let msg = if version < Version(1, 25, 5) {
+        format!("the invalid \"{}\" parameter", w.as_str())
+    } else {
+        format!("invalid parameter \"{}\"", w.as_str())
+    };
+    Some((w, msg, help))
+}
+
+fn cache_valid(d: &Directive) -> Bad<'_> {
+    let (last, codes) = d.args.split_last()?;
+    if parse_time(last.as_str(), true).is_none() {
+        return Some((
+            last,
+            format!("invalid time value \"{}\"", last.as_str()),
+            format!(
+                "`{} [code ...] time;` ends with a time like `10m`",
+                d.name()
+            ),
+        ));
+    }
+    let w = codes.iter().find(|w| {
+        w.as_str() != "any" && atoi(w.as_str()).is_none_or(|c| !(100..=599).contains(&c))
+    })?;
+    Some((
+        w,
+        format!("invalid status \"{}\"", w.as_str()),
+        "status codes from 100 to 599, or `any`".into(),
+    ))
+}
+
+fn expires(d: &Directive) -> Bad<'_> {
+    let help =
+        "`expires [modified] TIME | epoch | max | off;` with TIME like `30d`, `-1`, `@15h30m`";
+    let n = if d.args.len() == 2 {
+        let m = d.args.first()?;
+        if m.as_str() != "modified" {
+            return Some((m, "\"expires\" directive invalid value".into(), help.into()));
+        }
+        1
+    } else {
+        0
+    };
+    let w = d.args.get(n)?;
+    let s = w.as_str();
+    if has_variable(s) || matches!(s, "epoch" | "max" | "off") {
+        return None;
+    }
+    let ok = if let Some(daily) = s.strip_prefix('@') {
+        parse_time(daily, true).is_some_and(|t| t < 24 * 60 * 60)
+    } else {
+        let t = s.strip_prefix(['+', '-']).unwrap_or(s);
+        parse_time(t, true).is_some()
+    };
+    (!ok).then(|| (w, "\"expires\" directive invalid value".into(), help.into()))
+}
+
+fn session_cache(d: &Directive) -> Bad<'_> {
+    let w = d.args.iter().find(|w| {
+        let s = w.as_str();
+        let ok = match s {
+            "off" | "none" | "builtin" => true,
+            _ => {
+                if let Some(n) = s.strip_prefix("builtin:") {
+                    atoi(n).is_some()
+                } else if let Some(rest) = s.strip_prefix("shared:") {
+                    rest.rsplit_once(':').is_some_and(|(name, size)| {
+                        !name.is_empty() && parse_size(size).is_some_and(|n| n > 0)
+                    })
+                } else {
+                    false
+                }
+            }
+        };
+        !ok
+    })?;
+    Some((
+        w,
+        format!("invalid session cache \"{}\"", w.as_str()),
+        "`ssl_session_cache off | none | [builtin[:size]] [shared:name:size];`".into(),
+    ))
+}
+
+/// `access_log off` takes nothing more; after the format come `buffer=`,
+/// `flush=`, `gzip[=level]`, `if=`.
+fn access_log_params(d: &Directive) -> Bad<'_> {
+    if d.arg(0) == Some("off") {
+        let w = d.args.get(1)?;
+        return Some((
+            w,
+            format!("invalid parameter \"{}\"", w.as_str()),
+            "`access_log off;` takes no more arguments".into(),
+        ));
+    }
+    prefixed_params(d, 2, &["buffer=", "flush=", "gzip", "if="], &[])
+}
+
+fn http_return(d: &Directive) -> Bad<'_> {
+    let w = d.args.first()?;
+    let s = w.as_str();
+    let ok = match atoi(s) {
+        Some(code) => code <= 999,
+        None => {
+            d.args.len() == 1
+                && (s.starts_with("http://")
+                    || s.starts_with("https://")
+                    || s.starts_with("$scheme"))
+        }
+    };
+    (!ok).then(|| {
+        (
+            w,
+            format!("invalid return code \"{s}\""),
+            "`return` takes a status code (0-999), optionally followed by a URL or text; \
+             a URL alone must start with http://, https:// or $scheme"
+                .into(),
+        )
+    })
+}
+
+fn error_page(d: &Directive) -> Bad<'_> {
+    let n = d.args.len();
+    if n < 2 {
+        return None;
+    }
+    let last_code = n - 1; // index of the URI
+    let over = &d.args[n - 2];
+    let mut codes_end = last_code;
+    let help = "`error_page code ... [=[response]] uri;` with codes from 300 to 599 (not 499)";
+    if over.as_str().starts_with('=') {
+        let bad = n - 2 == 0 || (over.as_str().len() > 1 && atoi(&over.as_str()[1..]).is_none());
+        if bad {
+            return Some((
+                over,
+                format!("invalid value \"{}\"", over.as_str()),
+                help.into(),
+            ));
+        }
+        codes_end = n - 2;
+    }
+    for w in &d.args[..codes_end] {
+        let s = w.as_str();
+        match atoi(s) {
+            None | Some(499) => {
+                return Some((w, format!("invalid value \"{s}\""), help.into()));
+            }
+            Some(c) if !(300..=599).contains(&c) => {
+                return Some((
+                    w,
+                    format!("value \"{s}\" must be between 300 and 599"),
+                    help.into(),
+                ));
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn proxy_pass<'d>(d: &'d Directive, v: &Visit<'_, '_>) -> Bad<'d> {
+    let w = d.args.first()?;
+    let url = w.as_str();
+    if has_variable(url) {
+        return None;
+    }
+    let lower = |p: &str| url.len() >= p.len() && url[..p.len()].eq_ignore_ascii_case(p);
+    let rest = if lower("http://") {
+        &url[7..]
+    } else if lower("https://") {
+        &url[8..]
+    } else {
+        return Some((
+            w,
+            "invalid URL prefix".into(),
+            "`proxy_pass` needs a scheme: `proxy_pass http://backend;` (or https://)".into(),
+        ));
+    };
+    if rest.len() >= 5 && rest[..5].eq_ignore_ascii_case("unix:") {
+        return None;
+    }
+    let has_uri = rest.contains('/');
+    if !has_uri {
+        return None;
+    }
+    // Where nginx refuses a URI part: regex or named location, if,
+    // limit_except (ngx_http_proxy_pass).
+    let refused = match v.parents.last() {
+        Some(p) if p.name() == "if" || p.name() == "limit_except" => true,
+        Some(p) if p.name() == "location" => {
+            let a0 = p.arg(0).unwrap_or("");
+            a0.starts_with('~') || a0.starts_with('@')
+        }
+        _ => false,
+    };
+    refused.then(|| {
+        (
+            w,
+            "\"proxy_pass\" cannot have URI part in location given by regular expression, or \
+             inside named location, or inside \"if\" statement, or inside \"limit_except\" block"
+                .into(),
+            "drop the path after the host (`proxy_pass http://backend;`), or rewrite the URI \
+             with `rewrite ... break;` first"
+                .into(),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::ids;
+    use crate::rules::schema::lint;
+
+    fn msgs(conf: &str) -> Vec<String> {
+        lint(ids::DIRECTIVE_VALUE, conf)
+            .into_iter()
+            .map(|f| f.message)
+            .collect()
+    }
+
+    #[test]
+    fn slots() {
+        let m = msgs(
+            "events {}\nhttp { sendfile yes; keepalive_requests 1k; client_max_body_size 10mb; \
+             client_body_buffer_size 1g; proxy_read_timeout 1y; ssl_session_timeout 500ms; \
+             proxy_buffers 0 4k; ssl_protocols TLSv1.2 TLSv4; proxy_http_version 3; \
+             server { gzip ON; proxy_connect_timeout 1h30m; } }\n",
+        );
+        assert_eq!(
+            m,
+            vec![
+                "invalid value \"yes\" in \"sendfile\" directive, it must be \"on\" or \"off\"",
+                "\"keepalive_requests\" directive invalid number",
+                "\"client_max_body_size\" directive invalid value",
+                "\"client_body_buffer_size\" directive invalid value",
+                "\"proxy_read_timeout\" directive invalid value",
+                "\"ssl_session_timeout\" directive invalid value",
+                "\"proxy_buffers\" directive invalid value",
+                "invalid value \"TLSv4\"",
+                "invalid value \"3\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn listen_return_error_page() {
+        let m = msgs(
+            "events {}\nhttp { server { listen 80 defualt_server; listen 70000; listen [::]:443 ssl http2 backlog=0; \
+             return 1000; error_page 404 =abc /x; error_page 200 /x; error_page 499 /x; \
+             location / { return https://example.com; } location /b { return /relative; } } }\n",
+        );
+        assert_eq!(
+            m,
+            vec![
+                "invalid parameter \"defualt_server\"",
+                "invalid port in \"70000\" of the \"listen\" directive",
+                "invalid backlog \"backlog=0\"",
+                "invalid return code \"1000\"",
+                "invalid value \"=abc\"",
+                "value \"200\" must be between 300 and 599",
+                "invalid value \"499\"",
+                "invalid return code \"/relative\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn proxy_pass_urls() {
+        let m = msgs(
+            "events {}\nhttp { server { location /a { proxy_pass backend; } \
+             location ~ \\.php$ { proxy_pass http://b.example/; } \
+             location /c { proxy_pass http://b.example/x/; } location ~ /d { proxy_pass http://$host/x; } \
+             location @n { proxy_pass http://b.example; } } }\n",
+        );
+        assert_eq!(m.len(), 2, "{m:?}");
+        assert_eq!(m[0], "invalid URL prefix");
+        assert!(m[1].starts_with("\"proxy_pass\" cannot have URI part"));
+    }
+
+    #[test]
+    fn good_values_pass() {
+        let m = msgs(
+            "events {}\nhttp { sendfile on; client_max_body_size 2g; proxy_buffer_size 16k; \
+             ssl_protocols TLSv1.2 TLSv1.3; expires 1d; \
+             server { listen 127.0.0.1:8080 default_server reuseport; listen [::]:80; listen unix:/run/a.sock; \
+             error_page 500 502 503 504 /50x.html; error_page 404 = @fallback; return 301 https://$host$request_uri; } }\n",
+        );
+        assert!(m.is_empty(), "{m:?}");
+    }
+
+    #[test]
+    fn more_handler_parameters() {
+        let m = msgs(
+            "events {}\nhttp { log_format main '$a'; access_log /tmp/a main buffer=32k; access_log /tmp/b mian; \
+             access_log off x; ssl_session_cache shared:SSL:10m; ssl_session_cache shared:SSL; \
+             proxy_cache_path /tmp/c levels=1:2 keys_zone=c:10m sizes=1; \
+             upstream u { server 127.0.0.1:1 weight=2 max_fails=3 fail_timeout=10s backup; server 127.0.0.1:2 wieght=1; server 127.0.0.1:3 weight=0; } \
+             server { location / { expires 30d; expires modified +1h; expires @25h; proxy_cache_valid 200 302 10m; \
+             proxy_cache_valid 200 10x; proxy_cache_valid 99 1m; } } }\n",
+        );
+        assert_eq!(
+            m,
+            vec![
+                "unknown log format \"mian\"",
+                "invalid parameter \"x\"",
+                "invalid session cache \"shared:SSL\"",
+                "invalid parameter \"sizes=1\"",
+                "invalid parameter \"wieght=1\"",
+                "invalid parameter \"weight=0\"",
+                "\"expires\" directive invalid value",
+                "invalid time value \"10x\"",
+                "invalid status \"99\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn handler_parameters() {
+        let m = msgs(
+            "events {}\nerror_log /tmp/e.log verbose;\nhttp { keepalive_timeout 65 1x; \
+             server { add_header A b sometimes; location / { fastcgi_param A b if_empty; \
+             rewrite ^ /x lst; limit_req zone=a burst=5 nodely; } } }\n",
+        );
+        assert_eq!(
+            m,
+            vec![
+                "invalid log level \"verbose\"",
+                "\"keepalive_timeout\" directive invalid value",
+                "invalid parameter \"sometimes\"",
+                "invalid parameter \"if_empty\"",
+                "invalid parameter \"lst\"",
+                "invalid parameter \"nodely\"",
+            ]
+        );
+    }
+}

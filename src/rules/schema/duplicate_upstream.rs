@@ -1,0 +1,62 @@
+//! `duplicate-upstream`: an `upstream` name defined twice (nginx compares
+//! the names case-insensitively): `duplicate upstream "backend"`.
+
+use crate::finding::Finding;
+use crate::nginx::walk::walk_all;
+use crate::rules::schema::upstream_undefined::{UpstreamKind, upstream_block};
+use crate::rules::{Check, Rule, ids};
+use crate::source::Span;
+
+pub struct DuplicateUpstream;
+
+impl Rule for DuplicateUpstream {
+    fn ids(&self) -> &'static [&'static str] {
+        &[ids::DUPLICATE_UPSTREAM]
+    }
+
+    fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
+        let mut defs: Vec<(usize, UpstreamKind, &str, Span)> = Vec::new();
+        walk_all(cx.loaded, &mut |v| {
+            let Some((kind, name)) = upstream_block(v) else {
+                return;
+            };
+            let d = v.directive;
+            if let Some(&(.., first)) = defs
+                .iter()
+                .find(|(u, k, n, _)| *u == v.unit && *k == kind && n.eq_ignore_ascii_case(name))
+            {
+                out.push(
+                    Finding::error(
+                        ids::DUPLICATE_UPSTREAM,
+                        d.span,
+                        format!("duplicate upstream \"{name}\""),
+                    )
+                    .with_help(
+                        "upstream names are unique (case-insensitively): rename or merge one",
+                    )
+                    .with_related(first, "first defined here"),
+                );
+            } else {
+                // Names borrow from the tree, which outlives the walk.
+                defs.push((v.unit, kind, name, d.span));
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::ids;
+    use crate::rules::schema::lint;
+
+    #[test]
+    fn case_insensitive_per_subsystem() {
+        let f = lint(
+            ids::DUPLICATE_UPSTREAM,
+            "events {}\nhttp { upstream app { server 127.0.0.1:1; } upstream APP { server 127.0.0.1:2; } upstream other { server 127.0.0.1:3; } }\n\
+             stream { upstream app { server 127.0.0.1:1; } }\n",
+        );
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].message, "duplicate upstream \"APP\"");
+    }
+}

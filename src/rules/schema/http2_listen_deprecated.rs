@@ -1,0 +1,65 @@
+//! `http2-listen-deprecated`: `listen ... http2` from nginx 1.25.1 on,
+//! where the `http2` directive replaced the parameter.
+
+use crate::finding::Finding;
+use crate::nginx::context::Ctx;
+use crate::nginx::schema::Version;
+use crate::nginx::walk::walk_all;
+use crate::rules::{Check, Rule, ids};
+
+pub struct Http2ListenDeprecated;
+
+impl Rule for Http2ListenDeprecated {
+    fn ids(&self) -> &'static [&'static str] {
+        &[ids::HTTP2_LISTEN_DEPRECATED]
+    }
+
+    fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
+        if cx.settings.nginx_version < Version(1, 25, 1) {
+            return;
+        }
+        walk_all(cx.loaded, &mut |v| {
+            let d = v.directive;
+            if v.ctx != Ctx::Server || d.name() != "listen" {
+                return;
+            }
+            let Some(w) = d.args.iter().skip(1).find(|w| w.as_str() == "http2") else {
+                return;
+            };
+            out.push(
+                Finding::warning(
+                    ids::HTTP2_LISTEN_DEPRECATED,
+                    w.span,
+                    "the \"listen ... http2\" directive is deprecated, use the \"http2\" directive instead",
+                )
+                .with_help("drop `http2` from the listen line and add `http2 on;` to the server")
+                .with_related(d.span, "in this listen"),
+            );
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::ids;
+    use crate::rules::schema::{lint, lint_with};
+    use crate::settings::{Settings, parse_version};
+
+    #[test]
+    fn gated_on_version() {
+        let conf = "events {}\nhttp { server { listen 443 ssl http2; } }\n";
+        assert_eq!(lint(ids::HTTP2_LISTEN_DEPRECATED, conf).len(), 1);
+        let s = Settings {
+            nginx_version: parse_version("1.24").expect("v"),
+            ..Settings::default()
+        };
+        assert!(lint_with(ids::HTTP2_LISTEN_DEPRECATED, conf, s).is_empty());
+        assert!(
+            lint(
+                ids::HTTP2_LISTEN_DEPRECATED,
+                "events {}\nhttp { server { listen 443 ssl; http2 on; } }\n"
+            )
+            .is_empty()
+        );
+    }
+}

@@ -1,0 +1,414 @@
+//! The structural rules `nginx -t` enforces: directive names, contexts,
+//! argument counts and values, duplicates, upstream names. What they share
+//! lives here: which directive specs are available in a tree (version and
+//! modules), the nginx context bits of a visited directive, and a walk over
+//! blocks with includes flattened.
+
+pub mod directive_args;
+pub mod directive_context;
+pub mod directive_duplicate;
+pub mod directive_value;
+pub mod duplicate_default_server;
+pub mod duplicate_location;
+pub mod duplicate_upstream;
+pub mod http2_listen_deprecated;
+pub mod module_assumed;
+pub mod ssl_on_removed;
+pub mod unknown_directive;
+pub mod upstream_undefined;
+
+use crate::load::Loaded;
+use crate::nginx::ast::Directive;
+use crate::nginx::context::Ctx;
+use crate::nginx::include::{Files, WALK_BUDGET};
+use crate::nginx::parser::is_data_block;
+use crate::nginx::schema::{self, DirectiveSpec, ctx};
+use crate::nginx::walk::Visit;
+use crate::settings::Settings;
+
+/// What modules one tree can use.
+#[derive(Clone, Debug, Default)]
+pub struct TreeModules<'a> {
+    /// The tree has at least one `load_module` line: modules are dynamic,
+    /// and only the loaded ones are there.
+    pub dynamic: bool,
+    /// File names of the loaded .so files (`ngx_stream_module.so`).
+    pub loaded: Vec<&'a str>,
+}
+
+/// Why a spec is not available.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Missing {
+    /// Outside its since/until range for the selected version.
+    Version,
+    /// Its module's .so is not loaded by a tree that loads modules.
+    Module,
+}
+
+/// Per-run view shared by the schema rules.
+pub struct Env<'a> {
+    pub loaded: &'a Loaded,
+    pub settings: &'a Settings,
+    /// Per unit (index = unit index).
+    pub modules: Vec<TreeModules<'a>>,
+}
+
+impl<'a> Env<'a> {
+    pub fn new(loaded: &'a Loaded, settings: &'a Settings) -> Env<'a> {
+        let mut own: Vec<TreeModules<'a>> = loaded
+            .units
+            .iter()
+            .map(|u| match loaded.files.get(u.file) {
+                Some(pf) if u.context == Ctx::Main => {
+                    let mut m = TreeModules::default();
+                    for d in flatten(&loaded.files, &pf.directives) {
+                        if d.name() == "load_module" {
+                            m.dynamic = true;
+                            if let Some(a) = d.arg(0) {
+                                m.loaded.push(a.rsplit('/').next().unwrap_or(a));
+                            }
+                        }
+                    }
+                    m
+                }
+                _ => TreeModules::default(),
+            })
+            .collect();
+        // A standalone file is judged with the modules of the run's first
+        // root, when there is one (a vhost not enabled yet on that server).
+        if let Some(root) = loaded.units.iter().position(|u| !u.standalone) {
+            let rm = own[root].clone();
+            for (i, u) in loaded.units.iter().enumerate() {
+                if u.standalone {
+                    own[i] = rm.clone();
+                }
+            }
+        }
+        Env {
+            loaded,
+            settings,
+            modules: own,
+        }
+    }
+
+    /// Whether the user declared the spec's module available (`--module`).
+    pub fn declared(&self, spec: &DirectiveSpec) -> bool {
+        self.settings.modules.iter().any(|m| {
+            let m = m.as_str();
+            spec.third_party == Some(m)
+                || spec.module == m
+                || spec.dynamic_so.is_some_and(|so| {
+                    so == m || so.strip_suffix(".so") == Some(m) || m.ends_with(&format!("/{so}"))
+                })
+        })
+    }
+
+    /// Whether `spec` exists for this unit, and if not, why.
+    pub fn availability(&self, unit: usize, spec: &DirectiveSpec) -> Result<(), Missing> {
+        if !spec.available_in(self.settings.nginx_version) {
+            return Err(Missing::Version);
+        }
+        let Some(so) = spec.dynamic_so else {
+            return Ok(());
+        };
+        let Some(m) = self.modules.get(unit) else {
+            return Ok(());
+        };
+        if !m.dynamic || m.loaded.contains(&so) || self.declared(spec) {
+            Ok(())
+        } else {
+            Err(Missing::Module)
+        }
+    }
+
+    /// Whether an enclosing block is itself unknown here (a `stream { }`
+    /// whose module is not loaded): its contents are not judged again, as
+    /// nginx stops at the block. Called only before reporting.
+    pub fn inside_unavailable(&self, v: &Visit<'_, '_>) -> bool {
+        v.parents.iter().any(|p| {
+            !schema::lookup(p.name())
+                .iter()
+                .any(|s| self.availability(v.unit, s).is_ok())
+        })
+    }
+
+    /// [`Env::spec_for`] for a child of a visited block.
+    pub fn spec_for_child(
+        &self,
+        b: &BlockVisit<'_, '_>,
+        d: &Directive,
+    ) -> Option<&'static DirectiveSpec> {
+        self.spec_for(&Visit {
+            directive: d,
+            ctx: b.ctx,
+            parents: b.parents,
+            unit: b.unit,
+        })
+    }
+
+    /// The spec nginx would use for this directive: the first available one
+    /// whose contexts include where it stands. None when the name is
+    /// unknown, unavailable, or not allowed here (other rules say which).
+    pub fn spec_for(&self, v: &Visit<'_, '_>) -> Option<&'static DirectiveSpec> {
+        let bits = self.cmd_type(v);
+        if bits == 0 {
+            return None;
+        }
+        schema::lookup(v.directive.name())
+            .iter()
+            .find(|s| s.contexts & bits != 0 && self.availability(v.unit, s).is_ok())
+    }
+
+    /// nginx's `cf->cmd_type` where the visited directive stands (0 in data
+    /// blocks, which hold no directives).
+    pub fn cmd_type(&self, v: &Visit<'_, '_>) -> u32 {
+        match v.ctx {
+            Ctx::Main => ctx::MAIN,
+            Ctx::Events => ctx::EVENTS,
+            Ctx::Http => ctx::HTTP,
+            Ctx::Server => ctx::HTTP_SRV,
+            Ctx::Location => ctx::HTTP_LOC,
+            Ctx::Upstream => ctx::HTTP_UPS,
+            Ctx::LimitExcept => ctx::HTTP_LMT,
+            Ctx::Stream => ctx::STREAM,
+            Ctx::StreamServer => ctx::STREAM_SRV,
+            Ctx::StreamUpstream => ctx::STREAM_UPS,
+            Ctx::Mail => ctx::MAIL,
+            Ctx::MailServer => ctx::MAIL_SRV,
+            Ctx::Data => 0,
+            Ctx::If => {
+                // `if` in a server is NGX_HTTP_SIF_CONF, in a location
+                // NGX_HTTP_LIF_CONF (ngx_http_rewrite_if).
+                let outer = match v.parents.len() {
+                    n if n >= 2 => match v.parents[n - 2].name() {
+                        "server" => Ctx::Server,
+                        _ => Ctx::Location,
+                    },
+                    _ => self
+                        .loaded
+                        .units
+                        .get(v.unit)
+                        .map_or(Ctx::Location, |u| u.context),
+                };
+                if outer == Ctx::Server {
+                    ctx::HTTP_SIF
+                } else {
+                    ctx::HTTP_LIF
+                }
+            }
+        }
+    }
+}
+
+/// The directives of a block as nginx reads them: every `include` followed
+/// by the directives of the files it brought in (recursively).
+pub fn flatten<'t>(files: &'t Files, list: &'t [Directive]) -> Vec<&'t Directive> {
+    let mut out = Vec::with_capacity(list.len());
+    let mut budget = WALK_BUDGET;
+    flatten_into(files, list, &mut out, &mut budget);
+    out
+}
+
+fn flatten_into<'t>(
+    files: &'t Files,
+    list: &'t [Directive],
+    out: &mut Vec<&'t Directive>,
+    budget: &mut usize,
+) {
+    for d in list {
+        if *budget == 0 {
+            return;
+        }
+        *budget -= 1;
+        out.push(d);
+        for id in &d.included {
+            if let Some(pf) = files.get(*id) {
+                flatten_into(files, &pf.directives, out, budget);
+            }
+        }
+    }
+}
+
+/// One block of a tree: the context inside it and its directives with
+/// includes flattened.
+pub struct BlockVisit<'t, 'p> {
+    pub unit: usize,
+    /// The context inside the block.
+    pub ctx: Ctx,
+    /// The block's directive (None for a file's top level).
+    pub owner: Option<&'t Directive>,
+    /// Enclosing block directives, outermost first, ending with `owner`
+    /// (what a [`Visit`] of a child has as parents).
+    pub parents: &'p [&'t Directive],
+    pub children: &'p [&'t Directive],
+}
+
+/// Visit every block of every unit (data blocks and Lua bodies excluded),
+/// outer blocks first.
+pub fn walk_blocks<'t>(loaded: &'t Loaded, f: &mut dyn FnMut(&BlockVisit<'t, '_>)) {
+    for (ui, unit) in loaded.units.iter().enumerate() {
+        let Some(pf) = loaded.files.get(unit.file) else {
+            continue;
+        };
+        let mut parents: Vec<&'t Directive> = Vec::new();
+        let mut budget = WALK_BUDGET;
+        block(
+            &loaded.files,
+            ui,
+            unit.context,
+            None,
+            &pf.directives,
+            &mut parents,
+            f,
+            &mut budget,
+        );
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn block<'t>(
+    files: &'t Files,
+    unit: usize,
+    ctx: Ctx,
+    owner: Option<&'t Directive>,
+    list: &'t [Directive],
+    parents: &mut Vec<&'t Directive>,
+    f: &mut dyn FnMut(&BlockVisit<'t, '_>),
+    budget: &mut usize,
+) {
+    let children = flatten(files, list);
+    if *budget < children.len() {
+        return;
+    }
+    *budget -= children.len();
+    if let Some(o) = owner {
+        parents.push(o);
+    }
+    f(&BlockVisit {
+        unit,
+        ctx,
+        owner,
+        parents,
+        children: &children,
+    });
+    for d in &children {
+        let Some(b) = &d.block else { continue };
+        if b.lua || is_data_block(d.name()) {
+            continue;
+        }
+        let inner = ctx.enter(d.name());
+        if inner == Ctx::Data {
+            continue;
+        }
+        block(files, unit, inner, Some(d), &b.children, parents, f, budget);
+    }
+    if owner.is_some() {
+        parents.pop();
+    }
+}
+
+/// The closest names to `name` among all known directive names (for
+/// "did you mean"), best first; only computed when reporting.
+pub fn nearest_directive(name: &str) -> Option<&'static str> {
+    let limit = match name.len() {
+        0..=4 => 1,
+        5..=9 => 2,
+        _ => 3,
+    };
+    let mut best: Option<(usize, &'static str)> = None;
+    let mut last = "";
+    for s in schema::all() {
+        if s.name == last {
+            continue;
+        }
+        last = s.name;
+        if s.name.len().abs_diff(name.len()) > limit {
+            continue;
+        }
+        let d = crate::text::edit_distance(name, s.name);
+        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, s.name));
+        }
+    }
+    best.map(|(_, n)| n)
+}
+
+/// A human name for where a directive stands ("http", "server", "location",
+/// "if in a location", …), for messages.
+pub fn where_name(bits: u32) -> &'static str {
+    match bits {
+        ctx::MAIN => "the main context",
+        ctx::EVENTS => "events",
+        ctx::HTTP => "http",
+        ctx::HTTP_SRV => "server",
+        ctx::HTTP_LOC => "location",
+        ctx::HTTP_UPS => "upstream",
+        ctx::HTTP_SIF => "if (in a server)",
+        ctx::HTTP_LIF => "if (in a location)",
+        ctx::HTTP_LMT => "limit_except",
+        ctx::STREAM => "stream",
+        ctx::STREAM_SRV => "stream server",
+        ctx::STREAM_UPS => "stream upstream",
+        ctx::MAIL => "mail",
+        ctx::MAIL_SRV => "mail server",
+        _ => "here",
+    }
+}
+
+/// The places a directive may stand, for help texts (`http, server, location`).
+pub fn allowed_places(contexts: u32) -> String {
+    if contexts == ctx::ANY {
+        return "anywhere".into();
+    }
+    let mut out: Vec<&str> = Vec::new();
+    let mut bit = 1u32;
+    while bit != 0 && bit <= ctx::MAIL_SRV {
+        if contexts & bit != 0 {
+            let n = where_name(bit);
+            if !out.contains(&n) {
+                out.push(n);
+            }
+        }
+        bit <<= 1;
+    }
+    out.join(", ")
+}
+
+/// Test helper: lint one in-memory nginx.conf (written to a temp dir) and
+/// return the findings of `rule`.
+#[cfg(test)]
+pub fn lint(rule: &str, conf: &str) -> Vec<crate::finding::Finding> {
+    lint_with(rule, conf, Settings::default())
+}
+
+#[cfg(test)]
+pub fn lint_with(rule: &str, conf: &str, settings: Settings) -> Vec<crate::finding::Finding> {
+    let dir = tempdir();
+    std::fs::write(dir.join("nginx.conf"), conf).expect("write");
+    let opts = crate::Options {
+        inputs: crate::Inputs {
+            paths: vec![dir.clone()],
+            ..Default::default()
+        },
+        settings,
+    };
+    let out = crate::run(&opts).expect("run");
+    let _ = std::fs::remove_dir_all(&dir);
+    out.findings
+        .into_iter()
+        .filter(|f| f.rule == rule)
+        .collect()
+}
+
+#[cfg(test)]
+fn tempdir() -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let p = std::env::temp_dir().join(format!(
+        "nginx-lint-schema-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&p).expect("mkdir");
+    p
+}

@@ -1,0 +1,179 @@
+//! `unknown-directive`: a name nginx does not know, for the selected
+//! version and the modules the tree loads.
+
+use crate::finding::Finding;
+use crate::nginx::context::Ctx;
+use crate::nginx::schema::{self, DirectiveSpec, OLDEST_SCANNED};
+use crate::nginx::walk::walk_all;
+use crate::rules::schema::{Env, Missing, nearest_directive};
+use crate::rules::{Check, Rule, ids};
+
+pub struct UnknownDirective;
+
+impl Rule for UnknownDirective {
+    fn ids(&self) -> &'static [&'static str] {
+        &[ids::UNKNOWN_DIRECTIVE]
+    }
+
+    fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
+        let env = Env::new(cx.loaded, cx.settings);
+        walk_all(cx.loaded, &mut |v| {
+            if v.ctx == Ctx::Data {
+                return;
+            }
+            let d = v.directive;
+            let name = d.name();
+            let specs = schema::lookup(name);
+            let mut why: Option<(Missing, &'static DirectiveSpec)> = None;
+            for s in specs {
+                match env.availability(v.unit, s) {
+                    Ok(()) => return,
+                    // A module hint beats a version hint.
+                    Err(m) => {
+                        if why.is_none_or(|(w, _)| w == Missing::Version && m == Missing::Module) {
+                            why = Some((m, s));
+                        }
+                    }
+                }
+            }
+            if env.inside_unavailable(v) {
+                return;
+            }
+            // `ssl on;` after its removal has a rule of its own.
+            if name == "ssl" && matches!(why, Some((Missing::Version, _))) {
+                return;
+            }
+            let msg = format!("unknown directive \"{name}\"");
+            let help = match why {
+                None => nearest_directive(name)
+                    .map(|n| format!("did you mean `{n}`?"))
+                    .unwrap_or_else(|| {
+                        "no nginx module known to nginx-lint has this directive; \
+                         if a third-party module provides it, that module must be \
+                         loaded or compiled in"
+                            .to_string()
+                    }),
+                Some((Missing::Module, s)) => module_help(s, specs),
+                Some((Missing::Version, s)) => version_help(s, cx.settings.nginx_version),
+            };
+            out.push(Finding::error(ids::UNKNOWN_DIRECTIVE, d.span, msg).with_help(help));
+        });
+    }
+}
+
+fn module_help(s: &DirectiveSpec, specs: &[DirectiveSpec]) -> String {
+    let so = s.dynamic_so.unwrap_or("?");
+    let group = s.third_party.unwrap_or(s.module);
+    let mut sos: Vec<&str> = specs.iter().filter_map(|x| x.dynamic_so).collect();
+    sos.dedup();
+    let alt = if sos.len() > 1 {
+        format!(
+            " (or another module with this directive: {})",
+            sos.join(", ")
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "provided by module {group} (load_module modules/{so};){alt}: this tree loads \
+         modules with load_module but not that one; add the line at the top of nginx.conf, \
+         or pass --module {group} if it is compiled in"
+    )
+}
+
+fn version_help(s: &DirectiveSpec, v: schema::Version) -> String {
+    match (s.since, s.until) {
+        (Some(since), _) if v < since && since != OLDEST_SCANNED => {
+            format!(
+                "`{}` exists from nginx {since} on (selected: {v}; see --nginx-version)",
+                s.name
+            )
+        }
+        (_, Some(until)) => format!(
+            "`{}` was removed after nginx {until} (selected: {v}; see --nginx-version)",
+            s.name
+        ),
+        _ => format!("`{}` does not exist in nginx {v}", s.name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::ids;
+    use crate::rules::schema::{lint, lint_with};
+    use crate::settings::{Settings, parse_version};
+
+    #[test]
+    fn typo_gets_a_suggestion() {
+        let f = lint(
+            ids::UNKNOWN_DIRECTIVE,
+            "events {}\nhttp { server { location / { proxy_passs http://a.example; } } }\n",
+        );
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].message, "unknown directive \"proxy_passs\"");
+        assert!(f[0].help.as_deref().unwrap_or("").contains("`proxy_pass`"));
+    }
+
+    #[test]
+    fn data_blocks_are_skipped() {
+        let f = lint(
+            ids::UNKNOWN_DIRECTIVE,
+            "events {}\nhttp { types { text/html html; } map $a $b { default 1; x 2; } }\n",
+        );
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn third_party_without_load_module_is_assumed() {
+        let conf = "events {}\nhttp { server { more_set_headers 'X: y'; } }\n";
+        assert!(lint(ids::UNKNOWN_DIRECTIVE, conf).is_empty());
+        let f = lint(ids::MODULE_ASSUMED, conf);
+        assert_eq!(f.len(), 1);
+    }
+
+    #[test]
+    fn third_party_with_other_load_module_is_unknown() {
+        let conf = "load_module modules/ngx_http_echo_module.so;\nevents {}\nhttp { server { more_set_headers 'X: y'; } }\n";
+        let f = lint(ids::UNKNOWN_DIRECTIVE, conf);
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].help
+                .as_deref()
+                .unwrap_or("")
+                .contains("ngx_http_headers_more_filter_module.so")
+        );
+        let s = Settings {
+            modules: vec!["headers-more".into()],
+            ..Settings::default()
+        };
+        assert!(lint_with(ids::UNKNOWN_DIRECTIVE, conf, s).is_empty());
+    }
+
+    #[test]
+    fn stream_needs_its_module_when_modules_are_loaded() {
+        let conf = "load_module modules/ngx_http_echo_module.so;\nevents {}\nstream { server { listen 1; proxy_pass 127.0.0.1:2; } }\n";
+        let f = lint(ids::UNKNOWN_DIRECTIVE, conf);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].message, "unknown directive \"stream\"");
+        let noise = lint(
+            ids::DIRECTIVE_CONTEXT,
+            "load_module modules/ngx_http_echo_module.so;\nevents {}\nstream { server { listen 1; ssl_preread on; } }\n",
+        );
+        assert!(noise.is_empty(), "{noise:?}");
+        let ok = "load_module modules/ngx_stream_module.so;\nevents {}\nstream { server { listen 1; proxy_pass 127.0.0.1:2; } }\n";
+        assert!(lint(ids::UNKNOWN_DIRECTIVE, ok).is_empty());
+    }
+
+    #[test]
+    fn version_gating() {
+        let conf = "events {}\nhttp { server { http2 on; } }\n";
+        assert!(lint(ids::UNKNOWN_DIRECTIVE, conf).is_empty());
+        let s = Settings {
+            nginx_version: parse_version("1.24").expect("version"),
+            ..Settings::default()
+        };
+        let f = lint_with(ids::UNKNOWN_DIRECTIVE, conf, s);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].help.as_deref().unwrap_or("").contains("1.25.1"));
+    }
+}

@@ -1,0 +1,182 @@
+//! `upstream-undefined`: `proxy_pass http://NAME` (or `fastcgi_pass NAME`,
+//! …) where NAME has no port and names no `upstream`. For proxy_pass nginx
+//! resolves NAME at start-up and fails with `host not found in upstream`;
+//! the other `*_pass` directives have no default port and fail with `no port
+//! in upstream`. DNS is never queried: names with a dot may resolve and are
+//! left alone, IP addresses and `localhost` are fine.
+
+use std::net::IpAddr;
+
+use crate::finding::Finding;
+use crate::nginx::context::Ctx;
+use crate::nginx::values::has_variable;
+use crate::nginx::walk::{Visit, walk_all};
+use crate::rules::{Check, Rule, ids};
+
+pub struct UpstreamUndefined;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UpstreamKind {
+    Http,
+    Stream,
+}
+
+/// An `upstream NAME { }` block definition: its subsystem and name.
+pub fn upstream_block<'t>(v: &Visit<'t, '_>) -> Option<(UpstreamKind, &'t str)> {
+    let d = v.directive;
+    if d.name() != "upstream" || d.block.is_none() {
+        return None;
+    }
+    let kind = match v.ctx {
+        Ctx::Http => UpstreamKind::Http,
+        Ctx::Stream => UpstreamKind::Stream,
+        _ => return None,
+    };
+    Some((kind, d.arg(0)?))
+}
+
+/// Schemes each pass directive strips, and whether it has a default port.
+fn pass_kind(name: &str, ctx: Ctx) -> Option<(UpstreamKind, &'static [&'static str], bool)> {
+    let http = matches!(ctx, Ctx::Location | Ctx::If | Ctx::LimitExcept);
+    match name {
+        "proxy_pass" if http => Some((UpstreamKind::Http, &["http://", "https://"], true)),
+        "proxy_pass" if ctx == Ctx::StreamServer => Some((UpstreamKind::Stream, &[], false)),
+        "fastcgi_pass" | "scgi_pass" if http => Some((UpstreamKind::Http, &[], false)),
+        "uwsgi_pass" if http => Some((UpstreamKind::Http, &["uwsgi://", "suwsgi://"], false)),
+        "grpc_pass" if http => Some((UpstreamKind::Http, &["grpc://", "grpcs://"], false)),
+        _ => None,
+    }
+}
+
+/// The host of a pass target when it has no port (None: has a port,
+/// variables, a unix socket, or no recognised scheme).
+fn portless_host<'a>(url: &'a str, schemes: &[&str]) -> Option<&'a str> {
+    if has_variable(url) {
+        return None;
+    }
+    let mut rest = url;
+    if !schemes.is_empty() {
+        let s = schemes
+            .iter()
+            .find(|s| url.len() >= s.len() && url[..s.len()].eq_ignore_ascii_case(s))?;
+        rest = &url[s.len()..];
+    } else if let Some(i) = url.find("://") {
+        rest = &url[i + 3..];
+    }
+    if rest.len() >= 5 && rest[..5].eq_ignore_ascii_case("unix:") {
+        return None;
+    }
+    let host = rest.split(['/', '?']).next().unwrap_or(rest);
+    if host.is_empty() || host.contains(':') || host.starts_with('[') {
+        return None;
+    }
+    Some(host)
+}
+
+impl Rule for UpstreamUndefined {
+    fn ids(&self) -> &'static [&'static str] {
+        &[ids::UPSTREAM_UNDEFINED]
+    }
+
+    fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
+        let mut defs: Vec<(usize, UpstreamKind, &str)> = Vec::new();
+        walk_all(cx.loaded, &mut |v| {
+            if let Some((k, n)) = upstream_block(v) {
+                defs.push((v.unit, k, n));
+            }
+        });
+        let units = &cx.loaded.units;
+        let standalone = |u: usize| units.get(u).is_some_and(|x| x.standalone);
+        walk_all(cx.loaded, &mut |v| {
+            let d = v.directive;
+            let Some((kind, schemes, default_port)) = pass_kind(d.name(), v.ctx) else {
+                return;
+            };
+            let Some(url) = d.arg(0) else { return };
+            if d.args.len() != 1 {
+                return;
+            }
+            let Some(host) = portless_host(url, schemes) else {
+                return;
+            };
+            // A standalone file may use upstreams defined anywhere in the run.
+            let visible = |&&(u, k, _): &&(usize, UpstreamKind, &str)| {
+                k == kind && (u == v.unit || standalone(v.unit))
+            };
+            if defs
+                .iter()
+                .filter(visible)
+                .any(|(_, _, n)| n.eq_ignore_ascii_case(host))
+            {
+                return;
+            }
+            let msg = if default_port {
+                if host.parse::<IpAddr>().is_ok()
+                    || host.eq_ignore_ascii_case("localhost")
+                    || host.contains('.')
+                {
+                    return;
+                }
+                format!("host not found in upstream \"{host}\"")
+            } else {
+                format!("no port in upstream \"{host}\"")
+            };
+            let nearest = defs
+                .iter()
+                .filter(visible)
+                .map(|(_, _, n)| (crate::text::edit_distance(host, n), *n))
+                .filter(|(dist, _)| *dist <= 3)
+                .min();
+            let help = match nearest {
+                Some((_, n)) => format!("no upstream \"{host}\" is defined; did you mean `{n}`?"),
+                None if default_port => format!(
+                    "no `upstream {host} {{ }}` block is defined, and nginx cannot resolve \
+                     \"{host}\" as a host name at start-up; define the upstream or give host:port"
+                ),
+                None => format!(
+                    "no `upstream {host} {{ }}` block is defined, and `{}` has no default port: \
+                     define the upstream, or write {host}:PORT or unix:/path",
+                    d.name()
+                ),
+            };
+            out.push(Finding::error(ids::UPSTREAM_UNDEFINED, d.span, msg).with_help(help));
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::ids;
+    use crate::rules::schema::lint;
+
+    #[test]
+    fn undefined_names() {
+        let f = lint(
+            ids::UPSTREAM_UNDEFINED,
+            "events {}\nhttp { upstream backend { server 127.0.0.1:8080; } upstream php { server unix:/run/php.sock; } \
+             server { \
+             location /a { proxy_pass http://backend/x; } \
+             location /b { proxy_pass http://backnd; } \
+             location /c { proxy_pass http://api.example.com; } \
+             location /d { proxy_pass http://localhost; } \
+             location /e { proxy_pass http://127.0.0.1; } \
+             location /f { proxy_pass http://app:3000; } \
+             location /g { proxy_pass http://$host; } \
+             location /h { fastcgi_pass php; } \
+             location /i { fastcgi_pass 127.0.0.1; } \
+             location /j { fastcgi_pass unix:/run/php.sock; } \
+             location /k { grpc_pass grpc://backend; } \
+             location /l { proxy_pass http://BACKEND; } \
+             } }\n",
+        );
+        let m: Vec<&str> = f.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            m,
+            vec![
+                "host not found in upstream \"backnd\"",
+                "no port in upstream \"127.0.0.1\"",
+            ]
+        );
+        assert!(f[0].help.as_deref().unwrap_or("").contains("`backend`"));
+    }
+}
