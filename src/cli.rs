@@ -98,6 +98,13 @@ pub struct InputArgs {
     /// Do not look for php-fpm under /etc when linting /etc/nginx
     #[arg(long)]
     pub no_discover: bool,
+
+    /// Add another backend's configuration (file or directory; repeatable):
+    /// a Gunicorn systemd unit or gunicorn.conf.py, a systemd .socket unit,
+    /// a uWSGI ini/yaml, a Compose file, Apache's ports.conf/httpd.conf, a
+    /// pm2 ecosystem file, e.g. `--service /etc/systemd/system/app.service`
+    #[arg(long = "service", value_name = "PATH")]
+    pub services: Vec<PathBuf>,
 }
 
 #[derive(Args, Debug, Default)]

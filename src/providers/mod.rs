@@ -4,13 +4,23 @@
 //! (Gunicorn, Compose, Apache, …) touches this folder and its registration
 //! only.
 
+pub mod apache;
+pub mod compose;
 pub mod fpm;
+pub mod gunicorn;
+mod lit;
 pub mod nginx;
+pub mod pm2;
+mod systemd;
+pub mod uwsgi;
+mod yaml;
+
+use std::path::Path;
 
 use crate::load::Loaded;
 use crate::model::Model;
 use crate::model::address::Endpoint;
-use crate::source::Span;
+use crate::source::{FileId, Span};
 
 /// What kind of service listens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -60,14 +70,162 @@ pub struct Listener {
     pub socket: Option<SocketAccess>,
     /// Index of the pool in `FpmConfig::pools` (php-fpm listeners).
     pub pool: Option<usize>,
+    /// What the service does with requests and connections (timeouts,
+    /// keep-alive, container), where its configuration tells.
+    pub backend: Option<Box<Backend>>,
+}
+
+/// A backend's own limits, as its configuration (or its documented
+/// default) sets them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Backend {
+    /// The longest a request may run before the service kills the worker
+    /// (Gunicorn `timeout` for sync workers, uWSGI `harakiri`).
+    pub request_timeout: Option<Limit>,
+    /// How long the service keeps an idle keep-alive connection open before
+    /// closing it (Gunicorn `keepalive` for non-sync workers, Apache
+    /// `KeepAliveTimeout`). None: it closes after each response, or unknown.
+    pub keepalive: Option<Limit>,
+    /// The service runs in a container of a Compose project.
+    pub container: Option<Container>,
+}
+
+/// A time limit of a service, in milliseconds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limit {
+    pub ms: u64,
+    /// The setting's name as the service spells it (`timeout`, `harakiri`).
+    pub setting: &'static str,
+    /// Where it is set; None when the service's default applies.
+    pub span: Option<Span>,
+}
+
+impl Limit {
+    pub fn secs(secs: u64, setting: &'static str, span: Option<Span>) -> Limit {
+        Limit {
+            ms: secs.saturating_mul(1000),
+            setting,
+            span,
+        }
+    }
+
+    /// `30s`, `1500ms`, `2m`, with `(default)` when not configured.
+    pub fn describe(&self) -> String {
+        let t = fmt_ms(self.ms);
+        if self.span.is_none() {
+            format!("{} {t} (default)", self.setting)
+        } else {
+            format!("{} {t}", self.setting)
+        }
+    }
+}
+
+/// A Compose service's container.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Container {
+    pub service: String,
+    /// The container runs the analysed nginx (its image is nginx, or it
+    /// mounts the analysed configuration).
+    pub runs_nginx: bool,
+    /// The container has its own network namespace (no `network_mode`):
+    /// loopback inside it is the container itself.
+    pub own_network: bool,
+    /// The line that makes it run nginx (image or mount).
+    pub nginx_span: Option<Span>,
+}
+
+/// A service configuration file found by the walk or named by `--service`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServiceFile {
+    /// The provider that claimed it ([`ListenerProvider::name`]).
+    pub provider: &'static str,
+    pub file: FileId,
 }
 
 /// A source of listeners.
 pub trait ListenerProvider: Sync {
+    /// The name under which this provider's files are loaded
+    /// ([`ServiceFile::provider`]); empty for providers that read no files
+    /// of their own (nginx, php-fpm).
+    fn name(&self) -> &'static str {
+        ""
+    }
+
+    /// Whether a file is this service's configuration, judged from its name
+    /// and first bytes. `explicit`: the user named it with `--service`, so
+    /// the content alone decides.
+    fn claims(&self, _path: &Path, _head: &str, _explicit: bool) -> bool {
+        false
+    }
+
     fn listeners(&self, loaded: &Loaded, model: &Model<'_>, out: &mut Vec<Listener>);
 }
 
 /// Every provider, in the order their listeners are reported.
 pub fn all() -> Vec<&'static dyn ListenerProvider> {
-    vec![&fpm::PhpFpm, &nginx::NginxServers]
+    vec![
+        &fpm::PhpFpm,
+        &nginx::NginxServers,
+        &gunicorn::Gunicorn,
+        &uwsgi::Uwsgi,
+        &compose::Compose,
+        &apache::Apache,
+        &pm2::Pm2,
+    ]
+}
+
+/// The provider that claims a file, if any (discovery calls this before
+/// looking for nginx or php-fpm syntax).
+pub fn classify(path: &Path, head: &[u8], explicit: bool) -> Option<&'static str> {
+    let head = std::str::from_utf8(head)
+        .ok()
+        .or_else(|| std::str::from_utf8(&head[..head.len().saturating_sub(3)]).ok())?;
+    all()
+        .into_iter()
+        .find(|p| !p.name().is_empty() && p.claims(path, head, explicit))
+        .map(|p| p.name())
+}
+
+/// The files a provider claimed, with their text.
+pub fn files_of<'l>(
+    loaded: &'l Loaded,
+    provider: &'static str,
+) -> impl Iterator<Item = (FileId, &'l crate::source::SourceFile, &'l str)> {
+    loaded
+        .services
+        .iter()
+        .filter(move |s| s.provider == provider)
+        .filter_map(|s| {
+            let f = loaded.sources.get(s.file);
+            std::str::from_utf8(&f.text).ok().map(|t| (s.file, f, t))
+        })
+}
+
+/// The file name of a path, lowercased.
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// A duration the way nginx writes it: `90s`, `2m`, `1500ms`, `1h30m`.
+pub fn fmt_ms(ms: u64) -> String {
+    if ms % 1000 != 0 {
+        return format!("{ms}ms");
+    }
+    let mut s = ms / 1000;
+    if s == 0 {
+        return "0s".into();
+    }
+    let mut out = String::new();
+    for (unit, n) in [("d", 86400), ("h", 3600), ("m", 60)] {
+        if s >= n && (s % n == 0 || unit != "d") && s % 60 == 0 {
+            out.push_str(&format!("{}{unit}", s / n));
+            s %= n;
+        }
+    }
+    if s > 0 || out.is_empty() {
+        out.push_str(&format!("{s}s"));
+    }
+    out
 }

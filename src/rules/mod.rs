@@ -1,5 +1,6 @@
 //! The rule registry (generated from the pages in `rules/`) and the rules.
 
+pub mod providers;
 pub mod resolution;
 
 use crate::finding::{Finding, Severity};
@@ -53,6 +54,9 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &fastcgi_params_missing::FastcgiParamsMissing,
         &proxy_pass_variable_resolver::ProxyPassVariableResolver,
         &php_arbitrary_execution::PhpArbitraryExecution,
+        &providers::proxy_timeout_mismatch::ProxyTimeoutMismatch,
+        &providers::keepalive_backend::KeepaliveBackend,
+        &providers::container_loopback_target::ContainerLoopbackTarget,
     ]
 }
 
