@@ -121,7 +121,7 @@ impl ListenerProvider for Gunicorn {
                     out.push(Listener {
                         endpoint: ep.clone(),
                         kind: KIND,
-                        name: svc.stem.clone(),
+                        name: svc.unit.clone(),
                         span: Some(*span),
                         socket: matches!(ep, Endpoint::Unix(_)).then(|| sockets[i].access.clone()),
                         pool: None,
@@ -144,7 +144,7 @@ impl ListenerProvider for Gunicorn {
                 out.push(Listener {
                     endpoint: ep,
                     kind: KIND,
-                    name: svc.stem.clone(),
+                    name: svc.unit.clone(),
                     span: span.or(Some(svc.exec_span)),
                     socket,
                     pool: None,
@@ -389,6 +389,7 @@ fn parse_umask(v: &str) -> Option<u32> {
 }
 
 struct Service {
+    unit: String,
     stem: String,
     cli: Settings,
     user: Option<String>,
@@ -429,8 +430,9 @@ fn service_unit(id: FileId, real: &Path, text: &str) -> Option<Service> {
         .flat_map(|e| e.value.split_whitespace().map(str::to_string))
         .filter(|u| u.ends_with(".socket"))
         .collect();
-    let (_, stem) = unit_stem(real);
+    let (unit, stem) = unit_stem(real);
     Some(Service {
+        unit,
         stem,
         cli: parse_cli(id, &exec.0),
         user: get("User"),

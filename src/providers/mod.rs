@@ -23,7 +23,7 @@ use crate::model::address::Endpoint;
 use crate::source::{FileId, Span};
 
 /// What kind of service listens.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ListenerKind {
     PhpFpm,
@@ -208,24 +208,15 @@ fn file_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// A duration the way nginx writes it: `90s`, `2m`, `1500ms`, `1h30m`.
+/// A duration the way nginx writes it: `90s`, `2h`, `1500ms`.
 pub fn fmt_ms(ms: u64) -> String {
     if ms % 1000 != 0 {
         return format!("{ms}ms");
     }
-    let mut s = ms / 1000;
-    if s == 0 {
-        return "0s".into();
+    let s = ms / 1000;
+    if s >= 3600 && s % 3600 == 0 {
+        format!("{}h", s / 3600)
+    } else {
+        format!("{s}s")
     }
-    let mut out = String::new();
-    for (unit, n) in [("d", 86400), ("h", 3600), ("m", 60)] {
-        if s >= n && (s % n == 0 || unit != "d") && s % 60 == 0 {
-            out.push_str(&format!("{}{unit}", s / n));
-            s %= n;
-        }
-    }
-    if s > 0 || out.is_empty() {
-        out.push_str(&format!("{s}s"));
-    }
-    out
 }

@@ -53,8 +53,9 @@ impl Rule for ContainerLoopbackTarget {
                 });
                 let help = match &peer {
                     Some(n) => format!(
-                        "address the app by its Compose service name: `{}` → `{n}:{port}`",
-                        d.arg(0).unwrap_or_default()
+                        "address the app by its Compose service name: `{} {};`",
+                        d.name(),
+                        with_host(d.arg(0).unwrap_or_default(), &format!("{n}:{port}"))
                     ),
                     None => "address the app by its Compose service name (`http://app:3000`), on its container port".to_string(),
                 };
@@ -75,4 +76,15 @@ impl Rule for ContainerLoopbackTarget {
             }
         }
     }
+}
+
+/// The target with its authority replaced: `http://127.0.0.1:3000/x` →
+/// `http://app:3000/x`, `localhost:9000` → `php:9000`.
+fn with_host(arg: &str, authority: &str) -> String {
+    let (scheme, rest) = match arg.find("://") {
+        Some(i) => arg.split_at(i + 3),
+        None => ("", arg),
+    };
+    let tail = rest.find('/').map_or("", |i| &rest[i..]);
+    format!("{scheme}{authority}{tail}")
 }

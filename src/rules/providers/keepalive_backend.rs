@@ -50,7 +50,9 @@ impl Rule for KeepaliveBackend {
                         continue;
                     }
                     let at = kt.map_or(keepalive.span, |d| d.span);
-                    if !seen.insert((at, l.name.clone())) {
+                    // One finding per upstream and backend setting (an Apache `Listen`
+                    // and its `<VirtualHost>` are the same server).
+                    if !seen.insert((at, l.kind, limit.ms, limit.span)) {
                         continue;
                     }
                     let nginx = match kt {

@@ -49,7 +49,7 @@ impl Rule for SocketPermission {
                     let owner = sock.owner.as_deref().unwrap_or(if fpm {
                         "root (php-fpm's master)"
                     } else {
-                        "root (the service's user)"
+                        "root"
                     });
                     let group = sock.group.as_deref().unwrap_or("root");
                     let mut f = Finding::error(
@@ -92,8 +92,8 @@ fn socket_help(l: &crate::providers::Listener, user: &str) -> String {
             "in {} set `chown-socket = {user}:{user}` (or `chmod-socket = 660` with `{user}` in the socket's group)",
             l.name
         ),
-        "gunicorn" => format!(
-            "let `{user}` in: run {} with `Group={user}` (or `--group {user}`) and a umask that keeps group write (`--umask 007`)",
+        "gunicorn" | "systemd socket" => format!(
+            "let `{user}` in: in the .socket unit of {} set `SocketGroup={user}` with `SocketMode=0660`; for a socket Gunicorn binds itself, `--group {user}` with `--umask 007`",
             l.name
         ),
         _ => format!("make the socket writable for `{user}` (owner, group or mode)"),
