@@ -31,12 +31,15 @@ impl ListenerProvider for Apache {
             let t = l.trim_start();
             ["<virtualhost", "<ifmodule", "<directory", "<location"]
                 .iter()
-                .any(|p| t.len() >= p.len() && t[..p.len()].eq_ignore_ascii_case(p))
+                .any(|p| t.get(..p.len()).is_some_and(|x| x.eq_ignore_ascii_case(p)))
         });
         let named = matches!(name.as_str(), "httpd.conf" | "apache2.conf" | "ports.conf");
         let listen = head.lines().any(|l| {
             let t = l.trim();
-            t.len() > 7 && t[..7].eq_ignore_ascii_case("listen ") && !t.ends_with(';')
+            t.len() > 7
+                && t.get(..7)
+                    .is_some_and(|x| x.eq_ignore_ascii_case("listen "))
+                && !t.ends_with(';')
         });
         tags || ((named || explicit) && listen)
     }
@@ -57,7 +60,8 @@ impl ListenerProvider for Apache {
         }
         let limit = |ka: Option<(u64, Span)>, on: bool| {
             on.then(|| {
-                let (ms, span) = ka.map_or((DEFAULT_KEEPALIVE_SECS * 1000, None), |(m, s)| (m, Some(s)));
+                let (ms, span) =
+                    ka.map_or((DEFAULT_KEEPALIVE_SECS * 1000, None), |(m, s)| (m, Some(s)));
                 Limit {
                     ms,
                     setting: "KeepAliveTimeout",
@@ -93,7 +97,10 @@ impl ListenerProvider for Apache {
                         pool: None,
                         backend: Some(Box::new(Backend {
                             request_timeout: None,
-                            keepalive: limit(v.keepalive.or(keepalive), v.keepalive_on.unwrap_or(keepalive_on)),
+                            keepalive: limit(
+                                v.keepalive.or(keepalive),
+                                v.keepalive_on.unwrap_or(keepalive_on),
+                            ),
                             container: None,
                         })),
                     });
@@ -123,7 +130,9 @@ struct Conf {
 /// VirtualHost matching every Listen port) is skipped.
 fn address(a: &str) -> Option<Endpoint> {
     let a = a.trim_end_matches('>');
-    let a = a.strip_prefix("_default_").map_or(a.to_string(), |r| format!("*{r}"));
+    let a = a
+        .strip_prefix("_default_")
+        .map_or(a.to_string(), |r| format!("*{r}"));
     match parse_host_port(&a, None)? {
         Endpoint::Tcp(Host::Name(n), p) if n == "_default_" => Some(Endpoint::Tcp(Host::Any, p)),
         ep @ Endpoint::Tcp(..) => Some(ep),
@@ -218,7 +227,10 @@ mod tests {
         assert_eq!(c.listens[1].0, Endpoint::Tcp(Host::Any, 443));
         assert_eq!(c.keepalive.map(|k| k.0), Some(15_000));
         assert_eq!(c.vhosts[0].name.as_deref(), Some("shop.example"));
-        assert_eq!(address("_default_:443"), Some(Endpoint::Tcp(Host::Any, 443)));
+        assert_eq!(
+            address("_default_:443"),
+            Some(Endpoint::Tcp(Host::Any, 443))
+        );
         assert!(Apache.claims(Path::new("ports.conf"), "Listen 80\n", false));
         assert!(!Apache.claims(Path::new("default"), "server {\n listen 80;\n}\n", false));
     }

@@ -36,7 +36,8 @@ impl ListenerProvider for Compose {
         let name = file_name(path);
         let yaml_ext = name.ends_with(".yml") || name.ends_with(".yaml");
         let compose_name = name.starts_with("compose") || name.starts_with("docker-compose");
-        ((yaml_ext && compose_name) || explicit) && head.lines().any(|l| l.trim_end() == "services:")
+        ((yaml_ext && compose_name) || explicit)
+            && head.lines().any(|l| l.trim_end() == "services:")
     }
 
     fn listeners(&self, loaded: &Loaded, _model: &Model<'_>, out: &mut Vec<Listener>) {
@@ -47,8 +48,12 @@ impl ListenerProvider for Compose {
             .map(|pf| normalize(&loaded.sources.get(pf.file).real))
             .collect();
         for (id, f, text) in super::files_of(loaded, NAME) {
-            let Some(root) = yaml::parse(text) else { continue };
-            let Some(services) = root.get("services") else { continue };
+            let Some(root) = yaml::parse(text) else {
+                continue;
+            };
+            let Some(services) = root.get("services") else {
+                continue;
+            };
             let dir = f.real.parent().map(Path::to_path_buf).unwrap_or_default();
             for (k, svc) in services.entries() {
                 let Some(name) = k.as_str() else { continue };
@@ -77,7 +82,10 @@ fn service(
     out: &mut Vec<Listener>,
 ) {
     let image = svc.get("image");
-    let image_name = image.and_then(scalar).unwrap_or_default().to_ascii_lowercase();
+    let image_name = image
+        .and_then(scalar)
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     // `nginx:1.27-alpine`, `nginxinc/nginx-unprivileged`, `openresty/openresty`.
     let repo = image_name.split([':', '@']).next().unwrap_or_default();
     let base = repo.rsplit('/').next().unwrap_or_default();
@@ -122,7 +130,10 @@ fn service(
     let mut container_ports: Vec<(u16, Span)> = Vec::new();
     let mut published: Vec<(Host, u16, Span)> = Vec::new();
     for p in svc.get("expose").map(Node::items).unwrap_or_default() {
-        if let Some(port) = scalar(p).and_then(|s| s.split('/').next()).and_then(|s| s.parse().ok()) {
+        if let Some(port) = scalar(p)
+            .and_then(|s| s.split('/').next())
+            .and_then(|s| s.parse().ok())
+        {
             container_ports.push((port, span(id, p)));
         }
     }
@@ -137,10 +148,17 @@ fn service(
                 }
             }
             Y::Map(_) => {
-                if p.get("protocol").and_then(scalar).is_some_and(|x| x != "tcp") {
+                if p.get("protocol")
+                    .and_then(scalar)
+                    .is_some_and(|x| x != "tcp")
+                {
                     continue;
                 }
-                let Some(target) = p.get("target").and_then(scalar).and_then(|t| t.parse().ok()) else {
+                let Some(target) = p
+                    .get("target")
+                    .and_then(scalar)
+                    .and_then(|t| t.parse().ok())
+                else {
                     continue;
                 };
                 container_ports.push((target, span(id, p)));
@@ -149,7 +167,10 @@ fn service(
                     .and_then(scalar)
                     .and_then(|x| x.parse().ok())
                 {
-                    let host = p.get("host_ip").and_then(scalar).map_or(Host::Any, Host::parse);
+                    let host = p
+                        .get("host_ip")
+                        .and_then(scalar)
+                        .map_or(Host::Any, Host::parse);
                     published.push((host, hp, span(id, p)));
                 }
             }
@@ -158,7 +179,9 @@ fn service(
     }
     if let Some(env) = svc.get("environment") {
         let port = match &env.y {
-            Y::Map(_) => env.get("PORT").and_then(|v| scalar(v).map(|s| (s.to_string(), v))),
+            Y::Map(_) => env
+                .get("PORT")
+                .and_then(|v| scalar(v).map(|s| (s.to_string(), v))),
             Y::Seq(items) => items.iter().find_map(|i| {
                 scalar(i)
                     .and_then(|s| s.strip_prefix("PORT="))
@@ -262,7 +285,10 @@ fn mounts_nginx(dir: &Path, v: &Node, nginx_files: &[PathBuf]) -> bool {
             if !target.contains("nginx") {
                 return false;
             }
-            v.get("source").and_then(scalar).unwrap_or_default().to_string()
+            v.get("source")
+                .and_then(scalar)
+                .unwrap_or_default()
+                .to_string()
         }
         Y::Seq(_) => return false,
     };

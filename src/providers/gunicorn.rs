@@ -94,7 +94,7 @@ impl ListenerProvider for Gunicorn {
             };
             let conf = confs
                 .iter()
-                .position(|(real, _)| same_file(real, &conf_path, svc.cli.config.is_some()));
+                .position(|(real, _)| same_file(real, &conf_path));
             let mut settings = svc.cli.clone();
             if let Some(i) = conf {
                 used_confs[i] = true;
@@ -109,7 +109,7 @@ impl ListenerProvider for Gunicorn {
             let linked: Vec<usize> = sockets
                 .iter()
                 .enumerate()
-                .filter(|(_, s)| s.stem == svc.stem || svc.requires.iter().any(|r| *r == s.unit))
+                .filter(|(_, s)| s.stem == svc.stem || svc.requires.contains(&s.unit))
                 .map(|(i, _)| i)
                 .collect();
             let backend = backend(&settings);
@@ -132,10 +132,16 @@ impl ListenerProvider for Gunicorn {
             let binds = if settings.binds.is_empty() && linked.is_empty() {
                 vec![(DEFAULT_BIND.to_string(), None)]
             } else {
-                settings.binds.iter().map(|(b, s)| (b.clone(), Some(*s))).collect()
+                settings
+                    .binds
+                    .iter()
+                    .map(|(b, s)| (b.clone(), Some(*s)))
+                    .collect()
             };
             for (bind, span) in binds {
-                let Some(ep) = bind_endpoint(&bind) else { continue };
+                let Some(ep) = bind_endpoint(&bind) else {
+                    continue;
+                };
                 if emitted.contains(&ep) {
                     continue;
                 }
@@ -163,10 +169,16 @@ impl ListenerProvider for Gunicorn {
             let binds = if settings.binds.is_empty() {
                 vec![(DEFAULT_BIND.to_string(), None)]
             } else {
-                settings.binds.iter().map(|(b, s)| (b.clone(), Some(*s))).collect()
+                settings
+                    .binds
+                    .iter()
+                    .map(|(b, s)| (b.clone(), Some(*s)))
+                    .collect()
             };
             for (bind, span) in binds {
-                let Some(ep) = bind_endpoint(&bind) else { continue };
+                let Some(ep) = bind_endpoint(&bind) else {
+                    continue;
+                };
                 let socket = matches!(ep, Endpoint::Unix(_)).then(|| own_socket(settings, span));
                 out.push(Listener {
                     endpoint: ep,
@@ -303,10 +315,14 @@ fn parse_cli(file: FileId, argv: &[(String, usize, usize)]) -> Settings {
         let (opt, inline) = match w.split_once('=') {
             Some((o, v)) if o.starts_with("--") => (o.to_string(), Some(v.to_string())),
             _ => match w.as_str() {
-                short if short.len() > 2
-                    && short.starts_with('-')
-                    && !short.starts_with("--")
-                    && matches!(&short[..2], "-b" | "-t" | "-k" | "-u" | "-g" | "-m" | "-c" | "-w") =>
+                short
+                    if short.len() > 2
+                        && short.starts_with('-')
+                        && !short.starts_with("--")
+                        && matches!(
+                            short.get(..2).unwrap_or_default(),
+                            "-b" | "-t" | "-k" | "-u" | "-g" | "-m" | "-c" | "-w"
+                        ) =>
                 {
                     (short[..2].to_string(), Some(short[2..].to_string()))
                 }
@@ -426,7 +442,12 @@ fn service_unit(id: FileId, real: &Path, text: &str) -> Option<Service> {
     };
     let requires = entries
         .iter()
-        .filter(|e| matches!(e.key, "Requires" | "Wants" | "Sockets" | "After" | "BindsTo"))
+        .filter(|e| {
+            matches!(
+                e.key,
+                "Requires" | "Wants" | "Sockets" | "After" | "BindsTo"
+            )
+        })
         .flat_map(|e| e.value.split_whitespace().map(str::to_string))
         .filter(|u| u.ends_with(".socket"))
         .collect();
@@ -506,7 +527,10 @@ fn conf_file(id: FileId, text: &str) -> Settings {
                     Lit::Arr(_) => v
                         .items()
                         .iter()
-                        .filter_map(|i| i.as_str().map(|b| (b.to_string(), Span::new(id, i.start, i.end))))
+                        .filter_map(|i| {
+                            i.as_str()
+                                .map(|b| (b.to_string(), Span::new(id, i.start, i.end)))
+                        })
                         .collect(),
                     _ => Vec::new(),
                 }
@@ -536,7 +560,7 @@ fn conf_file(id: FileId, text: &str) -> Settings {
 /// absolute on the server, the loaded file lives in a checkout: compare
 /// from the end, requiring the file name and (when the reference has one)
 /// its parent directory to agree.
-fn same_file(real: &Path, reference: &Path, explicit: bool) -> bool {
+fn same_file(real: &Path, reference: &Path) -> bool {
     let norm = |p: &Path| -> Vec<String> {
         p.components()
             .filter_map(|c| match c {
@@ -553,7 +577,7 @@ fn same_file(real: &Path, reference: &Path, explicit: bool) -> bool {
         .zip(b.iter().rev())
         .take_while(|(x, y)| x == y)
         .count();
-    let need = if explicit { b.len().min(2) } else { b.len().min(2).max(1) };
+    let need = b.len().clamp(1, 2);
     common >= need && common > 0
 }
 
@@ -577,13 +601,19 @@ mod tests {
         assert!(gunicorn_argv("/usr/bin/python3 -m gunicorn app:app", 0).is_some());
         assert!(gunicorn_argv("/usr/bin/uwsgi --ini app.ini", 0).is_none());
         let spans = &s.binds[1].1;
-        assert_eq!(&cmd[spans.start as usize..spans.end as usize], "127.0.0.1:8001");
+        assert_eq!(
+            &cmd[spans.start as usize..spans.end as usize],
+            "127.0.0.1:8001"
+        );
     }
 
     #[test]
     fn defaults() {
         let b = backend(&Settings::default());
-        assert_eq!(b.request_timeout.map(|t| (t.ms, t.span)), Some((30_000, None)));
+        assert_eq!(
+            b.request_timeout.map(|t| (t.ms, t.span)),
+            Some((30_000, None))
+        );
         assert_eq!(b.keepalive, None);
         assert_eq!(bind_endpoint("0.0.0.0"), parse_host_port("*:8000", None));
     }

@@ -33,7 +33,11 @@ pub struct Node {
 impl Node {
     pub fn get(&self, key: &str) -> Option<&Node> {
         match &self.lit {
-            Lit::Obj(entries) => entries.iter().rev().find(|(k, _, _)| k == key).map(|e| &e.2),
+            Lit::Obj(entries) => entries
+                .iter()
+                .rev()
+                .find(|(k, _, _)| k == key)
+                .map(|e| &e.2),
             _ => None,
         }
     }
@@ -241,11 +245,9 @@ impl<'a> Parser<'a> {
             _ => parse_number(&word).map(Lit::Num),
         };
         match lit {
-            Some(lit) if !word.is_empty() && !self.continues_expression() => Node {
-                lit,
-                start,
-                end,
-            },
+            Some(lit) if !word.is_empty() && !self.continues_expression() => {
+                Node { lit, start, end }
+            }
             _ => self.expr_from(start),
         }
     }
@@ -445,10 +447,17 @@ pub fn python_assignments(text: &str) -> Vec<(String, (usize, usize), Node)> {
                 p.skip_ws(true);
                 if let Some(v) = p.value() {
                     let end = v.end;
-                    out.push((line[..ident_len].to_string(), (line_start, line_start + ident_len), v));
+                    out.push((
+                        line[..ident_len].to_string(),
+                        (line_start, line_start + ident_len),
+                        v,
+                    ));
                     // A value spanning lines (a list) ends where it ends.
                     if end > line_end {
-                        next = text[end..].find('\n').map_or(text.len(), |n| end + n + 1);
+                        next = text
+                            .get(end..)
+                            .and_then(|t| t.find('\n'))
+                            .map_or(text.len(), |n| end + n + 1);
                     }
                 }
             }
@@ -485,12 +494,21 @@ module.exports = {
         let apps = v.get("apps").expect("apps").items();
         assert_eq!(apps.len(), 2);
         assert_eq!(apps[0].get("name").and_then(Node::as_str), Some("api"));
-        let port = apps[0].get("env").and_then(|e| e.get("PORT")).expect("port");
+        let port = apps[0]
+            .get("env")
+            .and_then(|e| e.get("PORT"))
+            .expect("port");
         assert_eq!(port.as_u64(), Some(3000));
         assert_eq!(&src[port.start..port.end], "3000");
-        assert!(matches!(apps[0].get("port").map(|n| &n.lit), Some(Lit::Expr(_))));
+        assert!(matches!(
+            apps[0].get("port").map(|n| &n.lit),
+            Some(Lit::Expr(_))
+        ));
         assert_eq!(
-            apps[1].get("env").and_then(|e| e.get("PORT")).and_then(Node::as_u64),
+            apps[1]
+                .get("env")
+                .and_then(|e| e.get("PORT"))
+                .and_then(Node::as_u64),
             Some(4000)
         );
         assert_eq!(apps[1].get("name").and_then(Node::as_str), Some("worker"));
@@ -510,7 +528,13 @@ module.exports = {
 
     #[test]
     fn hostile_input_does_not_panic() {
-        for s in ["module.exports = {", "{'a': [1, 2", "module.exports = [[[[", "x = '''", "{a: 'b\n"] {
+        for s in [
+            "module.exports = {",
+            "{'a': [1, 2",
+            "module.exports = [[[[",
+            "x = '''",
+            "{a: 'b\n",
+        ] {
             let _ = js_exports(s);
             let _ = python_assignments(s);
         }

@@ -177,9 +177,11 @@ pub fn all() -> Vec<&'static dyn ListenerProvider> {
 /// The provider that claims a file, if any (discovery calls this before
 /// looking for nginx or php-fpm syntax).
 pub fn classify(path: &Path, head: &[u8], explicit: bool) -> Option<&'static str> {
-    let head = std::str::from_utf8(head)
-        .ok()
-        .or_else(|| std::str::from_utf8(&head[..head.len().saturating_sub(3)]).ok())?;
+    // The head may end inside a character: judge the valid prefix.
+    let head = match std::str::from_utf8(head) {
+        Ok(s) => s,
+        Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).ok()?,
+    };
     all()
         .into_iter()
         .find(|p| !p.name().is_empty() && p.claims(path, head, explicit))
@@ -218,5 +220,49 @@ pub fn fmt_ms(ms: u64) -> String {
         format!("{}h", s / 3600)
     } else {
         format!("{s}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classification_never_panics_on_odd_text() {
+        let names = [
+            "gunicorn.service",
+            "gunicorn.conf.py",
+            "app.ini",
+            "compose.yaml",
+            "ports.conf",
+            "ecosystem.config.js",
+            "x.socket",
+            "default",
+        ];
+        let heads: [&[u8]; 6] = [
+            b"<virtualho\xc3\xa9\xc3\xa9\xc3\xa9\n",
+            "Listen \u{e9}\u{e9}\n[uwsgi]\nsocket=\u{e9}\n".as_bytes(),
+            "ExecStart=/bin/gunicorn -\u{e9}x -b\n".as_bytes(),
+            b"services:\n  a: [\n",
+            b"module.exports = {apps: [{env: {PORT: '\xff'}}]}",
+            b"\xe2\x82",
+        ];
+        for n in names {
+            for h in heads {
+                let _ = classify(Path::new(n), h, false);
+                let _ = classify(Path::new(n), h, true);
+            }
+        }
+        assert_eq!(
+            classify(Path::new("ports.conf"), b"Listen 8080\n", false),
+            Some("apache")
+        );
+        assert_eq!(
+            classify(Path::new("default"), b"server { listen 80; }\n", false),
+            None
+        );
+        assert_eq!(fmt_ms(60_000), "60s");
+        assert_eq!(fmt_ms(7_200_000), "2h");
+        assert_eq!(fmt_ms(1500), "1500ms");
     }
 }

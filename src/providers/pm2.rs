@@ -30,7 +30,8 @@ impl ListenerProvider for Pm2 {
         let ext_ok = [".js", ".cjs", ".mjs", ".json", ".yaml", ".yml"]
             .iter()
             .any(|e| name.ends_with(e));
-        let named = name.starts_with("ecosystem") || name.starts_with("pm2.") || name == "process.json";
+        let named =
+            name.starts_with("ecosystem") || name.starts_with("pm2.") || name == "process.json";
         ext_ok && (named || explicit) && head.contains("apps")
     }
 
@@ -43,7 +44,9 @@ impl ListenerProvider for Pm2 {
                 js_apps(id, text)
             };
             for app in apps {
-                let Some((port, span)) = app.port else { continue };
+                let Some((port, span)) = app.port else {
+                    continue;
+                };
                 let host = app.host.as_deref().map_or(Host::Any, Host::parse);
                 out.push(Listener {
                     endpoint: Endpoint::Tcp(host, port),
@@ -116,8 +119,11 @@ fn js_apps(id: FileId, text: &str) -> Vec<App> {
         .map(|a| {
             let span = |n: &lit::Node| Span::new(id, n.start, n.end);
             let env_port = |env: &lit::Node| {
-                env.get("PORT")
-                    .and_then(|p| p.as_u64().and_then(|n| u16::try_from(n).ok()).map(|n| (n, span(p))))
+                env.get("PORT").and_then(|p| {
+                    p.as_u64()
+                        .and_then(|n| u16::try_from(n).ok())
+                        .map(|n| (n, span(p)))
+                })
             };
             let mut port = a.get("env").and_then(env_port);
             let mut host = a
@@ -133,7 +139,8 @@ fn js_apps(id: FileId, text: &str) -> Vec<App> {
                         && let Some(p) = env_port(v)
                     {
                         port = Some(p);
-                        host = host.or_else(|| v.get("HOST").and_then(|h| h.as_str()).map(str::to_string));
+                        host = host
+                            .or_else(|| v.get("HOST").and_then(|h| h.as_str()).map(str::to_string));
                         break;
                     }
                 }
@@ -193,7 +200,10 @@ fn yaml_apps(id: FileId, text: &str) -> Vec<App> {
             {
                 let words: Vec<(String, Span)> = match &args.y {
                     Y::Scalar(s) => {
-                        let quoted = text.as_bytes().get(args.start).is_some_and(|b| matches!(b, b'"' | b'\''));
+                        let quoted = text
+                            .as_bytes()
+                            .get(args.start)
+                            .is_some_and(|b| matches!(b, b'"' | b'\''));
                         split_args(s, id, args.start + usize::from(quoted))
                     }
                     Y::Seq(items) => items

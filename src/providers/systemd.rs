@@ -70,7 +70,10 @@ pub fn words(cmd: &str, offset: usize) -> Vec<(String, usize, usize)> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
-        while i < b.len() && (b[i].is_ascii_whitespace() || (b[i] == b'\\' && b.get(i + 1).is_some_and(|c| *c == b'\n' || *c == b'\r'))) {
+        while i < b.len()
+            && (b[i].is_ascii_whitespace()
+                || (b[i] == b'\\' && b.get(i + 1).is_some_and(|c| *c == b'\n' || *c == b'\r')))
+        {
             i += 1;
         }
         if i >= b.len() {
@@ -122,7 +125,15 @@ mod tests {
         assert_eq!(exec.section, "Service");
         let w = words(exec.value, exec.start);
         let names: Vec<&str> = w.iter().map(|x| x.0.as_str()).collect();
-        assert_eq!(names, ["/venv/bin/gunicorn", "--bind", "unix:/run/g.sock", "app.wsgi:application"]);
+        assert_eq!(
+            names,
+            [
+                "/venv/bin/gunicorn",
+                "--bind",
+                "unix:/run/g.sock",
+                "app.wsgi:application"
+            ]
+        );
         assert_eq!(&src[w[2].1..w[2].2], "unix:/run/g.sock");
     }
 }

@@ -183,7 +183,9 @@ fn instance(name: &str, opts: &[Opt], out: &mut Vec<Listener>) {
         ) {
             continue;
         }
-        let Some(ep) = endpoint(&o.value) else { continue };
+        let Some(ep) = endpoint(&o.value) else {
+            continue;
+        };
         out.push(Listener {
             socket: matches!(ep, Endpoint::Unix(_)).then(|| access.clone()),
             endpoint: ep,
@@ -225,16 +227,27 @@ mod tests {
         let s = out[0].socket.as_ref().expect("socket");
         assert_eq!((s.owner.as_deref(), s.mode), (Some("www-data"), 0o660));
         assert_eq!(
-            out[0].backend.as_ref().and_then(|b| b.request_timeout.as_ref()).map(|l| l.ms),
+            out[0]
+                .backend
+                .as_ref()
+                .and_then(|b| b.request_timeout.as_ref())
+                .map(|l| l.ms),
             Some(90_000)
         );
-        assert_eq!(out[1].endpoint, Endpoint::Tcp(crate::model::address::Host::Any, 9090));
+        assert_eq!(
+            out[1].endpoint,
+            Endpoint::Tcp(crate::model::address::Host::Any, 9090)
+        );
         let yml = "uwsgi:\n  socket:\n    - 127.0.0.1:3031\n  chmod-socket: 666\n";
         let mut out = Vec::new();
         instance("y", &yaml_options(FileId(0), yml), &mut out);
         assert_eq!(out.len(), 1);
         let mut out = Vec::new();
-        instance("d", &ini_options(FileId(0), "[uwsgi]\nsocket = /run/a.sock\n"), &mut out);
+        instance(
+            "d",
+            &ini_options(FileId(0), "[uwsgi]\nsocket = /run/a.sock\n"),
+            &mut out,
+        );
         assert_eq!(out[0].socket.as_ref().map(|s| s.mode), Some(0o755));
     }
 }

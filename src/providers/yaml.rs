@@ -223,7 +223,10 @@ mod tests {
     fn spans_and_merge_keys() {
         let src = "x-base: &base\n  image: node:20\nservices:\n  app:\n    <<: *base\n    ports:\n      - \"8080:3000\"\n      - 9229\n    expose: ['3000']\n";
         let root = parse(src).expect("parses");
-        let app = root.get("services").and_then(|s| s.get("app")).expect("app");
+        let app = root
+            .get("services")
+            .and_then(|s| s.get("app"))
+            .expect("app");
         assert_eq!(app.get("image").and_then(Node::as_str), Some("node:20"));
         let ports = app.get("ports").expect("ports").items();
         assert_eq!(ports[0].as_str(), Some("8080:3000"));

@@ -19,9 +19,8 @@ impl Rule for ContainerLoopbackTarget {
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let ls = &cx.resolver.listeners;
-        let container = |i: usize| -> Option<&Container> {
-            ls.get(i)?.backend.as_ref()?.container.as_ref()
-        };
+        let container =
+            |i: usize| -> Option<&Container> { ls.get(i)?.backend.as_ref()?.container.as_ref() };
         // The container nginx runs in, with its own network namespace.
         let Some(nginx) = (0..ls.len())
             .filter_map(container)
@@ -32,7 +31,9 @@ impl Rule for ContainerLoopbackTarget {
         let mut seen = HashSet::new();
         for t in &cx.model.targets {
             for (d, ep) in endpoints(cx.model, t) {
-                let Endpoint::Tcp(host, port) = ep else { continue };
+                let Endpoint::Tcp(host, port) = ep else {
+                    continue;
+                };
                 if !host.is_loopback() {
                     continue;
                 }
@@ -45,11 +46,15 @@ impl Rule for ContainerLoopbackTarget {
                     continue;
                 }
                 // A service of the project on that container port.
-                let peer = ls.iter().find_map(|l| match (&l.endpoint, l.backend.as_ref()?.container.as_ref()) {
-                    (Endpoint::Tcp(Host::Name(n), p), Some(c)) if p == port && !c.runs_nginx => {
-                        Some(n.clone())
+                let peer = ls.iter().find_map(|l| {
+                    match (&l.endpoint, l.backend.as_ref()?.container.as_ref()) {
+                        (Endpoint::Tcp(Host::Name(n), p), Some(c))
+                            if p == port && !c.runs_nginx =>
+                        {
+                            Some(n.clone())
+                        }
+                        _ => None,
                     }
-                    _ => None,
                 });
                 let help = match &peer {
                     Some(n) => format!(

@@ -26,7 +26,11 @@ impl Rule for KeepaliveBackend {
             let Some(scope) = cx.model.scopes.get(u.scope) else {
                 continue;
             };
-            let Some(keepalive) = scope.children.iter().rev().find(|d| d.name() == "keepalive")
+            let Some(keepalive) = scope
+                .children
+                .iter()
+                .rev()
+                .find(|d| d.name() == "keepalive")
             else {
                 continue;
             };
@@ -80,7 +84,10 @@ impl Rule for KeepaliveBackend {
                         fmt_ms(nginx_ms)
                     ));
                     if let Some(s) = limit.span.or(l.span) {
-                        f = f.with_related(s, format!("{} {}: {}", l.kind.label(), l.name, limit.describe()));
+                        f = f.with_related(
+                            s,
+                            format!("{} {}: {}", l.kind.label(), l.name, limit.describe()),
+                        );
                     }
                     out.push(f);
                 }

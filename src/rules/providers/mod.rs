@@ -13,7 +13,8 @@ use crate::nginx::ast::Directive;
 pub fn msec(d: Option<&Directive>, default_ms: u64) -> Option<u64> {
     match d {
         None => Some(default_ms),
-        Some(d) => crate::nginx::values::parse_time(d.arg(0)?, false)
-            .and_then(|v| u64::try_from(v).ok()),
+        Some(d) => {
+            crate::nginx::values::parse_time(d.arg(0)?, false).and_then(|v| u64::try_from(v).ok())
+        }
     }
 }

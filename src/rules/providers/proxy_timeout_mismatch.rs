@@ -70,10 +70,14 @@ impl Rule for ProxyTimeoutMismatch {
                         limit.setting
                     ));
                     if let Some(s) = limit.span.or(l.span) {
-                        f = f.with_related(s, format!("{} {}: {}", l.kind.label(), l.name, limit.describe()));
+                        f = f.with_related(
+                            s,
+                            format!("{} {}: {}", l.kind.label(), l.name, limit.describe()),
+                        );
                     }
                     if dir.is_some() {
-                        f = f.with_related(t.directive.span, format!("{} here", t.kind.directive()));
+                        f = f
+                            .with_related(t.directive.span, format!("{} here", t.kind.directive()));
                     }
                     out.push(f);
                 }
