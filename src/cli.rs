@@ -121,6 +121,12 @@ pub struct InputArgs {
     /// Ignore every config file (flags only), e.g. `--no-config`
     #[arg(long, conflicts_with = "config")]
     pub no_config: bool,
+    /// Add another backend's configuration (file or directory; repeatable):
+    /// a Gunicorn systemd unit or gunicorn.conf.py, a systemd .socket unit,
+    /// a uWSGI ini/yaml, a Compose file, Apache's ports.conf/httpd.conf, a
+    /// pm2 ecosystem file, e.g. `--service /etc/systemd/system/app.service`
+    #[arg(long = "service", value_name = "PATH")]
+    pub services: Vec<PathBuf>,
 }
 
 #[derive(Args, Debug, Default)]

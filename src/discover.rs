@@ -16,6 +16,9 @@ use crate::vfs::{FileKey, FsError, read_regular_identified};
 pub enum Kind {
     Nginx,
     PhpFpm,
+    /// Another service's configuration, claimed by the named listener
+    /// provider (gunicorn, uwsgi, compose, apache, pm2).
+    Service(&'static str),
     /// Not a configuration we read (binary, certificate, other INI, docs).
     Other(&'static str),
 }
@@ -65,6 +68,9 @@ pub fn classify(path: &Path, text: &[u8]) -> Kind {
     }
     if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
         return Kind::Other("UTF-16 text");
+    }
+    if let Some(provider) = crate::providers::classify(path, head, false) {
+        return Kind::Service(provider);
     }
     let name = path
         .file_name()

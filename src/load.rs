@@ -29,6 +29,8 @@ pub struct Inputs {
     pub no_discover: bool,
     /// Services outside the analysed configs (`[[listener]]`).
     pub listeners: Vec<crate::settings::DeclaredListener>,
+    /// Other backends' configuration named explicitly (`--service`).
+    pub services: Vec<PathBuf>,
 }
 
 /// One nginx tree to analyse: its top file and the context of that file.
@@ -55,6 +57,9 @@ pub struct Loaded {
     pub report_only: Option<HashSet<FileId>>,
     /// Listeners declared in the config file (`[[listener]]`).
     pub declared: Vec<crate::settings::DeclaredListener>,
+    /// Other services' configuration files (Gunicorn, uWSGI, Compose,
+    /// Apache, pm2), in the source map; their providers parse them.
+    pub services: Vec<crate::providers::ServiceFile>,
 }
 
 /// Why the run itself failed (exit 2).
@@ -123,6 +128,30 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
         } else {
             return Err(InputError(format!(
                 "--php-fpm {}: no such file or directory",
+                p.display()
+            )));
+        }
+    }
+    for p in &inputs.services {
+        if p.is_dir() {
+            discover::walk_dir(p, &mut disc);
+        } else if p.exists() {
+            discover::add_file(p, &mut disc);
+            if let Some(f) = disc.files.last_mut() {
+                let head = &f.text[..f.text.len().min(8192)];
+                match crate::providers::classify(p, head, true) {
+                    Some(provider) => f.kind = Kind::Service(provider),
+                    None => {
+                        return Err(InputError(format!(
+                            "--service {}: not a configuration nginx-lint reads (Gunicorn unit or config, uWSGI ini/yaml, Compose file, Apache config, pm2 ecosystem file)",
+                            p.display()
+                        )));
+                    }
+                }
+            }
+        } else {
+            return Err(InputError(format!(
+                "--service {}: no such file or directory",
                 p.display()
             )));
         }
@@ -196,6 +225,7 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
     let mut findings = Vec::new();
     let skipped = Vec::new();
     let mut nginx_files = Vec::new();
+    let mut service_files = Vec::new();
     for f in &disc.files {
         let cfg = config_path(&f.path, inputs.root.as_deref());
         match f.kind {
@@ -205,6 +235,7 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
                     fpm_files.push(cfg)
                 }
             }
+            Kind::Service(provider) => service_files.push((provider, f)),
             Kind::Other(_) => {}
         }
     }
@@ -252,6 +283,15 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
     findings.append(&mut loader.findings);
     let files = std::mem::take(&mut loader.files);
     drop(loader);
+    let mut services = Vec::new();
+    let mut seen = HashSet::new();
+    for (provider, f) in service_files {
+        if !seen.insert(f.key) {
+            continue;
+        }
+        let file = sources.add(f.path.display().to_string(), f.path.clone(), f.text.clone());
+        services.push(crate::providers::ServiceFile { provider, file });
+    }
     Loaded {
         sources,
         files,
@@ -262,6 +302,7 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
         fpm: None,
         report_only: None,
         declared: Vec::new(),
+        services,
     }
 }
 

@@ -119,6 +119,7 @@ fn inputs(args: &InputArgs) -> Result<Inputs, String> {
         php_fpm: args.php_fpm.clone(),
         php_fpm_prefix: args.php_fpm_prefix.clone(),
         no_discover: args.no_discover,
+        services: args.services.clone(),
     })
 }
 

@@ -17,6 +17,7 @@ impl ListenerProvider for Declared {
                 span: None,
                 socket: None,
                 pool: None,
+                backend: None,
             });
         }
     }

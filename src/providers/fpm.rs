@@ -43,6 +43,7 @@ impl ListenerProvider for PhpFpm {
                 span: pool.listen.as_ref().map(|l| l.span),
                 socket,
                 pool: Some(i),
+                backend: None,
             });
         }
     }

@@ -22,6 +22,7 @@ impl ListenerProvider for NginxServers {
                     span: l.directive.map(|d| d.span).or(Some(s.directive.span)),
                     socket: None,
                     pool: None,
+                    backend: None,
                 });
             }
         }

@@ -127,6 +127,7 @@ mod tests {
             span: None,
             socket: None,
             pool: None,
+            backend: None,
         }
     }
 

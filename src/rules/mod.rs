@@ -1,5 +1,6 @@
 //! The rule registry (generated from the pages in `rules/`) and the rules.
 
+pub mod providers;
 pub mod resolution;
 pub mod security;
 
@@ -90,6 +91,9 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &security::filesystem_root_exposure::FilesystemRootExposure,
         &security::status_page_exposed::StatusPageExposed,
         &security::hash_without_default::HashWithoutDefault,
+        &providers::proxy_timeout_mismatch::ProxyTimeoutMismatch,
+        &providers::keepalive_backend::KeepaliveBackend,
+        &providers::container_loopback_target::ContainerLoopbackTarget,
     ]
 }
 

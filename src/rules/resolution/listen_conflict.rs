@@ -28,6 +28,10 @@ impl Rule for ListenConflict {
             }
         }
         let clash = |a: &Endpoint, b: &Endpoint| match (a, b) {
+            // A host name (a Compose service) is another machine or
+            // container: only the same name clashes.
+            (Endpoint::Tcp(ha @ Host::Name(_), _), Endpoint::Tcp(hb, _))
+            | (Endpoint::Tcp(hb, _), Endpoint::Tcp(ha @ Host::Name(_), _)) => ha == hb,
             (Endpoint::Tcp(ha, _), Endpoint::Tcp(hb, _)) => {
                 ha == hb || *ha == Host::Any || *hb == Host::Any
             }

@@ -45,7 +45,12 @@ impl Rule for SocketPermission {
                     if may_write(cx.users, user, user_group, sock) {
                         continue;
                     }
-                    let owner = sock.owner.as_deref().unwrap_or("root (php-fpm's master)");
+                    let fpm = l.kind == crate::providers::ListenerKind::PhpFpm;
+                    let owner = sock.owner.as_deref().unwrap_or(if fpm {
+                        "root (php-fpm's master)"
+                    } else {
+                        "root"
+                    });
                     let group = sock.group.as_deref().unwrap_or("root");
                     let mut f = Finding::error(
                         ids::SOCKET_PERMISSION,
@@ -57,12 +62,14 @@ impl Rule for SocketPermission {
                             sock.mode
                         ),
                     )
-                    .with_help(format!(
-                        "in pool [{}] set `listen.owner = {user}` and `listen.group = {user}` (or add `{user}` to listen.acl_users)",
-                        l.name
-                    ));
+                    .with_help(socket_help(l, user));
                     if let Some(s) = sock.span.or(l.span) {
-                        f = f.with_related(s, format!("socket ownership of pool {}", l.name));
+                        let whose = if fpm {
+                            format!("pool {}", l.name)
+                        } else {
+                            format!("{} {}", l.kind.label(), l.name)
+                        };
+                        f = f.with_related(s, format!("socket ownership of {whose}"));
                     }
                     if let Some(u) = user_dir {
                         f = f.with_related(u.span, "nginx's worker user");
@@ -71,6 +78,25 @@ impl Rule for SocketPermission {
                 }
             }
         }
+    }
+}
+
+/// How to let nginx's user in, in the service's own terms.
+fn socket_help(l: &crate::providers::Listener, user: &str) -> String {
+    match l.kind.label() {
+        "php-fpm pool" => format!(
+            "in pool [{}] set `listen.owner = {user}` and `listen.group = {user}` (or add `{user}` to listen.acl_users)",
+            l.name
+        ),
+        "uWSGI" => format!(
+            "in {} set `chown-socket = {user}:{user}` (or `chmod-socket = 660` with `{user}` in the socket's group)",
+            l.name
+        ),
+        "gunicorn" | "systemd socket" => format!(
+            "let `{user}` in: in the .socket unit of {} set `SocketGroup={user}` with `SocketMode=0660`; for a socket Gunicorn binds itself, `--group {user}` with `--umask 007`",
+            l.name
+        ),
+        _ => format!("make the socket writable for `{user}` (owner, group or mode)"),
     }
 }
 

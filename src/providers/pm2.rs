@@ -1,0 +1,250 @@
+//! pm2: ecosystem files (`ecosystem.config.js` with `module.exports = {
+//! apps: [...] }`, `.json`, `.yaml`). pm2 itself opens no port: the app
+//! does, and by convention reads it from `PORT`. An app's port is its
+//! `env.PORT` (else the first `env_<name>.PORT`), else `--port N` / `-p N`
+//! in `args`; `env.HOST` narrows the address (Node listens on every
+//! address by default).
+
+use std::path::Path;
+
+use super::lit::{self, Lit};
+use super::yaml::{self, Y};
+use super::{Listener, ListenerKind, ListenerProvider, file_name};
+use crate::load::Loaded;
+use crate::model::Model;
+use crate::model::address::{Endpoint, Host};
+use crate::source::{FileId, Span};
+
+pub struct Pm2;
+
+const NAME: &str = "pm2";
+const KIND: ListenerKind = ListenerKind::Service("pm2 app");
+
+impl ListenerProvider for Pm2 {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn claims(&self, path: &Path, head: &str, explicit: bool) -> bool {
+        let name = file_name(path);
+        let ext_ok = [".js", ".cjs", ".mjs", ".json", ".yaml", ".yml"]
+            .iter()
+            .any(|e| name.ends_with(e));
+        let named =
+            name.starts_with("ecosystem") || name.starts_with("pm2.") || name == "process.json";
+        ext_ok && (named || explicit) && head.contains("apps")
+    }
+
+    fn listeners(&self, loaded: &Loaded, _model: &Model<'_>, out: &mut Vec<Listener>) {
+        for (id, f, text) in super::files_of(loaded, NAME) {
+            let name = file_name(&f.real);
+            let apps = if name.ends_with(".yaml") || name.ends_with(".yml") {
+                yaml_apps(id, text)
+            } else {
+                js_apps(id, text)
+            };
+            for app in apps {
+                let Some((port, span)) = app.port else {
+                    continue;
+                };
+                let host = app.host.as_deref().map_or(Host::Any, Host::parse);
+                out.push(Listener {
+                    endpoint: Endpoint::Tcp(host, port),
+                    kind: KIND,
+                    name: app.name.unwrap_or_else(|| "app".into()),
+                    span: Some(span),
+                    socket: None,
+                    pool: None,
+                    backend: None,
+                });
+            }
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct App {
+    name: Option<String>,
+    port: Option<(u16, Span)>,
+    host: Option<String>,
+}
+
+/// `--port 3000`, `--port=3000`, `-p 3000` in an argument list.
+fn port_in_args(words: &[(String, Span)]) -> Option<(u16, Span)> {
+    for (i, (w, sp)) in words.iter().enumerate() {
+        if let Some(v) = w.strip_prefix("--port=") {
+            return v.parse().ok().map(|p| (p, *sp));
+        }
+        if (w == "--port" || w == "-p")
+            && let Some((v, vs)) = words.get(i + 1)
+        {
+            return v.parse().ok().map(|p| (p, *vs));
+        }
+    }
+    None
+}
+
+/// Split an `args` string into words, each spanning its place in the file
+/// (`base` is where the string's text starts).
+fn split_args(s: &str, id: FileId, base: usize) -> Vec<(String, Span)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in s.char_indices().chain(std::iter::once((s.len(), ' '))) {
+        match (c.is_whitespace(), start) {
+            (true, Some(st)) => {
+                out.push((s[st..i].to_string(), Span::new(id, base + st, base + i)));
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn js_apps(id: FileId, text: &str) -> Vec<App> {
+    let Some(root) = lit::js_exports(text) else {
+        return Vec::new();
+    };
+    let list: Vec<&lit::Node> = match (&root.lit, root.get("apps")) {
+        (_, Some(apps)) => match &apps.lit {
+            Lit::Arr(items) => items.iter().collect(),
+            Lit::Obj(_) => vec![apps],
+            _ => Vec::new(),
+        },
+        (Lit::Arr(items), None) => items.iter().collect(),
+        _ => Vec::new(),
+    };
+    list.into_iter()
+        .map(|a| {
+            let span = |n: &lit::Node| Span::new(id, n.start, n.end);
+            let env_port = |env: &lit::Node| {
+                env.get("PORT").and_then(|p| {
+                    p.as_u64()
+                        .and_then(|n| u16::try_from(n).ok())
+                        .map(|n| (n, span(p)))
+                })
+            };
+            let mut port = a.get("env").and_then(env_port);
+            let mut host = a
+                .get("env")
+                .and_then(|e| e.get("HOST"))
+                .and_then(|h| h.as_str())
+                .map(str::to_string);
+            if port.is_none()
+                && let Lit::Obj(entries) = &a.lit
+            {
+                for (k, _, v) in entries {
+                    if k.starts_with("env_")
+                        && let Some(p) = env_port(v)
+                    {
+                        port = Some(p);
+                        host = host
+                            .or_else(|| v.get("HOST").and_then(|h| h.as_str()).map(str::to_string));
+                        break;
+                    }
+                }
+            }
+            if port.is_none()
+                && let Some(args) = a.get("args")
+            {
+                let words: Vec<(String, Span)> = match &args.lit {
+                    // The string's text starts after its opening quote.
+                    Lit::Str(s) => split_args(s, id, args.start + 1),
+                    Lit::Arr(items) => items
+                        .iter()
+                        .filter_map(|i| match &i.lit {
+                            Lit::Str(s) => Some((s.clone(), span(i))),
+                            Lit::Num(_) => i.as_u64().map(|n| (n.to_string(), span(i))),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                port = port_in_args(&words);
+            }
+            App {
+                name: a.get("name").and_then(|n| n.as_str()).map(str::to_string),
+                port,
+                host,
+            }
+        })
+        .collect()
+}
+
+fn yaml_apps(id: FileId, text: &str) -> Vec<App> {
+    let Some(root) = yaml::parse(text) else {
+        return Vec::new();
+    };
+    let Some(apps) = root.get("apps") else {
+        return Vec::new();
+    };
+    apps.items()
+        .iter()
+        .map(|a| {
+            let span = |n: &yaml::Node| Span::new(id, n.start, n.end);
+            let env_port = |env: &yaml::Node| {
+                env.get("PORT")
+                    .and_then(|p| p.as_str()?.trim().parse::<u16>().ok().map(|n| (n, span(p))))
+            };
+            let mut port = a.get("env").and_then(env_port);
+            if port.is_none() {
+                port = a
+                    .entries()
+                    .iter()
+                    .filter(|(k, _)| k.as_str().is_some_and(|k| k.starts_with("env_")))
+                    .find_map(|(_, v)| env_port(v));
+            }
+            if port.is_none()
+                && let Some(args) = a.get("args")
+            {
+                let words: Vec<(String, Span)> = match &args.y {
+                    Y::Scalar(s) => {
+                        let quoted = text
+                            .as_bytes()
+                            .get(args.start)
+                            .is_some_and(|b| matches!(b, b'"' | b'\''));
+                        split_args(s, id, args.start + usize::from(quoted))
+                    }
+                    Y::Seq(items) => items
+                        .iter()
+                        .filter_map(|i| i.as_str().map(|s| (s.to_string(), span(i))))
+                        .collect(),
+                    Y::Map(_) => Vec::new(),
+                };
+                port = port_in_args(&words);
+            }
+            App {
+                name: a.get("name").and_then(|n| n.as_str()).map(str::to_string),
+                port,
+                host: a
+                    .get("env")
+                    .and_then(|e| e.get("HOST"))
+                    .and_then(|h| h.as_str())
+                    .map(str::to_string),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn js_json_yaml() {
+        let js = "module.exports = {\n  apps: [\n    { name: 'web', script: 'server.js', env: { PORT: 3000 } },\n    { name: 'admin', script: 'admin.js', args: '--port 4000 --verbose' },\n    { name: 'jobs', script: 'jobs.js' },\n  ],\n};\n";
+        let apps = js_apps(FileId(0), js);
+        assert_eq!(apps.len(), 3);
+        let (p, sp) = apps[1].port.expect("port");
+        assert_eq!(p, 4000);
+        assert_eq!(&js[sp.start as usize..sp.end as usize], "4000");
+        assert!(apps[2].port.is_none());
+        let json = r#"{"apps": [{"name": "api", "env": {"PORT": "8080", "HOST": "127.0.0.1"}}]}"#;
+        let apps = js_apps(FileId(0), json);
+        assert_eq!(apps[0].port.map(|p| p.0), Some(8080));
+        let yml = "apps:\n  - name: api\n    script: app.js\n    args: [\"--port\", \"5000\"]\n";
+        let apps = yaml_apps(FileId(0), yml);
+        assert_eq!(apps[0].port.map(|p| p.0), Some(5000));
+    }
+}
