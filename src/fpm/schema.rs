@@ -256,21 +256,7 @@ pub fn suggest(section: SectionKind, key: &str, php: PhpVersion) -> Option<&'sta
         .map(|(_, n)| n)
 }
 
-/// Levenshtein distance over bytes (names are ASCII).
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
-}
+pub use crate::text::edit_distance;
 
 /// A value parsed the way php-fpm parses it.
 #[derive(Clone, Debug, PartialEq, Eq)]
