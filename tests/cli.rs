@@ -297,3 +297,18 @@ fn live_checks_what_really_listens() {
     );
     drop(listener);
 }
+
+/// Regression: a named capture whose `if` reads the capture itself
+/// (`if ($x ~ (?<x>…))`) recursed forever in the taint tracker; found by
+/// the syntax differential's mutations.
+#[test]
+fn self_referencing_named_capture_terminates() {
+    let conf = "events {}\nhttp {\n server {\n  location / {\n   if ($x ~ (?<x>^/a)) { return 302 http://example.com/$x; }\n   proxy_pass http://127.0.0.1:1/$x;\n  }\n }\n}\n";
+    let o = run_stdin(&["--format", "json", "-"], conf);
+    assert!(
+        matches!(o.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_str::<serde_json::Value>(&stdout(&o)).expect("one JSON document");
+}

@@ -270,7 +270,7 @@ impl<'m, 't> Flow<'m, 't> {
         if let Some(m) = self.map_of(scope, name) {
             return self.map_taint(scope, m, depth);
         }
-        if let Some(t) = self.named_capture(scope, name) {
+        if let Some(t) = self.named_capture(scope, name, depth) {
             return t;
         }
         Taint::UNKNOWN
@@ -382,13 +382,20 @@ impl<'m, 't> Flow<'m, 't> {
 
     /// A named capture of a regex in the enclosing blocks (location, if,
     /// rewrite, server_name) or of a map key.
-    fn named_capture(&self, scope: ScopeId, name: &str) -> Option<Taint> {
+    fn named_capture(&self, scope: ScopeId, name: &str, depth: usize) -> Option<Taint> {
         for (sid, s) in self.chain_ids(scope) {
             if let Some(d) = s.directive {
                 let found = match s.ctx {
                     Ctx::If => if_condition(d).and_then(|c| {
                         c.regex
-                            .map(|p| (Regex::parse(p, c.icase), self.value(sid, None, c.var)))
+                            // `depth` bounds `if ($x ~ (?<x>…))`, whose input
+                            // is the capture itself.
+                            .map(|p| {
+                                (
+                                    Regex::parse(p, c.icase),
+                                    self.value_d(sid, None, c.var, depth + 1),
+                                )
+                            })
                     }),
                     Ctx::Location => {
                         location_regex(d).map(|(p, i)| (Regex::parse(p, i), Taint::DECODED))
