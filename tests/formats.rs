@@ -168,7 +168,7 @@ fn fingerprints(dir: &Path) -> Vec<(String, u64, String)> {
 
 #[test]
 fn gitlab_fingerprints_survive_runs_and_line_shifts() {
-    let conf = "events {}\nhttp {\n    include gen/a.conf;\n    include gen/a.conf;\n    server { listen 80; location / { proxy_pass http://127.0.0.1:3000; } }\n}\n";
+    let conf = "events {}\nhttp { server_tokens off;\n    include gen/a.conf;\n    include gen/a.conf;\n    server { listen 80; location / { proxy_pass http://127.0.0.1:3000; } }\n}\n";
     let t = cli::tree(&[("nginx.conf", conf)]);
     let before = fingerprints(t.path());
     assert_eq!(before.len(), 3);
