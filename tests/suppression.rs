@@ -14,7 +14,7 @@ fn r(rule: &str, line: u64) -> (String, u64) {
 fn own_line_comment_covers_the_next_directive_only() {
     let t = tree(&[(
         "nginx.conf",
-        "events {}\nhttp {\n    # nginx-lint: ignore=include-missing -- generated\n    include gen/a.conf;\n    include gen/b.conf;\n}\n",
+        "events {}\nhttp { server_tokens off;\n    # nginx-lint: ignore=include-missing -- generated\n    include gen/a.conf;\n    include gen/b.conf;\n}\n",
     )]);
     assert_eq!(rules_at(&[path(t.path())]), vec![r("include-missing", 5)]);
 }
@@ -23,7 +23,7 @@ fn own_line_comment_covers_the_next_directive_only() {
 fn own_line_comment_before_a_block_covers_the_whole_block() {
     let t = tree(&[(
         "nginx.conf",
-        "events {}\nhttp {\n    # nginx-lint: ignore=include-missing -- generated\n    server {\n        listen 80;\n        include gen/a.conf;\n        location / { include gen/b.conf; }\n    }\n    include gen/c.conf;\n}\n",
+        "events {}\nhttp { server_tokens off;\n    # nginx-lint: ignore=include-missing -- generated\n    server {\n        listen 80;\n        include gen/a.conf;\n        location / { include gen/b.conf; }\n    }\n    include gen/c.conf;\n}\n",
     )]);
     assert_eq!(rules_at(&[path(t.path())]), vec![r("include-missing", 9)]);
 }
@@ -32,7 +32,7 @@ fn own_line_comment_before_a_block_covers_the_whole_block() {
 fn trailing_comment_covers_its_line() {
     let t = tree(&[(
         "nginx.conf",
-        "events {}\nhttp {\n    include gen/a.conf; # nginx-lint: ignore=include-missing -- generated\n    include gen/b.conf;\n}\n",
+        "events {}\nhttp { server_tokens off;\n    include gen/a.conf; # nginx-lint: ignore=include-missing -- generated\n    include gen/b.conf;\n}\n",
     )]);
     assert_eq!(rules_at(&[path(t.path())]), vec![r("include-missing", 4)]);
 }
@@ -41,7 +41,7 @@ fn trailing_comment_covers_its_line() {
 fn several_ids_in_one_comment() {
     let t = tree(&[(
         "nginx.conf",
-        "events {}\nhttp {\n    # nginx-lint: ignore=include-missing,upstream-no-listener -- both\n    server { listen 80; include gen/a.conf; location / { proxy_pass http://127.0.0.1:3000; } }\n}\n",
+        "events {}\nhttp { server_tokens off;\n    # nginx-lint: ignore=include-missing,upstream-no-listener -- both\n    server { listen 80; include gen/a.conf; location / { proxy_pass http://127.0.0.1:3000; } }\n}\n",
     )]);
     assert_eq!(rules_at(&[path(t.path())]), vec![]);
 }
@@ -50,7 +50,7 @@ fn several_ids_in_one_comment() {
 fn ignore_file_at_the_top_covers_the_file() {
     let t = tree(&[(
         "nginx.conf",
-        "# managed by ansible\n# nginx-lint: ignore-file=include-missing -- generated at deploy\nevents {}\nhttp {\n    include gen/a.conf;\n    include gen/b.conf;\n}\n",
+        "# managed by ansible\n# nginx-lint: ignore-file=include-missing -- generated at deploy\nevents {}\nhttp { server_tokens off;\n    include gen/a.conf;\n    include gen/b.conf;\n}\n",
     )]);
     assert_eq!(rules_at(&[path(t.path())]), vec![]);
 }
@@ -59,7 +59,7 @@ fn ignore_file_at_the_top_covers_the_file() {
 fn ignore_file_after_the_first_directive_is_invalid() {
     let t = tree(&[(
         "nginx.conf",
-        "events {}\n# nginx-lint: ignore-file=include-missing -- too late\nhttp {\n    include gen/a.conf;\n}\n",
+        "events {}\n# nginx-lint: ignore-file=include-missing -- too late\nhttp { server_tokens off;\n    include gen/a.conf;\n}\n",
     )]);
     assert_eq!(
         rules_at(&[path(t.path())]),
@@ -71,7 +71,7 @@ fn ignore_file_after_the_first_directive_is_invalid() {
 fn unused_and_unknown_ids() {
     let t = tree(&[(
         "nginx.conf",
-        "events {}\nhttp {\n    # nginx-lint: ignore=include-missing,tls-protocol -- stale\n    server { listen 80; }\n}\n",
+        "events {}\nhttp { server_tokens off;\n    # nginx-lint: ignore=include-missing,tls-protocol -- stale\n    server { listen 80; }\n}\n",
     )]);
     let (code, list) = cli::findings(&[path(t.path())]);
     assert_eq!(code, Some(1));
@@ -88,7 +88,7 @@ fn unused_and_unknown_ids() {
 fn unused_is_not_reported_for_rules_that_do_not_run() {
     let t = tree(&[(
         "nginx.conf",
-        "events {}\nhttp {\n    # nginx-lint: ignore=include-missing -- kept for prod\n    server { listen 80; }\n}\n",
+        "events {}\nhttp { server_tokens off;\n    # nginx-lint: ignore=include-missing -- kept for prod\n    server { listen 80; }\n}\n",
     )]);
     let p = path(t.path());
     assert_eq!(rules_at(&[p]), vec![r("unused-suppression", 3)]);
@@ -100,7 +100,7 @@ fn unused_is_not_reported_for_rules_that_do_not_run() {
 fn syntax_errors_cannot_be_suppressed() {
     let t = tree(&[(
         "nginx.conf",
-        "# nginx-lint: ignore-file=syntax -- please\nevents {}\nhttp {\n    server { listen 80 }\n}\n",
+        "# nginx-lint: ignore-file=syntax -- please\nevents {}\nhttp { server_tokens off;\n    server { listen 80 }\n}\n",
     )]);
     let got = rules_at(&[path(t.path())]);
     assert!(got.contains(&r("syntax", 4)), "{got:?}");
@@ -112,7 +112,7 @@ fn require_reason_from_the_config_file() {
     let t = tree(&[
         (
             "nginx.conf",
-            "events {}\nhttp {\n    # nginx-lint: ignore=include-missing\n    include gen/a.conf;\n    # nginx-lint: ignore=include-missing -- generated\n    include gen/b.conf;\n}\n",
+            "events {}\nhttp { server_tokens off;\n    # nginx-lint: ignore=include-missing\n    include gen/a.conf;\n    # nginx-lint: ignore=include-missing -- generated\n    include gen/b.conf;\n}\n",
         ),
         (".nginx-lint.toml", "require-reason = true\n"),
     ]);
@@ -123,7 +123,7 @@ fn require_reason_from_the_config_file() {
     );
     let t2 = tree(&[(
         "nginx.conf",
-        "events {}\nhttp {\n    # nginx-lint: ignore=include-missing\n    include gen/a.conf;\n}\n",
+        "events {}\nhttp { server_tokens off;\n    # nginx-lint: ignore=include-missing\n    include gen/a.conf;\n}\n",
     )]);
     assert_eq!(rules_at(&[path(t2.path())]), vec![]);
 }
