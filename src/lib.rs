@@ -93,8 +93,19 @@ pub fn run(opts: &Options) -> Result<Outcome, InputError> {
         users: &users,
         settings: &opts.settings,
     };
-    for rule in rules::all() {
-        rule.check(&cx, &mut findings);
+    // Rules are pure functions of the same read-only model: run them on
+    // all cores, then concatenate in registry order (deterministic).
+    {
+        use rayon::prelude::*;
+        let per_rule: Vec<Vec<Finding>> = rules::all()
+            .par_iter()
+            .map(|rule| {
+                let mut out = Vec::new();
+                rule.check(&cx, &mut out);
+                out
+            })
+            .collect();
+        findings.extend(per_rule.into_iter().flatten());
     }
     if let Some(cfg) = &loaded.fpm {
         findings.extend(fpm::check(cfg, opts.settings.php_version));

@@ -27,20 +27,24 @@ impl ListenerProvider for Apache {
         let name = file_name(path);
         // `<Tag` at a line's start is never nginx; `Listen 80` without `;`
         // only in httpd's own files.
-        let tags = head.lines().any(|l| {
-            let t = l.trim_start();
-            ["<virtualhost", "<ifmodule", "<directory", "<location"]
-                .iter()
-                .any(|p| t.get(..p.len()).is_some_and(|x| x.eq_ignore_ascii_case(p)))
-        });
+        // Cheap test first: most files have no `<` at all (discovery asks
+        // every provider about every file).
+        let tags = head.contains('<')
+            && head.lines().any(|l| {
+                let t = l.trim_start();
+                ["<virtualhost", "<ifmodule", "<directory", "<location"]
+                    .iter()
+                    .any(|p| t.get(..p.len()).is_some_and(|x| x.eq_ignore_ascii_case(p)))
+            });
         let named = matches!(name.as_str(), "httpd.conf" | "apache2.conf" | "ports.conf");
-        let listen = head.lines().any(|l| {
-            let t = l.trim();
-            t.len() > 7
-                && t.get(..7)
-                    .is_some_and(|x| x.eq_ignore_ascii_case("listen "))
-                && !t.ends_with(';')
-        });
+        let listen = (named || explicit)
+            && head.lines().any(|l| {
+                let t = l.trim();
+                t.len() > 7
+                    && t.get(..7)
+                        .is_some_and(|x| x.eq_ignore_ascii_case("listen "))
+                    && !t.ends_with(';')
+            });
         tags || ((named || explicit) && listen)
     }
 

@@ -39,6 +39,9 @@ impl ListenerProvider for Uwsgi {
         let name = file_name(path);
         let ini = name.ends_with(".ini") || explicit;
         let yml = name.ends_with(".yaml") || name.ends_with(".yml") || explicit;
+        if !ini && !yml {
+            return false;
+        }
         head.lines().any(|l| {
             let l = l.trim_end();
             (ini && l.trim_start() == "[uwsgi]") || (yml && l == "uwsgi:")

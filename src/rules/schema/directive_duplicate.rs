@@ -197,7 +197,9 @@ fn listen_duplicates(cx: &Check<'_>, out: &mut Vec<Finding>) {
     let stream_wide = cx.settings.nginx_version < Version(1, 25, 5);
     // (unit, server span or stream-wide marker, host, port, udp/quic) → first.
     type Key<'a> = (usize, Option<Span>, ListenHost<'a>, u16, bool);
-    let mut seen: Vec<(Key<'_>, Span, String)> = Vec::new();
+    // First listen per key: a hash map, not a list scan (thousands of
+    // servers share `listen 443`).
+    let mut seen: std::collections::HashMap<Key<'_>, Span> = std::collections::HashMap::new();
     walk_all(cx.loaded, &mut |v| {
         let d = v.directive;
         if d.name() != "listen" || !matches!(v.ctx, Ctx::Server | Ctx::StreamServer) {
@@ -224,13 +226,14 @@ fn listen_duplicates(cx: &Check<'_>, out: &mut Vec<Finding>) {
             v.parents.last().map(|p| p.span)
         };
         let key = (v.unit, scope, host, port, dgram);
-        let text = addr.display();
         // A file included twice brings the same `listen` (and its server)
         // twice: two servers for nginx, no duplicate within one server.
-        if let Some((_, first, _)) = seen
-            .iter()
-            .find(|(k, s, _)| *k == key && (scope.is_none() || *s != d.span))
-        {
+        let first = match seen.get(&key) {
+            Some(s) if scope.is_none() || *s != d.span => Some(*s),
+            _ => None,
+        };
+        if let Some(first) = first {
+            let text = addr.display();
             let msg = if scope.is_none() {
                 format!("duplicate \"{text}\" address and port pair")
             } else {
@@ -239,10 +242,10 @@ fn listen_duplicates(cx: &Check<'_>, out: &mut Vec<Finding>) {
             out.push(
                 Finding::error(ids::DIRECTIVE_DUPLICATE, d.span, msg)
                     .with_help("this address is already listened on (`listen 80` is `*:80` is `0.0.0.0:80`); remove one")
-                    .with_related(*first, "first listen here"),
+                    .with_related(first, "first listen here"),
             );
         } else {
-            seen.push((key, d.span, text));
+            seen.entry(key).or_insert(d.span);
         }
     });
 }
