@@ -114,6 +114,10 @@ impl SourceFile {
 #[derive(Debug, Default)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
+    /// First file with each real path: [`SourceMap::find_real`] was a linear
+    /// scan, and php-fpm's loader asks it once per included file (a glob of
+    /// 100,000 pool files never finished).
+    by_real: std::collections::HashMap<PathBuf, FileId>,
 }
 
 impl SourceMap {
@@ -122,14 +126,13 @@ impl SourceMap {
     }
 
     pub fn add(&mut self, display: String, real: PathBuf, text: Arc<[u8]>) -> FileId {
-        let id = FileId(self.files.len() as u32);
-        self.files.push(SourceFile::new(display, real, text));
-        id
+        self.push(SourceFile::new(display, real, text))
     }
 
     /// Add a file whose line index is already built.
     pub fn push(&mut self, file: SourceFile) -> FileId {
         let id = FileId(self.files.len() as u32);
+        self.by_real.entry(file.real.clone()).or_insert(id);
         self.files.push(file);
         id
     }
@@ -154,7 +157,7 @@ impl SourceMap {
     }
 
     pub fn find_real(&self, real: &Path) -> Option<FileId> {
-        self.iter().find(|(_, f)| f.real == real).map(|(id, _)| id)
+        self.by_real.get(real).copied()
     }
 
     /// (line, column) of a span's start, both 1-based.
