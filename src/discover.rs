@@ -44,6 +44,10 @@ pub struct Discovery {
     pub skipped: Vec<Skipped>,
     /// Pre-commit mode: only findings in these files are reported.
     pub report_only: Option<Vec<PathBuf>>,
+    /// `--root`, canonicalised: a symlink met while walking must resolve
+    /// inside it (a config repository must not lead us to the host's
+    /// /etc/shadow through an absolute link).
+    pub confine: Option<PathBuf>,
 }
 
 /// Extensions that are never nginx or php-fpm configuration.
@@ -154,11 +158,33 @@ fn trim(s: &[u8]) -> &[u8] {
 /// Walk a directory: sorted, hidden entries skipped, symlinks followed (loops
 /// are cut by walkdir and noted).
 pub fn walk_dir(dir: &Path, out: &mut Discovery) {
+    // Symlinks leaving --root are cut here, before walkdir descends into
+    // them; the refusals are collected and become skipped notes.
+    let refused = std::cell::RefCell::new(Vec::new());
+    let confine = out.confine.clone();
     let walker = WalkDir::new(dir)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        .filter_entry(|e| {
+            if e.depth() == 0 {
+                return true;
+            }
+            if e.file_name().to_string_lossy().starts_with('.') {
+                return false;
+            }
+            if let Some(root) = &confine
+                && e.path_is_symlink()
+                && std::fs::canonicalize(e.path()).is_ok_and(|c| !c.starts_with(root))
+            {
+                refused.borrow_mut().push(Skipped {
+                    path: e.path().display().to_string(),
+                    reason: FsError::OutsideRoot.to_string(),
+                });
+                return false;
+            }
+            true
+        });
     let mut files = Vec::new();
     for entry in walker {
         match entry {
@@ -183,6 +209,7 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
             }
         }
     }
+    out.skipped.append(&mut refused.into_inner());
     add_files(&files, out);
 }
 

@@ -212,14 +212,25 @@ fn make_directive(
     term_at: u32,
     block_at: Option<u32>,
 ) -> Directive {
-    let mut words = std::mem::take(&mut stmt.words).into_iter();
+    // Usually drain the statement's Vec instead of taking it: `args` is then
+    // allocated with exactly its length (the lexer's buffer grows by
+    // doubling; keeping that slack cost ~40% of the tree's memory), and the
+    // buffer is reused for the next statement. A huge statement (hostile
+    // input: millions of words) moves its buffer instead, so it is never
+    // held twice.
+    let (name, args) = if stmt.words.len() <= 64 {
+        let mut words = stmt.words.drain(..);
+        (words.next(), words.collect::<Vec<_>>())
+    } else {
+        let mut words = std::mem::take(&mut stmt.words).into_iter();
+        (words.next(), words.collect::<Vec<_>>())
+    };
     // Callers guarantee at least one word.
-    let name = words.next().unwrap_or_else(|| crate::nginx::lexer::Word {
+    let name = name.unwrap_or_else(|| crate::nginx::lexer::Word {
         value: Default::default(),
         span: Span::new(file, term_at as usize, term_at as usize),
         quote: crate::nginx::lexer::Quote::None,
     });
-    let args: Vec<_> = words.collect();
     let span = Span {
         file,
         start: name.span.start,
