@@ -61,14 +61,16 @@ const NOT_CONFIG_EXT: &[&str] = &[
 /// Classify by content: php-fpm INI, nginx, or something else.
 pub fn classify(path: &Path, text: &[u8]) -> Kind {
     let head = &text[..text.len().min(8192)];
+    // UTF-16 before the NUL test: its ASCII characters come with NUL bytes,
+    // and "UTF-16 text" tells the user what to do (convert it to UTF-8).
+    if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
+        return Kind::Other("UTF-16 text");
+    }
     if head.contains(&0) {
         return Kind::Other("binary file");
     }
     if head.starts_with(b"-----BEGIN") {
         return Kind::Other("PEM certificate or key");
-    }
-    if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
-        return Kind::Other("UTF-16 text");
     }
     let name = path
         .file_name()
@@ -202,8 +204,13 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
                 let reason = if err.loop_ancestor().is_some() {
                     "symlink loop; not followed".to_string()
                 } else {
-                    err.io_error()
-                        .map_or_else(|| err.to_string(), |e| e.to_string())
+                    match err.io_error() {
+                        Some(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                            FsError::SymlinkLoop.to_string()
+                        }
+                        Some(e) => e.to_string(),
+                        None => err.to_string(),
+                    }
                 };
                 out.skipped.push(Skipped { path, reason });
             }

@@ -58,6 +58,32 @@ pub struct Loaded {
 pub struct InputError(pub String);
 
 pub fn load(inputs: &Inputs) -> Result<Loaded, InputError> {
+    let mut loaded = load_inputs(inputs)?;
+    let mut notes = budget_notes(&loaded);
+    loaded.skipped.append(&mut notes);
+    Ok(loaded)
+}
+
+/// A tree whose includes multiply (a file included twice by a file
+/// included twice, …) is walked only up to WALK_BUDGET directives; say so
+/// instead of passing it silently.
+fn budget_notes(loaded: &Loaded) -> Vec<Skipped> {
+    use crate::nginx::include::{WALK_BUDGET, expanded_size};
+    let mut memo = std::collections::HashMap::new();
+    loaded
+        .units
+        .iter()
+        .filter(|u| expanded_size(&loaded.files, u.file, &mut memo) > WALK_BUDGET)
+        .map(|u| Skipped {
+            path: loaded.sources.get(u.file).display.clone(),
+            reason: format!(
+                "its include-expanded tree has more than {WALK_BUDGET} directives (files included over and over); only the first {WALK_BUDGET} are checked"
+            ),
+        })
+        .collect()
+}
+
+fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
     if let Some((name, text)) = &inputs.stdin {
         return Ok(load_stdin(name, text));
     }

@@ -22,6 +22,7 @@ pub enum FsError {
     NotRegular(&'static str),
     TooLarge(u64),
     OutsideRoot,
+    SymlinkLoop,
     Other(String),
 }
 
@@ -39,6 +40,7 @@ impl fmt::Display for FsError {
                 MAX_FILE_SIZE / (1024 * 1024)
             ),
             FsError::OutsideRoot => write!(f, "resolves outside --root; not read"),
+            FsError::SymlinkLoop => write!(f, "is a symlink loop; not read"),
             FsError::Other(s) => write!(f, "{s}"),
         }
     }
@@ -50,6 +52,7 @@ impl From<std::io::Error> for FsError {
             std::io::ErrorKind::NotFound => FsError::NotFound,
             std::io::ErrorKind::PermissionDenied => FsError::PermissionDenied,
             std::io::ErrorKind::IsADirectory => FsError::IsDirectory,
+            _ if e.raw_os_error() == Some(libc::ELOOP) => FsError::SymlinkLoop,
             _ => FsError::Other(e.to_string()),
         }
     }
@@ -263,8 +266,26 @@ pub fn read_regular_identified(host: &Path) -> Result<(Arc<[u8]>, FileKey), FsEr
     if meta.len() > MAX_FILE_SIZE {
         return Err(FsError::TooLarge(meta.len()));
     }
-    let mut f = std::fs::File::open(host)?;
-    let mut buf = Vec::with_capacity(meta.len() as usize);
+    // The path was checked above, but it may be swapped for a FIFO before
+    // we open it: open without blocking (a FIFO with no writer would hang
+    // us), then check the opened file itself is the regular file we saw.
+    let mut f = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+            .open(host)?
+    };
+    let opened = f.metadata()?;
+    if !opened.file_type().is_file() || (opened.dev(), opened.ino()) != (meta.dev(), meta.ino()) {
+        return Err(FsError::Other(
+            "changed while being read; not read".to_string(),
+        ));
+    }
+    if opened.len() > MAX_FILE_SIZE {
+        return Err(FsError::TooLarge(opened.len()));
+    }
+    let mut buf = Vec::with_capacity(opened.len() as usize);
     // `take` guards against a file that grows while we read it.
     f.by_ref().take(MAX_FILE_SIZE + 1).read_to_end(&mut buf)?;
     if buf.len() as u64 > MAX_FILE_SIZE {

@@ -374,6 +374,39 @@ where
 /// this many visits instead of running for hours.
 pub const WALK_BUDGET: usize = 20_000_000;
 
+/// How many directives a walk from `id` visits (includes expanded),
+/// saturating at `usize::MAX`; memoised per file, so exponential include
+/// trees cost linear time. Include edges form a DAG (cycles are cut when
+/// expanding), and the recursion depth is bounded by MAX_INCLUDE_DEPTH
+/// times the parser's MAX_DEPTH.
+pub fn expanded_size(files: &Files, id: FileId, memo: &mut HashMap<FileId, usize>) -> usize {
+    if let Some(&n) = memo.get(&id) {
+        return n;
+    }
+    // Guard against an unexpected cycle: count the file as empty while it
+    // is being counted.
+    memo.insert(id, 0);
+    let n = files
+        .get(id)
+        .map_or(0, |pf| list_size(files, &pf.directives, memo));
+    memo.insert(id, n);
+    n
+}
+
+fn list_size(files: &Files, list: &[Directive], memo: &mut HashMap<FileId, usize>) -> usize {
+    let mut n: usize = 0;
+    for d in list {
+        n = n.saturating_add(1);
+        for id in &d.included {
+            n = n.saturating_add(expanded_size(files, *id, memo));
+        }
+        if let Some(b) = &d.block {
+            n = n.saturating_add(list_size(files, &b.children, memo));
+        }
+    }
+    n
+}
+
 fn walk_inner<'t, F>(
     files: &'t Files,
     list: &'t [Directive],
