@@ -6,5 +6,6 @@ pub mod include;
 pub mod lexer;
 pub mod lua;
 pub mod parser;
+pub mod print;
 pub mod schema;
 pub mod walk;
