@@ -602,3 +602,12 @@ fn regressions() {
     }
     let _ = PathBuf::new();
 }
+
+/// pipeline_on_nginx_t, PROPTEST_CASES=200000: an error span that split a
+/// UTF-8 character (`unexpected "\xc3"` inside `é`).
+#[test]
+fn regression_error_span_inside_a_character() {
+    let text = "# configuration file /etc/nginx/a.conf:\n\n# configuration file /etc/nginx/a.conf:\n\"\"é     \n";
+    let _ = run_stdin(text.as_bytes());
+    let _ = parse_checked("\"\"é ;".as_bytes());
+}

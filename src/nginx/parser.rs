@@ -319,12 +319,25 @@ fn recover(lexer: &mut Lexer<'_>, e: &LexError) -> Option<Terminator> {
     None
 }
 
+/// The end of the character starting at `at`: one byte, or a whole UTF-8
+/// sequence, so a span never splits a character (found by the property
+/// tests: `""é` gave `unexpected "\xc3"` a span ending inside `é`).
+fn char_end(src: &[u8], at: usize) -> usize {
+    let mut end = (at + 1).min(src.len());
+    if src.get(at).is_some_and(|&b| b >= 0xc0) {
+        while end < src.len() && end < at + 4 && src[end] & 0xc0 == 0x80 {
+            end += 1;
+        }
+    }
+    end
+}
+
 fn lex_finding(file: FileId, src: &[u8], e: &LexError, stmt: &Statement) -> Finding {
     let at = (e.offset as usize).min(src.len());
     let (start, end) = match e.word_start {
-        Some(ws) => (ws as usize, (ws as usize + 1).min(src.len())),
+        Some(ws) => (ws as usize, char_end(src, ws as usize)),
         None if at >= src.len() => (src.len(), src.len()),
-        None => (at, at + 1),
+        None => (at, char_end(src, at)),
     };
     let mut f = Finding::error(RULE, Span::new(file, start, end), e.kind.message());
     let first = stmt.words.first().map(|w| (w.span, w.value.to_string()));
@@ -436,6 +449,16 @@ mod tests {
         assert_eq!(msgs[..2], ["unexpected \"{\"", "unexpected \"{\""]);
         assert_eq!(f.errors[0].span.start, 14);
         assert!(parse_data(FileId(0), b"a 1;\nb 2;\n").errors.is_empty());
+    }
+
+    /// Found by tests/properties.rs (pipeline_on_nginx_t): the span of
+    /// `unexpected "\xc3"` ended inside the two-byte `é`.
+    #[test]
+    fn error_span_covers_the_whole_character() {
+        let src = "\"\"é ;".as_bytes();
+        let f = parse(FileId(0), src);
+        assert_eq!(f.errors[0].message, "unexpected \"\\xc3\"");
+        assert_eq!((f.errors[0].span.start, f.errors[0].span.end), (2, 4));
     }
 
     #[test]
