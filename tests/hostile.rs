@@ -68,6 +68,9 @@ fn timeval(t: libc::timeval) -> Duration {
 
 /// Run the binary in `dir` with `args` (and `stdin`), enforcing the deadline,
 /// and measure CPU time and peak RSS of exactly this child.
+// The child is reaped by `libc::wait4` (which also gives its CPU time), not
+// by `Child::wait`, which clippy cannot see.
+#[allow(clippy::zombie_processes)]
 fn run_in(dir: &Path, args: &[&str], stdin: Option<Vec<u8>>) -> Outcome {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_nginx-lint"));
     cmd.current_dir(dir)
