@@ -233,6 +233,17 @@ fn node_shape(nodes: &[Node]) -> Vec<Shape> {
         .collect()
 }
 
+/// A word so long that quoting may push it over nginx's 4095-byte limit
+/// (see `print::push_word`): the round trip is not required there.
+fn has_long_word(list: &[Directive]) -> bool {
+    list.iter().any(|d| {
+        std::iter::once(&d.name)
+            .chain(&d.args)
+            .any(|w| w.value.len() >= 4000)
+            || d.block.as_ref().is_some_and(|b| has_long_word(&b.children))
+    })
+}
+
 fn check_span(src: &[u8], s: Span, what: &str) {
     assert!(
         s.start <= s.end && s.end as usize <= src.len(),
@@ -371,7 +382,7 @@ proptest! {
         let pf = parse_checked(&src);
         let printed = print::print_file(&pf, &src);
         let again = parse_checked(printed.as_bytes());
-        if pf.errors.is_empty() {
+        if pf.errors.is_empty() && !has_long_word(&pf.directives) {
             prop_assert!(again.errors.is_empty(), "{:?}\n{}", again.errors, printed);
             prop_assert_eq!(shape(&again.directives), shape(&pf.directives));
             let twice = print::print_file(&again, printed.as_bytes());

@@ -23,6 +23,17 @@ fn shape(list: &[Directive]) -> Vec<Shape> {
         .collect()
 }
 
+/// A word so long that quoting may push it over nginx's 4095-byte limit
+/// (see `print::push_word`): the round trip is not required there.
+fn has_long_word(list: &[Directive]) -> bool {
+    list.iter().any(|d| {
+        std::iter::once(&d.name)
+            .chain(&d.args)
+            .any(|w| w.value.len() >= 4000)
+            || d.block.as_ref().is_some_and(|b| has_long_word(&b.children))
+    })
+}
+
 fuzz_target!(|src: &[u8]| {
     let pf = parse(FileId(0), src);
     let again = parse(FileId(0), src);
@@ -34,7 +45,7 @@ fuzz_target!(|src: &[u8]| {
     }
     let printed = print_file(&pf, src);
     let reparsed = parse(FileId(0), printed.as_bytes());
-    if pf.errors.is_empty() {
+    if pf.errors.is_empty() && !has_long_word(&pf.directives) {
         assert!(reparsed.errors.is_empty(), "{:?}\n{printed}", reparsed.errors);
         assert_eq!(shape(&reparsed.directives), shape(&pf.directives));
     }
