@@ -622,3 +622,19 @@ fn regression_error_span_inside_a_character() {
     let _ = run_stdin(text.as_bytes());
     let _ = parse_checked("\"\"é ;".as_bytes());
 }
+
+/// cargo-fuzz nginx_parse: a quoted word of 4090 bytes holding invalid
+/// UTF-8 parses cleanly, but its value (decoded lossily, U+FFFD is three
+/// bytes) no longer fits nginx's 4095-byte limit when printed. The printer
+/// cannot help it; the round-trip property exempts such long words.
+#[test]
+fn regression_long_word_with_invalid_utf8() {
+    let mut src = b"a \"".to_vec();
+    src.extend(std::iter::repeat_n(b'x', 4088));
+    src.extend_from_slice(b"\xd8\xff\";\n");
+    let pf = parse_checked(&src);
+    assert!(pf.errors.is_empty(), "{:?}", pf.errors);
+    assert!(has_long_word(&pf.directives));
+    let printed = print::print_file(&pf, &src);
+    let _ = parse_checked(printed.as_bytes());
+}
