@@ -255,9 +255,13 @@ fn push_child(stack: &mut [Frame], d: Directive) {
 }
 
 fn close_frame(stack: &mut Vec<Frame>, close: Option<u32>) {
-    let Some(frame) = stack.pop() else { return };
+    let Some(mut frame) = stack.pop() else { return };
     if let Some(mut d) = frame.directive {
         if let Some(b) = d.block.as_mut() {
+            // A block's children live as long as the run: drop the Vec's
+            // growth slack (a `server { listen 80; }` kept room for four
+            // directives, 576 bytes; 100,000 of them cost 58 MB).
+            frame.children.shrink_to_fit();
             b.children = frame.children;
             b.close = close;
         }
