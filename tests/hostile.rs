@@ -1049,3 +1049,58 @@ fn dump_on_hostile_input() {
         assert!(before == snapshot(t.path()));
     }
 }
+
+// ---------------------------------------------------------------- floods
+
+/// Millions of errors: a megabyte of `;` made a million findings, and each
+/// column was counted from the start of the (one) line: quadratic, never
+/// finished for 4 MB. Now 1000 per rule and file, plus one that counts the
+/// rest, and columns from checkpoints.
+#[test]
+fn a_million_errors_on_one_line() {
+    let t = tree(&[("site.conf", ";".repeat(4_000_000).as_bytes())]);
+    let (o, doc) = lint("4M semicolons", t.path(), &["site.conf"], MEM_DEFAULT_KB);
+    assert_eq!(o.code, 1);
+    let doc = doc.expect("json");
+    let findings = doc["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1001);
+    assert!(
+        findings[1000]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("3999000 more syntax errors")),
+        "{}",
+        findings[1000]
+    );
+    assert_eq!(findings[999]["column"], 1000);
+}
+
+/// The same for php-fpm: bad lines, and unknown entries (a rule's findings).
+#[test]
+fn fpm_floods() {
+    let body = "[www]\nlisten = /run/a.sock\n".to_string() + &"x\n".repeat(500_000);
+    let doc = fpm_case(
+        "fpm bad lines",
+        &[("php-fpm.conf", body.as_bytes())],
+        MEM_DEFAULT_KB,
+    );
+    assert!(
+        has_finding(&doc, "fpm-syntax", "499000 more lines"),
+        "{:?}",
+        messages(&doc).last()
+    );
+    let body = "[www]\nlisten = /run/a.sock\n".to_string() + &"zz = 1\n".repeat(100_000);
+    let doc = fpm_case(
+        "fpm unknown entries",
+        &[("php-fpm.conf", body.as_bytes())],
+        MEM_DEFAULT_KB,
+    );
+    assert!(
+        has_finding(
+            &doc,
+            "fpm-unknown-directive",
+            "99000 more `fpm-unknown-directive` findings"
+        ),
+        "{:?}",
+        messages(&doc).last()
+    );
+}
