@@ -259,8 +259,11 @@ pub fn read_regular_identified(host: &Path) -> Result<(Arc<[u8]>, FileKey), FsEr
     if !ft.is_file() {
         return Err(FsError::NotRegular("special file"));
     }
-    // /proc files claim size 0 but are endless or racy: never read them.
-    if host.starts_with("/proc") || host.starts_with("/sys") {
+    // /proc files claim size 0 but are endless or racy: never read them,
+    // also when reached through a symlink (`x.conf -> /proc/self/environ`
+    // would have put our environment into diagnostics): ask the file system
+    // the path lands on.
+    if host.starts_with("/proc") || host.starts_with("/sys") || on_pseudo_fs(host) {
         return Err(FsError::NotRegular("kernel pseudo-file"));
     }
     if meta.len() > MAX_FILE_SIZE {
@@ -292,6 +295,32 @@ pub fn read_regular_identified(host: &Path) -> Result<(Arc<[u8]>, FileKey), FsEr
         return Err(FsError::TooLarge(buf.len() as u64));
     }
     Ok((Arc::from(buf), (meta.dev(), meta.ino())))
+}
+
+/// Is `path` (symlinks followed) on procfs, sysfs, debugfs, tracefs,
+/// securityfs, cgroupfs or configfs?
+fn on_pseudo_fs(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    const PSEUDO: &[i64] = &[
+        0x9fa0,      // PROC_SUPER_MAGIC
+        0x6265_6572, // SYSFS_MAGIC
+        0x6462_6720, // DEBUGFS_MAGIC
+        0x7472_6163, // TRACEFS_MAGIC
+        0x7363_6673, // SECURITYFS_MAGIC
+        0x2782_8,    // CGROUP_SUPER_MAGIC
+        0x6367_7270, // CGROUP2_SUPER_MAGIC
+        0x6265_6570, // CONFIGFS_MAGIC
+    ];
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: a valid C string and a zeroed out-parameter of the right type.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statfs(c.as_ptr(), &mut st) } != 0 {
+        return false;
+    }
+    #[allow(clippy::unnecessary_cast)] // f_type is i64 or u32 by platform
+    PSEUDO.contains(&(st.f_type as i64))
 }
 
 impl Fs for RealFs {
@@ -479,6 +508,18 @@ mod tests {
         assert_eq!(
             RealFs::new(None).read(dir.path()),
             Err(FsError::IsDirectory)
+        );
+    }
+
+    /// A symlink into /proc is a kernel pseudo-file too.
+    #[test]
+    fn realfs_refuses_proc_through_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("env.conf");
+        std::os::unix::fs::symlink("/proc/self/environ", &link).unwrap();
+        assert_eq!(
+            RealFs::new(None).read(&link),
+            Err(FsError::NotRegular("kernel pseudo-file"))
         );
     }
 

@@ -636,6 +636,20 @@ fn named_fifo_fails_the_run_without_opening_it() {
     assert!(o.stderr.contains("FIFO"), "{}", o.stderr);
 }
 
+/// A symlink into /proc was read as a regular file (size 0, then our own
+/// environment): now refused by the file system it lands on.
+#[test]
+fn include_symlink_into_proc() {
+    let (_t, doc) = include_case("include /proc via symlink", "env.conf", |d| {
+        std::os::unix::fs::symlink("/proc/self/environ", d.join("env.conf")).expect("symlink");
+    });
+    assert!(
+        has_finding(&doc, "include-missing", "kernel pseudo-file"),
+        "{:?}",
+        messages(&doc)
+    );
+}
+
 #[test]
 fn include_directory() {
     let (_t, doc) = include_case("include dir", "conf.d", |d| {
