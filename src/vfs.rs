@@ -307,7 +307,7 @@ fn on_pseudo_fs(path: &Path) -> bool {
         0x6462_6720, // DEBUGFS_MAGIC
         0x7472_6163, // TRACEFS_MAGIC
         0x7363_6673, // SECURITYFS_MAGIC
-        0x2782_8,    // CGROUP_SUPER_MAGIC
+        0x0002_7828, // CGROUP_SUPER_MAGIC
         0x6367_7270, // CGROUP2_SUPER_MAGIC
         0x6265_6570, // CONFIGFS_MAGIC
     ];
