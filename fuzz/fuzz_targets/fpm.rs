@@ -24,6 +24,11 @@ fuzz_target!(|data: &[u8]| {
     fs.insert("/etc/fpm/php-fpm.conf", main.to_vec());
     fs.insert("/etc/fpm/pool.d/a.conf", other.to_vec());
     let mut map = SourceMap::new();
-    let cfg = fpm::load(&fs, &mut map, Path::new("/etc/fpm/php-fpm.conf"), &fpm::LoadOptions::default());
+    let cfg = fpm::load(
+        &fs,
+        &mut map,
+        Path::new("/etc/fpm/php-fpm.conf"),
+        &fpm::LoadOptions::default(),
+    );
     let _ = fpm::check(&cfg, fpm::PhpVersion::new(8, 2));
 });

@@ -10,7 +10,14 @@ use nginx_lint::nginx::include::{Loader, walk};
 use nginx_lint::source::SourceMap;
 use nginx_lint::vfs::MemFs;
 
-const NAMES: &[&str] = &["nginx.conf", "a.conf", "b.conf", "d/c.conf", "d/.h.conf", "e.types"];
+const NAMES: &[&str] = &[
+    "nginx.conf",
+    "a.conf",
+    "b.conf",
+    "d/c.conf",
+    "d/.h.conf",
+    "e.types",
+];
 
 fuzz_target!(|data: &[u8]| {
     let mut fs = MemFs::new();

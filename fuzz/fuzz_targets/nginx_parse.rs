@@ -37,7 +37,10 @@ fn has_long_word(list: &[Directive]) -> bool {
 fuzz_target!(|src: &[u8]| {
     let pf = parse(FileId(0), src);
     let again = parse(FileId(0), src);
-    assert_eq!(format!("{:?}", pf.directives), format!("{:?}", again.directives));
+    assert_eq!(
+        format!("{:?}", pf.directives),
+        format!("{:?}", again.directives)
+    );
     let sf = SourceFile::new("f".into(), "f".into(), src.into());
     for e in &pf.errors {
         assert!(e.span.end as usize <= src.len());
@@ -46,7 +49,11 @@ fuzz_target!(|src: &[u8]| {
     let printed = print_file(&pf, src);
     let reparsed = parse(FileId(0), printed.as_bytes());
     if pf.errors.is_empty() && !has_long_word(&pf.directives) {
-        assert!(reparsed.errors.is_empty(), "{:?}\n{printed}", reparsed.errors);
+        assert!(
+            reparsed.errors.is_empty(),
+            "{:?}\n{printed}",
+            reparsed.errors
+        );
         assert_eq!(shape(&reparsed.directives), shape(&pf.directives));
     }
 });

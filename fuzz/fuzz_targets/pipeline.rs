@@ -18,7 +18,11 @@ fuzz_target!(|data: &[u8]| {
     let json = nginx_lint::report::render(
         &outcome.view(),
         nginx_lint::report::Format::Json,
-        nginx_lint::report::HumanStyle { color: false, width: 100, unicode: false },
+        nginx_lint::report::HumanStyle {
+            color: false,
+            width: 100,
+            unicode: false,
+        },
     );
     assert!(json.starts_with('{'));
 });
