@@ -638,3 +638,15 @@ fn regression_long_word_with_invalid_utf8() {
     let printed = print::print_file(&pf, &src);
     let _ = parse_checked(printed.as_bytes());
 }
+
+/// cargo-fuzz `pipeline`: `proxy_pass` with a value whose 7th byte falls
+/// inside a multi-byte character panicked in the scheme check
+/// (`raw[..7]` on a str).
+#[test]
+fn regression_scheme_check_inside_a_character() {
+    let src = b"location / {\n    proxy_pass 1\x00:637\xec;\n}\n";
+    let _ = run_stdin(src);
+    let _ = run_stdin(
+        "server { proxy_pass 123456é; grpc_pass 12345€; uwsgi_pass 1234567é; }".as_bytes(),
+    );
+}
