@@ -334,8 +334,14 @@ proptest! {
                 }
                 Err(e) => {
                     prop_assert!(e.offset as usize <= src.len());
-                    // Skip past the error as the parser would.
-                    let p = (e.offset as usize + 1).min(src.len());
+                    // Skip past the error as the parser does: to the byte
+                    // after the next `;`, `{`, `}` or newline (never into
+                    // the middle of a character).
+                    let at = e.offset as usize;
+                    let p = src
+                        .get(at + 1..)
+                        .and_then(|r| r.iter().position(|b| b"{};\n".contains(b)))
+                        .map_or(src.len(), |i| at + 2 + i);
                     lx.set_pos(p.max(lx.pos()));
                     if lx.pos() >= src.len() { break; }
                 }
