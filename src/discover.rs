@@ -9,7 +9,14 @@ use walkdir::WalkDir;
 
 use std::sync::Arc;
 
-use crate::vfs::{FileKey, FsError, read_regular_identified};
+use crate::vfs::{FileKey, FsError, read_head_identified, read_regular_identified};
+
+/// How much of a file [`classify`] looks at.
+const CLASSIFY_BYTES: u64 = 8192;
+
+/// Files one directory walk reads at most; a symlink to `/usr` or `/` in a
+/// config tree would otherwise have us read the whole machine.
+pub const MAX_WALK_FILES: usize = 200_000;
 
 /// What a file holds, judged from its name and first bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,7 +67,7 @@ const NOT_CONFIG_EXT: &[&str] = &[
 
 /// Classify by content: php-fpm INI, nginx, or something else.
 pub fn classify(path: &Path, text: &[u8]) -> Kind {
-    let head = &text[..text.len().min(8192)];
+    let head = &text[..text.len().min(CLASSIFY_BYTES as usize)];
     // UTF-16 before the NUL test: its ASCII characters come with NUL bytes,
     // and "UTF-16 text" tells the user what to do (convert it to UTF-8).
     if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
@@ -190,7 +197,12 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
     let mut files = Vec::new();
     for entry in walker {
         match entry {
-            Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
+            Ok(e) if e.file_type().is_file() => {
+                files.push(e.into_path());
+                if files.len() > MAX_WALK_FILES {
+                    break;
+                }
+            }
             Ok(e) if e.file_type().is_dir() => {}
             Ok(e) => out.skipped.push(Skipped {
                 path: e.path().display().to_string(),
@@ -217,6 +229,15 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
         }
     }
     out.skipped.append(&mut refused.into_inner());
+    if files.len() > MAX_WALK_FILES {
+        out.skipped.push(Skipped {
+            path: dir.display().to_string(),
+            reason: format!(
+                "holds more than {MAX_WALK_FILES} files (a symlink to a system directory?); only the first {MAX_WALK_FILES} were read"
+            ),
+        });
+        files.truncate(MAX_WALK_FILES);
+    }
     add_files(&files, out);
 }
 
@@ -237,11 +258,22 @@ pub fn add_files(paths: &[PathBuf], out: &mut Discovery) {
     }
 }
 
-/// Read just enough of a file to classify it.
+/// Read just enough of a file to classify it (its first 8 KiB), then the
+/// whole of it only when it is configuration.
 pub fn add_file(path: &Path, out: &mut Discovery) {
-    match read_regular_identified(path) {
-        Ok((text, key)) => {
-            let kind = classify(path, &text);
+    let read = read_head_identified(path, CLASSIFY_BYTES).and_then(|(head, key, complete)| {
+        let kind = classify(path, &head);
+        let text: Arc<[u8]> = match kind {
+            // Not ours: the bytes are not needed (a walk that meets /usr
+            // kept 5 GB of them).
+            Kind::Other(_) => Arc::from(&b""[..]),
+            _ if complete => Arc::from(head),
+            _ => read_regular_identified(path)?.0,
+        };
+        Ok((text, key, kind))
+    });
+    match read {
+        Ok((text, key, kind)) => {
             // Certificates, docs and php.ini are expected beside configs and
             // passed over silently; a binary or UTF-16 file is worth a note.
             if let Kind::Other(reason @ ("binary file" | "UTF-16 text")) = kind {
@@ -335,6 +367,29 @@ mod tests {
             classify(Path::new("default"), b"# comment\nserver {}\n"),
             Kind::Nginx
         );
+    }
+
+    /// A walk that met /usr (through a symlink) kept every file's bytes:
+    /// 8 GB. Files that are not configuration keep none, and only their
+    /// head is read.
+    #[test]
+    fn files_that_are_not_config_keep_no_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("blob");
+        let mut body = vec![0u8; 100_000];
+        body[..6].copy_from_slice(b"events");
+        std::fs::write(&bin, &body).unwrap();
+        let conf = dir.path().join("big.conf");
+        let text = "a b;\n".repeat(5000);
+        std::fs::write(&conf, &text).unwrap();
+        let mut d = Discovery::default();
+        add_file(&bin, &mut d);
+        add_file(&conf, &mut d);
+        assert_eq!(d.files[0].kind, Kind::Other("binary file"));
+        assert!(d.files[0].text.is_empty());
+        // Configuration longer than the classified head is read whole.
+        assert_eq!(d.files[1].kind, Kind::Nginx);
+        assert_eq!(d.files[1].text.len(), text.len());
     }
 
     #[test]

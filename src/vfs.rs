@@ -241,6 +241,31 @@ pub fn read_regular(host: &Path) -> Result<Arc<[u8]>, FsError> {
 
 /// [`read_regular`], also returning the file's (device, inode).
 pub fn read_regular_identified(host: &Path) -> Result<(Arc<[u8]>, FileKey), FsError> {
+    let (mut f, key, len) = open_regular(host)?;
+    let mut buf = Vec::with_capacity(len as usize);
+    // `take` guards against a file that grows while we read it.
+    f.by_ref().take(MAX_FILE_SIZE + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > MAX_FILE_SIZE {
+        return Err(FsError::TooLarge(buf.len() as u64));
+    }
+    Ok((Arc::from(buf), key))
+}
+
+/// The first `n` bytes of a regular file (same checks as [`read_regular`]),
+/// its identity, and whether that was the whole file. Discovery classifies
+/// files by their head, so a walk that meets /usr does not read gigabytes.
+pub fn read_head_identified(host: &Path, n: u64) -> Result<(Vec<u8>, FileKey, bool), FsError> {
+    let (f, key, _) = open_regular(host)?;
+    let mut buf = Vec::new();
+    f.take(n + 1).read_to_end(&mut buf)?;
+    let complete = buf.len() as u64 <= n;
+    buf.truncate(n as usize);
+    Ok((buf, key, complete))
+}
+
+/// Open a regular file after the checks (never opening a FIFO, device or
+/// pseudo-file); returns the file, its identity and its size.
+fn open_regular(host: &Path) -> Result<(std::fs::File, FileKey, u64), FsError> {
     use std::os::unix::fs::{FileTypeExt, MetadataExt};
     let meta = std::fs::metadata(host)?;
     let ft = meta.file_type();
@@ -272,7 +297,7 @@ pub fn read_regular_identified(host: &Path) -> Result<(Arc<[u8]>, FileKey), FsEr
     // The path was checked above, but it may be swapped for a FIFO before
     // we open it: open without blocking (a FIFO with no writer would hang
     // us), then check the opened file itself is the regular file we saw.
-    let mut f = {
+    let f = {
         use std::os::unix::fs::OpenOptionsExt;
         std::fs::OpenOptions::new()
             .read(true)
@@ -288,13 +313,7 @@ pub fn read_regular_identified(host: &Path) -> Result<(Arc<[u8]>, FileKey), FsEr
     if opened.len() > MAX_FILE_SIZE {
         return Err(FsError::TooLarge(opened.len()));
     }
-    let mut buf = Vec::with_capacity(opened.len() as usize);
-    // `take` guards against a file that grows while we read it.
-    f.by_ref().take(MAX_FILE_SIZE + 1).read_to_end(&mut buf)?;
-    if buf.len() as u64 > MAX_FILE_SIZE {
-        return Err(FsError::TooLarge(buf.len() as u64));
-    }
-    Ok((Arc::from(buf), (meta.dev(), meta.ino())))
+    Ok((f, (meta.dev(), meta.ino()), opened.len()))
 }
 
 /// Is `path` (symlinks followed) on procfs, sysfs, debugfs, tracefs,
