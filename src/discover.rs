@@ -9,7 +9,14 @@ use walkdir::WalkDir;
 
 use std::sync::Arc;
 
-use crate::vfs::{FileKey, FsError, read_regular_identified};
+use crate::vfs::{FileKey, FsError, read_head_identified, read_regular_identified};
+
+/// How much of a file [`classify`] looks at.
+const CLASSIFY_BYTES: u64 = 8192;
+
+/// Files one directory walk reads at most; a symlink to `/usr` or `/` in a
+/// config tree would otherwise have us read the whole machine.
+pub const MAX_WALK_FILES: usize = 200_000;
 
 /// What a file holds, judged from its name and first bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,6 +54,10 @@ pub struct Discovery {
     pub skipped: Vec<Skipped>,
     /// Pre-commit mode: only findings in these files are reported.
     pub report_only: Option<Vec<PathBuf>>,
+    /// `--root`, canonicalised: a symlink met while walking must resolve
+    /// inside it (a config repository must not lead us to the host's
+    /// /etc/shadow through an absolute link).
+    pub confine: Option<PathBuf>,
 }
 
 /// Extensions that are never nginx or php-fpm configuration.
@@ -59,15 +70,17 @@ const NOT_CONFIG_EXT: &[&str] = &[
 
 /// Classify by content: php-fpm INI, nginx, or something else.
 pub fn classify(path: &Path, text: &[u8]) -> Kind {
-    let head = &text[..text.len().min(8192)];
+    let head = &text[..text.len().min(CLASSIFY_BYTES as usize)];
+    // UTF-16 before the NUL test: its ASCII characters come with NUL bytes,
+    // and "UTF-16 text" tells the user what to do (convert it to UTF-8).
+    if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
+        return Kind::Other("UTF-16 text");
+    }
     if head.contains(&0) {
         return Kind::Other("binary file");
     }
     if head.starts_with(b"-----BEGIN") {
         return Kind::Other("PEM certificate or key");
-    }
-    if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
-        return Kind::Other("UTF-16 text");
     }
     if let Some(provider) = crate::providers::classify(path, head, false) {
         return Kind::Service(provider);
@@ -160,15 +173,42 @@ fn trim(s: &[u8]) -> &[u8] {
 /// Walk a directory: sorted, hidden entries skipped, symlinks followed (loops
 /// are cut by walkdir and noted).
 pub fn walk_dir(dir: &Path, out: &mut Discovery) {
+    // Symlinks leaving --root are cut here, before walkdir descends into
+    // them; the refusals are collected and become skipped notes.
+    let refused = std::cell::RefCell::new(Vec::new());
+    let confine = out.confine.clone();
     let walker = WalkDir::new(dir)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        .filter_entry(|e| {
+            if e.depth() == 0 {
+                return true;
+            }
+            if e.file_name().to_string_lossy().starts_with('.') {
+                return false;
+            }
+            if let Some(root) = &confine
+                && e.path_is_symlink()
+                && std::fs::canonicalize(e.path()).is_ok_and(|c| !c.starts_with(root))
+            {
+                refused.borrow_mut().push(Skipped {
+                    path: e.path().display().to_string(),
+                    reason: FsError::OutsideRoot.to_string(),
+                });
+                return false;
+            }
+            true
+        });
     let mut files = Vec::new();
     for entry in walker {
         match entry {
-            Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
+            Ok(e) if e.file_type().is_file() => {
+                files.push(e.into_path());
+                if files.len() > MAX_WALK_FILES {
+                    break;
+                }
+            }
             Ok(e) if e.file_type().is_dir() => {}
             Ok(e) => out.skipped.push(Skipped {
                 path: e.path().display().to_string(),
@@ -182,12 +222,27 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
                 let reason = if err.loop_ancestor().is_some() {
                     "symlink loop; not followed".to_string()
                 } else {
-                    err.io_error()
-                        .map_or_else(|| err.to_string(), |e| e.to_string())
+                    match err.io_error() {
+                        Some(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                            FsError::SymlinkLoop.to_string()
+                        }
+                        Some(e) => e.to_string(),
+                        None => err.to_string(),
+                    }
                 };
                 out.skipped.push(Skipped { path, reason });
             }
         }
+    }
+    out.skipped.append(&mut refused.into_inner());
+    if files.len() > MAX_WALK_FILES {
+        out.skipped.push(Skipped {
+            path: dir.display().to_string(),
+            reason: format!(
+                "holds more than {MAX_WALK_FILES} files (a symlink to a system directory?); only the first {MAX_WALK_FILES} were read"
+            ),
+        });
+        files.truncate(MAX_WALK_FILES);
     }
     add_files(&files, out);
 }
@@ -209,11 +264,22 @@ pub fn add_files(paths: &[PathBuf], out: &mut Discovery) {
     }
 }
 
-/// Read just enough of a file to classify it.
+/// Read just enough of a file to classify it (its first 8 KiB), then the
+/// whole of it only when it is configuration.
 pub fn add_file(path: &Path, out: &mut Discovery) {
-    match read_regular_identified(path) {
-        Ok((text, key)) => {
-            let kind = classify(path, &text);
+    let read = read_head_identified(path, CLASSIFY_BYTES).and_then(|(head, key, complete)| {
+        let kind = classify(path, &head);
+        let text: Arc<[u8]> = match kind {
+            // Not ours: the bytes are not needed (a walk that meets /usr
+            // kept 5 GB of them).
+            Kind::Other(_) => Arc::from(&b""[..]),
+            _ if complete => Arc::from(head),
+            _ => read_regular_identified(path)?.0,
+        };
+        Ok((text, key, kind))
+    });
+    match read {
+        Ok((text, key, kind)) => {
             // Certificates, docs and php.ini are expected beside configs and
             // passed over silently; a binary or UTF-16 file is worth a note.
             if let Kind::Other(reason @ ("binary file" | "UTF-16 text")) = kind {
@@ -307,6 +373,29 @@ mod tests {
             classify(Path::new("default"), b"# comment\nserver {}\n"),
             Kind::Nginx
         );
+    }
+
+    /// A walk that met /usr (through a symlink) kept every file's bytes:
+    /// 8 GB. Files that are not configuration keep none, and only their
+    /// head is read.
+    #[test]
+    fn files_that_are_not_config_keep_no_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("blob");
+        let mut body = vec![0u8; 100_000];
+        body[..6].copy_from_slice(b"events");
+        std::fs::write(&bin, &body).unwrap();
+        let conf = dir.path().join("big.conf");
+        let text = "a b;\n".repeat(5000);
+        std::fs::write(&conf, &text).unwrap();
+        let mut d = Discovery::default();
+        add_file(&bin, &mut d);
+        add_file(&conf, &mut d);
+        assert_eq!(d.files[0].kind, Kind::Other("binary file"));
+        assert!(d.files[0].text.is_empty());
+        // Configuration longer than the classified head is read whole.
+        assert_eq!(d.files[1].kind, Kind::Nginx);
+        assert_eq!(d.files[1].text.len(), text.len());
     }
 
     #[test]

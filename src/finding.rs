@@ -92,3 +92,54 @@ impl Finding {
         self
     }
 }
+
+/// Findings of one rule in one file, at most [`Capped::MAX`]: past that,
+/// only a count, reported as one closing finding. Garbage input (a megabyte
+/// of `;`) would otherwise make millions of findings: gigabytes of memory
+/// and a report nobody reads.
+#[derive(Debug, Default)]
+pub struct Capped {
+    list: Vec<Finding>,
+    dropped: usize,
+    first_dropped: Option<crate::source::Span>,
+}
+
+/// The words every counting finding carries (they are kept when findings
+/// are capped again for the report).
+pub const NOT_REPORTED: &str = "not reported (only the first";
+
+impl Capped {
+    pub const MAX: usize = 1000;
+
+    pub fn push(&mut self, f: Finding) {
+        if self.list.len() < Self::MAX {
+            self.list.push(f);
+        } else {
+            self.dropped += 1;
+            self.first_dropped.get_or_insert(f.span);
+        }
+    }
+
+    pub fn last(&self) -> Option<&Finding> {
+        self.list.last()
+    }
+
+    /// The findings kept, and one more that counts the rest.
+    pub fn finish(mut self, rule: &'static str, what: &str) -> Vec<Finding> {
+        if let Some(span) = self.first_dropped {
+            self.list.push(
+                Finding::error(
+                    rule,
+                    span,
+                    format!(
+                        "{} more {what} in this file {NOT_REPORTED} {} are)",
+                        self.dropped,
+                        Self::MAX
+                    ),
+                )
+                .with_help("fix the ones above first; is this file really configuration?"),
+            );
+        }
+        self.list
+    }
+}

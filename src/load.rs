@@ -69,14 +69,41 @@ pub struct InputError(pub String);
 pub fn load(inputs: &Inputs) -> Result<Loaded, InputError> {
     let mut loaded = load_inputs(inputs)?;
     loaded.declared = inputs.listeners.clone();
+    let mut notes = budget_notes(&loaded);
+    loaded.skipped.append(&mut notes);
     Ok(loaded)
+}
+
+/// A tree whose includes multiply (a file included twice by a file
+/// included twice, …) is walked only up to WALK_BUDGET directives; say so
+/// instead of passing it silently.
+fn budget_notes(loaded: &Loaded) -> Vec<Skipped> {
+    use crate::nginx::include::{WALK_BUDGET, expanded_size};
+    let mut memo = std::collections::HashMap::new();
+    loaded
+        .units
+        .iter()
+        .filter(|u| expanded_size(&loaded.files, u.file, &mut memo) > WALK_BUDGET)
+        .map(|u| Skipped {
+            path: loaded.sources.get(u.file).display.clone(),
+            reason: format!(
+                "its include-expanded tree has more than {WALK_BUDGET} directives (files included over and over); only the first {WALK_BUDGET} are checked"
+            ),
+        })
+        .collect()
 }
 
 fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
     if let Some((name, text)) = &inputs.stdin {
         return Ok(load_stdin(name, text));
     }
-    let mut disc = Discovery::default();
+    let mut disc = Discovery {
+        confine: inputs
+            .root
+            .as_ref()
+            .map(|r| std::fs::canonicalize(r).unwrap_or_else(|_| r.clone())),
+        ..Discovery::default()
+    };
     let mut named_files: Vec<PathBuf> = Vec::new();
     let paths = if inputs.paths.is_empty() {
         vec![PathBuf::from("/etc/nginx")]
@@ -89,10 +116,12 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
         if meta.is_dir() {
             discover::walk_dir(p, &mut disc);
         } else {
+            // A file the user named and we cannot read (a FIFO such as
+            // `<(cmd)`, a device, a file over the size cap) fails the run:
+            // a skipped note with exit 0 would pass a check that never ran.
+            let text = crate::vfs::read_regular(p).map_err(|e| named_unreadable(p, &e))?;
             // An `nginx -T` dump is a tree of its own.
-            if let Ok(text) = crate::vfs::read_regular(p)
-                && dump_t::is_nginx_t(&text)
-            {
+            if dump_t::is_nginx_t(&text) {
                 return Ok(load_dump(&text));
             }
             match discover::tree_root_above(p) {
@@ -121,6 +150,7 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
         if p.is_dir() {
             discover::walk_dir(p, &mut disc);
         } else if p.exists() {
+            crate::vfs::read_regular(p).map_err(|e| named_unreadable(p, &e))?;
             discover::add_file(p, &mut disc);
             if let Some(f) = disc.files.last_mut() {
                 f.kind = Kind::PhpFpm;
@@ -180,6 +210,14 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
         out.report_only = Some(ids);
     }
     Ok(out)
+}
+
+fn named_unreadable(p: &Path, e: &crate::vfs::FsError) -> InputError {
+    let hint = match e {
+        crate::vfs::FsError::NotRegular(_) => " (to lint a stream, pipe it to `nginx-lint -`)",
+        _ => "",
+    };
+    InputError(format!("{}: {e}{hint}", p.display()))
 }
 
 fn io_reason(e: &std::io::Error) -> String {

@@ -22,6 +22,7 @@ pub enum FsError {
     NotRegular(&'static str),
     TooLarge(u64),
     OutsideRoot,
+    SymlinkLoop,
     Other(String),
 }
 
@@ -39,6 +40,7 @@ impl fmt::Display for FsError {
                 MAX_FILE_SIZE / (1024 * 1024)
             ),
             FsError::OutsideRoot => write!(f, "resolves outside --root; not read"),
+            FsError::SymlinkLoop => write!(f, "is a symlink loop; not read"),
             FsError::Other(s) => write!(f, "{s}"),
         }
     }
@@ -50,6 +52,7 @@ impl From<std::io::Error> for FsError {
             std::io::ErrorKind::NotFound => FsError::NotFound,
             std::io::ErrorKind::PermissionDenied => FsError::PermissionDenied,
             std::io::ErrorKind::IsADirectory => FsError::IsDirectory,
+            _ if e.raw_os_error() == Some(libc::ELOOP) => FsError::SymlinkLoop,
             _ => FsError::Other(e.to_string()),
         }
     }
@@ -238,6 +241,31 @@ pub fn read_regular(host: &Path) -> Result<Arc<[u8]>, FsError> {
 
 /// [`read_regular`], also returning the file's (device, inode).
 pub fn read_regular_identified(host: &Path) -> Result<(Arc<[u8]>, FileKey), FsError> {
+    let (mut f, key, len) = open_regular(host)?;
+    let mut buf = Vec::with_capacity(len as usize);
+    // `take` guards against a file that grows while we read it.
+    f.by_ref().take(MAX_FILE_SIZE + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > MAX_FILE_SIZE {
+        return Err(FsError::TooLarge(buf.len() as u64));
+    }
+    Ok((Arc::from(buf), key))
+}
+
+/// The first `n` bytes of a regular file (same checks as [`read_regular`]),
+/// its identity, and whether that was the whole file. Discovery classifies
+/// files by their head, so a walk that meets /usr does not read gigabytes.
+pub fn read_head_identified(host: &Path, n: u64) -> Result<(Vec<u8>, FileKey, bool), FsError> {
+    let (f, key, _) = open_regular(host)?;
+    let mut buf = Vec::new();
+    f.take(n + 1).read_to_end(&mut buf)?;
+    let complete = buf.len() as u64 <= n;
+    buf.truncate(n as usize);
+    Ok((buf, key, complete))
+}
+
+/// Open a regular file after the checks (never opening a FIFO, device or
+/// pseudo-file); returns the file, its identity and its size.
+fn open_regular(host: &Path) -> Result<(std::fs::File, FileKey, u64), FsError> {
     use std::os::unix::fs::{FileTypeExt, MetadataExt};
     let meta = std::fs::metadata(host)?;
     let ft = meta.file_type();
@@ -256,21 +284,62 @@ pub fn read_regular_identified(host: &Path) -> Result<(Arc<[u8]>, FileKey), FsEr
     if !ft.is_file() {
         return Err(FsError::NotRegular("special file"));
     }
-    // /proc files claim size 0 but are endless or racy: never read them.
-    if host.starts_with("/proc") || host.starts_with("/sys") {
+    // /proc files claim size 0 but are endless or racy: never read them,
+    // also when reached through a symlink (`x.conf -> /proc/self/environ`
+    // would have put our environment into diagnostics): ask the file system
+    // the path lands on.
+    if host.starts_with("/proc") || host.starts_with("/sys") || on_pseudo_fs(host) {
         return Err(FsError::NotRegular("kernel pseudo-file"));
     }
     if meta.len() > MAX_FILE_SIZE {
         return Err(FsError::TooLarge(meta.len()));
     }
-    let mut f = std::fs::File::open(host)?;
-    let mut buf = Vec::with_capacity(meta.len() as usize);
-    // `take` guards against a file that grows while we read it.
-    f.by_ref().take(MAX_FILE_SIZE + 1).read_to_end(&mut buf)?;
-    if buf.len() as u64 > MAX_FILE_SIZE {
-        return Err(FsError::TooLarge(buf.len() as u64));
+    // The path was checked above, but it may be swapped for a FIFO before
+    // we open it: open without blocking (a FIFO with no writer would hang
+    // us), then check the opened file itself is the regular file we saw.
+    let f = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+            .open(host)?
+    };
+    let opened = f.metadata()?;
+    if !opened.file_type().is_file() || (opened.dev(), opened.ino()) != (meta.dev(), meta.ino()) {
+        return Err(FsError::Other(
+            "changed while being read; not read".to_string(),
+        ));
     }
-    Ok((Arc::from(buf), (meta.dev(), meta.ino())))
+    if opened.len() > MAX_FILE_SIZE {
+        return Err(FsError::TooLarge(opened.len()));
+    }
+    Ok((f, (meta.dev(), meta.ino()), opened.len()))
+}
+
+/// Is `path` (symlinks followed) on procfs, sysfs, debugfs, tracefs,
+/// securityfs, cgroupfs or configfs?
+fn on_pseudo_fs(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    const PSEUDO: &[i64] = &[
+        0x9fa0,      // PROC_SUPER_MAGIC
+        0x6265_6572, // SYSFS_MAGIC
+        0x6462_6720, // DEBUGFS_MAGIC
+        0x7472_6163, // TRACEFS_MAGIC
+        0x7363_6673, // SECURITYFS_MAGIC
+        0x0002_7828, // CGROUP_SUPER_MAGIC
+        0x6367_7270, // CGROUP2_SUPER_MAGIC
+        0x6265_6570, // CONFIGFS_MAGIC
+    ];
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: a valid C string and a zeroed out-parameter of the right type.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statfs(c.as_ptr(), &mut st) } != 0 {
+        return false;
+    }
+    #[allow(clippy::unnecessary_cast)] // f_type is i64 or u32 by platform
+    PSEUDO.contains(&(st.f_type as i64))
 }
 
 impl Fs for RealFs {
@@ -458,6 +527,18 @@ mod tests {
         assert_eq!(
             RealFs::new(None).read(dir.path()),
             Err(FsError::IsDirectory)
+        );
+    }
+
+    /// A symlink into /proc is a kernel pseudo-file too.
+    #[test]
+    fn realfs_refuses_proc_through_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("env.conf");
+        std::os::unix::fs::symlink("/proc/self/environ", &link).unwrap();
+        assert_eq!(
+            RealFs::new(None).read(&link),
+            Err(FsError::NotRegular("kernel pseudo-file"))
         );
     }
 

@@ -262,7 +262,7 @@ fn check_array(s: &Setting, pool: Option<&Pool>, php: PhpVersion, out: &mut Vec<
 
 /// A setting parsed as a number the way php-fpm does, if it is set,
 /// parses, and does not depend on the environment.
-fn num(s: &Option<Setting>, ty: ValueType) -> Result<Option<i64>, ()> {
+fn num(s: Option<&Setting>, ty: ValueType) -> Result<Option<i64>, ()> {
     let Some(s) = s else { return Ok(None) };
     if s.has_env {
         return Err(());
@@ -389,7 +389,7 @@ fn check_pool(pool: &Pool, php: PhpVersion, out: &mut Vec<Finding>) {
         (Some(l), Some(addr)) => check_listen(pool, l, addr, out),
         _ => {}
     }
-    if let Ok(Some(n)) = num(&pool.get("process.priority").cloned(), ValueType::Integer) {
+    if let Ok(Some(n)) = num(pool.get("process.priority"), ValueType::Integer) {
         if let Some(s) = pool.get("process.priority") {
             priority(n, s, Some(name), out);
         }
@@ -464,7 +464,7 @@ fn check_pm(pool: &Pool, php: PhpVersion, out: &mut Vec<Finding>) {
             _ => return,
         },
     };
-    let get = |s: &Option<Setting>, ty| num(s, ty);
+    let get = |s: &Option<Box<Setting>>, ty| num(s.as_deref(), ty);
     let (Ok(max_children), Ok(min_spare), Ok(max_spare), Ok(start), Ok(spawn), Ok(idle)) = (
         get(&pool.pm_max_children, ValueType::Integer),
         get(&pool.pm_min_spare_servers, ValueType::Integer),
@@ -475,7 +475,7 @@ fn check_pm(pool: &Pool, php: PhpVersion, out: &mut Vec<Finding>) {
     ) else {
         return; // a value php-fpm cannot parse: reported elsewhere
     };
-    let at = |s: &Option<Setting>| s.as_ref().map_or(pool.header_span, |s| s.span);
+    let at = |s: &Option<Box<Setting>>| s.as_ref().map_or(pool.header_span, |s| s.span);
     let err = |span: Span, msg: String, help: &str| {
         Finding::error("fpm-pm-config", span, msg).with_help(help.to_string())
     };
@@ -753,23 +753,51 @@ fn is_php_ext(e: &str) -> bool {
 }
 
 /// "unable to set listen address as it's already used in another pool".
+/// Indexed by value and by normalised address, so 100,000 pools stay linear
+/// (a pairwise scan took minutes on hostile input).
 fn check_duplicate_listen(cfg: &FpmConfig, out: &mut Vec<Finding>) {
+    use std::collections::HashMap;
+    use std::collections::hash_map::Entry as MapEntry;
+    let mut by_value: HashMap<&str, usize> = HashMap::new();
+    let mut by_addr: HashMap<&crate::fpm::Listen, usize> = HashMap::new();
     for (i, b) in cfg.pools.iter().enumerate() {
         let Some(lb) = b
             .listen
             .as_ref()
             .filter(|l| !l.value.is_empty() && !l.has_env)
         else {
+            // Not a listener itself, but its address still counts for later
+            // pools, as in the pairwise comparison this replaces.
+            if let Some(l) = &b.listen {
+                by_value.entry(l.value.as_str()).or_insert(i);
+            }
+            if let Some(a) = &b.listen_addr {
+                by_addr.entry(a).or_insert(i);
+            }
             continue;
         };
-        let first = cfg.pools[..i].iter().find(|a| {
-            // php-fpm compares the strings after making relative sockets
-            // absolute; we compare the normalised address too, since two
-            // spellings of one socket break at start anyway.
-            a.listen.as_ref().is_some_and(|la| la.value == lb.value)
-                || (a.listen_addr.is_some() && a.listen_addr == b.listen_addr)
-        });
-        if let Some(a) = first {
+        // php-fpm compares the strings after making relative sockets
+        // absolute; we compare the normalised address too, since two
+        // spellings of one socket break at start anyway. The first earlier
+        // pool (lowest index) that matches either way is named.
+        let mut first: Option<usize> = None;
+        match by_value.entry(lb.value.as_str()) {
+            MapEntry::Occupied(e) => first = Some(*e.get()),
+            MapEntry::Vacant(e) => {
+                e.insert(i);
+            }
+        }
+        if let Some(addr) = &b.listen_addr {
+            match by_addr.entry(addr) {
+                MapEntry::Occupied(e) => {
+                    first = Some(first.map_or(*e.get(), |f| f.min(*e.get())));
+                }
+                MapEntry::Vacant(e) => {
+                    e.insert(i);
+                }
+            }
+        }
+        if let Some(a) = first.and_then(|j| cfg.pools.get(j)) {
             let mut f = Finding::error(
                 "fpm-invalid-value",
                 lb.span,

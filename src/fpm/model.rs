@@ -163,29 +163,29 @@ pub struct Pool {
     /// From the first header to the last line of that section in its file.
     pub span: Span,
     pub settings: Vec<Setting>,
-    pub prefix: Option<Setting>,
-    pub user: Option<Setting>,
-    pub group: Option<Setting>,
-    pub listen: Option<Setting>,
+    pub prefix: Option<Box<Setting>>,
+    pub user: Option<Box<Setting>>,
+    pub group: Option<Box<Setting>>,
+    pub listen: Option<Box<Setting>>,
     /// `listen` parsed (None when unset or empty).
     pub listen_addr: Option<Listen>,
-    pub listen_owner: Option<Setting>,
-    pub listen_group: Option<Setting>,
-    pub listen_mode: Option<Setting>,
-    pub listen_acl_users: Option<Setting>,
-    pub listen_acl_groups: Option<Setting>,
-    pub listen_allowed_clients: Option<Setting>,
-    pub request_terminate_timeout: Option<Setting>,
+    pub listen_owner: Option<Box<Setting>>,
+    pub listen_group: Option<Box<Setting>>,
+    pub listen_mode: Option<Box<Setting>>,
+    pub listen_acl_users: Option<Box<Setting>>,
+    pub listen_acl_groups: Option<Box<Setting>>,
+    pub listen_allowed_clients: Option<Box<Setting>>,
+    pub request_terminate_timeout: Option<Box<Setting>>,
     /// `php_admin_value[max_execution_time]`, else `php_value[...]`.
-    pub max_execution_time: Option<Setting>,
-    pub pm: Option<Setting>,
-    pub pm_max_children: Option<Setting>,
-    pub pm_start_servers: Option<Setting>,
-    pub pm_min_spare_servers: Option<Setting>,
-    pub pm_max_spare_servers: Option<Setting>,
-    pub pm_max_spawn_rate: Option<Setting>,
-    pub pm_process_idle_timeout: Option<Setting>,
-    pub security_limit_extensions: Option<Setting>,
+    pub max_execution_time: Option<Box<Setting>>,
+    pub pm: Option<Box<Setting>>,
+    pub pm_max_children: Option<Box<Setting>>,
+    pub pm_start_servers: Option<Box<Setting>>,
+    pub pm_min_spare_servers: Option<Box<Setting>>,
+    pub pm_max_spare_servers: Option<Box<Setting>>,
+    pub pm_max_spawn_rate: Option<Box<Setting>>,
+    pub pm_process_idle_timeout: Option<Box<Setting>>,
+    pub security_limit_extensions: Option<Box<Setting>>,
 }
 
 impl Pool {
@@ -204,7 +204,7 @@ impl Pool {
     }
 
     fn finish(&mut self, global_prefix: &Path) {
-        let g = |k: &str| last_plain(&self.settings, k).cloned();
+        let g = |k: &str| last_plain(&self.settings, k).cloned().map(Box::new);
         self.prefix = g("prefix");
         self.user = g("user");
         self.group = g("group");
@@ -227,7 +227,8 @@ impl Pool {
         self.max_execution_time = self
             .get_array("php_admin_value", "max_execution_time")
             .or_else(|| self.get_array("php_value", "max_execution_time"))
-            .cloned();
+            .cloned()
+            .map(Box::new);
         let prefix = match &self.prefix {
             Some(p) if !p.value.is_empty() => {
                 let pp = Path::new(&p.value);
@@ -277,6 +278,9 @@ struct Loader<'a> {
     current: Current,
     /// The include chain, for cycle and depth checks.
     stack: Vec<PathBuf>,
+    /// Pool index by ASCII-lowercased name: reopening a section is a hash
+    /// lookup, not a scan (100,000 pools were quadratic).
+    pool_index: std::collections::HashMap<String, usize>,
 }
 
 /// Load a configuration from its main file (php-fpm's `-y`).
@@ -301,6 +305,7 @@ pub fn load_many(
         },
         current: Current::Global,
         stack: Vec::new(),
+        pool_index: std::collections::HashMap::new(),
     };
     for entry in entries {
         loader.current = Current::Global;
@@ -402,15 +407,12 @@ impl Loader<'_> {
             }
             return;
         }
-        if let Some(i) = self
-            .cfg
-            .pools
-            .iter()
-            .position(|p| p.name.eq_ignore_ascii_case(name))
-        {
+        let key = name.to_ascii_lowercase();
+        if let Some(&i) = self.pool_index.get(&key) {
             self.current = Current::Pool(i);
             return;
         }
+        self.pool_index.insert(key, self.cfg.pools.len());
         self.cfg.pools.push(Pool {
             name: name.to_string(),
             header_span: header,

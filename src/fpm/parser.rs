@@ -33,7 +33,8 @@ pub struct IniFile {
     /// is `[global]` in the main file and the including section in an
     /// included file (its pool state is global, not per file).
     pub sections: Vec<Section>,
-    /// `fpm-syntax` findings, one per bad line.
+    /// `fpm-syntax` findings, one per bad line (at most
+    /// [`crate::finding::Capped::MAX`], then one that counts the rest).
     pub errors: Vec<Finding>,
     /// Every `;` comment (from `;` to the end of its line), for inline
     /// suppression.
@@ -96,6 +97,8 @@ pub fn parse(file: FileId, text: &[u8]) -> IniFile {
         errors: Vec::new(),
         comments: Vec::new(),
     };
+    // Bad lines beyond the cap: counted, reported as one finding.
+    let mut dropped: Option<(usize, Span)> = None;
     let mut pos = 0usize;
     while pos < text.len() {
         let end = memchr(b'\n', &text[pos..]).map_or(text.len(), |i| pos + i);
@@ -106,9 +109,27 @@ pub fn parse(file: FileId, text: &[u8]) -> IniFile {
         while start <= line_end {
             let piece_end = memchr(b'\r', &text[start..line_end]).map_or(line_end, |i| start + i);
             parse_line(&mut out, text, start, piece_end);
+            if out.errors.len() > crate::finding::Capped::MAX {
+                if let Some(e) = out.errors.pop() {
+                    let d = dropped.get_or_insert((0, e.span));
+                    d.0 += 1;
+                }
+            }
             start = piece_end + 1;
         }
         pos = end + 1;
+    }
+    if let Some((n, span)) = dropped {
+        syntax(
+            &mut out,
+            span,
+            &format!(
+                "{n} more lines php-fpm rejects in this file {} {} are)",
+                crate::finding::NOT_REPORTED,
+                crate::finding::Capped::MAX
+            ),
+            "fix the ones above first; is this file really php-fpm configuration?",
+        );
     }
     out
 }
@@ -592,6 +613,18 @@ mod tests {
         ] {
             let _ = p(s);
         }
+    }
+
+    /// 500,000 bad lines made 500,000 findings (566 MB for a 1 MB file).
+    #[test]
+    fn syntax_errors_are_capped_per_file() {
+        let f = p(&"x\n".repeat(3000));
+        assert_eq!(f.errors.len(), crate::finding::Capped::MAX + 1);
+        assert!(
+            f.errors[crate::finding::Capped::MAX]
+                .message
+                .starts_with("2000 more lines")
+        );
     }
 
     #[test]

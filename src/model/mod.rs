@@ -163,6 +163,10 @@ impl<'t> Model<'t> {
                 http2: false,
             });
         }
+        // Most servers have one or two listens; drop the growth slack
+        // (100,000 servers kept 22 MB of it).
+        listens.shrink_to_fit();
+        names.shrink_to_fit();
         self.servers.push(Server {
             scope,
             directive: d,

@@ -127,7 +127,14 @@ pub(super) fn parse<'t>(
 /// Remove the URL scheme; returns (rest, tls, default port when the
 /// authority has none).
 fn strip_scheme(kind: TargetKind, raw: &str) -> (&str, bool, Option<u16>) {
-    let lower = |p: &str| raw.len() >= p.len() && raw[..p.len()].eq_ignore_ascii_case(p);
+    // Compare bytes: slicing the str at p.len() panicked when that fell
+    // inside a multi-byte character (cargo-fuzz `pipeline`). A match means
+    // the prefix is ASCII, so the slices below are on boundaries.
+    let lower = |p: &str| {
+        raw.as_bytes()
+            .get(..p.len())
+            .is_some_and(|b| b.eq_ignore_ascii_case(p.as_bytes()))
+    };
     match kind {
         TargetKind::Proxy => {
             if lower("http://") {

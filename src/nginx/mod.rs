@@ -6,6 +6,7 @@ pub mod include;
 pub mod lexer;
 pub mod lua;
 pub mod parser;
+pub mod print;
 pub mod schema;
 pub mod values;
 pub mod walk;

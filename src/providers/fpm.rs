@@ -64,15 +64,15 @@ fn list(v: Option<&crate::fpm::Setting>) -> Vec<String> {
 /// (fpm_unix_resolve_socket_premissions): unset owner/group leave the
 /// socket to the master's user; with ACLs, owner and group are ignored.
 fn socket_access(pool: &Pool) -> SocketAccess {
-    let acl_users = list(pool.listen_acl_users.as_ref());
-    let acl_groups = list(pool.listen_acl_groups.as_ref());
+    let acl_users = list(pool.listen_acl_users.as_deref());
+    let acl_groups = list(pool.listen_acl_groups.as_deref());
     let acl = !acl_users.is_empty() || !acl_groups.is_empty();
     let mode = pool
         .listen_mode
         .as_ref()
         .and_then(|m| u32::from_str_radix(m.value.trim(), 8).ok())
         .unwrap_or(DEFAULT_MODE);
-    let nonempty = |s: &Option<crate::fpm::Setting>| {
+    let nonempty = |s: &Option<Box<crate::fpm::Setting>>| {
         s.as_ref()
             .map(|x| x.value.clone())
             .filter(|v| !v.is_empty())

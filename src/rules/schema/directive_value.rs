@@ -627,7 +627,11 @@ fn proxy_pass<'d>(d: &'d Directive, v: &Visit<'_, '_>) -> Bad<'d> {
     if has_variable(url) {
         return None;
     }
-    let lower = |p: &str| url.len() >= p.len() && url[..p.len()].eq_ignore_ascii_case(p);
+    // `get` so a multi-byte character at the cut is a mismatch, not a panic.
+    let lower = |p: &str| {
+        url.get(..p.len())
+            .is_some_and(|x| x.eq_ignore_ascii_case(p))
+    };
     let rest = if lower("http://") {
         &url[7..]
     } else if lower("https://") {

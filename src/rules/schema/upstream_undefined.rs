@@ -56,9 +56,10 @@ fn portless_host<'a>(url: &'a str, schemes: &[&str]) -> Option<&'a str> {
     }
     let mut rest = url;
     if !schemes.is_empty() {
-        let s = schemes
-            .iter()
-            .find(|s| url.len() >= s.len() && url[..s.len()].eq_ignore_ascii_case(s))?;
+        let s = schemes.iter().find(|s| {
+            url.get(..s.len())
+                .is_some_and(|x| x.eq_ignore_ascii_case(s))
+        })?;
         rest = &url[s.len()..];
     } else if let Some(i) = url.find("://") {
         rest = &url[i + 3..];
