@@ -255,8 +255,10 @@ pub fn read_regular_identified(host: &Path) -> Result<(Arc<[u8]>, FileKey), FsEr
 /// its identity, and whether that was the whole file. Discovery classifies
 /// files by their head, so a walk that meets /usr does not read gigabytes.
 pub fn read_head_identified(host: &Path, n: u64) -> Result<(Vec<u8>, FileKey, bool), FsError> {
-    let (f, key, _) = open_regular(host)?;
-    let mut buf = Vec::new();
+    let (f, key, len) = open_regular(host)?;
+    // Sized from the file's length: an empty Vec grows by small reads
+    // (8 read calls a file showed up in strace).
+    let mut buf = Vec::with_capacity((len.min(n) + 1) as usize);
     f.take(n + 1).read_to_end(&mut buf)?;
     let complete = buf.len() as u64 <= n;
     buf.truncate(n as usize);
