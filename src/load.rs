@@ -201,9 +201,14 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
             .iter()
             .filter_map(|p| std::fs::canonicalize(p).ok())
             .collect();
+        // Canonicalize only the files whose name matches one asked for: a
+        // thousand realpath calls cost more than linting the named file.
+        let names: HashSet<&std::ffi::OsStr> =
+            wanted.iter().filter_map(|p| p.file_name()).collect();
         let ids = out
             .sources
             .iter()
+            .filter(|(_, f)| f.real.file_name().is_some_and(|n| names.contains(n)))
             .filter(|(_, f)| std::fs::canonicalize(&f.real).is_ok_and(|c| wanted.contains(&c)))
             .map(|(id, _)| id)
             .collect();
