@@ -290,7 +290,10 @@ fn open_regular(host: &Path) -> Result<(std::fs::File, FileKey, u64), FsError> {
     // also when reached through a symlink (`x.conf -> /proc/self/environ`
     // would have put our environment into diagnostics): ask the file system
     // the path lands on.
-    if host.starts_with("/proc") || host.starts_with("/sys") || on_pseudo_fs(host) {
+    if host.starts_with("/proc")
+        || host.starts_with("/sys")
+        || on_pseudo_fs_cached(host, meta.dev())
+    {
         return Err(FsError::NotRegular("kernel pseudo-file"));
     }
     if meta.len() > MAX_FILE_SIZE {
@@ -320,6 +323,25 @@ fn open_regular(host: &Path) -> Result<(std::fs::File, FileKey, u64), FsError> {
 
 /// Is `path` (symlinks followed) on procfs, sysfs, debugfs, tracefs,
 /// securityfs, cgroupfs or configfs?
+/// [`on_pseudo_fs`], asked once per device: every file of a tree lives on
+/// the same few file systems (1,300 statfs calls per run otherwise).
+fn on_pseudo_fs_cached(path: &Path, dev: u64) -> bool {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static BY_DEV: OnceLock<Mutex<HashMap<u64, bool>>> = OnceLock::new();
+    let map = BY_DEV.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Ok(m) = map.lock()
+        && let Some(known) = m.get(&dev)
+    {
+        return *known;
+    }
+    let pseudo = on_pseudo_fs(path);
+    if let Ok(mut m) = map.lock() {
+        m.insert(dev, pseudo);
+    }
+    pseudo
+}
+
 fn on_pseudo_fs(path: &Path) -> bool {
     use std::os::unix::ffi::OsStrExt;
     const PSEUDO: &[i64] = &[
