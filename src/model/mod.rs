@@ -218,6 +218,17 @@ impl<'t> Model<'t> {
             .find(|u| u.unit == unit && u.stream == stream && u.name == name)
     }
 
+    /// Every directive of every scope that holds directives (data blocks
+    /// such as `map` and `types` hold entries and are skipped), with its
+    /// scope: the loop most rules start from.
+    pub fn directives(&self) -> impl Iterator<Item = (ScopeId, &'t Directive)> + '_ {
+        self.scopes
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.ctx != Ctx::Data)
+            .flat_map(|(sid, s)| s.children.iter().map(move |d| (sid, *d)))
+    }
+
     /// A main-level directive of a unit (`user`, `worker_processes`, …).
     pub fn main_directive(&self, unit: usize, name: &str) -> Option<&'t Directive> {
         self.scopes

@@ -3,7 +3,6 @@
 //! instead of `$host`, which nginx validates and ties to server selection.
 
 use crate::finding::Finding;
-use crate::nginx::context::Ctx;
 use crate::rules::security::taint::{Flow, Seg, segments};
 use crate::rules::{Check, Rule, ids};
 
@@ -17,29 +16,25 @@ impl Rule for HostSpoofing {
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let m = cx.model;
         let flow = Flow::new(m);
-        for (sid, s) in m.scopes.iter().enumerate() {
-            if s.ctx == Ctx::Data {
+        for (sid, d) in m.directives() {
+            if !matches!(d.name(), "proxy_set_header" | "grpc_set_header") {
                 continue;
             }
-            for d in &s.children {
-                if !matches!(d.name(), "proxy_set_header" | "grpc_set_header") {
-                    continue;
-                }
-                let Some(h) = d.arg(0) else { continue };
-                if !h.eq_ignore_ascii_case("host") && !h.eq_ignore_ascii_case("x-forwarded-host") {
-                    continue;
-                }
-                let Some(v) = d.args.get(1) else { continue };
-                let culprit = segments(v.as_str()).into_iter().find_map(|seg| {
-                    let (t, label) = match seg {
-                        Seg::Lit(_) => return None,
-                        Seg::Var(n) => (flow.var(sid, n), format!("${n}")),
-                        Seg::Cap(n) => (flow.capture(sid, Some(d), n), format!("${n}")),
-                    };
-                    t.user.then_some(label)
-                });
-                let Some(var) = culprit else { continue };
-                out.push(
+            let Some(h) = d.arg(0) else { continue };
+            if !h.eq_ignore_ascii_case("host") && !h.eq_ignore_ascii_case("x-forwarded-host") {
+                continue;
+            }
+            let Some(v) = d.args.get(1) else { continue };
+            let culprit = segments(v.as_str()).into_iter().find_map(|seg| {
+                let (t, label) = match seg {
+                    Seg::Lit(_) => return None,
+                    Seg::Var(n) => (flow.var(sid, n), format!("${n}")),
+                    Seg::Cap(n) => (flow.capture(sid, Some(d), n), format!("${n}")),
+                };
+                t.user.then_some(label)
+            });
+            let Some(var) = culprit else { continue };
+            out.push(
                     Finding::warning(
                         ids::HOST_SPOOFING,
                         v.span,
@@ -47,7 +42,6 @@ impl Rule for HostSpoofing {
                     )
                     .with_help("send `$host` (normalised, and tied to `server_name`) and list the real names in `server_name`"),
                 );
-            }
         }
     }
 }

@@ -86,42 +86,36 @@ impl Rule for InvalidRegex {
                 }
             }
         }
-        for (sid, s) in m.scopes.iter().enumerate() {
-            if s.ctx == Ctx::Data {
+        for (sid, d) in m.directives() {
+            if d.name() == "rewrite" {
+                if let (Some(p), Some(v)) = (d.arg(0), d.arg(1))
+                    && v.contains('$')
+                {
+                    let re = cache.get(p, false);
+                    if re.ok() && !re.uncertain_groups {
+                        report_missing(out, d, v, re.groups.len() as u32, "its regex");
+                    }
+                }
                 continue;
             }
-            for d in &s.children {
-                if d.name() == "rewrite" {
-                    if let (Some(p), Some(v)) = (d.arg(0), d.arg(1))
-                        && v.contains('$')
-                    {
-                        let re = cache.get(p, false);
-                        if re.ok() && !re.uncertain_groups {
-                            report_missing(out, d, v, re.groups.len() as u32, "its regex");
-                        }
-                    }
-                    continue;
-                }
-                let Some(wanted) = d.args.iter().filter_map(|a| max_capture(a.as_str())).max()
-                else {
-                    continue;
-                };
-                if !USES_CAPTURES.contains(&d.name()) {
-                    continue;
-                }
-                let n = wanted;
-                let Some(have) = max_groups_in_reach(m, sid) else {
-                    continue;
-                };
-                if n > have {
-                    let v = d
-                        .args
-                        .iter()
-                        .map(|a| a.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    report_missing(out, d, &v, have, "any regex of this server");
-                }
+            let Some(wanted) = d.args.iter().filter_map(|a| max_capture(a.as_str())).max() else {
+                continue;
+            };
+            if !USES_CAPTURES.contains(&d.name()) {
+                continue;
+            }
+            let n = wanted;
+            let Some(have) = max_groups_in_reach(m, sid) else {
+                continue;
+            };
+            if n > have {
+                let v = d
+                    .args
+                    .iter()
+                    .map(|a| a.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                report_missing(out, d, &v, have, "any regex of this server");
             }
         }
     }

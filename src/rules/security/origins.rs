@@ -23,50 +23,46 @@ impl Rule for Origins {
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let m = cx.model;
         let flow = Flow::new(m);
-        for (sid, s) in m.scopes.iter().enumerate() {
-            if s.ctx == Ctx::Data {
-                continue;
-            }
-            for d in &s.children {
-                match d.name() {
-                    "if" => {
-                        let Some(c) = if_condition(d) else { continue };
-                        let var = c.var.trim_start_matches('$');
-                        typo(out, var, d.span);
-                        if let (Some(p), Some(w)) = (c.regex, c.word)
-                            && is_checked(var)
-                        {
-                            weak(out, var, p, c.icase, w);
-                        }
+        for (sid, d) in m.directives() {
+            match d.name() {
+                "if" => {
+                    let Some(c) = if_condition(d) else { continue };
+                    let var = c.var.trim_start_matches('$');
+                    typo(out, var, d.span);
+                    if let (Some(p), Some(w)) = (c.regex, c.word)
+                        && is_checked(var)
+                    {
+                        weak(out, var, p, c.icase, w);
                     }
-                    "map" => {
-                        let var = d.arg(0).unwrap_or("").trim_start_matches('$');
-                        typo(out, var, d.span);
-                        if !is_checked(var) {
-                            continue;
-                        }
-                        let Some(b) = &d.block else { continue };
-                        for e in &b.children {
-                            let Some(p) = e.name().strip_prefix('~') else {
-                                continue;
-                            };
-                            let (p, icase) = match p.strip_prefix('*') {
-                                Some(p) => (p, true),
-                                None => (p, false),
-                            };
-                            weak(out, var, p, icase, &e.name);
-                        }
+                }
+                "map" => {
+                    let var = d.arg(0).unwrap_or("").trim_start_matches('$');
+                    typo(out, var, d.span);
+                    if !is_checked(var) {
+                        continue;
                     }
-                    "add_header" => {
-                        if !d
-                            .arg(0)
-                            .is_some_and(|h| h.eq_ignore_ascii_case("access-control-allow-origin"))
-                        {
+                    let Some(b) = &d.block else { continue };
+                    for e in &b.children {
+                        let Some(p) = e.name().strip_prefix('~') else {
                             continue;
-                        }
-                        let Some(v) = d.args.get(1) else { continue };
-                        if reflects_any(&flow, sid, v.as_str(), 0) && !guarded(m, sid) {
-                            out.push(
+                        };
+                        let (p, icase) = match p.strip_prefix('*') {
+                            Some(p) => (p, true),
+                            None => (p, false),
+                        };
+                        weak(out, var, p, icase, &e.name);
+                    }
+                }
+                "add_header" => {
+                    if !d
+                        .arg(0)
+                        .is_some_and(|h| h.eq_ignore_ascii_case("access-control-allow-origin"))
+                    {
+                        continue;
+                    }
+                    let Some(v) = d.args.get(1) else { continue };
+                    if reflects_any(&flow, sid, v.as_str(), 0) && !guarded(m, sid) {
+                        out.push(
                                 Finding::warning(
                                     ids::ORIGINS,
                                     v.span,
@@ -74,10 +70,9 @@ impl Rule for Origins {
                                 )
                                 .with_help("echo the Origin only through a `map $http_origin $cors { default \"\"; \"https://app.example.com\" $http_origin; }`"),
                             );
-                        }
                     }
-                    _ => {}
                 }
+                _ => {}
             }
         }
     }

@@ -24,28 +24,24 @@ impl Rule for Ssrf {
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let m = cx.model;
         let flow = Flow::new(m);
-        for (sid, s) in m.scopes.iter().enumerate() {
-            if s.ctx == Ctx::Data {
+        for (sid, d) in m.directives() {
+            let name = d.name();
+            let url = URL_PASSES.contains(&name);
+            if !url && !ADDR_PASSES.contains(&name) {
                 continue;
             }
-            for d in &s.children {
-                let name = d.name();
-                let url = URL_PASSES.contains(&name);
-                if !url && !ADDR_PASSES.contains(&name) {
-                    continue;
-                }
-                let Some(arg) = d.args.first() else { continue };
-                if !arg.as_str().contains('$') {
-                    continue;
-                }
-                let pieces = flow.expand(sid, Some(d), arg.as_str());
-                if !controls_address(&pieces, url) {
-                    continue;
-                }
-                if is_internal(m, sid) && !open_rewrite(m, &flow, sid) {
-                    continue;
-                }
-                out.push(
+            let Some(arg) = d.args.first() else { continue };
+            if !arg.as_str().contains('$') {
+                continue;
+            }
+            let pieces = flow.expand(sid, Some(d), arg.as_str());
+            if !controls_address(&pieces, url) {
+                continue;
+            }
+            if is_internal(m, sid) && !open_rewrite(m, &flow, sid) {
+                continue;
+            }
+            out.push(
                     Finding::warning(
                         ids::SSRF,
                         d.span,
@@ -53,7 +49,6 @@ impl Rule for Ssrf {
                     )
                     .with_help("pick the backend from a fixed list (`map $arg_x $backend { a backend1; b backend2; default \"\"; }`), keep client data in the path only, or sign the address"),
                 );
-            }
         }
     }
 }
