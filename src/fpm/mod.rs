@@ -26,15 +26,15 @@ pub use schema::{Directive, PhpVersion, SectionKind, ValueType, lookup};
 
 /// Every rule id this module can report.
 pub const RULES: &[&str] = &[
-    "fpm-syntax",
-    "fpm-unknown-directive",
-    "fpm-invalid-value",
-    "fpm-pm-config",
-    "fpm-listen-missing",
-    "fpm-listen-exposed",
-    "fpm-user-root",
-    "fpm-no-pool",
-    "fpm-include-missing",
-    "fpm-limit-extensions",
-    "fpm-process-control-timeout",
+    crate::rules::ids::FPM_SYNTAX,
+    crate::rules::ids::FPM_UNKNOWN_DIRECTIVE,
+    crate::rules::ids::FPM_INVALID_VALUE,
+    crate::rules::ids::FPM_PM_CONFIG,
+    crate::rules::ids::FPM_LISTEN_MISSING,
+    crate::rules::ids::FPM_LISTEN_EXPOSED,
+    crate::rules::ids::FPM_USER_ROOT,
+    crate::rules::ids::FPM_NO_POOL,
+    crate::rules::ids::FPM_INCLUDE_MISSING,
+    crate::rules::ids::FPM_LIMIT_EXTENSIONS,
+    crate::rules::ids::FPM_PROCESS_CONTROL_TIMEOUT,
 ];

@@ -328,7 +328,7 @@ pub fn load_many(
                 loader.cfg.entry_files.push(id);
                 loader.cfg.findings.push(
                     Finding::error(
-                        "fpm-include-missing",
+                        crate::rules::ids::FPM_INCLUDE_MISSING,
                         Span::new(id, 0, 0),
                         format!("cannot read php-fpm configuration {}: {e}", entry.display()),
                     )
@@ -483,7 +483,7 @@ impl Loader<'_> {
                         let cycle = self.stack.contains(&norm);
                         self.cfg.findings.push(
                             Finding::error(
-                                "fpm-invalid-value",
+                                crate::rules::ids::FPM_INVALID_VALUE,
                                 entry.span,
                                 if cycle {
                                     format!(
@@ -516,7 +516,7 @@ impl Loader<'_> {
                     any = true;
                     self.cfg.findings.push(
                         Finding::error(
-                            "fpm-include-missing",
+                            crate::rules::ids::FPM_INCLUDE_MISSING,
                             entry.value_span,
                             format!("cannot read included file {}: {e}", path.display()),
                         )
@@ -539,7 +539,7 @@ impl Loader<'_> {
             };
             self.cfg.findings.push(
                 Finding::error(
-                    "fpm-include-missing",
+                    crate::rules::ids::FPM_INCLUDE_MISSING,
                     entry.value_span,
                     format!("include `{}` matches no file: {shown}{rel}", entry.value),
                 )
