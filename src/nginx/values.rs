@@ -241,8 +241,12 @@ fn port_range(s: &str) -> Result<(u16, u16), &'static str> {
 /// (default port 80). The error is nginx's `u->err` text: nginx prints
 /// `"<err> in "<addr>" of the "listen" directive"`.
 pub fn parse_listen(s: &str) -> Result<ListenAddr<'_>, &'static str> {
-    if s.len() >= 5 && s[..5].eq_ignore_ascii_case("unix:") {
-        let path = &s[5..];
+    // `get`: a multi-byte character across byte 5 is not "unix:", not a panic.
+    if let Some(path) = s
+        .get(..5)
+        .filter(|p| p.eq_ignore_ascii_case("unix:"))
+        .map(|_| &s[5..])
+    {
         if path.is_empty() {
             return Err("no path in the unix domain socket");
         }
@@ -536,5 +540,18 @@ mod tests {
         assert!(check_listen_param("ipv6only=yes").is_err());
         assert!(check_listen_param("so_keepalive=x").is_err());
         assert!(check_listen_param("so_keepalive=::").is_err());
+    }
+}
+
+#[cfg(test)]
+mod char_boundary_tests {
+    /// Regression (proptest in CI): a multi-byte character across byte 5
+    /// made the `unix:` check slice inside it.
+    #[test]
+    fn listen_with_a_character_across_the_unix_prefix() {
+        // Before the fix both panicked; what they parse to does not matter.
+        let _ = super::parse_listen("W\u{fffd}\u{fffd}N");
+        let _ = super::parse_listen("unix\u{e9}/x");
+        assert!(super::parse_listen("UNIX:/run/a.sock").is_ok());
     }
 }

@@ -643,7 +643,10 @@ fn proxy_pass<'d>(d: &'d Directive, v: &Visit<'_, '_>) -> Bad<'d> {
             "`proxy_pass` needs a scheme: `proxy_pass http://backend;` (or https://)".into(),
         ));
     };
-    if rest.len() >= 5 && rest[..5].eq_ignore_ascii_case("unix:") {
+    if rest
+        .get(..5)
+        .is_some_and(|p| p.eq_ignore_ascii_case("unix:"))
+    {
         return None;
     }
     let has_uri = rest.contains('/');

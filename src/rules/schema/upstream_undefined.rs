@@ -64,7 +64,10 @@ fn portless_host<'a>(url: &'a str, schemes: &[&str]) -> Option<&'a str> {
     } else if let Some(i) = url.find("://") {
         rest = &url[i + 3..];
     }
-    if rest.len() >= 5 && rest[..5].eq_ignore_ascii_case("unix:") {
+    if rest
+        .get(..5)
+        .is_some_and(|p| p.eq_ignore_ascii_case("unix:"))
+    {
         return None;
     }
     let host = rest.split(['/', '?']).next().unwrap_or(rest);
