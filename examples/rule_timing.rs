@@ -45,7 +45,11 @@ fn main() {
     for rule in rules::all() {
         let mut best = f64::MAX;
         let mut n = 0;
-        for _ in 0..20 {
+        for _ in 0..std::env::var("RUNS")
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(20)
+        {
             let mut out = Vec::new();
             let t = Instant::now();
             rule.check(&cx, &mut out);

@@ -9,7 +9,7 @@ use walkdir::WalkDir;
 
 use std::sync::Arc;
 
-use crate::vfs::{FileKey, FsError, read_head_identified, read_regular_identified};
+use crate::vfs::{FileKey, FsError, open_regular};
 
 /// How much of a file [`classify`] looks at.
 const CLASSIFY_BYTES: u64 = 8192;
@@ -204,7 +204,12 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
     for entry in walker {
         match entry {
             Ok(e) if e.file_type().is_file() => {
-                files.push(e.into_path());
+                // A plain entry's d_type already says "regular file": its
+                // inode stands in for the stat before opening. A followed
+                // symlink is checked by path.
+                use walkdir::DirEntryExt;
+                let ino = (!e.path_is_symlink()).then(|| e.ino());
+                files.push((e.into_path(), ino));
                 if files.len() > MAX_WALK_FILES {
                     break;
                 }
@@ -247,14 +252,16 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
     add_files(&files, out);
 }
 
-/// Read and classify many files on all cores, keeping their order.
-pub fn add_files(paths: &[PathBuf], out: &mut Discovery) {
+/// Read and classify many files on all cores, keeping their order. Each
+/// comes with the inode its directory listing gave, when it was not a
+/// symlink (see [`open_regular`]).
+pub fn add_files(paths: &[(PathBuf, Option<u64>)], out: &mut Discovery) {
     use rayon::prelude::*;
     let results: Vec<Discovery> = paths
         .par_iter()
-        .map(|p| {
+        .map(|(p, ino)| {
             let mut d = Discovery::default();
-            add_file(p, &mut d);
+            add_listed_file(p, *ino, &mut d);
             d
         })
         .collect();
@@ -267,14 +274,20 @@ pub fn add_files(paths: &[PathBuf], out: &mut Discovery) {
 /// Read just enough of a file to classify it (its first 8 KiB), then the
 /// whole of it only when it is configuration.
 pub fn add_file(path: &Path, out: &mut Discovery) {
-    let read = read_head_identified(path, CLASSIFY_BYTES).and_then(|(head, key, complete)| {
+    add_listed_file(path, None, out)
+}
+
+fn add_listed_file(path: &Path, ino: Option<u64>, out: &mut Discovery) {
+    let read = open_regular(path, ino).and_then(|mut f| {
+        let (head, complete) = f.read_head(CLASSIFY_BYTES)?;
+        let key = f.key;
         let kind = classify(path, &head);
         let text: Arc<[u8]> = match kind {
             // Not ours: the bytes are not needed (a walk that meets /usr
             // kept 5 GB of them).
             Kind::Other(_) => Arc::from(&b""[..]),
             _ if complete => Arc::from(head),
-            _ => read_regular_identified(path)?.0,
+            _ => f.read_rest(head)?,
         };
         Ok((text, key, kind))
     });

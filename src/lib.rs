@@ -23,6 +23,7 @@ pub mod settings;
 pub mod source;
 pub mod suppress;
 pub mod text;
+pub mod timings;
 pub mod vfs;
 
 use std::time::Instant;
@@ -75,13 +76,17 @@ pub fn graph(opts: &Options, format: graph::GraphFormat) -> Result<String, Input
 /// Run the whole pipeline.
 pub fn run(opts: &Options) -> Result<Outcome, InputError> {
     let t0 = Instant::now();
+    let mut phase = timings::Phases::new();
     let mut loaded = load::load(&opts.inputs)?;
+    phase.mark("load");
     let mut findings = std::mem::take(&mut loaded.findings);
     for pf in loaded.files.iter() {
         findings.extend(pf.errors.iter().cloned());
     }
     let model = model::Model::build(&loaded);
+    phase.mark("model");
     let mut resolver = resolve::Resolver::build(&loaded, &model);
+    phase.mark("resolver");
     if opts.settings.live {
         resolver.live = Some(resolve::live::Live::read());
     }
@@ -107,10 +112,13 @@ pub fn run(opts: &Options) -> Result<Outcome, InputError> {
             .collect();
         findings.extend(per_rule.into_iter().flatten());
     }
+    phase.mark("rules");
     if let Some(cfg) = &loaded.fpm {
         findings.extend(fpm::check(cfg, opts.settings.php_version));
     }
+    phase.mark("fpm checks");
     drop(model);
+    phase.mark("drop model");
     let findings = apply_policy(&loaded, &opts.settings.policy, findings);
     let mut findings = findings;
     if let Some(only) = &loaded.report_only {
@@ -118,6 +126,7 @@ pub fn run(opts: &Options) -> Result<Outcome, InputError> {
     }
     sort_findings(&loaded.sources, &mut findings);
     cap_findings(&loaded.sources, &mut findings);
+    phase.mark("policy+sort");
     Ok(Outcome {
         loaded,
         findings,

@@ -105,6 +105,7 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
         ..Discovery::default()
     };
     let mut named_files: Vec<PathBuf> = Vec::new();
+    let mut phase = crate::timings::Phases::new();
     let paths = if inputs.paths.is_empty() {
         vec![PathBuf::from("/etc/nginx")]
     } else {
@@ -186,13 +187,16 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
             )));
         }
     }
+    phase.mark("discover");
     let fs = RealFs::new(inputs.root.clone());
     let mut out = load_tree(&fs, &disc, inputs);
+    phase.mark("nginx trees");
     let fpm_prefix = inputs
         .php_fpm_prefix
         .clone()
         .unwrap_or_else(|| PathBuf::from(crate::fpm::DEFAULT_PREFIX));
     out.fpm = crate::load_fpm::load(&fs, &mut out.sources, &out.fpm_files, &fpm_prefix);
+    phase.mark("php-fpm");
     let mut skipped = disc.skipped.clone();
     skipped.append(&mut out.skipped);
     out.skipped = dedup_skipped(skipped);
@@ -282,7 +286,9 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
             Kind::Other(_) => {}
         }
     }
+    let mut phase = crate::timings::Phases::new();
     walked.extend(loader.add_many(nginx_files));
+    phase.mark("parse");
     walked.dedup();
     let roots = find_roots(&loader.files, &loader, &walked);
     let prefix_for = |id: FileId, l: &Loader| -> PathBuf {
@@ -303,6 +309,7 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
             standalone: false,
         });
     }
+    phase.mark("includes");
     let reached = reachable(&loader.files, &roots);
     let default_prefix = roots.first().map(|&r| prefix_for(r, &loader));
     for &id in &walked {
@@ -323,6 +330,7 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
             standalone: true,
         });
     }
+    phase.mark("standalone");
     findings.append(&mut loader.findings);
     let files = std::mem::take(&mut loader.files);
     drop(loader);

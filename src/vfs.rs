@@ -241,84 +241,158 @@ pub fn read_regular(host: &Path) -> Result<Arc<[u8]>, FsError> {
 
 /// [`read_regular`], also returning the file's (device, inode).
 pub fn read_regular_identified(host: &Path) -> Result<(Arc<[u8]>, FileKey), FsError> {
-    let (mut f, key, len) = open_regular(host)?;
-    let mut buf = Vec::with_capacity(len as usize);
-    // `take` guards against a file that grows while we read it.
-    f.by_ref().take(MAX_FILE_SIZE + 1).read_to_end(&mut buf)?;
-    if buf.len() as u64 > MAX_FILE_SIZE {
-        return Err(FsError::TooLarge(buf.len() as u64));
-    }
-    Ok((Arc::from(buf), key))
+    let opened = open_regular(host, None)?;
+    let key = opened.key;
+    Ok((opened.read_rest(Vec::new())?, key))
 }
 
 /// The first `n` bytes of a regular file (same checks as [`read_regular`]),
 /// its identity, and whether that was the whole file. Discovery classifies
 /// files by their head, so a walk that meets /usr does not read gigabytes.
 pub fn read_head_identified(host: &Path, n: u64) -> Result<(Vec<u8>, FileKey, bool), FsError> {
-    let (f, key, len) = open_regular(host)?;
-    // Sized from the file's length: an empty Vec grows by small reads
-    // (8 read calls a file showed up in strace).
-    let mut buf = Vec::with_capacity((len.min(n) + 1) as usize);
-    f.take(n + 1).read_to_end(&mut buf)?;
-    let complete = buf.len() as u64 <= n;
-    buf.truncate(n as usize);
-    Ok((buf, key, complete))
+    let mut opened = open_regular(host, None)?;
+    let (mut head, complete) = opened.read_head(n)?;
+    head.truncate(n as usize);
+    Ok((head, opened.key, complete))
+}
+
+/// A regular file opened for reading after [`open_regular`]'s checks.
+pub struct Opened {
+    file: std::fs::File,
+    pub key: FileKey,
+    /// The size fstat gave when the file was opened.
+    len: u64,
+}
+
+impl Opened {
+    /// The first bytes of the file (`n`, or `n + 1` when there is more: they
+    /// stay, for [`Opened::read_rest`] to go on from), and whether they are
+    /// the whole file.
+    /// A file whose size fstat gave is read with no extra call to see the
+    /// end (a tree of a thousand small files made two thousand reads).
+    pub fn read_head(&mut self, n: u64) -> Result<(Vec<u8>, bool), FsError> {
+        if self.len > 0 && self.len <= n {
+            let mut buf = vec![0u8; self.len as usize];
+            let mut got = 0;
+            while got < buf.len() {
+                match self.file.read(&mut buf[got..]) {
+                    Ok(0) => break,
+                    Ok(k) => got += k,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            buf.truncate(got);
+            // A file that grew since fstat: the rest is read by read_rest.
+            let complete = got as u64 == self.len;
+            return Ok((buf, complete));
+        }
+        // Size unknown (0: maybe a file system that does not say) or large.
+        let mut buf = Vec::with_capacity((self.len.min(n) + 1) as usize);
+        (&mut self.file).take(n + 1).read_to_end(&mut buf)?;
+        let complete = buf.len() as u64 <= n;
+        Ok((buf, complete))
+    }
+
+    /// The whole file, `head` being what was read of it so far.
+    pub fn read_rest(mut self, mut head: Vec<u8>) -> Result<Arc<[u8]>, FsError> {
+        head.reserve((self.len as usize).saturating_sub(head.len()));
+        // `take` guards against a file that grows while we read it.
+        let left = (MAX_FILE_SIZE + 1).saturating_sub(head.len() as u64);
+        (&mut self.file).take(left).read_to_end(&mut head)?;
+        if head.len() as u64 > MAX_FILE_SIZE {
+            return Err(FsError::TooLarge(head.len() as u64));
+        }
+        Ok(Arc::from(head))
+    }
 }
 
 /// Open a regular file after the checks (never opening a FIFO, device or
-/// pseudo-file); returns the file, its identity and its size.
-fn open_regular(host: &Path) -> Result<(std::fs::File, FileKey, u64), FsError> {
+/// pseudo-file). `listed_ino` is the inode a directory listing gave for a
+/// path that is not a symlink: its d_type already said "regular file", so
+/// the stat before opening is skipped and the opened file must be that
+/// inode (the same guarantee as the stat, one system call fewer per file).
+pub fn open_regular(host: &Path, listed_ino: Option<u64>) -> Result<Opened, FsError> {
     use std::os::unix::fs::{FileTypeExt, MetadataExt};
-    let meta = std::fs::metadata(host)?;
-    let ft = meta.file_type();
-    if ft.is_dir() {
-        return Err(FsError::IsDirectory);
-    }
-    if ft.is_fifo() {
-        return Err(FsError::NotRegular("FIFO"));
-    }
-    if ft.is_char_device() || ft.is_block_device() {
-        return Err(FsError::NotRegular("device"));
-    }
-    if ft.is_socket() {
-        return Err(FsError::NotRegular("socket"));
-    }
-    if !ft.is_file() {
-        return Err(FsError::NotRegular("special file"));
-    }
-    // /proc files claim size 0 but are endless or racy: never read them,
-    // also when reached through a symlink (`x.conf -> /proc/self/environ`
-    // would have put our environment into diagnostics): ask the file system
-    // the path lands on.
-    if host.starts_with("/proc")
-        || host.starts_with("/sys")
-        || on_pseudo_fs_cached(host, meta.dev())
-    {
-        return Err(FsError::NotRegular("kernel pseudo-file"));
-    }
-    if meta.len() > MAX_FILE_SIZE {
-        return Err(FsError::TooLarge(meta.len()));
-    }
+    let expected = match listed_ino {
+        Some(ino) => Expected::Ino(ino),
+        None => {
+            let meta = std::fs::metadata(host)?;
+            let ft = meta.file_type();
+            if ft.is_dir() {
+                return Err(FsError::IsDirectory);
+            }
+            if ft.is_fifo() {
+                return Err(FsError::NotRegular("FIFO"));
+            }
+            if ft.is_char_device() || ft.is_block_device() {
+                return Err(FsError::NotRegular("device"));
+            }
+            if ft.is_socket() {
+                return Err(FsError::NotRegular("socket"));
+            }
+            if !ft.is_file() {
+                return Err(FsError::NotRegular("special file"));
+            }
+            // /proc files claim size 0 but are endless or racy: never read
+            // them, also when reached through a symlink
+            // (`x.conf -> /proc/self/environ` would have put our environment
+            // into diagnostics): ask the file system the path lands on.
+            if host.starts_with("/proc")
+                || host.starts_with("/sys")
+                || on_pseudo_fs_cached(host, meta.dev())
+            {
+                return Err(FsError::NotRegular("kernel pseudo-file"));
+            }
+            if meta.len() > MAX_FILE_SIZE {
+                return Err(FsError::TooLarge(meta.len()));
+            }
+            Expected::Key(meta.dev(), meta.ino())
+        }
+    };
     // The path was checked above, but it may be swapped for a FIFO before
     // we open it: open without blocking (a FIFO with no writer would hang
     // us), then check the opened file itself is the regular file we saw.
-    let f = {
+    let file = {
         use std::os::unix::fs::OpenOptionsExt;
         std::fs::OpenOptions::new()
             .read(true)
             .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
             .open(host)?
     };
-    let opened = f.metadata()?;
-    if !opened.file_type().is_file() || (opened.dev(), opened.ino()) != (meta.dev(), meta.ino()) {
+    let opened = file.metadata()?;
+    let same = match expected {
+        Expected::Key(dev, ino) => (opened.dev(), opened.ino()) == (dev, ino),
+        Expected::Ino(ino) => opened.ino() == ino,
+    };
+    if !opened.file_type().is_file() || !same {
         return Err(FsError::Other(
             "changed while being read; not read".to_string(),
         ));
     }
+    if listed_ino.is_some()
+        && (host.starts_with("/proc")
+            || host.starts_with("/sys")
+            || on_pseudo_fs_cached(host, opened.dev()))
+    {
+        return Err(FsError::NotRegular("kernel pseudo-file"));
+    }
     if opened.len() > MAX_FILE_SIZE {
         return Err(FsError::TooLarge(opened.len()));
     }
-    Ok((f, (meta.dev(), meta.ino()), opened.len()))
+    Ok(Opened {
+        file,
+        key: (opened.dev(), opened.ino()),
+        len: opened.len(),
+    })
+}
+
+/// What the opened file must be.
+enum Expected {
+    /// (device, inode) from the stat before opening.
+    Key(u64, u64),
+    /// The inode of the directory entry.
+    Ino(u64),
 }
 
 /// Is `path` (symlinks followed) on procfs, sysfs, debugfs, tracefs,
@@ -402,12 +476,16 @@ impl Fs for RealFs {
 fn glob_host(pattern: &Path, out: &mut Vec<PathBuf>) {
     let mut bases: Vec<PathBuf> = vec![PathBuf::new()];
     let comps: Vec<Component> = pattern.components().collect();
+    // Names that came from reading a directory exist; only a literal last
+    // component must be looked up (a stat per match otherwise).
+    let mut listed = false;
     for (i, comp) in comps.iter().enumerate() {
         let last = i + 1 == comps.len();
         let name = comp.as_os_str();
         let text = name.to_string_lossy();
         let mut next = Vec::new();
-        if !is_glob(&text) {
+        listed = is_glob(&text);
+        if !listed {
             for b in &bases {
                 let p = b.join(name);
                 if last || p.is_dir() {
@@ -446,6 +524,10 @@ fn glob_host(pattern: &Path, out: &mut Vec<PathBuf>) {
         if bases.is_empty() {
             return;
         }
+    }
+    if listed {
+        out.extend(bases);
+        return;
     }
     // A literal final component must exist to count as a match.
     out.extend(
@@ -507,6 +589,33 @@ impl Fs for MemFs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Files around the classification head's size are read whole, with
+    /// no byte lost or doubled where the head ends and the rest begins.
+    #[test]
+    fn head_then_rest_is_the_whole_file() {
+        let dir = std::env::temp_dir().join(format!("nginx-lint-vfs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        for len in [0usize, 1, 100, 8191, 8192, 8193, 8194, 20_000] {
+            let body: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            let p = dir.join(format!("f{len}"));
+            std::fs::write(&p, &body).expect("write");
+            use std::os::unix::fs::MetadataExt;
+            let ino = std::fs::metadata(&p).expect("meta").ino();
+            for listed in [None, Some(ino)] {
+                let mut f = open_regular(&p, listed).expect("open");
+                let (head, complete) = f.read_head(8192).expect("head");
+                assert_eq!(complete, len <= 8192, "len {len}");
+                assert_eq!(&head[..head.len().min(8192)], &body[..len.min(8192)]);
+                let all = f.read_rest(head).expect("rest");
+                assert_eq!(&all[..], &body[..], "len {len} listed {listed:?}");
+            }
+        }
+        // An inode that is not the file's: refused, not read.
+        let p = dir.join("f100");
+        assert!(open_regular(&p, Some(1)).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn fnmatch_basics() {

@@ -275,3 +275,23 @@ fn self_referencing_named_capture_terminates() {
     );
     serde_json::from_str::<serde_json::Value>(&stdout(&o)).expect("one JSON document");
 }
+
+#[test]
+fn timings_go_to_stderr_only_when_asked() {
+    let quiet = run(&["testdata/php-site"]);
+    assert!(!String::from_utf8_lossy(&quiet.stderr).contains(" ms"));
+    let o = bin()
+        .env("NGINX_LINT_TIMINGS", "1")
+        .args(["testdata/php-site"])
+        .output()
+        .expect("runs");
+    let err = cli::stderr(&o);
+    for phase in ["discover", "parse", "includes", "php-fpm", "model", "rules"] {
+        assert!(
+            err.lines()
+                .any(|l| l.trim_start().starts_with(&format!("{phase}:")) && l.ends_with(" ms")),
+            "no `{phase}` line in:\n{err}"
+        );
+    }
+    assert_eq!(stdout(&o), stdout(&quiet), "timings never touch stdout");
+}
