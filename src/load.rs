@@ -60,6 +60,18 @@ pub struct Loaded {
     /// Other services' configuration files (Gunicorn, uWSGI, Compose,
     /// Apache, pm2), in the source map; their providers parse them.
     pub services: Vec<crate::providers::ServiceFile>,
+    /// See [`Loaded::walk_budget`].
+    budget: std::sync::OnceLock<usize>,
+}
+
+impl Loaded {
+    /// How many directives a walk of one unit visits at most
+    /// ([`crate::nginx::include::walk_budget`]), computed once.
+    pub fn walk_budget(&self) -> usize {
+        *self
+            .budget
+            .get_or_init(|| crate::nginx::include::walk_budget(&self.files))
+    }
 }
 
 /// Why the run itself failed (exit 2).
@@ -75,19 +87,20 @@ pub fn load(inputs: &Inputs) -> Result<Loaded, InputError> {
 }
 
 /// A tree whose includes multiply (a file included twice by a file
-/// included twice, …) is walked only up to WALK_BUDGET directives; say so
+/// included twice, …) is walked only up to its budget of directives; say so
 /// instead of passing it silently.
 fn budget_notes(loaded: &Loaded) -> Vec<Skipped> {
-    use crate::nginx::include::{WALK_BUDGET, expanded_size};
+    use crate::nginx::include::expanded_size;
     let mut memo = std::collections::HashMap::new();
+    let budget = loaded.walk_budget();
     loaded
         .units
         .iter()
-        .filter(|u| expanded_size(&loaded.files, u.file, &mut memo) > WALK_BUDGET)
+        .filter(|u| expanded_size(&loaded.files, u.file, &mut memo) > budget)
         .map(|u| Skipped {
             path: loaded.sources.get(u.file).display.clone(),
             reason: format!(
-                "its include-expanded tree has more than {WALK_BUDGET} directives (files included over and over); only the first {WALK_BUDGET} are checked"
+                "its include-expanded tree has more than {budget} directives (files included over and over); only the first {budget} are checked"
             ),
         })
         .collect()
@@ -354,6 +367,7 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
         report_only: None,
         declared: Vec::new(),
         services,
+        budget: std::sync::OnceLock::new(),
     }
 }
 

@@ -26,7 +26,7 @@ use harness::{Lint, Verdict, lint, materialize, nginx_t, parallel, require_nginx
 use nginx_lint::finding::Severity;
 use nginx_lint::nginx::context::Ctx;
 use nginx_lint::nginx::schema::{self, ValueKind};
-use nginx_lint::nginx::walk::walk_all;
+use nginx_lint::nginx::walk::Visits;
 use nginx_lint::{Inputs, load};
 
 /// Disagreements we accept, by case id, with the reason. Every entry must
@@ -109,7 +109,7 @@ fn sites(tree: &Path) -> Vec<Site> {
     })
     .expect("load the corpus tree");
     let mut out = Vec::new();
-    walk_all(&loaded, &mut |v| {
+    Visits::build(&loaded).walk(&mut |v| {
         if v.ctx == Ctx::Data {
             return;
         }

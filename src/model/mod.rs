@@ -12,7 +12,7 @@ pub mod target;
 use crate::load::Loaded;
 use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
-use crate::nginx::include::{Files, WALK_BUDGET};
+use crate::nginx::include::Files;
 use crate::nginx::parser::is_data_block;
 use address::{Endpoint, Host, parse_host_port};
 pub use target::{Target, TargetAddr, TargetKind};
@@ -70,16 +70,29 @@ pub struct Model<'t> {
     pub targets: Vec<Target<'t>>,
     /// Scope ids of `location` blocks.
     pub locations: Vec<ScopeId>,
+    /// Every directive in walk order with its context and specs (include
+    /// directives and data blocks' entries too), for the structural rules.
+    pub visits: crate::nginx::walk::Visits<'t>,
 }
 
 impl<'t> Model<'t> {
     pub fn build(loaded: &'t Loaded) -> Model<'t> {
+        // The two walks share nothing: run them side by side.
+        let (mut m, visits) = rayon::join(
+            || Model::build_scopes(loaded),
+            || crate::nginx::walk::Visits::build(loaded),
+        );
+        m.visits = visits;
+        m
+    }
+
+    fn build_scopes(loaded: &'t Loaded) -> Model<'t> {
         let mut m = Model::default();
         for (ui, unit) in loaded.units.iter().enumerate() {
             let Some(pf) = loaded.files.get(unit.file) else {
                 continue;
             };
-            let mut budget = WALK_BUDGET;
+            let mut budget = loaded.walk_budget();
             m.add_scope(
                 &loaded.files,
                 None,

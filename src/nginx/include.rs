@@ -378,6 +378,30 @@ where
 /// skipped note (see `load::budget_notes`).
 pub const WALK_BUDGET: usize = 5_000_000;
 
+/// The least budget a run gets, however small its files.
+pub const MIN_WALK_BUDGET: usize = 1_000_000;
+
+/// How much include expansion may multiply the parsed directives. Real
+/// trees include snippets a few times per server (a tenfold expansion is
+/// already a lot); only files included over and over reach this.
+const MAX_EXPANSION: usize = 64;
+
+/// The walk budget of a run: [`MAX_EXPANSION`] times the directives parsed,
+/// between [`MIN_WALK_BUDGET`] and [`WALK_BUDGET`]. The walk is kept in
+/// memory once per run (`nginx::walk::Visits`), so a few kilobytes of
+/// exponential includes must not fill five million entries.
+pub fn walk_budget(files: &Files) -> usize {
+    fn count(list: &[Directive]) -> usize {
+        list.iter()
+            .map(|d| 1 + d.block.as_ref().map_or(0, |b| count(&b.children)))
+            .sum()
+    }
+    let parsed: usize = files.iter().map(|pf| count(&pf.directives)).sum();
+    parsed
+        .saturating_mul(MAX_EXPANSION)
+        .clamp(MIN_WALK_BUDGET, WALK_BUDGET)
+}
+
 /// How many directives a walk from `id` visits (includes expanded),
 /// saturating at `usize::MAX`; memoised per file, so exponential include
 /// trees cost linear time. Include edges form a DAG (cycles are cut when

@@ -228,6 +228,31 @@ fn phf_hash(name: &str) -> u64 {
 /// All specs with this name (http and stream both have `proxy_pass`, etc.).
 /// O(1): one hash and one string comparison (CHD perfect hash).
 pub fn lookup(name: &str) -> &'static [DirectiveSpec] {
+    group(name_id(name))
+}
+
+/// A directive name as a small number: 0 for a name no spec has, else
+/// 1 + its slot in the name table. Tables that hold millions of
+/// directives keep this instead of the 16-byte slice of [`lookup`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct NameId(pub u16);
+
+const _: () = assert!(schema_table::PHF_SLOTS.len() < u16::MAX as usize);
+
+/// The specs of a [`NameId`] (empty for 0).
+pub fn group(id: NameId) -> &'static [DirectiveSpec] {
+    use schema_table::{PHF_SLOTS, SPECS};
+    let Some(&(start, len)) = (id.0 as usize)
+        .checked_sub(1)
+        .and_then(|slot| PHF_SLOTS.get(slot))
+    else {
+        return &[];
+    };
+    &SPECS[usize::from(start)..usize::from(start) + usize::from(len)]
+}
+
+/// The [`NameId`] of a directive name.
+pub fn name_id(name: &str) -> NameId {
     use schema_table::{PHF_DISPS, PHF_SLOTS, SPECS};
     let h = phf_hash(name);
     let g = ((h >> 42) & 0x3f_ffff) as u32;
@@ -237,7 +262,12 @@ pub fn lookup(name: &str) -> &'static [DirectiveSpec] {
     let slot = d2.wrapping_add(f1.wrapping_mul(d1)).wrapping_add(f2) % PHF_SLOTS.len() as u32;
     let (start, len) = PHF_SLOTS[slot as usize];
     let specs = &SPECS[usize::from(start)..usize::from(start) + usize::from(len)];
-    if specs[0].name == name { specs } else { &[] }
+    if specs[0].name == name {
+        // 973 slots: the id fits u16 with room to spare.
+        NameId(slot as u16 + 1)
+    } else {
+        NameId(0)
+    }
 }
 
 /// Every spec, sorted by name, for "did you mean" suggestions and the

@@ -1,11 +1,19 @@
 //! Walking the include-expanded trees of a run with each directive's
 //! context: the one traversal rules build on.
+//!
+//! The walk is done once per run ([`Visits::build`], part of the model):
+//! every directive in nginx's reading order, flat, with its context, unit,
+//! enclosing block and directive specs. Rules then read that table instead
+//! of walking the trees again, each on its own: at 10,000 vhosts the trees
+//! no longer fit in the CPU's caches and twelve walks cost more than the
+//! checks they fed.
 
 use crate::load::Loaded;
 use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
-use crate::nginx::include::{Files, WALK_BUDGET};
+use crate::nginx::include::Files;
 use crate::nginx::parser::is_data_block;
+use crate::nginx::schema::{self, DirectiveSpec, NameId};
 
 /// One visited directive.
 pub struct Visit<'t, 'p> {
@@ -16,64 +24,327 @@ pub struct Visit<'t, 'p> {
     pub parents: &'p [&'t Directive],
     /// Index of the unit (tree) this visit belongs to.
     pub unit: usize,
+    /// Every spec of the directive's name, whatever the context or version
+    /// (empty for a name nginx-lint does not know).
+    pub specs: &'static [DirectiveSpec],
 }
 
-/// Visit every directive of every unit, depth first, in file order.
-pub fn walk_all<'t>(loaded: &'t Loaded, f: &mut dyn FnMut(&Visit<'t, '_>)) {
-    for (ui, unit) in loaded.units.iter().enumerate() {
-        let Some(pf) = loaded.files.get(unit.file) else {
-            continue;
+/// Marks an entry at a unit's top level.
+const TOP: u32 = u32::MAX;
+
+/// A directive in walk order (24 bytes: a tree whose includes multiply
+/// fills [`WALK_BUDGET`] of them).
+#[derive(Clone, Copy, Debug)]
+pub struct Entry<'t> {
+    pub directive: &'t Directive,
+    pub name: NameId,
+    pub unit: u32,
+    /// The entry of the enclosing block, or [`TOP`].
+    parent: u32,
+    pub ctx: Ctx,
+    /// Its block is walked (every block but a Lua body): the entries that
+    /// follow, up to the block's end, have this one as parent.
+    opens: bool,
+}
+
+/// Every directive of every unit, depth first, in file order, with
+/// includes expanded where they stand (the include directive first, then
+/// the directives of the files it brought in).
+#[derive(Debug, Default)]
+pub struct Visits<'t> {
+    pub entries: Vec<Entry<'t>>,
+    /// Contexts of the units, by unit index.
+    unit_ctx: Vec<Ctx>,
+}
+
+impl<'t> Visits<'t> {
+    pub fn build(loaded: &'t Loaded) -> Visits<'t> {
+        let mut v = Visits {
+            entries: Vec::new(),
+            unit_ctx: loaded.units.iter().map(|u| u.context).collect(),
         };
-        let mut parents: Vec<&Directive> = Vec::new();
-        let mut budget = WALK_BUDGET;
-        walk_list(
-            &loaded.files,
-            &pf.directives,
-            unit.context,
-            ui,
-            &mut parents,
-            f,
-            &mut budget,
-        );
+        for (ui, unit) in loaded.units.iter().enumerate() {
+            let Some(pf) = loaded.files.get(unit.file) else {
+                continue;
+            };
+            let mut budget = loaded.walk_budget();
+            let ui = u32::try_from(ui).unwrap_or(u32::MAX);
+            v.list(
+                &loaded.files,
+                &pf.directives,
+                unit.context,
+                ui,
+                TOP,
+                &mut budget,
+            );
+        }
+        v
+    }
+
+    fn list(
+        &mut self,
+        files: &'t Files,
+        list: &'t [Directive],
+        ctx: Ctx,
+        unit: u32,
+        parent: u32,
+        budget: &mut usize,
+    ) {
+        for d in list {
+            if *budget == 0 {
+                return;
+            }
+            *budget -= 1;
+            let me = u32::try_from(self.entries.len()).unwrap_or(u32::MAX - 1);
+            let block = d.block.as_ref().filter(|b| !b.lua);
+            self.entries.push(Entry {
+                directive: d,
+                name: schema::name_id(d.name()),
+                unit,
+                parent,
+                ctx,
+                opens: block.is_some(),
+            });
+            for id in &d.included {
+                if let Some(pf) = files.get(*id) {
+                    self.list(files, &pf.directives, ctx, unit, parent, budget);
+                }
+            }
+            if let Some(b) = block {
+                let inner = if ctx == Ctx::Data || is_data_block(d.name()) {
+                    Ctx::Data
+                } else {
+                    ctx.enter(d.name())
+                };
+                self.list(files, &b.children, inner, unit, me, budget);
+            }
+        }
+    }
+
+    /// Visit every directive, in walk order, with its enclosing blocks.
+    pub fn walk(&self, f: &mut dyn FnMut(&Visit<'t, '_>)) {
+        self.walk_where(|_| true, f)
+    }
+
+    /// [`Visits::walk`], calling `f` only for the entries `want` accepts
+    /// (which is asked before the directive itself is read, so a test on
+    /// `name` costs no trip to the tree's memory).
+    pub fn walk_where(&self, want: impl Fn(&Entry<'t>) -> bool, f: &mut dyn FnMut(&Visit<'t, '_>)) {
+        let mut stack: Vec<(u32, &'t Directive)> = Vec::new();
+        let mut parents: Vec<&'t Directive> = Vec::new();
+        for (i, e) in self.entries.iter().enumerate() {
+            // Leave the blocks this entry is not inside.
+            while stack.last().is_some_and(|&(p, _)| p != e.parent) {
+                stack.pop();
+            }
+            if want(e) {
+                parents.clear();
+                parents.extend(stack.iter().map(|&(_, d)| d));
+                f(&Visit {
+                    directive: e.directive,
+                    ctx: e.ctx,
+                    parents: &parents,
+                    unit: e.unit as usize,
+                    specs: schema::group(e.name),
+                });
+            }
+            if e.opens {
+                stack.push((u32::try_from(i).unwrap_or(u32::MAX - 1), e.directive));
+            }
+        }
+    }
+
+    /// Every block of every unit (data blocks and Lua bodies excluded), in
+    /// walk order (outer blocks first), with its directives as nginx reads
+    /// them: includes followed by what they brought in.
+    pub fn blocks(&self, f: &mut dyn FnMut(&BlockVisit<'t, '_>)) {
+        // Children of each block, grouped once: slot = unit for a unit's
+        // top level, units + entry index for a block.
+        let units = self.unit_ctx.len();
+        let slot = |e: &Entry<'_>| match e.parent {
+            TOP => e.unit as usize,
+            p => units + p as usize,
+        };
+        let mut start = vec![0u32; units + self.entries.len() + 1];
+        for e in &self.entries {
+            if let Some(s) = start.get_mut(slot(e) + 1) {
+                *s += 1;
+            }
+        }
+        for i in 1..start.len() {
+            start[i] += start[i - 1];
+        }
+        let mut fill = start.clone();
+        let mut kids = vec![0u32; self.entries.len()];
+        for (i, e) in self.entries.iter().enumerate() {
+            let s = slot(e);
+            kids[fill[s] as usize] = i as u32;
+            fill[s] += 1;
+        }
+        let children_of = |s: usize| -> Vec<&'t Directive> {
+            kids[start[s] as usize..start[s + 1] as usize]
+                .iter()
+                .map(|&k| self.entries[k as usize].directive)
+                .collect()
+        };
+        // Block owners in walk order, each after its parents: a stack of
+        // open blocks gives every one its chain.
+        let mut stack: Vec<(u32, &'t Directive)> = Vec::new();
+        let mut parents: Vec<&'t Directive> = Vec::new();
+        let mut unit_seen = vec![false; units];
+        for (i, e) in self.entries.iter().enumerate() {
+            while stack.last().is_some_and(|&(p, _)| p != e.parent) {
+                stack.pop();
+            }
+            let u = e.unit as usize;
+            if e.parent == TOP && !unit_seen[u] {
+                unit_seen[u] = true;
+                f(&BlockVisit {
+                    unit: u,
+                    ctx: self.unit_ctx[u],
+                    owner: None,
+                    parents: &[],
+                    children: &children_of(u),
+                });
+            }
+            if !e.opens {
+                continue;
+            }
+            stack.push((i as u32, e.directive));
+            let d = e.directive;
+            if e.ctx == Ctx::Data || is_data_block(d.name()) {
+                continue;
+            }
+            let inner = e.ctx.enter(d.name());
+            if inner == Ctx::Data {
+                continue;
+            }
+            parents.clear();
+            parents.extend(stack.iter().map(|&(_, d)| d));
+            f(&BlockVisit {
+                unit: u,
+                ctx: inner,
+                owner: Some(d),
+                parents: &parents,
+                children: &children_of(units + i),
+            });
+        }
     }
 }
 
-fn walk_list<'t>(
-    files: &'t Files,
-    list: &'t [Directive],
-    ctx: Ctx,
-    unit: usize,
-    parents: &mut Vec<&'t Directive>,
-    f: &mut dyn FnMut(&Visit<'t, '_>),
-    budget: &mut usize,
-) {
-    for d in list {
-        if *budget == 0 {
-            return;
-        }
-        *budget -= 1;
-        f(&Visit {
-            directive: d,
-            ctx,
-            parents,
-            unit,
+/// One block of a tree: the context inside it and its directives with
+/// includes flattened.
+pub struct BlockVisit<'t, 'p> {
+    pub unit: usize,
+    /// The context inside the block.
+    pub ctx: Ctx,
+    /// The block's directive (None for a file's top level).
+    pub owner: Option<&'t Directive>,
+    /// Enclosing block directives, outermost first, ending with `owner`
+    /// (what a [`Visit`] of a child has as parents).
+    pub parents: &'p [&'t Directive],
+    pub children: &'p [&'t Directive],
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{Inputs, load};
+
+    /// A tree from `nginx -T` text: files, includes, a data block, a Lua
+    /// body and an `if`.
+    fn loaded() -> Loaded {
+        let t = "# configuration file /e/nginx.conf:\n\
+                 events {}\n\
+                 http {\n\
+                 include /e/types;\n\
+                 server { listen 80; include /e/snip; location / { if ($a) { return 404; } } }\n\
+                 map $a $b { default 1; }\n\
+                 }\n\n\
+                 # configuration file /e/types:\n\
+                 types { text/html html; }\n\n\
+                 # configuration file /e/snip:\n\
+                 root /srv; content_by_lua_block { ngx.say(1) }\n\n";
+        load(&Inputs {
+            stdin: Some(("-".into(), t.as_bytes().to_vec())),
+            ..Inputs::default()
+        })
+        .expect("loads")
+    }
+
+    fn names(ds: &[&Directive]) -> String {
+        ds.iter().map(|d| d.name()).collect::<Vec<_>>().join(">")
+    }
+
+    #[test]
+    fn walk_order_contexts_and_parents() {
+        let l = loaded();
+        let v = Visits::build(&l);
+        let mut got = Vec::new();
+        v.walk(&mut |x| {
+            got.push(format!(
+                "{}@{}[{}]{}",
+                x.directive.name(),
+                x.ctx.as_str(),
+                names(x.parents),
+                if x.specs.is_empty() { "?" } else { "" }
+            ))
         });
-        for id in &d.included {
-            if let Some(pf) = files.get(*id) {
-                walk_list(files, &pf.directives, ctx, unit, parents, f, budget);
-            }
-        }
-        if let Some(b) = &d.block
-            && !b.lua
-        {
-            let inner = if ctx == Ctx::Data || is_data_block(d.name()) {
-                Ctx::Data
-            } else {
-                ctx.enter(d.name())
-            };
-            parents.push(d);
-            walk_list(files, &b.children, inner, unit, parents, f, budget);
-            parents.pop();
-        }
+        let want = [
+            "events@main[]",
+            "http@main[]",
+            "include@http[http]",
+            "types@http[http]",
+            "text/html@data block[http>types]?",
+            "server@http[http]",
+            "listen@server[http>server]",
+            "include@server[http>server]",
+            "root@server[http>server]",
+            "content_by_lua_block@server[http>server]",
+            "location@server[http>server]",
+            "if@location[http>server>location]",
+            "return@if[http>server>location>if]",
+            "map@http[http]",
+            "default@data block[http>map]?",
+        ];
+        assert_eq!(got, want);
+        // Only the entries asked for, with the same parents.
+        let mut some = Vec::new();
+        let root = schema::name_id("root");
+        v.walk_where(|e| e.name == root, &mut |x| some.push(names(x.parents)));
+        assert_eq!(some, ["http>server"]);
+    }
+
+    #[test]
+    fn blocks_with_includes_flattened() {
+        let l = loaded();
+        let v = Visits::build(&l);
+        let mut got = Vec::new();
+        v.blocks(&mut |b| {
+            got.push(format!(
+                "{}:{}[{}] {}",
+                b.owner.map_or("-", |d| d.name()),
+                b.ctx.as_str(),
+                names(b.parents),
+                names(b.children)
+            ))
+        });
+        assert_eq!(
+            got,
+            [
+                "-:main[] events>http",
+                "events:events[events] ",
+                "http:http[http] include>types>server>map",
+                "server:server[http>server] listen>include>root>content_by_lua_block>location",
+                "location:location[http>server>location] if",
+                "if:if[http>server>location>if] return",
+            ]
+        );
+    }
+
+    #[test]
+    fn budget_follows_the_parsed_size() {
+        let l = loaded();
+        assert_eq!(l.walk_budget(), crate::nginx::include::MIN_WALK_BUDGET);
     }
 }

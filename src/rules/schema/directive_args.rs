@@ -5,7 +5,6 @@
 use crate::finding::Finding;
 use crate::nginx::ast::Directive;
 use crate::nginx::schema::{self, DirectiveSpec};
-use crate::nginx::walk::walk_all;
 use crate::rules::schema::Env;
 use crate::rules::{Check, Rule, ids};
 use crate::source::{SourceMap, Span};
@@ -19,7 +18,7 @@ impl Rule for DirectiveArgs {
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let env = Env::new(cx.loaded, cx.settings);
-        walk_all(cx.loaded, &mut |v| {
+        cx.model.visits.walk(&mut |v| {
             let Some(spec) = env.spec_for(v) else {
                 return;
             };

@@ -5,7 +5,7 @@ use crate::finding::Finding;
 use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
 use crate::nginx::schema;
-use crate::nginx::walk::{Visit, walk_all};
+use crate::nginx::walk::Visit;
 use crate::rules::schema::{Env, allowed_places, where_name};
 use crate::rules::{Check, Rule, ids};
 
@@ -18,7 +18,7 @@ impl Rule for DirectiveContext {
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let env = Env::new(cx.loaded, cx.settings);
-        walk_all(cx.loaded, &mut |v| {
+        cx.model.visits.walk(&mut |v| {
             if v.ctx == Ctx::Data {
                 return;
             }

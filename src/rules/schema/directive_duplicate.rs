@@ -7,8 +7,7 @@ use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
 use crate::nginx::schema::Version;
 use crate::nginx::values::{ListenHost, parse_listen};
-use crate::nginx::walk::walk_all;
-use crate::rules::schema::{Env, walk_blocks};
+use crate::rules::schema::Env;
 use crate::rules::{Check, Rule, ids};
 use crate::source::Span;
 
@@ -36,7 +35,7 @@ impl Rule for DirectiveDuplicate {
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let env = Env::new(cx.loaded, cx.settings);
         let mut seen: Vec<(&str, usize)> = Vec::new();
-        walk_blocks(cx.loaded, &mut |b| {
+        cx.model.visits.blocks(&mut |b| {
             seen.clear();
             for (i, d) in b.children.iter().enumerate() {
                 let Some(spec) = env.spec_for_child(b, d) else {
@@ -99,7 +98,7 @@ fn named_duplicates(cx: &Check<'_>, out: &mut Vec<Finding>) {
     let mut seen: Vec<(usize, Ctx, &str, &str, Span)> = Vec::new();
     // Shared memory zones and cache paths, per unit: (unit, key, first).
     let mut zones: Vec<(usize, &str, &str, &str, Span)> = Vec::new();
-    walk_all(cx.loaded, &mut |v| {
+    cx.model.visits.walk(&mut |v| {
         let d = v.directive;
         if let Some((kind, name, key)) = zone_of(d, v.ctx) {
             if let Some(&(.., fkey, first)) = zones
@@ -200,7 +199,7 @@ fn listen_duplicates(cx: &Check<'_>, out: &mut Vec<Finding>) {
     // First listen per key: a hash map, not a list scan (thousands of
     // servers share `listen 443`).
     let mut seen: std::collections::HashMap<Key<'_>, Span> = std::collections::HashMap::new();
-    walk_all(cx.loaded, &mut |v| {
+    cx.model.visits.walk(&mut |v| {
         let d = v.directive;
         if d.name() != "listen" || !matches!(v.ctx, Ctx::Server | Ctx::StreamServer) {
             return;

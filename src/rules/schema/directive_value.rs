@@ -11,7 +11,7 @@ use crate::nginx::values::{
     atoi, check_listen_param, has_variable, parse_flag, parse_listen, parse_offset, parse_size,
     parse_time,
 };
-use crate::nginx::walk::{Visit, walk_all};
+use crate::nginx::walk::Visit;
 use crate::rules::schema::Env;
 use crate::rules::{Check, Rule, ids};
 
@@ -26,7 +26,7 @@ impl Rule for DirectiveValue {
         let env = Env::new(cx.loaded, cx.settings);
         // http log formats defined so far, in nginx's reading order.
         let mut formats: Vec<(usize, &str)> = Vec::new();
-        walk_all(cx.loaded, &mut |v| {
+        cx.model.visits.walk(&mut |v| {
             let Some(spec) = env.spec_for(v) else {
                 return;
             };

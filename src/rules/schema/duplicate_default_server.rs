@@ -6,7 +6,6 @@
 use crate::finding::Finding;
 use crate::nginx::context::Ctx;
 use crate::nginx::values::{ListenHost, parse_listen};
-use crate::nginx::walk::walk_all;
 use crate::rules::{Check, Rule, ids};
 use crate::source::Span;
 
@@ -21,7 +20,7 @@ impl Rule for DuplicateDefaultServer {
         // (unit, address key, quic) → first default listen.
         type Key<'a> = (usize, ListenHost<'a>, u16, bool);
         let mut firsts: Vec<(Key<'_>, Span, String)> = Vec::new();
-        walk_all(cx.loaded, &mut |v| {
+        cx.model.visits.walk(&mut |v| {
             let d = v.directive;
             if v.ctx != Ctx::Server || d.name() != "listen" {
                 return;

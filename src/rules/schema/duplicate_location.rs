@@ -7,7 +7,6 @@
 
 use crate::finding::Finding;
 use crate::nginx::ast::Directive;
-use crate::rules::schema::walk_blocks;
 use crate::rules::{Check, Rule, ids};
 
 pub struct DuplicateLocation;
@@ -48,7 +47,7 @@ impl Rule for DuplicateLocation {
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let mut keys: Vec<((bool, &str), usize)> = Vec::new();
-        walk_blocks(cx.loaded, &mut |b| {
+        cx.model.visits.blocks(&mut |b| {
             keys.clear();
             for (i, d) in b.children.iter().enumerate() {
                 if d.name() == "location"

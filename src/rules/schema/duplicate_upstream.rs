@@ -2,7 +2,6 @@
 //! the names case-insensitively): `duplicate upstream "backend"`.
 
 use crate::finding::Finding;
-use crate::nginx::walk::walk_all;
 use crate::rules::schema::upstream_undefined::{UpstreamKind, upstream_block};
 use crate::rules::{Check, Rule, ids};
 use crate::source::Span;
@@ -16,7 +15,7 @@ impl Rule for DuplicateUpstream {
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let mut defs: Vec<(usize, UpstreamKind, &str, Span)> = Vec::new();
-        walk_all(cx.loaded, &mut |v| {
+        cx.model.visits.walk(&mut |v| {
             let Some((kind, name)) = upstream_block(v) else {
                 return;
             };

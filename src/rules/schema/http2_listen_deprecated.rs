@@ -4,7 +4,6 @@
 use crate::finding::Finding;
 use crate::nginx::context::Ctx;
 use crate::nginx::schema::Version;
-use crate::nginx::walk::walk_all;
 use crate::rules::{Check, Rule, ids};
 
 pub struct Http2ListenDeprecated;
@@ -18,7 +17,7 @@ impl Rule for Http2ListenDeprecated {
         if cx.settings.nginx_version < Version(1, 25, 1) {
             return;
         }
-        walk_all(cx.loaded, &mut |v| {
+        cx.model.visits.walk(&mut |v| {
             let d = v.directive;
             if v.ctx != Ctx::Server || d.name() != "listen" {
                 return;

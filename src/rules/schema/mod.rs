@@ -21,9 +21,8 @@ use crate::load::Loaded;
 use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
 use crate::nginx::include::{Files, WALK_BUDGET};
-use crate::nginx::parser::is_data_block;
 use crate::nginx::schema::{self, DirectiveSpec, ctx};
-use crate::nginx::walk::Visit;
+use crate::nginx::walk::{BlockVisit, Visit};
 use crate::settings::Settings;
 
 /// What modules one tree can use.
@@ -143,6 +142,7 @@ impl<'a> Env<'a> {
             ctx: b.ctx,
             parents: b.parents,
             unit: b.unit,
+            specs: schema::lookup(d.name()),
         })
     }
 
@@ -154,7 +154,7 @@ impl<'a> Env<'a> {
         if bits == 0 {
             return None;
         }
-        schema::lookup(v.directive.name())
+        v.specs
             .iter()
             .find(|s| s.contexts & bits != 0 && self.availability(v.unit, s).is_ok())
     }
@@ -226,84 +226,6 @@ fn flatten_into<'t>(
                 flatten_into(files, &pf.directives, out, budget);
             }
         }
-    }
-}
-
-/// One block of a tree: the context inside it and its directives with
-/// includes flattened.
-pub struct BlockVisit<'t, 'p> {
-    pub unit: usize,
-    /// The context inside the block.
-    pub ctx: Ctx,
-    /// The block's directive (None for a file's top level).
-    pub owner: Option<&'t Directive>,
-    /// Enclosing block directives, outermost first, ending with `owner`
-    /// (what a [`Visit`] of a child has as parents).
-    pub parents: &'p [&'t Directive],
-    pub children: &'p [&'t Directive],
-}
-
-/// Visit every block of every unit (data blocks and Lua bodies excluded),
-/// outer blocks first.
-pub fn walk_blocks<'t>(loaded: &'t Loaded, f: &mut dyn FnMut(&BlockVisit<'t, '_>)) {
-    for (ui, unit) in loaded.units.iter().enumerate() {
-        let Some(pf) = loaded.files.get(unit.file) else {
-            continue;
-        };
-        let mut parents: Vec<&'t Directive> = Vec::new();
-        let mut budget = WALK_BUDGET;
-        block(
-            &loaded.files,
-            ui,
-            unit.context,
-            None,
-            &pf.directives,
-            &mut parents,
-            f,
-            &mut budget,
-        );
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn block<'t>(
-    files: &'t Files,
-    unit: usize,
-    ctx: Ctx,
-    owner: Option<&'t Directive>,
-    list: &'t [Directive],
-    parents: &mut Vec<&'t Directive>,
-    f: &mut dyn FnMut(&BlockVisit<'t, '_>),
-    budget: &mut usize,
-) {
-    let children = flatten(files, list);
-    if *budget < children.len() {
-        return;
-    }
-    *budget -= children.len();
-    if let Some(o) = owner {
-        parents.push(o);
-    }
-    f(&BlockVisit {
-        unit,
-        ctx,
-        owner,
-        parents,
-        children: &children,
-    });
-    for d in &children {
-        let Some(b) = &d.block else { continue };
-        if b.lua || is_data_block(d.name()) {
-            continue;
-        }
-        let inner = ctx.enter(d.name());
-        if inner == Ctx::Data {
-            continue;
-        }
-        block(files, unit, inner, Some(d), &b.children, parents, f, budget);
-    }
-    if owner.is_some() {
-        parents.pop();
     }
 }
 

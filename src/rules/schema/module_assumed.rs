@@ -7,7 +7,6 @@ use std::collections::HashSet;
 use crate::finding::Finding;
 use crate::nginx::context::Ctx;
 use crate::nginx::schema;
-use crate::nginx::walk::walk_all;
 use crate::rules::schema::Env;
 use crate::rules::{Check, Rule, ids};
 
@@ -21,7 +20,7 @@ impl Rule for ModuleAssumed {
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let env = Env::new(cx.loaded, cx.settings);
         let mut seen: HashSet<(usize, &'static str)> = HashSet::new();
-        walk_all(cx.loaded, &mut |v| {
+        cx.model.visits.walk(&mut |v| {
             if v.ctx == Ctx::Data {
                 return;
             }

@@ -5,7 +5,6 @@
 use crate::finding::Finding;
 use crate::nginx::context::Ctx;
 use crate::nginx::schema::Version;
-use crate::nginx::walk::walk_all;
 use crate::rules::{Check, Rule, ids};
 
 pub struct SslOnRemoved;
@@ -20,7 +19,7 @@ impl Rule for SslOnRemoved {
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let v = cx.settings.nginx_version;
-        walk_all(cx.loaded, &mut |visit| {
+        cx.model.visits.walk(&mut |visit| {
             let d = visit.directive;
             if d.name() != "ssl" || visit.ctx == Ctx::Data {
                 return;

@@ -4,7 +4,6 @@
 use crate::finding::Finding;
 use crate::nginx::context::Ctx;
 use crate::nginx::schema::{self, DirectiveSpec, OLDEST_SCANNED};
-use crate::nginx::walk::walk_all;
 use crate::rules::schema::{Env, Missing, nearest_directive};
 use crate::rules::{Check, Rule, ids};
 
@@ -17,7 +16,7 @@ impl Rule for UnknownDirective {
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let env = Env::new(cx.loaded, cx.settings);
-        walk_all(cx.loaded, &mut |v| {
+        cx.model.visits.walk(&mut |v| {
             if v.ctx == Ctx::Data {
                 return;
             }

@@ -10,7 +10,7 @@ use std::net::IpAddr;
 use crate::finding::Finding;
 use crate::nginx::context::Ctx;
 use crate::nginx::values::has_variable;
-use crate::nginx::walk::{Visit, walk_all};
+use crate::nginx::walk::Visit;
 use crate::rules::{Check, Rule, ids};
 
 pub struct UpstreamUndefined;
@@ -84,14 +84,14 @@ impl Rule for UpstreamUndefined {
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let mut defs: Vec<(usize, UpstreamKind, &str)> = Vec::new();
-        walk_all(cx.loaded, &mut |v| {
+        cx.model.visits.walk(&mut |v| {
             if let Some((k, n)) = upstream_block(v) {
                 defs.push((v.unit, k, n));
             }
         });
         let units = &cx.loaded.units;
         let standalone = |u: usize| units.get(u).is_some_and(|x| x.standalone);
-        walk_all(cx.loaded, &mut |v| {
+        cx.model.visits.walk(&mut |v| {
             let d = v.directive;
             let Some((kind, schemes, default_port)) = pass_kind(d.name(), v.ctx) else {
                 return;
