@@ -8,6 +8,10 @@ use crate::source::{FileId, Span};
 #[derive(Clone, Debug)]
 pub struct Directive {
     pub name: Word,
+    /// The name's id in the directive table, found once when parsing (the
+    /// structural rules ask for the specs of every directive; it fits in
+    /// the struct's padding).
+    pub name_id: crate::nginx::schema::NameId,
     pub args: Vec<Word>,
     /// From the name to the terminating `;` or `{`, inclusive.
     pub span: Span,

@@ -238,6 +238,7 @@ fn make_directive(
         end: term_at + 1,
     };
     Directive {
+        name_id: crate::nginx::schema::name_id(&name.value),
         name,
         args,
         span,

@@ -99,7 +99,7 @@ impl<'t> Visits<'t> {
             let block = d.block.as_ref().filter(|b| !b.lua);
             self.entries.push(Entry {
                 directive: d,
-                name: schema::name_id(d.name()),
+                name: d.name_id,
                 unit,
                 parent,
                 ctx,
@@ -126,20 +126,32 @@ impl<'t> Visits<'t> {
         self.walk_where(|_| true, f)
     }
 
+    /// [`Visits::walk`], calling `f` only for directives with one of these
+    /// names (names of the directive table: others have no id to match).
+    pub fn walk_named(&self, names: &[&str], f: &mut dyn FnMut(&Visit<'t, '_>)) {
+        let ids: Vec<NameId> = names.iter().map(|n| schema::name_id(n)).collect();
+        debug_assert!(
+            ids.iter().all(|id| id.0 != 0),
+            "walk_named: a name not in the directive table: {names:?}"
+        );
+        self.walk_where(|e| e.name.0 != 0 && ids.contains(&e.name), f)
+    }
+
     /// [`Visits::walk`], calling `f` only for the entries `want` accepts
     /// (which is asked before the directive itself is read, so a test on
     /// `name` costs no trip to the tree's memory).
     pub fn walk_where(&self, want: impl Fn(&Entry<'t>) -> bool, f: &mut dyn FnMut(&Visit<'t, '_>)) {
-        let mut stack: Vec<(u32, &'t Directive)> = Vec::new();
+        // Open blocks: their entry indexes, and their directives (what a
+        // visit's `parents` is), kept side by side.
+        let mut open: Vec<u32> = Vec::new();
         let mut parents: Vec<&'t Directive> = Vec::new();
         for (i, e) in self.entries.iter().enumerate() {
             // Leave the blocks this entry is not inside.
-            while stack.last().is_some_and(|&(p, _)| p != e.parent) {
-                stack.pop();
+            while open.last().is_some_and(|&p| p != e.parent) {
+                open.pop();
+                parents.pop();
             }
             if want(e) {
-                parents.clear();
-                parents.extend(stack.iter().map(|&(_, d)| d));
                 f(&Visit {
                     directive: e.directive,
                     ctx: e.ctx,
@@ -149,7 +161,8 @@ impl<'t> Visits<'t> {
                 });
             }
             if e.opens {
-                stack.push((u32::try_from(i).unwrap_or(u32::MAX - 1), e.directive));
+                open.push(u32::try_from(i).unwrap_or(u32::MAX - 1));
+                parents.push(e.directive);
             }
         }
     }

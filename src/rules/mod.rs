@@ -38,11 +38,7 @@ pub trait Rule: Sync {
 /// from the parser and the include expansion themselves.)
 pub fn all() -> Vec<&'static dyn Rule> {
     vec![
-        &schema::unknown_directive::UnknownDirective,
-        &schema::module_assumed::ModuleAssumed,
-        &schema::directive_context::DirectiveContext,
-        &schema::directive_args::DirectiveArgs,
-        &schema::directive_value::DirectiveValue,
+        &schema::PerDirective,
         &schema::directive_duplicate::DirectiveDuplicate,
         &schema::duplicate_location::DuplicateLocation,
         &schema::duplicate_default_server::DuplicateDefaultServer,

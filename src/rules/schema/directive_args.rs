@@ -5,57 +5,60 @@
 use crate::finding::Finding;
 use crate::nginx::ast::Directive;
 use crate::nginx::schema::{self, DirectiveSpec};
+use crate::nginx::walk::Visit;
 use crate::rules::schema::Env;
-use crate::rules::{Check, Rule, ids};
+use crate::rules::{Check, ids};
 use crate::source::{SourceMap, Span};
 
 pub struct DirectiveArgs;
 
-impl Rule for DirectiveArgs {
-    fn ids(&self) -> &'static [&'static str] {
-        &[ids::DIRECTIVE_ARGS]
-    }
-
-    fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
-        let env = Env::new(cx.loaded, cx.settings);
-        cx.model.visits.walk(&mut |v| {
-            let Some(spec) = env.spec_for(v) else {
-                return;
-            };
-            let d = v.directive;
-            let name = d.name();
-            let n = d.args.len();
-            let (msg, what) = if !spec.is_block() && d.block.is_some() {
-                (
-                    format!("directive \"{name}\" is not terminated by \";\""),
-                    format!("`{name}` takes no block; it ends with `;`"),
-                )
-            } else if spec.is_block() && d.block.is_none() {
-                (
-                    format!("directive \"{name}\" has no opening \"{{\""),
-                    format!("`{name}` opens a block: `{name} ... {{ ... }}`"),
-                )
-            } else if !spec.accepts_arg_count(n) {
-                (
-                    format!("invalid number of arguments in \"{name}\" directive"),
-                    format!("`{name}` takes {}, here it has {n}", describe_args(spec)),
-                )
-            } else {
-                return;
-            };
-            let mut f = Finding::error(ids::DIRECTIVE_ARGS, d.span, msg);
-            match swallowed(&cx.loaded.sources, d, spec) {
-                Some((at, next)) => f = f
+impl DirectiveArgs {
+    /// Check one directive (called by [`super::PerDirective`]'s walk).
+    pub fn visit<'t>(
+        &mut self,
+        cx: &Check<'t>,
+        env: &Env<'t>,
+        v: &Visit<'t, '_>,
+        out: &mut Vec<Finding>,
+    ) {
+        let Some(spec) = env.spec_for(v) else {
+            return;
+        };
+        let d = v.directive;
+        let name = d.name();
+        let n = d.args.len();
+        let (msg, what) = if !spec.is_block() && d.block.is_some() {
+            (
+                format!("directive \"{name}\" is not terminated by \";\""),
+                format!("`{name}` takes no block; it ends with `;`"),
+            )
+        } else if spec.is_block() && d.block.is_none() {
+            (
+                format!("directive \"{name}\" has no opening \"{{\""),
+                format!("`{name}` opens a block: `{name} ... {{ ... }}`"),
+            )
+        } else if !spec.accepts_arg_count(n) {
+            (
+                format!("invalid number of arguments in \"{name}\" directive"),
+                format!("`{name}` takes {}, here it has {n}", describe_args(spec)),
+            )
+        } else {
+            return;
+        };
+        let mut f = Finding::error(ids::DIRECTIVE_ARGS, d.span, msg);
+        match swallowed(&cx.loaded.sources, d, spec) {
+            Some((at, next)) => {
+                f = f
                     .with_help(format!(
                         "a `;` is probably missing after `{}`: the next line's `{next}` was read \
-                             as more arguments of `{name}`",
+                         as more arguments of `{name}`",
                         cx.loaded.sources.get(at.file).slice(at)
                     ))
-                    .with_related(at, "add `;` here"),
-                None => f = f.with_help(what),
+                    .with_related(at, "add `;` here")
             }
-            out.push(f);
-        });
+            None => f = f.with_help(what),
+        }
+        out.push(f);
     }
 }
 

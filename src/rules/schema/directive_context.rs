@@ -4,65 +4,65 @@
 use crate::finding::Finding;
 use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
-use crate::nginx::schema;
+
 use crate::nginx::walk::Visit;
 use crate::rules::schema::{Env, allowed_places, where_name};
-use crate::rules::{Check, Rule, ids};
+use crate::rules::{Check, ids};
 
 pub struct DirectiveContext;
 
-impl Rule for DirectiveContext {
-    fn ids(&self) -> &'static [&'static str] {
-        &[ids::DIRECTIVE_CONTEXT]
-    }
-
-    fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
-        let env = Env::new(cx.loaded, cx.settings);
-        cx.model.visits.walk(&mut |v| {
-            if v.ctx == Ctx::Data {
+impl DirectiveContext {
+    /// Check one directive (called by [`super::PerDirective`]'s walk).
+    pub fn visit<'t>(
+        &mut self,
+        cx: &Check<'t>,
+        env: &Env<'t>,
+        v: &Visit<'t, '_>,
+        out: &mut Vec<Finding>,
+    ) {
+        if v.ctx == Ctx::Data {
+            return;
+        }
+        let bits = env.cmd_type(v);
+        let name = v.directive.name();
+        let mut known = false;
+        let mut allowed = 0u32;
+        for s in v.specs {
+            if env.availability(v.unit, s).is_err() {
+                continue;
+            }
+            if s.contexts & bits != 0 {
+                if name == "location" {
+                    nested_location(v, out);
+                }
                 return;
             }
-            let bits = env.cmd_type(v);
-            let name = v.directive.name();
-            let mut known = false;
-            let mut allowed = 0u32;
-            for s in schema::lookup(name) {
-                if env.availability(v.unit, s).is_err() {
-                    continue;
-                }
-                if s.contexts & bits != 0 {
-                    if name == "location" {
-                        nested_location(v, out);
-                    }
-                    return;
-                }
-                known = true;
-                allowed |= s.contexts;
-            }
-            if !known || env.inside_unavailable(v) {
-                return; // unknown-directive's business
-            }
-            let standalone = cx.loaded.units.get(v.unit).is_some_and(|u| u.standalone);
-            let mut help = format!(
-                "`{name}` is allowed in: {}; here it stands in {}",
-                allowed_places(allowed),
-                where_name(bits)
+            known = true;
+            allowed |= s.contexts;
+        }
+        if !known || env.inside_unavailable(v) {
+            return; // unknown-directive's business
+        }
+        let standalone = cx.loaded.units.get(v.unit).is_some_and(|u| u.standalone);
+        let mut help = format!(
+            "`{name}` is allowed in: {}; here it stands in {}",
+            allowed_places(allowed),
+            where_name(bits)
+        );
+        if standalone && v.parents.is_empty() {
+            help.push_str(
+                " (this file is included by no nginx.conf in the run; its context was \
+                 inferred from what it contains)",
             );
-            if standalone && v.parents.is_empty() {
-                help.push_str(
-                    " (this file is included by no nginx.conf in the run; its context was \
-                     inferred from what it contains)",
-                );
-            }
-            out.push(
-                Finding::error(
-                    ids::DIRECTIVE_CONTEXT,
-                    v.directive.span,
-                    format!("\"{name}\" directive is not allowed here"),
-                )
-                .with_help(help),
-            );
-        });
+        }
+        out.push(
+            Finding::error(
+                ids::DIRECTIVE_CONTEXT,
+                v.directive.span,
+                format!("\"{name}\" directive is not allowed here"),
+            )
+            .with_help(help),
+        );
     }
 }
 

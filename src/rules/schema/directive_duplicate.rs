@@ -92,13 +92,26 @@ impl Rule for DirectiveDuplicate {
     }
 }
 
+/// The directives [`named_duplicates`] looks at ([`zone_of`]'s and the
+/// named definitions').
+const NAMED: &[&str] = &[
+    "limit_req_zone",
+    "limit_conn_zone",
+    "proxy_cache_path",
+    "fastcgi_cache_path",
+    "uwsgi_cache_path",
+    "scgi_cache_path",
+    "log_format",
+    "load_module",
+];
+
 /// Names that must be unique per tree: `log_format` names (per subsystem;
 /// `combined` is predefined in http) and modules loaded by `load_module`.
 fn named_duplicates(cx: &Check<'_>, out: &mut Vec<Finding>) {
     let mut seen: Vec<(usize, Ctx, &str, &str, Span)> = Vec::new();
     // Shared memory zones and cache paths, per unit: (unit, key, first).
     let mut zones: Vec<(usize, &str, &str, &str, Span)> = Vec::new();
-    cx.model.visits.walk(&mut |v| {
+    cx.model.visits.walk_named(NAMED, &mut |v| {
         let d = v.directive;
         if let Some((kind, name, key)) = zone_of(d, v.ctx) {
             if let Some(&(.., fkey, first)) = zones
@@ -199,7 +212,7 @@ fn listen_duplicates(cx: &Check<'_>, out: &mut Vec<Finding>) {
     // First listen per key: a hash map, not a list scan (thousands of
     // servers share `listen 443`).
     let mut seen: std::collections::HashMap<Key<'_>, Span> = std::collections::HashMap::new();
-    cx.model.visits.walk(&mut |v| {
+    cx.model.visits.walk_named(&["listen"], &mut |v| {
         let d = v.directive;
         if d.name() != "listen" || !matches!(v.ctx, Ctx::Server | Ctx::StreamServer) {
             return;

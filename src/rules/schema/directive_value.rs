@@ -13,65 +13,69 @@ use crate::nginx::values::{
 };
 use crate::nginx::walk::Visit;
 use crate::rules::schema::Env;
-use crate::rules::{Check, Rule, ids};
+use crate::rules::{Check, ids};
 
-pub struct DirectiveValue;
+#[derive(Default)]
+pub struct DirectiveValue<'t> {
+    formats: Vec<(usize, &'t str)>,
+}
 
-impl Rule for DirectiveValue {
-    fn ids(&self) -> &'static [&'static str] {
-        &[ids::DIRECTIVE_VALUE]
-    }
-
-    fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
-        let env = Env::new(cx.loaded, cx.settings);
-        // http log formats defined so far, in nginx's reading order.
-        let mut formats: Vec<(usize, &str)> = Vec::new();
-        cx.model.visits.walk(&mut |v| {
-            let Some(spec) = env.spec_for(v) else {
-                return;
+impl<'t> DirectiveValue<'t> {
+    /// Check one directive (called by [`super::PerDirective`]'s walk).
+    pub fn visit(
+        &mut self,
+        cx: &Check<'t>,
+        env: &Env<'t>,
+        v: &Visit<'t, '_>,
+        out: &mut Vec<Finding>,
+    ) {
+        let Some(spec) = env.spec_for(v) else {
+            return;
+        };
+        let d = v.directive;
+        if spec.handler == "ngx_http_log_set_format"
+            && let Some(n) = d.arg(0)
+        {
+            self.formats.push((v.unit, n));
+        }
+        if spec.handler == "ngx_http_log_set_log"
+            && d.arg(0) != Some("off")
+            && let Some(f) = d.args.get(1)
+            && f.as_str() != "combined"
+            && !self
+                .formats
+                .iter()
+                .any(|&(u, n)| u == v.unit && n == f.as_str())
+            && !cx.loaded.units.get(v.unit).is_some_and(|u| u.standalone)
+        {
+            out.push(
+                Finding::error(
+                    ids::DIRECTIVE_VALUE,
+                    d.span,
+                    format!("unknown log format \"{}\"", f.as_str()),
+                )
+                .with_help(
+                    "no `log_format` of this name is defined before this line (nginx looks \
+                     self.formats up while reading, so the definition must come first); \
+                     `combined` is predefined",
+                ),
+            );
+            return;
+        }
+        // nginx calls the handler only when the count and the block fit.
+        if !spec.accepts_arg_count(d.args.len()) || spec.is_block() != d.block.is_some() {
+            return;
+        }
+        if let Some((w, msg, help)) = check(spec, d, v, cx.settings.nginx_version) {
+            // nginx names the directive's line (its `;`); the help names
+            // the word when nginx's message does not.
+            let help = if msg.contains(w.as_str()) {
+                help
+            } else {
+                format!("`{}`: {help}", w.as_str())
             };
-            let d = v.directive;
-            if spec.handler == "ngx_http_log_set_format"
-                && let Some(n) = d.arg(0)
-            {
-                formats.push((v.unit, n));
-            }
-            if spec.handler == "ngx_http_log_set_log"
-                && d.arg(0) != Some("off")
-                && let Some(f) = d.args.get(1)
-                && f.as_str() != "combined"
-                && !formats.iter().any(|&(u, n)| u == v.unit && n == f.as_str())
-                && !cx.loaded.units.get(v.unit).is_some_and(|u| u.standalone)
-            {
-                out.push(
-                    Finding::error(
-                        ids::DIRECTIVE_VALUE,
-                        d.span,
-                        format!("unknown log format \"{}\"", f.as_str()),
-                    )
-                    .with_help(
-                        "no `log_format` of this name is defined before this line (nginx looks \
-                         formats up while reading, so the definition must come first); \
-                         `combined` is predefined",
-                    ),
-                );
-                return;
-            }
-            // nginx calls the handler only when the count and the block fit.
-            if !spec.accepts_arg_count(d.args.len()) || spec.is_block() != d.block.is_some() {
-                return;
-            }
-            if let Some((w, msg, help)) = check(spec, d, v, cx.settings.nginx_version) {
-                // nginx names the directive's line (its `;`); the help names
-                // the word when nginx's message does not.
-                let help = if msg.contains(w.as_str()) {
-                    help
-                } else {
-                    format!("`{}`: {help}", w.as_str())
-                };
-                out.push(Finding::error(ids::DIRECTIVE_VALUE, d.span, msg).with_help(help));
-            }
-        });
+            out.push(Finding::error(ids::DIRECTIVE_VALUE, d.span, msg).with_help(help));
+        }
     }
 }
 

@@ -20,7 +20,7 @@ impl Rule for DuplicateDefaultServer {
         // (unit, address key, quic) → first default listen.
         type Key<'a> = (usize, ListenHost<'a>, u16, bool);
         let mut firsts: Vec<(Key<'_>, Span, String)> = Vec::new();
-        cx.model.visits.walk(&mut |v| {
+        cx.model.visits.walk_named(&["listen"], &mut |v| {
             let d = v.directive;
             if v.ctx != Ctx::Server || d.name() != "listen" {
                 return;

@@ -15,7 +15,7 @@ impl Rule for DuplicateUpstream {
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let mut defs: Vec<(usize, UpstreamKind, &str, Span)> = Vec::new();
-        cx.model.visits.walk(&mut |v| {
+        cx.model.visits.walk_named(&["upstream"], &mut |v| {
             let Some((kind, name)) = upstream_block(v) else {
                 return;
             };

@@ -17,7 +17,7 @@ impl Rule for Http2ListenDeprecated {
         if cx.settings.nginx_version < Version(1, 25, 1) {
             return;
         }
-        cx.model.visits.walk(&mut |v| {
+        cx.model.visits.walk_named(&["listen"], &mut |v| {
             let d = v.directive;
             if v.ctx != Ctx::Server || d.name() != "listen" {
                 return;

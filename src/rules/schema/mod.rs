@@ -13,6 +13,7 @@ pub mod duplicate_location;
 pub mod duplicate_upstream;
 pub mod http2_listen_deprecated;
 pub mod module_assumed;
+mod per_directive;
 pub mod ssl_on_removed;
 pub mod unknown_directive;
 pub mod upstream_undefined;
@@ -24,6 +25,7 @@ use crate::nginx::include::{Files, WALK_BUDGET};
 use crate::nginx::schema::{self, DirectiveSpec, ctx};
 use crate::nginx::walk::{BlockVisit, Visit};
 use crate::settings::Settings;
+pub use per_directive::PerDirective;
 
 /// What modules one tree can use.
 #[derive(Clone, Debug, Default)]
@@ -125,7 +127,7 @@ impl<'a> Env<'a> {
     /// nginx stops at the block. Called only before reporting.
     pub fn inside_unavailable(&self, v: &Visit<'_, '_>) -> bool {
         v.parents.iter().any(|p| {
-            !schema::lookup(p.name())
+            !schema::group(p.name_id)
                 .iter()
                 .any(|s| self.availability(v.unit, s).is_ok())
         })
@@ -142,7 +144,7 @@ impl<'a> Env<'a> {
             ctx: b.ctx,
             parents: b.parents,
             unit: b.unit,
-            specs: schema::lookup(d.name()),
+            specs: schema::group(d.name_id),
         })
     }
 

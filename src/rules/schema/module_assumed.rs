@@ -6,59 +6,62 @@ use std::collections::HashSet;
 
 use crate::finding::Finding;
 use crate::nginx::context::Ctx;
-use crate::nginx::schema;
+
+use crate::nginx::walk::Visit;
 use crate::rules::schema::Env;
-use crate::rules::{Check, Rule, ids};
+use crate::rules::{Check, ids};
 
-pub struct ModuleAssumed;
+#[derive(Default)]
+pub struct ModuleAssumed {
+    seen: HashSet<(usize, &'static str)>,
+}
 
-impl Rule for ModuleAssumed {
-    fn ids(&self) -> &'static [&'static str] {
-        &[ids::MODULE_ASSUMED]
-    }
-
-    fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
-        let env = Env::new(cx.loaded, cx.settings);
-        let mut seen: HashSet<(usize, &'static str)> = HashSet::new();
-        cx.model.visits.walk(&mut |v| {
-            if v.ctx == Ctx::Data {
-                return;
-            }
-            let specs = schema::lookup(v.directive.name());
-            // Only when every spec of the name is third-party: a name nginx
-            // itself has (`server`, `listen`) relies on no module.
-            if specs.is_empty() || specs.iter().any(|s| s.third_party.is_none()) {
-                return;
-            }
-            let Some(spec) = specs.iter().find(|s| env.availability(v.unit, s).is_ok()) else {
-                return;
-            };
-            let (Some(group), Some(so)) = (spec.third_party, spec.dynamic_so) else {
-                return;
-            };
-            let tree = env.modules.get(v.unit);
-            if tree.is_some_and(|m| m.dynamic) || env.declared(spec) {
-                return;
-            }
-            if !seen.insert((v.unit, group)) {
-                return;
-            }
-            out.push(
-                Finding::info(
-                    ids::MODULE_ASSUMED,
-                    v.directive.name.span,
-                    format!(
-                        "this configuration relies on the third-party module {group} ({}) being compiled into nginx",
-                        spec.module
-                    ),
-                )
-                .with_help(format!(
-                    "the tree has no load_module line, so nginx must be built with {group}; \
-                     if it is a dynamic module, add `load_module modules/{so};` at the top of \
-                     nginx.conf. `--module {group}` declares it available and silences this"
-                )),
-            );
-        });
+impl ModuleAssumed {
+    /// Check one directive (called by [`super::PerDirective`]'s walk).
+    pub fn visit<'t>(
+        &mut self,
+        _cx: &Check<'t>,
+        env: &Env<'t>,
+        v: &Visit<'t, '_>,
+        out: &mut Vec<Finding>,
+    ) {
+        if v.ctx == Ctx::Data {
+            return;
+        }
+        let specs = v.specs;
+        // Only when every spec of the name is third-party: a name nginx
+        // itself has (`server`, `listen`) relies on no module.
+        if specs.is_empty() || specs.iter().any(|s| s.third_party.is_none()) {
+            return;
+        }
+        let Some(spec) = specs.iter().find(|s| env.availability(v.unit, s).is_ok()) else {
+            return;
+        };
+        let (Some(group), Some(so)) = (spec.third_party, spec.dynamic_so) else {
+            return;
+        };
+        let tree = env.modules.get(v.unit);
+        if tree.is_some_and(|m| m.dynamic) || env.declared(spec) {
+            return;
+        }
+        if !self.seen.insert((v.unit, group)) {
+            return;
+        }
+        out.push(
+            Finding::info(
+                ids::MODULE_ASSUMED,
+                v.directive.name.span,
+                format!(
+                    "this configuration relies on the third-party module {group} ({}) being compiled into nginx",
+                    spec.module
+                ),
+            )
+            .with_help(format!(
+                "the tree has no load_module line, so nginx must be built with {group}; \
+                 if it is a dynamic module, add `load_module modules/{so};` at the top of \
+                 nginx.conf. `--module {group}` declares it available and silences this"
+            )),
+        );
     }
 }
 

@@ -19,7 +19,7 @@ impl Rule for SslOnRemoved {
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let v = cx.settings.nginx_version;
-        cx.model.visits.walk(&mut |visit| {
+        cx.model.visits.walk_named(&["ssl"], &mut |visit| {
             let d = visit.directive;
             if d.name() != "ssl" || visit.ctx == Ctx::Data {
                 return;

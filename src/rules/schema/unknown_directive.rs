@@ -4,59 +4,60 @@
 use crate::finding::Finding;
 use crate::nginx::context::Ctx;
 use crate::nginx::schema::{self, DirectiveSpec, OLDEST_SCANNED};
+use crate::nginx::walk::Visit;
 use crate::rules::schema::{Env, Missing, nearest_directive};
-use crate::rules::{Check, Rule, ids};
+use crate::rules::{Check, ids};
 
 pub struct UnknownDirective;
 
-impl Rule for UnknownDirective {
-    fn ids(&self) -> &'static [&'static str] {
-        &[ids::UNKNOWN_DIRECTIVE]
-    }
-
-    fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
-        let env = Env::new(cx.loaded, cx.settings);
-        cx.model.visits.walk(&mut |v| {
-            if v.ctx == Ctx::Data {
-                return;
-            }
-            let d = v.directive;
-            let name = d.name();
-            let specs = schema::lookup(name);
-            let mut why: Option<(Missing, &'static DirectiveSpec)> = None;
-            for s in specs {
-                match env.availability(v.unit, s) {
-                    Ok(()) => return,
-                    // A module hint beats a version hint.
-                    Err(m) => {
-                        if why.is_none_or(|(w, _)| w == Missing::Version && m == Missing::Module) {
-                            why = Some((m, s));
-                        }
+impl UnknownDirective {
+    /// Check one directive (called by [`super::PerDirective`]'s walk).
+    pub fn visit<'t>(
+        &mut self,
+        cx: &Check<'t>,
+        env: &Env<'t>,
+        v: &Visit<'t, '_>,
+        out: &mut Vec<Finding>,
+    ) {
+        if v.ctx == Ctx::Data {
+            return;
+        }
+        let d = v.directive;
+        let name = d.name();
+        let specs = v.specs;
+        let mut why: Option<(Missing, &'static DirectiveSpec)> = None;
+        for s in specs {
+            match env.availability(v.unit, s) {
+                Ok(()) => return,
+                // A module hint beats a version hint.
+                Err(m) => {
+                    if why.is_none_or(|(w, _)| w == Missing::Version && m == Missing::Module) {
+                        why = Some((m, s));
                     }
                 }
             }
-            if env.inside_unavailable(v) {
-                return;
-            }
-            // `ssl on;` after its removal has a rule of its own.
-            if name == "ssl" && matches!(why, Some((Missing::Version, _))) {
-                return;
-            }
-            let msg = format!("unknown directive \"{name}\"");
-            let help = match why {
-                None => nearest_directive(name)
-                    .map(|n| format!("did you mean `{n}`?"))
-                    .unwrap_or_else(|| {
-                        "no nginx module known to nginx-lint has this directive; \
-                         if a third-party module provides it, that module must be \
-                         loaded or compiled in"
-                            .to_string()
-                    }),
-                Some((Missing::Module, s)) => module_help(s, specs),
-                Some((Missing::Version, s)) => version_help(s, cx.settings.nginx_version),
-            };
-            out.push(Finding::error(ids::UNKNOWN_DIRECTIVE, d.span, msg).with_help(help));
-        });
+        }
+        if env.inside_unavailable(v) {
+            return;
+        }
+        // `ssl on;` after its removal has a rule of its own.
+        if name == "ssl" && matches!(why, Some((Missing::Version, _))) {
+            return;
+        }
+        let msg = format!("unknown directive \"{name}\"");
+        let help = match why {
+            None => nearest_directive(name)
+                .map(|n| format!("did you mean `{n}`?"))
+                .unwrap_or_else(|| {
+                    "no nginx module known to nginx-lint has this directive; \
+                     if a third-party module provides it, that module must be \
+                     loaded or compiled in"
+                        .to_string()
+                }),
+            Some((Missing::Module, s)) => module_help(s, specs),
+            Some((Missing::Version, s)) => version_help(s, cx.settings.nginx_version),
+        };
+        out.push(Finding::error(ids::UNKNOWN_DIRECTIVE, d.span, msg).with_help(help));
     }
 }
 

@@ -35,6 +35,15 @@ pub fn upstream_block<'t>(v: &Visit<'t, '_>) -> Option<(UpstreamKind, &'t str)> 
     Some((kind, d.arg(0)?))
 }
 
+/// The directives [`pass_kind`] knows.
+const PASSES: &[&str] = &[
+    "proxy_pass",
+    "fastcgi_pass",
+    "scgi_pass",
+    "uwsgi_pass",
+    "grpc_pass",
+];
+
 /// Schemes each pass directive strips, and whether it has a default port.
 fn pass_kind(name: &str, ctx: Ctx) -> Option<(UpstreamKind, &'static [&'static str], bool)> {
     let http = matches!(ctx, Ctx::Location | Ctx::If | Ctx::LimitExcept);
@@ -84,14 +93,14 @@ impl Rule for UpstreamUndefined {
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let mut defs: Vec<(usize, UpstreamKind, &str)> = Vec::new();
-        cx.model.visits.walk(&mut |v| {
+        cx.model.visits.walk_named(&["upstream"], &mut |v| {
             if let Some((k, n)) = upstream_block(v) {
                 defs.push((v.unit, k, n));
             }
         });
         let units = &cx.loaded.units;
         let standalone = |u: usize| units.get(u).is_some_and(|x| x.standalone);
-        cx.model.visits.walk(&mut |v| {
+        cx.model.visits.walk_named(PASSES, &mut |v| {
             let d = v.directive;
             let Some((kind, schemes, default_port)) = pass_kind(d.name(), v.ctx) else {
                 return;

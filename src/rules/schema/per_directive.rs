@@ -1,0 +1,42 @@
+//! The schema checks that look at one directive at a time, run in one walk:
+//! unknown-directive, module-assumed, directive-context, directive-args and
+//! directive-value. Each keeps its own file and state; sharing the walk
+//! saves four passes over every directive of the run.
+
+use crate::finding::Finding;
+use crate::rules::schema::{
+    Env, directive_args::DirectiveArgs, directive_context::DirectiveContext,
+    directive_value::DirectiveValue, module_assumed::ModuleAssumed,
+    unknown_directive::UnknownDirective,
+};
+use crate::rules::{Check, Rule, ids};
+
+pub struct PerDirective;
+
+impl Rule for PerDirective {
+    fn ids(&self) -> &'static [&'static str] {
+        &[
+            ids::UNKNOWN_DIRECTIVE,
+            ids::MODULE_ASSUMED,
+            ids::DIRECTIVE_CONTEXT,
+            ids::DIRECTIVE_ARGS,
+            ids::DIRECTIVE_VALUE,
+        ]
+    }
+
+    fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
+        let env = Env::new(cx.loaded, cx.settings);
+        let mut unknown = UnknownDirective;
+        let mut assumed = ModuleAssumed::default();
+        let mut context = DirectiveContext;
+        let mut args = DirectiveArgs;
+        let mut value = DirectiveValue::default();
+        cx.model.visits.walk(&mut |v| {
+            unknown.visit(cx, &env, v, out);
+            assumed.visit(cx, &env, v, out);
+            context.visit(cx, &env, v, out);
+            args.visit(cx, &env, v, out);
+            value.visit(cx, &env, v, out);
+        });
+    }
+}
