@@ -208,7 +208,14 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
         .php_fpm_prefix
         .clone()
         .unwrap_or_else(|| PathBuf::from(crate::fpm::DEFAULT_PREFIX));
-    out.fpm = crate::load_fpm::load(&fs, &mut out.sources, &out.fpm_files, &fpm_prefix);
+    let known = disc
+        .files
+        .iter()
+        .filter(|f| f.kind == Kind::PhpFpm)
+        .map(|f| (config_path(&f.path, inputs.root.as_deref()), f.text.clone()))
+        .collect();
+    let fpm_fs = crate::vfs::Preread { inner: &fs, known };
+    out.fpm = crate::load_fpm::load(&fpm_fs, &mut out.sources, &out.fpm_files, &fpm_prefix);
     phase.mark("php-fpm");
     let mut skipped = disc.skipped.clone();
     skipped.append(&mut out.skipped);
@@ -282,6 +289,7 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
     let mut loader = Loader::new(fs, &mut sources, &display);
     let mut walked: Vec<FileId> = Vec::new();
     let mut fpm_files = Vec::new();
+    let mut fpm_seen = HashSet::new();
     let mut findings = Vec::new();
     let skipped = Vec::new();
     let mut nginx_files = Vec::new();
@@ -291,7 +299,7 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
         match f.kind {
             Kind::Nginx => nginx_files.push((cfg, f.text.clone(), Some(f.key))),
             Kind::PhpFpm => {
-                if !fpm_files.contains(&cfg) {
+                if fpm_seen.insert(cfg.clone()) {
                     fpm_files.push(cfg)
                 }
             }

@@ -82,6 +82,37 @@ pub trait Fs: Sync {
 /// A file's identity on the host: (device, inode).
 pub type FileKey = (u64, u64);
 
+/// A file system whose files already read (by discovery) are answered from
+/// memory; everything else goes to the inner one. php-fpm's loader reads
+/// every pool file the walk had just read (twice: once to tell masters from
+/// pools).
+pub struct Preread<'a> {
+    pub inner: &'a dyn Fs,
+    /// By the path as the config names it.
+    pub known: std::collections::HashMap<PathBuf, Arc<[u8]>>,
+}
+
+impl Fs for Preread<'_> {
+    fn read(&self, path: &Path) -> Result<Arc<[u8]>, FsError> {
+        match self.known.get(path) {
+            Some(t) => Ok(t.clone()),
+            None => self.inner.read(path),
+        }
+    }
+
+    fn glob(&self, pattern: &Path) -> Vec<PathBuf> {
+        self.inner.glob(pattern)
+    }
+
+    fn real_path(&self, path: &Path) -> PathBuf {
+        self.inner.real_path(path)
+    }
+
+    fn read_identified(&self, path: &Path) -> Result<(Arc<[u8]>, Option<FileKey>), FsError> {
+        self.inner.read_identified(path)
+    }
+}
+
 /// Lexical normalisation: remove `.`, resolve `..` without touching disk.
 pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
