@@ -211,7 +211,9 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
     let known = disc
         .files
         .iter()
-        .filter(|f| f.kind == Kind::PhpFpm)
+        // A file named with --php-fpm that its content did not classify as
+        // php-fpm's was not kept by discovery (empty text): read it again.
+        .filter(|f| f.kind == Kind::PhpFpm && !f.text.is_empty())
         .map(|f| (config_path(&f.path, inputs.root.as_deref()), f.text.clone()))
         .collect();
     let fpm_fs = crate::vfs::Preread { inner: &fs, known };
