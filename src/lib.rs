@@ -75,6 +75,17 @@ pub fn graph(opts: &Options, format: graph::GraphFormat) -> Result<String, Input
 
 /// Run the whole pipeline.
 pub fn run(opts: &Options) -> Result<Outcome, InputError> {
+    run_inner(opts, true)
+}
+
+/// [`run`] for a process that exits right after it (the binary): the
+/// model and the resolver are left for the kernel to reclaim instead of
+/// being freed piece by piece (about a millisecond per 1,000 vhosts).
+pub fn run_then_exit(opts: &Options) -> Result<Outcome, InputError> {
+    run_inner(opts, false)
+}
+
+fn run_inner(opts: &Options, free: bool) -> Result<Outcome, InputError> {
     let t0 = Instant::now();
     let mut phase = timings::Phases::new();
     let mut loaded = load::load(&opts.inputs)?;
@@ -117,7 +128,13 @@ pub fn run(opts: &Options) -> Result<Outcome, InputError> {
         findings.extend(fpm::check(cfg, opts.settings.php_version));
     }
     phase.mark("fpm checks");
-    drop(model);
+    if free {
+        drop(model);
+    } else {
+        std::mem::forget(model);
+        std::mem::forget(resolver);
+        std::mem::forget(users);
+    }
     phase.mark("drop model");
     let findings = apply_policy(&loaded, &opts.settings.policy, findings);
     let mut findings = findings;
