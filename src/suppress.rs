@@ -44,7 +44,15 @@ pub fn nginx_outlines(loaded: &Loaded) -> Vec<Outline> {
     loaded
         .files
         .iter()
-        .filter(|pf| !pf.comments.is_empty())
+        // Outlines cost a pass over the file's directives: only for files
+        // with a comment that can be a suppression (most comments are not).
+        .filter(|pf| {
+            let text = &loaded.sources.get(pf.file).text;
+            pf.comments.iter().any(|c| {
+                text.get(c.start as usize..c.end as usize)
+                    .is_some_and(|t| t.windows(PREFIX.len()).any(|w| w == PREFIX.as_bytes()))
+            })
+        })
         .map(|pf| {
             let mut units = Vec::new();
             collect(&pf.directives, &mut units);
