@@ -13,8 +13,7 @@ pub fn defining_scope<'a, 't>(
     scope: ScopeId,
     name: &str,
 ) -> Option<&'a Scope<'t>> {
-    m.chain(scope)
-        .find(|s| s.children.iter().any(|d| d.name() == name))
+    m.defining(scope, name).and_then(|id| m.scopes.get(id))
 }
 
 /// The effective occurrences of `name` at `scope`, without allocating.
@@ -23,15 +22,14 @@ pub fn effective_iter<'a, 't: 'a>(
     scope: ScopeId,
     name: &'a str,
 ) -> impl Iterator<Item = &'t Directive> + 'a {
-    defining_scope(m, scope, name)
+    m.defining(scope, name)
         .into_iter()
-        .flat_map(move |s| s.children.iter().copied().filter(move |d| d.name() == name))
+        .flat_map(move |s| m.own(s, name))
 }
 
 /// The last effective occurrence of a single-valued directive.
 pub fn effective_last<'t>(m: &Model<'t>, scope: ScopeId, name: &str) -> Option<&'t Directive> {
-    defining_scope(m, scope, name)
-        .and_then(|s| s.children.iter().rev().copied().find(|d| d.name() == name))
+    m.defining(scope, name).and_then(|s| m.own(s, name).last())
 }
 
 /// `on`/`off` of the effective occurrence, None when unset (the default
@@ -87,59 +85,33 @@ pub fn join_and(items: &[&str]) -> String {
     }
 }
 
-/// Where a few directive names occur, per scope, built in one pass over the
-/// model: effective lookups then cost the depth of the block chain, not the
-/// size of an `http` block that holds a thousand included servers.
+/// Effective lookups of a few directive names, for rules that ask them of
+/// many scopes. The model indexes every name (see [`Model::own`]), so this
+/// only remembers which names a rule asks for; lookups cost the depth of
+/// the block chain, not the size of an `http` block that holds a thousand
+/// included servers.
 pub struct NameIndex<'n> {
     names: &'n [&'n str],
-    /// Per scope and name: (index of the first occurrence, index after the
-    /// last), `(0, 0)` when absent.
-    ranges: Vec<(u32, u32)>,
 }
 
 impl<'n> NameIndex<'n> {
-    pub fn new(m: &Model<'_>, names: &'n [&'n str]) -> NameIndex<'n> {
-        let k = names.len();
-        let mut ranges = vec![(0u32, 0u32); m.scopes.len() * k];
-        for (sid, s) in m.scopes.iter().enumerate() {
-            for (i, d) in s.children.iter().enumerate() {
-                let name = d.name();
-                if let Some(n) = names.iter().position(|x| *x == name) {
-                    let i = u32::try_from(i).unwrap_or(u32::MAX - 1);
-                    let r = &mut ranges[sid * k + n];
-                    if r.1 == 0 {
-                        r.0 = i;
-                    }
-                    r.1 = i + 1;
-                }
-            }
-        }
-        NameIndex { names, ranges }
+    pub fn new(_m: &Model<'_>, names: &'n [&'n str]) -> NameIndex<'n> {
+        NameIndex { names }
     }
 
-    fn slot(&self, name: &str) -> Option<usize> {
-        self.names.iter().position(|x| *x == name)
-    }
-
-    fn range(&self, scope: ScopeId, n: usize) -> (u32, u32) {
-        self.ranges
-            .get(scope * self.names.len() + n)
-            .copied()
-            .unwrap_or((0, 0))
+    /// Whether `name` is one of the indexed names (a rule asking for
+    /// another is a bug in the rule; it gets nothing, as before).
+    fn indexed(&self, name: &str) -> bool {
+        self.names.contains(&name)
     }
 
     /// The innermost scope from `scope` outwards that has `name` (which
     /// must be one of the indexed names).
     pub fn defining(&self, m: &Model<'_>, scope: ScopeId, name: &str) -> Option<ScopeId> {
-        let n = self.slot(name)?;
-        let mut cur = Some(scope);
-        while let Some(id) = cur {
-            if self.range(id, n).1 > 0 {
-                return Some(id);
-            }
-            cur = m.scopes.get(id)?.parent;
+        if !self.indexed(name) {
+            return None;
         }
-        None
+        m.defining(scope, name)
     }
 
     /// The effective occurrences of `name` at `scope`.
@@ -149,28 +121,15 @@ impl<'n> NameIndex<'n> {
         scope: ScopeId,
         name: &'a str,
     ) -> impl Iterator<Item = &'t Directive> + 'a {
-        let found = self.defining(m, scope, name).and_then(|id| {
-            let n = self.slot(name)?;
-            let (a, b) = self.range(id, n);
-            let s = m.scopes.get(id)?;
-            s.children.get(a as usize..b as usize)
-        });
-        found
+        self.defining(m, scope, name)
             .into_iter()
-            .flatten()
-            .copied()
-            .filter(move |d| d.name() == name)
+            .flat_map(move |s| m.own(s, name))
     }
 
     /// The last effective occurrence of `name` at `scope`.
     pub fn last<'t>(&self, m: &Model<'t>, scope: ScopeId, name: &str) -> Option<&'t Directive> {
-        let id = self.defining(m, scope, name)?;
-        let (_, b) = self.range(id, self.slot(name)?);
-        m.scopes
-            .get(id)?
-            .children
-            .get((b as usize).checked_sub(1)?)
-            .copied()
+        let s = self.defining(m, scope, name)?;
+        m.own(s, name).last()
     }
 
     /// `on`/`off` of the effective occurrence of a flag directive.
@@ -181,9 +140,7 @@ impl<'n> NameIndex<'n> {
             _ => None,
         }
     }
-}
 
-impl NameIndex<'_> {
     /// The occurrences of `name` in `scope` itself.
     pub fn own<'a, 't: 'a>(
         &'a self,
@@ -191,14 +148,7 @@ impl NameIndex<'_> {
         scope: ScopeId,
         name: &'a str,
     ) -> impl Iterator<Item = &'t Directive> + 'a {
-        let found = self.slot(name).and_then(|n| {
-            let (a, b) = self.range(scope, n);
-            m.scopes.get(scope)?.children.get(a as usize..b as usize)
-        });
-        found
-            .into_iter()
-            .flatten()
-            .copied()
-            .filter(move |d| d.name() == name)
+        let indexed = self.indexed(name);
+        m.own(scope, name).filter(move |_| indexed)
     }
 }
