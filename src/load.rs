@@ -65,6 +65,16 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// Whether findings in `file` are reported (all files, except in
+    /// pre-commit mode). Checks whose findings stay in the file they look
+    /// at skip the others: a commit touching one site file of a thousand
+    /// needs the other 999 only as context.
+    pub fn reported(&self, file: FileId) -> bool {
+        self.report_only
+            .as_ref()
+            .is_none_or(|only| only.contains(&file))
+    }
+
     /// How many directives a walk of one unit visits at most
     /// ([`crate::nginx::include::walk_budget`]), computed once.
     pub fn walk_budget(&self) -> usize {

@@ -135,6 +135,53 @@ fn named_file_is_judged_within_its_tree() {
     );
 }
 
+/// Pre-commit mode judges only the named file's directives, with the rest
+/// of the tree as context: a log format defined in nginx.conf is known, a
+/// module's first use elsewhere still counts as its first use, and another
+/// file's unknown directive stays unreported.
+#[test]
+fn named_file_checks_use_the_tree_as_context() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        dir.path(),
+        &[
+            (
+                "nginx.conf",
+                "events {}\nhttp {\n    server_tokens off;\n    log_format mine '$remote_addr';\n    include sites/*.conf;\n}\n",
+            ),
+            (
+                "sites/a.conf",
+                "server {\n    listen 80;\n    access_log /var/log/a.log mine;\n    access_log /var/log/b.log nosuch;\n    more_set_headers 'X: 1';\n    bogus_directive 1;\n}\n",
+            ),
+            (
+                "sites/b.conf",
+                "server {\n    listen 81;\n    more_set_headers 'Y: 2';\n    other_bogus 1;\n}\n",
+            ),
+        ],
+    );
+    let b = dir.path().join("sites/b.conf");
+    let whole = stdout(&run(&[dir.path().to_str().expect("utf-8")]));
+    let o = run(&[b.to_str().expect("utf-8")]);
+    let out = stdout(&o);
+    // Exactly the whole tree's findings that are in b.conf.
+    let from_b: Vec<&str> = whole
+        .lines()
+        .filter(|l| l.contains("sites/b.conf"))
+        .collect();
+    let named: Vec<&str> = out.lines().collect();
+    assert_eq!(named.len(), from_b.len(), "named:\n{out}\nwhole:\n{whole}");
+    assert!(out.contains("error[unknown-directive]"), "{out}");
+    assert!(
+        !out.contains("module-assumed"),
+        "first use is in a.conf:\n{out}"
+    );
+    let a = dir.path().join("sites/a.conf");
+    let out = stdout(&run(&[a.to_str().expect("utf-8")]));
+    assert!(out.contains("unknown log format \"nosuch\""), "{out}");
+    assert!(!out.contains("\"mine\""), "defined in nginx.conf:\n{out}");
+    assert!(out.contains("module-assumed"), "{out}");
+}
+
 #[test]
 fn rules_explain_and_unknown_id() {
     let o = run(&["rules"]);

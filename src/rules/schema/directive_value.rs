@@ -21,6 +21,19 @@ pub struct DirectiveValue<'t> {
 }
 
 impl<'t> DirectiveValue<'t> {
+    /// Note a `log_format` definition without judging the directive (one
+    /// in a file that is not reported).
+    pub fn remember(&mut self, env: &Env<'t>, v: &Visit<'t, '_>) {
+        if v.directive.name() == "log_format"
+            && env
+                .spec_for(v)
+                .is_some_and(|s| s.handler == "ngx_http_log_set_format")
+            && let Some(n) = v.directive.arg(0)
+        {
+            self.formats.push((v.unit, n));
+        }
+    }
+
     /// Check one directive (called by [`super::PerDirective`]'s walk).
     pub fn visit(
         &mut self,

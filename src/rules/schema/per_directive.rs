@@ -31,7 +31,17 @@ impl Rule for PerDirective {
         let mut context = DirectiveContext;
         let mut args = DirectiveArgs;
         let mut value = DirectiveValue::default();
+        // A finding of these checks is at the directive checked, so in
+        // pre-commit mode directives of files not reported are not judged.
+        // Two checks still see them: module-assumed speaks at a module's
+        // first use in the tree, and directive-value looks log formats up.
+        let all = cx.loaded.report_only.is_none();
         cx.model.visits.walk(&mut |v| {
+            if !all && !cx.loaded.reported(v.directive.span.file) {
+                assumed.visit(cx, &env, v, out);
+                value.remember(&env, v);
+                return;
+            }
             unknown.visit(cx, &env, v, out);
             assumed.visit(cx, &env, v, out);
             context.visit(cx, &env, v, out);
