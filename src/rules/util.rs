@@ -71,6 +71,16 @@ pub fn all_directives<'a, 't>(
         .flat_map(|(sid, s)| s.children.iter().map(move |d| (sid, s.ctx, *d)))
 }
 
+/// The directives with these names (all in the directive table), with
+/// their scope and its context, in [`all_directives`]' order, from the
+/// model's name index instead of a pass over every directive.
+pub fn named_directives<'t>(m: &Model<'t>, names: &[&str]) -> Vec<(ScopeId, Ctx, &'t Directive)> {
+    m.named(names)
+        .into_iter()
+        .map(|(sid, d)| (sid, m.scopes[sid].ctx, d))
+        .collect()
+}
+
 /// Whether a word contains an nginx variable (`$name`, `${name}`).
 pub fn has_variable(s: &str) -> bool {
     s.contains('$')

@@ -4,7 +4,7 @@
 use crate::finding::Finding;
 use crate::nginx::context::Ctx;
 use crate::nginx::values::parse_time;
-use crate::rules::util::all_directives;
+use crate::rules::util::named_directives;
 use crate::rules::{Check, Rule, ids};
 
 pub struct KeepaliveTimeoutOrder;
@@ -44,7 +44,7 @@ impl Rule for KeepaliveTimeoutOrder {
         };
         let want = fmt(i64::try_from(lb).unwrap_or(i64::MAX).saturating_add(5_000));
         let mut any_set = false;
-        for (_, ctx, d) in all_directives(cx.model) {
+        for (_, ctx, d) in named_directives(cx.model, &["keepalive_timeout"]) {
             if d.name() != "keepalive_timeout" || matches!(ctx, Ctx::Upstream) {
                 continue;
             }

@@ -12,21 +12,19 @@ impl Rule for ErrorLogOff {
     }
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
-        for s in &cx.model.scopes {
-            for d in &s.children {
-                if d.name() == "error_log"
-                    && let Some(a) = d.args.first()
-                    && a.as_str() == "off"
-                {
-                    out.push(
-                        Finding::warning(
-                            ids::ERROR_LOG_OFF,
-                            a.span,
-                            "`error_log off` writes the error log to a file named `off` (in nginx's prefix), it does not turn logging off",
-                        )
-                        .with_help("to discard the log, use `error_log /dev/null crit;`"),
-                    );
-                }
+        for (_, d) in cx.model.named(&["error_log"]) {
+            if d.name() == "error_log"
+                && let Some(a) = d.args.first()
+                && a.as_str() == "off"
+            {
+                out.push(
+                    Finding::warning(
+                        ids::ERROR_LOG_OFF,
+                        a.span,
+                        "`error_log off` writes the error log to a file named `off` (in nginx's prefix), it does not turn logging off",
+                    )
+                    .with_help("to discard the log, use `error_log /dev/null crit;`"),
+                );
             }
         }
     }

@@ -13,39 +13,35 @@ impl Rule for FilesystemRootExposure {
     }
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
-        for s in &cx.model.scopes {
-            for d in &s.children {
-                let name = d.name();
-                if name != "root" && name != "alias" {
-                    continue;
-                }
-                let Some(w) = d.args.first() else { continue };
-                let path = w.as_str();
-                if path.contains('$') || !is_fs_root(path) {
-                    continue;
-                }
-                if name == "alias" {
-                    // In a regex or exact location the alias is the whole
-                    // file; under `/files/` an alias `/.` gives `/.etc`.
-                    let loc = s.directive.and_then(location_match);
-                    match loc {
-                        Some((LocKind::Prefix | LocKind::PrefixNoRegex, p, _)) => {
-                            if p.ends_with('/') && !path.ends_with('/') {
-                                continue;
-                            }
-                        }
-                        _ => continue,
-                    }
-                }
-                out.push(
-                    Finding::warning(
-                        ids::FILESYSTEM_ROOT_EXPOSURE,
-                        d.span,
-                        format!("`{name} {path}` serves the file system root: any file the workers can read (/etc/passwd, keys, source) is one request away"),
-                    )
-                    .with_help("point it at a directory that holds only what you publish (or remove it where the location only proxies)"),
-                );
+        for (sid, d) in cx.model.named(&["root", "alias"]) {
+            let s = &cx.model.scopes[sid];
+            let name = d.name();
+            let Some(w) = d.args.first() else { continue };
+            let path = w.as_str();
+            if path.contains('$') || !is_fs_root(path) {
+                continue;
             }
+            if name == "alias" {
+                // In a regex or exact location the alias is the whole
+                // file; under `/files/` an alias `/.` gives `/.etc`.
+                let loc = s.directive.and_then(location_match);
+                match loc {
+                    Some((LocKind::Prefix | LocKind::PrefixNoRegex, p, _)) => {
+                        if p.ends_with('/') && !path.ends_with('/') {
+                            continue;
+                        }
+                    }
+                    _ => continue,
+                }
+            }
+            out.push(
+                Finding::warning(
+                    ids::FILESYSTEM_ROOT_EXPOSURE,
+                    d.span,
+                    format!("`{name} {path}` serves the file system root: any file the workers can read (/etc/passwd, keys, source) is one request away"),
+                )
+                .with_help("point it at a directory that holds only what you publish (or remove it where the location only proxies)"),
+            );
         }
     }
 }

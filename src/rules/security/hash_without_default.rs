@@ -12,33 +12,31 @@ impl Rule for HashWithoutDefault {
     }
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
-        for s in &cx.model.scopes {
-            for d in &s.children {
-                if d.name() != "map" {
-                    continue;
-                }
-                let Some(b) = &d.block else { continue };
-                let entries = b
-                    .children
-                    .iter()
-                    .filter(|e| !matches!(e.name(), "hostnames" | "volatile" | "include"))
-                    .count();
-                let has_default = b.children.iter().any(|e| e.name() == "default");
-                // One entry and no default is the "empty unless" idiom
-                // (limit_req keys); includes may hold the default.
-                if has_default || entries < 2 || b.children.iter().any(|e| e.name() == "include") {
-                    continue;
-                }
-                let var = d.arg(1).unwrap_or("");
-                out.push(
-                    Finding::info(
-                        ids::HASH_WITHOUT_DEFAULT,
-                        d.span,
-                        format!("map to `{var}` has no `default`: every value it does not list becomes an empty string"),
-                    )
-                    .with_help("add an explicit `default` (the least-privileged value)"),
-                );
+        for (_, d) in cx.model.named(&["map"]) {
+            if d.name() != "map" {
+                continue;
             }
+            let Some(b) = &d.block else { continue };
+            let entries = b
+                .children
+                .iter()
+                .filter(|e| !matches!(e.name(), "hostnames" | "volatile" | "include"))
+                .count();
+            let has_default = b.children.iter().any(|e| e.name() == "default");
+            // One entry and no default is the "empty unless" idiom
+            // (limit_req keys); includes may hold the default.
+            if has_default || entries < 2 || b.children.iter().any(|e| e.name() == "include") {
+                continue;
+            }
+            let var = d.arg(1).unwrap_or("");
+            out.push(
+                Finding::info(
+                    ids::HASH_WITHOUT_DEFAULT,
+                    d.span,
+                    format!("map to `{var}` has no `default`: every value it does not list becomes an empty string"),
+                )
+                .with_help("add an explicit `default` (the least-privileged value)"),
+            );
         }
     }
 }

@@ -18,7 +18,15 @@ impl Rule for HttpSplitting {
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let m = cx.model;
         let flow = Flow::new(m);
-        for (sid, d) in m.directives() {
+        for (sid, d) in m.named(&[
+            "add_header",
+            "add_trailer",
+            "proxy_set_header",
+            "grpc_set_header",
+            "proxy_pass",
+            "return",
+            "rewrite",
+        ]) {
             let (value, what, escaped_caps) = match d.name() {
                 "add_header" | "add_trailer" => (d.args.get(1), "a response header", false),
                 "proxy_set_header" | "grpc_set_header" => {

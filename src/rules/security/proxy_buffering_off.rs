@@ -12,18 +12,16 @@ impl Rule for ProxyBufferingOff {
     }
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
-        for s in &cx.model.scopes {
-            for d in &s.children {
-                if d.name() == "proxy_buffering" && d.arg(0) == Some("off") {
-                    out.push(
-                        Finding::info(
-                            ids::PROXY_BUFFERING_OFF,
-                            d.span,
-                            "`proxy_buffering off`: each response ties up a backend connection until the client has read all of it, so a few slow clients can exhaust the backend",
-                        )
-                        .with_help("keep buffering on and turn it off per response for streams (the backend sends `X-Accel-Buffering: no`), or only in the location that streams"),
-                    );
-                }
+        for (_, d) in cx.model.named(&["proxy_buffering"]) {
+            if d.name() == "proxy_buffering" && d.arg(0) == Some("off") {
+                out.push(
+                    Finding::info(
+                        ids::PROXY_BUFFERING_OFF,
+                        d.span,
+                        "`proxy_buffering off`: each response ties up a backend connection until the client has read all of it, so a few slow clients can exhaust the backend",
+                    )
+                    .with_help("keep buffering on and turn it off per response for streams (the backend sends `X-Accel-Buffering: no`), or only in the location that streams"),
+                );
             }
         }
     }

@@ -15,27 +15,25 @@ impl Rule for ResolverExternal {
     }
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
-        for s in &cx.model.scopes {
-            for d in &s.children {
-                if d.name() != "resolver" {
+        for (_, d) in cx.model.named(&["resolver"]) {
+            if d.name() != "resolver" {
+                continue;
+            }
+            for w in &d.args {
+                let a = w.as_str();
+                if a.contains('=') {
                     continue;
                 }
-                for w in &d.args {
-                    let a = w.as_str();
-                    if a.contains('=') {
-                        continue;
-                    }
-                    let Some(ip) = parse_ip(a) else { continue };
-                    if is_public(ip) {
-                        out.push(
-                            Finding::warning(
-                                ids::RESOLVER_EXTERNAL,
-                                w.span,
-                                format!("resolver {a} is a public DNS server: nginx's resolver uses plain UDP without DNSSEC, so an attacker on the path can spoof answers and redirect proxied requests"),
-                            )
-                            .with_help("point `resolver` at a local or private resolver (127.0.0.53, the VPC resolver, dnsmasq/unbound on the host)"),
-                        );
-                    }
+                let Some(ip) = parse_ip(a) else { continue };
+                if is_public(ip) {
+                    out.push(
+                        Finding::warning(
+                            ids::RESOLVER_EXTERNAL,
+                            w.span,
+                            format!("resolver {a} is a public DNS server: nginx's resolver uses plain UDP without DNSSEC, so an attacker on the path can spoof answers and redirect proxied requests"),
+                        )
+                        .with_help("point `resolver` at a local or private resolver (127.0.0.53, the VPC resolver, dnsmasq/unbound on the host)"),
+                    );
                 }
             }
         }

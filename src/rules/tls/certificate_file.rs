@@ -14,7 +14,7 @@ use x509_parser::public_key::PublicKey;
 
 use crate::finding::Finding;
 use crate::nginx::ast::Directive;
-use crate::rules::util::{all_directives, effective_iter, has_variable};
+use crate::rules::util::{effective_iter, has_variable, named_directives};
 use crate::rules::{Check, Rule, ids};
 use crate::vfs::{Fs, FsError, RealFs};
 
@@ -150,7 +150,7 @@ impl Rule for TlsCertificateFile {
         let fs = RealFs::new((root != Path::new("/")).then(|| root.clone()));
         let now = ASN1Time::now();
         let m = cx.model;
-        for (sid, _, d) in all_directives(m) {
+        for (sid, _, d) in named_directives(m, &["ssl_certificate"]) {
             if d.name() != "ssl_certificate" {
                 continue;
             }

@@ -5,7 +5,7 @@
 use super::cipher_table::SUITES;
 use crate::finding::Finding;
 use crate::nginx::ast::Directive;
-use crate::rules::util::{all_directives, effective_iter};
+use crate::rules::util::{effective_iter, named_directives};
 use crate::rules::{Check, Rule, ids};
 use crate::settings::TlsProfile;
 use crate::source::Span;
@@ -429,7 +429,8 @@ impl Rule for TlsCiphers {
     }
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
-        for (sid, _, d) in all_directives(cx.model) {
+        let names = [SERVER_SIDE, BACKEND[0], BACKEND[1], BACKEND[2]];
+        for (sid, _, d) in named_directives(cx.model, &names) {
             let name = d.name();
             let backend = BACKEND.contains(&name);
             if name != SERVER_SIDE && !backend {
