@@ -194,11 +194,14 @@ impl<'t> Visits<'t> {
             kids[fill[s] as usize] = i as u32;
             fill[s] += 1;
         }
-        let children_of = |s: usize| -> Vec<&'t Directive> {
+        let children_of = |s: usize| -> (Vec<&'t Directive>, Vec<NameId>) {
             kids[start[s] as usize..start[s + 1] as usize]
                 .iter()
-                .map(|&k| self.entries[k as usize].directive)
-                .collect()
+                .map(|&k| {
+                    let e = &self.entries[k as usize];
+                    (e.directive, e.name)
+                })
+                .unzip()
         };
         // Block owners in walk order, each after its parents: a stack of
         // open blocks gives every one its chain.
@@ -212,12 +215,14 @@ impl<'t> Visits<'t> {
             let u = e.unit as usize;
             if e.parent == TOP && !unit_seen[u] {
                 unit_seen[u] = true;
+                let (children, names) = children_of(u);
                 f(&BlockVisit {
                     unit: u,
                     ctx: self.unit_ctx[u],
                     owner: None,
                     parents: &[],
-                    children: &children_of(u),
+                    children: &children,
+                    names: &names,
                 });
             }
             if !e.opens {
@@ -234,12 +239,14 @@ impl<'t> Visits<'t> {
             }
             parents.clear();
             parents.extend(stack.iter().map(|&(_, d)| d));
+            let (children, names) = children_of(units + i);
             f(&BlockVisit {
                 unit: u,
                 ctx: inner,
                 owner: Some(d),
                 parents: &parents,
-                children: &children_of(units + i),
+                children: &children,
+                names: &names,
             });
         }
     }
@@ -257,6 +264,9 @@ pub struct BlockVisit<'t, 'p> {
     /// (what a [`Visit`] of a child has as parents).
     pub parents: &'p [&'t Directive],
     pub children: &'p [&'t Directive],
+    /// The children's name ids, side by side with `children` (a test on
+    /// them does not read the directives).
+    pub names: &'p [NameId],
 }
 
 #[cfg(test)]

@@ -35,9 +35,26 @@ impl Rule for DirectiveDuplicate {
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let env = Env::new(cx.loaded, cx.settings);
         let mut seen: Vec<(&str, usize)> = Vec::new();
+        // Per name id: whether any spec of the name may appear only once
+        // per block (most names may not be duplicates at all).
+        let mut once: Vec<Option<bool>> = Vec::new();
+        let mut may_dup = |id: crate::nginx::schema::NameId| -> bool {
+            let i = usize::from(id.0);
+            if once.len() <= i {
+                once.resize(i + 1, None);
+            }
+            *once[i].get_or_insert_with(|| {
+                crate::nginx::schema::group(id)
+                    .iter()
+                    .any(|s| s.duplicate_is_error)
+            })
+        };
         cx.model.visits.blocks(&mut |b| {
             seen.clear();
             for (i, d) in b.children.iter().enumerate() {
+                if !b.names.get(i).is_some_and(|&id| may_dup(id)) {
+                    continue;
+                }
                 let Some(spec) = env.spec_for_child(b, d) else {
                     continue;
                 };

@@ -159,91 +159,94 @@ pub struct RegexSite<'t> {
 /// `server_name ~…`, `fastcgi_split_path_info` and `map` keys.
 pub fn regex_sites<'t>(model: &Model<'t>) -> Vec<RegexSite<'t>> {
     let mut out = Vec::new();
-    for (sid, s) in model.scopes.iter().enumerate() {
-        if s.ctx == Ctx::Data {
-            continue;
-        }
-        for d in s.children.iter().copied() {
-            match d.name() {
-                "location" => {
-                    if let Some((LocKind::Regex { icase }, p, w)) = location_match(d) {
-                        out.push(RegexSite {
-                            word: w,
-                            pattern: p,
-                            icase,
-                            what: "location",
-                            directive: d,
-                            scope: sid,
-                        });
-                    }
+    let names = [
+        "location",
+        "if",
+        "rewrite",
+        "fastcgi_split_path_info",
+        "server_name",
+        "map",
+    ];
+    for (sid, d) in model.named(&names) {
+        match d.name() {
+            "location" => {
+                if let Some((LocKind::Regex { icase }, p, w)) = location_match(d) {
+                    out.push(RegexSite {
+                        word: w,
+                        pattern: p,
+                        icase,
+                        what: "location",
+                        directive: d,
+                        scope: sid,
+                    });
                 }
-                "if" => {
-                    if let Some(c) = if_condition(d)
-                        && let (Some(p), Some(w)) = (c.regex, c.word)
-                    {
-                        out.push(RegexSite {
-                            word: w,
-                            pattern: p,
-                            icase: c.icase,
-                            what: "if",
-                            directive: d,
-                            scope: sid,
-                        });
-                    }
-                }
-                "rewrite" | "fastcgi_split_path_info" => {
-                    if let Some(w) = d.args.first() {
-                        out.push(RegexSite {
-                            word: w,
-                            pattern: w.as_str(),
-                            icase: false,
-                            what: if d.name() == "rewrite" {
-                                "rewrite"
-                            } else {
-                                "fastcgi_split_path_info"
-                            },
-                            directive: d,
-                            scope: sid,
-                        });
-                    }
-                }
-                "server_name" => {
-                    for w in &d.args {
-                        if let Some(p) = w.as_str().strip_prefix('~') {
-                            out.push(RegexSite {
-                                word: w,
-                                pattern: p,
-                                icase: true,
-                                what: "server_name",
-                                directive: d,
-                                scope: sid,
-                            });
-                        }
-                    }
-                }
-                "map" => {
-                    let Some(b) = &d.block else { continue };
-                    for e in &b.children {
-                        let key = e.name();
-                        let Some(p) = key.strip_prefix('~') else {
-                            continue;
-                        };
-                        let (p, icase) = match p.strip_prefix('*') {
-                            Some(p) => (p, true),
-                            None => (p, false),
-                        };
-                        out.push(RegexSite {
-                            word: &e.name,
-                            pattern: p,
-                            icase,
-                            what: "map",
-                            directive: e,
-                            scope: sid,
-                        });
-                    }
-                }
-                _ => {}
             }
+            "if" => {
+                if let Some(c) = if_condition(d)
+                    && let (Some(p), Some(w)) = (c.regex, c.word)
+                {
+                    out.push(RegexSite {
+                        word: w,
+                        pattern: p,
+                        icase: c.icase,
+                        what: "if",
+                        directive: d,
+                        scope: sid,
+                    });
+                }
+            }
+            "rewrite" | "fastcgi_split_path_info" => {
+                if let Some(w) = d.args.first() {
+                    out.push(RegexSite {
+                        word: w,
+                        pattern: w.as_str(),
+                        icase: false,
+                        what: if d.name() == "rewrite" {
+                            "rewrite"
+                        } else {
+                            "fastcgi_split_path_info"
+                        },
+                        directive: d,
+                        scope: sid,
+                    });
+                }
+            }
+            "server_name" => {
+                for w in &d.args {
+                    if let Some(p) = w.as_str().strip_prefix('~') {
+                        out.push(RegexSite {
+                            word: w,
+                            pattern: p,
+                            icase: true,
+                            what: "server_name",
+                            directive: d,
+                            scope: sid,
+                        });
+                    }
+                }
+            }
+            "map" => {
+                let Some(b) = &d.block else { continue };
+                for e in &b.children {
+                    let key = e.name();
+                    let Some(p) = key.strip_prefix('~') else {
+                        continue;
+                    };
+                    let (p, icase) = match p.strip_prefix('*') {
+                        Some(p) => (p, true),
+                        None => (p, false),
+                    };
+                    out.push(RegexSite {
+                        word: &e.name,
+                        pattern: p,
+                        icase,
+                        what: "map",
+                        directive: e,
+                        scope: sid,
+                    });
+                }
+            }
+            _ => {}
         }
     }
     out
