@@ -71,22 +71,19 @@ impl Rule for InvalidRegex {
             }
         }
         // Non-regex map keys with $N in the value.
-        for s in &m.scopes {
-            for d in &s.children {
-                if d.name() != "map" {
-                    continue;
-                }
-                let Some(b) = &d.block else { continue };
-                for e in &b.children {
-                    if map_key_regex(e.name()).is_none()
-                        && let Some(v) = e.arg(0)
-                    {
-                        report_missing(out, e, v, 0, "a non-regex map key");
-                    }
+        for (_, d) in m.named(&["map"]) {
+            let Some(b) = &d.block else { continue };
+            for e in &b.children {
+                if map_key_regex(e.name()).is_none()
+                    && let Some(v) = e.arg(0)
+                {
+                    report_missing(out, e, v, 0, "a non-regex map key");
                 }
             }
         }
-        for (sid, d) in m.directives() {
+        let mut names = USES_CAPTURES.to_vec();
+        names.push("rewrite");
+        for (sid, d) in m.named(&names) {
             if d.name() == "rewrite" {
                 if let (Some(p), Some(v)) = (d.arg(0), d.arg(1))
                     && v.contains('$')
