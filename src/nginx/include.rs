@@ -374,8 +374,8 @@ where
 /// this many visits instead of running for hours. The largest real trees
 /// (10,000 vhosts) expand to well under a million directives; at 20 million
 /// an exponential include tree took 1.3 s in release and 30 s in a debug
-/// build, as every rule walks the tree once. A tree over the budget gets a
-/// skipped note (see `load::budget_notes`).
+/// build. A run's budget is [`walk_budget`], at most this; a tree over it
+/// gets a skipped note (see `load::budget_notes`).
 pub const WALK_BUDGET: usize = 5_000_000;
 
 /// The least budget a run gets, however small its files.
