@@ -343,7 +343,7 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
         });
     }
     phase.mark("includes");
-    let reached = reachable(&loader.files, &roots);
+    let reached = loader.expanded();
     let default_prefix = roots.first().map(|&r| prefix_for(r, &loader));
     for &id in &walked {
         if reached.contains(&id) {
@@ -414,23 +414,6 @@ fn find_roots(files: &Files, loader: &Loader, walked: &[FileId]) -> Vec<FileId> 
         }
     }
     roots
-}
-
-/// Every file reachable from `roots` through include edges.
-fn reachable(files: &Files, roots: &[FileId]) -> HashSet<FileId> {
-    let mut seen: HashSet<FileId> = HashSet::new();
-    let mut stack: Vec<FileId> = roots.to_vec();
-    while let Some(id) = stack.pop() {
-        if !seen.insert(id) {
-            continue;
-        }
-        if let Some(pf) = files.get(id) {
-            crate::nginx::include::walk(files, &pf.directives, &mut |d, _| {
-                stack.extend(d.included.iter().copied());
-            });
-        }
-    }
-    seen
 }
 
 fn load_memfs(fs: &MemFs, first: &Path, prefix: Option<PathBuf>) -> Loaded {

@@ -218,6 +218,17 @@ impl<'a> Loader<'a> {
         id
     }
 
+    /// Every file expanded so far: the roots given to [`Loader::expand`]
+    /// and every file their includes reached (each expanded once), without
+    /// walking the trees again.
+    pub fn expanded(&self) -> std::collections::HashSet<FileId> {
+        self.state
+            .iter()
+            .filter(|(_, s)| **s == State::Done)
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
     /// Expand every include reachable from `root`, with `prefix` as the
     /// conf prefix for relative paths.
     pub fn expand(&mut self, root: FileId, prefix: &Path) {
