@@ -16,10 +16,7 @@ impl Rule for HostSpoofing {
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let m = cx.model;
         let flow = Flow::new(m);
-        for (sid, d) in m.directives() {
-            if !matches!(d.name(), "proxy_set_header" | "grpc_set_header") {
-                continue;
-            }
+        for (sid, d) in m.named(&["proxy_set_header", "grpc_set_header"]) {
             let Some(h) = d.arg(0) else { continue };
             if !h.eq_ignore_ascii_case("host") && !h.eq_ignore_ascii_case("x-forwarded-host") {
                 continue;

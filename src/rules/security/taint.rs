@@ -255,9 +255,11 @@ impl<'m, 't> Flow<'m, 't> {
         // `set` in the enclosing blocks.
         let mut found = false;
         let mut t = Taint::SERVER;
-        for (sid, s) in self.chain_ids(scope) {
-            for d in &s.children {
-                if d.name() == "set" && d.arg(0).and_then(|a| a.strip_prefix('$')) == Some(name) {
+        for (sid, _) in self.chain_ids(scope) {
+            // From the model's name index: an http block of a thousand
+            // included servers is not scanned for each variable.
+            for d in self.model.own(sid, "set") {
+                if d.arg(0).and_then(|a| a.strip_prefix('$')) == Some(name) {
                     found = true;
                     let v = d.arg(1).unwrap_or("");
                     t = t.join(self.value_d(sid, Some(d), v, depth + 1));
@@ -292,12 +294,12 @@ impl<'m, 't> Flow<'m, 't> {
 
     /// The `map` that defines `$name`, in the enclosing http block.
     pub fn map_of(&self, scope: ScopeId, name: &str) -> Option<&'t Directive> {
-        for s in self.model.chain(scope) {
+        for (sid, s) in self.chain_ids(scope) {
             if s.ctx != Ctx::Http && s.parent.is_some() {
                 continue;
             }
-            for d in &s.children {
-                if d.name() == "map" && d.arg(1).and_then(|a| a.strip_prefix('$')) == Some(name) {
+            for d in self.model.own(sid, "map") {
+                if d.arg(1).and_then(|a| a.strip_prefix('$')) == Some(name) {
                     return Some(d);
                 }
             }
@@ -426,7 +428,7 @@ impl<'m, 't> Flow<'m, 't> {
                 }
             }
             if s.ctx == Ctx::Http {
-                for m in s.children.iter().filter(|d| d.name() == "map") {
+                for m in self.model.own(sid, "map") {
                     let Some(b) = &m.block else { continue };
                     for e in &b.children {
                         if let Some(re) = map_key_regex(e.name())
@@ -485,13 +487,15 @@ impl<'m, 't> Flow<'m, 't> {
 
     fn single_set(&self, scope: ScopeId, name: &str) -> Option<(ScopeId, &'t Directive)> {
         let mut found = None;
-        for (sid, s) in self.chain_ids(scope) {
-            for d in &s.children {
-                if d.name() == "set" && d.arg(0).and_then(|a| a.strip_prefix('$')) == Some(name) {
+        for (sid, _) in self.chain_ids(scope) {
+            // From the model's name index: an http block of a thousand
+            // included servers is not scanned for each variable.
+            for d in self.model.own(sid, "set") {
+                if d.arg(0).and_then(|a| a.strip_prefix('$')) == Some(name) {
                     if found.is_some() {
                         return None;
                     }
-                    found = Some((sid, *d));
+                    found = Some((sid, d));
                 }
             }
         }
