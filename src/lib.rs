@@ -138,9 +138,7 @@ fn run_inner(opts: &Options, free: bool) -> Result<Outcome, InputError> {
     phase.mark("drop model");
     let findings = apply_policy(&loaded, &opts.settings.policy, findings);
     let mut findings = findings;
-    if let Some(only) = &loaded.report_only {
-        findings.retain(|f| only.contains(&f.span.file));
-    }
+    findings.retain(|f| loaded.reported(f.span.file));
     sort_findings(&loaded.sources, &mut findings);
     cap_findings(&loaded.sources, &mut findings);
     phase.mark("policy+sort");

@@ -174,10 +174,14 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
         if p.is_dir() {
             discover::walk_dir(p, &mut disc);
         } else if p.exists() {
-            crate::vfs::read_regular(p).map_err(|e| named_unreadable(p, &e))?;
+            // Named as php-fpm's whatever its content looks like: keep the
+            // whole text (discovery keeps none of a file it classifies as
+            // something else).
+            let text = crate::vfs::read_regular(p).map_err(|e| named_unreadable(p, &e))?;
             discover::add_file(p, &mut disc);
             if let Some(f) = disc.files.last_mut() {
                 f.kind = Kind::PhpFpm;
+                f.text = text;
             }
         } else {
             return Err(InputError(format!(
@@ -221,9 +225,7 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
     let known = disc
         .files
         .iter()
-        // A file named with --php-fpm that its content did not classify as
-        // php-fpm's was not kept by discovery (empty text): read it again.
-        .filter(|f| f.kind == Kind::PhpFpm && !f.text.is_empty())
+        .filter(|f| f.kind == Kind::PhpFpm)
         .map(|f| (config_path(&f.path, inputs.root.as_deref()), f.text.clone()))
         .collect();
     let fpm_fs = crate::vfs::Preread { inner: &fs, known };

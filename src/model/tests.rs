@@ -69,3 +69,47 @@ fn servers_upstreams_targets_and_inheritance() {
     );
     assert!(m.server_of(php).is_some());
 }
+
+/// The name index: per-scope occurrences in order, the innermost defining
+/// scope, several names merged in walk order, and names outside the
+/// directive table (found by scanning, the same answers).
+#[test]
+fn name_index_lookups() {
+    let (_d, l) = loaded(&[
+        (
+            "nginx.conf",
+            "events {}\nhttp {\n root /a;\n include s.conf;\n my_module_thing 1;\n}\n",
+        ),
+        (
+            "s.conf",
+            "server { listen 80; root /b; location / { my_module_thing 2; } }\nserver { listen 81; }\n",
+        ),
+    ]);
+    let m = Model::build(&l);
+    let first = |ctx: Ctx| m.scopes.iter().position(|s| s.ctx == ctx).expect("scope");
+    let http = first(Ctx::Http);
+    let s1 = m.servers[0].scope;
+    let s2 = m.servers[1].scope;
+    let loc = first(Ctx::Location);
+    fn args(ds: Vec<&Directive>) -> Vec<String> {
+        ds.iter()
+            .map(|d| d.arg(0).unwrap_or("").to_string())
+            .collect()
+    }
+    assert_eq!(args(m.own(http, "root").collect()), ["/a"]);
+    assert!(m.has(s1, "root") && !m.has(s2, "root"));
+    assert_eq!(m.defining(loc, "root"), Some(s1));
+    assert_eq!(m.defining(s2, "root"), Some(http));
+    assert_eq!(args(m.effective(s2, "root")), ["/a"]);
+    let named: Vec<(ScopeId, &str)> = m
+        .named(&["listen", "root"])
+        .into_iter()
+        .map(|(s, d)| (s, d.arg(0).unwrap_or("")))
+        .collect();
+    assert_eq!(named, [(http, "/a"), (s1, "80"), (s1, "/b"), (s2, "81")]);
+    // Not in the directive table: scanned, same shape of answers.
+    assert_eq!(crate::nginx::schema::name_id("my_module_thing").0, 0);
+    assert_eq!(args(m.own(loc, "my_module_thing").collect()), ["2"]);
+    assert_eq!(m.defining(s2, "my_module_thing"), Some(http));
+    assert_eq!(m.named(&["my_module_thing"]).len(), 2);
+}

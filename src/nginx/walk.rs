@@ -194,14 +194,17 @@ impl<'t> Visits<'t> {
             kids[fill[s] as usize] = i as u32;
             fill[s] += 1;
         }
-        let children_of = |s: usize| -> (Vec<&'t Directive>, Vec<NameId>) {
-            kids[start[s] as usize..start[s + 1] as usize]
-                .iter()
-                .map(|&k| {
-                    let e = &self.entries[k as usize];
-                    (e.directive, e.name)
-                })
-                .unzip()
+        // One pair of buffers for every block's children, refilled.
+        let mut children: Vec<&'t Directive> = Vec::new();
+        let mut names: Vec<NameId> = Vec::new();
+        let children_of = |s: usize, children: &mut Vec<&'t Directive>, names: &mut Vec<NameId>| {
+            children.clear();
+            names.clear();
+            for &k in &kids[start[s] as usize..start[s + 1] as usize] {
+                let e = &self.entries[k as usize];
+                children.push(e.directive);
+                names.push(e.name);
+            }
         };
         // Block owners in walk order, each after its parents: a stack of
         // open blocks gives every one its chain.
@@ -215,7 +218,7 @@ impl<'t> Visits<'t> {
             let u = e.unit as usize;
             if e.parent == TOP && !unit_seen[u] {
                 unit_seen[u] = true;
-                let (children, names) = children_of(u);
+                children_of(u, &mut children, &mut names);
                 f(&BlockVisit {
                     unit: u,
                     ctx: self.unit_ctx[u],
@@ -239,7 +242,7 @@ impl<'t> Visits<'t> {
             }
             parents.clear();
             parents.extend(stack.iter().map(|&(_, d)| d));
-            let (children, names) = children_of(units + i);
+            children_of(units + i, &mut children, &mut names);
             f(&BlockVisit {
                 unit: u,
                 ctx: inner,
