@@ -311,13 +311,14 @@ impl<'a> Loader<'a> {
         } else {
             vec![path.clone()]
         };
+        let mut included = Vec::new();
         for target in targets {
             if open.len() >= MAX_INCLUDE_DEPTH {
                 self.findings.push(
                     Finding::error(RULE_CYCLE, d.span, format!("includes nested more than {MAX_INCLUDE_DEPTH} deep"))
                         .with_help("this chain of includes is far deeper than any real configuration; it is cut here"),
                 );
-                return;
+                break;
             }
             let id = match self.load(&target) {
                 Ok(id) => id,
@@ -342,9 +343,10 @@ impl<'a> Loader<'a> {
                 self.findings.push(f);
                 continue;
             }
-            d.included.push(id);
+            included.push(id);
             self.expand_file(id, prefix, open, Some(d.span), data);
         }
+        d.included = included.into_boxed_slice();
     }
 
     fn report_unreadable(&mut self, d: &Directive, target: &Path, raw: &str, e: FsError) {

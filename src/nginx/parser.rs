@@ -198,7 +198,8 @@ fn parse_in(file: FileId, src: &[u8], data: bool) -> ParsedFile {
     while stack.len() > 1 {
         close_frame(&mut stack, None);
     }
-    let root = stack.pop().map(|f| f.children).unwrap_or_default();
+    let mut root = stack.pop().map(|f| f.children).unwrap_or_default();
+    root.shrink_to_fit();
     ParsedFile {
         file,
         directives: root,
@@ -221,10 +222,10 @@ fn make_directive(
     // held twice.
     let (name, args) = if stmt.words.len() <= 64 {
         let mut words = stmt.words.drain(..);
-        (words.next(), words.collect::<Vec<_>>())
+        (words.next(), words.collect::<Box<[_]>>())
     } else {
         let mut words = std::mem::take(&mut stmt.words).into_iter();
-        (words.next(), words.collect::<Vec<_>>())
+        (words.next(), words.collect::<Box<[_]>>())
     };
     // Callers guarantee at least one word.
     let name = name.unwrap_or_else(|| crate::nginx::lexer::Word {
@@ -242,11 +243,13 @@ fn make_directive(
         name,
         args,
         span,
-        block: block_at.map(|open| Block {
-            open,
-            ..Block::default()
+        block: block_at.map(|open| {
+            Box::new(Block {
+                open,
+                ..Block::default()
+            })
         }),
-        included: Vec::new(),
+        included: Box::default(),
     }
 }
 

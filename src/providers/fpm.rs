@@ -41,7 +41,7 @@ impl ListenerProvider for PhpFpm {
                 kind: ListenerKind::PhpFpm,
                 name: pool.name.clone(),
                 span: pool.listen.as_ref().map(|l| l.span),
-                socket,
+                socket: socket.map(Box::new),
                 pool: Some(i),
                 backend: None,
             });

@@ -123,7 +123,8 @@ impl ListenerProvider for Gunicorn {
                         kind: KIND,
                         name: svc.unit.clone(),
                         span: Some(*span),
-                        socket: matches!(ep, Endpoint::Unix(_)).then(|| sockets[i].access.clone()),
+                        socket: matches!(ep, Endpoint::Unix(_))
+                            .then(|| Box::new(sockets[i].access.clone())),
                         pool: None,
                         backend: Some(Box::new(backend.clone())),
                     });
@@ -152,7 +153,7 @@ impl ListenerProvider for Gunicorn {
                     kind: KIND,
                     name: svc.unit.clone(),
                     span: span.or(Some(svc.exec_span)),
-                    socket,
+                    socket: socket.map(Box::new),
                     pool: None,
                     backend: Some(Box::new(backend.clone())),
                 });
@@ -185,7 +186,7 @@ impl ListenerProvider for Gunicorn {
                     kind: KIND,
                     name: name.clone(),
                     span,
-                    socket,
+                    socket: socket.map(Box::new),
                     pool: None,
                     backend: Some(Box::new(backend.clone())),
                 });
@@ -202,7 +203,7 @@ impl ListenerProvider for Gunicorn {
                     kind: ListenerKind::Service("systemd socket"),
                     name: s.unit.clone(),
                     span: Some(*span),
-                    socket: matches!(ep, Endpoint::Unix(_)).then(|| s.access.clone()),
+                    socket: matches!(ep, Endpoint::Unix(_)).then(|| Box::new(s.access.clone())),
                     pool: None,
                     backend: None,
                 });

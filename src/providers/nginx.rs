@@ -9,6 +9,7 @@ pub struct NginxServers;
 
 impl ListenerProvider for NginxServers {
     fn listeners(&self, _loaded: &Loaded, model: &Model<'_>, out: &mut Vec<Listener>) {
+        out.reserve(model.servers.iter().map(|s| s.listens.len()).sum());
         for s in &model.servers {
             let name = s
                 .names

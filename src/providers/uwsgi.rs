@@ -190,7 +190,7 @@ fn instance(name: &str, opts: &[Opt], out: &mut Vec<Listener>) {
             continue;
         };
         out.push(Listener {
-            socket: matches!(ep, Endpoint::Unix(_)).then(|| access.clone()),
+            socket: matches!(ep, Endpoint::Unix(_)).then(|| Box::new(access.clone())),
             endpoint: ep,
             kind: KIND,
             name: name.to_string(),

@@ -76,7 +76,7 @@ enum Loc {
 }
 
 fn location_parts(d: &Directive) -> Option<(Loc, &str)> {
-    match d.args.as_slice() {
+    match &d.args[..] {
         [m, uri] => Some(match m.as_str() {
             "=" => (Loc::Exact, uri.as_str()),
             "^~" => (Loc::Prefix, uri.as_str()),

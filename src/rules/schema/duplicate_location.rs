@@ -14,7 +14,7 @@ pub struct DuplicateLocation;
 /// (exact?, uri) of a location nginx compares, None for regex and named
 /// ones (and malformed ones).
 pub fn location_key(d: &Directive) -> Option<(bool, &str)> {
-    match d.args.as_slice() {
+    match &d.args[..] {
         [m, uri] => match m.as_str() {
             "=" => Some((true, uri.as_str())),
             "^~" => Some((false, uri.as_str())),
