@@ -7,7 +7,9 @@
 //! inner block replaces the outer ones as a whole.
 
 pub mod address;
+mod named;
 pub mod target;
+pub use named::Named;
 
 use crate::load::Loaded;
 use crate::nginx::ast::Directive;
@@ -175,29 +177,22 @@ impl<'t> Model<'t> {
 
     /// Every occurrence of these names, with its scope, in scope order
     /// (what a loop over [`Model::directives`] filtering on these names
-    /// would give).
-    pub fn named(&self, names: &[&str]) -> Vec<(ScopeId, &'t Directive)> {
-        let mut at: Vec<(u32, u32)> = Vec::new();
-        let mut scan = false;
+    /// would give), merged from the name index as it is iterated.
+    pub fn named<'a>(&'a self, names: &[&str]) -> Named<'a, 't> {
+        let mut runs = Vec::with_capacity(names.len());
         for n in names {
             match self.occurrences(n) {
-                Some(o) => at.extend_from_slice(o),
-                None => scan = true,
+                Some(o) => runs.push(o),
+                None => {
+                    let scanned: Vec<(ScopeId, &'t Directive)> = self
+                        .directives()
+                        .filter(|(_, d)| names.contains(&d.name()))
+                        .collect();
+                    return Named::scanned(self, scanned);
+                }
             }
         }
-        if scan {
-            return self
-                .directives()
-                .filter(|(_, d)| names.contains(&d.name()))
-                .collect();
-        }
-        at.sort_unstable();
-        at.into_iter()
-            .filter_map(|(s, i)| {
-                let d = self.scopes.get(s as usize)?.children.get(i as usize)?;
-                Some((s as usize, *d))
-            })
-            .collect()
+        Named::merged(self, runs)
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -103,7 +103,6 @@ fn name_index_lookups() {
     assert_eq!(args(m.effective(s2, "root")), ["/a"]);
     let named: Vec<(ScopeId, &str)> = m
         .named(&["listen", "root"])
-        .into_iter()
         .map(|(s, d)| (s, d.arg(0).unwrap_or("")))
         .collect();
     assert_eq!(named, [(http, "/a"), (s1, "80"), (s1, "/b"), (s2, "81")]);
@@ -111,5 +110,5 @@ fn name_index_lookups() {
     assert_eq!(crate::nginx::schema::name_id("my_module_thing").0, 0);
     assert_eq!(args(m.own(loc, "my_module_thing").collect()), ["2"]);
     assert_eq!(m.defining(s2, "my_module_thing"), Some(http));
-    assert_eq!(m.named(&["my_module_thing"]).len(), 2);
+    assert_eq!(m.named(&["my_module_thing"]).count(), 2);
 }

@@ -74,11 +74,11 @@ pub fn all_directives<'a, 't>(
 /// The directives with these names (all in the directive table), with
 /// their scope and its context, in [`all_directives`]' order, from the
 /// model's name index instead of a pass over every directive.
-pub fn named_directives<'t>(m: &Model<'t>, names: &[&str]) -> Vec<(ScopeId, Ctx, &'t Directive)> {
-    m.named(names)
-        .into_iter()
-        .map(|(sid, d)| (sid, m.scopes[sid].ctx, d))
-        .collect()
+pub fn named_directives<'a, 't>(
+    m: &'a Model<'t>,
+    names: &[&str],
+) -> impl Iterator<Item = (ScopeId, Ctx, &'t Directive)> + 'a {
+    m.named(names).map(|(sid, d)| (sid, m.scopes[sid].ctx, d))
 }
 
 /// Whether a word contains an nginx variable (`$name`, `${name}`).
