@@ -32,13 +32,13 @@ pub struct Visit<'t, 'p> {
 /// Marks an entry at a unit's top level.
 const TOP: u32 = u32::MAX;
 
-/// A directive in walk order (24 bytes: a tree whose includes multiply
-/// fills [`WALK_BUDGET`] of them).
+/// A directive in walk order (16 bytes: a tree whose includes multiply
+/// fills the walk budget with them; its unit is known from
+/// [`Visits::unit_first`], units being walked one after the other).
 #[derive(Clone, Copy, Debug)]
 pub struct Entry<'t> {
     pub directive: &'t Directive,
     pub name: NameId,
-    pub unit: u32,
     /// The entry of the enclosing block, or [`TOP`].
     parent: u32,
     pub ctx: Ctx,
@@ -55,6 +55,9 @@ pub struct Visits<'t> {
     pub entries: Vec<Entry<'t>>,
     /// Contexts of the units, by unit index.
     unit_ctx: Vec<Ctx>,
+    /// Index of each unit's first entry (a unit's entries run up to the
+    /// next unit's first).
+    unit_first: Vec<u32>,
 }
 
 impl<'t> Visits<'t> {
@@ -62,18 +65,18 @@ impl<'t> Visits<'t> {
         let mut v = Visits {
             entries: Vec::new(),
             unit_ctx: loaded.units.iter().map(|u| u.context).collect(),
+            unit_first: Vec::with_capacity(loaded.units.len()),
         };
-        for (ui, unit) in loaded.units.iter().enumerate() {
+        for unit in &loaded.units {
+            v.unit_first.push(v.index(v.entries.len()));
             let Some(pf) = loaded.files.get(unit.file) else {
                 continue;
             };
             let mut budget = loaded.walk_budget();
-            let ui = u32::try_from(ui).unwrap_or(u32::MAX);
             v.list(
                 &loaded.files,
                 &pf.directives,
                 unit.context,
-                ui,
                 TOP,
                 &mut budget,
             );
@@ -81,12 +84,30 @@ impl<'t> Visits<'t> {
         v
     }
 
+    fn index(&self, i: usize) -> u32 {
+        u32::try_from(i).unwrap_or(u32::MAX - 1)
+    }
+
+    /// The entries with their index and unit, in walk order.
+    fn numbered(&self) -> impl Iterator<Item = (usize, usize, &Entry<'t>)> {
+        let mut unit = 0usize;
+        self.entries.iter().enumerate().map(move |(i, e)| {
+            while self
+                .unit_first
+                .get(unit + 1)
+                .is_some_and(|&next| next as usize <= i)
+            {
+                unit += 1;
+            }
+            (i, unit, e)
+        })
+    }
+
     fn list(
         &mut self,
         files: &'t Files,
         list: &'t [Directive],
         ctx: Ctx,
-        unit: u32,
         parent: u32,
         budget: &mut usize,
     ) {
@@ -95,19 +116,18 @@ impl<'t> Visits<'t> {
                 return;
             }
             *budget -= 1;
-            let me = u32::try_from(self.entries.len()).unwrap_or(u32::MAX - 1);
+            let me = self.index(self.entries.len());
             let block = d.block.as_ref().filter(|b| !b.lua);
             self.entries.push(Entry {
                 directive: d,
                 name: d.name_id,
-                unit,
                 parent,
                 ctx,
                 opens: block.is_some(),
             });
             for id in &d.included {
                 if let Some(pf) = files.get(*id) {
-                    self.list(files, &pf.directives, ctx, unit, parent, budget);
+                    self.list(files, &pf.directives, ctx, parent, budget);
                 }
             }
             if let Some(b) = block {
@@ -116,7 +136,7 @@ impl<'t> Visits<'t> {
                 } else {
                     ctx.enter(d.name())
                 };
-                self.list(files, &b.children, inner, unit, me, budget);
+                self.list(files, &b.children, inner, me, budget);
             }
         }
     }
@@ -145,7 +165,7 @@ impl<'t> Visits<'t> {
         // visit's `parents` is), kept side by side.
         let mut open: Vec<u32> = Vec::new();
         let mut parents: Vec<&'t Directive> = Vec::new();
-        for (i, e) in self.entries.iter().enumerate() {
+        for (i, unit, e) in self.numbered() {
             // Leave the blocks this entry is not inside.
             while open.last().is_some_and(|&p| p != e.parent) {
                 open.pop();
@@ -156,7 +176,7 @@ impl<'t> Visits<'t> {
                     directive: e.directive,
                     ctx: e.ctx,
                     parents: &parents,
-                    unit: e.unit as usize,
+                    unit,
                     specs: schema::group(e.name),
                 });
             }
@@ -174,13 +194,13 @@ impl<'t> Visits<'t> {
         // Children of each block, grouped once: slot = unit for a unit's
         // top level, units + entry index for a block.
         let units = self.unit_ctx.len();
-        let slot = |e: &Entry<'_>| match e.parent {
-            TOP => e.unit as usize,
+        let slot = |unit: usize, e: &Entry<'_>| match e.parent {
+            TOP => unit,
             p => units + p as usize,
         };
         let mut start = vec![0u32; units + self.entries.len() + 1];
-        for e in &self.entries {
-            if let Some(s) = start.get_mut(slot(e) + 1) {
+        for (_, unit, e) in self.numbered() {
+            if let Some(s) = start.get_mut(slot(unit, e) + 1) {
                 *s += 1;
             }
         }
@@ -189,8 +209,8 @@ impl<'t> Visits<'t> {
         }
         let mut fill = start.clone();
         let mut kids = vec![0u32; self.entries.len()];
-        for (i, e) in self.entries.iter().enumerate() {
-            let s = slot(e);
+        for (i, unit, e) in self.numbered() {
+            let s = slot(unit, e);
             kids[fill[s] as usize] = i as u32;
             fill[s] += 1;
         }
@@ -211,11 +231,10 @@ impl<'t> Visits<'t> {
         let mut stack: Vec<(u32, &'t Directive)> = Vec::new();
         let mut parents: Vec<&'t Directive> = Vec::new();
         let mut unit_seen = vec![false; units];
-        for (i, e) in self.entries.iter().enumerate() {
+        for (i, u, e) in self.numbered() {
             while stack.last().is_some_and(|&(p, _)| p != e.parent) {
                 stack.pop();
             }
-            let u = e.unit as usize;
             if e.parent == TOP && !unit_seen[u] {
                 unit_seen[u] = true;
                 children_of(u, &mut children, &mut names);
@@ -300,6 +319,65 @@ mod tests {
 
     fn names(ds: &[&Directive]) -> String {
         ds.iter().map(|d| d.name()).collect::<Vec<_>>().join(">")
+    }
+
+    /// The table holds up to the walk budget of entries (millions for a
+    /// tree whose includes multiply): each byte counts.
+    #[test]
+    fn entries_stay_small() {
+        assert!(std::mem::size_of::<Entry<'_>>() <= 16);
+    }
+
+    /// Entries carry no unit: it follows from where each unit's entries
+    /// start. Three standalone files, the middle one empty.
+    #[test]
+    fn units_follow_from_the_entry_order() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let files = [
+            ("a.conf", "server { listen 80; }\n"),
+            ("b.conf", "# nothing\n"),
+            ("c.conf", "location / { root /c; }\n"),
+        ];
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).expect("write");
+        }
+        let loaded = load(&Inputs {
+            paths: vec![dir.path().to_path_buf()],
+            no_discover: true,
+            ..Inputs::default()
+        })
+        .expect("loads");
+        let v = Visits::build(&loaded);
+        let unit_of = |name: &str| {
+            let at = loaded
+                .units
+                .iter()
+                .position(|u| loaded.sources.get(u.file).real.ends_with(name));
+            at.expect("a unit per file")
+        };
+        let mut seen = Vec::new();
+        v.walk(&mut |x| seen.push((x.directive.name().to_string(), x.unit)));
+        let (a, c) = (unit_of("a.conf"), unit_of("c.conf"));
+        assert_eq!(
+            seen,
+            [
+                ("server".to_string(), a),
+                ("listen".to_string(), a),
+                ("location".to_string(), c),
+                ("root".to_string(), c)
+            ]
+        );
+        let mut blocks = Vec::new();
+        v.blocks(&mut |b| blocks.push((b.owner.map(|d| d.name()), b.unit, b.children.len())));
+        assert_eq!(
+            blocks,
+            [
+                (None, a, 1),
+                (Some("server"), a, 1),
+                (None, c, 1),
+                (Some("location"), c, 1)
+            ]
+        );
     }
 
     #[test]
