@@ -50,7 +50,7 @@ fn node(sources: &SourceMap, index_of: &dyn Fn(FileId) -> Option<usize>, d: &Dir
         args: d.args.iter().map(|a| a.value.to_string()).collect(),
         includes: d
             .is_include()
-            .then(|| d.included.iter().filter_map(|id| index_of(*id)).collect()),
+            .then(|| d.included().iter().filter_map(|id| index_of(*id)).collect()),
         block: d.block.as_ref().map(|b| {
             if b.lua {
                 Vec::new()

@@ -471,7 +471,12 @@ fn expand(files: &[(String, Vec<u8>)]) -> (String, usize) {
         if let Some(pf) = l.files.get(id) {
             walk(&l.files, &pf.directives, &mut |d, parents| {
                 visits += 1;
-                summary.push_str(&format!("{}{} {:?}\n", parents.len(), d.name(), d.included));
+                summary.push_str(&format!(
+                    "{}{} {:?}\n",
+                    parents.len(),
+                    d.name(),
+                    d.included()
+                ));
             });
         }
     }

@@ -407,7 +407,7 @@ fn flatten<'t>(
         }
         *budget -= 1;
         if d.is_include() && d.block.is_none() {
-            for id in &d.included {
+            for id in d.included() {
                 if let Some(pf) = files.get(*id) {
                     flatten(files, &pf.directives, out, budget);
                 }

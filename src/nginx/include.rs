@@ -346,7 +346,7 @@ impl<'a> Loader<'a> {
             included.push(id);
             self.expand_file(id, prefix, open, Some(d.span), data);
         }
-        d.included = included.into_boxed_slice();
+        d.included_files = (!included.is_empty()).then(|| Box::new(included));
     }
 
     fn report_unreadable(&mut self, d: &Directive, target: &Path, raw: &str, e: FsError) {
@@ -438,7 +438,7 @@ fn list_size(files: &Files, list: &[Directive], memo: &mut HashMap<FileId, usize
     let mut n: usize = 0;
     for d in list {
         n = n.saturating_add(1);
-        for id in &d.included {
+        for id in d.included() {
             n = n.saturating_add(expanded_size(files, *id, memo));
         }
         if let Some(b) = &d.block {
@@ -463,7 +463,7 @@ fn walk_inner<'t, F>(
         }
         *budget -= 1;
         f(d, parents);
-        for id in &d.included {
+        for id in d.included() {
             if let Some(pf) = files.get(*id) {
                 walk_inner(files, &pf.directives, parents, f, budget);
             }

@@ -249,7 +249,7 @@ fn make_directive(
                 ..Block::default()
             })
         }),
-        included: Box::default(),
+        included_files: None,
     }
 }
 

@@ -125,7 +125,7 @@ impl<'t> Visits<'t> {
                 ctx,
                 opens: block.is_some(),
             });
-            for id in &d.included {
+            for id in d.included() {
                 if let Some(pf) = files.get(*id) {
                     self.list(files, &pf.directives, ctx, parent, budget);
                 }
@@ -198,21 +198,23 @@ impl<'t> Visits<'t> {
             TOP => unit,
             p => units + p as usize,
         };
-        let mut start = vec![0u32; units + self.entries.len() + 1];
+        // Counting sort of the entries by slot: `end[s]` is first where
+        // slot s begins, and after the fill where it ends (so slot s runs
+        // from `end[s - 1]` to `end[s]`: no second array of positions).
+        let mut end = vec![0u32; units + self.entries.len() + 1];
         for (_, unit, e) in self.numbered() {
-            if let Some(s) = start.get_mut(slot(unit, e) + 1) {
+            if let Some(s) = end.get_mut(slot(unit, e) + 1) {
                 *s += 1;
             }
         }
-        for i in 1..start.len() {
-            start[i] += start[i - 1];
+        for i in 1..end.len() {
+            end[i] += end[i - 1];
         }
-        let mut fill = start.clone();
         let mut kids = vec![0u32; self.entries.len()];
         for (i, unit, e) in self.numbered() {
             let s = slot(unit, e);
-            kids[fill[s] as usize] = i as u32;
-            fill[s] += 1;
+            kids[end[s] as usize] = i as u32;
+            end[s] += 1;
         }
         // One pair of buffers for every block's children, refilled.
         let mut children: Vec<&'t Directive> = Vec::new();
@@ -220,7 +222,8 @@ impl<'t> Visits<'t> {
         let children_of = |s: usize, children: &mut Vec<&'t Directive>, names: &mut Vec<NameId>| {
             children.clear();
             names.clear();
-            for &k in &kids[start[s] as usize..start[s + 1] as usize] {
+            let begin = s.checked_sub(1).map_or(0, |p| end[p]) as usize;
+            for &k in &kids[begin..end[s] as usize] {
                 let e = &self.entries[k as usize];
                 children.push(e.directive);
                 names.push(e.name);

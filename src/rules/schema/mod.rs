@@ -223,7 +223,7 @@ fn flatten_into<'t>(
         }
         *budget -= 1;
         out.push(d);
-        for id in &d.included {
+        for id in d.included() {
             if let Some(pf) = files.get(*id) {
                 flatten_into(files, &pf.directives, out, budget);
             }
