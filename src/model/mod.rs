@@ -79,7 +79,10 @@ pub struct Model<'t> {
     /// children), in scope order. Rules ask for a few names; scanning every
     /// directive of 10,000 vhosts for them, rule after rule, cost more than
     /// the rules' own work.
-    occ: Vec<Vec<(u32, u32)>>,
+    occ: Vec<(u32, u32)>,
+    /// Where each name id's occurrences begin in `occ` (and end, at the
+    /// next id's beginning).
+    occ_start: Vec<u32>,
 }
 
 impl<'t> Model<'t> {
@@ -116,23 +119,40 @@ impl<'t> Model<'t> {
     }
 
     fn index_names(&mut self) {
-        let mut occ: Vec<Vec<(u32, u32)>> = Vec::new();
-        for (sid, s) in self.scopes.iter().enumerate() {
-            if s.ctx == Ctx::Data {
-                continue;
+        // A counting sort by name id into one array (`occ_start[id]` to
+        // `occ_start[id + 1]` are the occurrences of `id`): exact size, and
+        // no Vec per name growing by doubling.
+        let indexed = |s: &Scope<'_>| s.ctx != Ctx::Data;
+        let mut start = vec![0u32; crate::nginx::schema::name_count() + 1];
+        for s in self.scopes.iter().filter(|s| indexed(s)) {
+            for d in &s.children {
+                // 0: not in the table, looked up by scanning instead.
+                if d.name_id.0 != 0
+                    && let Some(n) = start.get_mut(usize::from(d.name_id.0) + 1)
+                {
+                    *n += 1;
+                }
             }
+        }
+        for i in 1..start.len() {
+            start[i] += start[i - 1];
+        }
+        let total = start.last().copied().unwrap_or(0) as usize;
+        let mut occ = vec![(0u32, 0u32); total];
+        let mut fill = start.clone();
+        for (sid, s) in self.scopes.iter().enumerate().filter(|(_, s)| indexed(s)) {
             for (i, d) in s.children.iter().enumerate() {
-                let id = usize::from(d.name_id.0);
-                if id == 0 {
-                    continue; // not in the table: looked up by scanning
+                if d.name_id.0 != 0
+                    && let Some(at) = fill.get_mut(usize::from(d.name_id.0))
+                    && let Some(slot) = occ.get_mut(*at as usize)
+                {
+                    *slot = (sid as u32, i as u32);
+                    *at += 1;
                 }
-                if occ.len() <= id {
-                    occ.resize_with(id + 1, Vec::new);
-                }
-                occ[id].push((sid as u32, i as u32));
             }
         }
         self.occ = occ;
+        self.occ_start = start;
     }
 
     /// Where `name` occurs, in scope order; None for a name that is not in
@@ -142,7 +162,10 @@ impl<'t> Model<'t> {
         if id == 0 {
             return None;
         }
-        Some(self.occ.get(id).map_or(&[][..], |v| v.as_slice()))
+        let (Some(&a), Some(&b)) = (self.occ_start.get(id), self.occ_start.get(id + 1)) else {
+            return Some(&[]);
+        };
+        Some(self.occ.get(a as usize..b as usize).unwrap_or(&[]))
     }
 
     /// The occurrences of `name` in `scope` itself, in order.
@@ -209,6 +232,9 @@ impl<'t> Model<'t> {
         let id = self.scopes.len();
         let mut children = Vec::new();
         flatten(files, list, &mut children, budget);
+        // Kept for the run: drop the growth slack (a location with
+        // fastcgi_params included has 26 children and room for 32).
+        children.shrink_to_fit();
         self.scopes.push(Scope {
             directive,
             ctx,

@@ -251,6 +251,12 @@ pub fn group(id: NameId) -> &'static [DirectiveSpec] {
     &SPECS[usize::from(start)..usize::from(start) + usize::from(len)]
 }
 
+/// How many name ids there are (ids run from 1 to this; 0 is "not in the
+/// table").
+pub fn name_count() -> usize {
+    schema_table::PHF_SLOTS.len()
+}
+
 /// The [`NameId`] of a directive name.
 pub fn name_id(name: &str) -> NameId {
     use schema_table::{PHF_DISPS, PHF_SLOTS, SPECS};
