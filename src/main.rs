@@ -11,6 +11,7 @@ use nginx_lint::report::{self, Format, HumanStyle};
 use nginx_lint::{Inputs, Options, rules};
 
 fn main() -> ExitCode {
+    nginx_lint::heap::tune();
     // A bug must never show a user a backtrace: report it and exit 2.
     std::panic::set_hook(Box::new(|info| {
         let msg = info
