@@ -80,6 +80,12 @@ pub struct ParsedFile {
     pub comments: Vec<Span>,
     /// `syntax` findings.
     pub errors: Vec<Finding>,
+    /// Directives in the tree, at every depth (the parser counts them, so
+    /// sizing a run's walk needs no pass over every tree).
+    pub size: usize,
+    /// The files this file's `include` directives brought in, once per
+    /// directive that brought them (filled by include expansion).
+    pub includes: Vec<FileId>,
 }
 
 #[cfg(test)]

@@ -261,7 +261,9 @@ impl<'a> Loader<'a> {
         if let Some(v) = via {
             open.push((id, v));
         }
-        self.expand_list(&mut pf.directives, prefix, open, id, data);
+        let mut includes = Vec::new();
+        self.expand_list(&mut pf.directives, prefix, open, id, data, &mut includes);
+        pf.includes = includes;
         if via.is_some() {
             open.pop();
         }
@@ -276,14 +278,16 @@ impl<'a> Loader<'a> {
         open: &mut Vec<(FileId, Span)>,
         current: FileId,
         data: bool,
+        includes: &mut Vec<FileId>,
     ) {
         for d in list.iter_mut() {
             if d.is_include() && d.block.is_none() {
                 self.expand_include(d, prefix, open, current, data);
+                includes.extend_from_slice(d.included());
             }
             let inner = parser::is_data_block(d.name());
             if let Some(b) = d.block.as_mut() {
-                self.expand_list(&mut b.children, prefix, open, current, inner);
+                self.expand_list(&mut b.children, prefix, open, current, inner, includes);
             }
         }
     }
@@ -404,12 +408,7 @@ const MAX_EXPANSION: usize = 64;
 /// memory once per run (`nginx::walk::Visits`), so a few kilobytes of
 /// exponential includes must not fill five million entries.
 pub fn walk_budget(files: &Files) -> usize {
-    fn count(list: &[Directive]) -> usize {
-        list.iter()
-            .map(|d| 1 + d.block.as_ref().map_or(0, |b| count(&b.children)))
-            .sum()
-    }
-    let parsed: usize = files.iter().map(|pf| count(&pf.directives)).sum();
+    let parsed: usize = files.iter().map(|pf| pf.size).sum();
     parsed
         .saturating_mul(MAX_EXPANSION)
         .clamp(MIN_WALK_BUDGET, WALK_BUDGET)
@@ -427,24 +426,14 @@ pub fn expanded_size(files: &Files, id: FileId, memo: &mut HashMap<FileId, usize
     // Guard against an unexpected cycle: count the file as empty while it
     // is being counted.
     memo.insert(id, 0);
-    let n = files
-        .get(id)
-        .map_or(0, |pf| list_size(files, &pf.directives, memo));
+    // The file's own directives and, per include directive, what its
+    // files expand to: no pass over the trees.
+    let n = files.get(id).map_or(0, |pf| {
+        pf.includes.iter().fold(pf.size, |n, &inc| {
+            n.saturating_add(expanded_size(files, inc, memo))
+        })
+    });
     memo.insert(id, n);
-    n
-}
-
-fn list_size(files: &Files, list: &[Directive], memo: &mut HashMap<FileId, usize>) -> usize {
-    let mut n: usize = 0;
-    for d in list {
-        n = n.saturating_add(1);
-        for id in d.included() {
-            n = n.saturating_add(expanded_size(files, *id, memo));
-        }
-        if let Some(b) = &d.block {
-            n = n.saturating_add(list_size(files, &b.children, memo));
-        }
-    }
     n
 }
 
