@@ -52,6 +52,9 @@ pub struct Listen<'t> {
     pub ssl: bool,
     pub default_server: bool,
     pub http2: bool,
+    /// Written in brackets (`[::]:80`): nginx keeps `*:80` and `[::]:80`
+    /// apart. Kept here so rules grouping listens read no directive.
+    pub bracketed: bool,
 }
 
 #[derive(Debug)]
@@ -288,6 +291,7 @@ impl<'t> Model<'t> {
                 ssl: false,
                 default_server: false,
                 http2: false,
+                bracketed: false,
             });
         }
         // Most servers have one or two listens; drop the growth slack
@@ -456,6 +460,7 @@ fn parse_listen(d: &Directive) -> Option<Listen<'_>> {
         ssl: has("ssl"),
         default_server: has("default_server") || has("default"),
         http2: has("http2"),
+        bracketed: first.starts_with('['),
     })
 }
 

@@ -31,10 +31,7 @@ impl Rule for DefaultServerMissing {
                 if matches!(l.endpoint, Endpoint::Unix(_)) {
                     continue;
                 }
-                let v6 = l
-                    .directive
-                    .and_then(|d| d.arg(0))
-                    .is_some_and(|a| a.starts_with('['));
+                let v6 = l.bracketed;
                 let key = (unit, &l.endpoint, v6);
                 let e = groups.entry(key).or_insert_with(|| {
                     order.push(key);
@@ -55,13 +52,10 @@ impl Rule for DefaultServerMissing {
                 continue;
             }
             let srv = &m.servers[first];
-            let listen = srv.listens.iter().find(|l| {
-                &l.endpoint == key.1
-                    && l.directive
-                        .and_then(|d| d.arg(0))
-                        .is_some_and(|a| a.starts_with('['))
-                        == key.2
-            });
+            let listen = srv
+                .listens
+                .iter()
+                .find(|l| &l.endpoint == key.1 && l.bracketed == key.2);
             let span = listen
                 .and_then(|l| l.directive)
                 .map_or(srv.directive.span, |d| d.span);
