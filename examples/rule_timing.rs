@@ -1,6 +1,7 @@
 //! Time every rule on a tree: `cargo run --release --example rule_timing -- PATH`
 //! (e.g. the tree of `python3 ../shared/bench/gen_synth.py /tmp/synth 1000`).
-//! Prints the best of 20 runs per rule, in milliseconds, slowest first.
+//! Prints the best of 20 runs per rule (RUNS=n), in milliseconds, slowest
+//! first; ONLY=rule-id runs one rule.
 
 use std::time::Instant;
 
@@ -42,7 +43,15 @@ fn main() {
         settings: &settings,
     };
     let mut rows = Vec::new();
+    // ONLY=rule-id times just that rule (for a profiler).
+    let only = std::env::var("ONLY").ok();
     for rule in rules::all() {
+        if only
+            .as_ref()
+            .is_some_and(|o| !rule.ids().contains(&o.as_str()))
+        {
+            continue;
+        }
         let mut best = f64::MAX;
         let mut n = 0;
         for _ in 0..std::env::var("RUNS")

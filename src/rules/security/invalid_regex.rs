@@ -81,27 +81,24 @@ impl Rule for InvalidRegex {
                 }
             }
         }
-        let mut names = USES_CAPTURES.to_vec();
-        names.push("rewrite");
-        for (sid, d) in m.named(&names) {
-            if d.name() == "rewrite" {
-                if let (Some(p), Some(v)) = (d.arg(0), d.arg(1))
-                    && v.contains('$')
-                {
-                    let re = cache.get(p, false);
-                    if re.ok() && !re.uncertain_groups {
-                        report_missing(out, d, v, re.groups.len() as u32, "its regex");
-                    }
+        for (_, d) in m.named(&["rewrite"]) {
+            if let (Some(p), Some(v)) = (d.arg(0), d.arg(1))
+                && v.contains('$')
+            {
+                let re = cache.get(p, false);
+                if re.ok() && !re.uncertain_groups {
+                    report_missing(out, d, v, re.groups.len() as u32, "its regex");
                 }
-                continue;
             }
-            let Some(wanted) = d.args.iter().filter_map(|a| max_capture(a.as_str())).max() else {
+        }
+        // Name by name, not merged into scope order: the findings are
+        // sorted at the end, and a merge of fifteen runs cost more than the
+        // check at 10,000 vhosts.
+        let uses = USES_CAPTURES.iter().flat_map(|name| m.named(&[name]));
+        for (sid, d) in uses {
+            let Some(n) = d.args.iter().filter_map(|a| max_capture(a.as_str())).max() else {
                 continue;
             };
-            if !USES_CAPTURES.contains(&d.name()) {
-                continue;
-            }
-            let n = wanted;
             let Some(have) = max_groups_in_reach(m, sid) else {
                 continue;
             };
