@@ -42,7 +42,11 @@ impl Directive {
     }
 
     pub fn is_include(&self) -> bool {
-        self.name.value == "include"
+        // By id (set by the parser, the only maker of directives): include
+        // expansion asks this of every directive.
+        static INCLUDE: std::sync::LazyLock<crate::nginx::schema::NameId> =
+            std::sync::LazyLock::new(|| crate::nginx::schema::name_id("include"));
+        self.name_id == *INCLUDE
     }
 
     /// The directive's span through its block's closing brace.

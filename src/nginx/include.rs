@@ -285,8 +285,8 @@ impl<'a> Loader<'a> {
                 self.expand_include(d, prefix, open, current, data);
                 includes.extend_from_slice(d.included());
             }
-            let inner = parser::is_data_block(d.name());
             if let Some(b) = d.block.as_mut() {
+                let inner = parser::is_data_block(&d.name.value);
                 self.expand_list(&mut b.children, prefix, open, current, inner, includes);
             }
         }
