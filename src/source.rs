@@ -158,7 +158,7 @@ pub struct SourceMap {
     /// First file with each real path: [`SourceMap::find_real`] was a linear
     /// scan, and php-fpm's loader asks it once per included file (a glob of
     /// 100,000 pool files never finished).
-    by_real: std::collections::HashMap<PathBuf, FileId>,
+    by_real: rustc_hash::FxHashMap<PathBuf, FileId>,
 }
 
 impl SourceMap {

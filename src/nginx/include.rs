@@ -6,6 +6,7 @@
 //! directive records which files it brought in, so walking the tree visits
 //! included directives in the context of the including block.
 
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -64,9 +65,9 @@ pub struct Loader<'a> {
     pub findings: Vec<Finding>,
     /// Keyed by the normalised path's bytes (hashing a PathBuf walks its
     /// components, which showed up in profiles).
-    by_path: HashMap<std::ffi::OsString, FileId>,
-    by_identity: HashMap<FileKey, FileId>,
-    state: HashMap<FileId, State>,
+    by_path: FxHashMap<std::ffi::OsString, FileId>,
+    by_identity: FxHashMap<FileKey, FileId>,
+    state: FxHashMap<FileId, State>,
     /// How a config path is shown to the user.
     display: &'a (dyn Fn(&Path) -> String + Sync),
 }
@@ -82,9 +83,9 @@ impl<'a> Loader<'a> {
             sources,
             files: Files::default(),
             findings: Vec::new(),
-            by_path: HashMap::new(),
-            by_identity: HashMap::new(),
-            state: HashMap::new(),
+            by_path: FxHashMap::default(),
+            by_identity: FxHashMap::default(),
+            state: FxHashMap::default(),
             display,
         }
     }
@@ -115,8 +116,8 @@ impl<'a> Loader<'a> {
         // Decide sequentially which items are new (cheap hash lookups).
         let mut fresh: Vec<(PathBuf, std::sync::Arc<[u8]>, Option<FileKey>)> = Vec::new();
         let mut order: Vec<Result<FileId, usize>> = Vec::with_capacity(items.len());
-        let mut pending_keys: HashMap<PathBuf, usize> = HashMap::new();
-        let mut pending_ids: HashMap<FileKey, usize> = HashMap::new();
+        let mut pending_keys: FxHashMap<PathBuf, usize> = FxHashMap::default();
+        let mut pending_ids: FxHashMap<FileKey, usize> = FxHashMap::default();
         for (key, text, identity) in items {
             let key = normalize(&key);
             if let Some(id) = self.by_path.get(key.as_os_str()) {

@@ -10,7 +10,7 @@ use crate::nginx::values::{ListenHost, parse_listen};
 use crate::rules::schema::Env;
 use crate::rules::{Check, Rule, ids};
 use crate::source::Span;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 pub struct DirectiveDuplicate;
 
@@ -232,8 +232,8 @@ fn listen_duplicates(cx: &Check<'_>, out: &mut Vec<Finding>) {
     // nginx 1.25.5) are kept per unit for the whole run.
     type Key<'a> = (ListenHost<'a>, u16, bool);
     let mut server: Option<(usize, Span)> = None;
-    let mut in_server: HashMap<Key<'_>, Span> = HashMap::new();
-    let mut stream_pairs: HashMap<(usize, Key<'_>), Span> = HashMap::new();
+    let mut in_server: HashMap<Key<'_>, Span> = HashMap::default();
+    let mut stream_pairs: HashMap<(usize, Key<'_>), Span> = HashMap::default();
     cx.model.visits.walk_named(&["listen"], &mut |v| {
         let d = v.directive;
         if d.name() != "listen" || !matches!(v.ctx, Ctx::Server | Ctx::StreamServer) {

@@ -2,7 +2,7 @@
 //! marked `default_server`: requests for unknown names land on whichever
 //! comes first in the files, which changes as includes are reordered.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::finding::Finding;
 use crate::model::address::Endpoint;
@@ -19,7 +19,8 @@ impl Rule for DefaultServerMissing {
         let m = cx.model;
         // (unit, endpoint, IPv6 wildcard) → (servers, has default, first
         // server index). nginx keeps `*:80` and `[::]:80` apart.
-        let mut groups: HashMap<(usize, &Endpoint, bool), (usize, bool, usize)> = HashMap::new();
+        let mut groups: HashMap<(usize, &Endpoint, bool), (usize, bool, usize)> =
+            HashMap::default();
         let mut order = Vec::new();
         for (i, srv) in m.servers.iter().enumerate() {
             if srv.stream {

@@ -27,7 +27,6 @@ pub mod unanchored_regex;
 pub mod valid_referers;
 pub mod version_disclosure;
 
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::model::Model;
@@ -302,7 +301,7 @@ impl std::ops::Deref for Parsed {
 /// the same few regexes in every server.
 #[derive(Default)]
 pub struct RegexCache<'t> {
-    map: HashMap<(&'t str, bool), Rc<Parsed>>,
+    map: rustc_hash::FxHashMap<(&'t str, bool), Rc<Parsed>>,
 }
 
 impl<'t> RegexCache<'t> {
