@@ -10,7 +10,7 @@ use crate::model::address::{Endpoint, Host};
 use crate::model::{TargetAddr, TargetKind};
 use crate::nginx::ast::Directive;
 use crate::nginx::values::parse_time;
-use crate::rules::util::NameIndex;
+use crate::rules::util::effective_last;
 use crate::rules::{Check, Rule, ids};
 
 pub struct FastcgiTimeoutMismatch;
@@ -98,7 +98,6 @@ impl Rule for FastcgiTimeoutMismatch {
         let Some(fpm) = &cx.loaded.fpm else { return };
         let m = cx.model;
         let pools = Pools::new(fpm);
-        let ix = NameIndex::new(m, &["fastcgi_read_timeout"]);
         let mut reported: Vec<*const Directive> = Vec::new();
         for t in m.targets.iter().filter(|t| t.kind == TargetKind::FastCgi) {
             // The pool with the longest limit among the target's addresses.
@@ -127,7 +126,7 @@ impl Rule for FastcgiTimeoutMismatch {
             let Some((pool, pool_s, setting, key)) = best else {
                 continue;
             };
-            let explicit = ix.last(m, t.scope, "fastcgi_read_timeout");
+            let explicit = effective_last(m, t.scope, "fastcgi_read_timeout");
             let nginx_ms = match explicit {
                 Some(d) => match d.arg(0).and_then(|v| parse_time(v, false)) {
                     Some(ms) => ms,

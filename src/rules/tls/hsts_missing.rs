@@ -5,7 +5,7 @@ use crate::finding::Finding;
 use crate::model::{Model, ScopeId};
 use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
-use crate::rules::util::{NameIndex, is_tls_server, tls_anchor};
+use crate::rules::util::{effective_flag, effective_last, is_tls_server, tls_anchor};
 use crate::rules::{Check, Rule, ids};
 
 pub struct HstsMissing;
@@ -35,27 +35,20 @@ fn more_headers_hsts(d: &Directive) -> bool {
         })
 }
 
-const NAMES: &[&str] = &[
-    "add_header",
-    "add_header_inherit",
-    "more_set_headers",
-    "ssl_reject_handshake",
-];
-
 /// Whether responses from `sid` carry HSTS through add_header (with
 /// nginx's inheritance, including `add_header_inherit` of 1.29.3).
-fn has_hsts(ix: &NameIndex<'_>, m: &Model<'_>, sid: ScopeId) -> bool {
+fn has_hsts(m: &Model<'_>, sid: ScopeId) -> bool {
     let mut cur = Some(sid);
     while let Some(id) = cur {
         let Some(s) = m.scopes.get(id) else { break };
         let mut own = false;
-        for d in ix.own(m, id, "add_header") {
+        for d in m.own(id, "add_header") {
             if is_hsts(d) {
                 return true;
             }
             own = true;
         }
-        let inherit = ix.last(m, id, "add_header_inherit").and_then(|d| d.arg(0));
+        let inherit = effective_last(m, id, "add_header_inherit").and_then(|d| d.arg(0));
         match inherit {
             Some("off") => return false,
             Some("merge") => {}
@@ -67,10 +60,10 @@ fn has_hsts(ix: &NameIndex<'_>, m: &Model<'_>, sid: ScopeId) -> bool {
     false
 }
 
-fn headers_more(ix: &NameIndex<'_>, m: &Model<'_>, sid: ScopeId) -> bool {
+fn headers_more(m: &Model<'_>, sid: ScopeId) -> bool {
     let mut cur = Some(sid);
     while let Some(id) = cur {
-        if ix.own(m, id, "more_set_headers").any(more_headers_hsts) {
+        if m.own(id, "more_set_headers").any(more_headers_hsts) {
             return true;
         }
         cur = m.scopes.get(id).and_then(|s| s.parent);
@@ -85,28 +78,27 @@ impl Rule for HstsMissing {
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let m = cx.model;
-        let ix = NameIndex::new(m, NAMES);
         let relevant = |sid: ScopeId| {
             m.server_of(sid).is_some_and(|s| {
                 !s.stream
                     && is_tls_server(s)
-                    && ix.flag(m, s.scope, "ssl_reject_handshake") != Some(true)
+                    && effective_flag(m, s.scope, "ssl_reject_handshake") != Some(true)
             })
         };
         for s in m.servers.iter().filter(|s| !s.stream && is_tls_server(s)) {
-            if has_hsts(&ix, m, s.scope)
-                || ix.flag(m, s.scope, "ssl_reject_handshake") == Some(true)
-                || headers_more(&ix, m, s.scope)
+            if has_hsts(m, s.scope)
+                || effective_flag(m, s.scope, "ssl_reject_handshake") == Some(true)
+                || headers_more(m, s.scope)
             {
                 continue;
             }
             // An add_header in the server itself that drops an inherited HSTS.
-            let own = ix.own(m, s.scope, "add_header").next();
+            let own = m.own(s.scope, "add_header").next();
             let parent_has = m
                 .scopes
                 .get(s.scope)
                 .and_then(|sc| sc.parent)
-                .is_some_and(|p| has_hsts(&ix, m, p));
+                .is_some_and(|p| has_hsts(m, p));
             let (span, msg) = match own {
                 Some(d) if parent_has => (
                     d.span,
@@ -124,15 +116,11 @@ impl Rule for HstsMissing {
             if !matches!(sc.ctx, Ctx::Location | Ctx::If | Ctx::LimitExcept) {
                 continue;
             }
-            let Some(first) = ix.own(m, sid, "add_header").next() else {
+            let Some(first) = m.own(sid, "add_header").next() else {
                 continue;
             };
             let Some(parent) = sc.parent else { continue };
-            if has_hsts(&ix, m, sid)
-                || !has_hsts(&ix, m, parent)
-                || headers_more(&ix, m, sid)
-                || !relevant(sid)
-            {
+            if has_hsts(m, sid) || !has_hsts(m, parent) || headers_more(m, sid) || !relevant(sid) {
                 continue;
             }
             let what = match (sc.ctx, sc.directive) {

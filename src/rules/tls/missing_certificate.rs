@@ -3,28 +3,18 @@
 
 use crate::finding::Finding;
 use crate::model::{Model, Server};
-use crate::rules::util::{NameIndex, is_tls_server, tls_anchor};
+use crate::rules::util::{effective_flag, effective_iter, is_tls_server, tls_anchor};
 use crate::rules::{Check, Rule, ids};
 
 pub struct TlsMissingCertificate;
 
 const HELP_ADD: &str = "add `ssl_certificate /etc/ssl/certs/example.pem;` and `ssl_certificate_key /etc/ssl/private/example.key;` to the server (or once in the http block for every server); a catch-all default server that should refuse unknown names takes `ssl_reject_handshake on;` instead";
 
-const NAMES: &[&str] = &[
-    "ssl_certificate",
-    "ssl_certificate_key",
-    "ssl_reject_handshake",
-    "ssl_certificate_by_lua_block",
-    "ssl_certificate_by_lua_file",
-];
-
 /// Whether a Lua module supplies certificates at handshake time.
-fn lua_certificates(ix: &NameIndex<'_>, m: &Model<'_>, s: &Server<'_>) -> bool {
-    ix.defining(m, s.scope, "ssl_certificate_by_lua_block")
+fn lua_certificates(m: &Model<'_>, s: &Server<'_>) -> bool {
+    m.defining(s.scope, "ssl_certificate_by_lua_block")
         .is_some()
-        || ix
-            .defining(m, s.scope, "ssl_certificate_by_lua_file")
-            .is_some()
+        || m.defining(s.scope, "ssl_certificate_by_lua_file").is_some()
 }
 
 /// The server nginx uses as default for a listen endpoint of `s`: the one
@@ -60,13 +50,12 @@ impl Rule for TlsMissingCertificate {
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let m = cx.model;
-        let ix = NameIndex::new(m, NAMES);
         for s in &m.servers {
-            let certs = ix.effective(m, s.scope, "ssl_certificate").count();
-            let keys = ix.effective(m, s.scope, "ssl_certificate_key").count();
+            let certs = effective_iter(m, s.scope, "ssl_certificate").count();
+            let keys = effective_iter(m, s.scope, "ssl_certificate_key").count();
             if certs > keys {
                 // nginx -t: no "ssl_certificate_key" is defined for certificate
-                if let Some(c) = ix.effective(m, s.scope, "ssl_certificate").nth(keys) {
+                if let Some(c) = effective_iter(m, s.scope, "ssl_certificate").nth(keys) {
                     out.push(
                         Finding::error(
                             ids::TLS_MISSING_CERTIFICATE,
@@ -83,8 +72,8 @@ impl Rule for TlsMissingCertificate {
             if !is_tls_server(s) || certs > 0 {
                 continue;
             }
-            if ix.flag(m, s.scope, "ssl_reject_handshake") == Some(true)
-                || lua_certificates(&ix, m, s)
+            if effective_flag(m, s.scope, "ssl_reject_handshake") == Some(true)
+                || lua_certificates(m, s)
             {
                 continue;
             }

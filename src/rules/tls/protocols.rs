@@ -4,7 +4,7 @@
 use crate::finding::Finding;
 use crate::nginx::ast::Directive;
 use crate::nginx::schema::Version;
-use crate::rules::util::{NameIndex, is_tls_server, join_and, named_directives, tls_anchor};
+use crate::rules::util::{is_tls_server, join_and, named_directives, tls_anchor};
 use crate::rules::{Check, Rule, ids};
 use crate::settings::TlsProfile;
 
@@ -53,9 +53,8 @@ impl Rule for TlsProtocols {
         } else {
             "TLSv1 TLSv1.1 TLSv1.2"
         };
-        let ix = NameIndex::new(cx.model, &["ssl_protocols"]);
         for s in &cx.model.servers {
-            if !is_tls_server(s) || ix.defining(cx.model, s.scope, "ssl_protocols").is_some() {
+            if !is_tls_server(s) || cx.model.defining(s.scope, "ssl_protocols").is_some() {
                 continue;
             }
             out.push(

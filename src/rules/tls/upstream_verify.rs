@@ -3,7 +3,7 @@
 use crate::finding::Finding;
 use crate::model::TargetKind;
 use crate::nginx::ast::Directive;
-use crate::rules::util::NameIndex;
+use crate::rules::util::{effective_flag, effective_last};
 use crate::rules::{Check, Rule, ids};
 
 pub struct TlsUpstreamVerify;
@@ -22,15 +22,6 @@ impl Rule for TlsUpstreamVerify {
         {
             return;
         }
-        let ix = NameIndex::new(
-            m,
-            &[
-                "proxy_ssl",
-                "proxy_ssl_verify",
-                "grpc_ssl_verify",
-                "uwsgi_ssl_verify",
-            ],
-        );
         // Explicit `*_ssl_verify off` lines already reported.
         let mut reported: Vec<*const Directive> = Vec::new();
         for t in &m.targets {
@@ -42,7 +33,7 @@ impl Rule for TlsUpstreamVerify {
             };
             let tls = t.tls
                 || (t.kind == TargetKind::StreamProxy
-                    && ix.flag(m, t.scope, "proxy_ssl") == Some(true));
+                    && effective_flag(m, t.scope, "proxy_ssl") == Some(true));
             if !tls {
                 continue;
             }
@@ -50,7 +41,7 @@ impl Rule for TlsUpstreamVerify {
             let help = format!(
                 "set `{verify} on;` with `{prefix}_ssl_trusted_certificate /etc/ssl/certs/ca-certificates.crt;` (and `{prefix}_ssl_name`/`{prefix}_ssl_server_name on;` when the backend's certificate names another host): unverified, anyone on the path to the backend can impersonate it and read the traffic"
             );
-            match ix.last(m, t.scope, &verify) {
+            match effective_last(m, t.scope, &verify) {
                 Some(d) if d.arg(0).is_some_and(|v| v.eq_ignore_ascii_case("on")) => {}
                 Some(d) => {
                     let p = d as *const Directive;
