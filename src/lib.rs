@@ -11,6 +11,7 @@ pub mod dump_t;
 pub mod finding;
 pub mod fpm;
 pub mod graph;
+pub mod grouped;
 pub mod heap;
 pub mod load;
 pub mod load_fpm;

@@ -82,10 +82,7 @@ pub struct Model<'t> {
     /// children), in scope order. Rules ask for a few names; scanning every
     /// directive of 10,000 vhosts for them, rule after rule, cost more than
     /// the rules' own work.
-    occ: Vec<(u32, u32)>,
-    /// Where each name id's occurrences begin in `occ` (and end, at the
-    /// next id's beginning).
-    occ_start: Vec<u32>,
+    occ: crate::grouped::Grouped<(u32, u32)>,
 }
 
 impl<'t> Model<'t> {
@@ -122,40 +119,22 @@ impl<'t> Model<'t> {
     }
 
     fn index_names(&mut self) {
-        // A counting sort by name id into one array (`occ_start[id]` to
-        // `occ_start[id + 1]` are the occurrences of `id`): exact size, and
-        // no Vec per name growing by doubling.
-        let indexed = |s: &Scope<'_>| s.ctx != Ctx::Data;
-        let mut start = vec![0u32; crate::nginx::schema::name_count() + 1];
-        for s in self.scopes.iter().filter(|s| indexed(s)) {
-            for d in &s.children {
-                // 0: not in the table, looked up by scanning instead.
-                if d.name_id.0 != 0
-                    && let Some(n) = start.get_mut(usize::from(d.name_id.0) + 1)
-                {
-                    *n += 1;
-                }
-            }
-        }
-        for i in 1..start.len() {
-            start[i] += start[i - 1];
-        }
-        let total = start.last().copied().unwrap_or(0) as usize;
-        let mut occ = vec![(0u32, 0u32); total];
-        let mut fill = start.clone();
-        for (sid, s) in self.scopes.iter().enumerate().filter(|(_, s)| indexed(s)) {
-            for (i, d) in s.children.iter().enumerate() {
-                if d.name_id.0 != 0
-                    && let Some(at) = fill.get_mut(usize::from(d.name_id.0))
-                    && let Some(slot) = occ.get_mut(*at as usize)
-                {
-                    *slot = (sid as u32, i as u32);
-                    *at += 1;
-                }
-            }
-        }
-        self.occ = occ;
-        self.occ_start = start;
+        // Data scopes and names outside the table (id 0, looked up by
+        // scanning instead) are not indexed.
+        let scopes = &self.scopes;
+        self.occ = crate::grouped::Grouped::build(crate::nginx::schema::name_count() + 1, || {
+            scopes
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.ctx != Ctx::Data)
+                .flat_map(|(sid, s)| {
+                    s.children
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, d)| d.name_id.0 != 0)
+                        .map(move |(i, d)| (usize::from(d.name_id.0), (sid as u32, i as u32)))
+                })
+        });
     }
 
     /// Where `name` occurs, in scope order; None for a name that is not in
@@ -165,10 +144,7 @@ impl<'t> Model<'t> {
         if id == 0 {
             return None;
         }
-        let (Some(&a), Some(&b)) = (self.occ_start.get(id), self.occ_start.get(id + 1)) else {
-            return Some(&[]);
-        };
-        Some(self.occ.get(a as usize..b as usize).unwrap_or(&[]))
+        Some(self.occ.get(id))
     }
 
     /// The occurrences of `name` in `scope` itself, in order.

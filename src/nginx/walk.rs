@@ -198,32 +198,18 @@ impl<'t> Visits<'t> {
             TOP => unit,
             p => units + p as usize,
         };
-        // Counting sort of the entries by slot: `end[s]` is first where
-        // slot s begins, and after the fill where it ends (so slot s runs
-        // from `end[s - 1]` to `end[s]`: no second array of positions).
-        let mut end = vec![0u32; units + self.entries.len() + 1];
-        for (_, unit, e) in self.numbered() {
-            if let Some(s) = end.get_mut(slot(unit, e) + 1) {
-                *s += 1;
-            }
-        }
-        for i in 1..end.len() {
-            end[i] += end[i - 1];
-        }
-        let mut kids = vec![0u32; self.entries.len()];
-        for (i, unit, e) in self.numbered() {
-            let s = slot(unit, e);
-            kids[end[s] as usize] = i as u32;
-            end[s] += 1;
-        }
+        let slots = units + self.entries.len();
+        let kids = crate::grouped::Grouped::build(slots, || {
+            self.numbered()
+                .map(|(i, unit, e)| (slot(unit, e), i as u32))
+        });
         // One pair of buffers for every block's children, refilled.
         let mut children: Vec<&'t Directive> = Vec::new();
         let mut names: Vec<NameId> = Vec::new();
         let children_of = |s: usize, children: &mut Vec<&'t Directive>, names: &mut Vec<NameId>| {
             children.clear();
             names.clear();
-            let begin = s.checked_sub(1).map_or(0, |p| end[p]) as usize;
-            for &k in &kids[begin..end[s] as usize] {
+            for &k in kids.get(s) {
                 let e = &self.entries[k as usize];
                 children.push(e.directive);
                 names.push(e.name);
