@@ -115,6 +115,37 @@ impl Fs for Preread<'_> {
 
 /// Lexical normalisation: remove `.`, resolve `..` without touching disk.
 pub fn normalize(path: &Path) -> PathBuf {
+    normalized(path).into_owned()
+}
+
+/// [`normalize`], borrowing a path that is already normal (most are: a
+/// run looks up every discovered and included file by its normal path).
+pub fn normalized(path: &Path) -> std::borrow::Cow<'_, Path> {
+    if is_normal(path) {
+        return std::borrow::Cow::Borrowed(path);
+    }
+    std::borrow::Cow::Owned(normalize_components(path))
+}
+
+/// No `.` or `..` component, no doubled or trailing `/`: what
+/// [`normalize_components`] would give back unchanged.
+fn is_normal(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let b = path.as_os_str().as_bytes();
+    if b == b"/" {
+        return true;
+    }
+    !b.ends_with(b"/")
+        && b.split(|&c| c == b'/')
+            .enumerate()
+            .all(|(i, seg)| match seg {
+                b"" => i == 0,
+                b"." | b".." => false,
+                _ => true,
+            })
+}
+
+fn normalize_components(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {
@@ -709,5 +740,48 @@ mod tests {
     #[test]
     fn normalize_removes_dots() {
         assert_eq!(normalize(Path::new("/a/./b/../c")), PathBuf::from("/a/c"));
+    }
+
+    #[test]
+    fn normal_paths_are_borrowed_and_agree_with_the_slow_path() {
+        let cases = [
+            "",
+            "/",
+            "//",
+            "/a",
+            "a",
+            "a/b",
+            "/a/b.conf",
+            "/a//b",
+            "/a/",
+            "a/",
+            "./a",
+            "../a",
+            "/a/.",
+            "/a/..",
+            "/a/./b",
+            "/a/../b",
+            "/.",
+            "/..",
+            ".",
+            "..",
+            "a/.b",
+            "/a..b/c.",
+            "/etc/nginx/sites/site-1.conf",
+        ];
+        for c in cases {
+            let p = Path::new(c);
+            let slow = normalize_components(p);
+            assert_eq!(normalize(p), slow, "{c:?}");
+            if matches!(normalized(p), std::borrow::Cow::Borrowed(_)) {
+                assert_eq!(slow.as_os_str(), p.as_os_str(), "{c:?}");
+            }
+        }
+        for normal in ["/", "/a", "a/b", "/etc/nginx/sites/site-1.conf", "a/.b"] {
+            assert!(matches!(
+                normalized(Path::new(normal)),
+                std::borrow::Cow::Borrowed(_)
+            ));
+        }
     }
 }

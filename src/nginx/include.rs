@@ -14,7 +14,7 @@ use crate::finding::Finding;
 use crate::nginx::ast::{Directive, ParsedFile};
 use crate::nginx::parser;
 use crate::source::{FileId, SourceMap, Span};
-use crate::vfs::{FileKey, Fs, FsError, is_glob, normalize};
+use crate::vfs::{FileKey, Fs, FsError, is_glob, normalize, normalized};
 
 pub const RULE_MISSING: &str = "include-missing";
 pub const RULE_CYCLE: &str = "include-cycle";
@@ -70,6 +70,19 @@ pub struct Loader<'a> {
     state: FxHashMap<FileId, State>,
     /// How a config path is shown to the user.
     display: &'a (dyn Fn(&Path) -> String + Sync),
+    /// What each include argument resolved to under `resolved_under`: its
+    /// target paths and, once asked, what loading each gave. A hosting
+    /// tree has `include fastcgi_params;` in every vhost; joining,
+    /// normalising and looking it up each time was a third of include
+    /// expansion.
+    resolved: FxHashMap<String, Vec<Resolved>>,
+    resolved_under: PathBuf,
+}
+
+/// One target path of an include argument, loaded when first needed.
+struct Resolved {
+    path: PathBuf,
+    loaded: Option<Result<FileId, FsError>>,
 }
 
 impl<'a> Loader<'a> {
@@ -87,20 +100,23 @@ impl<'a> Loader<'a> {
             by_identity: FxHashMap::default(),
             state: FxHashMap::default(),
             display,
+            resolved: FxHashMap::default(),
+            resolved_under: PathBuf::new(),
         }
     }
 
     /// The FileId of a config path already loaded.
     pub fn loaded(&self, path: &Path) -> Option<FileId> {
-        self.by_path.get(normalize(path).as_os_str()).copied()
+        self.by_path.get(normalized(path).as_os_str()).copied()
     }
 
     /// Read and parse a file once; later calls return the same id.
     pub fn load(&mut self, path: &Path) -> Result<FileId, FsError> {
-        let key = normalize(path);
+        let key = normalized(path);
         if let Some(id) = self.by_path.get(key.as_os_str()) {
             return Ok(*id);
         }
+        let key = key.into_owned();
         let (text, identity) = self.fs.read_identified(&key)?;
         self.add(key, text, identity)
     }
@@ -119,7 +135,7 @@ impl<'a> Loader<'a> {
         let mut pending_keys: FxHashMap<PathBuf, usize> = FxHashMap::default();
         let mut pending_ids: FxHashMap<FileKey, usize> = FxHashMap::default();
         for (key, text, identity) in items {
-            let key = normalize(&key);
+            let key = normal_owned(key);
             if let Some(id) = self.by_path.get(key.as_os_str()) {
                 order.push(Ok(*id));
                 continue;
@@ -181,7 +197,7 @@ impl<'a> Loader<'a> {
         text: std::sync::Arc<[u8]>,
         identity: Option<FileKey>,
     ) -> Result<FileId, FsError> {
-        let key = normalize(&key);
+        let key = normal_owned(key);
         if let Some(id) = self.by_path.get(key.as_os_str()) {
             return Ok(*id);
         }
@@ -233,6 +249,10 @@ impl<'a> Loader<'a> {
     /// Expand every include reachable from `root`, with `prefix` as the
     /// conf prefix for relative paths.
     pub fn expand(&mut self, root: FileId, prefix: &Path) {
+        if self.resolved_under != prefix {
+            self.resolved.clear();
+            self.resolved_under = prefix.to_path_buf();
+        }
         let mut open = Vec::new();
         self.expand_file(root, prefix, &mut open, None, false);
     }
@@ -263,34 +283,20 @@ impl<'a> Loader<'a> {
             open.push((id, v));
         }
         let mut includes = Vec::new();
-        self.expand_list(&mut pf.directives, prefix, open, id, data, &mut includes);
+        let sites = std::mem::take(&mut pf.include_sites);
+        for path in sites.iter() {
+            if let Some((d, in_data)) = site_mut(&mut pf.directives, path, data) {
+                self.expand_include(d, prefix, open, id, in_data);
+                includes.extend_from_slice(d.included());
+            }
+        }
+        pf.include_sites = sites;
         pf.includes = includes;
         if via.is_some() {
             open.pop();
         }
         self.files.put(pf);
         self.state.insert(id, State::Done);
-    }
-
-    fn expand_list(
-        &mut self,
-        list: &mut [Directive],
-        prefix: &Path,
-        open: &mut Vec<(FileId, Span)>,
-        current: FileId,
-        data: bool,
-        includes: &mut Vec<FileId>,
-    ) {
-        for d in list.iter_mut() {
-            if d.is_include() && d.block.is_none() {
-                self.expand_include(d, prefix, open, current, data);
-                includes.extend_from_slice(d.included());
-            }
-            if let Some(b) = d.block.as_mut() {
-                let inner = parser::is_data_block(&d.name.value);
-                self.expand_list(&mut b.children, prefix, open, current, inner, includes);
-            }
-        }
     }
 
     fn expand_include(
@@ -306,18 +312,9 @@ impl<'a> Loader<'a> {
             return; // directive-args reports it
         }
         let raw = arg.value.as_str();
-        let path = if Path::new(raw).is_absolute() {
-            PathBuf::from(raw)
-        } else {
-            prefix.join(raw)
-        };
-        let targets: Vec<PathBuf> = if is_glob(raw) {
-            self.fs.glob(&path)
-        } else {
-            vec![path.clone()]
-        };
+        let count = self.resolve(raw, prefix);
         let mut included = Vec::new();
-        for target in targets {
+        for k in 0..count {
             if open.len() >= MAX_INCLUDE_DEPTH {
                 self.findings.push(
                     Finding::error(RULE_CYCLE, d.span, format!("includes nested more than {MAX_INCLUDE_DEPTH} deep"))
@@ -325,9 +322,9 @@ impl<'a> Loader<'a> {
                 );
                 break;
             }
-            let id = match self.load(&target) {
+            let id = match self.load_target(raw, k) {
                 Ok(id) => id,
-                Err(e) => {
+                Err((target, e)) => {
                     self.report_unreadable(d, &target, raw, e);
                     continue;
                 }
@@ -336,6 +333,12 @@ impl<'a> Loader<'a> {
                 || open.iter().any(|(f, _)| *f == id)
                 || self.state.get(&id) == Some(&State::Expanding)
             {
+                let target = self
+                    .resolved
+                    .get(raw)
+                    .and_then(|r| r.get(k))
+                    .map(|r| r.path.clone())
+                    .unwrap_or_default();
                 let mut f = Finding::error(
                     RULE_CYCLE,
                     d.span,
@@ -352,6 +355,49 @@ impl<'a> Loader<'a> {
             self.expand_file(id, prefix, open, Some(d.span), data);
         }
         d.included_files = (!included.is_empty()).then(|| Box::new(included));
+    }
+
+    /// Resolve an include argument against the conf prefix (a glob
+    /// expands sorted), once per argument; returns how many target paths it
+    /// has.
+    fn resolve(&mut self, raw: &str, prefix: &Path) -> usize {
+        if let Some(r) = self.resolved.get(raw) {
+            return r.len();
+        }
+        let path = if Path::new(raw).is_absolute() {
+            PathBuf::from(raw)
+        } else {
+            prefix.join(raw)
+        };
+        let targets: Vec<Resolved> = if is_glob(raw) {
+            self.fs.glob(&path)
+        } else {
+            vec![path]
+        }
+        .into_iter()
+        .map(|path| Resolved { path, loaded: None })
+        .collect();
+        let n = targets.len();
+        self.resolved.insert(raw.to_string(), targets);
+        n
+    }
+
+    /// Load target `k` of a resolved argument (once: later asks get the
+    /// same answer); an error comes with the path it was for.
+    fn load_target(&mut self, raw: &str, k: usize) -> Result<FileId, (PathBuf, FsError)> {
+        let Some(r) = self.resolved.get(raw).and_then(|r| r.get(k)) else {
+            return Err((PathBuf::new(), FsError::NotFound));
+        };
+        let path = match &r.loaded {
+            Some(Ok(id)) => return Ok(*id),
+            Some(Err(e)) => return Err((r.path.clone(), e.clone())),
+            None => r.path.clone(),
+        };
+        let loaded = self.load(&path);
+        if let Some(r) = self.resolved.get_mut(raw).and_then(|r| r.get_mut(k)) {
+            r.loaded = Some(loaded.clone());
+        }
+        loaded.map_err(|e| (path, e))
     }
 
     fn report_unreadable(&mut self, d: &Directive, target: &Path, raw: &str, e: FsError) {
@@ -374,6 +420,34 @@ impl<'a> Loader<'a> {
         self.findings
             .push(Finding::error(RULE_MISSING, d.span.to(span), msg).with_help(help));
     }
+}
+
+/// A path made normal, reusing it when it already is.
+fn normal_owned(path: PathBuf) -> PathBuf {
+    match normalized(&path) {
+        std::borrow::Cow::Borrowed(_) => path,
+        std::borrow::Cow::Owned(n) => n,
+    }
+}
+
+/// The directive at an index path (see [`crate::nginx::ast::IncludeSites`]),
+/// and whether it stands in a data block (`types`, `map`, …: an included
+/// file is then read as data). A block's data-ness is its own name's; the
+/// top level's is the file's.
+fn site_mut<'a>(
+    list: &'a mut [Directive],
+    path: &[u32],
+    file_is_data: bool,
+) -> Option<(&'a mut Directive, bool)> {
+    let (&last, outer) = path.split_last()?;
+    let mut list = list;
+    let mut data = file_is_data;
+    for &i in outer {
+        let d = list.get_mut(i as usize)?;
+        data = parser::is_data_block(d.name());
+        list = &mut d.block.as_mut()?.children;
+    }
+    Some((list.get_mut(last as usize)?, data))
 }
 
 /// Visit every directive reachable from `list`, descending into blocks and

@@ -4,7 +4,7 @@
 //! deeper than [`MAX_DEPTH`] are reported and skipped.
 
 use crate::finding::Finding;
-use crate::nginx::ast::{Block, Directive, ParsedFile};
+use crate::nginx::ast::{Block, Directive, IncludeSites, ParsedFile};
 use crate::nginx::lexer::{LexError, LexErrorKind, Lexer, Statement, Terminator};
 use crate::nginx::lua::skip_lua_block;
 use crate::source::{FileId, Span};
@@ -200,10 +200,13 @@ fn parse_in(file: FileId, src: &[u8], data: bool) -> ParsedFile {
     }
     let mut root = stack.pop().map(|f| f.children).unwrap_or_default();
     root.shrink_to_fit();
+    // Counted and located now, while the tree is in the CPU's caches.
+    let mut sites = IncludeSites::default();
+    let size = survey(&root, &mut Vec::new(), &mut sites);
     ParsedFile {
         file,
-        // Counted now, while the tree is in the CPU's caches.
-        size: tree_size(&root),
+        size,
+        include_sites: sites,
         directives: root,
         comments: std::mem::take(&mut stmt.comments),
         errors: errors.finish(RULE, "syntax errors"),
@@ -211,11 +214,23 @@ fn parse_in(file: FileId, src: &[u8], data: bool) -> ParsedFile {
     }
 }
 
-/// Directives in a tree, at every depth (recursion bounded by MAX_DEPTH).
-fn tree_size(list: &[Directive]) -> usize {
-    list.iter()
-        .map(|d| 1 + d.block.as_ref().map_or(0, |b| tree_size(&b.children)))
-        .sum()
+/// Directives in a tree, at every depth, and where its `include`
+/// directives stand, in document order (recursion bounded by MAX_DEPTH).
+/// `at` is the index path of `list`'s block.
+fn survey(list: &[Directive], at: &mut Vec<u32>, sites: &mut IncludeSites) -> usize {
+    let mut size = 0;
+    for (i, d) in list.iter().enumerate() {
+        size += 1;
+        let i = u32::try_from(i).unwrap_or(u32::MAX);
+        at.push(i);
+        match &d.block {
+            Some(b) => size += survey(&b.children, at, sites),
+            None if d.is_include() => sites.push(at),
+            None => {}
+        }
+        at.pop();
+    }
+    size
 }
 
 fn make_directive(
@@ -397,6 +412,17 @@ mod tests {
 
     fn p(src: &str) -> ParsedFile {
         parse(FileId(0), src.as_bytes())
+    }
+
+    #[test]
+    fn include_sites_in_document_order_at_every_depth() {
+        let f = p(
+            "a; http { include x; server { include y; } include z; } include w; \
+                   include v { }\n",
+        );
+        let sites: Vec<&[u32]> = f.include_sites.iter().collect();
+        assert_eq!(sites, [&[1, 0][..], &[1, 1, 0], &[1, 2], &[2]]);
+        assert_eq!(f.size, 8);
     }
 
     #[test]
