@@ -593,6 +593,30 @@ mod tests {
         );
     }
 
+    /// Include arguments are resolved once per conf prefix: the same
+    /// argument under another root's prefix is another file.
+    #[test]
+    fn same_argument_under_two_prefixes() {
+        let mut fs = MemFs::new();
+        fs.insert("/a/nginx.conf", "http { include params; }");
+        fs.insert("/a/params", "a_only on;");
+        fs.insert("/b/nginx.conf", "http { include params; include params; }");
+        fs.insert("/b/params", "b_only on;");
+        let mut sources = SourceMap::new();
+        let display = |p: &Path| p.display().to_string();
+        let mut l = Loader::new(&fs, &mut sources, &display);
+        let a = l.load(Path::new("/a/nginx.conf")).expect("a loads");
+        l.expand(a, Path::new("/a"));
+        let b = l.load(Path::new("/b/nginx.conf")).expect("b loads");
+        l.expand(b, Path::new("/b"));
+        assert!(l.findings.is_empty(), "{:?}", l.findings);
+        assert_eq!(names(&l, a), ["http", "  include", "  a_only"]);
+        assert_eq!(
+            names(&l, b),
+            ["http", "  include", "  b_only", "  include", "  b_only"]
+        );
+    }
+
     /// Found by the differential test: nginx parses a file included in a
     /// `geo` block with geo's handler, so its `{` is `unexpected "{"`.
     #[test]
