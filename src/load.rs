@@ -216,8 +216,6 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
     }
     phase.mark("discover");
     let fs = RealFs::new(inputs.root.clone());
-    let mut out = load_tree(&fs, &disc, inputs);
-    phase.mark("nginx trees");
     let fpm_prefix = inputs
         .php_fpm_prefix
         .clone()
@@ -229,8 +227,24 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
         .map(|f| (config_path(&f.path, inputs.root.as_deref()), f.text.clone()))
         .collect();
     let fpm_fs = crate::vfs::Preread { inner: &fs, known };
-    out.fpm = crate::load_fpm::load(&fpm_fs, &mut out.sources, &out.fpm_files, &fpm_prefix);
-    phase.mark("php-fpm");
+    let fpm_files = fpm_entry_files(&disc, inputs);
+    // php-fpm shares nothing with the nginx trees but the file system:
+    // load it beside them, with ids of its own.
+    let (mut out, (fpm_sources, fpm)) = rayon::join(
+        || load_tree(&fs, &disc, inputs),
+        || {
+            let mut phase = crate::timings::Phases::new();
+            let mut sources = crate::source::SourceMap::starting_at(crate::source::SIDE_BASE);
+            let cfg = crate::load_fpm::load(&fpm_fs, &mut sources, &fpm_files, &fpm_prefix);
+            // Printed when done, among the tree phases it ran beside.
+            phase.mark("php-fpm");
+            (sources, cfg)
+        },
+    );
+    out.sources.absorb(fpm_sources);
+    out.fpm = fpm;
+    out.fpm_files = fpm_files;
+    phase.mark("nginx trees");
     let mut skipped = disc.skipped.clone();
     skipped.append(&mut out.skipped);
     out.skipped = dedup_skipped(skipped);
@@ -288,6 +302,17 @@ fn config_path(host: &Path, root: Option<&Path>) -> PathBuf {
     }
 }
 
+/// The php-fpm files discovery found, by in-config path, each once.
+fn fpm_entry_files(disc: &Discovery, inputs: &Inputs) -> Vec<PathBuf> {
+    let mut seen = HashSet::new();
+    disc.files
+        .iter()
+        .filter(|f| f.kind == Kind::PhpFpm)
+        .map(|f| config_path(&f.path, inputs.root.as_deref()))
+        .filter(|cfg| seen.insert(cfg.clone()))
+        .collect()
+}
+
 fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
     let root = inputs.root.clone();
     let display = move |p: &Path| -> String {
@@ -302,8 +327,6 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
     let mut sources = SourceMap::new();
     let mut loader = Loader::new(fs, &mut sources, &display);
     let mut walked: Vec<FileId> = Vec::new();
-    let mut fpm_files = Vec::new();
-    let mut fpm_seen = HashSet::new();
     let mut findings = Vec::new();
     let skipped = Vec::new();
     let mut nginx_files = Vec::new();
@@ -312,11 +335,7 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
         let cfg = config_path(&f.path, inputs.root.as_deref());
         match f.kind {
             Kind::Nginx => nginx_files.push((cfg, f.text.clone(), Some(f.key))),
-            Kind::PhpFpm => {
-                if fpm_seen.insert(cfg.clone()) {
-                    fpm_files.push(cfg)
-                }
-            }
+            Kind::PhpFpm => {}
             Kind::Service(provider) => service_files.push((provider, f)),
             Kind::Other(_) => {}
         }
@@ -384,7 +403,7 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
         units,
         findings,
         skipped,
-        fpm_files,
+        fpm_files: Vec::new(),
         fpm: None,
         report_only: None,
         declared: Vec::new(),

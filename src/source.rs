@@ -159,11 +159,34 @@ pub struct SourceMap {
     /// scan, and php-fpm's loader asks it once per included file (a glob of
     /// 100,000 pool files never finished).
     by_real: rustc_hash::FxHashMap<PathBuf, FileId>,
+    /// Id of `files[0]`: a map filled on another thread at the same time
+    /// ([`SourceMap::starting_at`]) hands out ids that cannot collide.
+    base: u32,
+    /// Such maps, taken over whole by [`SourceMap::absorb`].
+    others: Vec<SourceMap>,
 }
+
+/// Where the ids of a map filled beside the main one start: far above any
+/// file count a run reaches (discovery stops at a few hundred thousand).
+pub const SIDE_BASE: u32 = 1 << 30;
 
 impl SourceMap {
     pub fn new() -> SourceMap {
         SourceMap::default()
+    }
+
+    /// An empty map whose first id is `base`, for files read on another
+    /// thread while the main map fills; [`SourceMap::absorb`] joins them.
+    pub fn starting_at(base: u32) -> SourceMap {
+        SourceMap {
+            base,
+            ..SourceMap::default()
+        }
+    }
+
+    /// Take over a map filled beside this one: its files keep their ids.
+    pub fn absorb(&mut self, other: SourceMap) {
+        self.others.push(other);
     }
 
     pub fn add(&mut self, display: String, real: PathBuf, text: Arc<[u8]>) -> FileId {
@@ -172,33 +195,48 @@ impl SourceMap {
 
     /// Add a file whose line index is already built.
     pub fn push(&mut self, file: SourceFile) -> FileId {
-        let id = FileId(self.files.len() as u32);
+        let id = FileId(self.base + self.files.len() as u32);
         self.by_real.entry(file.real.clone()).or_insert(id);
         self.files.push(file);
         id
     }
 
+    fn lookup(&self, id: FileId) -> Option<&SourceFile> {
+        let own = self.files.get(id.0.wrapping_sub(self.base) as usize);
+        own.or_else(|| self.others.iter().find_map(|o| o.lookup(id)))
+    }
+
+    /// The file of an id this map handed out (an id from elsewhere is a
+    /// bug in nginx-lint, not in the input).
     pub fn get(&self, id: FileId) -> &SourceFile {
-        &self.files[id.0 as usize]
+        match self.lookup(id) {
+            Some(f) => f,
+            None => panic!("{id:?} is not a file of this run"),
+        }
     }
 
     pub fn len(&self) -> usize {
-        self.files.len()
+        self.files.len() + self.others.iter().map(SourceMap::len).sum::<usize>()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
+        self.len() == 0
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files
+    pub fn iter(&self) -> Box<dyn Iterator<Item = (FileId, &SourceFile)> + '_> {
+        let own = self
+            .files
             .iter()
             .enumerate()
-            .map(|(i, f)| (FileId(i as u32), f))
+            .map(|(i, f)| (FileId(self.base + i as u32), f));
+        Box::new(own.chain(self.others.iter().flat_map(SourceMap::iter)))
     }
 
     pub fn find_real(&self, real: &Path) -> Option<FileId> {
-        self.by_real.get(real).copied()
+        self.by_real
+            .get(real)
+            .copied()
+            .or_else(|| self.others.iter().find_map(|o| o.find_real(real)))
     }
 
     /// (line, column) of a span's start, both 1-based.
@@ -260,6 +298,26 @@ mod tests {
                 assert_eq!(line, 3);
             }
         }
+    }
+
+    /// A map filled on another thread keeps its ids when absorbed, after
+    /// the main map's own files in iteration order.
+    #[test]
+    fn side_map_ids_survive_absorb() {
+        let mut main = SourceMap::new();
+        let a = main.add("a".into(), "/a".into(), Arc::from(&b"a"[..]));
+        let mut side = SourceMap::starting_at(SIDE_BASE);
+        let b = side.add("b".into(), "/b".into(), Arc::from(&b"b\nb"[..]));
+        assert_ne!(a, b);
+        main.absorb(side);
+        let c = main.add("c".into(), "/c".into(), Arc::from(&b"c"[..]));
+        assert_eq!(main.get(b).display, "b");
+        assert_eq!(main.get(b).line_count(), 2);
+        assert_eq!(main.get(c).display, "c");
+        assert_eq!(main.find_real(Path::new("/b")), Some(b));
+        assert_eq!(main.len(), 3);
+        let order: Vec<FileId> = main.iter().map(|(id, _)| id).collect();
+        assert_eq!(order, [a, c, b]);
     }
 
     #[test]
