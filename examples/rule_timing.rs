@@ -32,13 +32,14 @@ fn main() {
         ..Settings::default()
     };
     let t = Instant::now();
-    let resolver = nginx_lint::resolve::Resolver::build(&loaded, &model);
+    let resolver = std::sync::OnceLock::new();
+    let _ = resolver.set(nginx_lint::resolve::Resolver::build(&loaded, &model));
     println!("resolver: {:.3} ms", t.elapsed().as_secs_f64() * 1e3);
     let users = nginx_lint::resolve::users::Users::default();
     let cx = Check {
         loaded: &loaded,
         model: &model,
-        resolver: &resolver,
+        resolver: nginx_lint::pending::Pending::new(&resolver),
         users: &users,
         settings: &settings,
     };

@@ -19,8 +19,9 @@ pub struct Check<'a> {
     pub loaded: &'a Loaded,
     /// The resolved view of the nginx trees.
     pub model: &'a crate::model::Model<'a>,
-    /// Targets ↔ listeners.
-    pub resolver: &'a crate::resolve::Resolver,
+    /// Targets ↔ listeners (built beside the first rules: reading it may
+    /// wait for it).
+    pub resolver: crate::pending::Pending<'a, crate::resolve::Resolver>,
     /// Users and groups (from /etc/passwd and /etc/group, under --root).
     pub users: &'a crate::resolve::users::Users,
     pub settings: &'a Settings,
