@@ -83,6 +83,10 @@ pub struct Model<'t> {
     /// directive of 10,000 vhosts for them, rule after rule, cost more than
     /// the rules' own work.
     occ: crate::grouped::Grouped<(u32, u32)>,
+    /// While building: the name id of every scope's children, scope after
+    /// scope, so the name index is sorted from this small array instead of
+    /// reading 300,000 directives again (at 10,000 vhosts).
+    child_names: Vec<crate::nginx::schema::NameId>,
 }
 
 impl<'t> Model<'t> {
@@ -113,26 +117,38 @@ impl<'t> Model<'t> {
                 &mut budget,
             );
         }
-        m.collect_targets();
         m.index_names();
+        m.collect_targets();
         m
     }
 
     fn index_names(&mut self) {
         // Data scopes and names outside the table (id 0, looked up by
         // scanning instead) are not indexed.
+        let names = std::mem::take(&mut self.child_names);
         let scopes = &self.scopes;
+        // Where each scope's names begin in `names`.
+        let mut begin = Vec::with_capacity(scopes.len());
+        let mut at = 0usize;
+        for s in scopes {
+            begin.push(at);
+            at += s.children.len();
+        }
+        let names_of = |sid: usize, len: usize| {
+            let b = begin.get(sid).copied().unwrap_or(0);
+            names.get(b..b + len).unwrap_or(&[])
+        };
         self.occ = crate::grouped::Grouped::build(crate::nginx::schema::name_count() + 1, || {
             scopes
                 .iter()
                 .enumerate()
                 .filter(|(_, s)| s.ctx != Ctx::Data)
                 .flat_map(|(sid, s)| {
-                    s.children
+                    names_of(sid, s.children.len())
                         .iter()
                         .enumerate()
-                        .filter(|(_, d)| d.name_id.0 != 0)
-                        .map(move |(i, d)| (usize::from(d.name_id.0), (sid as u32, i as u32)))
+                        .filter(|(_, id)| id.0 != 0)
+                        .map(move |(i, id)| (usize::from(id.0), (sid as u32, i as u32)))
                 })
         });
     }
@@ -210,7 +226,7 @@ impl<'t> Model<'t> {
     ) -> ScopeId {
         let id = self.scopes.len();
         let mut children = Vec::new();
-        flatten(files, list, &mut children, budget);
+        flatten(files, list, &mut children, &mut self.child_names, budget);
         // Kept for the run: drop the growth slack (a location with
         // fastcgi_params included has 26 children and room for 32).
         children.shrink_to_fit();
@@ -307,14 +323,15 @@ impl<'t> Model<'t> {
     }
 
     fn collect_targets(&mut self) {
-        let mut out = Vec::new();
-        for (sid, s) in self.scopes.iter().enumerate() {
-            for d in &s.children {
-                if let Some(t) = target::parse(d, sid, s.ctx, s.unit, self) {
-                    out.push(t);
-                }
-            }
-        }
+        // From the name index (in scope order, as a pass over every
+        // directive would find them).
+        let out = self
+            .named(target::DIRECTIVES)
+            .filter_map(|(sid, d)| {
+                let s = self.scopes.get(sid)?;
+                target::parse(d, sid, s.ctx, s.unit, self)
+            })
+            .collect();
         self.targets = out;
     }
 
@@ -405,6 +422,7 @@ fn flatten<'t>(
     files: &'t Files,
     list: &'t [Directive],
     out: &mut Vec<&'t Directive>,
+    names: &mut Vec<crate::nginx::schema::NameId>,
     budget: &mut usize,
 ) {
     for d in list {
@@ -415,11 +433,12 @@ fn flatten<'t>(
         if d.is_include() && d.block.is_none() {
             for id in d.included() {
                 if let Some(pf) = files.get(*id) {
-                    flatten(files, &pf.directives, out, budget);
+                    flatten(files, &pf.directives, out, names, budget);
                 }
             }
         } else {
             out.push(d);
+            names.push(d.name_id);
         }
     }
 }

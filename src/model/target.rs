@@ -54,6 +54,16 @@ pub struct Target<'t> {
     pub unit: usize,
 }
 
+/// The directives [`parse`] makes targets of.
+pub(super) const DIRECTIVES: &[&str] = &[
+    "proxy_pass",
+    "fastcgi_pass",
+    "uwsgi_pass",
+    "scgi_pass",
+    "grpc_pass",
+    "memcached_pass",
+];
+
 pub(super) fn parse<'t>(
     d: &'t Directive,
     scope: ScopeId,
