@@ -122,7 +122,7 @@ impl<'a> Loader<'a> {
     }
 
     /// Register many files already read (discovery reads each file once to
-    /// classify it): line indexes and parsing run on all cores. Returns the
+    /// classify it): parsing runs on all cores. Returns the
     /// ids in the same order.
     pub fn add_many(
         &mut self,
