@@ -16,6 +16,7 @@ use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
 use crate::nginx::include::Files;
 use crate::nginx::parser::is_data_block;
+use crate::nginx::schema::{NameId, name_id};
 use address::{Endpoint, Host, parse_host_port};
 pub use target::{Target, TargetAddr, TargetKind};
 
@@ -119,8 +120,9 @@ impl<'t> Model<'t> {
     }
 
     fn index_names(&mut self) {
-        // Data scopes and names outside the table (id 0, looked up by
-        // scanning instead) are not indexed.
+        // Data scopes are not indexed. Names outside the table share id 0:
+        // rules that look for a family of names (every `*_timeout`) find
+        // third-party ones there instead of in a pass over every directive.
         let scopes = &self.scopes;
         self.occ = crate::grouped::Grouped::build(crate::nginx::schema::name_count() + 1, || {
             scopes
@@ -131,16 +133,15 @@ impl<'t> Model<'t> {
                     s.children
                         .iter()
                         .enumerate()
-                        .filter(|(_, d)| d.name_id.0 != 0)
                         .map(move |(i, d)| (usize::from(d.name_id.0), (sid as u32, i as u32)))
                 })
         });
     }
 
     /// Where `name` occurs, in scope order; None for a name that is not in
-    /// the directive table (its occurrences are not indexed).
+    /// the directive table (id 0 holds every such name, not just this one).
     fn occurrences(&self, name: &str) -> Option<&[(u32, u32)]> {
-        let id = usize::from(crate::nginx::schema::name_id(name).0);
+        let id = usize::from(name_id(name).0);
         if id == 0 {
             return None;
         }
@@ -186,15 +187,35 @@ impl<'t> Model<'t> {
             match self.occurrences(n) {
                 Some(o) => runs.push(o),
                 None => {
-                    let scanned: Vec<(ScopeId, &'t Directive)> = self
-                        .directives()
+                    // A name outside the table: its occurrences are among
+                    // id 0's, mixed with every other unknown name. Merge
+                    // each id's run once (a name asked twice is given once,
+                    // as a filtering pass would) and keep the names asked.
+                    let mut ids: Vec<NameId> = names.iter().map(|n| name_id(n)).collect();
+                    ids.sort_unstable_by_key(|id| id.0);
+                    ids.dedup();
+                    let found = self
+                        .with_ids(&ids)
                         .filter(|(_, d)| names.contains(&d.name()))
                         .collect();
-                    return Named::scanned(self, scanned);
+                    return Named::scanned(self, found);
                 }
             }
         }
         Named::merged(self, runs)
+    }
+
+    /// Every directive whose name has one of these ids, with its scope, in
+    /// scope order; id 0 gives every directive whose name is not in the
+    /// table (the caller tells those apart by name). For rules that look
+    /// for a family of names rather than a few.
+    pub fn with_ids<'a>(&'a self, ids: &[NameId]) -> Named<'a, 't> {
+        Named::merged(
+            self,
+            ids.iter()
+                .map(|id| self.occ.get(usize::from(id.0)))
+                .collect(),
+        )
     }
 
     #[allow(clippy::too_many_arguments)]

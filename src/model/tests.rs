@@ -82,7 +82,7 @@ fn name_index_lookups() {
         ),
         (
             "s.conf",
-            "server { listen 80; root /b; location / { my_module_thing 2; } }\nserver { listen 81; }\n",
+            "server { listen 80; root /b; other_thing 0; location / { my_module_thing 2; } }\nserver { listen 81; }\n",
         ),
     ]);
     let m = Model::build(&l);
@@ -111,4 +111,21 @@ fn name_index_lookups() {
     assert_eq!(args(m.own(loc, "my_module_thing").collect()), ["2"]);
     assert_eq!(m.defining(s2, "my_module_thing"), Some(http));
     assert_eq!(m.named(&["my_module_thing"]).count(), 2);
+    // Known and unknown names together, in walk order; another unknown
+    // name in the tree (`other_thing`) is not among them, and a name asked
+    // twice comes once.
+    let mixed: Vec<(ScopeId, &str)> = m
+        .named(&["my_module_thing", "root", "my_module_thing"])
+        .map(|(s, d)| (s, d.arg(0).unwrap_or("")))
+        .collect();
+    assert_eq!(mixed, [(http, "/a"), (http, "1"), (s1, "/b"), (loc, "2")]);
+    // Id 0: every directive outside the table, whatever its name.
+    let unknown: Vec<&str> = m
+        .with_ids(&[crate::nginx::schema::NameId(0)])
+        .map(|(_, d)| d.name())
+        .collect();
+    assert_eq!(
+        unknown,
+        ["my_module_thing", "other_thing", "my_module_thing"]
+    );
 }
