@@ -159,16 +159,14 @@ impl<'t> Model<'t> {
             .get(scope)
             .map_or(&[][..], |s| s.children.as_slice());
         let (indexed, scan): (&[(u32, u32)], &[&'t Directive]) = match self.occurrences(name) {
-            Some(all) => {
-                let sid = scope as u32;
-                let a = all.partition_point(|&(s, _)| s < sid);
-                let b = a + all[a..].partition_point(|&(s, _)| s == sid);
-                (&all[a..b], &[])
-            }
+            Some(all) => (&all[scope_start(all, scope as u32)..], &[]),
             None => (&[], children),
         };
+        // A scope holds few of one name: read them off the run rather than
+        // search for where they end.
         indexed
             .iter()
+            .take_while(move |&&(s, _)| s as usize == scope)
             .filter_map(move |&(_, i)| children.get(i as usize).copied())
             .chain(scan.iter().copied().filter(move |d| d.name() == name))
     }
@@ -417,6 +415,60 @@ impl<'t> Model<'t> {
                 Some(cur)
             })?;
         self.servers.iter().find(|s| s.scope == sid)
+    }
+}
+
+/// Where `scope`'s entries begin in a run of (scope, index) sorted by
+/// scope (the run's length when it has none and all come before).
+///
+/// Rules ask for one scope at a time, tens of thousands of times (every
+/// server's certificate, every location's `deny`); a binary search of a
+/// run of 10,000 vhosts' occurrences took 14 dependent probes across 80 KB.
+/// Scope ids grow through the trees about evenly, so the entry is guessed
+/// by interpolation and found by galloping from the guess: a few probes
+/// near it, and never more than twice a binary search's when the guess is
+/// poor.
+fn scope_start(run: &[(u32, u32)], scope: u32) -> usize {
+    let (Some(&(first, _)), Some(&(last, _))) = (run.first(), run.last()) else {
+        return 0;
+    };
+    if scope <= first {
+        return 0;
+    }
+    if scope > last {
+        return run.len();
+    }
+    // first < scope <= last, so last > first and the guess is in the run.
+    let n = run.len() as u64;
+    let guess = (u64::from(scope - first) * (n - 1) / u64::from(last - first)) as usize;
+    let before = |e: &(u32, u32)| e.0 < scope;
+    let mut bound = guess;
+    let mut step = 1;
+    if run.get(bound).is_some_and(before) {
+        // The start is after `bound`: gallop right.
+        loop {
+            let next = bound + step;
+            match run.get(next) {
+                Some(e) if before(e) => bound = next,
+                _ => {
+                    let end = next.min(run.len());
+                    return bound + 1 + run[bound + 1..end].partition_point(before);
+                }
+            }
+            step *= 2;
+        }
+    }
+    // The start is at or before `bound`: gallop left.
+    loop {
+        if bound < step {
+            return run[..bound].partition_point(before);
+        }
+        let next = bound - step;
+        if before(&run[next]) {
+            return next + 1 + run[next + 1..bound].partition_point(before);
+        }
+        bound = next;
+        step *= 2;
     }
 }
 

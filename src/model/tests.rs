@@ -129,3 +129,49 @@ fn name_index_lookups() {
         ["my_module_thing", "other_thing", "my_module_thing"]
     );
 }
+
+/// `scope_start` (interpolation and galloping) agrees with a binary search
+/// on even, clustered and one-scope runs, for scopes before, inside,
+/// between and after them.
+#[test]
+fn scope_start_matches_binary_search() {
+    let mut runs: Vec<Vec<(u32, u32)>> = vec![
+        vec![],
+        vec![(5, 0)],
+        vec![(5, 0), (5, 1), (5, 2)],
+        (0..1000).map(|s| (s * 3, 0)).collect(),
+        // Most entries in one scope (an http block of fastcgi_params),
+        // then a long even tail, then a far outlier.
+        (0..500)
+            .map(|i| (2, i))
+            .chain((10..2000).map(|s| (s, 0)))
+            .chain([(1_000_000, 0)])
+            .collect(),
+    ];
+    // Pseudo-random sorted runs with repeats (a fixed LCG: reproducible).
+    let mut x: u64 = 12345;
+    for len in [2, 7, 64, 513] {
+        let mut r: Vec<(u32, u32)> = (0..len)
+            .map(|i| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((x >> 33) as u32 % 5000, i)
+            })
+            .collect();
+        r.sort();
+        runs.push(r);
+    }
+    for run in &runs {
+        let max = run.last().map_or(10, |e| e.0 + 10);
+        for scope in 0..=max.min(6000) {
+            assert_eq!(
+                scope_start(run, scope),
+                run.partition_point(|e| e.0 < scope),
+                "scope {scope} in a run of {}",
+                run.len()
+            );
+        }
+        assert_eq!(scope_start(run, u32::MAX), run.len());
+    }
+}
