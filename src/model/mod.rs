@@ -154,11 +154,23 @@ impl<'t> Model<'t> {
         scope: ScopeId,
         name: &'a str,
     ) -> impl Iterator<Item = &'t Directive> + 'a {
+        self.own_in(scope, name, self.occurrences(name))
+    }
+
+    /// [`Model::own`] with the name's run already looked up (`occ`, from
+    /// [`Model::occurrences`]): rules walking a chain of scopes for one
+    /// name hash it once, not once per scope.
+    fn own_in<'a>(
+        &'a self,
+        scope: ScopeId,
+        name: &'a str,
+        occ: Option<&'a [(u32, u32)]>,
+    ) -> impl Iterator<Item = &'t Directive> + 'a {
         let children: &[&'t Directive] = self
             .scopes
             .get(scope)
             .map_or(&[][..], |s| s.children.as_slice());
-        let (indexed, scan): (&[(u32, u32)], &[&'t Directive]) = match self.occurrences(name) {
+        let (indexed, scan): (&[(u32, u32)], &[&'t Directive]) = match occ {
             Some(all) => (&all[scope_start(all, scope as u32)..], &[]),
             None => (&[], children),
         };
@@ -379,17 +391,36 @@ impl<'t> Model<'t> {
     /// enclosing block that has any (nginx's inheritance for both single and
     /// array directives). Empty when no block sets it (the default applies).
     pub fn effective(&self, scope: ScopeId, name: &str) -> Vec<&'t Directive> {
-        self.defining(scope, name)
-            .map(|s| self.own(s, name).collect())
-            .unwrap_or_default()
+        self.effective_iter(scope, name).collect()
+    }
+
+    /// [`Model::effective`] without collecting them.
+    pub fn effective_iter<'a>(
+        &'a self,
+        scope: ScopeId,
+        name: &'a str,
+    ) -> impl Iterator<Item = &'t Directive> + 'a {
+        let occ = self.occurrences(name);
+        self.defining_in(scope, name, occ)
+            .into_iter()
+            .flat_map(move |s| self.own_in(s, name, occ))
     }
 
     /// The innermost scope from `scope` outwards that has `name`: its
     /// occurrences there are the effective ones.
     pub fn defining(&self, scope: ScopeId, name: &str) -> Option<ScopeId> {
+        self.defining_in(scope, name, self.occurrences(name))
+    }
+
+    fn defining_in(
+        &self,
+        scope: ScopeId,
+        name: &str,
+        occ: Option<&[(u32, u32)]>,
+    ) -> Option<ScopeId> {
         let mut cur = Some(scope);
         while let Some(id) = cur {
-            if self.has(id, name) {
+            if self.own_in(id, name, occ).next().is_some() {
                 return Some(id);
             }
             cur = self.scopes.get(id)?.parent;
@@ -399,7 +430,7 @@ impl<'t> Model<'t> {
 
     /// The last effective occurrence of a single-valued directive.
     pub fn effective_one(&self, scope: ScopeId, name: &str) -> Option<&'t Directive> {
-        self.effective(scope, name).last().copied()
+        self.effective_iter(scope, name).last()
     }
 
     /// The server scope enclosing `scope`, if any.
