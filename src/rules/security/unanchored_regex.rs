@@ -40,14 +40,21 @@ impl Rule for UnanchoredRegex {
             else {
                 continue;
             };
-            if denies(m, sid) {
-                continue;
-            }
             let re = cache.get(p, icase);
             if !re.ok() {
                 continue;
             }
-            if re.mixed_anchoring() {
+            // Whether the location only refuses is asked last (three
+            // lookups in the name index), of the regexes that would be
+            // reported: most are anchored.
+            let mixed = re.mixed_anchoring();
+            if !mixed && (re.anchored_start() || re.anchored_end() || !ends_with_extension(p)) {
+                continue;
+            }
+            if denies(m, sid) {
+                continue;
+            }
+            if mixed {
                 out.push(
                     Finding::warning(
                         ids::UNANCHORED_REGEX,
@@ -56,9 +63,6 @@ impl Rule for UnanchoredRegex {
                     )
                     .with_help("anchor every alternative, or group them: `^/(?:a|b)`"),
                 );
-                continue;
-            }
-            if re.anchored_start() || re.anchored_end() || !ends_with_extension(p) {
                 continue;
             }
             if !passes(m, sid) {
@@ -134,12 +138,13 @@ mod tests {
 
     /// A pass in a block directly inside the location counts; one in a
     /// sibling location or two blocks down does not; a location that
-    /// refuses (`return 403`, `internal`) is left alone.
+    /// refuses (`return 403`, `internal`, `deny all` under a half-anchored
+    /// regex) is left alone.
     #[test]
     fn passes_and_denies() {
         let f = lint(
             ids::UNANCHORED_REGEX,
-            "events {}\nhttp {\n    server_tokens off;\n    server {\n        listen 80;\n        location ~ \\.php {\n            if ($arg_x) { fastcgi_pass 127.0.0.1:9000; }\n        }\n        location ~ \\.jpg { expires 1d; }\n        location /api/ { proxy_pass http://127.0.0.1:8080; }\n        location ~ \\.cgi {\n            location /a/ { if ($arg_x) { proxy_pass http://127.0.0.1:8080; } }\n        }\n        location ~ \\.bak { return 403; proxy_pass http://127.0.0.1:8080; }\n        location ~ \\.inc { internal; proxy_pass http://127.0.0.1:8080; }\n        location ~ \\.py { proxy_pass http://127.0.0.1:8080; }\n    }\n}\n",
+            "events {}\nhttp {\n    server_tokens off;\n    server {\n        listen 80;\n        location ~ \\.php {\n            if ($arg_x) { fastcgi_pass 127.0.0.1:9000; }\n        }\n        location ~ \\.jpg { expires 1d; }\n        location /api/ { proxy_pass http://127.0.0.1:8080; }\n        location ~ \\.cgi {\n            location /a/ { if ($arg_x) { proxy_pass http://127.0.0.1:8080; } }\n        }\n        location ~ \\.bak { return 403; proxy_pass http://127.0.0.1:8080; }\n        location ~ \\.inc { internal; proxy_pass http://127.0.0.1:8080; }\n        location ~ \\.py { proxy_pass http://127.0.0.1:8080; }\n        location ~ ^/adm|/login { deny all; }\n    }\n}\n",
         );
         let m: Vec<&str> = f.iter().map(|f| f.message.as_str()).collect();
         assert_eq!(m.len(), 2, "{m:?}");
