@@ -89,16 +89,18 @@ impl Rule for FastcgiParamsMissing {
 /// Decide whether a FastCGI target is PHP: it reaches a php-fpm pool, or
 /// its location is about `.php`. Other FastCGI apps may not want these.
 fn talks_to_php(cx: &Check<'_>, t: &crate::model::Target<'_>) -> bool {
-    let to_pool = endpoints(cx.model, t).iter().any(|(_, ep)| {
-        cx.resolver
-            .serving(ep)
-            .iter()
-            .any(|&i| cx.resolver.listeners[i].kind == ListenerKind::PhpFpm)
-    });
-    to_pool
-        || cx
-            .model
-            .chain(t.scope)
-            .filter_map(|s| s.directive)
-            .any(|d| d.name() == "location" && d.args.iter().any(|a| a.as_str().contains("php")))
+    // The location test first: it reads a few directives, while the pool
+    // test hashes the address into the resolver's map.
+    let php_location = cx
+        .model
+        .chain(t.scope)
+        .filter_map(|s| s.directive)
+        .any(|d| d.name() == "location" && d.args.iter().any(|a| a.as_str().contains("php")));
+    php_location
+        || endpoints(cx.model, t).iter().any(|(_, ep)| {
+            cx.resolver
+                .serving(ep)
+                .iter()
+                .any(|&i| cx.resolver.listeners[i].kind == ListenerKind::PhpFpm)
+        })
 }
