@@ -72,7 +72,7 @@ fn servers_upstreams_targets_and_inheritance() {
 
 /// The name index: per-scope occurrences in order, the innermost defining
 /// scope, several names merged in walk order, and names outside the
-/// directive table (found by scanning, the same answers).
+/// directive table (id 0's run, or the scope's children: the same answers).
 #[test]
 fn name_index_lookups() {
     let (_d, l) = loaded(&[
