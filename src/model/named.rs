@@ -11,8 +11,8 @@ pub struct Named<'a, 't> {
     model: &'a Model<'t>,
     /// One sorted run of (scope, index in the scope) per name still to give.
     runs: Vec<&'a [(u32, u32)]>,
-    /// A name outside the directive table has no run: the answer was found
-    /// by scanning every directive instead.
+    /// A name outside the directive table has no run of its own: the answer
+    /// was picked out of id 0's run (every unknown name) and collected.
     scanned: std::vec::IntoIter<(ScopeId, &'t Directive)>,
 }
 

@@ -72,7 +72,7 @@ fn servers_upstreams_targets_and_inheritance() {
 
 /// The name index: per-scope occurrences in order, the innermost defining
 /// scope, several names merged in walk order, and names outside the
-/// directive table (found by scanning, the same answers).
+/// directive table (id 0's run, or the scope's children: the same answers).
 #[test]
 fn name_index_lookups() {
     let (_d, l) = loaded(&[
@@ -82,7 +82,7 @@ fn name_index_lookups() {
         ),
         (
             "s.conf",
-            "server { listen 80; root /b; location / { my_module_thing 2; } }\nserver { listen 81; }\n",
+            "server { listen 80; root /b; other_thing 0; location / { my_module_thing 2; } }\nserver { listen 81; }\n",
         ),
     ]);
     let m = Model::build(&l);
@@ -111,4 +111,67 @@ fn name_index_lookups() {
     assert_eq!(args(m.own(loc, "my_module_thing").collect()), ["2"]);
     assert_eq!(m.defining(s2, "my_module_thing"), Some(http));
     assert_eq!(m.named(&["my_module_thing"]).count(), 2);
+    // Known and unknown names together, in walk order; another unknown
+    // name in the tree (`other_thing`) is not among them, and a name asked
+    // twice comes once.
+    let mixed: Vec<(ScopeId, &str)> = m
+        .named(&["my_module_thing", "root", "my_module_thing"])
+        .map(|(s, d)| (s, d.arg(0).unwrap_or("")))
+        .collect();
+    assert_eq!(mixed, [(http, "/a"), (http, "1"), (s1, "/b"), (loc, "2")]);
+    // Id 0: every directive outside the table, whatever its name.
+    let unknown: Vec<&str> = m
+        .with_ids(&[crate::nginx::schema::NameId(0)])
+        .map(|(_, d)| d.name())
+        .collect();
+    assert_eq!(
+        unknown,
+        ["my_module_thing", "other_thing", "my_module_thing"]
+    );
+}
+
+/// `scope_start` (interpolation and galloping) agrees with a binary search
+/// on even, clustered and one-scope runs, for scopes before, inside,
+/// between and after them.
+#[test]
+fn scope_start_matches_binary_search() {
+    let mut runs: Vec<Vec<(u32, u32)>> = vec![
+        vec![],
+        vec![(5, 0)],
+        vec![(5, 0), (5, 1), (5, 2)],
+        (0..1000).map(|s| (s * 3, 0)).collect(),
+        // Most entries in one scope (an http block of fastcgi_params),
+        // then a long even tail, then a far outlier.
+        (0..500)
+            .map(|i| (2, i))
+            .chain((10..2000).map(|s| (s, 0)))
+            .chain([(1_000_000, 0)])
+            .collect(),
+    ];
+    // Pseudo-random sorted runs with repeats (a fixed LCG: reproducible).
+    let mut x: u64 = 12345;
+    for len in [2, 7, 64, 513] {
+        let mut r: Vec<(u32, u32)> = (0..len)
+            .map(|i| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((x >> 33) as u32 % 5000, i)
+            })
+            .collect();
+        r.sort();
+        runs.push(r);
+    }
+    for run in &runs {
+        let max = run.last().map_or(10, |e| e.0 + 10);
+        for scope in 0..=max.min(6000) {
+            assert_eq!(
+                scope_start(run, scope),
+                run.partition_point(|e| e.0 < scope),
+                "scope {scope} in a run of {}",
+                run.len()
+            );
+        }
+        assert_eq!(scope_start(run, u32::MAX), run.len());
+    }
 }

@@ -22,14 +22,12 @@ pub fn effective_iter<'a, 't: 'a>(
     scope: ScopeId,
     name: &'a str,
 ) -> impl Iterator<Item = &'t Directive> + 'a {
-    m.defining(scope, name)
-        .into_iter()
-        .flat_map(move |s| m.own(s, name))
+    m.effective_iter(scope, name)
 }
 
 /// The last effective occurrence of a single-valued directive.
 pub fn effective_last<'t>(m: &Model<'t>, scope: ScopeId, name: &str) -> Option<&'t Directive> {
-    m.defining(scope, name).and_then(|s| m.own(s, name).last())
+    m.effective_iter(scope, name).last()
 }
 
 /// `on`/`off` of the effective occurrence, None when unset (the default

@@ -38,10 +38,26 @@ impl Rule for FastcgiParamsMissing {
             if !talks_to_php(cx, t) {
                 continue;
             }
-            let params = cx.model.effective(t.scope, "fastcgi_param");
+            // One pass over the params in effect, without collecting them,
+            // stopping once every required one is seen.
+            let mut first_param = None;
+            let mut found = [false; REQUIRED.len()];
+            for d in cx.model.effective_iter(t.scope, "fastcgi_param") {
+                first_param.get_or_insert(d);
+                if let Some(a) = d.arg(0) {
+                    for (seen, (name, _)) in found.iter_mut().zip(REQUIRED) {
+                        *seen |= a == *name;
+                    }
+                }
+                if found.iter().all(|&f| f) {
+                    break;
+                }
+            }
             let missing: Vec<&(&str, &str)> = REQUIRED
                 .iter()
-                .filter(|(name, _)| !params.iter().any(|d| d.arg(0) == Some(*name)))
+                .zip(found)
+                .filter(|(_, seen)| !seen)
+                .map(|(r, _)| r)
                 .collect();
             let Some((first, why)) = missing.first() else {
                 continue;
@@ -55,14 +71,14 @@ impl Rule for FastcgiParamsMissing {
                     names.join(", ")
                 ),
             );
-            f.help = Some(if params.is_empty() {
+            f.help = Some(if first_param.is_none() {
                 "add `include fastcgi_params;` and `fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;` (or `include fastcgi.conf;`) to this location".into()
             } else {
                 format!(
                     "a fastcgi_param in this block (or the nearest one that has any) replaces every inherited one: add `include fastcgi_params;` there, and `fastcgi_param {first} …` if it is still missing"
                 )
             });
-            if let Some(p) = params.first() {
+            if let Some(p) = first_param {
                 f = f.with_related(p.span, "the fastcgi_param set in effect starts here");
             }
             out.push(f);
@@ -73,16 +89,18 @@ impl Rule for FastcgiParamsMissing {
 /// Decide whether a FastCGI target is PHP: it reaches a php-fpm pool, or
 /// its location is about `.php`. Other FastCGI apps may not want these.
 fn talks_to_php(cx: &Check<'_>, t: &crate::model::Target<'_>) -> bool {
-    let to_pool = endpoints(cx.model, t).iter().any(|(_, ep)| {
-        cx.resolver
-            .serving(ep)
-            .iter()
-            .any(|&i| cx.resolver.listeners[i].kind == ListenerKind::PhpFpm)
-    });
-    to_pool
-        || cx
-            .model
-            .chain(t.scope)
-            .filter_map(|s| s.directive)
-            .any(|d| d.name() == "location" && d.args.iter().any(|a| a.as_str().contains("php")))
+    // The location test first: it reads a few directives, while the pool
+    // test hashes the address into the resolver's map.
+    let php_location = cx
+        .model
+        .chain(t.scope)
+        .filter_map(|s| s.directive)
+        .any(|d| d.name() == "location" && d.args.iter().any(|a| a.as_str().contains("php")));
+    php_location
+        || endpoints(cx.model, t).iter().any(|(_, ep)| {
+            cx.resolver
+                .serving(ep)
+                .iter()
+                .any(|&i| cx.resolver.listeners[i].kind == ListenerKind::PhpFpm)
+        })
 }

@@ -3,6 +3,7 @@
 //! removes security headers.
 
 use crate::finding::Finding;
+use crate::model::ScopeId;
 use crate::nginx::context::Ctx;
 use crate::rules::security::is_security_header;
 use crate::rules::{Check, Rule, ids};
@@ -16,24 +17,29 @@ impl Rule for AddHeaderRedefinition {
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let m = cx.model;
-        // One pass: which blocks have their own add_header / merge.
+        // Which blocks have their own add_header / merge, from the name
+        // index: reading every directive of every block for these two
+        // names cost 4.8 ms at 10,000 vhosts.
         let n = m.scopes.len();
         let mut own_hdr = vec![false; n];
         let mut merge = vec![false; n];
-        for (i, s) in m.scopes.iter().enumerate() {
-            for d in &s.children {
-                match d.name() {
-                    "add_header" => own_hdr[i] = true,
-                    "add_header_inherit" => merge[i] |= d.arg(0) == Some("merge"),
-                    _ => {}
-                }
+        // Blocks with add_header, in scope order, once each.
+        let mut with_hdr: Vec<ScopeId> = Vec::new();
+        for (i, _) in m.named(&["add_header"]) {
+            if !own_hdr[i] {
+                own_hdr[i] = true;
+                with_hdr.push(i);
             }
         }
-        for (sid, s) in m.scopes.iter().enumerate() {
-            if !own_hdr[sid] || !matches!(s.ctx, Ctx::Server | Ctx::Location | Ctx::If) {
+        for (i, d) in m.named(&["add_header_inherit"]) {
+            merge[i] |= d.arg(0) == Some("merge");
+        }
+        for sid in with_hdr {
+            let s = &m.scopes[sid];
+            if !matches!(s.ctx, Ctx::Server | Ctx::Location | Ctx::If) {
                 continue;
             }
-            let Some(first) = s.children.iter().find(|d| d.name() == "add_header") else {
+            let Some(first) = m.own(sid, "add_header").next() else {
                 continue;
             };
             let Some(parent) = s.parent else { continue };
@@ -53,18 +59,9 @@ impl Rule for AddHeaderRedefinition {
             if merged {
                 continue;
             }
-            let own: Vec<&str> = s
-                .children
-                .iter()
-                .filter(|d| d.name() == "add_header")
-                .filter_map(|d| d.arg(0))
-                .collect();
+            let own: Vec<&str> = m.own(sid, "add_header").filter_map(|d| d.arg(0)).collect();
             let mut dropped: Vec<&str> = Vec::new();
-            for d in m.scopes[source]
-                .children
-                .iter()
-                .filter(|d| d.name() == "add_header")
-            {
+            for d in m.own(source, "add_header") {
                 let Some(name) = d.arg(0) else { continue };
                 if is_security_header(name)
                     && !own.iter().any(|o| o.eq_ignore_ascii_case(name))

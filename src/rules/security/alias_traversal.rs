@@ -17,67 +17,71 @@ impl Rule for AliasTraversal {
     }
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
-        for s in &cx.model.scopes {
-            let Some(loc) = s.directive.and_then(location_match) else {
+        let m = cx.model;
+        // The aliases from the name index, each judged against the location
+        // it stands in: reading every directive of every location for
+        // `alias` cost 4.3 ms at 10,000 vhosts.
+        for (sid, d) in m.named(&["alias"]) {
+            let Some(loc) = m
+                .scopes
+                .get(sid)
+                .and_then(|s| s.directive)
+                .and_then(location_match)
+            else {
                 continue;
             };
-            for d in &s.children {
-                if d.name() != "alias" {
-                    continue;
+            let Some(path) = d.arg(0) else { continue };
+            match loc {
+                (LocKind::Prefix | LocKind::PrefixNoRegex, prefix, _)
+                    if !prefix.ends_with('/') && path.ends_with('/') =>
+                {
+                    out.push(
+                            Finding::warning(
+                                ids::ALIAS_TRAVERSAL,
+                                d.span,
+                                format!("location `{prefix}` has no trailing slash but its alias `{path}` has: `{prefix}../x` reads `{path}../x`, outside the directory"),
+                            )
+                            .with_related(loc.2.span, "the location")
+                            .with_help(format!("end the location with a slash: `location {prefix}/`")),
+                        );
                 }
-                let Some(path) = d.arg(0) else { continue };
-                match loc {
-                    (LocKind::Prefix | LocKind::PrefixNoRegex, prefix, _)
-                        if !prefix.ends_with('/') && path.ends_with('/') =>
-                    {
-                        out.push(
+                (LocKind::Regex { icase }, pattern, _) => {
+                    let re = Regex::parse(pattern, icase);
+                    if !re.ok() {
+                        continue;
+                    }
+                    let mut prev_lit_slash = true;
+                    for seg in segments(path) {
+                        let group = match seg {
+                            Seg::Lit(l) => {
+                                prev_lit_slash = l.ends_with('/');
+                                continue;
+                            }
+                            Seg::Cap(n) => re.group(n),
+                            Seg::Var(v) => re.named(v),
+                        };
+                        let Some(g) = group else {
+                            prev_lit_slash = false;
+                            continue;
+                        };
+                        let dot = re.first(g.node).contains(b'.');
+                        let slash_before = re.preceding_literal(g.node) == Some(b'/');
+                        if dot && !slash_before && prev_lit_slash {
+                            out.push(
                                 Finding::warning(
                                     ids::ALIAS_TRAVERSAL,
                                     d.span,
-                                    format!("location `{prefix}` has no trailing slash but its alias `{path}` has: `{prefix}../x` reads `{path}../x`, outside the directory"),
+                                    format!("the capture in `alias {path}` can start with `..` (the location regex does not put a `/` before it): a request can climb out of the directory"),
                                 )
-                                .with_related(loc.2.span, "the location")
-                                .with_help(format!("end the location with a slash: `location {prefix}/`")),
+                                .with_related(loc.2.span, "the location regex")
+                                .with_help("put the `/` inside the regex before the capture (`^/site/(.*)$`) or exclude dots at its start"),
                             );
-                    }
-                    (LocKind::Regex { icase }, pattern, _) => {
-                        let re = Regex::parse(pattern, icase);
-                        if !re.ok() {
-                            continue;
+                            break;
                         }
-                        let mut prev_lit_slash = true;
-                        for seg in segments(path) {
-                            let group = match seg {
-                                Seg::Lit(l) => {
-                                    prev_lit_slash = l.ends_with('/');
-                                    continue;
-                                }
-                                Seg::Cap(n) => re.group(n),
-                                Seg::Var(v) => re.named(v),
-                            };
-                            let Some(g) = group else {
-                                prev_lit_slash = false;
-                                continue;
-                            };
-                            let dot = re.first(g.node).contains(b'.');
-                            let slash_before = re.preceding_literal(g.node) == Some(b'/');
-                            if dot && !slash_before && prev_lit_slash {
-                                out.push(
-                                    Finding::warning(
-                                        ids::ALIAS_TRAVERSAL,
-                                        d.span,
-                                        format!("the capture in `alias {path}` can start with `..` (the location regex does not put a `/` before it): a request can climb out of the directory"),
-                                    )
-                                    .with_related(loc.2.span, "the location regex")
-                                    .with_help("put the `/` inside the regex before the capture (`^/site/(.*)$`) or exclude dots at its start"),
-                                );
-                                break;
-                            }
-                            prev_lit_slash = false;
-                        }
+                        prev_lit_slash = false;
                     }
-                    _ => {}
                 }
+                _ => {}
             }
         }
     }

@@ -19,18 +19,18 @@ impl Rule for StatusPageExposed {
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let m = cx.model;
-        for (sid, s) in m.scopes.iter().enumerate() {
-            for d in &s.children {
-                if d.name() == "stub_status" && d.arg(0) != Some("off") && exposed(m, sid) {
-                    out.push(
-                        Finding::warning(
-                            ids::STATUS_PAGE_EXPOSED,
-                            d.span,
-                            "`stub_status` is reachable by any client: no `allow … ; deny all;` and no authentication in effect",
-                        )
-                        .with_help("add `allow 127.0.0.1; allow <monitoring network>; deny all;` to this location"),
-                    );
-                }
+        // From the name index: reading every directive of every block for
+        // `stub_status` cost 4.5 ms at 10,000 vhosts.
+        for (sid, d) in m.named(&["stub_status"]) {
+            if d.arg(0) != Some("off") && exposed(m, sid) {
+                out.push(
+                    Finding::warning(
+                        ids::STATUS_PAGE_EXPOSED,
+                        d.span,
+                        "`stub_status` is reachable by any client: no `allow … ; deny all;` and no authentication in effect",
+                    )
+                    .with_help("add `allow 127.0.0.1; allow <monitoring network>; deny all;` to this location"),
+                );
             }
         }
         let Some(cfg) = &cx.loaded.fpm else { return };

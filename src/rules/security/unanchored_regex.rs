@@ -26,19 +26,35 @@ impl Rule for UnanchoredRegex {
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let m = cx.model;
         let mut cache = RegexCache::default();
-        for (sid, s) in m.scopes.iter().enumerate() {
-            let Some((LocKind::Regex { icase }, p, w)) = s.directive.and_then(location_match)
+        // The location blocks only (their directives and, for a few, their
+        // own children from the name index): reading every block's
+        // directives cost 4.4 ms at 10,000 vhosts. Findings are sorted
+        // after the run, so the list's order (inner locations first) does
+        // not show.
+        for &sid in &m.locations {
+            let Some((LocKind::Regex { icase }, p, w)) = m
+                .scopes
+                .get(sid)
+                .and_then(|s| s.directive)
+                .and_then(location_match)
             else {
                 continue;
             };
-            if denies(m, sid) {
-                continue;
-            }
             let re = cache.get(p, icase);
             if !re.ok() {
                 continue;
             }
-            if re.mixed_anchoring() {
+            // Whether the location only refuses is asked last (three
+            // lookups in the name index), of the regexes that would be
+            // reported: most are anchored.
+            let mixed = re.mixed_anchoring();
+            if !mixed && (re.anchored_start() || re.anchored_end() || !ends_with_extension(p)) {
+                continue;
+            }
+            if denies(m, sid) {
+                continue;
+            }
+            if mixed {
                 out.push(
                     Finding::warning(
                         ids::UNANCHORED_REGEX,
@@ -47,9 +63,6 @@ impl Rule for UnanchoredRegex {
                     )
                     .with_help("anchor every alternative, or group them: `^/(?:a|b)`"),
                 );
-                continue;
-            }
-            if re.anchored_start() || re.anchored_end() || !ends_with_extension(p) {
                 continue;
             }
             if !passes(m, sid) {
@@ -95,22 +108,47 @@ fn extension_text(p: &str) -> String {
 
 /// Does the location (or a block inside it) hand requests to a backend?
 fn passes(m: &Model<'_>, sid: usize) -> bool {
-    m.scopes[sid]
-        .children
-        .iter()
-        .any(|d| PASSES.contains(&d.name()))
+    let own = |s: usize| PASSES.iter().any(|n| m.has(s, n));
+    // Scopes are numbered in walk order (a block, then the blocks inside
+    // it): the blocks inside `sid` follow it, up to the first scope whose
+    // parent comes before it.
+    own(sid)
         || m.scopes
             .iter()
-            .any(|s| s.parent == Some(sid) && s.children.iter().any(|d| PASSES.contains(&d.name())))
+            .enumerate()
+            .skip(sid + 1)
+            .take_while(|(_, s)| s.parent.is_some_and(|p| p >= sid))
+            .any(|(i, s)| s.parent == Some(sid) && own(i))
 }
 
 /// A location that only refuses: matching more is harmless.
 fn denies(m: &Model<'_>, sid: usize) -> bool {
-    m.scopes[sid].children.iter().any(|d| {
-        (d.name() == "deny" && d.arg(0) == Some("all"))
-            || (d.name() == "return"
-                && d.arg(0)
-                    .is_some_and(|c| c.starts_with('4') || c == "444" || c.starts_with('5')))
-            || d.name() == "internal"
-    })
+    m.own(sid, "deny").any(|d| d.arg(0) == Some("all"))
+        || m.own(sid, "return").any(|d| {
+            d.arg(0)
+                .is_some_and(|c| c.starts_with('4') || c == "444" || c.starts_with('5'))
+        })
+        || m.has(sid, "internal")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::ids;
+    use crate::rules::schema::lint;
+
+    /// A pass in a block directly inside the location counts; one in a
+    /// sibling location or two blocks down does not; a location that
+    /// refuses (`return 403`, `internal`, `deny all` under a half-anchored
+    /// regex) is left alone.
+    #[test]
+    fn passes_and_denies() {
+        let f = lint(
+            ids::UNANCHORED_REGEX,
+            "events {}\nhttp {\n    server_tokens off;\n    server {\n        listen 80;\n        location ~ \\.php {\n            if ($arg_x) { fastcgi_pass 127.0.0.1:9000; }\n        }\n        location ~ \\.jpg { expires 1d; }\n        location /api/ { proxy_pass http://127.0.0.1:8080; }\n        location ~ \\.cgi {\n            location /a/ { if ($arg_x) { proxy_pass http://127.0.0.1:8080; } }\n        }\n        location ~ \\.bak { return 403; proxy_pass http://127.0.0.1:8080; }\n        location ~ \\.inc { internal; proxy_pass http://127.0.0.1:8080; }\n        location ~ \\.py { proxy_pass http://127.0.0.1:8080; }\n        location ~ ^/adm|/login { deny all; }\n    }\n}\n",
+        );
+        let m: Vec<&str> = f.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(m.len(), 2, "{m:?}");
+        assert!(m[0].starts_with("`\\.php` has no `$`"), "{m:?}");
+        assert!(m[1].starts_with("`\\.py` has no `$`"), "{m:?}");
+    }
 }

@@ -112,13 +112,20 @@ impl Rule for HstsMissing {
             out.push(Finding::info(ids::HSTS_MISSING, span, msg).with_help(HELP));
         }
         // Blocks inside a server whose own add_header drops the server's HSTS.
-        for (sid, sc) in m.scopes.iter().enumerate() {
+        // Only blocks with an add_header can drop anything: those from the
+        // name index, once each (in scope order), not every block looked up.
+        let mut last = None;
+        for (sid, first) in m.named(&["add_header"]) {
+            if last == Some(sid) {
+                continue;
+            }
+            last = Some(sid);
+            let Some(sc) = m.scopes.get(sid) else {
+                continue;
+            };
             if !matches!(sc.ctx, Ctx::Location | Ctx::If | Ctx::LimitExcept) {
                 continue;
             }
-            let Some(first) = m.own(sid, "add_header").next() else {
-                continue;
-            };
             let Some(parent) = sc.parent else { continue };
             if has_hsts(m, sid) || !has_hsts(m, parent) || headers_more(m, sid) || !relevant(sid) {
                 continue;

@@ -52,7 +52,13 @@ impl Rule for TlsMissingCertificate {
         let m = cx.model;
         for s in &m.servers {
             let certs = effective_iter(m, s.scope, "ssl_certificate").count();
-            let keys = effective_iter(m, s.scope, "ssl_certificate_key").count();
+            // Keys only matter where there are certificates to match (most
+            // servers of a large config are plain-http ones without).
+            let keys = if certs > 0 {
+                effective_iter(m, s.scope, "ssl_certificate_key").count()
+            } else {
+                0
+            };
             if certs > keys {
                 // nginx -t: no "ssl_certificate_key" is defined for certificate
                 if let Some(c) = effective_iter(m, s.scope, "ssl_certificate").nth(keys) {
