@@ -1,6 +1,6 @@
 //! Items grouped by a small integer key in one array (a counting sort):
 //! exact size, no Vec per key growing by doubling. The model's name index
-//! and the walk's children-of-each-block both build one per run.
+//! is one.
 
 #[derive(Debug)]
 pub struct Grouped<T> {

@@ -187,80 +187,113 @@ impl<'t> Visits<'t> {
         }
     }
 
-    /// Every block of every unit (data blocks and Lua bodies excluded), in
-    /// walk order (outer blocks first), with its directives as nginx reads
-    /// them: includes followed by what they brought in.
+    /// Every block of every unit (data blocks and Lua bodies excluded),
+    /// each when it closes (after the blocks inside it; a unit's top level
+    /// last), with its directives as nginx reads them: includes followed
+    /// by what they brought in.
     pub fn blocks(&self, f: &mut dyn FnMut(&BlockVisit<'t, '_>)) {
-        // Children of each block, grouped once: slot = unit for a unit's
-        // top level, units + entry index for a block.
-        let units = self.unit_ctx.len();
-        let slot = |unit: usize, e: &Entry<'_>| match e.parent {
-            TOP => unit,
-            p => units + p as usize,
-        };
-        let slots = units + self.entries.len();
-        let kids = crate::grouped::Grouped::build(slots, || {
-            self.numbered()
-                .map(|(i, unit, e)| (slot(unit, e), i as u32))
-        });
-        // One pair of buffers for every block's children, refilled.
-        let mut children: Vec<&'t Directive> = Vec::new();
-        let mut names: Vec<NameId> = Vec::new();
-        let children_of = |s: usize, children: &mut Vec<&'t Directive>, names: &mut Vec<NameId>| {
-            children.clear();
-            names.clear();
-            for &k in kids.get(s) {
-                let e = &self.entries[k as usize];
-                children.push(e.directive);
-                names.push(e.name);
-            }
-        };
-        // Block owners in walk order, each after its parents: a stack of
-        // open blocks gives every one its chain.
-        let mut stack: Vec<(u32, &'t Directive)> = Vec::new();
+        // One pass with a stack of open blocks, each gathering its
+        // children (grouping every entry by parent first took two arrays
+        // as long as the walk, 10 MB at 10,000 vhosts, per rule using it).
+        let mut open: Vec<OpenBlock<'t>> = Vec::new();
+        // Children buffers of closed blocks, reused.
+        let mut spare: Vec<(Vec<&'t Directive>, Vec<NameId>)> = Vec::new();
         let mut parents: Vec<&'t Directive> = Vec::new();
-        let mut unit_seen = vec![false; units];
+        let mut unit = usize::MAX;
         for (i, u, e) in self.numbered() {
-            while stack.last().is_some_and(|&(p, _)| p != e.parent) {
-                stack.pop();
+            if u != unit {
+                while !open.is_empty() {
+                    close_block(&mut open, &mut spare, &mut parents, unit, f);
+                }
+                unit = u;
+                open.push(OpenBlock::new(
+                    TOP,
+                    None,
+                    self.unit_ctx[u],
+                    true,
+                    &mut spare,
+                ));
             }
-            if e.parent == TOP && !unit_seen[u] {
-                unit_seen[u] = true;
-                children_of(u, &mut children, &mut names);
-                f(&BlockVisit {
-                    unit: u,
-                    ctx: self.unit_ctx[u],
-                    owner: None,
-                    parents: &[],
-                    children: &children,
-                    names: &names,
-                });
+            while open.len() > 1 && open.last().is_some_and(|b| b.entry != e.parent) {
+                close_block(&mut open, &mut spare, &mut parents, unit, f);
+            }
+            if let Some(top) = open.last_mut() {
+                top.children.push(e.directive);
+                top.names.push(e.name);
             }
             if !e.opens {
                 continue;
             }
-            stack.push((i as u32, e.directive));
             let d = e.directive;
-            if e.ctx == Ctx::Data || is_data_block(d.name()) {
-                continue;
-            }
             let inner = e.ctx.enter(d.name());
-            if inner == Ctx::Data {
-                continue;
-            }
-            parents.clear();
-            parents.extend(stack.iter().map(|&(_, d)| d));
-            children_of(units + i, &mut children, &mut names);
-            f(&BlockVisit {
-                unit: u,
-                ctx: inner,
-                owner: Some(d),
-                parents: &parents,
-                children: &children,
-                names: &names,
-            });
+            let shown = e.ctx != Ctx::Data && !is_data_block(d.name()) && inner != Ctx::Data;
+            open.push(OpenBlock::new(i as u32, Some(d), inner, shown, &mut spare));
+        }
+        while !open.is_empty() {
+            close_block(&mut open, &mut spare, &mut parents, unit, f);
         }
     }
+}
+
+/// A block whose end the walk has not reached, with the children seen so
+/// far.
+struct OpenBlock<'t> {
+    /// Its entry ([`TOP`] for a unit's top level).
+    entry: u32,
+    owner: Option<&'t Directive>,
+    ctx: Ctx,
+    /// Given to the callback (data blocks are walked but not shown).
+    shown: bool,
+    children: Vec<&'t Directive>,
+    names: Vec<NameId>,
+}
+
+impl<'t> OpenBlock<'t> {
+    fn new(
+        entry: u32,
+        owner: Option<&'t Directive>,
+        ctx: Ctx,
+        shown: bool,
+        spare: &mut Vec<(Vec<&'t Directive>, Vec<NameId>)>,
+    ) -> Self {
+        let (children, names) = spare.pop().unwrap_or_default();
+        OpenBlock {
+            entry,
+            owner,
+            ctx,
+            shown,
+            children,
+            names,
+        }
+    }
+}
+
+/// Close the innermost open block: show it, keep its buffers for reuse.
+fn close_block<'t>(
+    open: &mut Vec<OpenBlock<'t>>,
+    spare: &mut Vec<(Vec<&'t Directive>, Vec<NameId>)>,
+    parents: &mut Vec<&'t Directive>,
+    unit: usize,
+    f: &mut dyn FnMut(&BlockVisit<'t, '_>),
+) {
+    let Some(mut b) = open.pop() else { return };
+    // A unit with no directive is not shown (there is no block to judge).
+    if b.shown && !(b.owner.is_none() && b.children.is_empty()) {
+        parents.clear();
+        parents.extend(open.iter().filter_map(|o| o.owner));
+        parents.extend(b.owner);
+        f(&BlockVisit {
+            unit,
+            ctx: b.ctx,
+            owner: b.owner,
+            parents,
+            children: &b.children,
+            names: &b.names,
+        });
+    }
+    b.children.clear();
+    b.names.clear();
+    spare.push((b.children, b.names));
 }
 
 /// One block of a tree: the context inside it and its directives with
@@ -361,10 +394,10 @@ mod tests {
         assert_eq!(
             blocks,
             [
-                (None, a, 1),
                 (Some("server"), a, 1),
-                (None, c, 1),
-                (Some("location"), c, 1)
+                (None, a, 1),
+                (Some("location"), c, 1),
+                (None, c, 1)
             ]
         );
     }
@@ -425,12 +458,12 @@ mod tests {
         assert_eq!(
             got,
             [
-                "-:main[] events>http",
                 "events:events[events] ",
-                "http:http[http] include>types>server>map",
-                "server:server[http>server] listen>include>root>content_by_lua_block>location",
-                "location:location[http>server>location] if",
                 "if:if[http>server>location>if] return",
+                "location:location[http>server>location] if",
+                "server:server[http>server] listen>include>root>content_by_lua_block>location",
+                "http:http[http] include>types>server>map",
+                "-:main[] events>http",
             ]
         );
     }
