@@ -102,7 +102,10 @@ impl<'t> Model<'t> {
     }
 
     fn build_scopes(loaded: &'t Loaded) -> Model<'t> {
-        let mut m = Model::default();
+        let mut m = Model {
+            child_names: Vec::with_capacity(loaded.walk_size()),
+            ..Model::default()
+        };
         for (ui, unit) in loaded.units.iter().enumerate() {
             let Some(pf) = loaded.files.get(unit.file) else {
                 continue;

@@ -63,7 +63,7 @@ pub struct Visits<'t> {
 impl<'t> Visits<'t> {
     pub fn build(loaded: &'t Loaded) -> Visits<'t> {
         let mut v = Visits {
-            entries: Vec::new(),
+            entries: Vec::with_capacity(loaded.walk_size()),
             unit_ctx: loaded.units.iter().map(|u| u.context).collect(),
             unit_first: Vec::with_capacity(loaded.units.len()),
         };
@@ -466,6 +466,16 @@ mod tests {
                 "-:main[] events>http",
             ]
         );
+    }
+
+    /// The table is reserved at its final size from the parsed counts
+    /// (a grown table could leave its old copy resident).
+    #[test]
+    fn entries_are_reserved_exactly() {
+        let l = loaded();
+        let v = Visits::build(&l);
+        assert_eq!(v.entries.len(), l.walk_size());
+        assert_eq!(v.entries.capacity(), v.entries.len());
     }
 
     #[test]
