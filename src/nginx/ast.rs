@@ -12,6 +12,11 @@ pub struct Directive {
     /// structural rules ask for the specs of every directive; it fits in
     /// the struct's padding).
     pub name_id: crate::nginx::schema::NameId,
+    /// The highest numbered capture (`$1` … `$9`) its arguments refer to,
+    /// 0 for none: found while the words are in cache, so rules matching
+    /// captures to regexes read no argument of the other directives (in the
+    /// struct's padding, like `name_id`).
+    pub max_capture: u8,
     /// Exactly as many as written (a boxed slice: no growth slack, and 8
     /// bytes less than a Vec in every directive).
     pub args: Box<[Word]>,
@@ -25,6 +30,16 @@ pub struct Directive {
     /// one pointer, as few directives are includes; read it with
     /// [`Directive::included`].
     pub included_files: Option<Box<Vec<FileId>>>,
+}
+
+/// The highest `$1` … `$9` in a word, 0 for none.
+pub fn max_capture(word: &str) -> u8 {
+    word.as_bytes()
+        .windows(2)
+        .filter(|w| w[0] == b'$' && w[1].is_ascii_digit() && w[1] != b'0')
+        .map(|w| w[1] - b'0')
+        .max()
+        .unwrap_or(0)
 }
 
 impl Directive {
@@ -128,6 +143,17 @@ mod tests {
     /// vhosts): a field added inline grows every directive, so a new field
     /// belongs behind a Box or in a side table unless this limit is
     /// deliberately raised.
+    #[test]
+    fn max_capture_of_words_and_directives() {
+        assert_eq!(max_capture("/x/$2/$1"), 2);
+        assert_eq!(max_capture("$0 $ $a 9"), 0);
+        assert_eq!(max_capture("$19"), 1);
+        assert_eq!(max_capture("$"), 0);
+        let pf = crate::nginx::parser::parse(FileId(0), b"rewrite ^(a)(b)$ /$2$1 last; root /x;");
+        let got: Vec<u8> = pf.directives.iter().map(|d| d.max_capture).collect();
+        assert_eq!(got, [2, 0]);
+    }
+
     #[test]
     fn directive_stays_small() {
         assert!(std::mem::size_of::<Directive>() <= 88);

@@ -265,6 +265,11 @@ fn make_directive(
     };
     Directive {
         name_id: crate::nginx::schema::name_id(&name.value),
+        max_capture: args
+            .iter()
+            .map(|w| crate::nginx::ast::max_capture(&w.value))
+            .max()
+            .unwrap_or(0),
         name,
         args,
         span,

@@ -96,9 +96,12 @@ impl Rule for InvalidRegex {
         // check at 10,000 vhosts.
         let uses = USES_CAPTURES.iter().flat_map(|name| m.named(&[name]));
         for (sid, d) in uses {
-            let Some(n) = d.args.iter().filter_map(|a| max_capture(a.as_str())).max() else {
+            // Counted by the parser: most directives have none, and their
+            // arguments are not read.
+            if d.max_capture == 0 {
                 continue;
-            };
+            }
+            let n = u32::from(d.max_capture);
             let Some(have) = max_groups_in_reach(m, sid) else {
                 continue;
             };
@@ -203,16 +206,4 @@ fn max_groups_in_reach(m: &Model<'_>, scope: usize) -> Option<u32> {
         }
     }
     Some(best)
-}
-
-/// The highest `$1`…`$9` in a value, without allocating.
-fn max_capture(s: &str) -> Option<u32> {
-    let b = s.as_bytes();
-    let mut best = None;
-    for i in 0..b.len().saturating_sub(1) {
-        if b[i] == b'$' && (b'1'..=b'9').contains(&b[i + 1]) {
-            best = best.max(Some((b[i + 1] - b'0') as u32));
-        }
-    }
-    best
 }
