@@ -40,8 +40,7 @@ pub trait Rule: Sync {
 pub fn all() -> Vec<&'static dyn Rule> {
     vec![
         &schema::PerDirective,
-        &schema::directive_duplicate::DirectiveDuplicate,
-        &schema::duplicate_location::DuplicateLocation,
+        &schema::PerBlock,
         &schema::duplicate_default_server::DuplicateDefaultServer,
         &schema::duplicate_upstream::DuplicateUpstream,
         &schema::upstream_undefined::UpstreamUndefined,

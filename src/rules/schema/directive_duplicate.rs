@@ -7,12 +7,21 @@ use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
 use crate::nginx::schema::Version;
 use crate::nginx::values::{ListenHost, parse_listen};
+use crate::nginx::walk::BlockVisit;
 use crate::rules::schema::Env;
-use crate::rules::{Check, Rule, ids};
+use crate::rules::{Check, ids};
 use crate::source::Span;
 use rustc_hash::FxHashMap as HashMap;
 
-pub struct DirectiveDuplicate;
+/// The check of one block at a time, run in [`super::PerBlock`]'s pass
+/// over the blocks; the checks across blocks are [`across_blocks`].
+#[derive(Default)]
+pub struct DirectiveDuplicate<'t> {
+    seen: Vec<(&'t str, usize)>,
+    /// Per name id: whether any spec of the name may appear only once per
+    /// block (most names may not be duplicates at all).
+    once: Vec<Option<bool>>,
+}
 
 /// Directives whose handler says "is duplicate" only in some cases: they
 /// repeat freely unless one of them is `off` (or `false`).
@@ -28,86 +37,82 @@ const OFF_CONFLICTS: &[&str] = &[
 /// duplicate.
 const PER_ZONE: &[&str] = &["limit_conn", "limit_req"];
 
-impl Rule for DirectiveDuplicate {
-    fn ids(&self) -> &'static [&'static str] {
-        &[ids::DIRECTIVE_DUPLICATE]
+impl<'t> DirectiveDuplicate<'t> {
+    fn may_dup(&mut self, id: crate::nginx::schema::NameId) -> bool {
+        let i = usize::from(id.0);
+        if self.once.len() <= i {
+            self.once.resize(i + 1, None);
+        }
+        *self.once[i].get_or_insert_with(|| {
+            crate::nginx::schema::group(id)
+                .iter()
+                .any(|s| s.duplicate_is_error)
+        })
     }
 
-    fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
-        let env = Env::new(cx.loaded, cx.settings);
-        let mut seen: Vec<(&str, usize)> = Vec::new();
-        // Per name id: whether any spec of the name may appear only once
-        // per block (most names may not be duplicates at all).
-        let mut once: Vec<Option<bool>> = Vec::new();
-        let mut may_dup = |id: crate::nginx::schema::NameId| -> bool {
-            let i = usize::from(id.0);
-            if once.len() <= i {
-                once.resize(i + 1, None);
+    pub fn visit(&mut self, env: &Env<'_>, b: &BlockVisit<'t, '_>, out: &mut Vec<Finding>) {
+        self.seen.clear();
+        for (i, d) in b.children.iter().enumerate() {
+            if !b.names.get(i).is_some_and(|&id| self.may_dup(id)) {
+                continue;
             }
-            *once[i].get_or_insert_with(|| {
-                crate::nginx::schema::group(id)
-                    .iter()
-                    .any(|s| s.duplicate_is_error)
-            })
-        };
-        cx.model.visits.blocks(&mut |b| {
-            seen.clear();
-            for (i, d) in b.children.iter().enumerate() {
-                if !b.names.get(i).is_some_and(|&id| may_dup(id)) {
-                    continue;
-                }
-                let Some(spec) = env.spec_for_child(b, d) else {
-                    continue;
-                };
-                if spec.duplicate_is_error && spec.accepts_arg_count(d.args.len()) {
-                    // root and alias share one slot.
-                    let key = if d.name() == "alias" {
-                        "root"
-                    } else {
-                        d.name()
-                    };
-                    seen.push((key, i));
-                }
-            }
-            if seen.len() < 2 {
-                return;
-            }
-            seen.sort(); // by name, then position
-            for w in 0..seen.len() {
-                let (name, i) = seen[w];
-                // The earliest conflicting occurrence before this one.
-                let first = seen[..w]
-                    .iter()
-                    .rev()
-                    .take_while(|(n, _)| *n == name)
-                    .map(|&(_, j)| j)
-                    .filter(|&j| conflicts(b.children[j], b.children[i]))
-                    .min();
-                let Some(j) = first else { continue };
-                let (d, earlier) = (b.children[i], b.children[j]);
-                let msg = if d.name() != earlier.name() {
-                    format!(
-                        "\"{}\" directive is duplicate, \"{}\" directive was specified earlier",
-                        d.name(),
-                        earlier.name()
-                    )
+            let Some(spec) = env.spec_for_child(b, d) else {
+                continue;
+            };
+            if spec.duplicate_is_error && spec.accepts_arg_count(d.args.len()) {
+                // root and alias share one slot.
+                let key = if d.name() == "alias" {
+                    "root"
                 } else {
-                    format!("\"{}\" directive is duplicate", d.name())
+                    d.name()
                 };
-                out.push(
-                    Finding::error(ids::DIRECTIVE_DUPLICATE, d.span, msg)
-                        .with_help(format!(
-                            "`{}` may appear once per block; remove one (nginx does not let the \
-                             later one override the earlier)",
-                            d.name()
-                        ))
-                        .with_related(earlier.span, "first set here"),
-                );
+                self.seen.push((key, i));
             }
-        });
-        named_duplicates(cx, out);
-        listen_duplicates(cx, out);
+        }
+        let seen = &mut self.seen;
+        if seen.len() < 2 {
+            return;
+        }
+        seen.sort(); // by name, then position
+        for w in 0..seen.len() {
+            let (name, i) = seen[w];
+            // The earliest conflicting occurrence before this one.
+            let first = seen[..w]
+                .iter()
+                .rev()
+                .take_while(|(n, _)| *n == name)
+                .map(|&(_, j)| j)
+                .filter(|&j| conflicts(b.children[j], b.children[i]))
+                .min();
+            let Some(j) = first else { continue };
+            let (d, earlier) = (b.children[i], b.children[j]);
+            let msg = if d.name() != earlier.name() {
+                format!(
+                    "\"{}\" directive is duplicate, \"{}\" directive was specified earlier",
+                    d.name(),
+                    earlier.name()
+                )
+            } else {
+                format!("\"{}\" directive is duplicate", d.name())
+            };
+            out.push(
+                Finding::error(ids::DIRECTIVE_DUPLICATE, d.span, msg)
+                    .with_help(format!(
+                        "`{}` may appear once per block; remove one (nginx does not let the \
+                         later one override the earlier)",
+                        d.name()
+                    ))
+                    .with_related(earlier.span, "first set here"),
+            );
+        }
     }
+}
+
+/// The duplicates that span blocks: zones, cache paths and log formats
+/// defined twice, the same listen address twice in a server.
+pub fn across_blocks(cx: &Check<'_>, out: &mut Vec<Finding>) {
+    named_duplicates(cx, out);
+    listen_duplicates(cx, out);
 }
 
 /// The directives [`named_duplicates`] looks at ([`zone_of`]'s and the

@@ -7,9 +7,16 @@
 
 use crate::finding::Finding;
 use crate::nginx::ast::Directive;
-use crate::rules::{Check, Rule, ids};
+use crate::nginx::schema::NameId;
+use crate::nginx::walk::BlockVisit;
+use crate::rules::ids;
 
-pub struct DuplicateLocation;
+/// The check of one block at a time, run in [`super::PerBlock`]'s pass
+/// over the blocks; keeps one buffer for every block.
+#[derive(Default)]
+pub struct DuplicateLocation<'t> {
+    keys: Vec<((bool, &'t str), usize)>,
+}
 
 /// (exact?, uri) of a location nginx compares, None for regex and named
 /// ones (and malformed ones).
@@ -40,58 +47,55 @@ fn has_caret(d: &Directive) -> bool {
     d.arg(0).is_some_and(|a| a.starts_with("^~"))
 }
 
-impl Rule for DuplicateLocation {
-    fn ids(&self) -> &'static [&'static str] {
-        &[ids::DUPLICATE_LOCATION]
-    }
-
-    fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
-        let mut keys: Vec<((bool, &str), usize)> = Vec::new();
-        cx.model.visits.blocks(&mut |b| {
-            keys.clear();
-            for (i, d) in b.children.iter().enumerate() {
-                if d.name() == "location"
-                    && d.block.is_some()
-                    && let Some(k) = location_key(d)
-                {
-                    keys.push((k, i));
-                }
+impl<'t> DuplicateLocation<'t> {
+    pub fn visit(&mut self, b: &BlockVisit<'t, '_>, out: &mut Vec<Finding>) {
+        static LOCATION: std::sync::LazyLock<NameId> =
+            std::sync::LazyLock::new(|| crate::nginx::schema::name_id("location"));
+        let keys = &mut self.keys;
+        keys.clear();
+        for (i, d) in b.children.iter().enumerate() {
+            // By the side array of name ids: only locations are read.
+            if b.names.get(i) == Some(&*LOCATION)
+                && d.block.is_some()
+                && let Some(k) = location_key(d)
+            {
+                keys.push((k, i));
             }
-            if keys.len() < 2 {
-                return;
+        }
+        if keys.len() < 2 {
+            return;
+        }
+        keys.sort();
+        for w in 1..keys.len() {
+            if keys[w].0 != keys[w - 1].0 {
+                continue;
             }
-            keys.sort();
-            for w in 1..keys.len() {
-                if keys[w].0 != keys[w - 1].0 {
-                    continue;
-                }
-                // Report each repeat against the first of its kind.
-                let first = keys[..w]
-                    .iter()
-                    .find(|(k, _)| *k == keys[w].0)
-                    .map_or(keys[w - 1].1, |&(_, j)| j);
-                let d = b.children[keys[w].1];
-                let (exact, uri) = keys[w].0;
-                out.push(
-                    Finding::error(
-                        ids::DUPLICATE_LOCATION,
-                        d.span,
-                        format!("duplicate location \"{uri}\""),
+            // Report each repeat against the first of its kind.
+            let first = keys[..w]
+                .iter()
+                .find(|(k, _)| *k == keys[w].0)
+                .map_or(keys[w - 1].1, |&(_, j)| j);
+            let d = b.children[keys[w].1];
+            let (exact, uri) = keys[w].0;
+            out.push(
+                Finding::error(
+                    ids::DUPLICATE_LOCATION,
+                    d.span,
+                    format!("duplicate location \"{uri}\""),
+                )
+                .with_help(if exact {
+                    format!("two `location = {uri}` blocks in one server: merge them")
+                } else if !has_caret(d) && !has_caret(b.children[first]) {
+                    format!("two `location {uri}` blocks in one block: merge them")
+                } else {
+                    format!(
+                        "`location {uri}` and `location ^~ {uri}` are the same prefix location \
+                         for nginx; merge the two blocks"
                     )
-                    .with_help(if exact {
-                        format!("two `location = {uri}` blocks in one server: merge them")
-                    } else if !has_caret(d) && !has_caret(b.children[first]) {
-                        format!("two `location {uri}` blocks in one block: merge them")
-                    } else {
-                        format!(
-                            "`location {uri}` and `location ^~ {uri}` are the same prefix location \
-                             for nginx; merge the two blocks"
-                        )
-                    })
-                    .with_related(b.children[first].span, "first defined here"),
-                );
-            }
-        });
+                })
+                .with_related(b.children[first].span, "first defined here"),
+            );
+        }
     }
 }
 

@@ -13,6 +13,7 @@ pub mod duplicate_location;
 pub mod duplicate_upstream;
 pub mod http2_listen_deprecated;
 pub mod module_assumed;
+mod per_block;
 mod per_directive;
 pub mod ssl_on_removed;
 pub mod unknown_directive;
@@ -25,6 +26,7 @@ use crate::nginx::include::{Files, WALK_BUDGET};
 use crate::nginx::schema::{self, DirectiveSpec, ctx};
 use crate::nginx::walk::{BlockVisit, Visit};
 use crate::settings::Settings;
+pub use per_block::PerBlock;
 pub use per_directive::PerDirective;
 
 /// What modules one tree can use.
