@@ -18,6 +18,7 @@ pub mod load_fpm;
 pub mod model;
 pub mod nginx;
 pub mod pending;
+pub mod prefetch;
 pub mod providers;
 pub mod report;
 pub mod resolve;

@@ -48,6 +48,37 @@ impl<'a, 't> Named<'a, 't> {
     }
 }
 
+impl<'t> Named<'_, 't> {
+    /// Ask for what the next occurrences of a run will read, in three
+    /// steps so that no step waits on memory: the scope far ahead, its
+    /// child slot nearer (the scope has arrived), the directive nearest
+    /// (the slot has arrived). The scopes, their children arrays and the
+    /// directives are three trips to scattered memory per occurrence.
+    fn prefetch_ahead(&self, run: &[(u32, u32)]) {
+        use crate::prefetch::prefetch;
+        let scopes = &self.model.scopes;
+        if let Some(&(s, _)) = run.get(12)
+            && let Some(scope) = scopes.get(s as usize)
+        {
+            prefetch(scope, std::mem::size_of::<super::Scope<'_>>());
+        }
+        if let Some(&(s, at)) = run.get(8)
+            && let Some(slot) = scopes
+                .get(s as usize)
+                .and_then(|sc| sc.children.get(at as usize))
+        {
+            prefetch(slot, 8);
+        }
+        if let Some(&(s, at)) = run.get(4)
+            && let Some(d) = scopes
+                .get(s as usize)
+                .and_then(|sc| sc.children.get(at as usize))
+        {
+            prefetch(*d, std::mem::size_of::<Directive>());
+        }
+    }
+}
+
 impl<'t> Iterator for Named<'_, 't> {
     type Item = (ScopeId, &'t Directive);
 
@@ -58,6 +89,7 @@ impl<'t> Iterator for Named<'_, 't> {
         loop {
             let i = self.first_run()?;
             let run = self.runs[i];
+            self.prefetch_ahead(run);
             let (s, at) = run[0];
             if run.len() == 1 {
                 self.runs.swap_remove(i);

@@ -29,6 +29,12 @@ pub struct Visit<'t, 'p> {
     pub specs: &'static [DirectiveSpec],
 }
 
+/// How many entries ahead a walk asks for the directive it will visit.
+const PREFETCH_AHEAD: usize = 16;
+
+/// The bytes of a directive to prefetch: all of it (88 bytes: two lines).
+const DIRECTIVE_LINES: usize = std::mem::size_of::<Directive>();
+
 /// Marks an entry at a unit's top level.
 const TOP: u32 = u32::MAX;
 
@@ -166,6 +172,20 @@ impl<'t> Visits<'t> {
         let mut open: Vec<u32> = Vec::new();
         let mut parents: Vec<&'t Directive> = Vec::new();
         for (i, unit, e) in self.numbered() {
+            // The directive `f` will read a few visits from now.
+            if let Some(ahead) = self.entries.get(i + PREFETCH_AHEAD)
+                && want(ahead)
+            {
+                crate::prefetch::prefetch(ahead.directive, DIRECTIVE_LINES);
+            }
+            // Half as far ahead, that directive has arrived: ask for the
+            // words of its arguments, the next thing checks read.
+            if let Some(mid) = self.entries.get(i + PREFETCH_AHEAD / 2)
+                && want(mid)
+                && let Some(first) = mid.directive.args.first()
+            {
+                crate::prefetch::prefetch(first, std::mem::size_of::<crate::nginx::lexer::Word>());
+            }
             // Leave the blocks this entry is not inside.
             while open.last().is_some_and(|&p| p != e.parent) {
                 open.pop();
@@ -218,6 +238,8 @@ impl<'t> Visits<'t> {
                 close_block(&mut open, &mut spare, &mut parents, unit, f);
             }
             if let Some(top) = open.last_mut() {
+                // Read by `f` when the block closes: have it arrive by then.
+                crate::prefetch::prefetch(e.directive, DIRECTIVE_LINES);
                 top.children.push(e.directive);
                 top.names.push(e.name);
             }
