@@ -88,6 +88,8 @@ pub struct Model<'t> {
     /// scope, so the name index is sorted from this small array instead of
     /// reading 300,000 directives again (at 10,000 vhosts).
     child_names: Vec<crate::nginx::schema::NameId>,
+    /// While building: the children of the scope being added.
+    scratch: Vec<&'t Directive>,
 }
 
 impl<'t> Model<'t> {
@@ -121,6 +123,7 @@ impl<'t> Model<'t> {
                 &mut budget,
             );
         }
+        m.scratch = Vec::new();
         m.index_names();
         m.collect_targets();
         m
@@ -259,11 +262,19 @@ impl<'t> Model<'t> {
         budget: &mut usize,
     ) -> ScopeId {
         let id = self.scopes.len();
-        let mut children = Vec::new();
-        flatten(files, list, &mut children, &mut self.child_names, budget);
-        // Kept for the run: drop the growth slack (a location with
-        // fastcgi_params included has 26 children and room for 32).
-        children.shrink_to_fit();
+        // Gathered in a buffer kept across scopes, then copied at exact
+        // size: kept for the run without growth slack (a location with
+        // fastcgi_params included has 26 children; grown from empty it took
+        // four allocations and room for 32).
+        self.scratch.clear();
+        flatten(
+            files,
+            list,
+            &mut self.scratch,
+            &mut self.child_names,
+            budget,
+        );
+        let children = self.scratch.as_slice().to_vec();
         self.scopes.push(Scope {
             directive,
             ctx,
