@@ -23,6 +23,9 @@ pub struct Resolver {
 }
 
 impl Resolver {
+    /// Every listener the providers know of. Runs beside the rules, some
+    /// of which wait for it: it must not use rayon (a worker waiting inside
+    /// it could take up such a rule and wait for itself; see `run_inner`).
     pub fn build(loaded: &Loaded, model: &Model<'_>) -> Resolver {
         let mut listeners = Vec::new();
         for p in providers::all() {
