@@ -402,32 +402,33 @@ fn tree_cases(tree: &Path) -> Vec<Case> {
             dup.extend_from_slice(upper.as_bytes());
             push(s, "duplicate upstream".into(), splice(text, b, 0, &dup));
         }
-        if s.name == "listen" && s.ctx == Ctx::Server {
-            if let Some(&(a, b, ref addr)) = s.args.first() {
-                if !s
-                    .args
-                    .iter()
-                    .any(|(_, _, p)| p == "default_server" || p == "default")
-                {
-                    push(
-                        s,
-                        "add default_server".into(),
-                        splice(text, b, 0, b" default_server"),
-                    );
-                }
-                push(s, "port 99999".into(), splice(text, a, b - a, b"99999"));
+        if s.name == "listen"
+            && s.ctx == Ctx::Server
+            && let Some(&(a, b, ref addr)) = s.args.first()
+        {
+            if !s
+                .args
+                .iter()
+                .any(|(_, _, p)| p == "default_server" || p == "default")
+            {
                 push(
                     s,
-                    "param defualt_server".into(),
-                    splice(text, b, 0, b" defualt_server"),
+                    "add default_server".into(),
+                    splice(text, b, 0, b" default_server"),
                 );
-                if addr.starts_with('[') {
-                    push(
-                        s,
-                        "ipv4 twin".into(),
-                        splice(text, a, b - a, b"*:80 default_server"),
-                    );
-                }
+            }
+            push(s, "port 99999".into(), splice(text, a, b - a, b"99999"));
+            push(
+                s,
+                "param defualt_server".into(),
+                splice(text, b, 0, b" defualt_server"),
+            );
+            if addr.starts_with('[') {
+                push(
+                    s,
+                    "ipv4 twin".into(),
+                    splice(text, a, b - a, b"*:80 default_server"),
+                );
             }
         }
         if matches!(

@@ -282,9 +282,10 @@ fn check_global(cfg: &FpmConfig, out: &mut Vec<Finding>) {
             .filter(|s| !s.has_env)
             .and_then(|s| schema::parse_int(&s.value).ok().map(|n| (n, s)))
     };
-    if let Some((n, s)) = int("log_limit") {
-        if n < 512 {
-            out.push(
+    if let Some((n, s)) = int("log_limit")
+        && n < 512
+    {
+        out.push(
                 Finding::error(
                     crate::rules::ids::FPM_INVALID_VALUE,
                     s.value_span,
@@ -292,19 +293,18 @@ fn check_global(cfg: &FpmConfig, out: &mut Vec<Finding>) {
                 )
                 .with_help("use at least 512 (the default is 1024)"),
             );
-        }
     }
-    if let Some((n, s)) = int("process.max") {
-        if n < 0 {
-            out.push(
-                Finding::error(
-                    crate::rules::ids::FPM_INVALID_VALUE,
-                    s.value_span,
-                    "php-fpm fails with \"process_max can't be negative\"",
-                )
-                .with_help("use 0 (no limit) or a positive number"),
-            );
-        }
+    if let Some((n, s)) = int("process.max")
+        && n < 0
+    {
+        out.push(
+            Finding::error(
+                crate::rules::ids::FPM_INVALID_VALUE,
+                s.value_span,
+                "php-fpm fails with \"process_max can't be negative\"",
+            )
+            .with_help("use 0 (no limit) or a positive number"),
+        );
     }
     if let Some((n, s)) = int("process.priority") {
         priority(n, s, None, out);
@@ -390,10 +390,10 @@ fn check_pool(pool: &Pool, php: PhpVersion, out: &mut Vec<Finding>) {
         (Some(l), Some(addr)) => check_listen(pool, l, addr, out),
         _ => {}
     }
-    if let Ok(Some(n)) = num(pool.get("process.priority"), ValueType::Integer) {
-        if let Some(s) = pool.get("process.priority") {
-            priority(n, s, Some(name), out);
-        }
+    if let Ok(Some(n)) = num(pool.get("process.priority"), ValueType::Integer)
+        && let Some(s) = pool.get("process.priority")
+    {
+        priority(n, s, Some(name), out);
     }
     check_pm(pool, php, out);
     check_paths(pool, out);
@@ -418,9 +418,10 @@ fn root_finding(pool: &Pool, s: &Setting, what: &str) -> Finding {
 }
 
 fn check_listen(pool: &Pool, l: &Setting, addr: &Listen, out: &mut Vec<Finding>) {
-    if let Listen::Tcp { port, .. } = addr {
-        if *port == 0 || *port > 65535 {
-            out.push(
+    if let Listen::Tcp { port, .. } = addr
+        && (*port == 0 || *port > 65535)
+    {
+        out.push(
                 Finding::error(
                     crate::rules::ids::FPM_INVALID_VALUE,
                     l.value_span,
@@ -428,8 +429,7 @@ fn check_listen(pool: &Pool, l: &Setting, addr: &Listen, out: &mut Vec<Finding>)
                 )
                 .with_help("use a port from 1 to 65535, e.g. `127.0.0.1:9000`, or a unix socket path"),
             );
-            return;
-        }
+        return;
     }
     if addr.is_every_interface()
         && pool
@@ -625,9 +625,9 @@ fn check_paths(pool: &Pool, out: &mut Vec<Finding>) {
     if let (Some(_), Some(r)) = (
         pool.get("ping.path").filter(|s| !s.value.is_empty()),
         pool.get("ping.response"),
-    ) {
-        if r.value.is_empty() {
-            out.push(
+    ) && r.value.is_empty()
+    {
+        out.push(
                 Finding::error(
                     crate::rules::ids::FPM_INVALID_VALUE,
                     r.span,
@@ -635,7 +635,6 @@ fn check_paths(pool: &Pool, out: &mut Vec<Finding>) {
                 )
                 .with_help("set `ping.response = pong` or remove the line"),
             );
-        }
     }
 }
 

@@ -428,10 +428,11 @@ impl Loader<'_> {
             Current::Pool(i) => (SectionKind::Pool, Some(self.cfg.pools[i].name.clone())),
         };
         let mut value = entry.value;
-        if let Some(name) = &pool_name {
-            if expands_pool(kind, &entry.key, entry.index.is_some()) && value.contains("$pool") {
-                value = value.replace("$pool", name);
-            }
+        if let Some(name) = &pool_name
+            && expands_pool(kind, &entry.key, entry.index.is_some())
+            && value.contains("$pool")
+        {
+            value = value.replace("$pool", name);
         }
         let setting = Setting {
             key: entry.key,

@@ -109,11 +109,11 @@ pub fn parse(file: FileId, text: &[u8]) -> IniFile {
         while start <= line_end {
             let piece_end = memchr(b'\r', &text[start..line_end]).map_or(line_end, |i| start + i);
             parse_line(&mut out, text, start, piece_end);
-            if out.errors.len() > crate::finding::Capped::MAX {
-                if let Some(e) = out.errors.pop() {
-                    let d = dropped.get_or_insert((0, e.span));
-                    d.0 += 1;
-                }
+            if out.errors.len() > crate::finding::Capped::MAX
+                && let Some(e) = out.errors.pop()
+            {
+                let d = dropped.get_or_insert((0, e.span));
+                d.0 += 1;
             }
             start = piece_end + 1;
         }
@@ -461,10 +461,11 @@ fn parse_value(cx: &LineCtx, mut p: usize, tail: usize) -> Result<Value, ValueEr
     let start = first.unwrap_or(p.min(tail));
     let span = cx.span(start, last.max(start));
     let mut value = lossy(&value);
-    if pieces == 1 && bare_pieces == 1 {
-        if let Some(folded) = fold_bool(&value) {
-            value = folded.to_string();
-        }
+    if pieces == 1
+        && bare_pieces == 1
+        && let Some(folded) = fold_bool(&value)
+    {
+        value = folded.to_string();
     }
     Ok(Value {
         value,

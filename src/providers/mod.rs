@@ -216,11 +216,11 @@ fn file_name(path: &Path) -> String {
 
 /// A duration the way nginx writes it: `90s`, `2h`, `1500ms`.
 pub fn fmt_ms(ms: u64) -> String {
-    if ms % 1000 != 0 {
+    if !ms.is_multiple_of(1000) {
         return format!("{ms}ms");
     }
     let s = ms / 1000;
-    if s >= 3600 && s % 3600 == 0 {
+    if s >= 3600 && s.is_multiple_of(3600) {
         format!("{}h", s / 3600)
     } else {
         format!("{s}s")
