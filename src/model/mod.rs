@@ -211,8 +211,9 @@ impl<'t> Model<'t> {
     }
 
     /// Every occurrence of these names, with its scope, in scope order
-    /// (what a loop over [`Model::directives`] filtering on these names
-    /// would give), merged from the name index as it is iterated.
+    /// (what a loop over every scope's children, data blocks skipped,
+    /// filtering on these names would give), merged from the name index as
+    /// it is iterated.
     pub fn named<'a>(&'a self, names: &[&str]) -> Named<'a, 't> {
         let mut runs = Vec::with_capacity(names.len());
         for n in names {
@@ -385,17 +386,6 @@ impl<'t> Model<'t> {
         self.upstreams
             .iter()
             .find(|u| u.unit == unit && u.stream == stream && u.name == name)
-    }
-
-    /// Every directive of every scope that holds directives (data blocks
-    /// such as `map` and `types` hold entries and are skipped), with its
-    /// scope: the loop most rules start from.
-    pub fn directives(&self) -> impl Iterator<Item = (ScopeId, &'t Directive)> + '_ {
-        self.scopes
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.ctx != Ctx::Data)
-            .flat_map(|(sid, s)| s.children.iter().map(move |d| (sid, *d)))
     }
 
     /// A main-level directive of a unit (`user`, `worker_processes`, …).

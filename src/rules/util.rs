@@ -59,19 +59,9 @@ pub fn tls_anchor(s: &Server<'_>) -> Span {
         .map_or(s.directive.span, |d| d.span)
 }
 
-/// Every directive of every (non-data) block, with the scope it stands in.
-pub fn all_directives<'a, 't>(
-    m: &'a Model<'t>,
-) -> impl Iterator<Item = (ScopeId, Ctx, &'t Directive)> + 'a {
-    m.scopes
-        .iter()
-        .enumerate()
-        .flat_map(|(sid, s)| s.children.iter().map(move |d| (sid, s.ctx, *d)))
-}
-
 /// The directives with these names (all in the directive table), with
-/// their scope and its context, in [`all_directives`]' order, from the
-/// model's name index instead of a pass over every directive.
+/// their scope and its context, in scope order, from the model's name
+/// index instead of a pass over every directive.
 pub fn named_directives<'a, 't>(
     m: &'a Model<'t>,
     names: &[&str],
