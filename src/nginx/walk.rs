@@ -64,6 +64,10 @@ pub struct Visits<'t> {
     /// Index of each unit's first entry (a unit's entries run up to the
     /// next unit's first).
     unit_first: Vec<u32>,
+    /// The entries of each name id, in walk order: built by the first
+    /// [`Visits::walk_named`] (eight rules each scanned all 510,000 entries
+    /// of 10,000 vhosts for a name or two; 2 MB once instead).
+    by_name: std::sync::OnceLock<crate::grouped::Grouped<u32>>,
 }
 
 impl<'t> Visits<'t> {
@@ -72,6 +76,7 @@ impl<'t> Visits<'t> {
             entries: Vec::with_capacity(loaded.walk_size()),
             unit_ctx: loaded.units.iter().map(|u| u.context).collect(),
             unit_first: Vec::with_capacity(loaded.units.len()),
+            by_name: std::sync::OnceLock::new(),
         };
         for unit in &loaded.units {
             v.unit_first.push(v.index(v.entries.len()));
@@ -153,14 +158,60 @@ impl<'t> Visits<'t> {
     }
 
     /// [`Visits::walk`], calling `f` only for directives with one of these
-    /// names (names of the directive table: others have no id to match).
+    /// names (names of the directive table: others have no id to match),
+    /// found from the name index instead of a pass over every entry.
     pub fn walk_named(&self, names: &[&str], f: &mut dyn FnMut(&Visit<'t, '_>)) {
         let ids: Vec<NameId> = names.iter().map(|n| schema::name_id(n)).collect();
         debug_assert!(
             ids.iter().all(|id| id.0 != 0),
             "walk_named: a name not in the directive table: {names:?}"
         );
-        self.walk_where(|e| e.name.0 != 0 && ids.contains(&e.name), f)
+        let index = self.by_name.get_or_init(|| {
+            crate::grouped::Grouped::build(schema::name_count() + 1, || {
+                self.entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| (usize::from(e.name.0), u32::try_from(i).unwrap_or(u32::MAX)))
+            })
+        });
+        let mut found: Vec<u32> = Vec::new();
+        for id in ids.iter().filter(|id| id.0 != 0) {
+            found.extend_from_slice(index.get(usize::from(id.0)));
+        }
+        if ids.len() > 1 {
+            // Each name's entries are in walk order; together they are not.
+            found.sort_unstable();
+            found.dedup();
+        }
+        let mut parents: Vec<&'t Directive> = Vec::new();
+        for (k, &i) in found.iter().enumerate() {
+            // Scattered entries: ask for a directive a few visits ahead.
+            if let Some(ahead) = found.get(k + 8).and_then(|&a| self.entries.get(a as usize)) {
+                crate::prefetch::prefetch(ahead.directive, DIRECTIVE_LINES);
+            }
+            let Some(e) = self.entries.get(i as usize) else {
+                continue;
+            };
+            // The enclosing blocks, from the entry's parent links.
+            parents.clear();
+            let mut up = e.parent;
+            while let Some(p) = (up != TOP).then(|| self.entries.get(up as usize)).flatten() {
+                parents.push(p.directive);
+                up = p.parent;
+            }
+            parents.reverse();
+            let unit = self
+                .unit_first
+                .partition_point(|&first| first <= i)
+                .saturating_sub(1);
+            f(&Visit {
+                directive: e.directive,
+                ctx: e.ctx,
+                parents: &parents,
+                unit,
+                specs: schema::group(e.name),
+            });
+        }
     }
 
     /// [`Visits::walk`], calling `f` only for the entries `want` accepts
@@ -498,6 +549,31 @@ mod tests {
         let v = Visits::build(&l);
         assert_eq!(v.entries.len(), l.walk_size());
         assert_eq!(v.entries.capacity(), v.entries.len());
+    }
+
+    /// The name index gives what a filtered walk gives: same entries, in
+    /// walk order, with the same contexts, parents and units.
+    #[test]
+    fn walk_named_matches_a_filtered_walk() {
+        let l = loaded();
+        let v = Visits::build(&l);
+        let show = |x: &Visit<'_, '_>| {
+            format!(
+                "{}@{}[{}]u{}",
+                x.directive.name(),
+                x.ctx.as_str(),
+                names(x.parents),
+                x.unit
+            )
+        };
+        let asked = ["return", "listen", "root", "include", "map"];
+        let ids: Vec<NameId> = asked.iter().map(|n| schema::name_id(n)).collect();
+        let mut want = Vec::new();
+        v.walk_where(|e| ids.contains(&e.name), &mut |x| want.push(show(x)));
+        let mut got = Vec::new();
+        v.walk_named(&asked, &mut |x| got.push(show(x)));
+        assert!(want.len() >= 5, "{want:?}");
+        assert_eq!(got, want);
     }
 
     #[test]
