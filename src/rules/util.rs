@@ -16,24 +16,10 @@ pub fn defining_scope<'a, 't>(
     m.defining(scope, name).and_then(|id| m.scopes.get(id))
 }
 
-/// The effective occurrences of `name` at `scope`, without allocating.
-pub fn effective_iter<'a, 't: 'a>(
-    m: &'a Model<'t>,
-    scope: ScopeId,
-    name: &'a str,
-) -> impl Iterator<Item = &'t Directive> + 'a {
-    m.effective_iter(scope, name)
-}
-
-/// The last effective occurrence of a single-valued directive.
-pub fn effective_last<'t>(m: &Model<'t>, scope: ScopeId, name: &str) -> Option<&'t Directive> {
-    m.effective_iter(scope, name).last()
-}
-
 /// `on`/`off` of the effective occurrence, None when unset (the default
 /// applies) or not a flag.
 pub fn effective_flag(m: &Model<'_>, scope: ScopeId, name: &str) -> Option<bool> {
-    match effective_last(m, scope, name)?.arg(0)? {
+    match m.effective_one(scope, name)?.arg(0)? {
         v if v.eq_ignore_ascii_case("on") => Some(true),
         v if v.eq_ignore_ascii_case("off") => Some(false),
         _ => None,

@@ -10,7 +10,6 @@ use crate::model::address::{Endpoint, Host};
 use crate::model::{TargetAddr, TargetKind};
 use crate::nginx::ast::Directive;
 use crate::nginx::values::parse_time;
-use crate::rules::util::effective_last;
 use crate::rules::{Check, Rule, ids};
 
 pub struct FastcgiTimeoutMismatch;
@@ -126,7 +125,7 @@ impl Rule for FastcgiTimeoutMismatch {
             let Some((pool, pool_s, setting, key)) = best else {
                 continue;
             };
-            let explicit = effective_last(m, t.scope, "fastcgi_read_timeout");
+            let explicit = m.effective_one(t.scope, "fastcgi_read_timeout");
             let nginx_ms = match explicit {
                 Some(d) => match d.arg(0).and_then(|v| parse_time(v, false)) {
                     Some(ms) => ms,

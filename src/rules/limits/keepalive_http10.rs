@@ -5,7 +5,6 @@
 use crate::finding::Finding;
 use crate::model::{TargetAddr, TargetKind};
 use crate::nginx::schema::Version;
-use crate::rules::util::{effective_iter, effective_last};
 use crate::rules::{Check, Rule, ids};
 
 pub struct UpstreamKeepaliveHttp10;
@@ -41,11 +40,13 @@ impl Rule for UpstreamKeepaliveHttp10 {
             else {
                 continue;
             };
-            let http11 = effective_last(m, t.scope, "proxy_http_version").and_then(|d| d.arg(0))
+            let http11 = m
+                .effective_one(t.scope, "proxy_http_version")
+                .and_then(|d| d.arg(0))
                 == Some("1.1");
             // Connection: close is the default; any other value (empty, or
             // a variable such as $connection_upgrade) lets keep-alive work.
-            let connection_ok = effective_iter(m, t.scope, "proxy_set_header").any(|d| {
+            let connection_ok = m.effective_iter(t.scope, "proxy_set_header").any(|d| {
                 d.arg(0)
                     .is_some_and(|h| h.eq_ignore_ascii_case("Connection"))
                     && d.arg(1).is_some_and(|v| !v.eq_ignore_ascii_case("close"))

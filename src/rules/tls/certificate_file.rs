@@ -14,7 +14,7 @@ use x509_parser::public_key::PublicKey;
 
 use crate::finding::Finding;
 use crate::nginx::ast::Directive;
-use crate::rules::util::{effective_iter, has_variable, named_directives};
+use crate::rules::util::{has_variable, named_directives};
 use crate::rules::{Check, Rule, ids};
 use crate::vfs::{Fs, FsError, RealFs};
 
@@ -182,7 +182,7 @@ impl Rule for TlsCertificateFile {
                         .count()
                 })
                 .unwrap_or(0);
-            let Some(k) = effective_iter(m, sid, "ssl_certificate_key").nth(pos) else {
+            let Some(k) = m.effective_iter(sid, "ssl_certificate_key").nth(pos) else {
                 continue;
             };
             let Some(kname) = k.arg(0) else { continue };

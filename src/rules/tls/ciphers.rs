@@ -5,7 +5,7 @@
 use super::cipher_table::SUITES;
 use crate::finding::Finding;
 use crate::nginx::ast::Directive;
-use crate::rules::util::{effective_iter, named_directives};
+use crate::rules::util::named_directives;
 use crate::rules::{Check, Rule, ids};
 use crate::settings::TlsProfile;
 use crate::source::Span;
@@ -447,7 +447,9 @@ impl Rule for TlsCiphers {
                 "ssl_protocols".to_string()
             };
             let mut any = false;
-            let only13 = effective_iter(cx.model, sid, &protocols)
+            let only13 = cx
+                .model
+                .effective_iter(sid, &protocols)
                 .flat_map(|p| p.args.iter())
                 .all(|a| {
                     any = true;

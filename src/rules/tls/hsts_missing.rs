@@ -5,7 +5,7 @@ use crate::finding::Finding;
 use crate::model::{Model, ScopeId};
 use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
-use crate::rules::util::{effective_flag, effective_last, is_tls_server, tls_anchor};
+use crate::rules::util::{effective_flag, is_tls_server, tls_anchor};
 use crate::rules::{Check, Rule, ids};
 
 pub struct HstsMissing;
@@ -48,7 +48,9 @@ fn has_hsts(m: &Model<'_>, sid: ScopeId) -> bool {
             }
             own = true;
         }
-        let inherit = effective_last(m, id, "add_header_inherit").and_then(|d| d.arg(0));
+        let inherit = m
+            .effective_one(id, "add_header_inherit")
+            .and_then(|d| d.arg(0));
         match inherit {
             Some("off") => return false,
             Some("merge") => {}

@@ -3,7 +3,7 @@
 
 use crate::finding::Finding;
 use crate::model::{Model, Server};
-use crate::rules::util::{effective_flag, effective_iter, is_tls_server, tls_anchor};
+use crate::rules::util::{effective_flag, is_tls_server, tls_anchor};
 use crate::rules::{Check, Rule, ids};
 
 pub struct TlsMissingCertificate;
@@ -51,17 +51,17 @@ impl Rule for TlsMissingCertificate {
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let m = cx.model;
         for s in &m.servers {
-            let certs = effective_iter(m, s.scope, "ssl_certificate").count();
+            let certs = m.effective_iter(s.scope, "ssl_certificate").count();
             // Keys only matter where there are certificates to match (most
             // servers of a large config are plain-http ones without).
             let keys = if certs > 0 {
-                effective_iter(m, s.scope, "ssl_certificate_key").count()
+                m.effective_iter(s.scope, "ssl_certificate_key").count()
             } else {
                 0
             };
             if certs > keys {
                 // nginx -t: no "ssl_certificate_key" is defined for certificate
-                if let Some(c) = effective_iter(m, s.scope, "ssl_certificate").nth(keys) {
+                if let Some(c) = m.effective_iter(s.scope, "ssl_certificate").nth(keys) {
                     out.push(
                         Finding::error(
                             ids::TLS_MISSING_CERTIFICATE,

@@ -3,7 +3,7 @@
 use crate::finding::Finding;
 use crate::model::TargetKind;
 use crate::nginx::ast::Directive;
-use crate::rules::util::{effective_flag, effective_last};
+use crate::rules::util::effective_flag;
 use crate::rules::{Check, Rule, ids};
 
 pub struct TlsUpstreamVerify;
@@ -41,7 +41,7 @@ impl Rule for TlsUpstreamVerify {
             let help = format!(
                 "set `{verify} on;` with `{prefix}_ssl_trusted_certificate /etc/ssl/certs/ca-certificates.crt;` (and `{prefix}_ssl_name`/`{prefix}_ssl_server_name on;` when the backend's certificate names another host): unverified, anyone on the path to the backend can impersonate it and read the traffic"
             );
-            match effective_last(m, t.scope, &verify) {
+            match m.effective_one(t.scope, &verify) {
                 Some(d) if d.arg(0).is_some_and(|v| v.eq_ignore_ascii_case("on")) => {}
                 Some(d) => {
                     let p = d as *const Directive;
