@@ -372,7 +372,7 @@ impl<'t> Model<'t> {
         // From the name index (in scope order, as a pass over every
         // directive would find them).
         let out = self
-            .named(target::DIRECTIVES)
+            .named(&target::directives())
             .filter_map(|(sid, d)| {
                 let s = self.scopes.get(sid)?;
                 target::parse(d, sid, s.ctx, s.unit, self)

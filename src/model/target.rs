@@ -19,6 +19,30 @@ pub enum TargetKind {
 }
 
 impl TargetKind {
+    /// Every kind with a directive of its own (`StreamProxy` shares
+    /// `proxy_pass` and is told apart by context).
+    const BY_DIRECTIVE: [TargetKind; 6] = [
+        TargetKind::Proxy,
+        TargetKind::FastCgi,
+        TargetKind::Uwsgi,
+        TargetKind::Scgi,
+        TargetKind::Grpc,
+        TargetKind::Memcached,
+    ];
+
+    /// The kind a directive makes in an http (`stream` false) or stream
+    /// server.
+    fn of(name: &str, stream: bool) -> Option<TargetKind> {
+        let kind = Self::BY_DIRECTIVE
+            .into_iter()
+            .find(|k| k.directive() == name)?;
+        Some(if stream && kind == TargetKind::Proxy {
+            TargetKind::StreamProxy
+        } else {
+            kind
+        })
+    }
+
     pub fn directive(self) -> &'static str {
         match self {
             TargetKind::Proxy | TargetKind::StreamProxy => "proxy_pass",
@@ -55,14 +79,9 @@ pub struct Target<'t> {
 }
 
 /// The directives [`parse`] makes targets of.
-pub(super) const DIRECTIVES: &[&str] = &[
-    "proxy_pass",
-    "fastcgi_pass",
-    "uwsgi_pass",
-    "scgi_pass",
-    "grpc_pass",
-    "memcached_pass",
-];
+pub(super) fn directives() -> [&'static str; 6] {
+    TargetKind::BY_DIRECTIVE.map(TargetKind::directive)
+}
 
 pub(super) fn parse<'t>(
     d: &'t Directive,
@@ -72,16 +91,7 @@ pub(super) fn parse<'t>(
     m: &Model<'t>,
 ) -> Option<Target<'t>> {
     let stream = matches!(ctx, Ctx::StreamServer);
-    let kind = match (d.name(), stream) {
-        ("proxy_pass", true) => TargetKind::StreamProxy,
-        ("proxy_pass", false) => TargetKind::Proxy,
-        ("fastcgi_pass", _) => TargetKind::FastCgi,
-        ("uwsgi_pass", _) => TargetKind::Uwsgi,
-        ("scgi_pass", _) => TargetKind::Scgi,
-        ("grpc_pass", _) => TargetKind::Grpc,
-        ("memcached_pass", _) => TargetKind::Memcached,
-        _ => return None,
-    };
+    let kind = TargetKind::of(d.name(), stream)?;
     if !matches!(
         ctx,
         Ctx::Location | Ctx::If | Ctx::LimitExcept | Ctx::StreamServer
