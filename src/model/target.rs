@@ -186,3 +186,38 @@ fn strip_scheme(kind: TargetKind, raw: &str) -> (&str, bool, Option<u16>) {
         _ => (raw, false, None),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::TargetKind;
+
+    /// Each directive makes its kind; `proxy_pass` in a stream server is
+    /// the stream kind; other names make none.
+    #[test]
+    fn kinds_of_directives() {
+        let http: Vec<Option<TargetKind>> = super::directives()
+            .iter()
+            .map(|n| TargetKind::of(n, false))
+            .collect();
+        assert_eq!(
+            http,
+            [
+                Some(TargetKind::Proxy),
+                Some(TargetKind::FastCgi),
+                Some(TargetKind::Uwsgi),
+                Some(TargetKind::Scgi),
+                Some(TargetKind::Grpc),
+                Some(TargetKind::Memcached),
+            ]
+        );
+        assert_eq!(
+            TargetKind::of("proxy_pass", true),
+            Some(TargetKind::StreamProxy)
+        );
+        assert_eq!(
+            TargetKind::of("fastcgi_pass", true),
+            Some(TargetKind::FastCgi)
+        );
+        assert_eq!(TargetKind::of("root", false), None);
+    }
+}
