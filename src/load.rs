@@ -357,9 +357,9 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
         let cfg = config_path(&f.path, inputs.root.as_deref());
         match f.kind {
             Kind::Nginx => nginx_files.push((cfg, f.text.clone(), Some(f.key))),
-            Kind::PhpFpm => {}
             Kind::Service(provider) => service_files.push((provider, f)),
-            Kind::Other(_) => {}
+            // php-fpm files are loaded beside the trees (fpm_entry_files).
+            Kind::PhpFpm | Kind::Other(_) => {}
         }
     }
     let mut phase = crate::timings::Phases::new();

@@ -139,10 +139,6 @@ impl IncludeSites {
 mod tests {
     use super::*;
 
-    /// The tree is most of a run's memory (300,000 directives at 10,000
-    /// vhosts): a field added inline grows every directive, so a new field
-    /// belongs behind a Box or in a side table unless this limit is
-    /// deliberately raised.
     #[test]
     fn max_capture_of_words_and_directives() {
         assert_eq!(max_capture("/x/$2/$1"), 2);
@@ -154,6 +150,10 @@ mod tests {
         assert_eq!(got, [2, 0]);
     }
 
+    /// The tree is most of a run's memory (300,000 directives at 10,000
+    /// vhosts): a field added inline grows every directive, so a new field
+    /// belongs behind a Box or in a side table unless this limit is
+    /// deliberately raised.
     #[test]
     fn directive_stays_small() {
         assert!(std::mem::size_of::<Directive>() <= 88);

@@ -53,6 +53,19 @@ pub struct Entry<'t> {
     opens: bool,
 }
 
+impl<'t> Entry<'t> {
+    /// The visit of this entry, inside `parents` (outermost first).
+    fn visit<'p>(&self, parents: &'p [&'t Directive], unit: usize) -> Visit<'t, 'p> {
+        Visit {
+            directive: self.directive,
+            ctx: self.ctx,
+            parents,
+            unit,
+            specs: schema::group(self.name),
+        }
+    }
+}
+
 /// Every directive of every unit, depth first, in file order, with
 /// includes expanded where they stand (the include directive first, then
 /// the directives of the files it brought in).
@@ -204,13 +217,7 @@ impl<'t> Visits<'t> {
                 .unit_first
                 .partition_point(|&first| first <= i)
                 .saturating_sub(1);
-            f(&Visit {
-                directive: e.directive,
-                ctx: e.ctx,
-                parents: &parents,
-                unit,
-                specs: schema::group(e.name),
-            });
+            f(&e.visit(&parents, unit));
         }
     }
 
@@ -243,13 +250,7 @@ impl<'t> Visits<'t> {
                 parents.pop();
             }
             if want(e) {
-                f(&Visit {
-                    directive: e.directive,
-                    ctx: e.ctx,
-                    parents: &parents,
-                    unit,
-                    specs: schema::group(e.name),
-                });
+                f(&e.visit(&parents, unit));
             }
             if e.opens {
                 open.push(u32::try_from(i).unwrap_or(u32::MAX - 1));
@@ -350,8 +351,9 @@ fn close_block<'t>(
     f: &mut dyn FnMut(&BlockVisit<'t, '_>),
 ) {
     let Some(mut b) = open.pop() else { return };
-    // A unit with no directive is not shown (there is no block to judge).
-    if b.shown && !(b.owner.is_none() && b.children.is_empty()) {
+    // (A unit's top level is opened at its first entry: a unit with no
+    // directive is never shown.)
+    if b.shown {
         parents.clear();
         parents.extend(open.iter().filter_map(|o| o.owner));
         parents.extend(b.owner);
