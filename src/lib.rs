@@ -8,6 +8,7 @@ pub mod config;
 pub mod discover;
 pub mod dump;
 pub mod dump_t;
+pub mod few;
 pub mod finding;
 pub mod fpm;
 pub mod graph;

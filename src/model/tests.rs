@@ -37,7 +37,7 @@ fn servers_upstreams_targets_and_inheritance() {
         m.servers[0].listens[0].endpoint,
         Endpoint::Tcp(Host::Any, 80)
     );
-    assert_eq!(m.servers[0].names, vec!["a.test"]);
+    assert_eq!(*m.servers[0].names, ["a.test"]);
     assert_eq!(m.upstreams.len(), 1);
     assert_eq!(
         m.upstreams[0].servers[1].1,
