@@ -58,6 +58,9 @@ pub struct Discovery {
     /// inside it (a config repository must not lead us to the host's
     /// /etc/shadow through an absolute link).
     pub confine: Option<PathBuf>,
+    /// The directories walked, listed (include globs are answered from
+    /// them instead of reading the directories again).
+    pub listings: crate::vfs::Listings,
 }
 
 /// Extensions that are never nginx or php-fpm configuration.
@@ -207,6 +210,7 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
     let read: std::sync::Mutex<Vec<(usize, Discovery)>> = std::sync::Mutex::new(Vec::new());
     let mut listed = 0usize;
     let mut overflow = false;
+    let mut lister = Lister::default();
     rayon::in_place_scope(|scope| {
         let mut batch: Vec<(PathBuf, Option<u64>)> = Vec::with_capacity(READ_BATCH);
         let mut batches = 0usize;
@@ -228,6 +232,10 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
             });
         };
         for entry in walker {
+            match &entry {
+                Ok(e) => lister.entry(e, &mut out.listings),
+                Err(err) => lister.missed(err.depth(), &mut out.listings),
+            }
             match entry {
                 Ok(e) if e.file_type().is_file() => {
                     if listed == MAX_WALK_FILES {
@@ -272,7 +280,19 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
         }
         send(&mut batch);
     });
-    out.skipped.append(&mut refused.into_inner());
+    if overflow {
+        // The directories still open were not listed to the end.
+        lister.open.clear();
+    }
+    lister.finish(&mut out.listings);
+    let refused = refused.into_inner();
+    for r in &refused {
+        // A refused symlink is an entry its directory's listing lacks.
+        if let Some(dir) = Path::new(&r.path).parent() {
+            out.listings.forget(dir);
+        }
+    }
+    out.skipped.extend(refused);
     if overflow {
         out.skipped.push(Skipped {
             path: dir.display().to_string(),
@@ -288,6 +308,64 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
     for (_, mut d) in read {
         out.files.append(&mut d.files);
         out.skipped.append(&mut d.skipped);
+    }
+}
+
+/// Builds the listings of the directories a walk goes through. walkdir
+/// gives each directory's entries in order, interleaved with those of its
+/// subdirectories, each with its depth: the directory an entry is in is
+/// the last one opened one level up.
+#[derive(Default)]
+struct Lister {
+    /// The directories open at each depth: path, entries so far, and
+    /// whether nothing was missed in them.
+    open: Vec<(PathBuf, crate::vfs::Listing, bool)>,
+}
+
+impl Lister {
+    fn entry(&mut self, e: &walkdir::DirEntry, done: &mut crate::vfs::Listings) {
+        let depth = e.depth();
+        self.close_to(depth, done);
+        let is_dir = e.file_type().is_dir();
+        if depth > 0 {
+            match self.open.last_mut() {
+                Some(parent) => parent.1.push((e.file_name().to_os_string(), is_dir)),
+                // Its directory was not opened: nothing to list it in.
+                None => return,
+            }
+        }
+        if is_dir {
+            self.open.push((e.path().to_path_buf(), Vec::new(), true));
+        }
+    }
+
+    /// An entry at `depth` could not be listed (a broken or looping
+    /// symlink, an unreadable directory): the listing of the directory it
+    /// is in is incomplete, and is not kept.
+    fn missed(&mut self, depth: usize, done: &mut crate::vfs::Listings) {
+        self.close_to(depth, done);
+        if depth > 0
+            && let Some(parent) = self.open.last_mut()
+        {
+            parent.2 = false;
+        }
+    }
+
+    /// The walk is over: keep the listings still open.
+    fn finish(&mut self, done: &mut crate::vfs::Listings) {
+        self.close_to(0, done);
+    }
+
+    /// Close the directories deeper than `depth - 1` (those an entry at
+    /// `depth` is not inside).
+    fn close_to(&mut self, depth: usize, done: &mut crate::vfs::Listings) {
+        while self.open.len() > depth {
+            if let Some((dir, entries, complete)) = self.open.pop()
+                && complete
+            {
+                done.insert(dir, entries);
+            }
+        }
     }
 }
 
@@ -414,6 +492,93 @@ mod tests {
 
     /// Files are read in batches while the walk goes on; they come out in
     /// walk order whatever order the batches finish in.
+    /// A tree for the listing tests: files, a subdirectory, a symlink to
+    /// it, a hidden file, and (when asked) a broken symlink.
+    fn listing_tree(broken: bool) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path();
+        for f in ["b.conf", "a.conf", "c.txt", ".hidden.conf"] {
+            std::fs::write(p.join(f), "# x\n").expect("write");
+        }
+        std::fs::create_dir(p.join("sub.conf")).expect("mkdir");
+        std::fs::write(p.join("sub.conf/inner.conf"), "# y\n").expect("write");
+        std::os::unix::fs::symlink(p.join("sub.conf"), p.join("link.d")).expect("symlink");
+        if broken {
+            std::os::unix::fs::symlink(p.join("nowhere"), p.join("sub.conf/gone.conf"))
+                .expect("symlink");
+        }
+        dir
+    }
+
+    /// Each walked directory is listed as glob(3) sees it: every entry but
+    /// the hidden ones, in byte order, directories (symlinked ones too)
+    /// marked.
+    #[test]
+    fn walked_directories_are_listed() {
+        let dir = listing_tree(false);
+        let mut d = Discovery::default();
+        walk_dir(dir.path(), &mut d);
+        let top = d.listings.get(dir.path()).expect("top listed");
+        let got: Vec<(String, bool)> = top
+            .iter()
+            .map(|(n, is_dir)| (n.to_string_lossy().into_owned(), *is_dir))
+            .collect();
+        let want = [
+            ("a.conf", false),
+            ("b.conf", false),
+            ("c.txt", false),
+            ("link.d", true),
+            ("sub.conf", true),
+        ];
+        let want: Vec<(String, bool)> = want.iter().map(|(n, k)| (n.to_string(), *k)).collect();
+        assert_eq!(got, want);
+        let inner = d
+            .listings
+            .get(&dir.path().join("sub.conf"))
+            .expect("sub listed");
+        assert_eq!(inner.len(), 1);
+        assert_eq!(d.listings.len(), 3, "top, sub.conf and link.d");
+    }
+
+    /// A directory with an entry the walk could not follow (a broken
+    /// symlink) keeps no listing: its globs read the directory itself.
+    #[test]
+    fn a_directory_with_a_missed_entry_is_not_listed() {
+        let dir = listing_tree(true);
+        let mut d = Discovery::default();
+        walk_dir(dir.path(), &mut d);
+        assert!(d.listings.get(&dir.path().join("sub.conf")).is_none());
+        assert!(d.listings.get(dir.path()).is_some());
+    }
+
+    /// Globs answered from the listings give what reading the directories
+    /// gives, and the listings are what answers them: a file created after
+    /// the walk is not seen in a listed directory.
+    #[test]
+    fn globs_from_listings_match_globs_from_disk() {
+        use crate::vfs::{Fs, RealFs};
+        let dir = listing_tree(true);
+        let mut d = Discovery::default();
+        walk_dir(dir.path(), &mut d);
+        let listed = RealFs::new(None).with_listings(d.listings);
+        let disk = RealFs::new(None);
+        for pat in [
+            "*.conf",
+            "*",
+            "*/*.conf",
+            "*.d/*",
+            ".*",
+            "sub.conf/*",
+            "[ab].conf",
+        ] {
+            let pattern = dir.path().join(pat);
+            assert_eq!(listed.glob(&pattern), disk.glob(&pattern), "{pat}");
+        }
+        std::fs::write(dir.path().join("after.conf"), "# z\n").expect("write");
+        let pattern = dir.path().join("*.conf");
+        assert_eq!(disk.glob(&pattern).len(), listed.glob(&pattern).len() + 1);
+    }
+
     #[test]
     fn walk_order_survives_batched_reading() {
         let dir = tempfile::tempdir().expect("tempdir");

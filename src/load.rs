@@ -237,7 +237,7 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
         }
     }
     phase.mark("discover");
-    let fs = RealFs::new(inputs.root.clone());
+    let fs = RealFs::new(inputs.root.clone()).with_listings(std::mem::take(&mut disc.listings));
     let fpm_prefix = inputs
         .php_fpm_prefix
         .clone()

@@ -265,11 +265,22 @@ fn class_matches(pat: &[u8], c: u8) -> Option<(bool, usize)> {
 #[derive(Debug, Clone, Default)]
 pub struct RealFs {
     pub root: Option<PathBuf>,
+    /// Directories discovery listed; globs read them from here.
+    listings: Listings,
 }
 
 impl RealFs {
     pub fn new(root: Option<PathBuf>) -> RealFs {
-        RealFs { root }
+        RealFs {
+            root,
+            listings: Listings::default(),
+        }
+    }
+
+    /// Answer globs in these directories from their listings instead of
+    /// reading them again.
+    pub fn with_listings(self, listings: Listings) -> RealFs {
+        RealFs { listings, ..self }
     }
 
     /// Map an in-config path to where it is on this machine.
@@ -512,7 +523,7 @@ impl Fs for RealFs {
     fn glob(&self, pattern: &Path) -> Vec<PathBuf> {
         let host = self.host_path(pattern);
         let mut out = Vec::new();
-        glob_host(&host, &mut out);
+        glob_host(&host, &self.listings, &mut out);
         // Map results back into the config's view of paths.
         match &self.root {
             Some(root) => out
@@ -534,8 +545,49 @@ impl Fs for RealFs {
     }
 }
 
+/// Directories listed while discovery walked the trees (host paths, as
+/// walked), each with its entries in byte order and whether each is a
+/// directory (symlinks followed). Hidden entries are not walked, so they
+/// are not here: only a glob component that cannot match them (one not
+/// starting with `.`) is answered from a listing.
+///
+/// An include of `sites/*.conf` read and sorted a directory discovery had
+/// just read: at 10,000 vhosts that was 6.5 ms of the include expansion,
+/// which runs on one core.
+#[derive(Debug, Default, Clone)]
+pub struct Listings(rustc_hash::FxHashMap<PathBuf, Listing>);
+
+/// A directory's entries: name, and whether it is a directory.
+pub type Listing = Vec<(std::ffi::OsString, bool)>;
+
+impl Listings {
+    /// Record a directory's complete listing (the first one recorded
+    /// stays: a directory walked twice lists the same entries).
+    pub fn insert(&mut self, dir: PathBuf, entries: Listing) {
+        self.0.entry(dir).or_insert(entries);
+    }
+
+    /// Forget a directory: its listing missed an entry (one refused or
+    /// unreadable while walking).
+    pub fn forget(&mut self, dir: &Path) {
+        self.0.remove(dir);
+    }
+
+    pub fn get(&self, dir: &Path) -> Option<&[(std::ffi::OsString, bool)]> {
+        self.0.get(dir).map(Vec::as_slice)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// Expand a pattern component by component on the host, sorted like glob(3).
-fn glob_host(pattern: &Path, out: &mut Vec<PathBuf>) {
+fn glob_host(pattern: &Path, listings: &Listings, out: &mut Vec<PathBuf>) {
     let mut bases: Vec<PathBuf> = vec![PathBuf::new()];
     let comps: Vec<Component> = pattern.components().collect();
     // Names that came from reading a directory exist; only a literal last
@@ -561,6 +613,19 @@ fn glob_host(pattern: &Path, out: &mut Vec<PathBuf>) {
                 } else {
                     b.as_path()
                 };
+                if !text.starts_with('.')
+                    && let Some(entries) = listings.get(dir)
+                {
+                    // Already sorted, and each entry's type known.
+                    for (n, is_dir) in entries {
+                        if (last || *is_dir)
+                            && component_matches(text.as_bytes(), n.as_encoded_bytes())
+                        {
+                            next.push(b.join(n));
+                        }
+                    }
+                    continue;
+                }
                 let Ok(rd) = std::fs::read_dir(dir) else {
                     continue;
                 };
