@@ -315,15 +315,16 @@ impl<'t> Model<'t> {
     fn add_server(&mut self, scope: ScopeId, d: &'t Directive, stream: bool) {
         let mut listens = Few::default();
         let mut names = Few::default();
+        // By name id: the id is read with the rest of what flattening read,
+        // the name is on another cache line of each directive.
+        let [listen, server_name, _] = *ids();
         for c in &self.scopes[scope].children {
-            match c.name() {
-                "listen" => {
-                    if let Some(l) = parse_listen(c) {
-                        listens.push(l);
-                    }
+            if c.name_id == listen {
+                if let Some(l) = parse_listen(c) {
+                    listens.push(l);
                 }
-                "server_name" => names.extend(c.args.iter().map(|a| a.as_str())),
-                _ => {}
+            } else if c.name_id == server_name {
+                names.extend(c.args.iter().map(|a| a.as_str()));
             }
         }
         if listens.is_empty() && !stream {
@@ -351,10 +352,11 @@ impl<'t> Model<'t> {
 
     fn add_upstream(&mut self, scope: ScopeId, d: &'t Directive, stream: bool, unit: usize) {
         let Some(name) = d.args.first() else { return };
+        let server = ids()[2];
         let servers = self.scopes[scope]
             .children
             .iter()
-            .filter(|c| c.name() == "server")
+            .filter(|c| c.name_id == server)
             .map(|c| {
                 let ep = c.args.first().and_then(|a| {
                     parse_host_port(a.as_str(), if stream { None } else { Some(80) })
@@ -472,6 +474,13 @@ impl<'t> Model<'t> {
             })?;
         self.servers.iter().find(|s| s.scope == sid)
     }
+}
+
+/// The ids of `listen`, `server_name` and `server`.
+fn ids() -> &'static [NameId; 3] {
+    static IDS: std::sync::LazyLock<[NameId; 3]> =
+        std::sync::LazyLock::new(|| [name_id("listen"), name_id("server_name"), name_id("server")]);
+    &IDS
 }
 
 /// Where `scope`'s entries begin in a run of (scope, index) sorted by
