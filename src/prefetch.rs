@@ -30,6 +30,17 @@ pub fn prefetch<T>(p: &T, bytes: usize) {
     let _ = (p, bytes);
 }
 
+/// Start loading a slice: its first `max_lines` cache lines (a short list
+/// of directives whole). The loads overlap, where reading the list in
+/// order would wait for each line in turn.
+#[inline(always)]
+pub fn prefetch_slice<T>(items: &[T], max_lines: usize) {
+    let bytes = std::mem::size_of_val(items).min(max_lines * 64);
+    if let Some(first) = items.first() {
+        prefetch(first, bytes);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     /// A hint on any value, of any size (none, one line, several,
@@ -42,5 +53,9 @@ mod tests {
         super::prefetch(&small, 1);
         super::prefetch(&big, std::mem::size_of_val(&big));
         super::prefetch(&big[3], 88);
+        super::prefetch_slice::<u64>(&[], 32);
+        super::prefetch_slice(&big, 0);
+        super::prefetch_slice(&big, 2);
+        super::prefetch_slice(&big[39..], 32);
     }
 }

@@ -17,7 +17,7 @@ use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
 use crate::nginx::include::Files;
 use crate::nginx::parser::is_data_block;
-use crate::nginx::schema::{NameId, name_id};
+use crate::nginx::schema::{NameId, known_id, name_id};
 use address::{Endpoint, Host, parse_host_port};
 pub use target::{Target, TargetAddr, TargetKind};
 
@@ -280,6 +280,7 @@ impl<'t> Model<'t> {
             budget,
         );
         let children = self.scratch.as_slice().to_vec();
+
         self.scopes.push(Scope {
             directive,
             ctx,
@@ -317,7 +318,7 @@ impl<'t> Model<'t> {
         let mut names = Few::default();
         // By name id: the id is read with the rest of what flattening read,
         // the name is on another cache line of each directive.
-        let [listen, server_name, _] = *ids();
+        let (listen, server_name) = (known_id!("listen"), known_id!("server_name"));
         for c in &self.scopes[scope].children {
             if c.name_id == listen {
                 if let Some(l) = parse_listen(c) {
@@ -352,7 +353,7 @@ impl<'t> Model<'t> {
 
     fn add_upstream(&mut self, scope: ScopeId, d: &'t Directive, stream: bool, unit: usize) {
         let Some(name) = d.args.first() else { return };
-        let server = ids()[2];
+        let server = known_id!("server");
         let servers = self.scopes[scope]
             .children
             .iter()
@@ -476,13 +477,6 @@ impl<'t> Model<'t> {
     }
 }
 
-/// The ids of `listen`, `server_name` and `server`.
-fn ids() -> &'static [NameId; 3] {
-    static IDS: std::sync::LazyLock<[NameId; 3]> =
-        std::sync::LazyLock::new(|| [name_id("listen"), name_id("server_name"), name_id("server")]);
-    &IDS
-}
-
 /// Where `scope`'s entries begin in a run of (scope, index) sorted by
 /// scope (the run's length when it has none and all come before).
 ///
@@ -546,6 +540,7 @@ fn flatten<'t>(
     names: &mut Vec<crate::nginx::schema::NameId>,
     budget: &mut usize,
 ) {
+    crate::prefetch::prefetch_slice(list, 32);
     for d in list {
         if *budget == 0 {
             return;

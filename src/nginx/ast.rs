@@ -64,9 +64,7 @@ impl Directive {
     pub fn is_include(&self) -> bool {
         // By id (set by the parser, the only maker of directives): include
         // expansion asks this of every directive.
-        static INCLUDE: std::sync::LazyLock<crate::nginx::schema::NameId> =
-            std::sync::LazyLock::new(|| crate::nginx::schema::name_id("include"));
-        self.name_id == *INCLUDE
+        self.name_id == crate::nginx::schema::known_id!("include")
     }
 
     /// The directive's span through its block's closing brace.

@@ -257,6 +257,22 @@ pub fn name_count() -> usize {
     schema_table::PHF_SLOTS.len()
 }
 
+/// The [`NameId`] of a directive name written in the code, looked up once
+/// per place it is written. For telling directives apart by id: the id sits
+/// on the cache line a walk has already read, the name on another one.
+macro_rules! known_id {
+    ($name:literal) => {{
+        static ID: std::sync::LazyLock<$crate::nginx::schema::NameId> =
+            std::sync::LazyLock::new(|| {
+                let id = $crate::nginx::schema::name_id($name);
+                debug_assert!(id.0 != 0, "{} is not in the directive table", $name);
+                id
+            });
+        *ID
+    }};
+}
+pub(crate) use known_id;
+
 /// The [`NameId`] of a directive name.
 pub fn name_id(name: &str) -> NameId {
     use schema_table::{PHF_DISPS, PHF_SLOTS, SPECS};
@@ -291,6 +307,16 @@ mod tests {
             .iter()
             .find(|s| s.module == module)
             .unwrap_or_else(|| panic!("{name} in {module}"))
+    }
+
+    /// A name written in the code gets the id the parser gives that name,
+    /// each place it is written.
+    #[test]
+    fn known_ids_are_the_parsers_ids() {
+        let ids = [known_id!("location"), known_id!("if"), known_id!("include")];
+        assert_eq!(ids, ["location", "if", "include"].map(name_id));
+        assert!(ids.iter().all(|id| id.0 != 0));
+        assert_ne!(ids[0], ids[1]);
     }
 
     #[test]

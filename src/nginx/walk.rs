@@ -135,6 +135,7 @@ impl<'t> Visits<'t> {
         parent: u32,
         budget: &mut usize,
     ) {
+        crate::prefetch::prefetch_slice(list, 32);
         for d in list {
             if *budget == 0 {
                 return;

@@ -7,7 +7,6 @@
 
 use crate::finding::Finding;
 use crate::nginx::ast::Directive;
-use crate::nginx::schema::NameId;
 use crate::nginx::walk::BlockVisit;
 use crate::rules::ids;
 
@@ -49,13 +48,12 @@ fn has_caret(d: &Directive) -> bool {
 
 impl<'t> DuplicateLocation<'t> {
     pub fn visit(&mut self, b: &BlockVisit<'t, '_>, out: &mut Vec<Finding>) {
-        static LOCATION: std::sync::LazyLock<NameId> =
-            std::sync::LazyLock::new(|| crate::nginx::schema::name_id("location"));
+        let location = crate::nginx::schema::known_id!("location");
         let keys = &mut self.keys;
         keys.clear();
         for (i, d) in b.children.iter().enumerate() {
             // By the side array of name ids: only locations are read.
-            if b.names.get(i) == Some(&*LOCATION)
+            if b.names.get(i) == Some(&location)
                 && d.block.is_some()
                 && let Some(k) = location_key(d)
             {
