@@ -49,7 +49,7 @@ impl<'a, 't> Named<'a, 't> {
 }
 
 impl<'t> Named<'_, 't> {
-    /// Ask for what the next occurrences of a run will read, in three
+    /// Ask for what the next occurrences of a run will read, in four
     /// steps so that no step waits on memory: the scope far ahead, its
     /// child slot nearer (the scope has arrived), the directive nearest
     /// (the slot has arrived). The scopes, their children arrays and the
@@ -75,6 +75,15 @@ impl<'t> Named<'_, 't> {
                 .and_then(|sc| sc.children.get(at as usize))
         {
             prefetch(*d, std::mem::size_of::<Directive>());
+        }
+        // Nearer still, that directive has arrived: ask for its arguments,
+        // what rules read next (a fourth trip, to the words).
+        if let Some(&(s, at)) = run.get(2)
+            && let Some(d) = scopes
+                .get(s as usize)
+                .and_then(|sc| sc.children.get(at as usize))
+        {
+            crate::prefetch::prefetch_slice(&d.args, 2);
         }
     }
 }
