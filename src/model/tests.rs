@@ -175,3 +175,34 @@ fn scope_start_matches_binary_search() {
         assert_eq!(scope_start(run, u32::MAX), run.len());
     }
 }
+
+/// The directives using `$1` … `$9` are listed with their scope, in scope
+/// order, included ones too; those in data blocks (a `map`'s entries) are
+/// not, as no scope holds them.
+#[test]
+fn capture_users_in_scope_order() {
+    let (_d, l) = loaded(&[
+        (
+            "nginx.conf",
+            "events {}\nhttp {\n map $uri $m { ~^/(a)$ $1; }\n server {\n  root /x;\n  location ~ ^/(b)/(c)$ { include more; return 200 $2; }\n  rewrite ^/(d)$ /$1 last;\n }\n}\n",
+        ),
+        ("more", "add_header X $1;\nset $y z;\n"),
+    ]);
+    let m = Model::build(&l);
+    let got: Vec<(String, String)> = m
+        .capture_users()
+        .map(|(sid, d)| {
+            let owner = m.scopes[sid].directive.map_or("", |o| o.name());
+            (owner.to_string(), d.name().to_string())
+        })
+        .collect();
+    let want = [
+        ("server", "rewrite"),
+        ("location", "add_header"),
+        ("location", "return"),
+    ];
+    assert_eq!(
+        got,
+        want.map(|(a, b)| (a.to_string(), b.to_string())).to_vec()
+    );
+}

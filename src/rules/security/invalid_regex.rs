@@ -6,15 +6,13 @@ use crate::finding::Finding;
 use crate::model::Model;
 use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
+use crate::rules::ids;
 use crate::rules::security::regex::Regex;
 use crate::rules::security::taint::{Seg, map_key_regex, segments};
-use crate::rules::security::{RegexCache, if_condition, location_regex, regex_sites};
-use crate::rules::{Check, Rule, ids};
-
-pub struct InvalidRegex;
+use crate::rules::security::{RegexCache, RegexSite, if_condition, location_regex};
 
 /// Directives whose values nginx compiles as scripts with captures.
-const USES_CAPTURES: &[&str] = &[
+const USES_CAPTURES: [&str; 14] = [
     "return",
     "proxy_pass",
     "fastcgi_pass",
@@ -31,89 +29,83 @@ const USES_CAPTURES: &[&str] = &[
     "proxy_redirect",
 ];
 
-impl Rule for InvalidRegex {
-    fn ids(&self) -> &'static [&'static str] {
-        &[ids::INVALID_REGEX]
-    }
-
-    fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
-        let m = cx.model;
-        let mut cache = RegexCache::default();
-        for site in regex_sites(m) {
-            let re = cache.get(site.pattern, site.icase);
-            if let Some(e) = &re.error {
-                out.push(
-                    Finding::error(
-                        ids::INVALID_REGEX,
-                        site.word.span,
-                        format!(
-                            "PCRE2 rejects this {} regex: {} (at offset {}); nginx will not start",
-                            site.what, e.message, e.offset
-                        ),
-                    )
-                    .with_help(
-                        "fix the pattern; quote it when it contains `{`, `}`, `;` or spaces",
+/// invalid-regex on the trees' regex sites (shared with regex-redos, see
+/// [`super::regexes`]).
+pub fn check<'t>(
+    m: &Model<'t>,
+    sites: &[RegexSite<'t>],
+    cache: &mut RegexCache<'t>,
+    out: &mut Vec<Finding>,
+) {
+    for site in sites {
+        let re = cache.get(site.pattern, site.icase);
+        if let Some(e) = &re.error {
+            out.push(
+                Finding::error(
+                    ids::INVALID_REGEX,
+                    site.word.span,
+                    format!(
+                        "PCRE2 rejects this {} regex: {} (at offset {}); nginx will not start",
+                        site.what, e.message, e.offset
                     ),
-                );
-                continue;
-            }
-            // A map value's $N can only come from its own key.
-            if site.what == "map"
-                && let Some(v) = site.directive.arg(0)
+                )
+                .with_help("fix the pattern; quote it when it contains `{`, `}`, `;` or spaces"),
+            );
+            continue;
+        }
+        // A map value's $N can only come from its own key.
+        if site.what == "map"
+            && let Some(v) = site.directive.arg(0)
+        {
+            report_missing(
+                out,
+                site.directive,
+                v,
+                re.groups.len() as u32,
+                "the map key",
+            );
+        }
+    }
+    // Non-regex map keys with $N in the value.
+    for (_, d) in m.named(&["map"]) {
+        let Some(b) = &d.block else { continue };
+        for e in &b.children {
+            if map_key_regex(e.name()).is_none()
+                && let Some(v) = e.arg(0)
             {
-                report_missing(
-                    out,
-                    site.directive,
-                    v,
-                    re.groups.len() as u32,
-                    "the map key",
-                );
+                report_missing(out, e, v, 0, "a non-regex map key");
             }
         }
-        // Non-regex map keys with $N in the value.
-        for (_, d) in m.named(&["map"]) {
-            let Some(b) = &d.block else { continue };
-            for e in &b.children {
-                if map_key_regex(e.name()).is_none()
-                    && let Some(v) = e.arg(0)
-                {
-                    report_missing(out, e, v, 0, "a non-regex map key");
-                }
+    }
+    for (_, d) in m.named(&["rewrite"]) {
+        if let (Some(p), Some(v)) = (d.arg(0), d.arg(1))
+            && v.contains('$')
+        {
+            let re = cache.get(p, false);
+            if re.ok() && !re.uncertain_groups {
+                report_missing(out, d, v, re.groups.len() as u32, "its regex");
             }
         }
-        for (_, d) in m.named(&["rewrite"]) {
-            if let (Some(p), Some(v)) = (d.arg(0), d.arg(1))
-                && v.contains('$')
-            {
-                let re = cache.get(p, false);
-                if re.ok() && !re.uncertain_groups {
-                    report_missing(out, d, v, re.groups.len() as u32, "its regex");
-                }
-            }
+    }
+    // From the model's list of directives that use captures (few),
+    // not from every directive of these names.
+    let uses = USES_CAPTURES.map(crate::nginx::schema::name_id);
+    for (sid, d) in m.capture_users() {
+        if !uses.contains(&d.name_id) {
+            continue;
         }
-        // Name by name, not merged into scope order: the findings are
-        // sorted at the end, and a merge of fifteen runs cost more than the
-        // check at 10,000 vhosts.
-        let uses = USES_CAPTURES.iter().flat_map(|name| m.named(&[name]));
-        for (sid, d) in uses {
-            // Counted by the parser: most directives have none, and their
-            // arguments are not read.
-            if d.max_capture == 0 {
-                continue;
-            }
-            let n = u32::from(d.max_capture);
-            let Some(have) = max_groups_in_reach(m, sid) else {
-                continue;
-            };
-            if n > have {
-                let v = d
-                    .args
-                    .iter()
-                    .map(|a| a.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                report_missing(out, d, &v, have, "any regex of this server");
-            }
+        let n = u32::from(d.max_capture);
+        let Some(have) = max_groups_in_reach(m, sid) else {
+            continue;
+        };
+        if n > have {
+            let v = d
+                .args
+                .iter()
+                .map(|a| a.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            report_missing(out, d, &v, have, "any regex of this server");
         }
     }
 }

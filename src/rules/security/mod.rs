@@ -20,6 +20,7 @@ pub mod invalid_regex;
 pub mod origins;
 pub mod proxy_buffering_off;
 pub mod regex_redos;
+pub mod regexes;
 pub mod resolver_external;
 pub mod ssrf;
 pub mod status_page_exposed;

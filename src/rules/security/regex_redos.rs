@@ -3,26 +3,20 @@
 //! `(\w+\s?)+`): one crafted request can pin a worker for seconds.
 
 use crate::finding::Finding;
-use crate::rules::security::{RegexCache, regex_sites};
-use crate::rules::{Check, Rule, ids};
+use crate::rules::ids;
+use crate::rules::security::{RegexCache, RegexSite};
 
-pub struct RegexRedos;
-
-impl Rule for RegexRedos {
-    fn ids(&self) -> &'static [&'static str] {
-        &[ids::REGEX_REDOS]
-    }
-
-    fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
-        let mut cache = RegexCache::default();
-        for site in regex_sites(cx.model) {
-            let re = cache.get(site.pattern, site.icase);
-            let Some((lp, part)) = re.redos else {
-                continue;
-            };
-            let lp_text = re.text(site.pattern, lp);
-            let part_text = re.text(site.pattern, part);
-            out.push(
+/// regex-redos on the trees' regex sites (shared with invalid-regex, see
+/// [`super::regexes`]).
+pub fn check<'t>(sites: &[RegexSite<'t>], cache: &mut RegexCache<'t>, out: &mut Vec<Finding>) {
+    for site in sites {
+        let re = cache.get(site.pattern, site.icase);
+        let Some((lp, part)) = re.redos else {
+            continue;
+        };
+        let lp_text = re.text(site.pattern, lp);
+        let part_text = re.text(site.pattern, part);
+        out.push(
                 Finding::warning(
                     ids::REGEX_REDOS,
                     site.word.span,
@@ -30,6 +24,5 @@ impl Rule for RegexRedos {
                 )
                 .with_help("make the alternatives disjoint (`(\\w+\\s)+` instead of `(\\w+\\s?)+`), drop the outer quantifier, or make it possessive/atomic (`(?>…)`, `++`)"),
             );
-        }
     }
 }

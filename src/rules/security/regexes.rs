@@ -1,0 +1,24 @@
+//! invalid-regex and regex-redos, run as one rule: both go through every
+//! regex of the trees (a location, `if`, `rewrite`, … each) and parse each
+//! distinct pattern. Finding the sites and parsing the patterns once for
+//! both halved that work: at 10,000 vhosts, 50,000 sites whose words are
+//! each a trip to memory.
+
+use crate::finding::Finding;
+use crate::rules::security::{RegexCache, invalid_regex, regex_redos, regex_sites};
+use crate::rules::{Check, Rule, ids};
+
+pub struct Regexes;
+
+impl Rule for Regexes {
+    fn ids(&self) -> &'static [&'static str] {
+        &[ids::REGEX_REDOS, ids::INVALID_REGEX]
+    }
+
+    fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
+        let sites = regex_sites(cx.model);
+        let mut cache = RegexCache::default();
+        regex_redos::check(&sites, &mut cache, out);
+        invalid_regex::check(cx.model, &sites, &mut cache, out);
+    }
+}
