@@ -5,7 +5,7 @@
 use crate::finding::Finding;
 use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
-use crate::nginx::schema::Version;
+use crate::nginx::schema::{Version, known_id};
 use crate::nginx::values::{ListenHost, parse_listen};
 use crate::nginx::walk::BlockVisit;
 use crate::rules::schema::Env;
@@ -16,8 +16,9 @@ use rustc_hash::FxHashMap as HashMap;
 /// The check of one block at a time, run in [`super::PerBlock`]'s pass
 /// over the blocks; the checks across blocks are [`across_blocks`].
 #[derive(Default)]
-pub struct DirectiveDuplicate<'t> {
-    seen: Vec<(&'t str, usize)>,
+pub struct DirectiveDuplicate {
+    /// (name id, `alias` counted as `root`; index in the block).
+    seen: Vec<(u16, usize)>,
     /// Per name id: whether any spec of the name may appear only once per
     /// block (most names may not be duplicates at all).
     once: Vec<Option<bool>>,
@@ -37,7 +38,7 @@ const OFF_CONFLICTS: &[&str] = &[
 /// duplicate.
 const PER_ZONE: &[&str] = &["limit_conn", "limit_req"];
 
-impl<'t> DirectiveDuplicate<'t> {
+impl DirectiveDuplicate {
     fn may_dup(&mut self, id: crate::nginx::schema::NameId) -> bool {
         let i = usize::from(id.0);
         if self.once.len() <= i {
@@ -50,7 +51,7 @@ impl<'t> DirectiveDuplicate<'t> {
         })
     }
 
-    pub fn visit(&mut self, env: &Env<'_>, b: &BlockVisit<'t, '_>, out: &mut Vec<Finding>) {
+    pub fn visit(&mut self, env: &Env<'_>, b: &BlockVisit<'_, '_>, out: &mut Vec<Finding>) {
         self.seen.clear();
         for (i, d) in b.children.iter().enumerate() {
             if !b.names.get(i).is_some_and(|&id| self.may_dup(id)) {
@@ -60,11 +61,13 @@ impl<'t> DirectiveDuplicate<'t> {
                 continue;
             };
             if spec.duplicate_is_error && spec.accepts_arg_count(d.args.len()) {
-                // root and alias share one slot.
-                let key = if d.name() == "alias" {
-                    "root"
+                // root and alias share one slot. By name id: the name is on
+                // a cache line of its own that only a duplicate's message
+                // needs.
+                let key = if d.name_id == known_id!("alias") {
+                    known_id!("root").0
                 } else {
-                    d.name()
+                    d.name_id.0
                 };
                 self.seen.push((key, i));
             }
@@ -241,7 +244,7 @@ fn listen_duplicates(cx: &Check<'_>, out: &mut Vec<Finding>) {
     let mut stream_pairs: HashMap<(usize, Key<'_>), Span> = HashMap::default();
     cx.model.visits.walk_named(&["listen"], &mut |v| {
         let d = v.directive;
-        if d.name() != "listen" || !matches!(v.ctx, Ctx::Server | Ctx::StreamServer) {
+        if d.name_id != known_id!("listen") || !matches!(v.ctx, Ctx::Server | Ctx::StreamServer) {
             return;
         }
         let Some(addr) = d.arg(0).and_then(|a| parse_listen(a).ok()) else {

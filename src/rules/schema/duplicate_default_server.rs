@@ -22,7 +22,7 @@ impl Rule for DuplicateDefaultServer {
         let mut firsts: Vec<(Key<'_>, Span, String)> = Vec::new();
         cx.model.visits.walk_named(&["listen"], &mut |v| {
             let d = v.directive;
-            if v.ctx != Ctx::Server || d.name() != "listen" {
+            if v.ctx != Ctx::Server || d.name_id != crate::nginx::schema::known_id!("listen") {
                 return;
             }
             let params = d.args.get(1..).unwrap_or(&[]);

@@ -19,7 +19,7 @@ impl Rule for Http2ListenDeprecated {
         }
         cx.model.visits.walk_named(&["listen"], &mut |v| {
             let d = v.directive;
-            if v.ctx != Ctx::Server || d.name() != "listen" {
+            if v.ctx != Ctx::Server || d.name_id != crate::nginx::schema::known_id!("listen") {
                 return;
             }
             let Some(w) = d.args.iter().skip(1).find(|w| w.as_str() == "http2") else {
