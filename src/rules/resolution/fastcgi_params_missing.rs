@@ -95,7 +95,10 @@ fn talks_to_php(cx: &Check<'_>, t: &crate::model::Target<'_>) -> bool {
         .model
         .chain(t.scope)
         .filter_map(|s| s.directive)
-        .any(|d| d.name() == "location" && d.args.iter().any(|a| a.as_str().contains("php")));
+        .any(|d| {
+            d.name_id == crate::nginx::schema::known_id!("location")
+                && d.args.iter().any(|a| a.as_str().contains("php"))
+        });
     php_location
         || endpoints(cx.model, t).iter().any(|(_, ep)| {
             cx.resolver
