@@ -16,7 +16,6 @@ use crate::load::Loaded;
 use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
 use crate::nginx::include::Files;
-use crate::nginx::parser::is_data_block;
 use crate::nginx::schema::{NameId, known_id, name_id};
 use address::{Endpoint, Host, parse_host_port};
 pub use target::{Target, TargetAddr, TargetKind};
@@ -314,10 +313,10 @@ impl<'t> Model<'t> {
         for i in 0..self.scopes[id].children.len() {
             let d = self.scopes[id].children[i];
             let Some(b) = &d.block else { continue };
-            if b.lua || is_data_block(d.name()) || ctx == Ctx::Data {
+            if b.lua || d.is_data_block() || ctx == Ctx::Data {
                 continue;
             }
-            let inner = ctx.enter(d.name());
+            let inner = ctx.enter_directive(d);
             if inner == Ctx::Data {
                 continue;
             }

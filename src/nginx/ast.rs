@@ -67,6 +67,19 @@ impl Directive {
         self.name_id == crate::nginx::schema::known_id!("include")
     }
 
+    /// Whether its block holds data entries ([`crate::nginx::parser::is_data_block`]),
+    /// told by name id: walks ask it of every block directive, and the
+    /// name is on a cache line of its own.
+    pub fn is_data_block(&self) -> bool {
+        use crate::nginx::schema::known_id;
+        let id = self.name_id;
+        id == known_id!("types")
+            || id == known_id!("map")
+            || id == known_id!("geo")
+            || id == known_id!("split_clients")
+            || id == known_id!("charset_map")
+    }
+
     /// The directive's span through its block's closing brace.
     pub fn full_span(&self) -> Span {
         match &self.block {

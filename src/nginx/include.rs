@@ -444,7 +444,7 @@ fn site_mut<'a>(
     let mut data = file_is_data;
     for &i in outer {
         let d = list.get_mut(i as usize)?;
-        data = parser::is_data_block(d.name());
+        data = d.is_data_block();
         list = &mut d.block.as_mut()?.children;
     }
     Some((list.get_mut(last as usize)?, data))

@@ -12,7 +12,6 @@ use crate::load::Loaded;
 use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
 use crate::nginx::include::Files;
-use crate::nginx::parser::is_data_block;
 use crate::nginx::schema::{self, DirectiveSpec, NameId};
 
 /// One visited directive.
@@ -156,10 +155,10 @@ impl<'t> Visits<'t> {
                 }
             }
             if let Some(b) = block {
-                let inner = if ctx == Ctx::Data || is_data_block(d.name()) {
+                let inner = if ctx == Ctx::Data || d.is_data_block() {
                     Ctx::Data
                 } else {
-                    ctx.enter(d.name())
+                    ctx.enter_directive(d)
                 };
                 self.list(files, &b.children, inner, me, budget);
             }
@@ -300,8 +299,8 @@ impl<'t> Visits<'t> {
                 continue;
             }
             let d = e.directive;
-            let inner = e.ctx.enter(d.name());
-            let shown = e.ctx != Ctx::Data && !is_data_block(d.name()) && inner != Ctx::Data;
+            let inner = e.ctx.enter_directive(d);
+            let shown = e.ctx != Ctx::Data && !d.is_data_block() && inner != Ctx::Data;
             open.push(OpenBlock::new(i as u32, Some(d), inner, shown, &mut spare));
         }
         while !open.is_empty() {

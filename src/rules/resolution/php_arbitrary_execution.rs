@@ -90,11 +90,9 @@ fn checks_file_exists(cx: &Check<'_>, scope: usize) -> bool {
         d.args
             .iter()
             .any(|a| a.as_str() == "!-f" || a.as_str() == "(!-f")
-            && d.block.as_ref().is_some_and(|b| {
-                b.children
-                    .iter()
-                    .any(|c| c.name_id == known_id!("return"))
-            })
+            && d.block
+                .as_ref()
+                .is_some_and(|b| b.children.iter().any(|c| c.name_id == known_id!("return")))
     });
     try_files || if_exists
 }
