@@ -1,5 +1,8 @@
 //! A list that keeps up to two values inline and moves to the heap beyond.
 //!
+//! Also what the resolver answers (the listeners serving an address: at
+//! most one or two, asked for 100,000 times at 10,000 vhosts).
+//!
 //! For per-server lists (listens, names) read by rule after rule: a vector
 //! of its own per server puts each list in its own allocation, and going
 //! through 20,000 servers' lists at 10,000 vhosts cost a cache miss per
@@ -75,6 +78,38 @@ impl<'a, T> IntoIterator for &'a Few<T> {
     }
 }
 
+/// A [`Few`]'s values, by value.
+pub enum IntoIter<T> {
+    Inline(std::iter::Flatten<std::array::IntoIter<Option<T>, 2>>),
+    Heap(std::vec::IntoIter<T>),
+}
+
+impl<T> Iterator for IntoIter<T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        match self {
+            IntoIter::Inline(it) => it.next(),
+            IntoIter::Heap(it) => it.next(),
+        }
+    }
+}
+
+impl<T> IntoIterator for Few<T> {
+    type Item = T;
+    type IntoIter = IntoIter<T>;
+
+    fn into_iter(self) -> IntoIter<T> {
+        let inline = |a, b| IntoIter::Inline([a, b].into_iter().flatten());
+        match self {
+            Few::Zero => inline(None, None),
+            Few::One(a) => inline(Some(a), None),
+            Few::Two([a, b]) => inline(Some(a), Some(b)),
+            Few::Many(v) => IntoIter::Heap(v.into_iter()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Few;
@@ -88,6 +123,7 @@ mod tests {
             f.shrink_to_fit();
             assert_eq!(&*f, (0..n).collect::<Vec<_>>().as_slice(), "length {n}");
             assert_eq!(matches!(f, Few::Many(_)), n > 2, "length {n}");
+            assert_eq!(f.into_iter().collect::<Vec<_>>(), (0..n).collect::<Vec<_>>());
         }
     }
 }

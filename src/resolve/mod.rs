@@ -5,7 +5,9 @@
 pub mod live;
 pub mod users;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
+
+use crate::few::Few;
 
 use crate::load::Loaded;
 use crate::model::Model;
@@ -46,14 +48,16 @@ impl Resolver {
         r
     }
 
-    /// Indices of the listeners that accept connections to `ep`.
-    pub fn serving(&self, ep: &Endpoint) -> Vec<usize> {
-        let mut out: Vec<usize> = self.exact.get(ep).cloned().unwrap_or_default();
+    /// Indices of the listeners that accept connections to `ep` (inline
+    /// when one or two: rules ask for every target's endpoints).
+    pub fn serving(&self, ep: &Endpoint) -> Few<usize> {
+        let mut out = Few::default();
+        out.extend(self.exact.get(ep).into_iter().flatten().copied());
         if let Endpoint::Tcp(host, port) = ep
             && host.is_local()
             && let Some(v) = self.any_port.get(port)
         {
-            out.extend(v);
+            out.extend(v.iter().copied());
         }
         // A target on the wildcard address (odd, but seen) reaches any
         // listener on that port.
@@ -141,13 +145,18 @@ mod tests {
             l(Endpoint::Tcp(Host::Any, 9000)),
             l(Endpoint::Unix(PathBuf::from("/run/php/a.sock"))),
             l(Endpoint::Tcp(lo.clone(), 9001)),
+            l(Endpoint::Tcp(lo.clone(), 9100)),
+            l(Endpoint::Tcp(Host::Any, 9100)),
+            l(Endpoint::Tcp(lo.clone(), 9100)),
         ]);
-        assert_eq!(r.serving(&Endpoint::Tcp(lo.clone(), 9000)), vec![0]);
+        assert_eq!(*r.serving(&Endpoint::Tcp(lo.clone(), 9000)), [0]);
         assert_eq!(
-            r.serving(&Endpoint::Tcp(Host::parse("localhost"), 9000)),
-            vec![0]
+            *r.serving(&Endpoint::Tcp(Host::parse("localhost"), 9000)),
+            [0]
         );
-        assert_eq!(r.serving(&Endpoint::Tcp(lo.clone(), 9001)), vec![2]);
+        assert_eq!(*r.serving(&Endpoint::Tcp(lo.clone(), 9001)), [2]);
+        // Exact ones first, in order, then the wildcard's.
+        assert_eq!(*r.serving(&Endpoint::Tcp(lo.clone(), 9100)), [3, 5, 4]);
         assert!(
             r.serving(&Endpoint::Tcp(Host::parse("127.0.0.2"), 9001))
                 .is_empty()
@@ -157,8 +166,8 @@ mod tests {
                 .is_empty()
         );
         assert_eq!(
-            r.serving(&Endpoint::Unix(PathBuf::from("/run/php/a.sock"))),
-            vec![1]
+            *r.serving(&Endpoint::Unix(PathBuf::from("/run/php/a.sock"))),
+            [1]
         );
         let near = r.nearest(&Endpoint::Unix(PathBuf::from("/run/php/b.sock")), None);
         assert_eq!(

@@ -1,7 +1,7 @@
 //! fastcgi-timeout-mismatch: nginx stops waiting for PHP before PHP stops
 //! working on the request.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::path::Path;
 
 use crate::finding::Finding;
@@ -25,7 +25,7 @@ pub struct Pools<'a> {
 
 impl<'a> Pools<'a> {
     pub fn new(fpm: &'a FpmConfig) -> Pools<'a> {
-        let mut unix = HashMap::new();
+        let mut unix = HashMap::default();
         let mut tcp = Vec::new();
         for p in &fpm.pools {
             match &p.listen_addr {

@@ -2,7 +2,7 @@
 //! project and proxies to `127.0.0.1`/`localhost` — the nginx container
 //! itself, not the app. The classic "works on my machine, 502 in Docker".
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use crate::finding::Finding;
 use crate::model::address::{Endpoint, Host};
@@ -28,7 +28,7 @@ impl Rule for ContainerLoopbackTarget {
         else {
             return;
         };
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         for t in &cx.model.targets {
             for (d, ep) in endpoints(cx.model, t) {
                 let Endpoint::Tcp(host, port) = ep else {

@@ -3,7 +3,7 @@
 //! sometimes sends a request on a connection the backend is closing — an
 //! intermittent 502 "upstream prematurely closed connection".
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use super::msec;
 use crate::finding::Finding;
@@ -21,7 +21,7 @@ impl Rule for KeepaliveBackend {
     }
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         for u in &cx.model.upstreams {
             let Some(scope) = cx.model.scopes.get(u.scope) else {
                 continue;

@@ -2,7 +2,7 @@
 //! backend stops working on the request — users get 504 while the worker
 //! keeps running (and keeps a worker busy for nobody).
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use super::msec;
 use crate::finding::Finding;
@@ -22,7 +22,7 @@ impl Rule for ProxyTimeoutMismatch {
     }
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         for t in &cx.model.targets {
             let setting = match t.kind {
                 TargetKind::Proxy => "proxy_read_timeout",

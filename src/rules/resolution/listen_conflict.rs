@@ -1,7 +1,7 @@
 //! `listen-conflict`: two pools, or a pool and an nginx server, bind the
 //! same address — the second fails with "Address already in use".
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::finding::Finding;
 use crate::model::address::{Endpoint, Host};
@@ -19,8 +19,8 @@ impl Rule for ListenConflict {
         let ls = &cx.resolver.listeners;
         // Bind keys: unix path, or port (a wildcard bind conflicts with every
         // address on the same port).
-        let mut by_port: HashMap<u16, Vec<usize>> = HashMap::new();
-        let mut by_path: HashMap<&Endpoint, Vec<usize>> = HashMap::new();
+        let mut by_port: HashMap<u16, Vec<usize>> = HashMap::default();
+        let mut by_path: HashMap<&Endpoint, Vec<usize>> = HashMap::default();
         for (i, l) in ls.iter().enumerate() {
             match &l.endpoint {
                 Endpoint::Tcp(_, port) => by_port.entry(*port).or_default().push(i),

@@ -2,7 +2,7 @@
 //! on — the 502 "connect() failed (2: No such file or directory)" or
 //! "(111: Connection refused)".
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::endpoints;
 use crate::finding::{Finding, Severity};
@@ -24,7 +24,7 @@ impl Rule for UpstreamNoListener {
         let fpm_known = cx.loaded.fpm.as_ref().is_some_and(|c| !c.pools.is_empty());
         // One finding per offending line (an upstream `server` line used by
         // many vhosts is reported once, with its users as related).
-        let mut by_line: HashMap<Span, Finding> = HashMap::new();
+        let mut by_line: HashMap<Span, Finding> = HashMap::default();
         for t in &cx.model.targets {
             for (d, ep) in endpoints(cx.model, t) {
                 if !is_local(ep) {

@@ -2,7 +2,7 @@
 //! module's directives, so that module must be compiled into nginx. Said
 //! once per module and tree, at the first use.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use crate::finding::Finding;
 use crate::nginx::context::Ctx;

@@ -1,7 +1,7 @@
 //! tls-listen-without-ssl: `listen 443` without `ssl`, or a plain listen on
 //! a port other servers serve with TLS.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use crate::finding::Finding;
 use crate::model::address::Endpoint;
@@ -17,8 +17,8 @@ impl Rule for TlsListenWithoutSsl {
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let m = cx.model;
         let unit = |scope: usize| m.scopes.get(scope).map_or(usize::MAX, |s| s.unit);
-        let mut ssl_eps: HashSet<(usize, &Endpoint)> = HashSet::new();
-        let mut ssl_ports: HashSet<(usize, u16)> = HashSet::new();
+        let mut ssl_eps: HashSet<(usize, &Endpoint)> = HashSet::default();
+        let mut ssl_ports: HashSet<(usize, u16)> = HashSet::default();
         for s in m.servers.iter().filter(|s| !s.stream) {
             for l in s.listens.iter().filter(|l| l.ssl) {
                 ssl_eps.insert((unit(s.scope), &l.endpoint));
