@@ -123,7 +123,10 @@ mod tests {
             f.shrink_to_fit();
             assert_eq!(&*f, (0..n).collect::<Vec<_>>().as_slice(), "length {n}");
             assert_eq!(matches!(f, Few::Many(_)), n > 2, "length {n}");
-            assert_eq!(f.into_iter().collect::<Vec<_>>(), (0..n).collect::<Vec<_>>());
+            assert_eq!(
+                f.into_iter().collect::<Vec<_>>(),
+                (0..n).collect::<Vec<_>>()
+            );
         }
     }
 }
