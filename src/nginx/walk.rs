@@ -200,10 +200,7 @@ impl<'t> Visits<'t> {
         }
         let mut parents: Vec<&'t Directive> = Vec::new();
         for (k, &i) in found.iter().enumerate() {
-            // Scattered entries: ask for a directive a few visits ahead.
-            if let Some(ahead) = found.get(k + 8).and_then(|&a| self.entries.get(a as usize)) {
-                crate::prefetch::prefetch(ahead.directive, DIRECTIVE_LINES);
-            }
+            self.prefetch_named(&found, k);
             let Some(e) = self.entries.get(i as usize) else {
                 continue;
             };
@@ -220,6 +217,30 @@ impl<'t> Visits<'t> {
                 .partition_point(|&first| first <= i)
                 .saturating_sub(1);
             f(&e.visit(&parents, unit));
+        }
+    }
+
+    /// Ask for what visiting the entries of `found` from `k` on will read,
+    /// in steps that each find the step before arrived: the entry far
+    /// ahead, then its directive and its parent's entry (the parents of a
+    /// visit), then the directive's arguments. Scattered entries, their
+    /// directives and words are four trips to memory per visit otherwise.
+    fn prefetch_named(&self, found: &[u32], k: usize) {
+        use crate::prefetch::{prefetch, prefetch_slice};
+        let entry = |at: usize| found.get(at).and_then(|&a| self.entries.get(a as usize));
+        if let Some(&a) = found.get(k + 16)
+            && let Some(e) = self.entries.get(a as usize)
+        {
+            prefetch(e, std::mem::size_of::<Entry<'_>>());
+        }
+        if let Some(e) = entry(k + 8) {
+            prefetch(e.directive, DIRECTIVE_LINES);
+            if let Some(p) = self.entries.get(e.parent as usize) {
+                prefetch(p, std::mem::size_of::<Entry<'_>>());
+            }
+        }
+        if let Some(e) = entry(k + 4) {
+            prefetch_slice(&e.directive.args, 2);
         }
     }
 
