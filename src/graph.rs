@@ -122,7 +122,7 @@ pub fn build(loaded: &Loaded, model: &Model<'_>, resolver: &Resolver) -> Graph {
                                     let l = &resolver.listeners[i];
                                     ListenerNode {
                                         kind: l.kind.label(),
-                                        name: l.name.clone(),
+                                        name: l.name.to_string(),
                                         at: l.span.map(|sp| at(sources, sp)),
                                     }
                                 })

@@ -52,6 +52,10 @@ pub struct Server<'t> {
 #[derive(Debug)]
 pub struct Listen<'t> {
     pub directive: Option<&'t Directive>,
+    /// The `listen` line, or the `server` line for the implied `*:80`
+    /// (copied while the directive is in cache: the resolver lists every
+    /// listen with its line, 40,000 at 10,000 vhosts).
+    pub span: crate::source::Span,
     pub endpoint: Endpoint,
     pub ssl: bool,
     pub default_server: bool,
@@ -353,6 +357,7 @@ impl<'t> Model<'t> {
         if listens.is_empty() && !stream {
             listens.push(Listen {
                 directive: None,
+                span: d.span,
                 endpoint: Endpoint::Tcp(Host::Any, 80),
                 ssl: false,
                 default_server: false,
@@ -589,6 +594,7 @@ fn parse_listen(d: &Directive) -> Option<Listen<'_>> {
     let has = |p: &str| d.args.iter().skip(1).any(|a| a.as_str() == p);
     Some(Listen {
         directive: Some(d),
+        span: d.span,
         endpoint,
         ssl: has("ssl"),
         default_server: has("default_server") || has("default"),

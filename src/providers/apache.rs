@@ -95,7 +95,7 @@ impl ListenerProvider for Apache {
                     out.push(Listener {
                         endpoint: ep,
                         kind: KIND,
-                        name: v.name.clone().unwrap_or_else(|| "httpd vhost".into()),
+                        name: v.name.as_deref().unwrap_or("httpd vhost").into(),
                         span: Some(span),
                         socket: None,
                         pool: None,

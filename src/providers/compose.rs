@@ -225,7 +225,7 @@ fn service(
             out.push(Listener {
                 endpoint: Endpoint::Tcp(Host::Name(n.clone()), port),
                 kind: KIND,
-                name: name.to_string(),
+                name: name.into(),
                 span: Some(sp),
                 socket: None,
                 pool: None,
@@ -237,7 +237,7 @@ fn service(
         out.push(Listener {
             endpoint: Endpoint::Tcp(host, port),
             kind: KIND,
-            name: format!("{name} (published)"),
+            name: format!("{name} (published)").into(),
             span: Some(sp),
             socket: None,
             pool: None,

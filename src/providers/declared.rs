@@ -13,7 +13,7 @@ impl ListenerProvider for Declared {
             out.push(Listener {
                 endpoint: d.endpoint.clone(),
                 kind: ListenerKind::Declared,
-                name: d.name.clone(),
+                name: d.name.as_str().into(),
                 span: None,
                 socket: None,
                 pool: None,

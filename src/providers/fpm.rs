@@ -39,7 +39,7 @@ impl ListenerProvider for PhpFpm {
             out.push(Listener {
                 endpoint,
                 kind: ListenerKind::PhpFpm,
-                name: pool.name.clone(),
+                name: pool.name.as_str().into(),
                 span: pool.listen.as_ref().map(|l| l.span),
                 socket: socket.map(Box::new),
                 pool: Some(i),

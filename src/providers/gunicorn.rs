@@ -121,7 +121,7 @@ impl ListenerProvider for Gunicorn {
                     out.push(Listener {
                         endpoint: ep.clone(),
                         kind: KIND,
-                        name: svc.unit.clone(),
+                        name: svc.unit.as_str().into(),
                         span: Some(*span),
                         socket: matches!(ep, Endpoint::Unix(_))
                             .then(|| Box::new(sockets[i].access.clone())),
@@ -151,7 +151,7 @@ impl ListenerProvider for Gunicorn {
                 out.push(Listener {
                     endpoint: ep,
                     kind: KIND,
-                    name: svc.unit.clone(),
+                    name: svc.unit.as_str().into(),
                     span: span.or(Some(svc.exec_span)),
                     socket: socket.map(Box::new),
                     pool: None,
@@ -184,7 +184,7 @@ impl ListenerProvider for Gunicorn {
                 out.push(Listener {
                     endpoint: ep,
                     kind: KIND,
-                    name: name.clone(),
+                    name: name.as_str().into(),
                     span,
                     socket: socket.map(Box::new),
                     pool: None,
@@ -201,7 +201,7 @@ impl ListenerProvider for Gunicorn {
                 out.push(Listener {
                     endpoint: ep.clone(),
                     kind: ListenerKind::Service("systemd socket"),
-                    name: s.unit.clone(),
+                    name: s.unit.as_str().into(),
                     span: Some(*span),
                     socket: matches!(ep, Endpoint::Unix(_)).then(|| Box::new(s.access.clone())),
                     pool: None,

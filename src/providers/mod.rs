@@ -64,8 +64,9 @@ pub struct SocketAccess {
 pub struct Listener {
     pub endpoint: Endpoint,
     pub kind: ListenerKind,
-    /// A name for messages: the pool name, the server name, the service.
-    pub name: String,
+    /// A name for messages: the pool name, the server name, the service
+    /// (shared: a server's listens all carry its name).
+    pub name: std::sync::Arc<str>,
     /// The line that makes it listen.
     pub span: Option<Span>,
     /// Boxed: only unix sockets have one, and inline it tripled the size of

@@ -11,16 +11,15 @@ impl ListenerProvider for NginxServers {
     fn listeners(&self, _loaded: &Loaded, model: &Model<'_>, out: &mut Vec<Listener>) {
         out.reserve(model.servers.iter().map(|s| s.listens.len()).sum());
         for s in &model.servers {
-            let name = s
-                .names
-                .first()
-                .map_or_else(|| "(no server_name)".to_string(), |n| n.to_string());
+            // One name per server, shared by its listens.
+            let name: std::sync::Arc<str> = s.names.first().map_or("(no server_name)", |n| n).into();
             for l in &s.listens {
                 out.push(Listener {
                     endpoint: l.endpoint.clone(),
                     kind: ListenerKind::Nginx,
                     name: name.clone(),
-                    span: l.directive.map(|d| d.span).or(Some(s.directive.span)),
+                    // From the model: the listen lines are not read again.
+                    span: Some(l.span),
                     socket: None,
                     pool: None,
                     backend: None,

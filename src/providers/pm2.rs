@@ -51,7 +51,7 @@ impl ListenerProvider for Pm2 {
                 out.push(Listener {
                     endpoint: Endpoint::Tcp(host, port),
                     kind: KIND,
-                    name: app.name.unwrap_or_else(|| "app".into()),
+                    name: app.name.as_deref().unwrap_or("app").into(),
                     span: Some(span),
                     socket: None,
                     pool: None,

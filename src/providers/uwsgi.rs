@@ -193,7 +193,7 @@ fn instance(name: &str, opts: &[Opt], out: &mut Vec<Listener>) {
             socket: matches!(ep, Endpoint::Unix(_)).then(|| Box::new(access.clone())),
             endpoint: ep,
             kind: KIND,
-            name: name.to_string(),
+            name: name.into(),
             span: Some(o.line),
             pool: None,
             backend: Some(Box::new(backend.clone())),
