@@ -144,7 +144,8 @@ impl<'t> Visits<'t> {
         budget: &mut usize,
     ) {
         crate::prefetch::prefetch_slice(list, 32);
-        for d in list {
+        for (i, d) in list.iter().enumerate() {
+            crate::model::prefetch_blocks(list, i);
             if *budget == 0 {
                 return;
             }
@@ -158,7 +159,9 @@ impl<'t> Visits<'t> {
                 ctx,
                 opens: block.is_some(),
             });
-            for id in d.included() {
+            let included = d.included();
+            for (j, id) in included.iter().enumerate() {
+                crate::model::prefetch_file(files, included, j);
                 if let Some(pf) = files.get(*id) {
                     self.list(files, &pf.directives, ctx, parent, budget);
                 }

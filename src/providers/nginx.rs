@@ -12,7 +12,8 @@ impl ListenerProvider for NginxServers {
         out.reserve(model.servers.iter().map(|s| s.listens.len()).sum());
         for s in &model.servers {
             // One name per server, shared by its listens.
-            let name: std::sync::Arc<str> = s.names.first().map_or("(no server_name)", |n| n).into();
+            let name: std::sync::Arc<str> =
+                s.names.first().map_or("(no server_name)", |n| n).into();
             for l in &s.listens {
                 out.push(Listener {
                     endpoint: l.endpoint.clone(),
