@@ -145,14 +145,24 @@ fn run_inner(opts: &Options, free: bool) -> Result<Outcome, InputError> {
             // Rules are pure functions of the same read-only model: run
             // them on all cores, then concatenate in registry order
             // (deterministic).
+            //
+            // Each free core takes the next rule in registry order (the
+            // heaviest come first there), rather than each taking half the
+            // list and stealing: the two heaviest rules fell in one half.
             use rayon::prelude::*;
-            rules::all()
-                .par_iter()
-                .map(|rule| {
+            let mut done: Vec<(usize, Vec<Finding>)> = rules::all()
+                .into_iter()
+                .enumerate()
+                .par_bridge()
+                .map(|(i, rule)| {
                     let mut out = Vec::new();
                     rule.check(&cx, &mut out);
-                    out
+                    (i, out)
                 })
+                .collect();
+            done.sort_unstable_by_key(|(i, _)| *i);
+            done.into_iter()
+                .map(|(_, out)| out)
                 .collect::<Vec<Vec<Finding>>>()
         },
     );

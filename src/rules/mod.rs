@@ -36,11 +36,13 @@ pub trait Rule: Sync {
 }
 
 /// Every rule that runs after loading. (Syntax and include findings come
-/// from the parser and the include expansion themselves.)
+/// from the parser and the include expansion themselves.) The heaviest
+/// first: rules are handed to the cores in this order.
 pub fn all() -> Vec<&'static dyn Rule> {
     vec![
         &schema::PerDirective,
         &schema::PerBlock,
+        &security::regexes::Regexes,
         &schema::duplicate_default_server::DuplicateDefaultServer,
         &schema::duplicate_upstream::DuplicateUpstream,
         &schema::upstream_undefined::UpstreamUndefined,
@@ -76,7 +78,6 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &security::add_header_content_type::AddHeaderContentType,
         &security::alias_traversal::AliasTraversal,
         &security::if_is_evil::IfIsEvil,
-        &security::regexes::Regexes,
         &security::resolver_external::ResolverExternal,
         &security::allow_without_deny::AllowWithoutDeny,
         &security::unanchored_regex::UnanchoredRegex,
