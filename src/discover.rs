@@ -490,8 +490,6 @@ mod tests {
         );
     }
 
-    /// Files are read in batches while the walk goes on; they come out in
-    /// walk order whatever order the batches finish in.
     /// A tree for the listing tests: files, a subdirectory, a symlink to
     /// it, a hidden file, and (when asked) a broken symlink.
     fn listing_tree(broken: bool) -> tempfile::TempDir {
@@ -579,6 +577,8 @@ mod tests {
         assert_eq!(disk.glob(&pattern).len(), listed.glob(&pattern).len() + 1);
     }
 
+    /// Files are read in batches while the walk goes on; they come out in
+    /// walk order whatever order the batches finish in.
     #[test]
     fn walk_order_survives_batched_reading() {
         let dir = tempfile::tempdir().expect("tempdir");

@@ -315,7 +315,7 @@ impl<'t> Model<'t> {
             unit,
         });
         for i in 0..self.scopes[id].children.len() {
-            prefetch_blocks(&self.scopes[id].children, i);
+            crate::prefetch::blocks_ahead(&self.scopes[id].children, i);
             let d = self.scopes[id].children[i];
             let Some(b) = &d.block else { continue };
             if b.lua || d.is_data_block() || ctx == Ctx::Data {
@@ -559,37 +559,6 @@ fn scope_start(run: &[(u32, u32)], scope: u32) -> usize {
     }
 }
 
-/// Before going into the block of `children[i]` (if it has one), ask for
-/// what the next blocks will need, a step apart so that each step finds
-/// the one before arrived: the block of the child after next, the children
-/// of the next child's block. Otherwise each block costs two trips to
-/// memory one after the other (its `Block`, then its children), and at
-/// 10,000 vhosts there are 80,000 blocks.
-pub fn prefetch_blocks<D: std::borrow::Borrow<Directive>>(children: &[D], i: usize) {
-    use crate::prefetch::{prefetch, prefetch_slice};
-    if let Some(b) = children
-        .get(i + 2)
-        .and_then(|d| d.borrow().block.as_deref())
-    {
-        prefetch(b, std::mem::size_of::<crate::nginx::ast::Block>());
-    }
-    if let Some(b) = children
-        .get(i + 1)
-        .and_then(|d| d.borrow().block.as_deref())
-    {
-        prefetch_slice(&b.children, 32);
-    }
-}
-
-/// Before going into included file `included[j]`, ask for the directives
-/// of the next one (a glob of 10,000 site files is 10,000 lists in as many
-/// places).
-pub fn prefetch_file(files: &Files, included: &[crate::source::FileId], j: usize) {
-    if let Some(pf) = included.get(j + 1).and_then(|id| files.get(*id)) {
-        crate::prefetch::prefetch_slice(&pf.directives, 4);
-    }
-}
-
 /// Children of a block with include directives replaced by their files'
 /// directives (recursively), in nginx's order.
 fn flatten<'t>(
@@ -608,7 +577,7 @@ fn flatten<'t>(
         if d.is_include() && d.block.is_none() {
             let included = d.included();
             for (j, id) in included.iter().enumerate() {
-                prefetch_file(files, included, j);
+                crate::prefetch::file_ahead(files, included, j);
                 if let Some(pf) = files.get(*id) {
                     flatten(files, &pf.directives, out, names, budget);
                 }

@@ -145,7 +145,7 @@ impl<'t> Visits<'t> {
     ) {
         crate::prefetch::prefetch_slice(list, 32);
         for (i, d) in list.iter().enumerate() {
-            crate::model::prefetch_blocks(list, i);
+            crate::prefetch::blocks_ahead(list, i);
             if *budget == 0 {
                 return;
             }
@@ -161,7 +161,7 @@ impl<'t> Visits<'t> {
             });
             let included = d.included();
             for (j, id) in included.iter().enumerate() {
-                crate::model::prefetch_file(files, included, j);
+                crate::prefetch::file_ahead(files, included, j);
                 if let Some(pf) = files.get(*id) {
                     self.list(files, &pf.directives, ctx, parent, budget);
                 }
