@@ -83,6 +83,10 @@ pub struct Model<'t> {
     pub targets: Vec<Target<'t>>,
     /// Scope ids of `location` blocks.
     pub locations: Vec<ScopeId>,
+    /// The first upstream of each (unit, stream, name), for
+    /// [`Model::upstream`]: targets looked it up in a pass over every
+    /// upstream (10,000 vhosts with an upstream each took 0.4 s).
+    upstream_index: rustc_hash::FxHashMap<(usize, bool, &'t str), usize>,
     /// Every directive in walk order with its context and specs (include
     /// directives and data blocks' entries too), for the structural rules.
     pub visits: crate::nginx::walk::Visits<'t>,
@@ -137,6 +141,11 @@ impl<'t> Model<'t> {
             );
         }
         m.scratch = Vec::new();
+        for (i, u) in m.upstreams.iter().enumerate() {
+            m.upstream_index
+                .entry((u.unit, u.stream, u.name))
+                .or_insert(i);
+        }
         m.index_names();
         m.collect_targets();
         m
@@ -416,11 +425,16 @@ impl<'t> Model<'t> {
         self.targets = out;
     }
 
-    /// The upstream a name refers to, in the same unit and protocol.
+    /// The upstream a name refers to, in the same unit and protocol (the
+    /// first defined, when there are two).
     pub fn upstream(&self, unit: usize, name: &str, stream: bool) -> Option<&Upstream<'t>> {
-        self.upstreams
-            .iter()
-            .find(|u| u.unit == unit && u.stream == stream && u.name == name)
+        self.upstream_index_of(unit, name, stream)
+            .and_then(|i| self.upstreams.get(i))
+    }
+
+    /// [`Model::upstream`]'s index in [`Model::upstreams`].
+    pub fn upstream_index_of(&self, unit: usize, name: &str, stream: bool) -> Option<usize> {
+        self.upstream_index.get(&(unit, stream, name)).copied()
     }
 
     /// A main-level directive of a unit (`user`, `worker_processes`, …).

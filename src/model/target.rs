@@ -121,11 +121,7 @@ pub(super) fn parse<'t>(
         };
         if authority.contains('$') {
             TargetAddr::Runtime(raw.to_string())
-        } else if let Some(i) = m
-            .upstreams
-            .iter()
-            .position(|u| u.unit == unit && u.stream == stream && u.name == authority)
-        {
+        } else if let Some(i) = m.upstream_index_of(unit, authority, stream) {
             TargetAddr::Upstream(i)
         } else {
             match parse_host_port(authority, default_port) {

@@ -206,3 +206,22 @@ fn capture_users_in_scope_order() {
         want.map(|(a, b)| (a.to_string(), b.to_string())).to_vec()
     );
 }
+
+/// A proxy_pass names the first upstream of that name in its unit and
+/// protocol (a second definition is duplicate-upstream's business).
+#[test]
+fn targets_name_the_first_upstream_of_their_name() {
+    let (_d, l) = loaded(&[(
+        "nginx.conf",
+        "events {}\nhttp {\n upstream a { server 127.0.0.1:1; }\n upstream b { server 127.0.0.1:2; }\n upstream a { server 127.0.0.1:3; }\n server { location / { proxy_pass http://a; } location /b { proxy_pass http://b; } location /c { proxy_pass http://c; } }\n}\nstream { upstream b { server 127.0.0.1:4; } }\n",
+    )]);
+    let m = Model::build(&l);
+    let addrs: Vec<String> = m.targets.iter().map(|t| format!("{:?}", t.addr)).collect();
+    assert_eq!(addrs[0], "Upstream(0)");
+    assert_eq!(addrs[1], "Upstream(1)");
+    // No upstream `c`: a host name.
+    assert!(addrs[2].starts_with("Direct"), "{}", addrs[2]);
+    assert_eq!(m.upstream(0, "b", true).map(|u| u.stream), Some(true));
+    assert_eq!(m.upstream(0, "b", false).map(|u| u.stream), Some(false));
+    assert!(m.upstream(0, "B", false).is_none());
+}

@@ -20,6 +20,12 @@ pub struct Resolver {
     exact: HashMap<Endpoint, Vec<usize>>,
     /// Wildcard listeners by port.
     any_port: HashMap<u16, Vec<usize>>,
+    /// Listeners on a local TCP address, by port, in listener order (for
+    /// [`Resolver::nearest`]: a pass over every listener for each target
+    /// nothing serves took half a second at 10,000 such targets).
+    local_by_port: HashMap<u16, Vec<usize>>,
+    /// Listeners on unix sockets, in listener order.
+    unix: Vec<usize>,
     /// What really listens on this machine (`--live`).
     pub live: Option<live::Live>,
 }
@@ -39,6 +45,13 @@ impl Resolver {
     pub fn from_listeners(listeners: Vec<Listener>) -> Resolver {
         let mut r = Resolver::default();
         for (i, l) in listeners.iter().enumerate() {
+            match &l.endpoint {
+                Endpoint::Tcp(h, port) if h.is_local() => {
+                    r.local_by_port.entry(*port).or_default().push(i)
+                }
+                Endpoint::Unix(_) => r.unix.push(i),
+                Endpoint::Tcp(..) => {}
+            }
             match &l.endpoint {
                 Endpoint::Tcp(Host::Any, port) => r.any_port.entry(*port).or_default().push(i),
                 ep => r.exact.entry(ep.clone()).or_default().push(i),
@@ -79,14 +92,17 @@ impl Resolver {
         ep: &Endpoint,
         kind: Option<crate::providers::ListenerKind>,
     ) -> Option<&Listener> {
-        let candidates = self
-            .listeners
-            .iter()
-            .filter(|l| kind.is_none_or(|k| l.kind == k));
+        let wanted = |&i: &usize| {
+            self.listeners
+                .get(i)
+                .filter(|l| kind.is_none_or(|k| l.kind == k))
+        };
         match ep {
             Endpoint::Unix(p) => {
                 let target = p.to_string_lossy();
-                candidates
+                self.unix
+                    .iter()
+                    .filter_map(wanted)
                     .filter_map(|l| match &l.endpoint {
                         Endpoint::Unix(q) => {
                             Some((crate::text::edit_distance(&target, &q.to_string_lossy()), l))
@@ -98,15 +114,17 @@ impl Resolver {
             }
             // A port a few numbers off (3000 vs 3001) is a likely typo; the
             // same port on another local address too. Anything else is noise.
-            Endpoint::Tcp(_, port) => candidates
-                .filter_map(|l| match &l.endpoint {
-                    Endpoint::Tcp(h, q) if h.is_local() && port.abs_diff(*q) <= 10 => {
-                        Some((port.abs_diff(*q), l))
-                    }
-                    _ => None,
-                })
-                .min_by_key(|(d, _)| *d)
-                .map(|(_, l)| l),
+            // Nearest port first; at one distance, the first listener.
+            Endpoint::Tcp(_, port) => (0..=10u16).find_map(|d| {
+                [port.checked_sub(d), port.checked_add(d)]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| self.local_by_port.get(&p))
+                    .flat_map(|v| v.iter().copied())
+                    .filter(|i| wanted(i).is_some())
+                    .min()
+                    .and_then(|i| self.listeners.get(i))
+            }),
         }
     }
 }
@@ -136,6 +154,36 @@ mod tests {
             pool: None,
             backend: None,
         }
+    }
+
+    /// "Did you mean" for TCP: the nearest local port within 10, and at
+    /// one distance the first listener; remote listeners and other kinds
+    /// are not offered.
+    #[test]
+    fn nearest_port_then_listener_order() {
+        let lo = Host::parse("127.0.0.1");
+        let mut nginx = l(Endpoint::Tcp(Host::Any, 9000));
+        nginx.kind = ListenerKind::Nginx;
+        let r = Resolver::from_listeners(vec![
+            l(Endpoint::Tcp(lo.clone(), 9003)),
+            l(Endpoint::Tcp(Host::parse("10.0.0.5"), 9001)),
+            l(Endpoint::Tcp(lo.clone(), 8999)),
+            nginx,
+            l(Endpoint::Tcp(lo.clone(), 9030)),
+        ]);
+        let port = |ep: &Endpoint, kind| match r.nearest(ep, kind).map(|x| &x.endpoint) {
+            Some(Endpoint::Tcp(_, p)) => Some(*p),
+            _ => None,
+        };
+        let at = |p| Endpoint::Tcp(lo.clone(), p);
+        // The remote 9001 is not offered; the wildcard 9000 is 1 away.
+        assert_eq!(port(&at(9001), None), Some(9000));
+        // Without nginx's: 9003 and 8999 are both 2 away; 9003 is listed first.
+        assert_eq!(port(&at(9001), Some(ListenerKind::PhpFpm)), Some(9003));
+        assert_eq!(port(&at(8998), Some(ListenerKind::PhpFpm)), Some(8999));
+        assert_eq!(port(&at(9002), Some(ListenerKind::PhpFpm)), Some(9003));
+        assert_eq!(port(&at(9015), Some(ListenerKind::PhpFpm)), None);
+        assert_eq!(port(&at(9025), None), Some(9030));
     }
 
     #[test]
