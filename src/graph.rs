@@ -69,13 +69,18 @@ fn at(sources: &SourceMap, span: Span) -> String {
 pub fn build(loaded: &Loaded, model: &Model<'_>, resolver: &Resolver) -> Graph {
     let sources = &loaded.sources;
     let mut servers = Vec::new();
+    // Each server's targets, in target order, found once (looking up every
+    // target's server for every server grew with the square of the tree).
+    let mut by_server: rustc_hash::FxHashMap<usize, Vec<&crate::model::Target<'_>>> =
+        rustc_hash::FxHashMap::default();
+    for t in &model.targets {
+        if let Some(x) = model.server_of(t.scope) {
+            by_server.entry(x.scope).or_default().push(t);
+        }
+    }
     for s in &model.servers {
         let mut routes = Vec::new();
-        for t in model
-            .targets
-            .iter()
-            .filter(|t| model.server_of(t.scope).is_some_and(|x| x.scope == s.scope))
-        {
+        for t in by_server.get(&s.scope).into_iter().flatten().copied() {
             let location = model
                 .chain(t.scope)
                 .filter_map(|sc| sc.directive)

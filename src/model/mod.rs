@@ -141,6 +141,7 @@ impl<'t> Model<'t> {
             );
         }
         m.scratch = Vec::new();
+        debug_assert!(m.servers.windows(2).all(|w| w[0].scope < w[1].scope));
         for (i, u) in m.upstreams.iter().enumerate() {
             m.upstream_index
                 .entry((u.unit, u.stream, u.name))
@@ -515,7 +516,9 @@ impl<'t> Model<'t> {
                 }
                 Some(cur)
             })?;
-        self.servers.iter().find(|s| s.scope == sid)
+        // Servers are made in scope order (they do not nest).
+        let at = self.servers.partition_point(|s| s.scope < sid);
+        self.servers.get(at).filter(|s| s.scope == sid)
     }
 }
 
