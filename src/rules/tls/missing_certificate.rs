@@ -2,9 +2,11 @@
 //! certificate (or a certificate without its key) in effect.
 
 use crate::finding::Finding;
-use crate::model::{Model, Server};
+use crate::model::address::Endpoint;
+use crate::model::{Model, ScopeId, Server};
 use crate::rules::util::{effective_flag, is_tls_server, tls_anchor};
 use crate::rules::{Check, Rule, ids};
+use rustc_hash::FxHashMap;
 
 pub struct TlsMissingCertificate;
 
@@ -17,30 +19,36 @@ fn lua_certificates(m: &Model<'_>, s: &Server<'_>) -> bool {
         || m.defining(s.scope, "ssl_certificate_by_lua_file").is_some()
 }
 
-/// The server nginx uses as default for a listen endpoint of `s`: the one
-/// marked `default_server`, else the first one with that endpoint.
-fn is_default_for_some_ssl_listen(m: &Model<'_>, s: &Server<'_>) -> bool {
-    let unit = m.scopes.get(s.scope).map(|sc| sc.unit);
-    s.listens.iter().filter(|l| l.ssl).any(|l| {
-        let same = m.servers.iter().filter(|o| {
-            o.stream == s.stream
-                && m.scopes.get(o.scope).map(|sc| sc.unit) == unit
-                && o.listens.iter().any(|ol| ol.endpoint == l.endpoint)
-        });
-        let mut first = None;
-        let mut marked = None;
-        for o in same {
-            first.get_or_insert(o.scope);
-            if marked.is_none()
-                && o.listens
-                    .iter()
-                    .any(|ol| ol.endpoint == l.endpoint && ol.default_server)
-            {
-                marked = Some(o.scope);
+/// The server nginx uses as default for each listen endpoint (by protocol
+/// and unit): the one marked `default_server`, else the first one with that
+/// endpoint. Found once for all servers: asking for each server in a pass
+/// over every server grew with the square of the tree.
+type Defaults<'m> = FxHashMap<(bool, Option<usize>, &'m Endpoint), ScopeId>;
+
+fn default_servers<'m>(m: &'m Model<'_>) -> Defaults<'m> {
+    let mut first: Defaults<'m> = FxHashMap::default();
+    let mut marked: Defaults<'m> = FxHashMap::default();
+    for o in &m.servers {
+        let unit = m.scopes.get(o.scope).map(|sc| sc.unit);
+        for ol in o.listens.iter() {
+            let key = (o.stream, unit, &ol.endpoint);
+            first.entry(key).or_insert(o.scope);
+            if ol.default_server {
+                marked.entry(key).or_insert(o.scope);
             }
         }
-        marked.or(first) == Some(s.scope)
-    })
+    }
+    first.extend(marked);
+    first
+}
+
+/// Whether `s` is the default server of one of its `listen … ssl` endpoints.
+fn is_default_for_some_ssl_listen(m: &Model<'_>, defaults: &Defaults<'_>, s: &Server<'_>) -> bool {
+    let unit = m.scopes.get(s.scope).map(|sc| sc.unit);
+    s.listens
+        .iter()
+        .filter(|l| l.ssl)
+        .any(|l| defaults.get(&(s.stream, unit, &l.endpoint)) == Some(&s.scope))
 }
 
 impl Rule for TlsMissingCertificate {
@@ -50,6 +58,8 @@ impl Rule for TlsMissingCertificate {
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let m = cx.model;
+        // Built when first needed: most servers have their certificate.
+        let mut defaults: Option<Defaults<'_>> = None;
         for s in &m.servers {
             let certs = m.effective_iter(s.scope, "ssl_certificate").count();
             // Keys only matter where there are certificates to match (most
@@ -83,7 +93,12 @@ impl Rule for TlsMissingCertificate {
             {
                 continue;
             }
-            let caught = s.stream || is_default_for_some_ssl_listen(m, s);
+            let caught = s.stream
+                || is_default_for_some_ssl_listen(
+                    m,
+                    defaults.get_or_insert_with(|| default_servers(m)),
+                    s,
+                );
             let consequence = if caught {
                 "nginx -t fails: no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive"
             } else {
