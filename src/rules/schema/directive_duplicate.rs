@@ -134,16 +134,16 @@ const NAMED: &[&str] = &[
 /// Names that must be unique per tree: `log_format` names (per subsystem;
 /// `combined` is predefined in http) and modules loaded by `load_module`.
 fn named_duplicates(cx: &Check<'_>, out: &mut Vec<Finding>) {
-    let mut seen: Vec<(usize, Ctx, &str, &str, Span)> = Vec::new();
-    // Shared memory zones and cache paths, per unit: (unit, key, first).
-    let mut zones: Vec<(usize, &str, &str, &str, Span)> = Vec::new();
+    // By key (a list searched for each definition grew with the square of
+    // a tree that defines a zone or a log format per site).
+    let mut seen: HashMap<(usize, Ctx, &str, &str), Span> = HashMap::default();
+    // Shared memory zones and cache paths, per unit: (unit, kind, name) →
+    // (key, first).
+    let mut zones: HashMap<(usize, &str, &str), (&str, Span)> = HashMap::default();
     cx.model.visits.walk_named(NAMED, &mut |v| {
         let d = v.directive;
         if let Some((kind, name, key)) = zone_of(d, v.ctx) {
-            if let Some(&(.., fkey, first)) = zones
-                .iter()
-                .find(|(u, k, n, _, _)| *u == v.unit && *k == kind && *n == name)
-            {
+            if let Some(&(fkey, first)) = zones.get(&(v.unit, kind, name)) {
                 let msg = if kind == "cache" {
                     format!("the same path name \"{name}\" used in two cache paths")
                 } else {
@@ -158,7 +158,7 @@ fn named_duplicates(cx: &Check<'_>, out: &mut Vec<Finding>) {
                         .with_related(first, "first defined here"),
                 );
             } else {
-                zones.push((v.unit, kind, name, key, d.span));
+                zones.insert((v.unit, kind, name), (key, d.span));
             }
             return;
         }
@@ -182,10 +182,7 @@ fn named_duplicates(cx: &Check<'_>, out: &mut Vec<Finding>) {
             );
             return;
         }
-        if let Some(&(.., first)) = seen
-            .iter()
-            .find(|(u, c, n, k, _)| *u == v.unit && *c == v.ctx && *n == d.name() && *k == key)
-        {
+        if let Some(&first) = seen.get(&(v.unit, v.ctx, d.name(), key)) {
             out.push(
                 Finding::error(ids::DIRECTIVE_DUPLICATE, d.span, msg)
                     .with_help(format!(
@@ -195,7 +192,7 @@ fn named_duplicates(cx: &Check<'_>, out: &mut Vec<Finding>) {
                     .with_related(first, "first defined here"),
             );
         } else {
-            seen.push((v.unit, v.ctx, d.name(), key, d.span));
+            seen.insert((v.unit, v.ctx, d.name(), key), d.span);
         }
     });
 }

@@ -8,6 +8,7 @@ use crate::nginx::context::Ctx;
 use crate::nginx::values::{ListenHost, parse_listen};
 use crate::rules::{Check, Rule, ids};
 use crate::source::Span;
+use rustc_hash::FxHashMap;
 
 pub struct DuplicateDefaultServer;
 
@@ -19,7 +20,9 @@ impl Rule for DuplicateDefaultServer {
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         // (unit, address key, quic) → first default listen.
         type Key<'a> = (usize, ListenHost<'a>, u16, bool);
-        let mut firsts: Vec<(Key<'_>, Span, String)> = Vec::new();
+        // By key: one server per address is usual, and a list searched for
+        // each default listen grew with the square of the tree.
+        let mut firsts: FxHashMap<Key<'_>, (Span, String)> = FxHashMap::default();
         cx.model.visits.walk_named(&["listen"], &mut |v| {
             let d = v.directive;
             if v.ctx != Ctx::Server || d.name_id != crate::nginx::schema::known_id!("listen") {
@@ -43,7 +46,7 @@ impl Rule for DuplicateDefaultServer {
             };
             let quic = params.iter().any(|w| w.as_str() == "quic");
             let key = (v.unit, host, port, quic);
-            if let Some((_, first, text)) = firsts.iter().find(|(k, _, _)| *k == key) {
+            if let Some((first, text)) = firsts.get(&key) {
                 out.push(
                     Finding::error(
                         ids::DUPLICATE_DEFAULT_SERVER,
@@ -57,7 +60,7 @@ impl Rule for DuplicateDefaultServer {
                     .with_related(*first, "the default server for this address"),
                 );
             } else {
-                firsts.push((key, d.span, addr.display()));
+                firsts.insert(key, (d.span, addr.display()));
             }
         });
     }
