@@ -99,18 +99,44 @@ impl Resolver {
         };
         match ep {
             Endpoint::Unix(p) => {
+                // The first listener at the smallest edit distance. One at
+                // distance 0 is found by the map; after that no distance
+                // beats 1, so the scan stops at the first such: a scan of
+                // every socket for each unserved one took 9.5 s with 5,000
+                // of each.
                 let target = p.to_string_lossy();
-                self.unix
-                    .iter()
+                let same = |l: &&Listener| matches!(&l.endpoint, Endpoint::Unix(q) if q.to_string_lossy() == target);
+                if let Some(l) = self
+                    .exact
+                    .get(ep)
+                    .into_iter()
+                    .flatten()
                     .filter_map(wanted)
-                    .filter_map(|l| match &l.endpoint {
-                        Endpoint::Unix(q) => {
-                            Some((crate::text::edit_distance(&target, &q.to_string_lossy()), l))
+                    .find(same)
+                {
+                    return Some(l);
+                }
+                let mut best: Option<(usize, &Listener)> = None;
+                for l in self.unix.iter().filter_map(wanted) {
+                    let Endpoint::Unix(q) = &l.endpoint else {
+                        continue;
+                    };
+                    let q = q.to_string_lossy();
+                    // Never below the difference in length.
+                    if best.is_some_and(|(b, _)| {
+                        target.chars().count().abs_diff(q.chars().count()) >= b
+                    }) {
+                        continue;
+                    }
+                    let d = crate::text::edit_distance(&target, &q);
+                    if best.is_none_or(|(b, _)| d < b) {
+                        best = Some((d, l));
+                        if d <= 1 {
+                            break;
                         }
-                        _ => None,
-                    })
-                    .min_by_key(|(d, _)| *d)
-                    .map(|(_, l)| l)
+                    }
+                }
+                best.map(|(_, l)| l)
             }
             // A port a few numbers off (3000 vs 3001) is a likely typo; the
             // same port on another local address too. Anything else is noise.
@@ -154,6 +180,46 @@ mod tests {
             pool: None,
             backend: None,
         }
+    }
+
+    /// "Did you mean" for unix sockets: the smallest edit distance, and at
+    /// one distance the first listener (the search stops early; the answer
+    /// is the full scan's).
+    #[test]
+    fn nearest_socket_then_listener_order() {
+        let u = |p: &str| Endpoint::Unix(PathBuf::from(p));
+        let mut nginx = l(u("/run/php/pool12.sock"));
+        nginx.kind = ListenerKind::Nginx;
+        let r = Resolver::from_listeners(vec![
+            l(u("/run/php/other-longer-name.sock")),
+            l(u("/run/php/pool2.sock")),
+            nginx,
+            l(u("/run/php/pool13.sock")),
+            l(u("/run/php/pool11.sock")),
+            l(u("/run/php/pool1.sock")),
+        ]);
+        let near = |p: &str, kind| match r.nearest(&u(p), kind).map(|x| &x.endpoint) {
+            Some(Endpoint::Unix(q)) => Some(q.to_string_lossy().into_owned()),
+            _ => None,
+        };
+        assert_eq!(
+            near("/run/php/pool12.sock", None).as_deref(),
+            Some("/run/php/pool12.sock")
+        );
+        // pool2, pool13, pool11 and pool1 are all 1 away; pool2 is listed first.
+        assert_eq!(
+            near("/run/php/pool12.sock", Some(ListenerKind::PhpFpm)).as_deref(),
+            Some("/run/php/pool2.sock")
+        );
+        // pool13 (1 away) beats pool2 (2 away), though listed later.
+        assert_eq!(
+            near("/run/php/pool133.sock", None).as_deref(),
+            Some("/run/php/pool13.sock")
+        );
+        assert_eq!(
+            near("/run/php/other-longer-nam.sock", None).as_deref(),
+            Some("/run/php/other-longer-name.sock")
+        );
     }
 
     /// "Did you mean" for TCP: the nearest local port within 10, and at
