@@ -105,6 +105,7 @@ impl Resolver {
                 // every socket for each unserved one took 9.5 s with 5,000
                 // of each.
                 let target = p.to_string_lossy();
+                let target_len = target.chars().count();
                 let same = |l: &&Listener| matches!(&l.endpoint, Endpoint::Unix(q) if q.to_string_lossy() == target);
                 if let Some(l) = self
                     .exact
@@ -123,9 +124,7 @@ impl Resolver {
                     };
                     let q = q.to_string_lossy();
                     // Never below the difference in length.
-                    if best.is_some_and(|(b, _)| {
-                        target.chars().count().abs_diff(q.chars().count()) >= b
-                    }) {
+                    if best.is_some_and(|(b, _)| target_len.abs_diff(q.chars().count()) >= b) {
                         continue;
                     }
                     let d = crate::text::edit_distance(&target, &q);
