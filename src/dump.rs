@@ -7,6 +7,9 @@ use serde::Serialize;
 use crate::finding::Finding;
 use crate::load::Loaded;
 use crate::nginx::ast::Directive;
+use std::collections::HashMap;
+
+use crate::nginx::include::Files;
 use crate::source::{FileId, SourceMap};
 
 #[derive(Serialize)]
@@ -42,23 +45,32 @@ struct Node {
     block: Option<Vec<Node>>,
 }
 
-fn node(sources: &SourceMap, index_of: &dyn Fn(FileId) -> Option<usize>, d: &Directive) -> Node {
+/// What rendering a directive needs besides the directive.
+struct Ctx<'a> {
+    sources: &'a SourceMap,
+    files: &'a Files,
+    /// Each file's index in the payload's `config` list.
+    index: HashMap<FileId, usize>,
+}
+
+fn node(cx: &Ctx<'_>, d: &Directive) -> Node {
+    let sources = cx.sources;
     let (line, _) = sources.start_of(d.span);
     Node {
         directive: d.name().to_string(),
         line,
         args: d.args.iter().map(|a| a.value.to_string()).collect(),
-        includes: d
-            .is_include()
-            .then(|| d.included().iter().filter_map(|id| index_of(*id)).collect()),
+        includes: d.is_include().then(|| {
+            d.included(cx.files)
+                .iter()
+                .filter_map(|id| cx.index.get(id).copied())
+                .collect()
+        }),
         block: d.block.as_ref().map(|b| {
             if b.lua {
                 Vec::new()
             } else {
-                b.children
-                    .iter()
-                    .map(|c| node(sources, index_of, c))
-                    .collect()
+                b.children.iter().map(|c| node(cx, c)).collect()
             }
         }),
     }
@@ -75,16 +87,31 @@ fn error(sources: &SourceMap, f: &Finding) -> PayloadError {
 
 pub fn render(loaded: &Loaded, findings: &[Finding]) -> String {
     let sources = &loaded.sources;
-    let order: Vec<FileId> = loaded.files.iter().map(|pf| pf.file).collect();
-    let index_of = |id: FileId| order.iter().position(|x| *x == id);
+    // A map, not a search of the list per include: 10,000 sites each
+    // including a snippet made that quadratic.
+    let cx = Ctx {
+        sources,
+        files: &loaded.files,
+        index: loaded
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, pf)| (pf.file, i))
+            .collect(),
+    };
+    let mut by_file: HashMap<FileId, Vec<&Finding>> = HashMap::new();
+    for f in findings {
+        by_file.entry(f.span.file).or_default().push(f);
+    }
     let mut all_errors = Vec::new();
     let config: Vec<Config> = loaded
         .files
         .iter()
         .map(|pf| {
-            let errs: Vec<PayloadError> = findings
+            let errs: Vec<PayloadError> = by_file
+                .get(&pf.file)
+                .map_or(&[][..], Vec::as_slice)
                 .iter()
-                .filter(|f| f.span.file == pf.file)
                 .map(|f| error(sources, f))
                 .collect();
             all_errors.extend(errs.iter().map(|e| PayloadError {
@@ -96,11 +123,7 @@ pub fn render(loaded: &Loaded, findings: &[Finding]) -> String {
                 file: sources.get(pf.file).display.clone(),
                 status: if errs.is_empty() { "ok" } else { "failed" },
                 errors: errs,
-                parsed: pf
-                    .directives
-                    .iter()
-                    .map(|d| node(sources, &index_of, d))
-                    .collect(),
+                parsed: pf.directives.iter().map(|d| node(&cx, d)).collect(),
             }
         })
         .collect();

@@ -89,7 +89,7 @@ impl Loaded {
     /// computed once from the parsed sizes, without walking.
     pub fn unit_sizes(&self) -> &[usize] {
         self.unit_sizes.get_or_init(|| {
-            let mut memo = std::collections::HashMap::new();
+            let mut memo = Vec::new();
             self.units
                 .iter()
                 .map(|u| crate::nginx::include::expanded_size(&self.files, u.file, &mut memo))
@@ -386,10 +386,12 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
         });
     }
     phase.mark("includes");
-    let reached = loader.expanded();
     let default_prefix = roots.first().map(|&r| prefix_for(r, &loader));
-    for &id in &walked {
-        if reached.contains(&id) {
+    // What the roots reached, before the files left over are expanded
+    // (one of those may include another: both are units of their own).
+    let reached: Vec<bool> = walked.iter().map(|&id| loader.expanded(id)).collect();
+    for (&id, reached) in walked.iter().zip(reached) {
+        if reached {
             continue;
         }
         let prefix = default_prefix
@@ -516,4 +518,43 @@ fn load_stdin(name: &str, text: &[u8]) -> Loaded {
     let path = PathBuf::from(name);
     fs.insert(path.clone(), text.to_vec());
     load_memfs(&fs, &path, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file that no nginx.conf reaches is a unit of its own, even when
+    /// another such file includes it: what the roots reached is decided
+    /// before the leftover files are expanded.
+    #[test]
+    fn leftover_files_are_units_even_when_one_includes_another() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let b = dir.path().join("b.conf");
+        std::fs::write(
+            dir.path().join("a.conf"),
+            format!("server {{ include {}; }}\n", b.display()),
+        )
+        .expect("write a");
+        std::fs::write(&b, "location / { }\n").expect("write b");
+        let inputs = Inputs {
+            paths: vec![dir.path().to_path_buf()],
+            no_discover: true,
+            ..Inputs::default()
+        };
+        let loaded = load(&inputs).expect("load");
+        let names: Vec<String> = loaded
+            .units
+            .iter()
+            .map(|u| {
+                let real = &loaded.sources.get(u.file).real;
+                format!(
+                    "{} {}",
+                    real.file_name().unwrap_or_default().to_string_lossy(),
+                    u.standalone
+                )
+            })
+            .collect();
+        assert_eq!(names, ["a.conf true", "b.conf true"]);
+    }
 }

@@ -475,7 +475,7 @@ fn expand(files: &[(String, Vec<u8>)]) -> (String, usize) {
                     "{}{} {:?}\n",
                     parents.len(),
                     d.name(),
-                    d.included()
+                    d.included(&l.files)
                 ));
             });
         }

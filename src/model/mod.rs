@@ -592,7 +592,7 @@ fn flatten<'t>(
         }
         *budget -= 1;
         if d.is_include() && d.block.is_none() {
-            let included = d.included();
+            let included = d.included(files);
             for (j, id) in included.iter().enumerate() {
                 crate::prefetch::file_ahead(files, included, j);
                 if let Some(pf) = files.get(*id) {

@@ -6,7 +6,7 @@ use crate::nginx::lexer::Word;
 use crate::source::{FileId, Span};
 
 /// Fields in a fixed order (`repr(C)`): what every walk over the trees
-/// reads of each directive (block, included files, name id, arguments)
+/// reads of each directive (block, arguments, name id, include site)
 /// comes first, so it is one cache line for most directives. In Rust's
 /// order the block and the name id were 68 bytes apart, two lines each;
 /// at 10,000 vhosts the trees are far bigger than the CPU's caches and each
@@ -17,11 +17,6 @@ pub struct Directive {
     /// Boxed: most directives have no block, and an inline one would add 32
     /// bytes to each of them (at 10,000 vhosts, 300,000 directives).
     pub block: Option<Box<Block>>,
-    /// For `include`: the files it brought in, in nginx's order (filled by
-    /// include expansion; none for a missing file or a cut cycle). Behind
-    /// one pointer, as few directives are includes; read it with
-    /// [`Directive::included`].
-    pub included_files: Option<Box<Vec<FileId>>>,
     /// Exactly as many as written (a boxed slice: no growth slack, and 8
     /// bytes less than a Vec in every directive).
     pub args: Box<[Word]>,
@@ -32,10 +27,19 @@ pub struct Directive {
     /// 0 for none: found while the words are in cache, so rules matching
     /// captures to regexes read no argument of the other directives.
     pub max_capture: u8,
+    /// For `include`: its index among its file's [`ParsedFile::include_sites`]
+    /// ([`NO_SITE`] otherwise). What it brought in is kept with the file
+    /// (read it with [`Directive::included`]): include expansion then
+    /// works from the file's list of sites and writes nothing into the
+    /// trees, which at 10,000 vhosts are no longer in the CPU's caches.
+    pub include_site: u32,
     /// From the name to the terminating `;` or `{`, inclusive.
     pub span: Span,
     pub name: Word,
 }
+
+/// [`Directive::include_site`] of a directive that is not an `include`.
+pub const NO_SITE: u32 = u32::MAX;
 
 /// The highest `$1` … `$9` in a word, 0 for none.
 pub fn max_capture(word: &str) -> u8 {
@@ -56,9 +60,13 @@ impl Directive {
         self.args.get(i).map(|w| w.value.as_str())
     }
 
-    /// For `include`: the files it brought in, in nginx's order.
-    pub fn included(&self) -> &[FileId] {
-        self.included_files.as_deref().map_or(&[], Vec::as_slice)
+    /// For `include`: the files it brought in, in nginx's order (none for
+    /// a missing file or a cut cycle, or before include expansion).
+    pub fn included<'f>(&self, files: &'f crate::nginx::include::Files) -> &'f [FileId] {
+        if self.include_site == NO_SITE {
+            return &[];
+        }
+        files.site_files(self.span.file, self.include_site)
     }
 
     pub fn is_include(&self) -> bool {
@@ -118,37 +126,53 @@ pub struct ParsedFile {
     /// Directives in the tree, at every depth (the parser counts them, so
     /// sizing a run's walk needs no pass over every tree).
     pub size: usize,
-    /// The files this file's `include` directives brought in, once per
-    /// directive that brought them (filled by include expansion).
-    pub includes: Vec<FileId>,
-    /// Where the file's `include` directives stand (found by the parser,
-    /// so include expansion goes straight to them instead of passing over
-    /// every directive of every file: 9 ms at 10,000 vhosts).
-    pub include_sites: IncludeSites,
+    /// Where what its `include` directives brought in is kept in
+    /// [`crate::nginx::include::Files`] (filled by include expansion).
+    pub expanded: Expanded,
+    /// The file's `include` directives, in document order, with what
+    /// expanding them needs (found by the parser while the tree is in
+    /// cache: include expansion reads these instead of the trees).
+    pub include_sites: Vec<IncludeSite>,
 }
 
-/// Index paths of directives in a tree (`[2, 0]`: the first child of the
-/// third top-level directive's block), in document order. Flat: each path
-/// is stored as its length followed by its indexes.
-#[derive(Clone, Debug, Default)]
-pub struct IncludeSites(Vec<u32>);
+/// A file's share of the include tables of [`crate::nginx::include::Files`]:
+/// its sites' files are `targets..targets_end` of the file list, site
+/// after site, and its sites end where the ends list says from `ends` on.
+/// Kept there, not in a vector per file: 10,000 vhosts made 20,000 small
+/// allocations of them.
+#[derive(Clone, Copy, Debug)]
+pub struct Expanded {
+    pub targets: u32,
+    pub targets_end: u32,
+    /// [`NOT_EXPANDED`] until the file's includes are expanded.
+    pub ends: u32,
+}
 
-impl IncludeSites {
-    pub fn push(&mut self, path: &[u32]) {
-        self.0.push(u32::try_from(path.len()).unwrap_or(u32::MAX));
-        self.0.extend_from_slice(path);
-    }
+/// [`Expanded::ends`] of a file whose includes are not expanded (yet).
+pub const NOT_EXPANDED: u32 = u32::MAX;
 
-    pub fn iter(&self) -> impl Iterator<Item = &[u32]> {
-        let mut rest = self.0.as_slice();
-        std::iter::from_fn(move || {
-            let (&len, tail) = rest.split_first()?;
-            let len = (len as usize).min(tail.len());
-            let (path, next) = tail.split_at(len);
-            rest = next;
-            Some(path)
-        })
+impl Default for Expanded {
+    fn default() -> Self {
+        Expanded {
+            targets: 0,
+            targets_end: 0,
+            ends: NOT_EXPANDED,
+        }
     }
+}
+
+/// An `include` directive as include expansion needs it.
+#[derive(Clone, Debug)]
+pub struct IncludeSite {
+    /// The argument, when there is exactly one (`directive-args` reports
+    /// the others, and nginx includes nothing for them here).
+    pub arg: Option<(compact_str::CompactString, Span)>,
+    /// The directive's own span.
+    pub span: Span,
+    /// Whether the block it stands in holds data entries (`types`, `map`,
+    /// …: the included file is then read as data); None at the file's top
+    /// level, where that is the file's own kind.
+    pub in_data: Option<bool>,
 }
 
 #[cfg(test)]

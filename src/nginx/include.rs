@@ -7,11 +7,10 @@
 //! included directives in the context of the including block.
 
 use rustc_hash::FxHashMap;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::finding::Finding;
-use crate::nginx::ast::{Directive, ParsedFile};
+use crate::nginx::ast::{Directive, IncludeSite, ParsedFile};
 use crate::nginx::parser;
 use crate::source::{FileId, SourceMap, Span};
 use crate::vfs::{FileKey, Fs, FsError, is_glob, normalize, normalized};
@@ -29,15 +28,25 @@ enum State {
     Done,
 }
 
-/// Every parsed nginx file of a run, indexed by FileId.
+/// Every parsed nginx file of a run, indexed by FileId, with what their
+/// include directives brought in.
 #[derive(Default, Debug)]
 pub struct Files {
     parsed: Vec<Option<ParsedFile>>,
+    /// The files every include site brought in, file after file (each
+    /// file's share is its [`ParsedFile::expanded`]), site after site.
+    site_targets: Vec<FileId>,
+    /// Where each site's files end in `site_targets`.
+    site_ends: Vec<u32>,
 }
 
 impl Files {
     pub fn get(&self, id: FileId) -> Option<&ParsedFile> {
         self.parsed.get(id.0 as usize).and_then(|p| p.as_ref())
+    }
+
+    fn get_mut(&mut self, id: FileId) -> Option<&mut ParsedFile> {
+        self.parsed.get_mut(id.0 as usize).and_then(|p| p.as_mut())
     }
 
     fn put(&mut self, pf: ParsedFile) {
@@ -48,8 +57,48 @@ impl Files {
         self.parsed[i] = Some(pf);
     }
 
-    fn take(&mut self, id: FileId) -> Option<ParsedFile> {
-        self.parsed.get_mut(id.0 as usize).and_then(|p| p.take())
+    /// The files a file's include directives brought in, once per
+    /// directive that brought them, in order.
+    pub fn includes_of(&self, pf: &ParsedFile) -> &[FileId] {
+        let e = pf.expanded;
+        self.site_targets
+            .get(e.targets as usize..e.targets_end as usize)
+            .unwrap_or(&[])
+    }
+
+    /// The files include site `k` of file `id` brought in.
+    pub fn site_files(&self, id: FileId, k: u32) -> &[FileId] {
+        let Some(pf) = self.get(id) else { return &[] };
+        let e = pf.expanded;
+        if e.ends == crate::nginx::ast::NOT_EXPANDED || k as usize >= pf.include_sites.len() {
+            return &[];
+        }
+        let at = e.ends as usize + k as usize;
+        let start = match k {
+            0 => e.targets,
+            _ => self.site_ends.get(at - 1).copied().unwrap_or(e.targets),
+        };
+        let end = self.site_ends.get(at).copied().unwrap_or(start);
+        self.site_targets
+            .get(start as usize..end as usize)
+            .unwrap_or(&[])
+    }
+
+    /// Keep what file `id`'s sites brought in: `targets`, site after site,
+    /// and where each site's end in it (`ends`, relative).
+    fn record(&mut self, id: FileId, targets: &[FileId], ends: &[u32]) {
+        let base = u32::try_from(self.site_targets.len()).unwrap_or(u32::MAX);
+        let expanded = crate::nginx::ast::Expanded {
+            targets: base,
+            targets_end: base.saturating_add(u32::try_from(targets.len()).unwrap_or(u32::MAX)),
+            ends: u32::try_from(self.site_ends.len()).unwrap_or(u32::MAX),
+        };
+        self.site_targets.extend_from_slice(targets);
+        self.site_ends
+            .extend(ends.iter().map(|&e| base.saturating_add(e)));
+        if let Some(pf) = self.get_mut(id) {
+            pf.expanded = expanded;
+        }
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &ParsedFile> {
@@ -67,7 +116,8 @@ pub struct Loader<'a> {
     /// components, which showed up in profiles).
     by_path: FxHashMap<std::ffi::OsString, FileId>,
     by_identity: FxHashMap<FileKey, FileId>,
-    state: FxHashMap<FileId, State>,
+    /// By FileId (ids are dense); None: not expanded yet.
+    state: Vec<Option<State>>,
     /// How a config path is shown to the user.
     display: &'a (dyn Fn(&Path) -> String + Sync),
     /// What each include argument resolved to under `resolved_under`: its
@@ -75,8 +125,16 @@ pub struct Loader<'a> {
     /// tree has `include fastcgi_params;` in every vhost; joining,
     /// normalising and looking it up each time was a third of include
     /// expansion.
-    resolved: FxHashMap<String, Vec<Resolved>>,
+    resolved: FxHashMap<String, usize>,
+    /// The targets of each resolved argument, by the index `resolved` gives.
+    resolved_args: Vec<Vec<Resolved>>,
     resolved_under: PathBuf,
+    /// While expanding: the files the sites of the files being expanded
+    /// brought in, and where each site's end (relative to its file's
+    /// start here), as a stack (an expansion adds above its includer's and
+    /// takes its share off when done).
+    scratch_targets: Vec<FileId>,
+    scratch_ends: Vec<u32>,
 }
 
 /// One target path of an include argument, loaded when first needed.
@@ -98,10 +156,13 @@ impl<'a> Loader<'a> {
             findings: Vec::new(),
             by_path: FxHashMap::default(),
             by_identity: FxHashMap::default(),
-            state: FxHashMap::default(),
+            state: Vec::new(),
             display,
             resolved: FxHashMap::default(),
+            resolved_args: Vec::new(),
             resolved_under: PathBuf::new(),
+            scratch_targets: Vec::new(),
+            scratch_ends: Vec::new(),
         }
     }
 
@@ -235,15 +296,23 @@ impl<'a> Loader<'a> {
         id
     }
 
-    /// Every file expanded so far: the roots given to [`Loader::expand`]
-    /// and every file their includes reached (each expanded once), without
+    /// Whether a file was expanded: a root given to [`Loader::expand`] or a
+    /// file their includes reached (each expanded once), known without
     /// walking the trees again.
-    pub fn expanded(&self) -> std::collections::HashSet<FileId> {
-        self.state
-            .iter()
-            .filter(|(_, s)| **s == State::Done)
-            .map(|(id, _)| *id)
-            .collect()
+    pub fn expanded(&self, id: FileId) -> bool {
+        self.state_of(id) == Some(State::Done)
+    }
+
+    fn state_of(&self, id: FileId) -> Option<State> {
+        self.state.get(id.0 as usize).copied().flatten()
+    }
+
+    fn set_state(&mut self, id: FileId, s: State) {
+        let at = id.0 as usize;
+        if self.state.len() <= at {
+            self.state.resize(at + 1, None);
+        }
+        self.state[at] = Some(s);
     }
 
     /// Expand every include reachable from `root`, with `prefix` as the
@@ -251,6 +320,7 @@ impl<'a> Loader<'a> {
     pub fn expand(&mut self, root: FileId, prefix: &Path) {
         if self.resolved_under != prefix {
             self.resolved.clear();
+            self.resolved_args.clear();
             self.resolved_under = prefix.to_path_buf();
         }
         let mut open = Vec::new();
@@ -265,7 +335,8 @@ impl<'a> Loader<'a> {
         via: Option<Span>,
         data: bool,
     ) {
-        if self.state.get(&id) == Some(&State::Done) {
+        // Done, or being expanded (a cycle: reported by the includer).
+        if self.state_of(id).is_some() {
             return;
         }
         if data {
@@ -275,73 +346,86 @@ impl<'a> Loader<'a> {
             let text = self.sources.get(id).text.clone();
             self.files.put(parser::parse_data(id, &text));
         }
-        let Some(mut pf) = self.files.take(id) else {
+        // The sites are taken out while loading may add files.
+        let Some(sites) = self
+            .files
+            .get_mut(id)
+            .map(|pf| std::mem::take(&mut pf.include_sites))
+        else {
             return;
         };
-        self.state.insert(id, State::Expanding);
+        self.set_state(id, State::Expanding);
         if let Some(v) = via {
             open.push((id, v));
         }
-        let mut includes = Vec::new();
-        let sites = std::mem::take(&mut pf.include_sites);
-        for path in sites.iter() {
-            if let Some((d, in_data)) = site_mut(&mut pf.directives, path, data) {
-                self.expand_include(d, prefix, open, id, in_data);
-                includes.extend_from_slice(d.included());
-            }
+        let (t0, e0) = (self.scratch_targets.len(), self.scratch_ends.len());
+        for site in &sites {
+            let in_data = site.in_data.unwrap_or(data);
+            self.expand_include(site, prefix, open, id, in_data);
+            let end = self.scratch_targets.len() - t0;
+            self.scratch_ends
+                .push(u32::try_from(end).unwrap_or(u32::MAX));
         }
-        pf.include_sites = sites;
-        pf.includes = includes;
         if via.is_some() {
             open.pop();
         }
-        self.files.put(pf);
-        self.state.insert(id, State::Done);
+        if let Some(pf) = self.files.get_mut(id) {
+            pf.include_sites = sites;
+        }
+        self.files.record(
+            id,
+            self.scratch_targets.get(t0..).unwrap_or(&[]),
+            self.scratch_ends.get(e0..).unwrap_or(&[]),
+        );
+        self.scratch_targets.truncate(t0);
+        self.scratch_ends.truncate(e0);
+        self.set_state(id, State::Done);
     }
 
+    /// Expand one include site of file `current`, adding the files it
+    /// brings in to the scratch stack.
     fn expand_include(
         &mut self,
-        d: &mut Directive,
+        site: &IncludeSite,
         prefix: &Path,
         open: &mut Vec<(FileId, Span)>,
         current: FileId,
         data: bool,
     ) {
-        let Some(arg) = d.args.first() else { return };
-        if d.args.len() != 1 {
+        let Some((raw, arg_span)) = &site.arg else {
             return; // directive-args reports it
-        }
-        let raw = arg.value.as_str();
-        let count = self.resolve(raw, prefix);
-        let mut included = Vec::new();
+        };
+        let raw = raw.as_str();
+        let arg = self.resolve(raw, prefix);
+        let count = self.resolved_args.get(arg).map_or(0, Vec::len);
         for k in 0..count {
             if open.len() >= MAX_INCLUDE_DEPTH {
                 self.findings.push(
-                    Finding::error(RULE_CYCLE, d.span, format!("includes nested more than {MAX_INCLUDE_DEPTH} deep"))
+                    Finding::error(RULE_CYCLE, site.span, format!("includes nested more than {MAX_INCLUDE_DEPTH} deep"))
                         .with_help("this chain of includes is far deeper than any real configuration; it is cut here"),
                 );
                 break;
             }
-            let id = match self.load_target(raw, k) {
+            let id = match self.load_target(arg, k) {
                 Ok(id) => id,
                 Err((target, e)) => {
-                    self.report_unreadable(d, &target, raw, e);
+                    self.report_unreadable(site.span.to(*arg_span), &target, raw, e);
                     continue;
                 }
             };
             if id == current
                 || open.iter().any(|(f, _)| *f == id)
-                || self.state.get(&id) == Some(&State::Expanding)
+                || self.state_of(id) == Some(State::Expanding)
             {
                 let target = self
-                    .resolved
-                    .get(raw)
+                    .resolved_args
+                    .get(arg)
                     .and_then(|r| r.get(k))
                     .map(|r| r.path.clone())
                     .unwrap_or_default();
                 let mut f = Finding::error(
                     RULE_CYCLE,
-                    d.span,
+                    site.span,
                     format!("include cycle: \"{}\" is already being included", (self.display)(&normalize(&target))),
                 )
                 .with_help("nginx would include these files forever and crash; remove the include that closes the loop");
@@ -351,18 +435,17 @@ impl<'a> Loader<'a> {
                 self.findings.push(f);
                 continue;
             }
-            included.push(id);
-            self.expand_file(id, prefix, open, Some(d.span), data);
+            self.scratch_targets.push(id);
+            self.expand_file(id, prefix, open, Some(site.span), data);
         }
-        d.included_files = (!included.is_empty()).then(|| Box::new(included));
     }
 
     /// Resolve an include argument against the conf prefix (a glob
-    /// expands sorted), once per argument; returns how many target paths it
-    /// has.
+    /// expands sorted), once per argument; returns its index in
+    /// `resolved_args`.
     fn resolve(&mut self, raw: &str, prefix: &Path) -> usize {
-        if let Some(r) = self.resolved.get(raw) {
-            return r.len();
+        if let Some(&at) = self.resolved.get(raw) {
+            return at;
         }
         let path = if Path::new(raw).is_absolute() {
             PathBuf::from(raw)
@@ -377,30 +460,39 @@ impl<'a> Loader<'a> {
         .into_iter()
         .map(|path| Resolved { path, loaded: None })
         .collect();
-        let n = targets.len();
-        self.resolved.insert(raw.to_string(), targets);
-        n
+        let at = self.resolved_args.len();
+        self.resolved_args.push(targets);
+        self.resolved.insert(raw.to_string(), at);
+        at
     }
 
-    /// Load target `k` of a resolved argument (once: later asks get the
-    /// same answer); an error comes with the path it was for.
-    fn load_target(&mut self, raw: &str, k: usize) -> Result<FileId, (PathBuf, FsError)> {
-        let Some(r) = self.resolved.get(raw).and_then(|r| r.get(k)) else {
+    /// Load target `k` of resolved argument `arg` (once: later asks get
+    /// the same answer); an error comes with the path it was for.
+    fn load_target(&mut self, arg: usize, k: usize) -> Result<FileId, (PathBuf, FsError)> {
+        let Some(r) = self.resolved_args.get(arg).and_then(|r| r.get(k)) else {
             return Err((PathBuf::new(), FsError::NotFound));
         };
-        let path = match &r.loaded {
+        let loaded = match &r.loaded {
             Some(Ok(id)) => return Ok(*id),
             Some(Err(e)) => return Err((r.path.clone(), e.clone())),
-            None => r.path.clone(),
+            // Read already (by discovery, usually): no copy of the path.
+            None => match self.loaded(&r.path) {
+                Some(id) => Ok(id),
+                None => {
+                    let path = r.path.clone();
+                    self.load(&path)
+                }
+            },
         };
-        let loaded = self.load(&path);
-        if let Some(r) = self.resolved.get_mut(raw).and_then(|r| r.get_mut(k)) {
-            r.loaded = Some(loaded.clone());
-        }
-        loaded.map_err(|e| (path, e))
+        let Some(r) = self.resolved_args.get_mut(arg).and_then(|r| r.get_mut(k)) else {
+            return Err((PathBuf::new(), FsError::NotFound));
+        };
+        r.loaded = Some(loaded.clone());
+        loaded.map_err(|e| (r.path.clone(), e))
     }
 
-    fn report_unreadable(&mut self, d: &Directive, target: &Path, raw: &str, e: FsError) {
+    /// `span`: the include directive through its argument.
+    fn report_unreadable(&mut self, span: Span, target: &Path, raw: &str, e: FsError) {
         let shown = (self.display)(&normalize(target));
         let (msg, help) = match e {
             FsError::NotFound => (
@@ -416,9 +508,8 @@ impl<'a> Loader<'a> {
                 "nginx cannot read this file either and refuses to start".to_string(),
             ),
         };
-        let span = d.args.first().map_or(d.span, |a| a.span);
         self.findings
-            .push(Finding::error(RULE_MISSING, d.span.to(span), msg).with_help(help));
+            .push(Finding::error(RULE_MISSING, span, msg).with_help(help));
     }
 }
 
@@ -428,26 +519,6 @@ fn normal_owned(path: PathBuf) -> PathBuf {
         std::borrow::Cow::Borrowed(_) => path,
         std::borrow::Cow::Owned(n) => n,
     }
-}
-
-/// The directive at an index path (see [`crate::nginx::ast::IncludeSites`]),
-/// and whether it stands in a data block (`types`, `map`, …: an included
-/// file is then read as data). A block's data-ness is its own name's; the
-/// top level's is the file's.
-fn site_mut<'a>(
-    list: &'a mut [Directive],
-    path: &[u32],
-    file_is_data: bool,
-) -> Option<(&'a mut Directive, bool)> {
-    let (&last, outer) = path.split_last()?;
-    let mut list = list;
-    let mut data = file_is_data;
-    for &i in outer {
-        let d = list.get_mut(i as usize)?;
-        data = d.is_data_block();
-        list = &mut d.block.as_mut()?.children;
-    }
-    Some((list.get_mut(last as usize)?, data))
 }
 
 /// Visit every directive reachable from `list`, descending into blocks and
@@ -494,21 +565,26 @@ pub fn walk_budget(files: &Files) -> usize {
 /// trees cost linear time. Include edges form a DAG (cycles are cut when
 /// expanding), and the recursion depth is bounded by MAX_INCLUDE_DEPTH
 /// times the parser's MAX_DEPTH.
-pub fn expanded_size(files: &Files, id: FileId, memo: &mut HashMap<FileId, usize>) -> usize {
-    if let Some(&n) = memo.get(&id) {
+/// `memo` is indexed by FileId (ids are dense).
+pub fn expanded_size(files: &Files, id: FileId, memo: &mut Vec<Option<usize>>) -> usize {
+    let at = id.0 as usize;
+    if let Some(&Some(n)) = memo.get(at) {
         return n;
+    }
+    if memo.len() <= at {
+        memo.resize(at + 1, None);
     }
     // Guard against an unexpected cycle: count the file as empty while it
     // is being counted.
-    memo.insert(id, 0);
+    memo[at] = Some(0);
     // The file's own directives and, per include directive, what its
     // files expand to: no pass over the trees.
     let n = files.get(id).map_or(0, |pf| {
-        pf.includes.iter().fold(pf.size, |n, &inc| {
+        files.includes_of(pf).iter().fold(pf.size, |n, &inc| {
             n.saturating_add(expanded_size(files, inc, memo))
         })
     });
-    memo.insert(id, n);
+    memo[at] = Some(n);
     n
 }
 
@@ -527,7 +603,7 @@ fn walk_inner<'t, F>(
         }
         *budget -= 1;
         f(d, parents);
-        for id in d.included() {
+        for id in d.included(files) {
             if let Some(pf) = files.get(*id) {
                 walk_inner(files, &pf.directives, parents, f, budget);
             }

@@ -4,7 +4,7 @@
 //! deeper than [`MAX_DEPTH`] are reported and skipped.
 
 use crate::finding::Finding;
-use crate::nginx::ast::{Block, Directive, IncludeSites, ParsedFile};
+use crate::nginx::ast::{Block, Directive, IncludeSite, NO_SITE, ParsedFile};
 use crate::nginx::lexer::{LexError, LexErrorKind, Lexer, Statement, Terminator};
 use crate::nginx::lua::skip_lua_block;
 use crate::source::{FileId, Span};
@@ -201,8 +201,8 @@ fn parse_in(file: FileId, src: &[u8], data: bool) -> ParsedFile {
     let mut root = stack.pop().map(|f| f.children).unwrap_or_default();
     root.shrink_to_fit();
     // Counted and located now, while the tree is in the CPU's caches.
-    let mut sites = IncludeSites::default();
-    let size = survey(&root, &mut Vec::new(), &mut sites);
+    let mut sites = Vec::new();
+    let size = survey(&mut root, None, &mut sites);
     ParsedFile {
         file,
         size,
@@ -210,25 +210,33 @@ fn parse_in(file: FileId, src: &[u8], data: bool) -> ParsedFile {
         directives: root,
         comments: std::mem::take(&mut stmt.comments),
         errors: errors.finish(RULE, "syntax errors"),
-        includes: Vec::new(),
+        expanded: Default::default(),
     }
 }
 
-/// Directives in a tree, at every depth, and where its `include`
-/// directives stand, in document order (recursion bounded by MAX_DEPTH).
-/// `at` is the index path of `list`'s block.
-fn survey(list: &[Directive], at: &mut Vec<u32>, sites: &mut IncludeSites) -> usize {
+/// Directives in a tree, at every depth, and its `include` directives, in
+/// document order, each told its index among them (recursion bounded by
+/// MAX_DEPTH). `in_data`: whether `list`'s block holds data entries (None
+/// at the top level).
+fn survey(list: &mut [Directive], in_data: Option<bool>, sites: &mut Vec<IncludeSite>) -> usize {
     let mut size = 0;
-    for (i, d) in list.iter().enumerate() {
+    for d in list.iter_mut() {
         size += 1;
-        let i = u32::try_from(i).unwrap_or(u32::MAX);
-        at.push(i);
-        match &d.block {
-            Some(b) => size += survey(&b.children, at, sites),
-            None if d.is_include() => sites.push(at),
-            None => {}
+        let data = d.is_data_block();
+        if let Some(b) = d.block.as_mut() {
+            size += survey(&mut b.children, Some(data), sites);
+        } else if d.is_include() {
+            d.include_site = u32::try_from(sites.len()).unwrap_or(NO_SITE);
+            let arg = match &*d.args {
+                [a] => Some((a.value.clone(), a.span)),
+                _ => None,
+            };
+            sites.push(IncludeSite {
+                arg,
+                span: d.span,
+                in_data,
+            });
         }
-        at.pop();
     }
     size
 }
@@ -279,7 +287,7 @@ fn make_directive(
                 ..Block::default()
             })
         }),
-        included_files: None,
+        include_site: NO_SITE,
     }
 }
 
@@ -425,9 +433,35 @@ mod tests {
             "a; http { include x; server { include y; } include z; } include w; \
                    include v { }\n",
         );
-        let sites: Vec<&[u32]> = f.include_sites.iter().collect();
-        assert_eq!(sites, [&[1, 0][..], &[1, 1, 0], &[1, 2], &[2]]);
+        let sites: Vec<(&str, Option<bool>)> = f
+            .include_sites
+            .iter()
+            .map(|s| (s.arg.as_ref().map_or("", |(a, _)| a.as_str()), s.in_data))
+            .collect();
+        assert_eq!(
+            sites,
+            [
+                ("x", Some(false)),
+                ("y", Some(false)),
+                ("z", Some(false)),
+                ("w", None)
+            ]
+        );
         assert_eq!(f.size, 8);
+        // Each include knows its place among them.
+        let http = &f.directives[1];
+        let kids = &http.block.as_ref().unwrap().children;
+        assert_eq!(kids[0].include_site, 0);
+        assert_eq!(kids[2].include_site, 2);
+        assert_eq!(f.directives[2].include_site, 3);
+        assert_eq!(f.directives[0].include_site, NO_SITE);
+        let data = p("types { include m; } include a b;");
+        let got: Vec<_> = data
+            .include_sites
+            .iter()
+            .map(|s| (s.in_data, s.arg.is_some()))
+            .collect();
+        assert_eq!(got, [(Some(true), true), (None, false)]);
     }
 
     #[test]

@@ -159,7 +159,7 @@ impl<'t> Visits<'t> {
                 ctx,
                 opens: block.is_some(),
             });
-            let included = d.included();
+            let included = d.included(files);
             for (j, id) in included.iter().enumerate() {
                 crate::prefetch::file_ahead(files, included, j);
                 if let Some(pf) = files.get(*id) {

@@ -225,7 +225,7 @@ fn flatten_into<'t>(
         }
         *budget -= 1;
         out.push(d);
-        for id in d.included() {
+        for id in d.included(files) {
             if let Some(pf) = files.get(*id) {
                 flatten_into(files, &pf.directives, out, budget);
             }
