@@ -99,73 +99,105 @@ fn run_inner(opts: &Options, free: bool) -> Result<Outcome, InputError> {
     for pf in loaded.files.iter() {
         findings.extend(pf.errors.iter().cloned());
     }
-    let model = model::Model::build(&loaded);
-    phase.mark("model");
+    // Rules that read only the walk start as soon as it is built, beside
+    // the scopes (at 10,000 vhosts a core had nothing to do for 10 ms
+    // there); their findings join the others in registry order.
+    let all_rules = rules::all();
+    let early: Vec<(usize, rules::WalkCheckFn)> = all_rules
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.walk_check().map(|f| (i, f)))
+        .collect();
+    let early_found: std::sync::Mutex<Vec<(usize, Vec<Finding>)>> =
+        std::sync::Mutex::new(Vec::new());
     let users = resolve::users::Users::load(&vfs::RealFs::new(opts.inputs.root.clone()));
-    // The resolver is built while the rules start: most rules never read
-    // it, and those that do wait for it (at 10,000 vhosts it takes 12 ms,
-    // a phase in which one core had nothing to do). Both halves run in the
-    // thread pool: a thread of its own took a malloc arena of its own (up
-    // to 10 MB more at peak). Building the resolver must not use rayon: a
-    // worker waiting inside it could pick up a rule that waits for the
-    // resolver, and wait for itself.
     let resolver: std::sync::OnceLock<resolve::Resolver> = std::sync::OnceLock::new();
-    let cx = rules::Check {
-        loaded: &loaded,
-        model: &model,
-        resolver: pending::Pending::new(&resolver),
-        users: &users,
-        settings: &opts.settings,
-    };
-    let (failed, per_rule) = rayon::join(
-        || {
-            let mut phase = timings::Phases::new();
-            let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let mut r = resolve::Resolver::build(&loaded, &model);
-                if opts.settings.live {
-                    r.live = Some(resolve::live::Live::read());
-                }
-                r
-            }));
-            phase.mark("resolver");
-            // Set even when building failed: rules waiting for it must not
-            // wait forever (the panic goes on once they are done).
-            match built {
-                Ok(r) => {
-                    let _ = resolver.set(r);
-                    None
-                }
-                Err(panic) => {
-                    let _ = resolver.set(resolve::Resolver::default());
-                    Some(panic)
-                }
-            }
-        },
-        || {
-            // Rules are pure functions of the same read-only model: run
-            // them on all cores, then concatenate in registry order
-            // (deterministic).
-            //
-            // Each free core takes the next rule in registry order (the
-            // heaviest come first there), rather than each taking half the
-            // list and stealing: the two heaviest rules fell in one half.
-            use rayon::prelude::*;
-            let mut done: Vec<(usize, Vec<Finding>)> = rules::all()
-                .into_iter()
-                .enumerate()
-                .par_bridge()
-                .map(|(i, rule)| {
+    let (model, failed, per_rule) = rayon::scope(|s| {
+        let model = model::Model::build_then(&loaded, |visits| {
+            for &(i, check) in &early {
+                let visits = std::sync::Arc::clone(visits);
+                let (loaded, settings, found) = (&loaded, &opts.settings, &early_found);
+                s.spawn(move |_| {
+                    let cx = rules::WalkCheck {
+                        loaded,
+                        visits: &visits,
+                        settings,
+                    };
                     let mut out = Vec::new();
-                    rule.check(&cx, &mut out);
-                    (i, out)
-                })
-                .collect();
-            done.sort_unstable_by_key(|(i, _)| *i);
-            done.into_iter()
-                .map(|(_, out)| out)
-                .collect::<Vec<Vec<Finding>>>()
-        },
-    );
+                    check(&cx, &mut out);
+                    if let Ok(mut f) = found.lock() {
+                        f.push((i, out));
+                    }
+                });
+            }
+        });
+        phase.mark("model");
+        // The resolver is built while the rules start: most rules never read
+        // it, and those that do wait for it (at 10,000 vhosts it takes 12 ms,
+        // a phase in which one core had nothing to do). Both halves run in the
+        // thread pool: a thread of its own took a malloc arena of its own (up
+        // to 10 MB more at peak). Building the resolver must not use rayon: a
+        // worker waiting inside it could pick up a rule that waits for the
+        // resolver, and wait for itself.
+        let cx = rules::Check {
+            loaded: &loaded,
+            model: &model,
+            resolver: pending::Pending::new(&resolver),
+            users: &users,
+            settings: &opts.settings,
+        };
+        let (failed, per_rule) = rayon::join(
+            || {
+                let mut phase = timings::Phases::new();
+                let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let mut r = resolve::Resolver::build(&loaded, &model);
+                    if opts.settings.live {
+                        r.live = Some(resolve::live::Live::read());
+                    }
+                    r
+                }));
+                phase.mark("resolver");
+                // Set even when building failed: rules waiting for it must not
+                // wait forever (the panic goes on once they are done).
+                match built {
+                    Ok(r) => {
+                        let _ = resolver.set(r);
+                        None
+                    }
+                    Err(panic) => {
+                        let _ = resolver.set(resolve::Resolver::default());
+                        Some(panic)
+                    }
+                }
+            },
+            || {
+                // Rules are pure functions of the same read-only model: run
+                // them on all cores.
+                //
+                // Each free core takes the next rule in registry order (the
+                // heaviest come first there), rather than each taking half the
+                // list and stealing: the two heaviest rules fell in one half.
+                use rayon::prelude::*;
+                all_rules
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, rule)| rule.walk_check().is_none())
+                    .par_bridge()
+                    .map(|(i, rule)| {
+                        let mut out = Vec::new();
+                        rule.check(&cx, &mut out);
+                        (i, out)
+                    })
+                    .collect::<Vec<(usize, Vec<Finding>)>>()
+            },
+        );
+        (model, failed, per_rule)
+    });
+    // Every rule's findings in registry order (deterministic).
+    let mut per_rule = per_rule;
+    per_rule.append(&mut early_found.into_inner().unwrap_or_else(|p| p.into_inner()));
+    per_rule.sort_unstable_by_key(|(i, _)| *i);
+    let per_rule = per_rule.into_iter().map(|(_, out)| out);
     if let Some(panic) = failed {
         std::panic::resume_unwind(panic);
     }

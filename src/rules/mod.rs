@@ -27,12 +27,41 @@ pub struct Check<'a> {
     pub settings: &'a Settings,
 }
 
+impl<'a> Check<'a> {
+    /// What of it a rule reading only the walk gets.
+    pub fn walk(&self) -> WalkCheck<'a> {
+        WalkCheck {
+            loaded: self.loaded,
+            visits: &self.model.visits,
+            settings: self.settings,
+        }
+    }
+}
+
+/// What a rule that reads only the walk of the trees needs: it can run as
+/// soon as the walk is built, beside the rest of the model.
+#[derive(Clone, Copy)]
+pub struct WalkCheck<'a> {
+    pub loaded: &'a Loaded,
+    pub visits: &'a crate::nginx::walk::Visits<'a>,
+    pub settings: &'a Settings,
+}
+
+/// A check of a rule that reads only the walk (see [`Rule::walk_check`]).
+pub type WalkCheckFn = fn(&WalkCheck<'_>, &mut Vec<Finding>);
+
 /// A rule: a pure function of the analysis to findings. Its id, category,
 /// severity and summary live in its page (`rules/<id>.md`).
 pub trait Rule: Sync {
     /// The ids this rule reports (most rules report one).
     fn ids(&self) -> &'static [&'static str];
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>);
+    /// For a rule that reads only the walk, the loaded files and the
+    /// settings: its check, which a run starts as soon as the walk is
+    /// built (its `check` must give the same findings).
+    fn walk_check(&self) -> Option<WalkCheckFn> {
+        None
+    }
 }
 
 /// Every rule that runs after loading. (Syntax and include findings come
@@ -234,6 +263,52 @@ fn inline_markup(line: &str, bold: &str, code: &str, reset: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A run starts a rule's walk check early instead of its check: both
+    /// must find the same, on trees with findings of those rules.
+    #[test]
+    fn walk_checks_find_what_checks_find() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+        let mut compared = 0;
+        for dir in ["realworld", "scenarios", "stacks"] {
+            let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+                continue;
+            };
+            for tree in entries.flatten() {
+                let inputs = crate::Inputs {
+                    paths: vec![tree.path()],
+                    no_discover: true,
+                    ..Default::default()
+                };
+                let Ok(loaded) = crate::load::load(&inputs) else {
+                    continue;
+                };
+                let model = crate::model::Model::build(&loaded);
+                let resolver = std::sync::OnceLock::new();
+                let _ = resolver.set(crate::resolve::Resolver::build(&loaded, &model));
+                let users = crate::resolve::users::Users::default();
+                let settings = Settings::default();
+                let cx = Check {
+                    loaded: &loaded,
+                    model: &model,
+                    resolver: crate::pending::Pending::new(&resolver),
+                    users: &users,
+                    settings: &settings,
+                };
+                for rule in all() {
+                    let Some(walk) = rule.walk_check() else {
+                        continue;
+                    };
+                    let (mut a, mut b) = (Vec::new(), Vec::new());
+                    rule.check(&cx, &mut a);
+                    walk(&cx.walk(), &mut b);
+                    assert_eq!(a, b, "{:?} on {}", rule.ids(), tree.path().display());
+                    compared += a.len();
+                }
+            }
+        }
+        assert!(compared > 0, "no findings of walk-only rules to compare");
+    }
 
     #[test]
     fn registry_is_sorted_and_known() {

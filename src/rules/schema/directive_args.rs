@@ -7,7 +7,7 @@ use crate::nginx::ast::Directive;
 use crate::nginx::schema::{self, DirectiveSpec};
 use crate::nginx::walk::Visit;
 use crate::rules::schema::Env;
-use crate::rules::{Check, ids};
+use crate::rules::{WalkCheck, ids};
 use crate::source::{SourceMap, Span};
 
 pub struct DirectiveArgs;
@@ -16,7 +16,7 @@ impl DirectiveArgs {
     /// Check one directive (called by [`super::PerDirective`]'s walk).
     pub fn visit<'t>(
         &mut self,
-        cx: &Check<'t>,
+        cx: &WalkCheck<'t>,
         env: &Env<'t>,
         v: &Visit<'t, '_>,
         out: &mut Vec<Finding>,

@@ -7,7 +7,7 @@ use crate::nginx::context::Ctx;
 
 use crate::nginx::walk::Visit;
 use crate::rules::schema::{Env, allowed_places, where_name};
-use crate::rules::{Check, ids};
+use crate::rules::{WalkCheck, ids};
 
 pub struct DirectiveContext;
 
@@ -15,7 +15,7 @@ impl DirectiveContext {
     /// Check one directive (called by [`super::PerDirective`]'s walk).
     pub fn visit<'t>(
         &mut self,
-        cx: &Check<'t>,
+        cx: &WalkCheck<'t>,
         env: &Env<'t>,
         v: &Visit<'t, '_>,
         out: &mut Vec<Finding>,

@@ -13,7 +13,7 @@ use crate::nginx::values::{
 };
 use crate::nginx::walk::Visit;
 use crate::rules::schema::Env;
-use crate::rules::{Check, ids};
+use crate::rules::{WalkCheck, ids};
 
 #[derive(Default)]
 pub struct DirectiveValue<'t> {
@@ -37,7 +37,7 @@ impl<'t> DirectiveValue<'t> {
     /// Check one directive (called by [`super::PerDirective`]'s walk).
     pub fn visit(
         &mut self,
-        cx: &Check<'t>,
+        cx: &WalkCheck<'t>,
         env: &Env<'t>,
         v: &Visit<'t, '_>,
         out: &mut Vec<Finding>,

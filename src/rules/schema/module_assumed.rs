@@ -9,7 +9,7 @@ use crate::nginx::context::Ctx;
 
 use crate::nginx::walk::Visit;
 use crate::rules::schema::Env;
-use crate::rules::{Check, ids};
+use crate::rules::{WalkCheck, ids};
 
 #[derive(Default)]
 pub struct ModuleAssumed {
@@ -20,7 +20,7 @@ impl ModuleAssumed {
     /// Check one directive (called by [`super::PerDirective`]'s walk).
     pub fn visit<'t>(
         &mut self,
-        _cx: &Check<'t>,
+        _cx: &WalkCheck<'t>,
         env: &Env<'t>,
         v: &Visit<'t, '_>,
         out: &mut Vec<Finding>,

@@ -9,7 +9,7 @@ use crate::rules::schema::{
     directive_value::DirectiveValue, module_assumed::ModuleAssumed,
     unknown_directive::UnknownDirective,
 };
-use crate::rules::{Check, Rule, ids};
+use crate::rules::{Check, Rule, WalkCheck, WalkCheckFn, ids};
 
 pub struct PerDirective;
 
@@ -25,28 +25,36 @@ impl Rule for PerDirective {
     }
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
-        let env = Env::new(cx.loaded, cx.settings);
-        let mut unknown = UnknownDirective;
-        let mut assumed = ModuleAssumed::default();
-        let mut context = DirectiveContext;
-        let mut args = DirectiveArgs;
-        let mut value = DirectiveValue::default();
-        // A finding of these checks is at the directive checked, so in
-        // pre-commit mode directives of files not reported are not judged.
-        // Two checks still see them: module-assumed speaks at a module's
-        // first use in the tree, and directive-value looks log formats up.
-        let all = cx.loaded.report_only.is_none();
-        cx.model.visits.walk(&mut |v| {
-            if !all && !cx.loaded.reported(v.directive.span.file) {
-                assumed.visit(cx, &env, v, out);
-                value.remember(&env, v);
-                return;
-            }
-            unknown.visit(cx, &env, v, out);
-            assumed.visit(cx, &env, v, out);
-            context.visit(cx, &env, v, out);
-            args.visit(cx, &env, v, out);
-            value.visit(cx, &env, v, out);
-        });
+        check_walk(&cx.walk(), out);
     }
+
+    fn walk_check(&self) -> Option<WalkCheckFn> {
+        Some(check_walk)
+    }
+}
+
+fn check_walk(cx: &WalkCheck<'_>, out: &mut Vec<Finding>) {
+    let env = Env::new(cx.loaded, cx.settings);
+    let mut unknown = UnknownDirective;
+    let mut assumed = ModuleAssumed::default();
+    let mut context = DirectiveContext;
+    let mut args = DirectiveArgs;
+    let mut value = DirectiveValue::default();
+    // A finding of these checks is at the directive checked, so in
+    // pre-commit mode directives of files not reported are not judged.
+    // Two checks still see them: module-assumed speaks at a module's
+    // first use in the tree, and directive-value looks log formats up.
+    let all = cx.loaded.report_only.is_none();
+    cx.visits.walk(&mut |v| {
+        if !all && !cx.loaded.reported(v.directive.span.file) {
+            assumed.visit(cx, &env, v, out);
+            value.remember(&env, v);
+            return;
+        }
+        unknown.visit(cx, &env, v, out);
+        assumed.visit(cx, &env, v, out);
+        context.visit(cx, &env, v, out);
+        args.visit(cx, &env, v, out);
+        value.visit(cx, &env, v, out);
+    });
 }

@@ -6,7 +6,7 @@ use crate::nginx::context::Ctx;
 use crate::nginx::schema::{self, DirectiveSpec, OLDEST_SCANNED};
 use crate::nginx::walk::Visit;
 use crate::rules::schema::{Env, Missing, nearest_directive};
-use crate::rules::{Check, ids};
+use crate::rules::{WalkCheck, ids};
 
 pub struct UnknownDirective;
 
@@ -14,7 +14,7 @@ impl UnknownDirective {
     /// Check one directive (called by [`super::PerDirective`]'s walk).
     pub fn visit<'t>(
         &mut self,
-        cx: &Check<'t>,
+        cx: &WalkCheck<'t>,
         env: &Env<'t>,
         v: &Visit<'t, '_>,
         out: &mut Vec<Finding>,
