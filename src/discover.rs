@@ -173,6 +173,19 @@ fn trim(s: &[u8]) -> &[u8] {
     &s[start..end]
 }
 
+/// The name of a walked entry: the bytes after its path's last `/` (what
+/// `Path::file_name` gives for the paths walkdir makes, a directory joined
+/// with a name read from it, without parsing the path's components, which
+/// sorting a directory of 10,000 sites did 260,000 times).
+fn entry_name(path: &Path) -> &[u8] {
+    use std::os::unix::ffi::OsStrExt;
+    let b = path.as_os_str().as_bytes();
+    match b.iter().rposition(|&c| c == b'/') {
+        Some(i) => &b[i + 1..],
+        None => b,
+    }
+}
+
 /// Walk a directory: sorted, hidden entries skipped, symlinks followed (loops
 /// are cut by walkdir and noted).
 pub fn walk_dir(dir: &Path, out: &mut Discovery) {
@@ -182,7 +195,7 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
     let confine = out.confine.clone();
     let walker = WalkDir::new(dir)
         .follow_links(true)
-        .sort_by_file_name()
+        .sort_by(|a, b| entry_name(a.path()).cmp(entry_name(b.path())))
         .into_iter()
         .filter_entry(|e| {
             if e.depth() == 0 {
@@ -620,6 +633,26 @@ mod tests {
         // Configuration longer than the classified head is read whole.
         assert_eq!(d.files[1].kind, Kind::Nginx);
         assert_eq!(d.files[1].text.len(), text.len());
+    }
+
+    #[test]
+    fn entry_name_is_the_file_name() {
+        for p in [
+            "/etc/nginx/sites/a.conf",
+            "sites/b",
+            "c",
+            "/d",
+            "/etc/x.y/.z",
+        ] {
+            let want = std::path::Path::new(p)
+                .file_name()
+                .map(|n| n.as_encoded_bytes().to_vec());
+            assert_eq!(
+                Some(entry_name(std::path::Path::new(p)).to_vec()),
+                want,
+                "{p}"
+            );
+        }
     }
 
     #[test]
