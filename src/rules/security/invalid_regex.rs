@@ -38,7 +38,7 @@ pub fn check<'t>(
     out: &mut Vec<Finding>,
 ) {
     for site in sites {
-        let re = cache.get(site.pattern, site.icase);
+        let re = &site.parsed;
         if let Some(e) = &re.error {
             out.push(
                 Finding::error(

@@ -4,13 +4,13 @@
 
 use crate::finding::Finding;
 use crate::rules::ids;
-use crate::rules::security::{RegexCache, RegexSite};
+use crate::rules::security::RegexSite;
 
 /// regex-redos on the trees' regex sites (shared with invalid-regex, see
 /// [`super::regexes`]).
-pub fn check<'t>(sites: &[RegexSite<'t>], cache: &mut RegexCache<'t>, out: &mut Vec<Finding>) {
+pub fn check(sites: &[RegexSite<'_>], out: &mut Vec<Finding>) {
     for site in sites {
-        let re = cache.get(site.pattern, site.icase);
+        let re = &site.parsed;
         let Some((lp, part)) = re.redos else {
             continue;
         };

@@ -16,9 +16,9 @@ impl Rule for Regexes {
     }
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
-        let sites = regex_sites(cx.model);
         let mut cache = RegexCache::default();
-        regex_redos::check(&sites, &mut cache, out);
+        let sites = regex_sites(cx.model, &mut cache);
+        regex_redos::check(&sites, out);
         invalid_regex::check(cx.model, &sites, &mut cache, out);
     }
 }
