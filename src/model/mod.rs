@@ -244,6 +244,18 @@ impl<'t> Model<'t> {
             .chain(scan.iter().copied().filter(move |d| d.name() == name))
     }
 
+    /// The scopes that hold `name` (a name of the directive table), each
+    /// once, in order, read off the name index alone: for rules that look
+    /// at a few of those scopes and would otherwise read every occurrence.
+    pub fn scopes_with<'a>(&'a self, name: &str) -> impl Iterator<Item = ScopeId> + 'a {
+        let run = self.occurrences(name).unwrap_or(&[]);
+        let mut last = None;
+        run.iter().filter_map(move |&(s, _)| {
+            let s = s as usize;
+            (last.replace(s) != Some(s)).then_some(s)
+        })
+    }
+
     /// Whether `scope` itself has a `name` directive.
     pub fn has(&self, scope: ScopeId, name: &str) -> bool {
         self.own(scope, name).next().is_some()
