@@ -106,6 +106,10 @@ fn name_index_lookups() {
         .map(|(s, d)| (s, d.arg(0).unwrap_or("")))
         .collect();
     assert_eq!(named, [(http, "/a"), (s1, "80"), (s1, "/b"), (s2, "81")]);
+    // Each scope holding a name once, in order.
+    assert_eq!(m.scopes_with("root").collect::<Vec<_>>(), [http, s1]);
+    assert_eq!(m.scopes_with("listen").collect::<Vec<_>>(), [s1, s2]);
+    assert_eq!(m.scopes_with("my_module_thing").count(), 0);
     // Not in the directive table: scanned, same shape of answers.
     assert_eq!(crate::nginx::schema::name_id("my_module_thing").0, 0);
     assert_eq!(args(m.own(loc, "my_module_thing").collect()), ["2"]);
@@ -224,4 +228,22 @@ fn targets_name_the_first_upstream_of_their_name() {
     assert_eq!(m.upstream(0, "b", true).map(|u| u.stream), Some(true));
     assert_eq!(m.upstream(0, "b", false).map(|u| u.stream), Some(false));
     assert!(m.upstream(0, "B", false).is_none());
+}
+
+#[test]
+fn scopes_with_gives_each_scope_once() {
+    let (_d, l) = loaded(&[(
+        "nginx.conf",
+        "events {}\nhttp { add_header A 1; add_header B 2; server { listen 80; add_header C 3; } }\n",
+    )]);
+    let m = Model::build(&l);
+    let http = m
+        .scopes
+        .iter()
+        .position(|s| s.ctx == Ctx::Http)
+        .expect("http");
+    assert_eq!(
+        m.scopes_with("add_header").collect::<Vec<_>>(),
+        [http, m.servers[0].scope]
+    );
 }
