@@ -26,6 +26,13 @@ pub struct Resolver {
     local_by_port: HashMap<u16, Vec<usize>>,
     /// Listeners on unix sockets, in listener order.
     unix: Vec<usize>,
+    /// Their paths by one-edit neighbourhood, for [`Resolver::nearest`]
+    /// (built when first asked).
+    unix_near: std::sync::OnceLock<crate::text::OneEdit>,
+    /// The answers for unix paths already asked: after an upgrade every
+    /// vhost may point at the same old socket, and a scan of every socket
+    /// for each of 10,000 such targets took 4 s.
+    unix_asked: std::sync::Mutex<NearAnswers>,
     /// What really listens on this machine (`--live`).
     pub live: Option<live::Live>,
 }
@@ -92,50 +99,24 @@ impl Resolver {
         ep: &Endpoint,
         kind: Option<crate::providers::ListenerKind>,
     ) -> Option<&Listener> {
-        let wanted = |&i: &usize| {
-            self.listeners
-                .get(i)
-                .filter(|l| kind.is_none_or(|k| l.kind == k))
-        };
-        match ep {
+        let at = match ep {
             Endpoint::Unix(p) => {
-                // The first listener at the smallest edit distance. One at
-                // distance 0 is found by the map; after that no distance
-                // beats 1, so the scan stops at the first such: a scan of
-                // every socket for each unserved one took 9.5 s with 5,000
-                // of each.
-                let target = p.to_string_lossy();
-                let target_len = target.chars().count();
-                let same = |l: &&Listener| matches!(&l.endpoint, Endpoint::Unix(q) if q.to_string_lossy() == target);
-                if let Some(l) = self
-                    .exact
-                    .get(ep)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(wanted)
-                    .find(same)
-                {
-                    return Some(l);
-                }
-                let mut best: Option<(usize, &Listener)> = None;
-                for l in self.unix.iter().filter_map(wanted) {
-                    let Endpoint::Unix(q) = &l.endpoint else {
-                        continue;
-                    };
-                    let q = q.to_string_lossy();
-                    // Never below the difference in length.
-                    if best.is_some_and(|(b, _)| target_len.abs_diff(q.chars().count()) >= b) {
-                        continue;
-                    }
-                    let d = crate::text::edit_distance(&target, &q);
-                    if best.is_none_or(|(b, _)| d < b) {
-                        best = Some((d, l));
-                        if d <= 1 {
-                            break;
+                let key = (p.clone(), kind);
+                let known = self
+                    .unix_asked
+                    .lock()
+                    .ok()
+                    .and_then(|a| a.get(&key).copied());
+                match known {
+                    Some(at) => at,
+                    None => {
+                        let at = self.nearest_socket(ep, p, kind);
+                        if let Ok(mut asked) = self.unix_asked.lock() {
+                            asked.insert(key, at);
                         }
+                        at
                     }
                 }
-                best.map(|(_, l)| l)
             }
             // A port a few numbers off (3000 vs 3001) is a likely typo; the
             // same port on another local address too. Anything else is noise.
@@ -146,13 +127,97 @@ impl Resolver {
                     .flatten()
                     .filter_map(|p| self.local_by_port.get(&p))
                     .flat_map(|v| v.iter().copied())
-                    .filter(|i| wanted(i).is_some())
+                    .filter(|&i| self.is_kind(i, kind))
                     .min()
-                    .and_then(|i| self.listeners.get(i))
             }),
+        };
+        at.and_then(|i| self.listeners.get(i))
+    }
+
+    fn is_kind(&self, i: usize, kind: Option<crate::providers::ListenerKind>) -> bool {
+        self.listeners
+            .get(i)
+            .is_some_and(|l| kind.is_none_or(|k| l.kind == k))
+    }
+
+    /// The unix path of listener `i` (empty for another kind of address).
+    fn socket_path(&self, i: usize) -> std::borrow::Cow<'_, str> {
+        match self.listeners.get(i).map(|l| &l.endpoint) {
+            Some(Endpoint::Unix(q)) => q.to_string_lossy(),
+            _ => "".into(),
         }
     }
+
+    /// [`Resolver::nearest`] for a unix path `p` (`ep`): the first listener
+    /// at the smallest edit distance.
+    fn nearest_socket(
+        &self,
+        ep: &Endpoint,
+        p: &std::path::Path,
+        kind: Option<crate::providers::ListenerKind>,
+    ) -> Option<usize> {
+        // One at distance 0 is found by the map; after that no distance
+        // beats 1, so the scan stops at the first such: a scan of every
+        // socket for each unserved one took 9.5 s with 5,000 of each.
+        let target = p.to_string_lossy();
+        let target_len = target.chars().count();
+        if let Some(&i) = self
+            .exact
+            .get(ep)
+            .into_iter()
+            .flatten()
+            .find(|&&i| self.is_kind(i, kind) && self.socket_path(i) == target)
+        {
+            return Some(i);
+        }
+        // One within one edit is the answer (the scan below stops at the
+        // first such): found through the index, the first in listener
+        // order. The index pays off on long lists only.
+        if self.unix.len() > NEAR_INDEX_MIN {
+            let index = self.unix_near.get_or_init(|| {
+                let paths: Vec<std::borrow::Cow<'_, str>> =
+                    self.unix.iter().map(|&i| self.socket_path(i)).collect();
+                crate::text::OneEdit::new(paths.iter().map(|p| p.as_ref()))
+            });
+            let within_one = index.candidates(&target).into_iter().find_map(|at| {
+                let i = *self.unix.get(at)?;
+                (self.is_kind(i, kind)
+                    && crate::text::edit_distance(&target, &self.socket_path(i)) <= 1)
+                    .then_some(i)
+            });
+            if within_one.is_some() {
+                return within_one;
+            }
+        }
+        let mut best: Option<(usize, usize)> = None;
+        for &i in self.unix.iter().filter(|&&i| self.is_kind(i, kind)) {
+            let q = self.socket_path(i);
+            // Never below the difference in length.
+            if best.is_some_and(|(b, _)| target_len.abs_diff(q.chars().count()) >= b) {
+                continue;
+            }
+            let d = crate::text::edit_distance(&target, &q);
+            if best.is_none_or(|(b, _)| d < b) {
+                best = Some((d, i));
+                if d <= 1 {
+                    break;
+                }
+            }
+        }
+        best.map(|(_, i)| i)
+    }
 }
+
+/// [`Resolver::nearest`]'s answers by unix path and kind asked: the
+/// listener's index, if any.
+type NearAnswers = rustc_hash::FxHashMap<
+    (std::path::PathBuf, Option<crate::providers::ListenerKind>),
+    Option<usize>,
+>;
+
+/// Unix listeners beyond which [`Resolver::nearest`] looks for one within
+/// one edit through an index rather than a scan.
+const NEAR_INDEX_MIN: usize = 16;
 
 /// Whether nginx-lint can judge an endpoint: unix sockets and this
 /// machine's addresses. Remote hosts are someone else's business.
@@ -219,6 +284,54 @@ mod tests {
             near("/run/php/other-longer-nam.sock", None).as_deref(),
             Some("/run/php/other-longer-name.sock")
         );
+    }
+
+    /// With more sockets than the index threshold, the answer is still the
+    /// full scan's: the first listener at the smallest edit distance, kind
+    /// filter included (checked against a brute-force scan).
+    #[test]
+    fn nearest_socket_through_the_index_is_the_scans() {
+        let u = |p: &str| Endpoint::Unix(PathBuf::from(p));
+        let mut listeners = Vec::new();
+        for i in 0..60 {
+            let mut x = l(u(&format!("/run/php/pool{}.sock", i * 7 % 50)));
+            if i % 5 == 0 {
+                x.kind = ListenerKind::Nginx;
+            }
+            listeners.push(x);
+        }
+        listeners.push(l(u("/var/run/app.sock")));
+        let brute = |p: &str, kind: Option<ListenerKind>| -> Option<String> {
+            listeners
+                .iter()
+                .filter(|x| kind.is_none_or(|k| x.kind == k))
+                .filter_map(|x| match &x.endpoint {
+                    Endpoint::Unix(q) => Some(q.to_string_lossy().into_owned()),
+                    _ => None,
+                })
+                .map(|q| (crate::text::edit_distance(p, &q), q))
+                .reduce(|best, next| if next.0 < best.0 { next } else { best })
+                .map(|(_, q)| q)
+        };
+        let r = Resolver::from_listeners(listeners.clone());
+        assert!(r.unix.len() > NEAR_INDEX_MIN);
+        for p in [
+            "/run/php/pool7.sock",
+            "/run/php/pool77.sock",
+            "/run/php/pool5.sock",
+            "/run/php/pol3.sock",
+            "/run/php/pool123.sock",
+            "/run/app.sock",
+            "/nowhere",
+        ] {
+            for kind in [None, Some(ListenerKind::PhpFpm), Some(ListenerKind::Nginx)] {
+                let got = r.nearest(&u(p), kind).and_then(|x| match &x.endpoint {
+                    Endpoint::Unix(q) => Some(q.to_string_lossy().into_owned()),
+                    _ => None,
+                });
+                assert_eq!(got, brute(p, kind), "{p} {kind:?}");
+            }
+        }
     }
 
     /// "Did you mean" for TCP: the nearest local port within 10, and at

@@ -16,6 +16,10 @@ use rustc_hash::FxHashMap;
 
 pub struct UpstreamUndefined;
 
+/// A "did you mean" already worked out: the name, the kind of upstream and
+/// the unit it is asked from.
+type Asked<'a> = (&'a str, UpstreamKind, usize);
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum UpstreamKind {
     Http,
@@ -110,6 +114,8 @@ impl Rule for UpstreamUndefined {
                 .or_default()
                 .push((u, k));
         }
+        let mut near: Option<crate::text::OneEdit> = None;
+        let mut asked: FxHashMap<Asked<'_>, Option<(usize, &str)>> = FxHashMap::default();
         let units = &cx.loaded.units;
         let standalone = |u: usize| units.get(u).is_some_and(|x| x.standalone);
         cx.model.visits.walk_named(PASSES, &mut |v| {
@@ -152,12 +158,35 @@ impl Rule for UpstreamUndefined {
             } else {
                 format!("no port in upstream \"{host}\"")
             };
-            let nearest = defs
-                .iter()
-                .filter(visible)
-                .map(|(_, _, n)| (crate::text::edit_distance(host, n), *n))
-                .filter(|(dist, _)| *dist <= 3)
-                .min();
+            // The nearest visible name within three edits (the first by
+            // name among equals). One within one edit beats all others:
+            // those come from the index, without a distance to every name
+            // (5,000 undefined among 5,000 defined took 2.5 s). Asked once
+            // per name, kind and unit: a renamed upstream is often passed
+            // to from every site.
+            let nearest = *asked.entry((host, kind, v.unit)).or_insert_with(|| {
+                let index = near.get_or_insert_with(|| {
+                    crate::text::OneEdit::new(defs.iter().map(|&(_, _, n)| n))
+                });
+                let close = index
+                    .candidates(host)
+                    .into_iter()
+                    .filter_map(|at| defs.get(at))
+                    .filter(visible)
+                    .map(|(_, _, n)| (crate::text::edit_distance(host, n), *n))
+                    .filter(|(dist, _)| *dist <= 1)
+                    .min();
+                close.or_else(|| {
+                    let len = host.chars().count();
+                    defs.iter()
+                        .filter(visible)
+                        // Never closer than the difference in length.
+                        .filter(|(_, _, n)| n.chars().count().abs_diff(len) <= 3)
+                        .map(|(_, _, n)| (crate::text::edit_distance(host, n), *n))
+                        .filter(|(dist, _)| *dist <= 3)
+                        .min()
+                })
+            });
             let help = match nearest {
                 Some((_, n)) => format!("no upstream \"{host}\" is defined; did you mean `{n}`?"),
                 None if default_port => format!(
@@ -210,5 +239,30 @@ mod tests {
             ]
         );
         assert!(f[0].help.as_deref().unwrap_or("").contains("`backend`"));
+    }
+
+    /// "Did you mean": the nearest name within three edits, the first by
+    /// name among equals, whether one is within one edit (found through
+    /// the index) or only further (found by the scan); none beyond three.
+    #[test]
+    fn nearest_name_first_by_name() {
+        let ups: String = (0..30)
+            .step_by(2)
+            .map(|i| format!("upstream app_{i} {{ server 127.0.0.1:{}; }} ", 8000 + i))
+            .collect();
+        let conf = format!(
+            "events {{}}\nhttp {{ {ups} server {{ \
+             location /a {{ proxy_pass http://app_1; }} \
+             location /b {{ proxy_pass http://app_31; }} \
+             location /c {{ proxy_pass http://zzzzzzzz; }} }} }}\n"
+        );
+        let f = lint(ids::UPSTREAM_UNDEFINED, &conf);
+        let helps: Vec<&str> = f.iter().map(|f| f.help.as_deref().unwrap_or("")).collect();
+        assert_eq!(helps.len(), 3, "{helps:?}");
+        // app_0, app_2 and app_10 are one edit away: app_0 comes first.
+        assert!(helps[0].contains("did you mean `app_0`?"), "{}", helps[0]);
+        // None within one edit; app_0, app_2, app_10, app_22, … two away.
+        assert!(helps[1].contains("did you mean `app_0`?"), "{}", helps[1]);
+        assert!(!helps[2].contains("did you mean"), "{}", helps[2]);
     }
 }
