@@ -38,6 +38,17 @@ pub struct Directive {
     pub name: Word,
 }
 
+/// [`Directive::is_data_block`] by name id (walks that keep the ids beside
+/// the directives need not read the directive for it).
+pub fn is_data_block_id(id: crate::nginx::schema::NameId) -> bool {
+    use crate::nginx::schema::known_id;
+    id == known_id!("types")
+        || id == known_id!("map")
+        || id == known_id!("geo")
+        || id == known_id!("split_clients")
+        || id == known_id!("charset_map")
+}
+
 /// [`Directive::include_site`] of a directive that is not an `include`.
 pub const NO_SITE: u32 = u32::MAX;
 
@@ -79,13 +90,7 @@ impl Directive {
     /// told by name id: walks ask it of every block directive, and the
     /// name is on a cache line of its own.
     pub fn is_data_block(&self) -> bool {
-        use crate::nginx::schema::known_id;
-        let id = self.name_id;
-        id == known_id!("types")
-            || id == known_id!("map")
-            || id == known_id!("geo")
-            || id == known_id!("split_clients")
-            || id == known_id!("charset_map")
+        is_data_block_id(self.name_id)
     }
 
     /// The directive's span through its block's closing brace.

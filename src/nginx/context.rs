@@ -46,6 +46,12 @@ impl Ctx {
     /// [`Ctx::enter`] for a directive, told by name id: walks ask it of
     /// every block directive, and the name is on a cache line of its own.
     pub fn enter_directive(self, d: &crate::nginx::ast::Directive) -> Ctx {
+        self.enter_id(d.name_id)
+    }
+
+    /// [`Ctx::enter`] for a directive name id (walks that keep the ids
+    /// beside the directives need not read the directive for it).
+    pub fn enter_id(self, id: crate::nginx::schema::NameId) -> Ctx {
         use crate::nginx::schema::known_id;
         let ids = [
             (known_id!("events"), "events"),
@@ -61,7 +67,7 @@ impl Ctx {
         // Any other name opens a data context, as in `enter`.
         let name = ids
             .iter()
-            .find(|(id, _)| *id == d.name_id)
+            .find(|(known, _)| *known == id)
             .map_or("", |(_, n)| n);
         self.enter(name)
     }

@@ -324,9 +324,13 @@ impl<'t> Visits<'t> {
             if !e.opens {
                 continue;
             }
+            // By the entry's name id: the directive itself is read only if
+            // a check asks (a trip to memory per block at 10,000 vhosts).
             let d = e.directive;
-            let inner = e.ctx.enter_directive(d);
-            let shown = e.ctx != Ctx::Data && !d.is_data_block() && inner != Ctx::Data;
+            let inner = e.ctx.enter_id(e.name);
+            let shown = e.ctx != Ctx::Data
+                && !crate::nginx::ast::is_data_block_id(e.name)
+                && inner != Ctx::Data;
             open.push(OpenBlock::new(i as u32, Some(d), inner, shown, &mut spare));
         }
         while !open.is_empty() {
