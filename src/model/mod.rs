@@ -46,6 +46,10 @@ pub struct Server<'t> {
     /// through every server's listens, and a vector of its own per server
     /// cost one cache miss per server and rule at 10,000 vhosts.
     pub listens: Few<Listen<'t>>,
+    /// Every `listen` directive of the server is in `listens` (one whose
+    /// address does not parse is left out: rules that must see each
+    /// directive read the server's own when this is false).
+    pub listens_complete: bool,
     pub names: Few<&'t str>,
 }
 
@@ -256,6 +260,33 @@ impl<'t> Model<'t> {
         })
     }
 
+    /// The `listen` directives of http servers that `wanted` accepts, with
+    /// the unit, in walk order. From the servers' parsed listens (read
+    /// one after the other) instead of every listen directive: `wanted`
+    /// sees a parsed listen, or None for a server whose listens did not
+    /// all parse (then each of its directives is given).
+    pub fn http_listens<'a>(
+        &'a self,
+        wanted: fn(Option<&Listen<'t>>) -> bool,
+    ) -> impl Iterator<Item = (usize, &'t Directive)> + 'a {
+        self.servers
+            .iter()
+            .filter(|s| !s.stream)
+            .flat_map(move |s| {
+                let unit = self.scopes.get(s.scope).map_or(0, |sc| sc.unit);
+                let parsed = s
+                    .listens
+                    .iter()
+                    .filter(move |l| s.listens_complete && wanted(Some(l)))
+                    .filter_map(|l| l.directive);
+                let own = (!s.listens_complete && wanted(None))
+                    .then(|| self.own(s.scope, "listen"))
+                    .into_iter()
+                    .flatten();
+                parsed.chain(own).map(move |d| (unit, d))
+            })
+    }
+
     /// Whether `scope` itself has a `name` directive.
     pub fn has(&self, scope: ScopeId, name: &str) -> bool {
         self.own(scope, name).next().is_some()
@@ -384,10 +415,12 @@ impl<'t> Model<'t> {
         // By name id: the id is read with the rest of what flattening read,
         // the name is on another cache line of each directive.
         let (listen, server_name) = (known_id!("listen"), known_id!("server_name"));
+        let mut listens_complete = true;
         for c in &self.scopes[scope].children {
             if c.name_id == listen {
-                if let Some(l) = parse_listen(c) {
-                    listens.push(l);
+                match parse_listen(c) {
+                    Some(l) => listens.push(l),
+                    None => listens_complete = false,
                 }
             } else if c.name_id == server_name {
                 names.extend(c.args.iter().map(|a| a.as_str()));
@@ -413,6 +446,7 @@ impl<'t> Model<'t> {
             directive: d,
             stream,
             listens,
+            listens_complete,
             names,
         });
     }

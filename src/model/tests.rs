@@ -247,3 +247,22 @@ fn scopes_with_gives_each_scope_once() {
         [http, m.servers[0].scope]
     );
 }
+
+/// `http_listens`: the parsed listens `wanted` accepts, and every listen
+/// of a server one of whose listens did not parse; stream servers' never.
+#[test]
+fn http_listens_falls_back_to_the_directives() {
+    let (_d, l) = loaded(&[(
+        "nginx.conf",
+        "events {}\nhttp {\n server { listen 80 default_server; listen 81; }\n \
+         server { listen weird:host:port; listen 82; }\n}\n\
+         stream { server { listen 53 default_server; } }\n",
+    )]);
+    let m = Model::build(&l);
+    assert!(m.servers[0].listens_complete && !m.servers[1].listens_complete);
+    let got: Vec<&str> = m
+        .http_listens(|l| l.is_none_or(|l| l.default_server))
+        .map(|(_, d)| d.arg(0).unwrap_or(""))
+        .collect();
+    assert_eq!(got, ["80", "weird:host:port", "82"]);
+}

@@ -4,7 +4,6 @@
 //! another; `localhost` is 127.0.0.1; other host names are not resolved.
 
 use crate::finding::Finding;
-use crate::nginx::context::Ctx;
 use crate::nginx::values::{ListenHost, parse_listen};
 use crate::rules::{Check, Rule, ids};
 use crate::source::Span;
@@ -23,29 +22,30 @@ impl Rule for DuplicateDefaultServer {
         // By key: one server per address is usual, and a list searched for
         // each default listen grew with the square of the tree.
         let mut firsts: FxHashMap<Key<'_>, (Span, String)> = FxHashMap::default();
-        cx.model.visits.walk_named(&["listen"], &mut |v| {
-            let d = v.directive;
-            if v.ctx != Ctx::Server || d.name_id != crate::nginx::schema::known_id!("listen") {
-                return;
-            }
+        // The listens marked default in the model (whose arguments are
+        // then read), not every listen directive's arguments.
+        let defaults = cx
+            .model
+            .http_listens(|l| l.is_none_or(|l| l.default_server));
+        for (unit, d) in defaults {
             let params = d.args.get(1..).unwrap_or(&[]);
             if !params
                 .iter()
                 .any(|w| matches!(w.as_str(), "default_server" | "default"))
             {
-                return;
+                continue;
             }
             let Some(addr) = d.arg(0).and_then(|a| parse_listen(a).ok()) else {
-                return;
+                continue;
             };
             if addr.port != addr.last_port {
-                return;
+                continue;
             }
             let Some((host, port)) = addr.key() else {
-                return;
+                continue;
             };
             let quic = params.iter().any(|w| w.as_str() == "quic");
-            let key = (v.unit, host, port, quic);
+            let key = (unit, host, port, quic);
             if let Some((first, text)) = firsts.get(&key) {
                 out.push(
                     Finding::error(
@@ -62,7 +62,7 @@ impl Rule for DuplicateDefaultServer {
             } else {
                 firsts.insert(key, (d.span, addr.display()));
             }
-        });
+        }
     }
 }
 

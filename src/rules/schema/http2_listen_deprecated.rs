@@ -2,7 +2,6 @@
 //! where the `http2` directive replaced the parameter.
 
 use crate::finding::Finding;
-use crate::nginx::context::Ctx;
 use crate::nginx::schema::Version;
 use crate::rules::{Check, Rule, ids};
 
@@ -17,13 +16,11 @@ impl Rule for Http2ListenDeprecated {
         if cx.settings.nginx_version < Version(1, 25, 1) {
             return;
         }
-        cx.model.visits.walk_named(&["listen"], &mut |v| {
-            let d = v.directive;
-            if v.ctx != Ctx::Server || d.name_id != crate::nginx::schema::known_id!("listen") {
-                return;
-            }
+        // The listens marked http2 in the model (whose arguments are then
+        // read), not every listen directive's arguments.
+        for (_, d) in cx.model.http_listens(|l| l.is_none_or(|l| l.http2)) {
             let Some(w) = d.args.iter().skip(1).find(|w| w.as_str() == "http2") else {
-                return;
+                continue;
             };
             out.push(
                 Finding::warning(
@@ -34,7 +31,7 @@ impl Rule for Http2ListenDeprecated {
                 .with_help("drop `http2` from the listen line and add `http2 on;` to the server")
                 .with_related(d.span, "in this listen"),
             );
-        });
+        }
     }
 }
 
