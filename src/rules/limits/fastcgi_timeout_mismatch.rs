@@ -97,7 +97,9 @@ impl Rule for FastcgiTimeoutMismatch {
         let Some(fpm) = &cx.loaded.fpm else { return };
         let m = cx.model;
         let pools = Pools::new(fpm);
-        let mut reported: Vec<*const Directive> = Vec::new();
+        // A set, not a list searched per finding: a tree whose every
+        // location sets a timeout below its pool's had 10,000 findings.
+        let mut reported: rustc_hash::FxHashSet<*const Directive> = Default::default();
         for t in m.targets.iter().filter(|t| t.kind == TargetKind::FastCgi) {
             // The pool with the longest limit among the target's addresses.
             let mut best: Option<(&Pool, i64, &Setting, &str)> = None;
@@ -137,11 +139,9 @@ impl Rule for FastcgiTimeoutMismatch {
                 continue;
             }
             let at = explicit.unwrap_or(t.directive);
-            let p = at as *const Directive;
-            if reported.contains(&p) {
+            if !reported.insert(at as *const Directive) {
                 continue;
             }
-            reported.push(p);
             let (what, span) = match explicit {
                 Some(d) => (format!("fastcgi_read_timeout {}", secs(nginx_ms)), d.span),
                 None => (

@@ -31,6 +31,20 @@ impl Rule for ProxyTimeoutMismatch {
                 TargetKind::Grpc => "grpc_read_timeout",
                 _ => continue,
             };
+            // Most backends state no limit: ask the resolver first (its
+            // maps are small and in cache) and read the timeout directive
+            // only for a target that reaches one that does.
+            let reaches_limit = endpoints(cx.model, t).iter().any(|(_, ep)| {
+                cx.resolver.serving(ep).iter().any(|&li| {
+                    cx.resolver.listeners[li]
+                        .backend
+                        .as_ref()
+                        .is_some_and(|b| b.request_timeout.is_some())
+                })
+            });
+            if !reaches_limit {
+                continue;
+            }
             let dir = cx.model.effective_one(t.scope, setting);
             let Some(nginx_ms) = msec(dir, DEFAULT_READ_MS) else {
                 continue;

@@ -16,19 +16,22 @@ use crate::nginx::ast::Directive;
 pub fn endpoints<'m, 't>(
     model: &'m Model<'t>,
     t: &'m Target<'t>,
-) -> Vec<(&'t Directive, &'m Endpoint)> {
+) -> crate::few::Few<(&'t Directive, &'m Endpoint)> {
+    // Inline up to two: seven rules ask this of every target, and a
+    // vector each was 70,000 allocations at 10,000 vhosts.
+    let mut out = crate::few::Few::default();
     match &t.addr {
-        TargetAddr::Direct(ep) => vec![(t.directive, ep)],
-        TargetAddr::Upstream(i) => model
-            .upstreams
-            .get(*i)
-            .map(|u| {
-                u.servers
-                    .iter()
-                    .filter_map(|(d, ep)| ep.as_ref().map(|e| (*d, e)))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        TargetAddr::Unresolved(_) | TargetAddr::Runtime(_) => Vec::new(),
+        TargetAddr::Direct(ep) => out.push((t.directive, ep)),
+        TargetAddr::Upstream(i) => {
+            if let Some(u) = model.upstreams.get(*i) {
+                out.extend(
+                    u.servers
+                        .iter()
+                        .filter_map(|(d, ep)| ep.as_ref().map(|e| (*d, e))),
+                );
+            }
+        }
+        TargetAddr::Unresolved(_) | TargetAddr::Runtime(_) => {}
     }
+    out
 }
