@@ -22,12 +22,15 @@ impl Rule for DefaultServerMissing {
         let mut groups: HashMap<(usize, &Endpoint, bool), (usize, bool, usize)> =
             HashMap::default();
         let mut order = Vec::new();
+        // A server's addresses counted so far (kept across servers: no
+        // allocation per server).
+        let mut seen: Vec<(&Endpoint, bool)> = Vec::new();
         for (i, srv) in m.servers.iter().enumerate() {
             if srv.stream {
                 continue;
             }
             let unit = m.scopes[srv.scope].unit;
-            let mut seen: Vec<(&Endpoint, bool)> = Vec::new();
+            seen.clear();
             for l in &srv.listens {
                 if matches!(l.endpoint, Endpoint::Unix(_)) {
                     continue;

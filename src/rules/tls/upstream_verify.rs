@@ -23,7 +23,9 @@ impl Rule for TlsUpstreamVerify {
             return;
         }
         // Explicit `*_ssl_verify off` lines already reported.
-        let mut reported: Vec<*const Directive> = Vec::new();
+        // A set, not a list searched per finding (a tree with a `verify
+        // off` line per site had as many findings as sites).
+        let mut reported: rustc_hash::FxHashSet<*const Directive> = Default::default();
         for t in &m.targets {
             let prefix = match t.kind {
                 TargetKind::Proxy | TargetKind::StreamProxy => "proxy",
@@ -44,11 +46,9 @@ impl Rule for TlsUpstreamVerify {
             match m.effective_one(t.scope, &verify) {
                 Some(d) if d.arg(0).is_some_and(|v| v.eq_ignore_ascii_case("on")) => {}
                 Some(d) => {
-                    let p = d as *const Directive;
-                    if reported.contains(&p) {
+                    if !reported.insert(d as *const Directive) {
                         continue;
                     }
-                    reported.push(p);
                     out.push(
                         Finding::warning(
                             ids::TLS_UPSTREAM_VERIFY,
