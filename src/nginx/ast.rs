@@ -141,14 +141,12 @@ pub struct ParsedFile {
 }
 
 /// A file's share of the include tables of [`crate::nginx::include::Files`]:
-/// its sites' files are `targets..targets_end` of the file list, site
-/// after site, and its sites end where the ends list says from `ends` on.
-/// Kept there, not in a vector per file: 10,000 vhosts made 20,000 small
-/// allocations of them.
+/// its sites' files start at `targets` in the file list, site after site,
+/// and its sites' ends are listed from `ends` on. Kept there, not in a
+/// vector per file: 10,000 vhosts made 20,000 small allocations of them.
 #[derive(Clone, Copy, Debug)]
 pub struct Expanded {
     pub targets: u32,
-    pub targets_end: u32,
     /// [`NOT_EXPANDED`] until the file's includes are expanded.
     pub ends: u32,
 }
@@ -160,7 +158,6 @@ impl Default for Expanded {
     fn default() -> Self {
         Expanded {
             targets: 0,
-            targets_end: 0,
             ends: NOT_EXPANDED,
         }
     }

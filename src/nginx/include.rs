@@ -60,25 +60,37 @@ impl Files {
     /// The files a file's include directives brought in, once per
     /// directive that brought them, in order.
     pub fn includes_of(&self, pf: &ParsedFile) -> &[FileId] {
-        let e = pf.expanded;
-        self.site_targets
-            .get(e.targets as usize..e.targets_end as usize)
-            .unwrap_or(&[])
+        let n = pf.include_sites.len();
+        match n.checked_sub(1).and_then(|last| self.site_end(pf, last)) {
+            Some(end) => self.targets(pf.expanded.targets, end),
+            None => &[],
+        }
     }
 
     /// The files include site `k` of file `id` brought in.
     pub fn site_files(&self, id: FileId, k: u32) -> &[FileId] {
         let Some(pf) = self.get(id) else { return &[] };
-        let e = pf.expanded;
-        if e.ends == crate::nginx::ast::NOT_EXPANDED || k as usize >= pf.include_sites.len() {
+        let k = k as usize;
+        let Some(end) = self.site_end(pf, k) else {
             return &[];
-        }
-        let at = e.ends as usize + k as usize;
-        let start = match k {
-            0 => e.targets,
-            _ => self.site_ends.get(at - 1).copied().unwrap_or(e.targets),
         };
-        let end = self.site_ends.get(at).copied().unwrap_or(start);
+        let start = match k.checked_sub(1) {
+            Some(prev) => self.site_end(pf, prev).unwrap_or(end),
+            None => pf.expanded.targets,
+        };
+        self.targets(start, end)
+    }
+
+    /// Where site `k` of an expanded file ends in `site_targets`.
+    fn site_end(&self, pf: &ParsedFile, k: usize) -> Option<u32> {
+        let e = pf.expanded;
+        if e.ends == crate::nginx::ast::NOT_EXPANDED || k >= pf.include_sites.len() {
+            return None;
+        }
+        self.site_ends.get(e.ends as usize + k).copied()
+    }
+
+    fn targets(&self, start: u32, end: u32) -> &[FileId] {
         self.site_targets
             .get(start as usize..end as usize)
             .unwrap_or(&[])
@@ -90,7 +102,6 @@ impl Files {
         let base = u32::try_from(self.site_targets.len()).unwrap_or(u32::MAX);
         let expanded = crate::nginx::ast::Expanded {
             targets: base,
-            targets_end: base.saturating_add(u32::try_from(targets.len()).unwrap_or(u32::MAX)),
             ends: u32::try_from(self.site_ends.len()).unwrap_or(u32::MAX),
         };
         self.site_targets.extend_from_slice(targets);
