@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use crate::discover::{self, Discovery, Found, Kind, Skipped};
+use crate::discover::{self, Discovery, Kind, Skipped};
 use crate::dump_t;
 use crate::finding::Finding;
 use crate::nginx::ast::ParsedFile;
@@ -250,27 +250,10 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
         .collect();
     let fpm_fs = crate::vfs::Preread { inner: &fs, known };
     let fpm_files = fpm_entry_files(&disc, inputs);
-    // The nginx files are handed to the loader, not copied: a path and a
-    // reference count per file, made and then freed on the way to the
-    // model, cost 2 ms at 10,000 vhosts with a core waiting.
-    let (nginx, others): (Vec<Found>, Vec<Found>) = std::mem::take(&mut disc.files)
-        .into_iter()
-        .partition(|f| f.kind == Kind::Nginx);
-    disc.files = others;
-    let nginx_files = nginx
-        .into_iter()
-        .map(|f| {
-            (
-                config_path_owned(f.path, inputs.root.as_deref()),
-                f.text,
-                Some(f.key),
-            )
-        })
-        .collect();
     // php-fpm shares nothing with the nginx trees but the file system:
     // load it beside them, with ids of its own.
     let (mut out, (fpm_sources, fpm)) = rayon::join(
-        || load_tree(&fs, &disc, nginx_files, inputs),
+        || load_tree(&fs, &disc, inputs),
         || {
             let mut phase = crate::timings::Phases::new();
             let mut sources = crate::source::SourceMap::starting_at(crate::source::SIDE_BASE);
@@ -341,14 +324,6 @@ fn config_path(host: &Path, root: Option<&Path>) -> PathBuf {
     }
 }
 
-/// [`config_path`] of a path given up (no copy without --root).
-fn config_path_owned(host: PathBuf, root: Option<&Path>) -> PathBuf {
-    match root {
-        Some(r) => config_path(&host, Some(r)),
-        None => host,
-    }
-}
-
 /// The php-fpm files discovery found, by in-config path, each once.
 fn fpm_entry_files(disc: &Discovery, inputs: &Inputs) -> Vec<PathBuf> {
     let mut seen = HashSet::new();
@@ -360,11 +335,7 @@ fn fpm_entry_files(disc: &Discovery, inputs: &Inputs) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Nginx files found by discovery, by in-config path, with their text and
-/// identity.
-type NginxFiles = Vec<(PathBuf, std::sync::Arc<[u8]>, Option<crate::vfs::FileKey>)>;
-
-fn load_tree(fs: &RealFs, disc: &Discovery, nginx_files: NginxFiles, inputs: &Inputs) -> Loaded {
+fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
     let root = inputs.root.clone();
     let display = move |p: &Path| -> String {
         match &root {
@@ -380,13 +351,15 @@ fn load_tree(fs: &RealFs, disc: &Discovery, nginx_files: NginxFiles, inputs: &In
     let mut walked: Vec<FileId> = Vec::new();
     let mut findings = Vec::new();
     let skipped = Vec::new();
+    let mut nginx_files = Vec::new();
     let mut service_files = Vec::new();
     for f in &disc.files {
+        let cfg = config_path(&f.path, inputs.root.as_deref());
         match f.kind {
+            Kind::Nginx => nginx_files.push((cfg, f.text.clone(), Some(f.key))),
             Kind::Service(provider) => service_files.push((provider, f)),
-            // nginx files come as `nginx_files`; php-fpm files are loaded
-            // beside the trees (fpm_entry_files).
-            Kind::Nginx | Kind::PhpFpm | Kind::Other(_) => {}
+            // php-fpm files are loaded beside the trees (fpm_entry_files).
+            Kind::PhpFpm | Kind::Other(_) => {}
         }
     }
     let mut phase = crate::timings::Phases::new();
