@@ -90,6 +90,60 @@ pub fn run_then_exit(opts: &Options) -> Result<Outcome, InputError> {
     run_inner(opts, false)
 }
 
+/// Build the resolver into `cell`, set even when building panics (rules
+/// waiting for it must not wait forever); the panic is returned, to go on
+/// once the rules are done. Must not use rayon: a worker waiting inside it
+/// could pick up a rule that waits for the resolver, and wait for itself.
+fn build_resolver(
+    loaded: &load::Loaded,
+    model: &model::Model<'_>,
+    opts: &Options,
+    cell: &std::sync::OnceLock<resolve::Resolver>,
+) -> Option<Box<dyn std::any::Any + Send>> {
+    let mut phase = timings::Phases::new();
+    let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut r = resolve::Resolver::build(loaded, model);
+        if opts.settings.live {
+            r.live = Some(resolve::live::Live::read());
+        }
+        r
+    }));
+    phase.mark("resolver");
+    match built {
+        Ok(r) => {
+            let _ = cell.set(r);
+            None
+        }
+        Err(panic) => {
+            let _ = cell.set(resolve::Resolver::default());
+            Some(panic)
+        }
+    }
+}
+
+/// The rules that need the whole model (not the walk checks, which run
+/// earlier), on all cores: pure functions of the same read-only model.
+/// Each free core takes the next rule in registry order (the heaviest come
+/// first there), rather than each taking half the list and stealing: the
+/// two heaviest rules fell in one half. Findings come with the rule's
+/// place in the registry.
+fn run_model_rules(
+    all: &[&'static dyn rules::Rule],
+    cx: &rules::Check<'_>,
+) -> Vec<(usize, Vec<Finding>)> {
+    use rayon::prelude::*;
+    all.iter()
+        .enumerate()
+        .filter(|(_, rule)| rule.walk_check().is_none())
+        .par_bridge()
+        .map(|(i, rule)| {
+            let mut out = Vec::new();
+            rule.check(cx, &mut out);
+            (i, out)
+        })
+        .collect()
+}
+
 fn run_inner(opts: &Options, free: bool) -> Result<Outcome, InputError> {
     let t0 = Instant::now();
     let mut phase = timings::Phases::new();
@@ -112,7 +166,7 @@ fn run_inner(opts: &Options, free: bool) -> Result<Outcome, InputError> {
         std::sync::Mutex::new(Vec::new());
     let users = resolve::users::Users::load(&vfs::RealFs::new(opts.inputs.root.clone()));
     let resolver: std::sync::OnceLock<resolve::Resolver> = std::sync::OnceLock::new();
-    let (model, failed, per_rule) = rayon::scope(|s| {
+    let (model, failed, mut per_rule) = rayon::scope(|s| {
         let model = model::Model::build_then(&loaded, |visits| {
             for &(i, check) in &early {
                 let visits = std::sync::Arc::clone(visits);
@@ -132,13 +186,6 @@ fn run_inner(opts: &Options, free: bool) -> Result<Outcome, InputError> {
             }
         });
         phase.mark("model");
-        // The resolver is built while the rules start: most rules never read
-        // it, and those that do wait for it (at 10,000 vhosts it takes 12 ms,
-        // a phase in which one core had nothing to do). Both halves run in the
-        // thread pool: a thread of its own took a malloc arena of its own (up
-        // to 10 MB more at peak). Building the resolver must not use rayon: a
-        // worker waiting inside it could pick up a rule that waits for the
-        // resolver, and wait for itself.
         let cx = rules::Check {
             loaded: &loaded,
             model: &model,
@@ -146,62 +193,24 @@ fn run_inner(opts: &Options, free: bool) -> Result<Outcome, InputError> {
             users: &users,
             settings: &opts.settings,
         };
+        // The resolver is built while the rules start: most rules never read
+        // it, and those that do wait for it (at 10,000 vhosts it takes 12 ms,
+        // a phase in which one core had nothing to do). Both halves run in the
+        // thread pool: a thread of its own took a malloc arena of its own (up
+        // to 10 MB more at peak).
         let (failed, per_rule) = rayon::join(
-            || {
-                let mut phase = timings::Phases::new();
-                let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    let mut r = resolve::Resolver::build(&loaded, &model);
-                    if opts.settings.live {
-                        r.live = Some(resolve::live::Live::read());
-                    }
-                    r
-                }));
-                phase.mark("resolver");
-                // Set even when building failed: rules waiting for it must not
-                // wait forever (the panic goes on once they are done).
-                match built {
-                    Ok(r) => {
-                        let _ = resolver.set(r);
-                        None
-                    }
-                    Err(panic) => {
-                        let _ = resolver.set(resolve::Resolver::default());
-                        Some(panic)
-                    }
-                }
-            },
-            || {
-                // Rules are pure functions of the same read-only model: run
-                // them on all cores.
-                //
-                // Each free core takes the next rule in registry order (the
-                // heaviest come first there), rather than each taking half the
-                // list and stealing: the two heaviest rules fell in one half.
-                use rayon::prelude::*;
-                all_rules
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, rule)| rule.walk_check().is_none())
-                    .par_bridge()
-                    .map(|(i, rule)| {
-                        let mut out = Vec::new();
-                        rule.check(&cx, &mut out);
-                        (i, out)
-                    })
-                    .collect::<Vec<(usize, Vec<Finding>)>>()
-            },
+            || build_resolver(&loaded, &model, opts, &resolver),
+            || run_model_rules(&all_rules, &cx),
         );
         (model, failed, per_rule)
     });
     // Every rule's findings in registry order (deterministic).
-    let mut per_rule = per_rule;
     per_rule.append(&mut early_found.into_inner().unwrap_or_else(|p| p.into_inner()));
     per_rule.sort_unstable_by_key(|(i, _)| *i);
-    let per_rule = per_rule.into_iter().map(|(_, out)| out);
     if let Some(panic) = failed {
         std::panic::resume_unwind(panic);
     }
-    findings.extend(per_rule.into_iter().flatten());
+    findings.extend(per_rule.into_iter().flat_map(|(_, out)| out));
     if let Some(cfg) = &loaded.fpm {
         findings.extend(fpm::check(cfg, opts.settings.php_version));
     }
