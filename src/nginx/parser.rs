@@ -123,8 +123,7 @@ fn parse_in(file: FileId, src: &[u8], data: bool) -> ParsedFile {
                     skipping = 1;
                     continue;
                 }
-                let name = stmt.words[0].value.clone();
-                if name.ends_with("_by_lua_block") {
+                if stmt.words[0].value.ends_with("_by_lua_block") {
                     let mut d = make_directive(file, &mut stmt, at, Some(at));
                     match skip_lua_block(src, at as usize + 1) {
                         Ok(close) => {
@@ -153,10 +152,13 @@ fn parse_in(file: FileId, src: &[u8], data: bool) -> ParsedFile {
                     continue;
                 }
                 let d = make_directive(file, &mut stmt, at, Some(at));
+                // By name id (the parser's copy of the name was one more
+                // string per block).
+                let data = d.is_data_block();
                 stack.push(Frame {
                     directive: Some(d),
                     children: Vec::new(),
-                    data: is_data_block(&name),
+                    data,
                 });
             }
             Terminator::BlockEnd(at) => {
