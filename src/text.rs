@@ -20,6 +20,16 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// `s` in ASCII lowercase, copied only when it has capitals (most names in
+/// configurations have none): for names nginx compares without case.
+pub fn ascii_lowercase(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        s.to_ascii_lowercase().into()
+    } else {
+        s.into()
+    }
+}
+
 /// Words indexed by themselves and by each of their one-character
 /// deletions, so that those within one edit (a Levenshtein distance of at
 /// most one) of a query are found by a few lookups instead of a distance
@@ -122,6 +132,17 @@ mod tests {
         assert_eq!(super::edit_distance("proxy_passs", "proxy_pass"), 1);
         assert_eq!(super::edit_distance("", "abc"), 3);
         assert_eq!(super::edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn ascii_lowercase_copies_only_names_with_capitals() {
+        use std::borrow::Cow;
+        assert!(matches!(
+            super::ascii_lowercase("backend_1"),
+            Cow::Borrowed("backend_1")
+        ));
+        assert_eq!(super::ascii_lowercase("Back-END"), "back-end");
+        assert_eq!(super::ascii_lowercase("Café"), "café");
     }
 
     /// Every word within one edit of a query is among its candidates, on

@@ -90,7 +90,10 @@ pub struct Model<'t> {
     /// The first upstream of each (unit, stream, name), for
     /// [`Model::upstream`]: targets looked it up in a pass over every
     /// upstream (10,000 vhosts with an upstream each took 0.4 s).
-    upstream_index: rustc_hash::FxHashMap<(usize, bool, &'t str), usize>,
+    /// Names are keyed in lowercase: nginx compares upstream names without
+    /// case (`ngx_http_upstream_add`), so `proxy_pass http://Backend`
+    /// reaches `upstream backend`.
+    upstream_index: rustc_hash::FxHashMap<(usize, bool, std::borrow::Cow<'t, str>), usize>,
     /// Every directive in walk order with its context and specs (include
     /// directives and data blocks' entries too), for the structural rules.
     /// Shared: rules that read only the walk start on it while the rest
@@ -164,7 +167,7 @@ impl<'t> Model<'t> {
         debug_assert!(m.servers.windows(2).all(|w| w[0].scope < w[1].scope));
         for (i, u) in m.upstreams.iter().enumerate() {
             m.upstream_index
-                .entry((u.unit, u.stream, u.name))
+                .entry((u.unit, u.stream, crate::text::ascii_lowercase(u.name)))
                 .or_insert(i);
         }
         m.index_names();
@@ -497,7 +500,9 @@ impl<'t> Model<'t> {
 
     /// [`Model::upstream`]'s index in [`Model::upstreams`].
     pub fn upstream_index_of(&self, unit: usize, name: &str, stream: bool) -> Option<usize> {
-        self.upstream_index.get(&(unit, stream, name)).copied()
+        self.upstream_index
+            .get(&(unit, stream, crate::text::ascii_lowercase(name)))
+            .copied()
     }
 
     /// A main-level directive of a unit (`user`, `worker_processes`, …).

@@ -217,7 +217,7 @@ fn capture_users_in_scope_order() {
 fn targets_name_the_first_upstream_of_their_name() {
     let (_d, l) = loaded(&[(
         "nginx.conf",
-        "events {}\nhttp {\n upstream a { server 127.0.0.1:1; }\n upstream b { server 127.0.0.1:2; }\n upstream a { server 127.0.0.1:3; }\n server { location / { proxy_pass http://a; } location /b { proxy_pass http://b; } location /c { proxy_pass http://c; } }\n}\nstream { upstream b { server 127.0.0.1:4; } }\n",
+        "events {}\nhttp {\n upstream a { server 127.0.0.1:1; }\n upstream b { server 127.0.0.1:2; }\n upstream a { server 127.0.0.1:3; }\n server { location / { proxy_pass http://a; } location /b { proxy_pass http://b; } location /c { proxy_pass http://c; } location /d { proxy_pass http://B; } }\n}\nstream { upstream b { server 127.0.0.1:4; } }\n",
     )]);
     let m = Model::build(&l);
     let addrs: Vec<String> = m.targets.iter().map(|t| format!("{:?}", t.addr)).collect();
@@ -225,9 +225,12 @@ fn targets_name_the_first_upstream_of_their_name() {
     assert_eq!(addrs[1], "Upstream(1)");
     // No upstream `c`: a host name.
     assert!(addrs[2].starts_with("Direct"), "{}", addrs[2]);
+    // Names compare without case, as in nginx's ngx_http_upstream_add.
+    assert_eq!(addrs[3], "Upstream(1)");
     assert_eq!(m.upstream(0, "b", true).map(|u| u.stream), Some(true));
     assert_eq!(m.upstream(0, "b", false).map(|u| u.stream), Some(false));
-    assert!(m.upstream(0, "B", false).is_none());
+    assert_eq!(m.upstream(0, "B", false).map(|u| u.name), Some("b"));
+    assert!(m.upstream(0, "c", false).is_none());
 }
 
 #[test]
