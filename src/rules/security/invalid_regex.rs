@@ -9,7 +9,7 @@ use crate::nginx::context::Ctx;
 use crate::rules::ids;
 use crate::rules::security::regex::Regex;
 use crate::rules::security::taint::{Seg, map_key_regex, segments};
-use crate::rules::security::{RegexCache, RegexSite, if_condition, location_regex};
+use crate::rules::security::{RegexSite, if_condition, location_regex};
 
 /// Directives whose values nginx compiles as scripts with captures.
 const USES_CAPTURES: [&str; 14] = [
@@ -31,12 +31,7 @@ const USES_CAPTURES: [&str; 14] = [
 
 /// invalid-regex on the trees' regex sites (shared with regex-redos, see
 /// [`super::regexes`]).
-pub fn check<'t>(
-    m: &Model<'t>,
-    sites: &[RegexSite<'t>],
-    cache: &mut RegexCache<'t>,
-    out: &mut Vec<Finding>,
-) {
+pub fn check<'t>(m: &Model<'t>, sites: &[RegexSite<'t>], out: &mut Vec<Finding>) {
     for site in sites {
         let re = &site.parsed;
         if let Some(e) = &re.error {
@@ -53,7 +48,8 @@ pub fn check<'t>(
             );
             continue;
         }
-        // A map value's $N can only come from its own key.
+        // A map value's $N can only come from its own key, a rewrite's
+        // replacement's from its regex.
         if site.what == "map"
             && let Some(v) = site.directive.arg(0)
         {
@@ -65,6 +61,13 @@ pub fn check<'t>(
                 "the map key",
             );
         }
+        if site.what == "rewrite"
+            && let Some(v) = site.directive.arg(1)
+            && v.contains('$')
+            && !re.uncertain_groups
+        {
+            report_missing(out, site.directive, v, re.groups.len() as u32, "its regex");
+        }
     }
     // Non-regex map keys with $N in the value.
     for (_, d) in m.named(&["map"]) {
@@ -74,16 +77,6 @@ pub fn check<'t>(
                 && let Some(v) = e.arg(0)
             {
                 report_missing(out, e, v, 0, "a non-regex map key");
-            }
-        }
-    }
-    for (_, d) in m.named(&["rewrite"]) {
-        if let (Some(p), Some(v)) = (d.arg(0), d.arg(1))
-            && v.contains('$')
-        {
-            let re = cache.get(p, false);
-            if re.ok() && !re.uncertain_groups {
-                report_missing(out, d, v, re.groups.len() as u32, "its regex");
             }
         }
     }

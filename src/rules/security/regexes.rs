@@ -19,6 +19,6 @@ impl Rule for Regexes {
         let mut cache = RegexCache::default();
         let sites = regex_sites(cx.model, &mut cache);
         regex_redos::check(&sites, out);
-        invalid_regex::check(cx.model, &sites, &mut cache, out);
+        invalid_regex::check(cx.model, &sites, out);
     }
 }
