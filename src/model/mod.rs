@@ -23,15 +23,18 @@ pub use target::{Target, TargetAddr, TargetKind};
 /// Index of a scope in [`Model::scopes`].
 pub type ScopeId = usize;
 
-/// A block (or a unit's top level) with its directives, includes flattened.
+/// A block (or a unit's top level) with its directives, includes flattened
+/// (read them with [`Model::children`]).
 #[derive(Debug)]
 pub struct Scope<'t> {
     /// The block directive; None for a unit's top level.
     pub directive: Option<&'t Directive>,
     pub ctx: Ctx,
     pub parent: Option<ScopeId>,
-    pub children: Vec<&'t Directive>,
     pub unit: usize,
+    /// Where its children are in [`Model::slots`]: `first..first + len`.
+    first: u32,
+    len: u32,
 }
 
 /// An http or stream `server` block.
@@ -99,23 +102,25 @@ pub struct Model<'t> {
     /// Shared: rules that read only the walk start on it while the rest
     /// of the model is still being built ([`Model::build_then`]).
     pub visits: std::sync::Arc<crate::nginx::walk::Visits<'t>>,
-    /// Where each directive name occurs, by name id: (scope, index in its
-    /// children), in scope order. Rules ask for a few names; scanning every
+    /// Every scope's children (includes flattened), scope after scope: one
+    /// array instead of one per scope (80,000 at 10,000 vhosts), so that
+    /// the name index can point at a child without reading its scope.
+    slots: Vec<&'t Directive>,
+    /// Where each directive name occurs, by name id: (scope, index in
+    /// [`Model::slots`]), in scope order. Rules ask for a few names; scanning every
     /// directive of 10,000 vhosts for them, rule after rule, cost more than
     /// the rules' own work.
     occ: crate::grouped::Grouped<(u32, u32)>,
     /// Where the directives whose arguments use `$1` … `$9` are: (scope,
-    /// index in its children), in scope order, data scopes left out. Few
+    /// index in [`Model::slots`]), in scope order, data scopes left out. Few
     /// directives do; finding them among every `root`, `add_header`, … by
     /// reading each one was a trip to memory per directive at 10,000
     /// vhosts.
     captures: Vec<(u32, u32)>,
-    /// While building: the name id of every scope's children, scope after
-    /// scope, so the name index is sorted from this small array instead of
-    /// reading 300,000 directives again (at 10,000 vhosts).
+    /// While building: the name id of each of [`Model::slots`], so the name
+    /// index is sorted from this small array instead of reading 300,000
+    /// directives again (at 10,000 vhosts).
     child_names: Vec<crate::nginx::schema::NameId>,
-    /// While building: the children of the scope being added.
-    scratch: Vec<&'t Directive>,
 }
 
 impl<'t> Model<'t> {
@@ -146,6 +151,7 @@ impl<'t> Model<'t> {
     fn build_scopes(loaded: &'t Loaded) -> Model<'t> {
         let mut m = Model {
             child_names: Vec::with_capacity(loaded.walk_size()),
+            slots: Vec::with_capacity(loaded.walk_size()),
             ..Model::default()
         };
         for (ui, unit) in loaded.units.iter().enumerate() {
@@ -163,7 +169,7 @@ impl<'t> Model<'t> {
                 &mut budget,
             );
         }
-        m.scratch = Vec::new();
+        m.slots.shrink_to_fit();
         debug_assert!(m.servers.windows(2).all(|w| w[0].scope < w[1].scope));
         for (i, u) in m.upstreams.iter().enumerate() {
             m.upstream_index
@@ -181,27 +187,19 @@ impl<'t> Model<'t> {
         // third-party ones there instead of in a pass over every directive.
         let names = std::mem::take(&mut self.child_names);
         let scopes = &self.scopes;
-        // Where each scope's names begin in `names`.
-        let mut begin = Vec::with_capacity(scopes.len());
-        let mut at = 0usize;
-        for s in scopes {
-            begin.push(at);
-            at += s.children.len();
-        }
-        let names_of = |sid: usize, len: usize| {
-            let b = begin.get(sid).copied().unwrap_or(0);
-            names.get(b..b + len).unwrap_or(&[])
-        };
         self.occ = crate::grouped::Grouped::build(crate::nginx::schema::name_count() + 1, || {
             scopes
                 .iter()
                 .enumerate()
                 .filter(|(_, s)| s.ctx != Ctx::Data)
                 .flat_map(|(sid, s)| {
-                    names_of(sid, s.children.len())
+                    let at = s.first as usize;
+                    names
+                        .get(at..at + s.len as usize)
+                        .unwrap_or(&[])
                         .iter()
-                        .enumerate()
-                        .map(move |(i, id)| (usize::from(id.0), (sid as u32, i as u32)))
+                        .zip(s.first..)
+                        .map(move |(id, i)| (usize::from(id.0), (sid as u32, i)))
                 })
         });
     }
@@ -234,20 +232,18 @@ impl<'t> Model<'t> {
         name: &'a str,
         occ: Option<&'a [(u32, u32)]>,
     ) -> impl Iterator<Item = &'t Directive> + 'a {
-        let children: &[&'t Directive] = self
-            .scopes
-            .get(scope)
-            .map_or(&[][..], |s| s.children.as_slice());
+        // A name in the index needs no read of the scope: its entries
+        // point into the slots.
         let (indexed, scan): (&[(u32, u32)], &[&'t Directive]) = match occ {
             Some(all) => (&all[scope_start(all, scope as u32)..], &[]),
-            None => (&[], children),
+            None => (&[], self.scope_children(scope)),
         };
         // A scope holds few of one name: read them off the run rather than
         // search for where they end.
         indexed
             .iter()
             .take_while(move |&&(s, _)| s as usize == scope)
-            .filter_map(move |&(_, i)| children.get(i as usize).copied())
+            .filter_map(move |&(_, i)| self.slots.get(i as usize).copied())
             .chain(scan.iter().copied().filter(move |d| d.name() == name))
     }
 
@@ -339,10 +335,25 @@ impl<'t> Model<'t> {
     /// Every directive whose arguments use a numbered capture (`$1` …
     /// `$9`), with its scope, in scope order (data blocks left out).
     pub fn capture_users(&self) -> impl Iterator<Item = (ScopeId, &'t Directive)> + '_ {
-        self.captures.iter().filter_map(|&(s, i)| {
-            let d = self.scopes.get(s as usize)?.children.get(i as usize)?;
-            Some((s as usize, *d))
-        })
+        self.captures
+            .iter()
+            .filter_map(|&(s, i)| Some((s as usize, *self.slots.get(i as usize)?)))
+    }
+
+    /// A scope's directives, includes flattened, in nginx's order.
+    pub fn children(&self, s: &Scope<'t>) -> &[&'t Directive] {
+        let at = s.first as usize;
+        self.slots.get(at..at + s.len as usize).unwrap_or(&[])
+    }
+
+    /// [`Model::children`] by scope id (none for an id that is not one).
+    pub fn scope_children(&self, scope: ScopeId) -> &[&'t Directive] {
+        self.scopes.get(scope).map_or(&[], |s| self.children(s))
+    }
+
+    /// A child by its index in the slots (from the name index).
+    pub(crate) fn slot(&self, i: u32) -> Option<&'t Directive> {
+        self.slots.get(i as usize).copied()
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -357,38 +368,30 @@ impl<'t> Model<'t> {
         budget: &mut usize,
     ) -> ScopeId {
         let id = self.scopes.len();
-        // Gathered in a buffer kept across scopes, then copied at exact
-        // size: kept for the run without growth slack (a location with
-        // fastcgi_params included has 26 children; grown from empty it took
-        // four allocations and room for 32).
-        self.scratch.clear();
-        flatten(
-            files,
-            list,
-            &mut self.scratch,
-            &mut self.child_names,
-            budget,
-        );
+        let first = self.slots.len();
+        flatten(files, list, &mut self.slots, &mut self.child_names, budget);
+        let end = self.slots.len();
         if ctx != Ctx::Data {
             // Just read by flatten: still in cache.
-            for (i, d) in self.scratch.iter().enumerate() {
+            for (d, i) in self.slots[first..].iter().zip(first as u32..) {
                 if d.max_capture > 0 {
-                    self.captures.push((id as u32, i as u32));
+                    self.captures.push((id as u32, i));
                 }
             }
         }
-        let children = self.scratch.as_slice().to_vec();
-
+        // Slots stay below u32::MAX: the walk budget caps a unit's
+        // directives far lower.
         self.scopes.push(Scope {
             directive,
             ctx,
             parent,
-            children,
             unit,
+            first: first as u32,
+            len: (end - first) as u32,
         });
-        for i in 0..self.scopes[id].children.len() {
-            crate::prefetch::blocks_ahead(&self.scopes[id].children, i);
-            let d = self.scopes[id].children[i];
+        for i in first..end {
+            crate::prefetch::blocks_ahead(&self.slots[first..end], i - first);
+            let d = self.slots[i];
             let Some(b) = &d.block else { continue };
             if b.lua || d.is_data_block() || ctx == Ctx::Data {
                 continue;
@@ -419,7 +422,7 @@ impl<'t> Model<'t> {
         // the name is on another cache line of each directive.
         let (listen, server_name) = (known_id!("listen"), known_id!("server_name"));
         let mut listens_complete = true;
-        for c in &self.scopes[scope].children {
+        for c in self.scope_children(scope) {
             if c.name_id == listen {
                 match parse_listen(c) {
                     Some(l) => listens.push(l),
@@ -457,8 +460,8 @@ impl<'t> Model<'t> {
     fn add_upstream(&mut self, scope: ScopeId, d: &'t Directive, stream: bool, unit: usize) {
         let Some(name) = d.args.first() else { return };
         let server = known_id!("server");
-        let servers = self.scopes[scope]
-            .children
+        let servers = self
+            .scope_children(scope)
             .iter()
             .filter(|c| c.name_id == server)
             .map(|c| {
@@ -511,7 +514,13 @@ impl<'t> Model<'t> {
             .iter()
             .find(|s| s.unit == unit && s.parent.is_none())
             .filter(|s| s.ctx == Ctx::Main)
-            .and_then(|s| s.children.iter().rev().find(|d| d.name() == name).copied())
+            .and_then(|s| {
+                self.children(s)
+                    .iter()
+                    .rev()
+                    .find(|d| d.name() == name)
+                    .copied()
+            })
     }
 
     /// The scope chain from `scope` outwards (innermost first).

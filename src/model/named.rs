@@ -49,40 +49,21 @@ impl<'a, 't> Named<'a, 't> {
 }
 
 impl<'t> Named<'_, 't> {
-    /// Ask for what the next occurrences of a run will read, in four
-    /// steps so that no step waits on memory: the scope far ahead, its
-    /// child slot nearer (the scope has arrived), the directive nearest
-    /// (the slot has arrived). The scopes, their children arrays and the
-    /// directives are three trips to scattered memory per occurrence.
+    /// Ask for what the next occurrences of a run will read, in three
+    /// steps so that no step waits on memory: the slot far ahead, the
+    /// directive nearer (its slot has arrived), its arguments nearest
+    /// (the directive has arrived), what rules read next. The slots and
+    /// the directives are scattered trips to memory per occurrence.
     fn prefetch_ahead(&self, run: &[(u32, u32)]) {
         use crate::prefetch::prefetch;
-        let scopes = &self.model.scopes;
-        if let Some(&(s, _)) = run.get(12)
-            && let Some(scope) = scopes.get(s as usize)
-        {
-            prefetch(scope, std::mem::size_of::<super::Scope<'_>>());
-        }
-        if let Some(&(s, at)) = run.get(8)
-            && let Some(slot) = scopes
-                .get(s as usize)
-                .and_then(|sc| sc.children.get(at as usize))
-        {
+        let slots = &self.model.slots;
+        if let Some(slot) = run.get(8).and_then(|&(_, i)| slots.get(i as usize)) {
             prefetch(slot, 8);
         }
-        if let Some(&(s, at)) = run.get(4)
-            && let Some(d) = scopes
-                .get(s as usize)
-                .and_then(|sc| sc.children.get(at as usize))
-        {
+        if let Some(d) = run.get(4).and_then(|&(_, i)| slots.get(i as usize)) {
             prefetch(*d, std::mem::size_of::<Directive>());
         }
-        // Nearer still, that directive has arrived: ask for its arguments,
-        // what rules read next (a fourth trip, to the words).
-        if let Some(&(s, at)) = run.get(2)
-            && let Some(d) = scopes
-                .get(s as usize)
-                .and_then(|sc| sc.children.get(at as usize))
-        {
+        if let Some(d) = run.get(2).and_then(|&(_, i)| slots.get(i as usize)) {
             crate::prefetch::prefetch_slice(&d.args, 2);
         }
     }
@@ -105,13 +86,8 @@ impl<'t> Iterator for Named<'_, 't> {
             } else {
                 self.runs[i] = &run[1..];
             }
-            let d = self
-                .model
-                .scopes
-                .get(s as usize)
-                .and_then(|scope| scope.children.get(at as usize));
-            if let Some(d) = d {
-                return Some((s as usize, *d));
+            if let Some(d) = self.model.slot(at) {
+                return Some((s as usize, d));
             }
         }
     }

@@ -96,6 +96,19 @@ fn name_index_lookups() {
             .map(|d| d.arg(0).unwrap_or("").to_string())
             .collect()
     }
+    // Each scope's children, includes flattened, from the shared slots.
+    fn names(ds: &[&Directive]) -> Vec<String> {
+        ds.iter().map(|d| d.name().to_string()).collect()
+    }
+    assert_eq!(
+        names(m.scope_children(http)),
+        ["root", "server", "server", "my_module_thing"]
+    );
+    assert_eq!(
+        names(m.children(&m.scopes[s1])),
+        ["listen", "root", "other_thing", "location"]
+    );
+    assert!(m.scope_children(usize::MAX).is_empty());
     assert_eq!(args(m.own(http, "root").collect()), ["/a"]);
     assert!(m.has(s1, "root") && !m.has(s2, "root"));
     assert_eq!(m.defining(loc, "root"), Some(s1));

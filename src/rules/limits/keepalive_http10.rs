@@ -34,9 +34,9 @@ impl Rule for UpstreamKeepaliveHttp10 {
                 continue;
             };
             let Some(keepalive) = m
-                .scopes
-                .get(u.scope)
-                .and_then(|s| s.children.iter().find(|d| d.name() == "keepalive"))
+                .scope_children(u.scope)
+                .iter()
+                .find(|d| d.name() == "keepalive")
             else {
                 continue;
             };

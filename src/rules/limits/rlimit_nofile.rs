@@ -28,8 +28,8 @@ impl Rule for WorkerRlimitNofile {
             if main.ctx != Ctx::Main || main.parent.is_some() {
                 continue;
             }
-            let rlimit = main
-                .children
+            let rlimit = m
+                .children(main)
                 .iter()
                 .rev()
                 .find(|d| d.name() == "worker_rlimit_nofile");
@@ -38,7 +38,7 @@ impl Rule for WorkerRlimitNofile {
                 .iter()
                 .filter(|s| s.parent == Some(main_id) && s.ctx == Ctx::Events)
                 .flat_map(|s| {
-                    s.children
+                    m.children(s)
                         .iter()
                         .rev()
                         .find(|d| d.name() == "worker_connections")

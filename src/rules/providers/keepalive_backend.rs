@@ -26,16 +26,18 @@ impl Rule for KeepaliveBackend {
             let Some(scope) = cx.model.scopes.get(u.scope) else {
                 continue;
             };
-            let Some(keepalive) = scope
-                .children
+            let Some(keepalive) = cx
+                .model
+                .children(scope)
                 .iter()
                 .rev()
                 .find(|d| d.name() == "keepalive")
             else {
                 continue;
             };
-            let kt = scope
-                .children
+            let kt = cx
+                .model
+                .children(scope)
                 .iter()
                 .rev()
                 .find(|d| d.name() == "keepalive_timeout")

@@ -117,7 +117,7 @@ fn variable_values<'t>(model: &Model<'t>, scope: ScopeId, var: &str) -> Vec<Stri
     let want = format!("${var}");
     let mut out = Vec::new();
     for s in model.chain(scope) {
-        for d in &s.children {
+        for d in model.children(s) {
             if d.name() == "set" && d.arg(0) == Some(want.as_str()) {
                 out.extend(d.arg(1).map(str::to_string));
             }

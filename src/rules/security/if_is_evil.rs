@@ -38,7 +38,7 @@ impl Rule for IfIsEvil {
                 continue;
             }
             let Some(ifd) = s.directive else { continue };
-            for d in &s.children {
+            for d in m.children(s) {
                 if SAFE.contains(&d.name()) || d.name() == "if" {
                     continue;
                 }

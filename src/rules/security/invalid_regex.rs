@@ -159,7 +159,7 @@ fn max_groups_in_reach(m: &Model<'_>, scope: usize) -> Option<u32> {
                 count(p, c.icase)?;
             }
         }
-        for d in &s.children {
+        for d in m.children(s) {
             match d.name() {
                 "rewrite" => {
                     if let Some(p) = d.arg(0) {

@@ -297,7 +297,7 @@ pub fn is_security_header(name: &str) -> bool {
 pub fn is_internal(model: &Model<'_>, scope: usize) -> bool {
     model.chain(scope).any(|s| {
         s.ctx == Ctx::Location
-            && (s.children.iter().any(|d| d.name() == "internal")
+            && (model.children(s).iter().any(|d| d.name() == "internal")
                 || s.directive
                     .and_then(location_match)
                     .is_some_and(|(k, _, _)| k == LocKind::Named))

@@ -168,7 +168,7 @@ fn reflects_any(flow: &Flow<'_, '_>, scope: usize, v: &str, depth: usize) -> boo
                 });
             }
             flow.model.chain(scope).any(|s| {
-                s.children.iter().any(|d| {
+                flow.model.children(s).iter().any(|d| {
                     d.name() == "set"
                         && d.arg(0).and_then(|a| a.strip_prefix('$')) == Some(name)
                         && d.arg(1)

@@ -109,7 +109,7 @@ fn exposed(m: &Model<'_>, scope: ScopeId) -> bool {
     let mut rules: Vec<&crate::nginx::ast::Directive> = Vec::new();
     for s in m.chain(scope) {
         rules.extend(
-            s.children
+            m.children(s)
                 .iter()
                 .filter(|d| matches!(d.name(), "allow" | "deny")),
         );

@@ -410,7 +410,7 @@ impl<'m, 't> Flow<'m, 't> {
                     return Some(restrict(&re, Some(g.node), input));
                 }
             }
-            for d in &s.children {
+            for d in self.model.children(s) {
                 let found = match d.name() {
                     "rewrite" => d.arg(0).map(|p| (Regex::parse(p, false), Taint::DECODED)),
                     "server_name" => d.args.iter().find_map(|a| {

@@ -172,16 +172,11 @@ impl Rule for TlsCertificateFile {
             // The key paired with this certificate: same position among the
             // effective ssl_certificate_key lines.
             let pos = m
-                .scopes
-                .get(sid)
-                .map(|s| {
-                    s.children
-                        .iter()
-                        .filter(|c| c.name() == "ssl_certificate")
-                        .take_while(|c| !std::ptr::eq(**c, d))
-                        .count()
-                })
-                .unwrap_or(0);
+                .scope_children(sid)
+                .iter()
+                .filter(|c| c.name() == "ssl_certificate")
+                .take_while(|c| !std::ptr::eq(**c, d))
+                .count();
             let Some(k) = m.effective_iter(sid, "ssl_certificate_key").nth(pos) else {
                 continue;
             };
