@@ -411,7 +411,7 @@ pub fn parse_listener_address(s: &str) -> Option<crate::model::address::Endpoint
     use crate::model::address::{Endpoint, normalize_socket, parse_host_port};
     let s = s.trim();
     if s.starts_with('/') {
-        return Some(Endpoint::Unix(normalize_socket(Path::new(s))));
+        return Some(Endpoint::Unix(normalize_socket(Path::new(s)).into()));
     }
     match parse_host_port(s, None)? {
         Endpoint::Unix(p) if p.as_os_str().is_empty() => None,

@@ -110,7 +110,9 @@ pub(super) fn parse<'t>(
         if path.contains('$') {
             TargetAddr::Runtime(raw.to_string())
         } else {
-            TargetAddr::Direct(Endpoint::Unix(normalize_socket(std::path::Path::new(path))))
+            TargetAddr::Direct(Endpoint::Unix(
+                normalize_socket(std::path::Path::new(path)).into(),
+            ))
         }
     } else {
         let authority = match kind {

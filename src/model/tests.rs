@@ -41,7 +41,7 @@ fn servers_upstreams_targets_and_inheritance() {
     assert_eq!(m.upstreams.len(), 1);
     assert_eq!(
         m.upstreams[0].servers[1].1,
-        Some(Endpoint::Unix("/run/app.sock".into()))
+        Some(Endpoint::Unix(std::path::Path::new("/run/app.sock").into()))
     );
     assert_eq!(m.targets.len(), 4);
     assert_eq!(m.targets[0].addr, TargetAddr::Upstream(0));
@@ -281,4 +281,32 @@ fn http_listens_falls_back_to_the_directives() {
         .map(|(_, d)| d.arg(0).unwrap_or(""))
         .collect();
     assert_eq!(got, ["80", "weird:host:port", "82"]);
+}
+
+/// Targets and upstream servers naming the same socket (however written:
+/// `/var/run` is `/run`) hold one shared copy of its path; other sockets
+/// keep their own.
+#[test]
+fn targets_share_equal_socket_paths() {
+    let (_d, l) = loaded(&[(
+        "nginx.conf",
+        "events {}\nhttp {\n upstream app { server unix:/var/run/php/a.sock; }\n server {\n  location /a { fastcgi_pass unix:/run/php/a.sock; }\n  location /b { fastcgi_pass unix:/var/run/php/a.sock; }\n  location /c { fastcgi_pass unix:/run/php/c.sock; }\n  location /d { proxy_pass http://app; }\n }\n}\n",
+    )]);
+    let m = Model::build(&l);
+    let socket = |addr: &TargetAddr| match addr {
+        TargetAddr::Direct(Endpoint::Unix(p)) => std::sync::Arc::clone(p),
+        other => panic!("not a socket: {other:?}"),
+    };
+    let (a, b, c) = (
+        socket(&m.targets[0].addr),
+        socket(&m.targets[1].addr),
+        socket(&m.targets[2].addr),
+    );
+    assert_eq!(a.as_ref(), std::path::Path::new("/run/php/a.sock"));
+    assert!(std::sync::Arc::ptr_eq(&a, &b));
+    assert!(!std::sync::Arc::ptr_eq(&a, &c));
+    let Some(Endpoint::Unix(up)) = &m.upstreams[0].servers[0].1 else {
+        panic!("upstream server is not a socket");
+    };
+    assert!(std::sync::Arc::ptr_eq(&a, up));
 }

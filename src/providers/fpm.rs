@@ -22,7 +22,9 @@ impl ListenerProvider for PhpFpm {
                 continue;
             }
             let endpoint = match addr {
-                Listen::Unix(p) => Endpoint::Unix(crate::model::address::normalize_socket(p)),
+                Listen::Unix(p) => {
+                    Endpoint::Unix(crate::model::address::normalize_socket(p).into())
+                }
                 Listen::Tcp { host, port } => {
                     let Ok(port) = u16::try_from(*port) else {
                         continue;

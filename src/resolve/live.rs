@@ -137,7 +137,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("s.sock");
         let _l = std::os::unix::net::UnixListener::bind(&path).expect("bind unix");
-        assert!(live.listening(&Endpoint::Unix(path)));
-        assert!(!live.listening(&Endpoint::Unix(dir.path().join("none.sock"))));
+        assert!(live.listening(&Endpoint::Unix(path.into())));
+        assert!(!live.listening(&Endpoint::Unix(dir.path().join("none.sock").into())));
     }
 }

@@ -211,7 +211,10 @@ impl Resolver {
 /// [`Resolver::nearest`]'s answers by unix path and kind asked: the
 /// listener's index, if any.
 type NearAnswers = rustc_hash::FxHashMap<
-    (std::path::PathBuf, Option<crate::providers::ListenerKind>),
+    (
+        std::sync::Arc<std::path::Path>,
+        Option<crate::providers::ListenerKind>,
+    ),
     Option<usize>,
 >;
 
@@ -251,7 +254,7 @@ mod tests {
     /// is the full scan's).
     #[test]
     fn nearest_socket_then_listener_order() {
-        let u = |p: &str| Endpoint::Unix(PathBuf::from(p));
+        let u = |p: &str| Endpoint::Unix(PathBuf::from(p).into());
         let mut nginx = l(u("/run/php/pool12.sock"));
         nginx.kind = ListenerKind::Nginx;
         let r = Resolver::from_listeners(vec![
@@ -291,7 +294,7 @@ mod tests {
     /// filter included (checked against a brute-force scan).
     #[test]
     fn nearest_socket_through_the_index_is_the_scans() {
-        let u = |p: &str| Endpoint::Unix(PathBuf::from(p));
+        let u = |p: &str| Endpoint::Unix(PathBuf::from(p).into());
         let mut listeners = Vec::new();
         for i in 0..60 {
             let mut x = l(u(&format!("/run/php/pool{}.sock", i * 7 % 50)));
@@ -369,7 +372,7 @@ mod tests {
         let lo = Host::parse("127.0.0.1");
         let r = Resolver::from_listeners(vec![
             l(Endpoint::Tcp(Host::Any, 9000)),
-            l(Endpoint::Unix(PathBuf::from("/run/php/a.sock"))),
+            l(Endpoint::Unix(PathBuf::from("/run/php/a.sock").into())),
             l(Endpoint::Tcp(lo.clone(), 9001)),
             l(Endpoint::Tcp(lo.clone(), 9100)),
             l(Endpoint::Tcp(Host::Any, 9100)),
@@ -392,13 +395,16 @@ mod tests {
                 .is_empty()
         );
         assert_eq!(
-            *r.serving(&Endpoint::Unix(PathBuf::from("/run/php/a.sock"))),
+            *r.serving(&Endpoint::Unix(PathBuf::from("/run/php/a.sock").into())),
             [1]
         );
-        let near = r.nearest(&Endpoint::Unix(PathBuf::from("/run/php/b.sock")), None);
+        let near = r.nearest(
+            &Endpoint::Unix(PathBuf::from("/run/php/b.sock").into()),
+            None,
+        );
         assert_eq!(
             near.map(|x| x.endpoint.clone()),
-            Some(Endpoint::Unix(PathBuf::from("/run/php/a.sock")))
+            Some(Endpoint::Unix(PathBuf::from("/run/php/a.sock").into()))
         );
     }
 }

@@ -45,7 +45,7 @@ impl<'a> Pools<'a> {
     /// resolver replaces it with the full listener index.
     pub fn pool_for(&self, target: &Endpoint) -> Option<&'a Pool> {
         match target {
-            Endpoint::Unix(path) => self.unix.get(path.as_path()).copied(),
+            Endpoint::Unix(path) => self.unix.get(&**path).copied(),
             Endpoint::Tcp(host, port) => self
                 .tcp
                 .iter()
