@@ -7,8 +7,10 @@
 //! inner block replaces the outer ones as a whole.
 
 pub mod address;
+mod cursor;
 mod named;
 pub mod target;
+pub use cursor::OwnCursor;
 pub use named::Named;
 
 use crate::few::Few;
@@ -247,6 +249,11 @@ impl<'t> Model<'t> {
             .chain(scan.iter().copied().filter(move |d| d.name() == name))
     }
 
+    /// [`Model::own`] for scope after scope in increasing order.
+    pub fn own_cursor<'a>(&'a self, name: &'a str) -> OwnCursor<'a, 't> {
+        OwnCursor::new(self, name)
+    }
+
     /// The scopes that hold `name` (a name of the directive table), each
     /// once, in order, read off the name index alone: for rules that look
     /// at a few of those scopes and would otherwise read every occurrence.
@@ -272,7 +279,6 @@ impl<'t> Model<'t> {
             .iter()
             .filter(|s| !s.stream)
             .flat_map(move |s| {
-                let unit = self.scopes.get(s.scope).map_or(0, |sc| sc.unit);
                 let parsed = s
                     .listens
                     .iter()
@@ -282,7 +288,12 @@ impl<'t> Model<'t> {
                     .then(|| self.own(s.scope, "listen"))
                     .into_iter()
                     .flatten();
-                parsed.chain(own).map(move |d| (unit, d))
+                // The unit is read off the scope only for a listen given:
+                // a rule wanting few listens reads no scope of the others.
+                parsed.chain(own).map(move |d| {
+                    let unit = self.scopes.get(s.scope).map_or(0, |sc| sc.unit);
+                    (unit, d)
+                })
             })
     }
 
@@ -338,6 +349,30 @@ impl<'t> Model<'t> {
         self.captures
             .iter()
             .filter_map(|&(s, i)| Some((s as usize, *self.slots.get(i as usize)?)))
+    }
+
+    /// For a pass over `items` in order that reads each item's scope, its
+    /// block directive and that directive's words (a location's pattern):
+    /// ask for them a few items ahead, a step apart so that each step finds
+    /// the one before arrived. At 10,000 vhosts they are three trips to
+    /// memory per item, one after the other.
+    pub fn scopes_ahead<T>(&self, items: &[T], i: usize, scope: impl Fn(&T) -> ScopeId) {
+        use crate::prefetch::{prefetch, prefetch_slice};
+        let block = |k: usize| {
+            items
+                .get(k)
+                .and_then(|t| self.scopes.get(scope(t)))
+                .and_then(|s| s.directive)
+        };
+        if let Some(s) = items.get(i + 12).and_then(|t| self.scopes.get(scope(t))) {
+            prefetch(s, std::mem::size_of::<Scope<'_>>());
+        }
+        if let Some(d) = block(i + 8) {
+            prefetch(d, std::mem::size_of::<Directive>());
+        }
+        if let Some(d) = block(i + 4) {
+            prefetch_slice(&d.args, 2);
+        }
     }
 
     /// A scope's directives, includes flattened, in nginx's order.

@@ -310,3 +310,48 @@ fn targets_share_equal_socket_paths() {
     };
     assert!(std::sync::Arc::ptr_eq(&a, up));
 }
+
+/// A cursor gives what `own` gives, whatever order the scopes come in
+/// (increasing, decreasing, repeated, skipping), for names in the table,
+/// names with no occurrence and names outside the table.
+#[test]
+fn own_cursor_answers_as_own() {
+    let (_d, l) = loaded(&[
+        (
+            "nginx.conf",
+            "events {}\nhttp {\n root /a;\n add_header X 1;\n include s.conf;\n my_module_thing 1;\n}\n",
+        ),
+        (
+            "s.conf",
+            "server { listen 80; root /b; add_header A 1; add_header B 2; location / { add_header C 3; my_module_thing 2; } location /x { root /c; } }\nserver { listen 81; add_header D 4; }\n",
+        ),
+    ]);
+    let m = Model::build(&l);
+    let n = m.scopes.len();
+    let up: Vec<ScopeId> = (0..n).collect();
+    let down: Vec<ScopeId> = (0..n).rev().collect();
+    let mixed: Vec<ScopeId> = (0..n)
+        .map(|i| (i * 7 + 3) % n)
+        .chain([0, 0, n - 1, n + 5])
+        .collect();
+    for name in [
+        "add_header",
+        "root",
+        "listen",
+        "proxy_pass",
+        "my_module_thing",
+    ] {
+        for order in [&up, &down, &mixed] {
+            let mut cursor = m.own_cursor(name);
+            for &s in order.iter() {
+                let got: Vec<*const Directive> = cursor.own(s).map(|d| d as *const _).collect();
+                let want: Vec<*const Directive> = m.own(s, name).map(|d| d as *const _).collect();
+                assert_eq!(got, want, "{name} in scope {s}");
+            }
+        }
+    }
+    // Asking ahead past either end is only a hint.
+    for i in [0, n - 1, n, n + 100] {
+        m.scopes_ahead(&up, i, |&s| s);
+    }
+}

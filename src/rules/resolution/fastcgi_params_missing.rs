@@ -29,20 +29,28 @@ impl Rule for FastcgiParamsMissing {
     }
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
-        for t in cx
-            .model
-            .targets
-            .iter()
-            .filter(|t| t.kind == TargetKind::FastCgi)
-        {
+        let mut params = cx.model.own_cursor("fastcgi_param");
+        let targets = &cx.model.targets;
+        for (i, t) in targets.iter().enumerate() {
+            if t.kind != TargetKind::FastCgi {
+                continue;
+            }
+            // Its location's pattern is read next (is it about PHP?).
+            cx.model.scopes_ahead(targets, i, |t| t.scope);
             if !talks_to_php(cx, t) {
                 continue;
             }
-            // One pass over the params in effect, without collecting them,
-            // stopping once every required one is seen.
+            // One pass over the params in effect, stopping once every
+            // required one is seen: the location's own (targets come in
+            // scope order), else those of the nearest block with any.
             let mut first_param = None;
             let mut found = [false; REQUIRED.len()];
-            for d in cx.model.effective_iter(t.scope, "fastcgi_param") {
+            let mut own = params.own(t.scope).peekable();
+            let inherited = own
+                .peek()
+                .is_none()
+                .then(|| cx.model.effective_iter(t.scope, "fastcgi_param"));
+            for d in own.chain(inherited.into_iter().flatten()) {
                 first_param.get_or_insert(d);
                 if let Some(a) = d.arg(0) {
                     for (seen, (name, _)) in found.iter_mut().zip(REQUIRED) {

@@ -43,28 +43,55 @@ fn more_headers_hsts(d: &Directive) -> bool {
 /// Whether responses from `sid` carry HSTS through add_header (with
 /// nginx's inheritance, including `add_header_inherit` of 1.29.3).
 fn has_hsts(m: &Model<'_>, sid: ScopeId) -> bool {
+    has_hsts_with(m, sid, m.own(sid, "add_header"))
+}
+
+/// [`has_hsts`] with `sid`'s own add_header lines given (from a cursor).
+fn has_hsts_with<'t>(
+    m: &Model<'t>,
+    sid: ScopeId,
+    mut first: impl Iterator<Item = &'t Directive>,
+) -> bool {
+    let mut at_first = true;
     let mut cur = Some(sid);
     while let Some(id) = cur {
         let Some(s) = m.scopes.get(id) else { break };
-        let mut own = false;
-        for d in m.own(id, "add_header") {
-            if is_hsts(d) {
-                return true;
-            }
-            own = true;
-        }
-        let inherit = m
-            .effective_one(id, "add_header_inherit")
-            .and_then(|d| d.arg(0));
-        match inherit {
-            Some("off") => return false,
-            Some("merge") => {}
-            _ if own => return false,
-            _ => {}
+        let decided = if std::mem::take(&mut at_first) {
+            level(m, id, &mut first)
+        } else {
+            level(m, id, &mut m.own(id, "add_header"))
+        };
+        if let Some(answer) = decided {
+            return answer;
         }
         cur = s.parent;
     }
     false
+}
+
+/// What block `id` with these add_header lines says of HSTS: Some(answer)
+/// when it decides, None when the answer is its parent's.
+fn level<'t>(
+    m: &Model<'t>,
+    id: ScopeId,
+    lines: &mut dyn Iterator<Item = &'t Directive>,
+) -> Option<bool> {
+    let mut own = false;
+    for d in lines {
+        if is_hsts(d) {
+            return Some(true);
+        }
+        own = true;
+    }
+    let inherit = m
+        .effective_one(id, "add_header_inherit")
+        .and_then(|d| d.arg(0));
+    match inherit {
+        Some("off") => Some(false),
+        Some("merge") => None,
+        _ if own => Some(false),
+        _ => None,
+    }
 }
 
 fn headers_more(m: &Model<'_>, sid: ScopeId) -> bool {
@@ -92,8 +119,11 @@ impl Rule for HstsMissing {
                     && effective_flag(m, s.scope, "ssl_reject_handshake") != Some(true)
             })
         };
+        // Servers come in scope order: their own add_header lines are read
+        // along the name index, asked for ahead.
+        let mut add_headers = m.own_cursor("add_header");
         for s in m.servers.iter().filter(|s| !s.stream && is_tls_server(s)) {
-            if has_hsts(m, s.scope)
+            if has_hsts_with(m, s.scope, add_headers.own(s.scope))
                 || effective_flag(m, s.scope, "ssl_reject_handshake") == Some(true)
                 || headers_more(m, s.scope)
             {

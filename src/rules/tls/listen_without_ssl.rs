@@ -34,12 +34,18 @@ impl Rule for TlsListenWithoutSsl {
                 let Endpoint::Tcp(_, port) = l.endpoint else {
                     continue;
                 };
-                // HTTP/3 listens on UDP; `ssl` does not apply.
+                let ep = &l.endpoint;
+                let shared = ssl_eps.contains(&(u, ep));
+                if !shared && port != 443 && !ssl_ports.contains(&(u, port)) {
+                    continue;
+                }
+                // HTTP/3 listens on UDP; `ssl` does not apply. Asked only of
+                // the listens reported otherwise: reading every plain
+                // listen's words was a trip to memory each.
                 if d.args.iter().skip(1).any(|a| a.as_str() == "quic") {
                     continue;
                 }
-                let ep = &l.endpoint;
-                let (msg, help) = if ssl_eps.contains(&(u, ep)) {
+                let (msg, help) = if shared {
                     (
                         format!(
                             "listen {ep} has no ssl, but another server's `listen ... ssl` on the same address makes it TLS for every server"
