@@ -59,6 +59,25 @@ impl<'a, 't> OwnCursor<'a, 't> {
             .chain(scan.iter().copied().filter(move |d| d.name() == name))
     }
 
+    /// The occurrences in effect at `scope`, as [`Model::effective_iter`]
+    /// gives them: its own (from the cursor), else those of the nearest
+    /// enclosing block that has any.
+    pub fn effective(&mut self, scope: ScopeId) -> impl Iterator<Item = &'t Directive> + 'a {
+        let (model, name) = (self.model, self.name);
+        let mut own = self.own(scope).peekable();
+        // Only without any of its own: the parent's chain, not `scope`
+        // searched again.
+        let parent = match own.peek() {
+            Some(_) => None,
+            None => model.scopes.get(scope).and_then(|s| s.parent),
+        };
+        own.chain(
+            parent
+                .into_iter()
+                .flat_map(move |p| model.effective_iter(p, name)),
+        )
+    }
+
     /// Ask for the directives about three answers ahead, and for the words
     /// of those one answer ahead (their directives were asked for before).
     fn ask_ahead(&self, run: &[(u32, u32)], end: usize, n: usize) {

@@ -311,9 +311,9 @@ fn targets_share_equal_socket_paths() {
     assert!(std::sync::Arc::ptr_eq(&a, up));
 }
 
-/// A cursor gives what `own` gives, whatever order the scopes come in
-/// (increasing, decreasing, repeated, skipping), for names in the table,
-/// names with no occurrence and names outside the table.
+/// A cursor gives what `own` and `effective_iter` give, whatever order the
+/// scopes come in (increasing, decreasing, repeated, skipping), for names
+/// in the table, names with no occurrence and names outside the table.
 #[test]
 fn own_cursor_answers_as_own() {
     let (_d, l) = loaded(&[
@@ -343,10 +343,16 @@ fn own_cursor_answers_as_own() {
     ] {
         for order in [&up, &down, &mixed] {
             let mut cursor = m.own_cursor(name);
+            let mut effective = m.own_cursor(name);
             for &s in order.iter() {
                 let got: Vec<*const Directive> = cursor.own(s).map(|d| d as *const _).collect();
                 let want: Vec<*const Directive> = m.own(s, name).map(|d| d as *const _).collect();
                 assert_eq!(got, want, "{name} in scope {s}");
+                let got: Vec<*const Directive> =
+                    effective.effective(s).map(|d| d as *const _).collect();
+                let want: Vec<*const Directive> =
+                    m.effective_iter(s, name).map(|d| d as *const _).collect();
+                assert_eq!(got, want, "{name} in effect at scope {s}");
             }
         }
     }

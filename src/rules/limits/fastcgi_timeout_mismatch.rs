@@ -100,8 +100,8 @@ impl Rule for FastcgiTimeoutMismatch {
         // A set, not a list searched per finding: a tree whose every
         // location sets a timeout below its pool's had 10,000 findings.
         let mut reported: rustc_hash::FxHashSet<*const Directive> = Default::default();
-        // Targets come in scope order: their locations' own timeouts are
-        // read along the name index, asked for ahead.
+        // Targets come in scope order: the timeouts in effect are read
+        // along the name index, asked for ahead.
         let mut timeouts = m.own_cursor("fastcgi_read_timeout");
         for t in m.targets.iter().filter(|t| t.kind == TargetKind::FastCgi) {
             // The pool with the longest limit among the target's addresses.
@@ -130,10 +130,7 @@ impl Rule for FastcgiTimeoutMismatch {
             let Some((pool, pool_s, setting, key)) = best else {
                 continue;
             };
-            let explicit = timeouts
-                .own(t.scope)
-                .last()
-                .or_else(|| m.effective_one(t.scope, "fastcgi_read_timeout"));
+            let explicit = timeouts.effective(t.scope).last();
             let nginx_ms = match explicit {
                 Some(d) => match d.arg(0).and_then(|v| parse_time(v, false)) {
                     Some(ms) => ms,

@@ -40,17 +40,12 @@ impl Rule for FastcgiParamsMissing {
             if !talks_to_php(cx, t) {
                 continue;
             }
-            // One pass over the params in effect, stopping once every
-            // required one is seen: the location's own (targets come in
-            // scope order), else those of the nearest block with any.
+            // One pass over the params in effect (along the name index:
+            // targets come in scope order), stopping once every required
+            // one is seen.
             let mut first_param = None;
             let mut found = [false; REQUIRED.len()];
-            let mut own = params.own(t.scope).peekable();
-            let inherited = own
-                .peek()
-                .is_none()
-                .then(|| cx.model.effective_iter(t.scope, "fastcgi_param"));
-            for d in own.chain(inherited.into_iter().flatten()) {
+            for d in params.effective(t.scope) {
                 first_param.get_or_insert(d);
                 if let Some(a) = d.arg(0) {
                     for (seen, (name, _)) in found.iter_mut().zip(REQUIRED) {
