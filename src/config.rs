@@ -239,12 +239,12 @@ fn check_keys(table: &toml::Table) -> Result<(), (String, String)> {
         match (k.as_str(), v) {
             ("rules", toml::Value::Table(rules)) => {
                 for (id, body) in rules {
-                    if crate::rules::meta(id).is_none() {
+                    if crate::registry::meta(id).is_none() {
                         return Err((
                             id.clone(),
                             format!(
                                 "[rules.{id}]: no rule `{id}`; closest: {}",
-                                crate::rules::nearest(id, 3).join(", ")
+                                crate::registry::nearest(id, 3).join(", ")
                             ),
                         ));
                     }

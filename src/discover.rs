@@ -9,6 +9,7 @@ use walkdir::WalkDir;
 
 use std::sync::Arc;
 
+use crate::loaded::Skipped;
 use crate::vfs::{FileKey, FsError, open_regular};
 
 /// How much of a file [`classify`] looks at.
@@ -39,13 +40,6 @@ pub struct Found {
     /// The bytes, read once here and handed on to the parser.
     pub text: Arc<[u8]>,
     pub key: FileKey,
-}
-
-/// A file we passed over, and why (shown as a note, never silently lost).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Skipped {
-    pub path: String,
-    pub reason: String,
 }
 
 #[derive(Debug, Default)]

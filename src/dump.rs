@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::finding::Finding;
-use crate::load::Loaded;
+use crate::loaded::Loaded;
 use crate::nginx::ast::Directive;
 use std::collections::HashMap;
 
@@ -61,7 +61,8 @@ fn node(cx: &Ctx<'_>, d: &Directive) -> Node {
         line,
         args: d.args.iter().map(|a| a.value.to_string()).collect(),
         includes: d.is_include().then(|| {
-            d.included(cx.files)
+            cx.files
+                .included(d)
                 .iter()
                 .filter_map(|id| cx.index.get(id).copied())
                 .collect()

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::load::Loaded;
+use crate::loaded::Loaded;
 use crate::model::{Model, TargetAddr};
 use crate::resolve::{Resolver, is_local};
 use crate::source::{SourceMap, Span};
@@ -94,26 +94,23 @@ pub fn build(loaded: &Loaded, model: &Model<'_>, resolver: &Resolver) -> Graph {
                 })
                 .unwrap_or_else(|| "(server)".into());
             let mut upstream = None;
-            let endpoints: Vec<(
-                String,
-                Option<crate::model::address::Endpoint>,
-                &'static str,
-            )> = match &t.addr {
-                TargetAddr::Direct(ep) => vec![(ep.to_string(), Some(ep.clone()), "")],
-                TargetAddr::Upstream(i) => {
-                    let u = &model.upstreams[*i];
-                    upstream = Some(u.name.to_string());
-                    u.servers
-                        .iter()
-                        .map(|(d, ep)| match ep {
-                            Some(e) => (e.to_string(), Some(e.clone()), ""),
-                            None => (d.arg(0).unwrap_or("").to_string(), None, "unresolved"),
-                        })
-                        .collect()
-                }
-                TargetAddr::Unresolved(n) => vec![(n.clone(), None, "unresolved")],
-                TargetAddr::Runtime(r) => vec![(r.clone(), None, "runtime")],
-            };
+            let endpoints: Vec<(String, Option<crate::address::Endpoint>, &'static str)> =
+                match &t.addr {
+                    TargetAddr::Direct(ep) => vec![(ep.to_string(), Some(ep.clone()), "")],
+                    TargetAddr::Upstream(i) => {
+                        let u = &model.upstreams[*i];
+                        upstream = Some(u.name.to_string());
+                        u.servers
+                            .iter()
+                            .map(|(d, ep)| match ep {
+                                Some(e) => (e.to_string(), Some(e.clone()), ""),
+                                None => (d.arg(0).unwrap_or("").to_string(), None, "unresolved"),
+                            })
+                            .collect()
+                    }
+                    TargetAddr::Unresolved(n) => vec![(n.clone(), None, "unresolved")],
+                    TargetAddr::Runtime(r) => vec![(r.clone(), None, "runtime")],
+                };
             let endpoints = endpoints
                 .into_iter()
                 .map(|(text, ep, fixed)| {

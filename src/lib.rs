@@ -3,6 +3,7 @@
 //! The pipeline, in order (see [`run`]): discover files → parse → expand
 //! includes → build the resolved model → run rules → filter → report.
 
+pub mod address;
 pub mod cli;
 pub mod config;
 pub mod discover;
@@ -16,11 +17,13 @@ pub mod grouped;
 pub mod heap;
 pub mod load;
 pub mod load_fpm;
+pub mod loaded;
 pub mod model;
 pub mod nginx;
 pub mod pending;
 pub mod prefetch;
 pub mod providers;
+pub mod registry;
 pub mod report;
 pub mod resolve;
 pub mod rules;
@@ -34,7 +37,8 @@ pub mod vfs;
 use std::time::Instant;
 
 use finding::{Finding, Severity};
-pub use load::{InputError, Inputs, Loaded};
+pub use load::{InputError, Inputs};
+pub use loaded::Loaded;
 
 /// Everything that changes what a run reports.
 #[derive(Clone, Debug, Default)]
@@ -95,7 +99,7 @@ pub fn run_then_exit(opts: &Options) -> Result<Outcome, InputError> {
 /// once the rules are done. Must not use rayon: a worker waiting inside it
 /// could pick up a rule that waits for the resolver, and wait for itself.
 fn build_resolver(
-    loaded: &load::Loaded,
+    loaded: &Loaded,
     model: &model::Model<'_>,
     opts: &Options,
     cell: &std::sync::OnceLock<resolve::Resolver>,

@@ -4,9 +4,9 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use crate::discover::{self, Discovery, Kind, Skipped};
+use crate::discover::{self, Discovery, Kind};
 use crate::dump_t;
-use crate::finding::Finding;
+use crate::loaded::{Loaded, ServiceFile, Skipped, Unit};
 use crate::nginx::ast::ParsedFile;
 use crate::nginx::context::{self, Ctx};
 use crate::nginx::include::{Files, Loader};
@@ -31,80 +31,6 @@ pub struct Inputs {
     pub listeners: Vec<crate::settings::DeclaredListener>,
     /// Other backends' configuration named explicitly (`--service`).
     pub services: Vec<PathBuf>,
-}
-
-/// One nginx tree to analyse: its top file and the context of that file.
-#[derive(Clone, Copy, Debug)]
-pub struct Unit {
-    pub file: FileId,
-    pub context: Ctx,
-    /// Not reached from any nginx.conf: linted on its own.
-    pub standalone: bool,
-}
-
-#[derive(Debug, Default)]
-pub struct Loaded {
-    pub sources: SourceMap,
-    pub files: Files,
-    pub units: Vec<Unit>,
-    pub findings: Vec<Finding>,
-    pub skipped: Vec<Skipped>,
-    /// php-fpm files found by the walk (config paths).
-    pub fpm_files: Vec<PathBuf>,
-    /// The php-fpm configuration, when any php-fpm file was found.
-    pub fpm: Option<crate::fpm::FpmConfig>,
-    /// Pre-commit mode: only findings in these files are reported.
-    pub report_only: Option<HashSet<FileId>>,
-    /// Listeners declared in the config file (`[[listener]]`).
-    pub declared: Vec<crate::settings::DeclaredListener>,
-    /// Other services' configuration files (Gunicorn, uWSGI, Compose,
-    /// Apache, pm2), in the source map; their providers parse them.
-    pub services: Vec<crate::providers::ServiceFile>,
-    /// See [`Loaded::walk_budget`].
-    budget: std::sync::OnceLock<usize>,
-    /// See [`Loaded::unit_sizes`].
-    unit_sizes: std::sync::OnceLock<Vec<usize>>,
-}
-
-impl Loaded {
-    /// Whether findings in `file` are reported (all files, except in
-    /// pre-commit mode). Checks whose findings stay in the file they look
-    /// at skip the others: a commit touching one site file of a thousand
-    /// needs the other 999 only as context.
-    pub fn reported(&self, file: FileId) -> bool {
-        self.report_only
-            .as_ref()
-            .is_none_or(|only| only.contains(&file))
-    }
-
-    /// How many directives a walk of one unit visits at most
-    /// ([`crate::nginx::include::walk_budget`]), computed once.
-    pub fn walk_budget(&self) -> usize {
-        *self
-            .budget
-            .get_or_init(|| crate::nginx::include::walk_budget(&self.files))
-    }
-
-    /// Directives in each unit's include-expanded tree (by unit index),
-    /// computed once from the parsed sizes, without walking.
-    pub fn unit_sizes(&self) -> &[usize] {
-        self.unit_sizes.get_or_init(|| {
-            let mut memo = Vec::new();
-            self.units
-                .iter()
-                .map(|u| crate::nginx::include::expanded_size(&self.files, u.file, &mut memo))
-                .collect()
-        })
-    }
-
-    /// How many entries a walk of every unit holds (each unit cut at its
-    /// budget): what the run's walk tables reserve, so they are allocated
-    /// once instead of grown (a grown table's old copy stayed resident:
-    /// up to 11 MB more at peak at 10,000 vhosts, depending on timing).
-    pub fn walk_size(&self) -> usize {
-        let budget = self.walk_budget();
-        self.unit_sizes().iter().map(|&n| n.min(budget)).sum()
-    }
 }
 
 /// Why the run itself failed (exit 2).
@@ -419,7 +345,7 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
             continue;
         }
         let file = sources.add(f.path.display().to_string(), f.path.clone(), f.text.clone());
-        services.push(crate::providers::ServiceFile { provider, file });
+        services.push(ServiceFile { provider, file });
     }
     Loaded {
         sources,
@@ -432,8 +358,7 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
         report_only: None,
         declared: Vec::new(),
         services,
-        budget: std::sync::OnceLock::new(),
-        unit_sizes: std::sync::OnceLock::new(),
+        ..Loaded::default()
     }
 }
 

@@ -8,7 +8,7 @@ use clap::Parser;
 use nginx_lint::cli::{Cli, Command, InputArgs, LintArgs, ListFormat, configure};
 use nginx_lint::finding::Severity;
 use nginx_lint::report::{self, Format, HumanStyle};
-use nginx_lint::{Inputs, Options, rules};
+use nginx_lint::{Inputs, Options, registry};
 
 fn main() -> ExitCode {
     nginx_lint::heap::tune();
@@ -192,7 +192,7 @@ fn lint(args: &LintArgs) -> ExitCode {
 fn list_rules(format: ListFormat) -> ExitCode {
     match format {
         ListFormat::Json => {
-            let list: Vec<_> = rules::RULES
+            let list: Vec<_> = registry::RULES
                 .iter()
                 .map(|m| {
                     serde_json::json!({"id": m.id, "category": m.category, "severity": m.severity, "summary": m.summary})
@@ -205,7 +205,7 @@ fn list_rules(format: ListFormat) -> ExitCode {
                 "{:<30} {:<12} {:<8} SUMMARY\n",
                 "ID", "CATEGORY", "SEVERITY"
             );
-            for m in rules::RULES {
+            for m in registry::RULES {
                 text.push_str(&format!(
                     "{:<30} {:<12} {:<8} {}\n",
                     m.id,
@@ -221,16 +221,16 @@ fn list_rules(format: ListFormat) -> ExitCode {
 }
 
 fn explain(id: &str) -> ExitCode {
-    match rules::meta(id) {
+    match registry::meta(id) {
         Some(m) => {
             let tty = std::io::stdout().is_terminal();
             let color = tty && std::env::var_os("NO_COLOR").is_none();
-            emit(&rules::render_page(m.page, tty, color));
+            emit(&nginx_lint::report::page::render_page(m.page, tty, color));
             ExitCode::SUCCESS
         }
         None => fail(&format!(
             "no rule `{id}`; closest: {}",
-            rules::nearest(id, 3).join(", ")
+            registry::nearest(id, 3).join(", ")
         )),
     }
 }

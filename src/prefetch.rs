@@ -1,12 +1,7 @@
-//! Software prefetch for walks over tables of pointers into the trees.
-//!
-//! A rule walking every directive of 10,000 vhosts waits on memory for
-//! each one: the walk table is read in order, but the directives it points
-//! to are scattered over 75 MB of tree. Asking for a directive a few
-//! entries ahead lets those loads overlap instead of queueing one by one.
-
-use crate::nginx::ast::Directive;
-use crate::nginx::include::Files;
+//! Software prefetch: a hint to start loading memory that a walk will
+//! read a few steps later, so that the loads overlap instead of queueing.
+//! Knows nothing of the trees; the model's walks use it
+//! (`model::ahead`).
 
 /// Start loading the cache lines of `*p` (the first `bytes` of it).
 /// A hint only: it never faults and changes no result.
@@ -41,36 +36,6 @@ pub fn prefetch_slice<T>(items: &[T], max_lines: usize) {
     let bytes = std::mem::size_of_val(items).min(max_lines * 64);
     if let Some(first) = items.first() {
         prefetch(first, bytes);
-    }
-}
-
-/// Before going into the block of `children[i]` (if it has one), ask for
-/// what the next blocks will need, a step apart so that each step finds
-/// the one before arrived: the block of the child after next, the children
-/// of the next child's block. Otherwise each block costs two trips to
-/// memory one after the other (its `Block`, then its children), and at
-/// 10,000 vhosts there are 80,000 blocks.
-pub fn blocks_ahead<D: std::borrow::Borrow<Directive>>(children: &[D], i: usize) {
-    if let Some(b) = children
-        .get(i + 2)
-        .and_then(|d| d.borrow().block.as_deref())
-    {
-        prefetch(b, std::mem::size_of::<crate::nginx::ast::Block>());
-    }
-    if let Some(b) = children
-        .get(i + 1)
-        .and_then(|d| d.borrow().block.as_deref())
-    {
-        prefetch_slice(&b.children, 32);
-    }
-}
-
-/// Before going into included file `included[j]`, ask for the directives
-/// of the next one (a glob of 10,000 site files is 10,000 lists in as many
-/// places).
-pub fn file_ahead(files: &Files, included: &[crate::source::FileId], j: usize) {
-    if let Some(pf) = included.get(j + 1).and_then(|id| files.get(*id)) {
-        prefetch_slice(&pf.directives, 4);
     }
 }
 

@@ -127,7 +127,7 @@ impl PerFileIgnore {
 /// A service that listens outside the analysed configs (`[[listener]]`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeclaredListener {
-    pub endpoint: crate::model::address::Endpoint,
+    pub endpoint: crate::address::Endpoint,
     pub name: String,
 }
 
@@ -149,19 +149,19 @@ pub fn expand_selectors(what: &str, items: &[String]) -> Result<Vec<&'static str
     for raw in items {
         let item = raw.trim();
         if item == "all" {
-            out.extend(crate::rules::RULES.iter().map(|m| m.id));
+            out.extend(crate::registry::RULES.iter().map(|m| m.id));
         } else if CATEGORIES.contains(&item)
-            || crate::rules::RULES.iter().any(|m| m.category == item)
+            || crate::registry::RULES.iter().any(|m| m.category == item)
         {
             // A category first: `syntax` is the category (which holds the
             // rule `syntax`, `include-missing`, …).
             out.extend(
-                crate::rules::RULES
+                crate::registry::RULES
                     .iter()
                     .filter(|m| m.category == item)
                     .map(|m| m.id),
             );
-        } else if let Some(m) = crate::rules::meta(item) {
+        } else if let Some(m) = crate::registry::meta(item) {
             out.push(m.id);
         } else {
             return Err(format!(
@@ -177,7 +177,7 @@ pub fn expand_selectors(what: &str, items: &[String]) -> Result<Vec<&'static str
 
 /// The rule ids and category names closest to a misspelt one.
 pub fn nearest_selector(item: &str) -> Vec<&'static str> {
-    let mut scored: Vec<(usize, &'static str)> = crate::rules::RULES
+    let mut scored: Vec<(usize, &'static str)> = crate::registry::RULES
         .iter()
         .map(|m| m.id)
         .chain(CATEGORIES.iter().copied())
@@ -338,7 +338,7 @@ impl Layer {
         };
         if selected.is_some() || !ignored.is_empty() {
             let base: Vec<&'static str> =
-                selected.unwrap_or_else(|| crate::rules::RULES.iter().map(|m| m.id).collect());
+                selected.unwrap_or_else(|| crate::registry::RULES.iter().map(|m| m.id).collect());
             p.enabled = Some(
                 base.into_iter()
                     .filter(|id| !ignored.contains(id))
@@ -347,10 +347,10 @@ impl Layer {
         }
         for (id, sev) in &self.rule_severity {
             let where_ = o.name("severity", &format!("[rules.{id}] severity"));
-            let Some(m) = crate::rules::meta(id) else {
+            let Some(m) = crate::registry::meta(id) else {
                 return Err(format!(
                     "{where_}: no rule `{id}`; closest: {}",
-                    crate::rules::nearest(id, 3).join(", ")
+                    crate::registry::nearest(id, 3).join(", ")
                 ));
             };
             let sev = Severity::parse(sev)
@@ -407,8 +407,8 @@ fn flag_name(field: &str) -> &'static str {
 
 /// `127.0.0.1:3000`, `3000`, `[::1]:3000`, `unix:/run/app.sock` or an
 /// absolute socket path.
-pub fn parse_listener_address(s: &str) -> Option<crate::model::address::Endpoint> {
-    use crate::model::address::{Endpoint, normalize_socket, parse_host_port};
+pub fn parse_listener_address(s: &str) -> Option<crate::address::Endpoint> {
+    use crate::address::{Endpoint, normalize_socket, parse_host_port};
     let s = s.trim();
     if s.starts_with('/') {
         return Some(Endpoint::Unix(normalize_socket(Path::new(s)).into()));
@@ -476,7 +476,7 @@ mod tests {
     #[test]
     fn selectors_expand_and_reject() {
         let all = expand_selectors("--select", &["all".into()]).unwrap_or_default();
-        assert_eq!(all.len(), crate::rules::RULES.len());
+        assert_eq!(all.len(), crate::registry::RULES.len());
         let fpm = expand_selectors("--select", &["php-fpm".into()]).unwrap_or_default();
         assert!(fpm.contains(&"fpm-syntax") && !fpm.contains(&"syntax"));
         let err = expand_selectors("--select", &["sintax".into()]).unwrap_err();

@@ -271,6 +271,19 @@ impl SourceMap {
     }
 }
 
+/// What suppression needs of one file: its comments and its statements
+/// (head: the statement itself; full: through the end of its block or
+/// section), in file order.
+#[derive(Clone, Debug, Default)]
+pub struct Outline {
+    pub file: FileId,
+    /// The comment character: `#` (nginx) or `;` (php-fpm).
+    pub marker: u8,
+    /// Each comment from its marker to the end of its line.
+    pub comments: Vec<Span>,
+    pub units: Vec<(Span, Span)>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,24 +20,11 @@
 use std::collections::HashMap;
 
 use crate::finding::Finding;
-use crate::load::Loaded;
+use crate::loaded::Loaded;
 use crate::nginx::ast::Directive;
-use crate::rules::ids;
+use crate::registry::ids;
 use crate::settings::Policy;
-use crate::source::{FileId, SourceMap, Span};
-
-/// What suppression needs of one file: its comments and its statements
-/// (head: the statement itself; full: through the end of its block or
-/// section), in file order.
-#[derive(Clone, Debug, Default)]
-pub struct Outline {
-    pub file: FileId,
-    /// The comment character: `#` (nginx) or `;` (php-fpm).
-    pub marker: u8,
-    /// Each comment from its marker to the end of its line.
-    pub comments: Vec<Span>,
-    pub units: Vec<(Span, Span)>,
-}
+use crate::source::{FileId, Outline, SourceMap, Span};
 
 /// The nginx files' outlines.
 pub fn nginx_outlines(loaded: &Loaded) -> Vec<Outline> {
@@ -198,7 +185,7 @@ fn parse_file(
                 );
                 continue;
             }
-            match crate::rules::meta(id) {
+            match crate::registry::meta(id) {
                 Some(m) if unsuppressible(m.id) => bad.push(
                     Finding::error(
                         ids::INVALID_SUPPRESSION,
@@ -212,7 +199,7 @@ fn parse_file(
                     Finding::error(ids::INVALID_SUPPRESSION, span, format!("no rule `{id}`"))
                         .with_help(format!(
                             "did you mean {}? (`nginx-lint rules` lists them all)",
-                            crate::rules::nearest(id, 2)
+                            crate::registry::nearest(id, 2)
                                 .iter()
                                 .map(|n| format!("`{n}`"))
                                 .collect::<Vec<_>>()

@@ -24,9 +24,9 @@ use std::path::{Path, PathBuf};
 
 use harness::{Lint, Verdict, lint, materialize, nginx_t, parallel, require_nginx};
 use nginx_lint::finding::Severity;
+use nginx_lint::model::walk::Visits;
 use nginx_lint::nginx::context::Ctx;
 use nginx_lint::nginx::schema::{self, ValueKind};
-use nginx_lint::nginx::walk::Visits;
 use nginx_lint::{Inputs, load};
 
 /// Disagreements we accept, by case id, with the reason. Every entry must

@@ -475,7 +475,7 @@ fn expand(files: &[(String, Vec<u8>)]) -> (String, usize) {
                     "{}{} {:?}\n",
                     parents.len(),
                     d.name(),
-                    d.included(&l.files)
+                    l.files.included(d)
                 ));
             });
         }
@@ -559,7 +559,7 @@ proptest! {
     /// The value parsers are total on any string.
     #[test]
     fn value_parsers(s in prop_oneof!["\\PC{0,24}", "[0-9a-z:.\\[\\]*/_-]{0,24}"]) {
-        use nginx_lint::model::address::{Host, parse_host_port};
+        use nginx_lint::address::{Host, parse_host_port};
         let _ = Host::parse(&s);
         let a = parse_host_port(&s, Some(80));
         prop_assert_eq!(a, parse_host_port(&s, Some(80)));

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
 use nginx_lint::fpm;
-use nginx_lint::model::address::{Host, parse_host_port};
+use nginx_lint::address::{Host, parse_host_port};
 
 fuzz_target!(|data: &[u8]| {
     let s = String::from_utf8_lossy(data);

@@ -29,7 +29,7 @@ pub fn check(cfg: &FpmConfig, php: PhpVersion) -> Vec<Finding> {
             .unwrap_or_default();
         out.push(
             Finding::error(
-                crate::rules::ids::FPM_NO_POOL,
+                crate::registry::ids::FPM_NO_POOL,
                 span,
                 "no pool is defined: php-fpm refuses to start with \"No pool defined. at least one pool section must be specified in config file\"",
             )
@@ -67,7 +67,7 @@ fn check_entries(
         if kind == SectionKind::Global && d.ty == ValueType::String && s.value.contains("$pool") {
             out.push(
                 Finding::error(
-                    crate::rules::ids::FPM_INVALID_VALUE,
+                    crate::registry::ids::FPM_INVALID_VALUE,
                     s.value_span,
                     format!(
                         "`$pool` in [global] `{}`: php-fpm fails with \"Can't use '$pool' when the pool is not defined\"",
@@ -94,7 +94,7 @@ fn check_entries(
             };
             out.push(
                 Finding::error(
-                    crate::rules::ids::FPM_INVALID_VALUE,
+                    crate::registry::ids::FPM_INVALID_VALUE,
                     s.value_span.to(s.key_span),
                     format!("`{}` is not {what}: {php_line}", s.value),
                 )
@@ -145,7 +145,7 @@ fn unknown(kind: SectionKind, s: &Setting, php: PhpVersion) -> Finding {
     };
     let newer = schema::lookup(kind, name).filter(|d| !d.available_in(php));
     let mut f = Finding::error(
-        crate::rules::ids::FPM_UNKNOWN_DIRECTIVE,
+        crate::registry::ids::FPM_UNKNOWN_DIRECTIVE,
         s.key_span,
         format!("unknown entry `{name}`: php-fpm fails with \"unknown entry '{name}'\""),
     );
@@ -175,7 +175,7 @@ fn check_array(s: &Setting, pool: Option<&Pool>, php: PhpVersion, out: &mut Vec<
     let known = schema::lookup_array(&s.key).filter(|v| php >= *v);
     let Some(_) = known else {
         let mut f = Finding::error(
-            crate::rules::ids::FPM_UNKNOWN_DIRECTIVE,
+            crate::registry::ids::FPM_UNKNOWN_DIRECTIVE,
             s.key_span,
             format!(
                 "unknown directive `{}`: php-fpm fails with \"unknown directive '{}'\"",
@@ -199,7 +199,7 @@ fn check_array(s: &Setting, pool: Option<&Pool>, php: PhpVersion, out: &mut Vec<
         return;
     };
     let invalid = |msg: String, help: &str| {
-        Finding::error(crate::rules::ids::FPM_INVALID_VALUE, s.span, msg)
+        Finding::error(crate::registry::ids::FPM_INVALID_VALUE, s.span, msg)
             .with_help(help.to_string())
     };
     if s.key == "access.suppress_path" {
@@ -287,7 +287,7 @@ fn check_global(cfg: &FpmConfig, out: &mut Vec<Finding>) {
     {
         out.push(
                 Finding::error(
-                    crate::rules::ids::FPM_INVALID_VALUE,
+                    crate::registry::ids::FPM_INVALID_VALUE,
                     s.value_span,
                     format!("log_limit {n} is too small: php-fpm fails with \"log_limit must be greater than 512\""),
                 )
@@ -299,7 +299,7 @@ fn check_global(cfg: &FpmConfig, out: &mut Vec<Finding>) {
     {
         out.push(
             Finding::error(
-                crate::rules::ids::FPM_INVALID_VALUE,
+                crate::registry::ids::FPM_INVALID_VALUE,
                 s.value_span,
                 "php-fpm fails with \"process_max can't be negative\"",
             )
@@ -317,7 +317,7 @@ fn check_global(cfg: &FpmConfig, out: &mut Vec<Finding>) {
         if !KNOWN.iter().any(|k| k.eq_ignore_ascii_case(&s.value)) {
             out.push(
                 Finding::error(
-                    crate::rules::ids::FPM_INVALID_VALUE,
+                    crate::registry::ids::FPM_INVALID_VALUE,
                     s.value_span,
                     format!("php-fpm fails with \"event mechanism '{}' is not available on this system\"", s.value),
                 )
@@ -338,7 +338,7 @@ fn check_global(cfg: &FpmConfig, out: &mut Vec<Finding>) {
 
 fn pct_finding(span: Span) -> Finding {
     Finding::warning(
-        crate::rules::ids::FPM_PROCESS_CONTROL_TIMEOUT,
+        crate::registry::ids::FPM_PROCESS_CONTROL_TIMEOUT,
         span,
         "process_control_timeout = 0: on every reload workers are killed mid-request instead of finishing (clients get 502 during deploys)",
     )
@@ -350,7 +350,7 @@ fn priority(n: i64, s: &Setting, pool: Option<&str>, out: &mut Vec<Finding>) {
         let who = pool.map(|p| format!("[pool {p}] ")).unwrap_or_default();
         out.push(
             Finding::error(
-                crate::rules::ids::FPM_INVALID_VALUE,
+                crate::registry::ids::FPM_INVALID_VALUE,
                 s.value_span,
                 format!("process.priority {n} is out of range: php-fpm fails with \"{who}process.priority must be included into [-19,20]\""),
             )
@@ -365,7 +365,7 @@ fn check_pool(pool: &Pool, php: PhpVersion, out: &mut Vec<Finding>) {
     match &pool.user {
         None => out.push(
             Finding::error(
-                crate::rules::ids::FPM_USER_ROOT,
+                crate::registry::ids::FPM_USER_ROOT,
                 pool.header_span,
                 format!("pool {name} sets no user: php-fpm started as root refuses it (\"[pool {name}] user has not been defined\"), and with -R its workers run as root"),
             )
@@ -381,7 +381,7 @@ fn check_pool(pool: &Pool, php: PhpVersion, out: &mut Vec<Finding>) {
     match (&pool.listen, &pool.listen_addr) {
         (_, None) => out.push(
             Finding::error(
-                crate::rules::ids::FPM_LISTEN_MISSING,
+                crate::registry::ids::FPM_LISTEN_MISSING,
                 pool.span,
                 format!("pool {name} has no listen address: php-fpm refuses to start with \"[pool {name}] no listen address have been defined!\""),
             )
@@ -407,7 +407,7 @@ fn is_root(v: &str) -> bool {
 
 fn root_finding(pool: &Pool, s: &Setting, what: &str) -> Finding {
     Finding::error(
-        crate::rules::ids::FPM_USER_ROOT,
+        crate::registry::ids::FPM_USER_ROOT,
         s.span,
         format!(
             "pool {} runs its workers with {what} root: any PHP bug becomes full control of the machine; php-fpm refuses to start with \"[pool {}] please specify user and group other than root\" unless run with -R",
@@ -423,7 +423,7 @@ fn check_listen(pool: &Pool, l: &Setting, addr: &Listen, out: &mut Vec<Finding>)
     {
         out.push(
                 Finding::error(
-                    crate::rules::ids::FPM_INVALID_VALUE,
+                    crate::registry::ids::FPM_INVALID_VALUE,
                     l.value_span,
                     format!("`{}` has no valid port: php-fpm -t accepts it but fails at start with \"invalid port value\"", l.value),
                 )
@@ -439,7 +439,7 @@ fn check_listen(pool: &Pool, l: &Setting, addr: &Listen, out: &mut Vec<Finding>)
     {
         out.push(
             Finding::warning(
-                crate::rules::ids::FPM_LISTEN_EXPOSED,
+                crate::registry::ids::FPM_LISTEN_EXPOSED,
                 l.span,
                 format!(
                     "pool {} listens on `{}`, every network interface, and accepts any client: anyone who can reach the port can run PHP files as the pool user",
@@ -478,7 +478,7 @@ fn check_pm(pool: &Pool, php: PhpVersion, out: &mut Vec<Finding>) {
     };
     let at = |s: &Option<Box<Setting>>| s.as_ref().map_or(pool.header_span, |s| s.span);
     let err = |span: Span, msg: String, help: &str| {
-        Finding::error(crate::rules::ids::FPM_PM_CONFIG, span, msg).with_help(help.to_string())
+        Finding::error(crate::registry::ids::FPM_PM_CONFIG, span, msg).with_help(help.to_string())
     };
     let Some(pm) = pm else {
         out.push(err(
@@ -607,7 +607,7 @@ fn check_paths(pool: &Pool, out: &mut Vec<Finding>) {
         if let Some(m) = msg {
             out.push(
                 Finding::error(
-                    crate::rules::ids::FPM_INVALID_VALUE,
+                    crate::registry::ids::FPM_INVALID_VALUE,
                     s.value_span,
                     format!("php-fpm fails with \"[pool {name}] {m}\""),
                 )
@@ -629,7 +629,7 @@ fn check_paths(pool: &Pool, out: &mut Vec<Finding>) {
     {
         out.push(
                 Finding::error(
-                    crate::rules::ids::FPM_INVALID_VALUE,
+                    crate::registry::ids::FPM_INVALID_VALUE,
                     r.span,
                     format!("php-fpm fails with \"[pool {name}] the ping response page '' is not long enough\""),
                 )
@@ -651,7 +651,7 @@ fn check_slowlog(pool: &Pool, out: &mut Vec<Finding>) {
         if !slowlog {
             out.push(
                 Finding::error(
-                    crate::rules::ids::FPM_INVALID_VALUE,
+                    crate::registry::ids::FPM_INVALID_VALUE,
                     s.span,
                     format!("php-fpm fails with \"[pool {name}] 'slowlog' must be specified for use with 'request_slowlog_timeout'\""),
                 )
@@ -660,7 +660,7 @@ fn check_slowlog(pool: &Pool, out: &mut Vec<Finding>) {
         } else if terminate != 0 && t > terminate {
             out.push(
                 Finding::error(
-                    crate::rules::ids::FPM_INVALID_VALUE,
+                    crate::registry::ids::FPM_INVALID_VALUE,
                     s.span,
                     format!("php-fpm fails with \"[pool {name}] 'request_slowlog_timeout' ({t}) can't be greater than 'request_terminate_timeout' ({terminate})\""),
                 )
@@ -688,7 +688,7 @@ fn check_slowlog(pool: &Pool, out: &mut Vec<Finding>) {
         if let Some(m) = msg {
             out.push(
                 Finding::error(
-                    crate::rules::ids::FPM_INVALID_VALUE,
+                    crate::registry::ids::FPM_INVALID_VALUE,
                     s.span,
                     format!("php-fpm fails with \"[pool {name}] {m}\""),
                 )
@@ -714,7 +714,7 @@ fn check_limit_extensions(pool: &Pool, out: &mut Vec<Finding>) {
     if exts.is_empty() {
         out.push(
             Finding::warning(
-                crate::rules::ids::FPM_LIMIT_EXTENSIONS,
+                crate::registry::ids::FPM_LIMIT_EXTENSIONS,
                 s.span,
                 format!("pool {}: an empty security.limit_extensions lets php-fpm execute any file as PHP, e.g. an uploaded image with code in it", pool.name),
             )
@@ -726,7 +726,7 @@ fn check_limit_extensions(pool: &Pool, out: &mut Vec<Finding>) {
     if !bad.is_empty() {
         out.push(
             Finding::warning(
-                crate::rules::ids::FPM_LIMIT_EXTENSIONS,
+                crate::registry::ids::FPM_LIMIT_EXTENSIONS,
                 s.value_span,
                 format!(
                     "pool {}: security.limit_extensions allows {} to be executed as PHP: a file uploaded with such a name and PHP code inside would run",
@@ -799,7 +799,7 @@ fn check_duplicate_listen(cfg: &FpmConfig, out: &mut Vec<Finding>) {
         }
         if let Some(a) = first.and_then(|j| cfg.pools.get(j)) {
             let mut f = Finding::error(
-                crate::rules::ids::FPM_INVALID_VALUE,
+                crate::registry::ids::FPM_INVALID_VALUE,
                 lb.span,
                 format!(
                     "pool {} listens on the same address as pool {}: php-fpm fails with \"[pool {}] unable to set listen address as it's already used in another pool '{}'\"",

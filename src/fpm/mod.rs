@@ -26,15 +26,15 @@ pub use schema::{Directive, PhpVersion, SectionKind, ValueType, lookup};
 
 /// Every rule id this module can report.
 pub const RULES: &[&str] = &[
-    crate::rules::ids::FPM_SYNTAX,
-    crate::rules::ids::FPM_UNKNOWN_DIRECTIVE,
-    crate::rules::ids::FPM_INVALID_VALUE,
-    crate::rules::ids::FPM_PM_CONFIG,
-    crate::rules::ids::FPM_LISTEN_MISSING,
-    crate::rules::ids::FPM_LISTEN_EXPOSED,
-    crate::rules::ids::FPM_USER_ROOT,
-    crate::rules::ids::FPM_NO_POOL,
-    crate::rules::ids::FPM_INCLUDE_MISSING,
-    crate::rules::ids::FPM_LIMIT_EXTENSIONS,
-    crate::rules::ids::FPM_PROCESS_CONTROL_TIMEOUT,
+    crate::registry::ids::FPM_SYNTAX,
+    crate::registry::ids::FPM_UNKNOWN_DIRECTIVE,
+    crate::registry::ids::FPM_INVALID_VALUE,
+    crate::registry::ids::FPM_PM_CONFIG,
+    crate::registry::ids::FPM_LISTEN_MISSING,
+    crate::registry::ids::FPM_LISTEN_EXPOSED,
+    crate::registry::ids::FPM_USER_ROOT,
+    crate::registry::ids::FPM_NO_POOL,
+    crate::registry::ids::FPM_INCLUDE_MISSING,
+    crate::registry::ids::FPM_LIMIT_EXTENSIONS,
+    crate::registry::ids::FPM_PROCESS_CONTROL_TIMEOUT,
 ];

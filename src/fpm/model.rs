@@ -262,7 +262,7 @@ pub struct FpmConfig {
     /// The global prefix used for relative paths.
     pub prefix: PathBuf,
     /// Comments, entries and sections of every file, for inline suppression.
-    pub outlines: Vec<crate::suppress::Outline>,
+    pub outlines: Vec<crate::source::Outline>,
 }
 
 #[derive(Clone, Copy)]
@@ -328,7 +328,7 @@ pub fn load_many(
                 loader.cfg.entry_files.push(id);
                 loader.cfg.findings.push(
                     Finding::error(
-                        crate::rules::ids::FPM_INCLUDE_MISSING,
+                        crate::registry::ids::FPM_INCLUDE_MISSING,
                         Span::new(id, 0, 0),
                         format!("cannot read php-fpm configuration {}: {e}", entry.display()),
                     )
@@ -346,7 +346,7 @@ pub fn load_many(
 
 /// Comments and statements of one file: an entry is a unit, a section
 /// header covers the section through its last entry.
-fn outline(ini: &IniFile) -> crate::suppress::Outline {
+fn outline(ini: &IniFile) -> crate::source::Outline {
     let mut units = Vec::new();
     for sec in &ini.sections {
         if !sec.is_implicit() {
@@ -358,7 +358,7 @@ fn outline(ini: &IniFile) -> crate::suppress::Outline {
         }
         units.extend(sec.entries.iter().map(|e| (e.span, e.span)));
     }
-    crate::suppress::Outline {
+    crate::source::Outline {
         file: ini.file,
         marker: b';',
         comments: ini.comments.clone(),
@@ -484,7 +484,7 @@ impl Loader<'_> {
                         let cycle = self.stack.contains(&norm);
                         self.cfg.findings.push(
                             Finding::error(
-                                crate::rules::ids::FPM_INVALID_VALUE,
+                                crate::registry::ids::FPM_INVALID_VALUE,
                                 entry.span,
                                 if cycle {
                                     format!(
@@ -517,7 +517,7 @@ impl Loader<'_> {
                     any = true;
                     self.cfg.findings.push(
                         Finding::error(
-                            crate::rules::ids::FPM_INCLUDE_MISSING,
+                            crate::registry::ids::FPM_INCLUDE_MISSING,
                             entry.value_span,
                             format!("cannot read included file {}: {e}", path.display()),
                         )
@@ -540,7 +540,7 @@ impl Loader<'_> {
             };
             self.cfg.findings.push(
                 Finding::error(
-                    crate::rules::ids::FPM_INCLUDE_MISSING,
+                    crate::registry::ids::FPM_INCLUDE_MISSING,
                     entry.value_span,
                     format!("include `{}` matches no file: {shown}{rel}", entry.value),
                 )

@@ -159,7 +159,7 @@ impl LineCtx<'_> {
 
 fn syntax(out: &mut IniFile, span: Span, msg: &str, help: &str) {
     out.errors
-        .push(Finding::error(crate::rules::ids::FPM_SYNTAX, span, msg).with_help(help));
+        .push(Finding::error(crate::registry::ids::FPM_SYNTAX, span, msg).with_help(help));
 }
 
 fn current_section(out: &mut IniFile) -> &mut Section {

@@ -6,20 +6,21 @@
 //! (`fastcgi_param`, `proxy_set_header`, `add_header`) any occurrence in an
 //! inner block replaces the outer ones as a whole.
 
-pub mod address;
+mod ahead;
 mod cursor;
 mod named;
 pub mod target;
+pub mod walk;
 pub use cursor::OwnCursor;
 pub use named::Named;
 
+use crate::address::{Endpoint, Host, parse_host_port};
 use crate::few::Few;
-use crate::load::Loaded;
+use crate::loaded::Loaded;
 use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
 use crate::nginx::include::Files;
 use crate::nginx::schema::{NameId, known_id, name_id};
-use address::{Endpoint, Host, parse_host_port};
 pub use target::{Target, TargetAddr, TargetKind};
 
 /// Index of a scope in [`Model::scopes`].
@@ -103,7 +104,7 @@ pub struct Model<'t> {
     /// directives and data blocks' entries too), for the structural rules.
     /// Shared: rules that read only the walk start on it while the rest
     /// of the model is still being built ([`Model::build_then`]).
-    pub visits: std::sync::Arc<crate::nginx::walk::Visits<'t>>,
+    pub visits: std::sync::Arc<crate::model::walk::Visits<'t>>,
     /// Every scope's children (includes flattened), scope after scope: one
     /// array instead of one per scope (80,000 at 10,000 vhosts), so that
     /// the name index can point at a child without reading its scope.
@@ -135,13 +136,13 @@ impl<'t> Model<'t> {
     /// them with nothing to do).
     pub fn build_then(
         loaded: &'t Loaded,
-        then: impl FnOnce(&std::sync::Arc<crate::nginx::walk::Visits<'t>>) + Send,
+        then: impl FnOnce(&std::sync::Arc<crate::model::walk::Visits<'t>>) + Send,
     ) -> Model<'t> {
         // The two walks share nothing: run them side by side.
         let (mut m, visits) = rayon::join(
             || Model::build_scopes(loaded),
             || {
-                let v = std::sync::Arc::new(crate::nginx::walk::Visits::build(loaded));
+                let v = std::sync::Arc::new(crate::model::walk::Visits::build(loaded));
                 then(&v);
                 v
             },
@@ -425,7 +426,7 @@ impl<'t> Model<'t> {
             len: (end - first) as u32,
         });
         for i in first..end {
-            crate::prefetch::blocks_ahead(&self.slots[first..end], i - first);
+            ahead::blocks_ahead(&self.slots[first..end], i - first);
             let d = self.slots[i];
             let Some(b) = &d.block else { continue };
             if b.lua || d.is_data_block() || ctx == Ctx::Data {
@@ -740,9 +741,9 @@ fn flatten<'t>(
         }
         *budget -= 1;
         if d.is_include() && d.block.is_none() {
-            let included = d.included(files);
+            let included = files.included(d);
             for (j, id) in included.iter().enumerate() {
-                crate::prefetch::file_ahead(files, included, j);
+                ahead::file_ahead(files, included, j);
                 if let Some(pf) = files.get(*id) {
                     flatten(files, &pf.directives, out, names, budget);
                 }

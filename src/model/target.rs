@@ -2,8 +2,8 @@
 //! `fastcgi_pass`, `uwsgi_pass`, `scgi_pass`, `grpc_pass`, `memcached_pass`,
 //! stream `proxy_pass`), with their address parsed as nginx parses it.
 
-use super::address::{Endpoint, normalize_socket, parse_host_port};
 use super::{Model, ScopeId};
+use crate::address::{Endpoint, normalize_socket, parse_host_port};
 use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
 

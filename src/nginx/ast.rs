@@ -71,15 +71,6 @@ impl Directive {
         self.args.get(i).map(|w| w.value.as_str())
     }
 
-    /// For `include`: the files it brought in, in nginx's order (none for
-    /// a missing file or a cut cycle, or before include expansion).
-    pub fn included<'f>(&self, files: &'f crate::nginx::include::Files) -> &'f [FileId] {
-        if self.include_site == NO_SITE {
-            return &[];
-        }
-        files.site_files(self.span.file, self.include_site)
-    }
-
     pub fn is_include(&self) -> bool {
         // By id (set by the parser, the only maker of directives): include
         // expansion asks this of every directive.

@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 
 use crate::finding::Finding;
-use crate::nginx::ast::{Directive, IncludeSite, ParsedFile};
+use crate::nginx::ast::{Directive, IncludeSite, NO_SITE, ParsedFile};
 use crate::nginx::parser;
 use crate::source::{FileId, SourceMap, Span};
 use crate::vfs::{FileKey, Fs, FsError, is_glob, normalize, normalized};
@@ -65,6 +65,16 @@ impl Files {
             Some(end) => self.targets(pf.expanded.targets, end),
             None => &[],
         }
+    }
+
+    /// For an `include` directive: the files it brought in, in nginx's
+    /// order (none for a missing file or a cut cycle, or before include
+    /// expansion).
+    pub fn included(&self, d: &Directive) -> &[FileId] {
+        if d.include_site == NO_SITE {
+            return &[];
+        }
+        self.site_files(d.span.file, d.include_site)
     }
 
     /// The files include site `k` of file `id` brought in.
@@ -564,7 +574,7 @@ const MAX_EXPANSION: usize = 64;
 
 /// The walk budget of a run: [`MAX_EXPANSION`] times the directives parsed,
 /// between [`MIN_WALK_BUDGET`] and [`WALK_BUDGET`]. The walk is kept in
-/// memory once per run (`nginx::walk::Visits`), so a few kilobytes of
+/// memory once per run (`model::walk::Visits`), so a few kilobytes of
 /// exponential includes must not fill five million entries.
 pub fn walk_budget(files: &Files) -> usize {
     let parsed: usize = files.iter().map(|pf| pf.size).sum();
@@ -616,7 +626,7 @@ fn walk_inner<'t, F>(
         }
         *budget -= 1;
         f(d, parents);
-        for id in d.included(files) {
+        for id in files.included(d) {
             if let Some(pf) = files.get(*id) {
                 walk_inner(files, &pf.directives, parents, f, budget);
             }

@@ -9,4 +9,3 @@ pub mod parser;
 pub mod print;
 pub mod schema;
 pub mod values;
-pub mod walk;

@@ -6,9 +6,9 @@
 use std::path::Path;
 
 use super::{Backend, Limit, Listener, ListenerKind, ListenerProvider, file_name};
-use crate::load::Loaded;
+use crate::address::{Endpoint, Host, parse_host_port};
+use crate::loaded::Loaded;
 use crate::model::Model;
-use crate::model::address::{Endpoint, Host, parse_host_port};
 use crate::source::{FileId, Span};
 
 pub struct Apache;

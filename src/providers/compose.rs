@@ -16,9 +16,9 @@ use std::path::{Path, PathBuf};
 
 use super::yaml::{self, Node, Y};
 use super::{Backend, Container, Listener, ListenerKind, ListenerProvider, file_name};
-use crate::load::Loaded;
+use crate::address::{Endpoint, Host};
+use crate::loaded::Loaded;
 use crate::model::Model;
-use crate::model::address::{Endpoint, Host};
 use crate::source::{FileId, Span};
 use crate::vfs::normalize;
 

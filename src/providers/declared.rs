@@ -2,7 +2,7 @@
 //! analysed configs do not describe (a node app under pm2, a container).
 
 use super::{Listener, ListenerKind, ListenerProvider};
-use crate::load::Loaded;
+use crate::loaded::Loaded;
 use crate::model::Model;
 
 pub struct Declared;

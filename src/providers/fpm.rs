@@ -1,10 +1,10 @@
 //! php-fpm pools as listeners: their `listen` address and socket access.
 
 use super::{Listener, ListenerKind, ListenerProvider, SocketAccess};
+use crate::address::{Endpoint, Host};
 use crate::fpm::{Listen, ListenHost, Pool};
-use crate::load::Loaded;
+use crate::loaded::Loaded;
 use crate::model::Model;
-use crate::model::address::{Endpoint, Host};
 
 pub struct PhpFpm;
 
@@ -22,9 +22,7 @@ impl ListenerProvider for PhpFpm {
                 continue;
             }
             let endpoint = match addr {
-                Listen::Unix(p) => {
-                    Endpoint::Unix(crate::model::address::normalize_socket(p).into())
-                }
+                Listen::Unix(p) => Endpoint::Unix(crate::address::normalize_socket(p).into()),
                 Listen::Tcp { host, port } => {
                     let Ok(port) = u16::try_from(*port) else {
                         continue;

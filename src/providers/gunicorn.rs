@@ -19,9 +19,9 @@ use std::path::{Component, Path, PathBuf};
 use super::lit::{self, Lit};
 use super::systemd;
 use super::{Backend, Limit, Listener, ListenerKind, ListenerProvider, SocketAccess, file_name};
-use crate::load::Loaded;
+use crate::address::{Endpoint, parse_host_port};
+use crate::loaded::Loaded;
 use crate::model::Model;
-use crate::model::address::{Endpoint, parse_host_port};
 use crate::source::{FileId, Span};
 
 pub struct Gunicorn;

@@ -18,9 +18,9 @@ mod yaml;
 
 use std::path::Path;
 
-use crate::load::Loaded;
+use crate::address::Endpoint;
+use crate::loaded::Loaded;
 use crate::model::Model;
-use crate::model::address::Endpoint;
 use crate::source::{FileId, Span};
 
 /// What kind of service listens.
@@ -138,18 +138,10 @@ pub struct Container {
     pub nginx_span: Option<Span>,
 }
 
-/// A service configuration file found by the walk or named by `--service`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ServiceFile {
-    /// The provider that claimed it ([`ListenerProvider::name`]).
-    pub provider: &'static str,
-    pub file: FileId,
-}
-
 /// A source of listeners.
 pub trait ListenerProvider: Sync {
     /// The name under which this provider's files are loaded
-    /// ([`ServiceFile::provider`]); empty for providers that read no files
+    /// ([`crate::loaded::ServiceFile::provider`]); empty for providers that read no files
     /// of their own (nginx, php-fpm).
     fn name(&self) -> &'static str {
         ""

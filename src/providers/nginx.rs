@@ -2,7 +2,7 @@
 //! server block of the same tree listens on is served.
 
 use super::{Listener, ListenerKind, ListenerProvider};
-use crate::load::Loaded;
+use crate::loaded::Loaded;
 use crate::model::Model;
 
 pub struct NginxServers;

@@ -10,9 +10,9 @@ use std::path::Path;
 use super::lit::{self, Lit};
 use super::yaml::{self, Y};
 use super::{Listener, ListenerKind, ListenerProvider, file_name};
-use crate::load::Loaded;
+use crate::address::{Endpoint, Host};
+use crate::loaded::Loaded;
 use crate::model::Model;
-use crate::model::address::{Endpoint, Host};
 use crate::source::{FileId, Span};
 
 pub struct Pm2;

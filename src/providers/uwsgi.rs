@@ -18,9 +18,9 @@ use std::path::Path;
 
 use super::yaml::{self, Y};
 use super::{Backend, Limit, Listener, ListenerKind, ListenerProvider, SocketAccess, file_name};
-use crate::load::Loaded;
+use crate::address::{Endpoint, parse_host_port};
+use crate::loaded::Loaded;
 use crate::model::Model;
-use crate::model::address::{Endpoint, parse_host_port};
 use crate::source::{FileId, Span};
 
 pub struct Uwsgi;
@@ -239,7 +239,7 @@ mod tests {
         );
         assert_eq!(
             out[1].endpoint,
-            Endpoint::Tcp(crate::model::address::Host::Any, 9090)
+            Endpoint::Tcp(crate::address::Host::Any, 9090)
         );
         let yml = "uwsgi:\n  socket:\n    - 127.0.0.1:3031\n  chmod-socket: 666\n";
         let mut out = Vec::new();

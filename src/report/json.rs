@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::{ReportView, summary_counts};
 use crate::finding::{Finding, Severity};
-use crate::rules;
+use crate::registry;
 use crate::source::{SourceMap, Span};
 
 #[derive(Serialize)]
@@ -12,7 +12,7 @@ struct Doc<'a> {
     version: u32,
     tool: Tool,
     findings: Vec<JsonFinding<'a>>,
-    skipped: &'a [crate::discover::Skipped],
+    skipped: &'a [crate::loaded::Skipped],
     summary: Summary,
 }
 
@@ -66,7 +66,7 @@ fn convert<'a>(sources: &'a SourceMap, f: &'a Finding) -> JsonFinding<'a> {
     let (line, column, end_line, end_column) = position(sources, f.span);
     JsonFinding {
         rule: f.rule,
-        category: rules::meta(f.rule).map_or("", |m| m.category),
+        category: registry::meta(f.rule).map_or("", |m| m.category),
         severity: f.severity,
         message: &f.message,
         file: &sources.get(f.span.file).display,

@@ -7,10 +7,11 @@ pub mod github;
 pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod page;
 pub mod sarif;
 
-use crate::discover::Skipped;
 use crate::finding::{Finding, Severity};
+use crate::loaded::Skipped;
 use crate::source::SourceMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::{ReportView, fingerprints, report_path, rule_url};
 use crate::finding::Severity;
-use crate::rules::{self, RuleMeta};
+use crate::registry::{self, RuleMeta};
 use crate::source::{SourceMap, Span};
 
 pub const SCHEMA: &str =
@@ -119,7 +119,7 @@ pub fn render(view: &ReportView<'_>) -> String {
                 "locations": [{"physicalLocation": physical(view.sources, f.span)}],
                 "partialFingerprints": {FINGERPRINT_KEY: fp},
             });
-            if let Some(i) = rules::RULES.iter().position(|m| m.id == f.rule) {
+            if let Some(i) = registry::RULES.iter().position(|m| m.id == f.rule) {
                 r["ruleIndex"] = json!(i);
             }
             if !f.related.is_empty() {
@@ -149,7 +149,7 @@ pub fn render(view: &ReportView<'_>) -> String {
                 "version": env!("CARGO_PKG_VERSION"),
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
                 "informationUri": "https://github.com/nginx-lint/nginx-lint",
-                "rules": rules::RULES.iter().map(rule).collect::<Vec<_>>(),
+                "rules": registry::RULES.iter().map(rule).collect::<Vec<_>>(),
             }},
             "columnKind": "unicodeCodePoints",
             "results": results,

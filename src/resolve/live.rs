@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 
-use crate::model::address::{Endpoint, Host};
+use crate::address::{Endpoint, Host};
 
 /// TCP state LISTEN in /proc/net/tcp (include/net/tcp_states.h: TCP_LISTEN = 10).
 const TCP_LISTEN: &str = "0A";

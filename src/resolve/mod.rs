@@ -9,9 +9,9 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::few::Few;
 
-use crate::load::Loaded;
+use crate::address::{Endpoint, Host};
+use crate::loaded::Loaded;
 use crate::model::Model;
-use crate::model::address::{Endpoint, Host};
 use crate::providers::{self, Listener};
 
 #[derive(Debug, Default)]

@@ -1,17 +1,19 @@
-//! The rule registry (generated from the pages in `rules/`) and the rules.
-
-pub mod providers;
-pub mod resolution;
-pub mod security;
-
-use crate::finding::{Finding, Severity};
-use crate::load::Loaded;
-use crate::settings::Settings;
+//! The rules: the `Rule` trait, what a rule reads, and the list of rules.
+//! Their ids and metadata live in [`crate::registry`].
 
 pub mod limits;
+pub mod providers;
+pub mod resolution;
 pub mod schema;
+pub mod security;
 pub mod tls;
 pub mod util;
+
+pub use crate::registry::{RULES, RuleMeta, ids, meta, nearest};
+
+use crate::finding::Finding;
+use crate::loaded::Loaded;
+use crate::settings::Settings;
 
 /// What a rule reads: the loaded trees (and later the resolved model) and
 /// the run's settings. Rules never parse and never touch the file system.
@@ -43,7 +45,7 @@ impl<'a> Check<'a> {
 #[derive(Clone, Copy)]
 pub struct WalkCheck<'a> {
     pub loaded: &'a Loaded,
-    pub visits: &'a crate::nginx::walk::Visits<'a>,
+    pub visits: &'a crate::model::walk::Visits<'a>,
     pub settings: &'a Settings,
 }
 
@@ -122,144 +124,6 @@ pub fn all() -> Vec<&'static dyn Rule> {
     ]
 }
 
-/// A rule's public identity and defaults.
-#[derive(Debug)]
-pub struct RuleMeta {
-    pub id: &'static str,
-    pub category: &'static str,
-    pub severity: Severity,
-    pub summary: &'static str,
-    /// The rule's page (`rules/<id>.md`), as `explain` prints it.
-    pub page: &'static str,
-}
-
-include!(concat!(env!("OUT_DIR"), "/rule_registry.rs"));
-
-/// The metadata of a rule id. O(log n) over a sorted static table.
-pub fn meta(id: &str) -> Option<&'static RuleMeta> {
-    RULES
-        .binary_search_by(|m| m.id.cmp(id))
-        .ok()
-        .map(|i| &RULES[i])
-}
-
-/// The ids closest to a misspelt one, best first.
-pub fn nearest(id: &str, n: usize) -> Vec<&'static str> {
-    let mut scored: Vec<(usize, &'static str)> = RULES
-        .iter()
-        .map(|m| (crate::text::edit_distance(id, m.id), m.id))
-        .collect();
-    scored.sort();
-    scored.into_iter().take(n).map(|(_, id)| id).collect()
-}
-
-/// A rule page for a terminal: the front matter becomes a title line.
-pub fn page_for_terminal(page: &str) -> String {
-    let body = page
-        .strip_prefix("---\n")
-        .and_then(|rest| rest.find("\n---\n").map(|i| &rest[i + 5..]))
-        .unwrap_or(page);
-    let id = page
-        .lines()
-        .find_map(|l| l.strip_prefix("id: "))
-        .unwrap_or("");
-    let summary = page
-        .lines()
-        .find_map(|l| l.strip_prefix("summary: "))
-        .unwrap_or("");
-    format!("{id}: {summary}\n{}", body)
-}
-
-/// A rule page for `explain`: on a terminal, light markdown rendering
-/// (headings emphasised, code fences dropped and their code indented, the
-/// example's verdict and file name as a label); piped, the plain page
-/// ([`page_for_terminal`]).
-pub fn render_page(page: &str, terminal: bool, color: bool) -> String {
-    let plain = page_for_terminal(page);
-    if !terminal {
-        return plain;
-    }
-    let (bold, dim, cyan, red, green, reset) = if color {
-        (
-            "\x1b[1m", "\x1b[2m", "\x1b[36m", "\x1b[31m", "\x1b[32m", "\x1b[0m",
-        )
-    } else {
-        ("", "", "", "", "", "")
-    };
-    let mut out = String::new();
-    let mut lines = plain.lines();
-    if let Some(title) = lines.next() {
-        out.push_str(&format!("{bold}{title}{reset}\n"));
-    }
-    let mut in_code = false;
-    for line in lines {
-        if let Some(info) = line.trim_start().strip_prefix("```") {
-            if in_code {
-                in_code = false;
-                continue;
-            }
-            in_code = true;
-            let words: Vec<&str> = info.split_whitespace().collect();
-            let file = words.iter().find_map(|w| w.strip_prefix("file="));
-            let verdict = if words.contains(&"bad") {
-                format!("{red}✗ bad{reset}")
-            } else if words.contains(&"good") {
-                format!("{green}✓ good{reset}")
-            } else {
-                String::new()
-            };
-            let label = match (verdict.is_empty(), file) {
-                (false, Some(f)) => format!("{verdict}  {dim}{f}{reset}"),
-                (false, None) => verdict,
-                (true, Some(f)) => format!("{dim}{f}{reset}"),
-                (true, None) => String::new(),
-            };
-            if !label.is_empty() {
-                out.push_str(&format!("  {label}\n"));
-            }
-            continue;
-        }
-        if in_code {
-            out.push_str(&format!("    {cyan}{line}{reset}\n"));
-        } else if let Some(h) = line.strip_prefix("## ").or_else(|| line.strip_prefix("# ")) {
-            out.push_str(&format!("{bold}{}{reset}\n", h.to_uppercase()));
-        } else if color {
-            out.push_str(&inline_markup(line, bold, cyan, reset));
-            out.push('\n');
-        } else {
-            out.push_str(&line.replace("**", ""));
-            out.push('\n');
-        }
-    }
-    out
-}
-
-/// `code` and **bold** spans with terminal attributes.
-fn inline_markup(line: &str, bold: &str, code: &str, reset: &str) -> String {
-    let mut out = String::new();
-    let mut in_code = false;
-    let mut in_bold = false;
-    let mut rest = line;
-    while let Some(c) = rest.chars().next() {
-        if c == '`' {
-            in_code = !in_code;
-            out.push_str(if in_code { code } else { reset });
-            rest = &rest[1..];
-        } else if !in_code && rest.starts_with("**") {
-            in_bold = !in_bold;
-            out.push_str(if in_bold { bold } else { reset });
-            rest = &rest[2..];
-        } else {
-            out.push(c);
-            rest = &rest[c.len_utf8()..];
-        }
-    }
-    if in_code || in_bold {
-        out.push_str(reset);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,27 +172,5 @@ mod tests {
             }
         }
         assert!(compared > 0, "no findings of walk-only rules to compare");
-    }
-
-    #[test]
-    fn registry_is_sorted_and_known() {
-        assert!(RULES.windows(2).all(|w| w[0].id < w[1].id));
-        assert_eq!(meta(ids::SYNTAX).map(|m| m.severity), Some(Severity::Error));
-        assert!(meta("no-such-rule").is_none());
-        assert_eq!(nearest("sintax", 1), vec!["syntax"]);
-    }
-
-    #[test]
-    fn pages_render_for_a_terminal_and_stay_plain_when_piped() {
-        let page = meta(ids::SYNTAX).map(|m| m.page).unwrap_or_default();
-        let plain = render_page(page, false, false);
-        assert!(plain.contains("```nginx"), "piped output is the markdown");
-        let term = render_page(page, true, false);
-        assert!(!term.contains("```"), "fences are dropped on a terminal");
-        assert!(term.contains("WHAT IT FINDS"));
-        assert!(term.contains("✗ bad"));
-        assert!(term.lines().any(|l| l.starts_with("    ")));
-        let colored = render_page(page, true, true);
-        assert!(colored.contains("\x1b[1m"));
     }
 }

@@ -4,9 +4,9 @@
 use rustc_hash::FxHashMap as HashMap;
 use std::path::Path;
 
+use crate::address::{Endpoint, Host};
 use crate::finding::Finding;
 use crate::fpm::{FpmConfig, Listen, ListenHost, Pool, Setting};
-use crate::model::address::{Endpoint, Host};
 use crate::model::{TargetAddr, TargetKind};
 use crate::nginx::ast::Directive;
 use crate::nginx::values::parse_time;

@@ -4,8 +4,8 @@
 
 use rustc_hash::FxHashSet as HashSet;
 
+use crate::address::{Endpoint, Host};
 use crate::finding::Finding;
-use crate::model::address::{Endpoint, Host};
 use crate::providers::{Container, ListenerKind};
 use crate::rules::resolution::endpoints;
 use crate::rules::{Check, Rule, ids};

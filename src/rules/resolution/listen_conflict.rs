@@ -3,8 +3,8 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
+use crate::address::{Endpoint, Host};
 use crate::finding::Finding;
-use crate::model::address::{Endpoint, Host};
 use crate::providers::ListenerKind;
 use crate::rules::{Check, Rule, ids};
 

@@ -7,7 +7,7 @@ pub mod proxy_pass_variable_resolver;
 pub mod socket_permission;
 pub mod upstream_no_listener;
 
-use crate::model::address::Endpoint;
+use crate::address::Endpoint;
 use crate::model::{Model, Target, TargetAddr};
 use crate::nginx::ast::Directive;
 

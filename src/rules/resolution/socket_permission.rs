@@ -3,8 +3,8 @@
 //! (13: Permission denied)".
 
 use super::endpoints;
+use crate::address::Endpoint;
 use crate::finding::Finding;
-use crate::model::address::Endpoint;
 use crate::providers::SocketAccess;
 use crate::resolve::users::Users;
 use crate::rules::{Check, Rule, ids};

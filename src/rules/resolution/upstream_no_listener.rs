@@ -5,9 +5,9 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use super::endpoints;
+use crate::address::Endpoint;
 use crate::finding::{Finding, Severity};
 use crate::model::TargetKind;
-use crate::model::address::Endpoint;
 use crate::providers::ListenerKind;
 use crate::resolve::is_local;
 use crate::rules::{Check, Rule, ids};

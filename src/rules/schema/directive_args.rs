@@ -3,9 +3,9 @@
 //! directive that swallowed the next line: the help says so.
 
 use crate::finding::Finding;
+use crate::model::walk::Visit;
 use crate::nginx::ast::Directive;
 use crate::nginx::schema::{self, DirectiveSpec};
-use crate::nginx::walk::Visit;
 use crate::rules::schema::Env;
 use crate::rules::{WalkCheck, ids};
 use crate::source::{SourceMap, Span};

@@ -5,7 +5,7 @@ use crate::finding::Finding;
 use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
 
-use crate::nginx::walk::Visit;
+use crate::model::walk::Visit;
 use crate::rules::schema::{Env, allowed_places, where_name};
 use crate::rules::{WalkCheck, ids};
 

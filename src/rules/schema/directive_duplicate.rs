@@ -3,11 +3,11 @@
 //! file included into the block counts as part of it.
 
 use crate::finding::Finding;
+use crate::model::walk::BlockVisit;
 use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
 use crate::nginx::schema::{Version, known_id};
 use crate::nginx::values::{ListenHost, parse_listen};
-use crate::nginx::walk::BlockVisit;
 use crate::rules::schema::Env;
 use crate::rules::{Check, ids};
 use crate::source::Span;

@@ -4,6 +4,7 @@
 //! `error_page` code out of range, a `proxy_pass` without scheme.
 
 use crate::finding::Finding;
+use crate::model::walk::Visit;
 use crate::nginx::ast::Directive;
 use crate::nginx::lexer::Word;
 use crate::nginx::schema::{DirectiveSpec, ValueKind, Version};
@@ -11,7 +12,6 @@ use crate::nginx::values::{
     atoi, check_listen_param, has_variable, parse_flag, parse_listen, parse_offset, parse_size,
     parse_time,
 };
-use crate::nginx::walk::Visit;
 use crate::rules::schema::Env;
 use crate::rules::{WalkCheck, ids};
 

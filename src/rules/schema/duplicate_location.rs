@@ -6,8 +6,8 @@
 //! compared.
 
 use crate::finding::Finding;
+use crate::model::walk::BlockVisit;
 use crate::nginx::ast::Directive;
-use crate::nginx::walk::BlockVisit;
 use crate::rules::ids;
 
 /// The check of one block at a time, run in [`super::PerBlock`]'s pass

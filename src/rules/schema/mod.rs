@@ -19,12 +19,12 @@ pub mod ssl_on_removed;
 pub mod unknown_directive;
 pub mod upstream_undefined;
 
-use crate::load::Loaded;
+use crate::loaded::Loaded;
+use crate::model::walk::{BlockVisit, Visit};
 use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
 use crate::nginx::include::{Files, WALK_BUDGET};
 use crate::nginx::schema::{self, DirectiveSpec, ctx};
-use crate::nginx::walk::{BlockVisit, Visit};
 use crate::settings::Settings;
 pub use per_block::PerBlock;
 pub use per_directive::PerDirective;
@@ -225,7 +225,7 @@ fn flatten_into<'t>(
         }
         *budget -= 1;
         out.push(d);
-        for id in d.included(files) {
+        for id in files.included(d) {
             if let Some(pf) = files.get(*id) {
                 flatten_into(files, &pf.directives, out, budget);
             }

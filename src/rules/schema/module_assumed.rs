@@ -7,7 +7,7 @@ use rustc_hash::FxHashSet as HashSet;
 use crate::finding::Finding;
 use crate::nginx::context::Ctx;
 
-use crate::nginx::walk::Visit;
+use crate::model::walk::Visit;
 use crate::rules::schema::Env;
 use crate::rules::{WalkCheck, ids};
 

@@ -2,9 +2,9 @@
 //! version and the modules the tree loads.
 
 use crate::finding::Finding;
+use crate::model::walk::Visit;
 use crate::nginx::context::Ctx;
 use crate::nginx::schema::{self, DirectiveSpec, OLDEST_SCANNED};
-use crate::nginx::walk::Visit;
 use crate::rules::schema::{Env, Missing, nearest_directive};
 use crate::rules::{WalkCheck, ids};
 

@@ -8,9 +8,9 @@
 use std::net::IpAddr;
 
 use crate::finding::Finding;
+use crate::model::walk::Visit;
 use crate::nginx::context::Ctx;
 use crate::nginx::values::has_variable;
-use crate::nginx::walk::Visit;
 use crate::rules::{Check, Rule, ids};
 use rustc_hash::FxHashMap;
 

@@ -4,8 +4,8 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
+use crate::address::Endpoint;
 use crate::finding::Finding;
-use crate::model::address::Endpoint;
 use crate::rules::{Check, Rule, ids};
 
 pub struct DefaultServerMissing;

@@ -2,8 +2,8 @@
 //! passed through FastCGI, reachable by anyone: connection counts, pool
 //! state and (php-fpm `?full`) every request's URI and client.
 
+use crate::address::{Endpoint, Host};
 use crate::finding::Finding;
-use crate::model::address::{Endpoint, Host};
 use crate::model::{Model, ScopeId, TargetKind};
 use crate::providers::ListenerKind;
 use crate::rules::resolution::endpoints;

@@ -3,8 +3,8 @@
 
 use rustc_hash::FxHashSet as HashSet;
 
+use crate::address::Endpoint;
 use crate::finding::Finding;
-use crate::model::address::Endpoint;
 use crate::rules::{Check, Rule, ids};
 
 pub struct TlsListenWithoutSsl;

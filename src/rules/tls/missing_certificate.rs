@@ -1,8 +1,8 @@
 //! tls-missing-certificate: a server that listens with `ssl` but has no
 //! certificate (or a certificate without its key) in effect.
 
+use crate::address::Endpoint;
 use crate::finding::Finding;
-use crate::model::address::Endpoint;
 use crate::model::{Model, ScopeId, Server};
 use crate::rules::util::{effective_flag, is_tls_server, tls_anchor};
 use crate::rules::{Check, Rule, ids};

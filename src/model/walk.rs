@@ -8,7 +8,7 @@
 //! no longer fit in the CPU's caches and twelve walks cost more than the
 //! checks they fed.
 
-use crate::load::Loaded;
+use crate::loaded::Loaded;
 use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
 use crate::nginx::include::Files;
@@ -145,7 +145,7 @@ impl<'t> Visits<'t> {
     ) {
         crate::prefetch::prefetch_slice(list, 32);
         for (i, d) in list.iter().enumerate() {
-            crate::prefetch::blocks_ahead(list, i);
+            super::ahead::blocks_ahead(list, i);
             if *budget == 0 {
                 return;
             }
@@ -159,9 +159,9 @@ impl<'t> Visits<'t> {
                 ctx,
                 opens: block.is_some(),
             });
-            let included = d.included(files);
+            let included = files.included(d);
             for (j, id) in included.iter().enumerate() {
-                crate::prefetch::file_ahead(files, included, j);
+                super::ahead::file_ahead(files, included, j);
                 if let Some(pf) = files.get(*id) {
                     self.list(files, &pf.directives, ctx, parent, budget);
                 }
