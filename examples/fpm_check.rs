@@ -21,7 +21,7 @@ fn main() {
         path.as_ref(),
         &LoadOptions::default(),
     );
-    for f in fpm::check(&cfg, php) {
+    for f in nginx_lint::rules::php_fpm::check_config(&cfg, php) {
         let (line, col) = map.start_of(f.span);
         let file = &map.get(f.span.file).display;
         println!(

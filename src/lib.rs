@@ -157,6 +157,9 @@ fn run_inner(opts: &Options, free: bool) -> Result<Outcome, InputError> {
     for pf in loaded.files.iter() {
         findings.extend(pf.errors.iter().cloned());
     }
+    if let Some(cfg) = &loaded.fpm {
+        findings.extend(cfg.findings.iter().cloned());
+    }
     // Rules that read only the walk start as soon as it is built, beside
     // the scopes (at 10,000 vhosts a core had nothing to do for 10 ms
     // there); their findings join the others in registry order.
@@ -215,9 +218,6 @@ fn run_inner(opts: &Options, free: bool) -> Result<Outcome, InputError> {
         std::panic::resume_unwind(panic);
     }
     findings.extend(per_rule.into_iter().flat_map(|(_, out)| out));
-    if let Some(cfg) = &loaded.fpm {
-        findings.extend(fpm::check(cfg, opts.settings.php_version));
-    }
     phase.mark("rules");
     if free {
         drop(model);

@@ -17,6 +17,20 @@ pub struct RuleMeta {
 
 include!(concat!(env!("OUT_DIR"), "/rule_registry.rs"));
 
+/// The ids the engine reports rather than a rule: what parsing and include
+/// expansion find (nginx's and php-fpm's loaders) and what suppression
+/// comments themselves get wrong. Every other id belongs to exactly one rule
+/// in `rules::all()`.
+pub const ENGINE: &[&str] = &[
+    ids::SYNTAX,
+    ids::INCLUDE_MISSING,
+    ids::INCLUDE_CYCLE,
+    ids::FPM_SYNTAX,
+    ids::FPM_INCLUDE_MISSING,
+    ids::INVALID_SUPPRESSION,
+    ids::UNUSED_SUPPRESSION,
+];
+
 /// The metadata of a rule id. O(log n) over a sorted static table.
 pub fn meta(id: &str) -> Option<&'static RuleMeta> {
     RULES

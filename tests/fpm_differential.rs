@@ -421,7 +421,7 @@ fn judge(case: &Case, dir: &Path) -> Outcome {
     let verdict = run_php_fpm(&conf);
     let mut map = SourceMap::new();
     let cfg = fpm::load(&RealFs::new(None), &mut map, &conf, &LoadOptions::default());
-    let findings = fpm::check(&cfg, PhpVersion::new(8, 2));
+    let findings = nginx_lint::rules::php_fpm::check_config(&cfg, PhpVersion::new(8, 2));
     let line_of = |f: &nginx_lint::finding::Finding| map.start_of(f.span).0;
     let errors: Vec<_> = findings
         .iter()

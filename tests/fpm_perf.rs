@@ -37,7 +37,7 @@ fn hundred_pools_parse_fast() {
         std::path::Path::new("/etc/php-fpm.conf"),
         &LoadOptions::default(),
     );
-    let findings = fpm::check(&cfg, PhpVersion::NEWEST);
+    let findings = nginx_lint::rules::php_fpm::check_config(&cfg, PhpVersion::NEWEST);
     let full = t.elapsed().as_secs_f64() * 1e3;
     assert!(findings.is_empty(), "{findings:?}");
     println!(

@@ -540,7 +540,7 @@ proptest! {
             fs.insert("/etc/fpm/a.conf", other.clone());
             let mut map = SourceMap::new();
             let cfg = fpm::load(&fs, &mut map, Path::new("/etc/fpm/php-fpm.conf"), &fpm::LoadOptions::default());
-            let findings = fpm::check(&cfg, fpm::PhpVersion::new(8, 2));
+            let findings = nginx_lint::rules::php_fpm::check_config(&cfg, fpm::PhpVersion::new(8, 2));
             for f in cfg.findings.iter().chain(&findings) {
                 let text = &map.get(f.span.file).text;
                 check_span(text, f.span, &f.message);

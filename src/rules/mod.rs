@@ -2,6 +2,7 @@
 //! Their ids and metadata live in [`crate::registry`].
 
 pub mod limits;
+pub mod php_fpm;
 pub mod providers;
 pub mod resolution;
 pub mod schema;
@@ -119,14 +120,44 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &security::status_page_exposed::StatusPageExposed,
         &security::hash_without_default::HashWithoutDefault,
         &providers::proxy_timeout_mismatch::ProxyTimeoutMismatch,
-        &providers::keepalive_backend::KeepaliveBackend,
         &providers::container_loopback_target::ContainerLoopbackTarget,
+        &php_fpm::unknown_directive::FpmUnknownDirective,
+        &php_fpm::invalid_value::FpmInvalidValue,
+        &php_fpm::process_control_timeout::FpmProcessControlTimeout,
+        &php_fpm::no_pool::FpmNoPool,
+        &php_fpm::user_root::FpmUserRoot,
+        &php_fpm::listen_missing::FpmListenMissing,
+        &php_fpm::listen_exposed::FpmListenExposed,
+        &php_fpm::pm_config::FpmPmConfig,
+        &php_fpm::limit_extensions::FpmLimitExtensions,
     ]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every id in the registry is reported by exactly one rule of `all()`
+    /// or by the engine, and no rule reports an id without a page.
+    #[test]
+    fn every_id_has_one_owner() {
+        let mut owners: std::collections::BTreeMap<&str, usize> =
+            RULES.iter().map(|m| (m.id, 0)).collect();
+        let rules = all();
+        let owned = rules
+            .iter()
+            .flat_map(|r| r.ids().iter())
+            .chain(crate::registry::ENGINE);
+        for id in owned {
+            let n = owners.get_mut(id);
+            assert!(n.is_some(), "`{id}` has no page in rules/");
+            if let Some(n) = n {
+                *n += 1;
+            }
+        }
+        let wrong: Vec<_> = owners.iter().filter(|(_, n)| **n != 1).collect();
+        assert!(wrong.is_empty(), "ids not owned exactly once: {wrong:?}");
+    }
 
     /// A run starts a rule's walk check early instead of its check: both
     /// must find the same, on trees with findings of those rules.

@@ -3,7 +3,6 @@
 //! nginx itself runs.
 
 pub mod container_loopback_target;
-pub mod keepalive_backend;
 pub mod proxy_timeout_mismatch;
 
 use crate::nginx::ast::Directive;

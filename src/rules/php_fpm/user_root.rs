@@ -1,0 +1,56 @@
+//! fpm-user-root: a pool that sets no user, or runs its workers as root.
+
+use crate::finding::Finding;
+use crate::fpm::{FpmConfig, Pool, Setting};
+use crate::rules::{Check, Rule, ids};
+
+pub struct FpmUserRoot;
+
+impl Rule for FpmUserRoot {
+    fn ids(&self) -> &'static [&'static str] {
+        &[ids::FPM_USER_ROOT]
+    }
+
+    fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
+        if let Some((cfg, _)) = super::config(cx) {
+            check(cfg, out);
+        }
+    }
+}
+
+pub fn check(cfg: &FpmConfig, out: &mut Vec<Finding>) {
+    for pool in &cfg.pools {
+        let name = &pool.name;
+        match &pool.user {
+            None => out.push(
+                Finding::error(
+                    ids::FPM_USER_ROOT,
+                    pool.header_span,
+                    format!("pool {name} sets no user: php-fpm started as root refuses it (\"[pool {name}] user has not been defined\"), and with -R its workers run as root"),
+                )
+                .with_help("add `user = www-data` (and `group = www-data`) or another unprivileged account"),
+            ),
+            Some(u) if is_root(&u.value) => out.push(root_finding(pool, u, "user")),
+            _ => {}
+        }
+        if let Some(g) = pool.group.as_ref().filter(|g| is_root(&g.value)) {
+            out.push(root_finding(pool, g, "group"));
+        }
+    }
+}
+
+fn is_root(v: &str) -> bool {
+    v == "root" || (!v.is_empty() && v.bytes().all(|b| b == b'0'))
+}
+
+fn root_finding(pool: &Pool, s: &Setting, what: &str) -> Finding {
+    Finding::error(
+        ids::FPM_USER_ROOT,
+        s.span,
+        format!(
+            "pool {} runs its workers with {what} root: any PHP bug becomes full control of the machine; php-fpm refuses to start with \"[pool {}] please specify user and group other than root\" unless run with -R",
+            pool.name, pool.name
+        ),
+    )
+    .with_help(format!("set `{what} = www-data` or a dedicated unprivileged account"))
+}
