@@ -46,12 +46,16 @@ deploy.toml keys (besides the documented layout/place/verdict):
   nginx_conf = "/etc/nginx/nginx.conf"
   remove     = ["/etc/nginx/conf.d/default.conf"]   files a Dockerfile or
                entrypoint deletes from the base image
+  mkdir      = ["/usr/share/nginx/cache"]  directories a Dockerfile creates
+               (made world-writable)
   users      = ["app"]          extra users to exist
   run_as     = "nobody"         the image's USER: both programs are run as it
                (chroot --userspec), and run/, tmp/, var/log/nginx,
                var/lib/nginx, var/cache/nginx are made world-writable
   [[place]] from/to; to ending in "/" means "into that directory";
-            a directory is copied whole.
+            a directory is copied whole; envsubst = true renders the copy
+            the way an entrypoint's envsubst does, with the [env] table;
+            replace = [["{{X}}", "5"]] does an entrypoint's sed.
 """
 import json
 import os
@@ -121,6 +125,8 @@ def build(project, out, conf):
     for d in ("etc", "var/log/nginx", "var/cache/nginx", "var/lib/nginx",
               "run", "tmp", "var/www/html"):
         os.makedirs(os.path.join(out, d), exist_ok=True)
+    if not os.path.lexists(os.path.join(out, "var/run")):
+        os.symlink("/run", os.path.join(out, "var/run"))  # as on Debian and Alpine
     if layout == "nginx-docker":
         stock(out, "nginx-docker")
         os.makedirs(os.path.join(out, "usr/share/nginx/html"), exist_ok=True)
@@ -138,6 +144,10 @@ def build(project, out, conf):
         stock(out, "debian-php")
     elif php_layout == "alpine":
         alpine_php(out, conf.get("php_dir", "/etc/php83"))
+    for path in conf.get("mkdir", []):
+        p = os.path.join(out, path.lstrip("/"))
+        os.makedirs(p, exist_ok=True)
+        os.chmod(p, 0o1777)
     for path in conf.get("remove", []):
         p = os.path.join(out, path.lstrip("/"))
         if os.path.lexists(p):
@@ -150,8 +160,34 @@ def build(project, out, conf):
         to = pl["to"]
         if to.endswith("/"):
             to = to + os.path.basename(pl["from"].rstrip("/"))
-        copy(src, os.path.join(out, to.lstrip("/")))
+        dst = os.path.join(out, to.lstrip("/"))
+        copy(src, dst)
+        if pl.get("envsubst"):
+            envsubst(dst, conf.get("env", {}))
+        if pl.get("replace"):
+            # what an entrypoint's `sed 's,{{X}},value,g'` does
+            with open(dst) as f:
+                text = f.read()
+            for a, b in pl["replace"]:
+                text = text.replace(a, b)
+            with open(dst, "w") as f:
+                f.write(text)
     return layout, php_layout
+
+
+def envsubst(path, env):
+    """What `envsubst "$(env | ...)"` in an entrypoint does: replace $NAME
+    and ${NAME} for the names in env (deploy.toml [env], taken from the
+    Dockerfile's ENV / the compose file), leave every other $word alone."""
+    with open(path) as f:
+        text = f.read()
+
+    def sub(m):
+        name = m.group(1) or m.group(2)
+        return str(env[name]) if name in env else m.group(0)
+    text = re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)", sub, text)
+    with open(path, "w") as f:
+        f.write(text)
 
 
 def write_etc(out, conf):
@@ -241,8 +277,10 @@ STUB_PATTERNS = [
 
 def first_error(text):
     for line in text.splitlines():
-        if re.search(r"\[(emerg|alert|crit)\]", line):
-            return line.strip()
+        m = re.search(r"\[(emerg|alert|crit)\] (?:\d+#\d+: )?(.*)", line)
+        if m:
+            # without the time stamp and pid, which change from run to run
+            return "[%s] %s" % (m.group(1), m.group(2).strip())
     for line in text.splitlines():
         if re.search(r"\b(ALERT|ERROR):", line):
             return re.sub(r"^\[[^\]]*\] ", "", line.strip())
