@@ -140,6 +140,11 @@ def build(project, out, conf):
         raise SystemExit("unknown layout %r" % layout)
     if php_layout == "php-docker":
         stock(out, "php-docker")
+        # the image's php-fpm has prefix /usr/local and logs by default to
+        # /usr/local/var/log/php-fpm.log; Debian's php-fpm8.2 run with
+        # -p /usr/local looks for /usr/local/log/: both exist here
+        for d in ("usr/local/var/log", "usr/local/var/run", "usr/local/log"):
+            os.makedirs(os.path.join(out, d), exist_ok=True)
     elif php_layout == "debian":
         stock(out, "debian-php")
     elif php_layout == "alpine":
@@ -230,7 +235,7 @@ def in_root(out, argv, user=None):
     usr_over = []
     shadow = os.path.join(out, ".usr")
     if os.path.isdir(shadow):
-        for rel in ("local/etc", "share/nginx"):
+        for rel in ("local", "share/nginx"):
             if os.path.isdir(os.path.join(shadow, rel)):
                 usr_over.append(rel)
     script = ["set -e", "mount --make-rprivate /",
