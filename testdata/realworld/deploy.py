@@ -46,6 +46,9 @@ deploy.toml keys (besides the documented layout/place/verdict):
   nginx_conf = "/etc/nginx/nginx.conf"
   remove     = ["/etc/nginx/conf.d/default.conf"]   files a Dockerfile or
                entrypoint deletes from the base image
+  nginx_run_as / php_run_as     the same for one program only
+  [[edit]] file = "/etc/nginx/nginx.conf", replace = [["a", "b"]],
+           append = "..."   a Dockerfile's sed -i / echo >> on a base file
   mkdir      = ["/usr/share/nginx/cache"]  directories a Dockerfile creates
                (made world-writable)
   users      = ["app"]          extra users to exist
@@ -177,6 +180,16 @@ def build(project, out, conf):
                 text = text.replace(a, b)
             with open(dst, "w") as f:
                 f.write(text)
+    for ed in conf.get("edit", []):
+        # what a Dockerfile's `sed -i` / `echo >>` does to a base-image file
+        p = os.path.join(out, ed["file"].lstrip("/"))
+        with open(p) as f:
+            text = f.read()
+        for a, b in ed.get("replace", []):
+            text = text.replace(a, b)
+        text += ed.get("append", "")
+        with open(p, "w") as f:
+            f.write(text)
     return layout, php_layout
 
 
@@ -303,7 +316,7 @@ def check(out, conf, layout, php_layout, log):
     has_nginx = os.path.exists(os.path.join(out, nconf.lstrip("/")))
     res["nginx"] = "n/a"
     for _ in range(20 if has_nginx else 0):
-        r = in_root(out, argv, conf.get("run_as"))
+        r = in_root(out, argv, conf.get("nginx_run_as", conf.get("run_as")))
         text = r.stderr + r.stdout
         log.append("$ " + " ".join(argv) + "\n" + text)
         err = first_error(text)
@@ -357,7 +370,7 @@ def check(out, conf, layout, php_layout, log):
         argv = ["/usr/sbin/php-fpm8.2", "-n", "-t", "-y", pconf]
         if prefix:
             argv += ["-p", prefix]
-        r = in_root(out, argv, conf.get("run_as"))
+        r = in_root(out, argv, conf.get("php_run_as", conf.get("run_as")))
         text = r.stderr + r.stdout
         log.append("$ " + " ".join(argv) + "\n" + text)
         res["php_fpm"] = "ok" if r.returncode == 0 else (first_error(text) or text.strip())
