@@ -49,6 +49,8 @@ deploy.toml keys (besides the documented layout/place/verdict):
   nginx_run_as / php_run_as     the same for one program only
   [[edit]] file = "/etc/nginx/nginx.conf", replace = [["a", "b"]],
            append = "..."   a Dockerfile's sed -i / echo >> on a base file
+  [[write]] to = "/etc/nginx/conf.d/upstream.conf", text = "..."  a file
+           a Dockerfile writes (RUN echo ... > file)
   mkdir      = ["/usr/share/nginx/cache"]  directories a Dockerfile creates
                (made world-writable)
   users      = ["app"]          extra users to exist
@@ -180,6 +182,12 @@ def build(project, out, conf):
                 text = text.replace(a, b)
             with open(dst, "w") as f:
                 f.write(text)
+    for wr in conf.get("write", []):
+        # a file a Dockerfile writes itself (RUN echo "..." > file)
+        p = os.path.join(out, wr["to"].lstrip("/"))
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, "w") as f:
+            f.write(wr["text"])
     for ed in conf.get("edit", []):
         # what a Dockerfile's `sed -i` / `echo >>` does to a base-image file
         p = os.path.join(out, ed["file"].lstrip("/"))
