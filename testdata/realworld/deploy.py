@@ -49,6 +49,8 @@ deploy.toml keys (besides the documented layout/place/verdict):
   nginx_run_as / php_run_as     the same for one program only
   [[edit]] file = "/etc/nginx/nginx.conf", replace = [["a", "b"]],
            append = "..."   a Dockerfile's sed -i / echo >> on a base file
+  [[link]] to = "/etc/nginx/sites-enabled/x", target = "/etc/nginx/sites-available/x"
+           a symlink the install instructions make
   [[write]] to = "/etc/nginx/conf.d/upstream.conf", text = "..."  a file
            a Dockerfile writes (RUN echo ... > file)
   mkdir      = ["/usr/share/nginx/cache"]  directories a Dockerfile creates
@@ -182,6 +184,13 @@ def build(project, out, conf):
                 text = text.replace(a, b)
             with open(dst, "w") as f:
                 f.write(text)
+    for ln in conf.get("link", []):
+        # a symlink the install instructions make (ln -s target to)
+        p = os.path.join(out, ln["to"].lstrip("/"))
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        if os.path.lexists(p):
+            os.remove(p)
+        os.symlink(ln["target"], p)
     for wr in conf.get("write", []):
         # a file a Dockerfile writes itself (RUN echo "..." > file)
         p = os.path.join(out, wr["to"].lstrip("/"))
