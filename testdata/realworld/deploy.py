@@ -11,7 +11,9 @@ corpus is changed: files are copied (symlinks kept as symlinks).
 
 With --check the tree is handed to the installed programs (Debian's nginx
 1.22.1 and php-fpm8.2) in a private mount namespace (``unshare -m``, needs
-root): OUT becomes the root of a chroot in which the host's /usr, /dev and
+root; also -n, a private network namespace with only lo, so the sockets
+nginx -t binds never touch the host's network, with
+net.ipv4.ip_unprivileged_port_start=0 as Docker sets it): OUT becomes the root of a chroot in which the host's /usr, /dev and
 /proc are bind-mounted (and bin/lib/sbin are the usrmerge symlinks), so every
 absolute path in the configuration means what it means in the deployed
 system, and nothing has to be rewritten.  OUT/etc is the deployed /etc, so
@@ -268,7 +270,12 @@ def in_root(out, argv, user=None):
         for rel in ("local", "share/nginx"):
             if os.path.isdir(os.path.join(shadow, rel)):
                 usr_over.append(rel)
+    # new network namespace too: nginx -t binds its listen sockets, which
+    # must not touch the host's network; Docker lets unprivileged users bind
+    # low ports in a container (ip_unprivileged_port_start=0), so does this
     script = ["set -e", "mount --make-rprivate /",
+              "ip link set lo up",
+              "sysctl -q -w net.ipv4.ip_unprivileged_port_start=0",
               "mount --rbind /usr %s/usr" % out,
               "mount --rbind /dev %s/dev" % out,
               "mount --rbind /proc %s/proc" % out]
@@ -283,7 +290,7 @@ def in_root(out, argv, user=None):
     with tempfile.TemporaryFile("w+") as o, tempfile.TemporaryFile("w+") as e:
         os.fchmod(o.fileno(), 0o666)
         os.fchmod(e.fileno(), 0o666)
-        r = subprocess.run(["unshare", "-m", "sh", "-c", "\n".join(script), "sh"]
+        r = subprocess.run(["unshare", "-m", "-n", "sh", "-c", "\n".join(script), "sh"]
                            + argv, stdout=o, stderr=e)
         o.seek(0)
         e.seek(0)
