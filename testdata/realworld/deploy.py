@@ -96,7 +96,15 @@ def copy(src, dst):
             os.remove(dst)
         os.symlink(os.readlink(src), dst)
     elif os.path.isdir(src):
-        shutil.copytree(src, dst, symlinks=True, dirs_exist_ok=True)
+        # merge into dst like `cp -a src/. dst/`, replacing what is there
+        if os.path.lexists(dst) and not os.path.isdir(dst):
+            os.remove(dst)
+        os.makedirs(dst, exist_ok=True)
+        for name in os.listdir(src):
+            d = os.path.join(dst, name)
+            if os.path.islink(d) or (os.path.lexists(d) and not os.path.isdir(d)):
+                os.remove(d)
+            copy(os.path.join(src, name), d)
     else:
         shutil.copy2(src, dst)
 
