@@ -100,6 +100,7 @@ def copy(src, dst):
         if os.path.lexists(dst) and not os.path.isdir(dst):
             os.remove(dst)
         os.makedirs(dst, exist_ok=True)
+        os.chmod(dst, os.stat(src).st_mode & 0o7777)
         for name in os.listdir(src):
             d = os.path.join(dst, name)
             if os.path.islink(d) or (os.path.lexists(d) and not os.path.isdir(d)):
