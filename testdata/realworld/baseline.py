@@ -72,6 +72,10 @@ def classify(slug, mode, f):
         return "false", "rule semantics: the run-time value names an upstream block, no resolver is needed"
     if rule == "upstream-undefined" and "php-upstream" in msg:
         return "false", "unknowable-in-repo: the upstream is written by the Dockerfile (RUN echo ... > conf.d/upstream.conf)"
+    if rule == "upstream-undefined" and "fastcgi_backend" in msg:
+        return "false", "unknowable-in-repo: the upstream is in the vhost the admin writes around the included sample"
+    if rule == "upstream-no-listener" and slug == "magento2-sample":
+        return "true", "real problem as deployed verbatim: the example's php5-fpm socket, Debian's pool listens on php8.2-fpm.sock"
     if rule in ("fpm-invalid-value", "directive-value") and ("{{" in msg or slug == "erseco-alpine-php-webserver"):
         return "false", "template placeholder (rendered by the entrypoint; the raw file is invalid)"
     if rule in ("fpm-no-pool", "fpm-unknown-directive", "fpm-invalid-value"):
