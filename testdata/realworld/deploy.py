@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build the deployed tree of one corpus project and ask the real programs.
 
-    deploy.py PROJECT_DIR OUT [--check] [--keep-hosts-off] [--json]
+    deploy.py PROJECT_DIR OUT [--check] [--json]
 
 PROJECT_DIR holds deploy.toml and repo/.  OUT is created (must not exist or
 be empty).  The tree under OUT is the file system the configuration is
