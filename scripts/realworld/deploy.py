@@ -76,7 +76,8 @@ import tempfile
 import tomllib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-STOCK = os.path.join(os.path.dirname(HERE), "stock")
+REPO = os.path.dirname(os.path.dirname(HERE))
+STOCK = os.path.join(REPO, "testdata", "stock")
 
 BASE_USERS = [
     ("root", 0, 0, "/root"),

@@ -15,6 +15,7 @@ file, message); UNCLASSIFIED marks an error no rule covers.
 import collections, json, os, re, shutil, subprocess, sys, tomllib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+CORPUS = os.path.join(os.path.dirname(os.path.dirname(HERE)), "testdata", "realworld")
 ORIG = {"crlf-windows", "debian-php", "h5bp", "laravel", "legacy-rewrite", "magento",
         "maps-geo", "nextcloud", "reverse-proxy", "static-site", "stream-proxy",
         "tls-site", "wordpress"}
@@ -105,8 +106,8 @@ def main():
     totals = collections.Counter()
     classes = collections.Counter()
     warn_rules = collections.Counter()
-    for slug in sorted(os.listdir(HERE)):
-        d = os.path.join(HERE, slug)
+    for slug in sorted(os.listdir(CORPUS)):
+        d = os.path.join(CORPUS, slug)
         if slug in ORIG or not os.path.isfile(os.path.join(d, "deploy.toml")):
             continue
         conf = tomllib.load(open(os.path.join(d, "deploy.toml"), "rb"))
@@ -151,7 +152,7 @@ def main():
       "plus `--php-fpm` on the php-fpm directory of the tree deploy.py builds (`--php-fpm-prefix /usr/local` for the php image). "
       "Verdicts are the real programs' on the deployed tree (deploy.toml). Classes: true = nginx/php-fpm also rejects, or a real problem; "
       "false = why not. Regenerate with `testdata/realworld/baseline.py LINTER /tmp/nl-json > testdata/realworld/BASELINE.md`.\n\n" % linter)
-    notes = os.path.join(HERE, "baseline-notes.md")
+    notes = os.path.join(CORPUS, "baseline-notes.md")
     if os.path.exists(notes):
         w(open(notes).read() + "\n")
     w("## Totals\n\n| run | errors | true | false | warnings | infos |\n|---|---|---|---|---|---|\n")
