@@ -36,21 +36,18 @@ fn main() {
     let _ = resolver.set(nginx_lint::resolve::Resolver::build(&loaded, &model));
     println!("resolver: {:.3} ms", t.elapsed().as_secs_f64() * 1e3);
     let users = nginx_lint::resolve::users::Users::default();
-    let cx = Check {
-        loaded: &loaded,
-        model: &model,
-        resolver: nginx_lint::pending::Pending::new(&resolver),
-        users: &users,
-        settings: &settings,
-    };
+    let cx = Check::new(&loaded, &model, &resolver, &users, &settings);
     let mut rows = Vec::new();
     // ONLY=rule-id times just that rule (for a profiler).
     let only = std::env::var("ONLY").ok();
-    for rule in rules::all() {
-        if only
-            .as_ref()
-            .is_some_and(|o| !rule.ids().contains(&o.as_str()))
-        {
+    let walk = cx.walk();
+    let walk_rules = rules::walk_rules();
+    let timed = walk_rules
+        .iter()
+        .map(|r| (r.ids(), Timed::Walk(*r)))
+        .chain(rules::all().into_iter().map(|r| (r.ids(), Timed::Model(r))));
+    for (ids, rule) in timed {
+        if only.as_ref().is_some_and(|o| !ids.contains(&o.as_str())) {
             continue;
         }
         let mut best = f64::MAX;
@@ -62,14 +59,24 @@ fn main() {
         {
             let mut out = Vec::new();
             let t = Instant::now();
-            rule.check(&cx, &mut out);
+            match rule {
+                Timed::Walk(r) => r.check(&walk, &mut out),
+                Timed::Model(r) => r.check(&cx, &mut out),
+            }
             best = best.min(t.elapsed().as_secs_f64() * 1e3);
             n = out.len();
         }
-        rows.push((best, rule.ids().join(","), n));
+        rows.push((best, ids.join(","), n));
     }
     rows.sort_by(|a, b| b.0.total_cmp(&a.0));
     for (ms, id, n) in rows {
         println!("{ms:8.3} ms  {id} ({n} findings)");
     }
+}
+
+/// A rule of either kind.
+#[derive(Clone, Copy)]
+enum Timed {
+    Walk(&'static dyn rules::WalkRule),
+    Model(&'static dyn rules::Rule),
 }

@@ -1,7 +1,8 @@
 //! nginx-lint: a linter for nginx and php-fpm configuration.
 //!
 //! The pipeline, in order (see [`run`]): discover files → parse → expand
-//! includes → build the resolved model → run rules → filter → report.
+//! includes ([`load`]) → build the resolved model, the resolver and run the
+//! rules ([`schedule`]) → policy, suppression and order → report.
 
 pub mod address;
 pub mod cli;
@@ -20,13 +21,13 @@ pub mod load_fpm;
 pub mod loaded;
 pub mod model;
 pub mod nginx;
-pub mod pending;
 pub mod prefetch;
 pub mod providers;
 pub mod registry;
 pub mod report;
 pub mod resolve;
 pub mod rules;
+pub mod schedule;
 pub mod settings;
 pub mod source;
 pub mod suppress;
@@ -84,151 +85,31 @@ pub fn graph(opts: &Options, format: graph::GraphFormat) -> Result<String, Input
 
 /// Run the whole pipeline.
 pub fn run(opts: &Options) -> Result<Outcome, InputError> {
-    run_inner(opts, true)
+    run_then(opts, |analysis| drop(analysis))
 }
 
-/// [`run`] for a process that exits right after it (the binary): the
-/// model and the resolver are left for the kernel to reclaim instead of
-/// being freed piece by piece (about a millisecond per 1,000 vhosts).
-pub fn run_then_exit(opts: &Options) -> Result<Outcome, InputError> {
-    run_inner(opts, false)
-}
-
-/// Build the resolver into `cell`, set even when building panics (rules
-/// waiting for it must not wait forever); the panic is returned, to go on
-/// once the rules are done. Must not use rayon: a worker waiting inside it
-/// could pick up a rule that waits for the resolver, and wait for itself.
-fn build_resolver(
-    loaded: &Loaded,
-    model: &model::Model<'_>,
+/// [`run`], handing the analysis (the model and the resolver the rules
+/// read) to `dispose` once its findings are taken: a process about to exit
+/// may leave it to the kernel instead of freeing it piece by piece.
+pub fn run_then(
     opts: &Options,
-    cell: &std::sync::OnceLock<resolve::Resolver>,
-) -> Option<Box<dyn std::any::Any + Send>> {
-    let mut phase = timings::Phases::new();
-    let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let mut r = resolve::Resolver::build(loaded, model);
-        if opts.settings.live {
-            r.live = Some(resolve::live::Live::read());
-        }
-        r
-    }));
-    phase.mark("resolver");
-    match built {
-        Ok(r) => {
-            let _ = cell.set(r);
-            None
-        }
-        Err(panic) => {
-            let _ = cell.set(resolve::Resolver::default());
-            Some(panic)
-        }
-    }
-}
-
-/// The rules that need the whole model (not the walk checks, which run
-/// earlier), on all cores: pure functions of the same read-only model.
-/// Each free core takes the next rule in registry order (the heaviest come
-/// first there), rather than each taking half the list and stealing: the
-/// two heaviest rules fell in one half. Findings come with the rule's
-/// place in the registry.
-fn run_model_rules(
-    all: &[&'static dyn rules::Rule],
-    cx: &rules::Check<'_>,
-) -> Vec<(usize, Vec<Finding>)> {
-    use rayon::prelude::*;
-    all.iter()
-        .enumerate()
-        .filter(|(_, rule)| rule.walk_check().is_none())
-        .par_bridge()
-        .map(|(i, rule)| {
-            let mut out = Vec::new();
-            rule.check(cx, &mut out);
-            (i, out)
-        })
-        .collect()
-}
-
-fn run_inner(opts: &Options, free: bool) -> Result<Outcome, InputError> {
+    dispose: impl FnOnce(schedule::Analysis<'_>),
+) -> Result<Outcome, InputError> {
     let t0 = Instant::now();
     let mut phase = timings::Phases::new();
-    let mut loaded = load::load(&opts.inputs)?;
+    // Discover, parse, expand includes; what that finds is reported first.
+    let loaded = load::load(&opts.inputs)?;
     phase.mark("load");
-    let mut findings = std::mem::take(&mut loaded.findings);
-    for pf in loaded.files.iter() {
-        findings.extend(pf.errors.iter().cloned());
-    }
-    if let Some(cfg) = &loaded.fpm {
-        findings.extend(cfg.findings.iter().cloned());
-    }
-    // Rules that read only the walk start as soon as it is built, beside
-    // the scopes (at 10,000 vhosts a core had nothing to do for 10 ms
-    // there); their findings join the others in registry order.
-    let all_rules = rules::all();
-    let early: Vec<(usize, rules::WalkCheckFn)> = all_rules
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| r.walk_check().map(|f| (i, f)))
-        .collect();
-    let early_found: std::sync::Mutex<Vec<(usize, Vec<Finding>)>> =
-        std::sync::Mutex::new(Vec::new());
+    let mut findings = load_findings(&loaded);
+    // The model, the resolver and the rules.
     let users = resolve::users::Users::load(&vfs::RealFs::new(opts.inputs.root.clone()));
-    let resolver: std::sync::OnceLock<resolve::Resolver> = std::sync::OnceLock::new();
-    let (model, failed, mut per_rule) = rayon::scope(|s| {
-        let model = model::Model::build_then(&loaded, |visits| {
-            for &(i, check) in &early {
-                let visits = std::sync::Arc::clone(visits);
-                let (loaded, settings, found) = (&loaded, &opts.settings, &early_found);
-                s.spawn(move |_| {
-                    let cx = rules::WalkCheck {
-                        loaded,
-                        visits: &visits,
-                        settings,
-                    };
-                    let mut out = Vec::new();
-                    check(&cx, &mut out);
-                    if let Ok(mut f) = found.lock() {
-                        f.push((i, out));
-                    }
-                });
-            }
-        });
-        phase.mark("model");
-        let cx = rules::Check {
-            loaded: &loaded,
-            model: &model,
-            resolver: pending::Pending::new(&resolver),
-            users: &users,
-            settings: &opts.settings,
-        };
-        // The resolver is built while the rules start: most rules never read
-        // it, and those that do wait for it (at 10,000 vhosts it takes 12 ms,
-        // a phase in which one core had nothing to do). Both halves run in the
-        // thread pool: a thread of its own took a malloc arena of its own (up
-        // to 10 MB more at peak).
-        let (failed, per_rule) = rayon::join(
-            || build_resolver(&loaded, &model, opts, &resolver),
-            || run_model_rules(&all_rules, &cx),
-        );
-        (model, failed, per_rule)
-    });
-    // Every rule's findings in registry order (deterministic).
-    per_rule.append(&mut early_found.into_inner().unwrap_or_else(|p| p.into_inner()));
-    per_rule.sort_unstable_by_key(|(i, _)| *i);
-    if let Some(panic) = failed {
-        std::panic::resume_unwind(panic);
-    }
-    findings.extend(per_rule.into_iter().flat_map(|(_, out)| out));
+    let mut analysis = schedule::analyse(&loaded, &users, &opts.settings, &mut phase);
+    findings.append(&mut analysis.findings);
     phase.mark("rules");
-    if free {
-        drop(model);
-    } else {
-        std::mem::forget(model);
-        std::mem::forget(resolver);
-        std::mem::forget(users);
-    }
+    dispose(analysis);
     phase.mark("drop model");
-    let findings = apply_policy(&loaded, &opts.settings.policy, findings);
-    let mut findings = findings;
+    // Policy, suppression, order.
+    let mut findings = apply_policy(&loaded, &opts.settings.policy, findings);
     findings.retain(|f| loaded.reported(f.span.file));
     sort_findings(&loaded.sources, &mut findings);
     cap_findings(&loaded.sources, &mut findings);
@@ -238,6 +119,19 @@ fn run_inner(opts: &Options, free: bool) -> Result<Outcome, InputError> {
         findings,
         elapsed_ms: t0.elapsed().as_secs_f64() * 1000.0,
     })
+}
+
+/// What loading itself found: unreadable or odd inputs, syntax errors,
+/// missing includes (nginx and php-fpm).
+fn load_findings(loaded: &Loaded) -> Vec<Finding> {
+    let mut findings = loaded.findings.clone();
+    for pf in loaded.files.iter() {
+        findings.extend(pf.errors.iter().cloned());
+    }
+    if let Some(cfg) = &loaded.fpm {
+        findings.extend(cfg.findings.iter().cloned());
+    }
+    findings
 }
 
 /// What the configuration and the comments make of the findings: rules

@@ -135,7 +135,10 @@ fn lint(args: &LintArgs) -> ExitCode {
     };
     let mut settings = resolved.settings;
     args.apply_system(&mut settings, inputs.root.as_deref());
-    let outcome = match nginx_lint::run_then_exit(&Options { inputs, settings }) {
+    let outcome = match nginx_lint::run_then(&Options { inputs, settings }, |analysis| {
+        // The process ends soon: the kernel frees the model at once.
+        std::mem::forget(analysis)
+    }) {
         Ok(o) => o,
         Err(e) => return fail(&e.0),
     };

@@ -1,8 +1,10 @@
 //! Listeners: everything that accepts connections nginx might send to.
 //! Each kind of service is one provider behind [`ListenerProvider`]; the
 //! resolver only sees the listeners they yield, so adding a service
-//! (Gunicorn, Compose, Apache, …) touches this folder and its registration
-//! only.
+//! (Gunicorn, Compose, Apache, …) is a file here and a line in [`all`].
+//!
+//! Providers run inside the resolver's build, beside rules that may be
+//! waiting for it (see `schedule`): a provider must not use rayon.
 
 pub mod apache;
 pub mod compose;

@@ -12,25 +12,52 @@ pub mod util;
 
 pub use crate::registry::{RULES, RuleMeta, ids, meta, nearest};
 
+use std::sync::OnceLock;
+
 use crate::finding::Finding;
 use crate::loaded::Loaded;
+use crate::resolve::Resolver;
 use crate::settings::Settings;
 
-/// What a rule reads: the loaded trees (and later the resolved model) and
-/// the run's settings. Rules never parse and never touch the file system.
+/// What a rule reads: the loaded trees, the resolved model, the resolver
+/// (targets ↔ listeners), the system's users and the run's settings.
 pub struct Check<'a> {
     pub loaded: &'a Loaded,
     /// The resolved view of the nginx trees.
     pub model: &'a crate::model::Model<'a>,
-    /// Targets ↔ listeners (built beside the first rules: reading it may
-    /// wait for it).
-    pub resolver: crate::pending::Pending<'a, crate::resolve::Resolver>,
+    resolver: &'a OnceLock<Resolver>,
     /// Users and groups (from /etc/passwd and /etc/group, under --root).
     pub users: &'a crate::resolve::users::Users,
     pub settings: &'a Settings,
 }
 
 impl<'a> Check<'a> {
+    /// A rule's view of a run. `resolver` may still be empty: the engine
+    /// builds it beside the first rules and must set it, also when building
+    /// fails, or [`Check::resolver`] waits forever.
+    pub fn new(
+        loaded: &'a Loaded,
+        model: &'a crate::model::Model<'a>,
+        resolver: &'a OnceLock<Resolver>,
+        users: &'a crate::resolve::users::Users,
+        settings: &'a Settings,
+    ) -> Check<'a> {
+        Check {
+            loaded,
+            model,
+            resolver,
+            users,
+            settings,
+        }
+    }
+
+    /// Targets ↔ listeners. The engine builds the resolver beside the
+    /// rules (most never read it), so the first call may wait until it is
+    /// ready.
+    pub fn resolver(&self) -> &'a Resolver {
+        self.resolver.wait()
+    }
+
     /// What of it a rule reading only the walk gets.
     pub fn walk(&self) -> WalkCheck<'a> {
         WalkCheck {
@@ -50,29 +77,35 @@ pub struct WalkCheck<'a> {
     pub settings: &'a Settings,
 }
 
-/// A check of a rule that reads only the walk (see [`Rule::walk_check`]).
-pub type WalkCheckFn = fn(&WalkCheck<'_>, &mut Vec<Finding>);
-
 /// A rule: a pure function of the analysis to findings. Its id, category,
 /// severity and summary live in its page (`rules/<id>.md`).
 pub trait Rule: Sync {
     /// The ids this rule reports (most rules report one).
     fn ids(&self) -> &'static [&'static str];
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>);
-    /// For a rule that reads only the walk, the loaded files and the
-    /// settings: its check, which a run starts as soon as the walk is
-    /// built (its `check` must give the same findings).
-    fn walk_check(&self) -> Option<WalkCheckFn> {
-        None
-    }
 }
 
-/// Every rule that runs after loading. (Syntax and include findings come
-/// from the parser and the include expansion themselves.) The heaviest
-/// first: rules are handed to the cores in this order.
+/// A rule that reads only the walk of the trees (every directive with its
+/// context, includes expanded), the loaded files and the settings: the
+/// engine starts it as soon as the walk is built, beside the rest of the
+/// model.
+pub trait WalkRule: Sync {
+    fn ids(&self) -> &'static [&'static str];
+    fn check(&self, cx: &WalkCheck<'_>, out: &mut Vec<Finding>);
+}
+
+/// The rules that read only the walk. Their findings come before those of
+/// [`all`].
+pub fn walk_rules() -> Vec<&'static dyn WalkRule> {
+    vec![&schema::PerDirective]
+}
+
+/// Every rule that needs the model. (Syntax and include findings come
+/// from the parser and the include expansion themselves; see also
+/// [`walk_rules`].) The heaviest first: rules are handed to the cores in
+/// this order.
 pub fn all() -> Vec<&'static dyn Rule> {
     vec![
-        &schema::PerDirective,
         &schema::PerBlock,
         &security::regexes::Regexes,
         &schema::duplicate_default_server::DuplicateDefaultServer,
@@ -143,10 +176,11 @@ mod tests {
     fn every_id_has_one_owner() {
         let mut owners: std::collections::BTreeMap<&str, usize> =
             RULES.iter().map(|m| (m.id, 0)).collect();
-        let rules = all();
+        let (rules, walk_rules) = (all(), walk_rules());
         let owned = rules
             .iter()
             .flat_map(|r| r.ids().iter())
+            .chain(walk_rules.iter().flat_map(|r| r.ids().iter()))
             .chain(crate::registry::ENGINE);
         for id in owned {
             let n = owners.get_mut(id);
@@ -157,51 +191,5 @@ mod tests {
         }
         let wrong: Vec<_> = owners.iter().filter(|(_, n)| **n != 1).collect();
         assert!(wrong.is_empty(), "ids not owned exactly once: {wrong:?}");
-    }
-
-    /// A run starts a rule's walk check early instead of its check: both
-    /// must find the same, on trees with findings of those rules.
-    #[test]
-    fn walk_checks_find_what_checks_find() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
-        let mut compared = 0;
-        for dir in ["realworld", "scenarios", "stacks"] {
-            let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
-                continue;
-            };
-            for tree in entries.flatten() {
-                let inputs = crate::Inputs {
-                    paths: vec![tree.path()],
-                    no_discover: true,
-                    ..Default::default()
-                };
-                let Ok(loaded) = crate::load::load(&inputs) else {
-                    continue;
-                };
-                let model = crate::model::Model::build(&loaded);
-                let resolver = std::sync::OnceLock::new();
-                let _ = resolver.set(crate::resolve::Resolver::build(&loaded, &model));
-                let users = crate::resolve::users::Users::default();
-                let settings = Settings::default();
-                let cx = Check {
-                    loaded: &loaded,
-                    model: &model,
-                    resolver: crate::pending::Pending::new(&resolver),
-                    users: &users,
-                    settings: &settings,
-                };
-                for rule in all() {
-                    let Some(walk) = rule.walk_check() else {
-                        continue;
-                    };
-                    let (mut a, mut b) = (Vec::new(), Vec::new());
-                    rule.check(&cx, &mut a);
-                    walk(&cx.walk(), &mut b);
-                    assert_eq!(a, b, "{:?} on {}", rule.ids(), tree.path().display());
-                    compared += a.len();
-                }
-            }
-        }
-        assert!(compared > 0, "no findings of walk-only rules to compare");
     }
 }

@@ -18,7 +18,7 @@ impl Rule for ContainerLoopbackTarget {
     }
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
-        let ls = &cx.resolver.listeners;
+        let ls = &cx.resolver().listeners;
         let container =
             |i: usize| -> Option<&Container> { ls.get(i)?.backend.as_ref()?.container.as_ref() };
         // The container nginx runs in, with its own network namespace.
@@ -38,7 +38,7 @@ impl Rule for ContainerLoopbackTarget {
                     continue;
                 }
                 // nginx proxying to another of its own servers is fine.
-                let served = cx.resolver.serving(ep);
+                let served = cx.resolver().serving(ep);
                 if served.iter().any(|&i| ls[i].kind == ListenerKind::Nginx) {
                     continue;
                 }

@@ -35,8 +35,8 @@ impl Rule for ProxyTimeoutMismatch {
             // maps are small and in cache) and read the timeout directive
             // only for a target that reaches one that does.
             let reaches_limit = endpoints(cx.model, t).iter().any(|(_, ep)| {
-                cx.resolver.serving(ep).iter().any(|&li| {
-                    cx.resolver.listeners[li]
+                cx.resolver().serving(ep).iter().any(|&li| {
+                    cx.resolver().listeners[li]
                         .backend
                         .as_ref()
                         .is_some_and(|b| b.request_timeout.is_some())
@@ -50,8 +50,8 @@ impl Rule for ProxyTimeoutMismatch {
                 continue;
             };
             for (_, ep) in endpoints(cx.model, t) {
-                for li in cx.resolver.serving(ep) {
-                    let l = &cx.resolver.listeners[li];
+                for li in cx.resolver().serving(ep) {
+                    let l = &cx.resolver().listeners[li];
                     let Some(limit) = l.backend.as_ref().and_then(|b| b.request_timeout.as_ref())
                     else {
                         continue;

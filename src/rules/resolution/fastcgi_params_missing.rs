@@ -104,9 +104,9 @@ fn talks_to_php(cx: &Check<'_>, t: &crate::model::Target<'_>) -> bool {
         });
     php_location
         || endpoints(cx.model, t).iter().any(|(_, ep)| {
-            cx.resolver
+            cx.resolver()
                 .serving(ep)
                 .iter()
-                .any(|&i| cx.resolver.listeners[i].kind == ListenerKind::PhpFpm)
+                .any(|&i| cx.resolver().listeners[i].kind == ListenerKind::PhpFpm)
         })
 }

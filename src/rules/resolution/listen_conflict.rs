@@ -16,7 +16,7 @@ impl Rule for ListenConflict {
     }
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
-        let ls = &cx.resolver.listeners;
+        let ls = &cx.resolver().listeners;
         // Bind keys: unix path, or port (a wildcard bind conflicts with every
         // address on the same port).
         let mut by_port: HashMap<u16, Vec<usize>> = HashMap::default();

@@ -31,8 +31,8 @@ impl Rule for PhpArbitraryExecution {
             // finding: ask the resolver (small, in cache) before reading
             // the location's words (a trip to memory each at 10,000 vhosts).
             let wide_pool = endpoints(cx.model, t).iter().any(|(_, ep)| {
-                cx.resolver.serving(ep).iter().any(|&li| {
-                    let l = &cx.resolver.listeners[li];
+                cx.resolver().serving(ep).iter().any(|&li| {
+                    let l = &cx.resolver().listeners[li];
                     l.kind == ListenerKind::PhpFpm
                         && l.pool.and_then(|p| cfg.pools.get(p)).is_some_and(|pool| {
                             wide(
@@ -60,8 +60,8 @@ impl Rule for PhpArbitraryExecution {
                 continue;
             }
             for (_, ep) in endpoints(cx.model, t) {
-                for li in cx.resolver.serving(ep) {
-                    let l = &cx.resolver.listeners[li];
+                for li in cx.resolver().serving(ep) {
+                    let l = &cx.resolver().listeners[li];
                     if l.kind != ListenerKind::PhpFpm {
                         continue;
                     }

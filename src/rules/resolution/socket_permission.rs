@@ -39,8 +39,8 @@ impl Rule for SocketPermission {
                 if !matches!(ep, Endpoint::Unix(_)) {
                     continue;
                 }
-                for li in cx.resolver.serving(ep) {
-                    let l = &cx.resolver.listeners[li];
+                for li in cx.resolver().serving(ep) {
+                    let l = &cx.resolver().listeners[li];
                     let Some(sock) = &l.socket else { continue };
                     if may_write(cx.users, user, user_group, sock) {
                         continue;

@@ -30,12 +30,12 @@ impl Rule for UpstreamNoListener {
                 if !is_local(ep) {
                     continue;
                 }
-                let served = cx.resolver.serving(ep);
-                let live = cx.resolver.live.as_ref().map(|l| l.listening(ep));
+                let served = cx.resolver().serving(ep);
+                let live = cx.resolver().live.as_ref().map(|l| l.listening(ep));
                 if !served.is_empty() {
                     // Configured; with --live, also check it is running.
                     if live == Some(false) {
-                        let l = &cx.resolver.listeners[served[0]];
+                        let l = &cx.resolver().listeners[served[0]];
                         let mut f = Finding::warning(
                             ids::UPSTREAM_NO_LISTENER,
                             d.span,
@@ -84,7 +84,7 @@ impl Rule for UpstreamNoListener {
                         format!("{subject}: {what} in the analysed configuration"),
                     );
                     let kind = fastcgi.then_some(ListenerKind::PhpFpm);
-                    f.help = Some(match cx.resolver.nearest(ep, kind) {
+                    f.help = Some(match cx.resolver().nearest(ep, kind) {
                         Some(l) => {
                             let f2 = format!("{} {} listens on {}", l.kind.label(), l.name, l.endpoint);
                             if let Some(s) = l.span {

@@ -9,11 +9,11 @@ use crate::rules::schema::{
     directive_value::DirectiveValue, module_assumed::ModuleAssumed,
     unknown_directive::UnknownDirective,
 };
-use crate::rules::{Check, Rule, WalkCheck, WalkCheckFn, ids};
+use crate::rules::{WalkCheck, WalkRule, ids};
 
 pub struct PerDirective;
 
-impl Rule for PerDirective {
+impl WalkRule for PerDirective {
     fn ids(&self) -> &'static [&'static str] {
         &[
             ids::UNKNOWN_DIRECTIVE,
@@ -24,12 +24,8 @@ impl Rule for PerDirective {
         ]
     }
 
-    fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
-        check_walk(&cx.walk(), out);
-    }
-
-    fn walk_check(&self) -> Option<WalkCheckFn> {
-        Some(check_walk)
+    fn check(&self, cx: &WalkCheck<'_>, out: &mut Vec<Finding>) {
+        check_walk(cx, out);
     }
 }
 

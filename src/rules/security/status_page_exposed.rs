@@ -46,8 +46,8 @@ impl Rule for StatusPageExposed {
                 continue;
             };
             for (_, ep) in endpoints(m, t) {
-                for li in cx.resolver.serving(ep) {
-                    let l = &cx.resolver.listeners[li];
+                for li in cx.resolver().serving(ep) {
+                    let l = &cx.resolver().listeners[li];
                     if l.kind != ListenerKind::PhpFpm {
                         continue;
                     }

@@ -40,8 +40,8 @@ pub(super) fn check(cx: &Check<'_>, out: &mut Vec<Finding>) {
         };
         for (_, ep) in &u.servers {
             let Some(ep) = ep else { continue };
-            for li in cx.resolver.serving(ep) {
-                let l = &cx.resolver.listeners[li];
+            for li in cx.resolver().serving(ep) {
+                let l = &cx.resolver().listeners[li];
                 let Some(limit) = l.backend.as_ref().and_then(|b| b.keepalive.as_ref()) else {
                     continue;
                 };
