@@ -43,6 +43,21 @@ fn real_main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    if cli.command.is_none()
+        && let Some(first) = cli.lint.input.paths.first()
+        && let Some(name) = nginx_lint::cli::mistyped_subcommand(first.as_os_str())
+    {
+        let mut cmd = <Cli as clap::CommandFactory>::command();
+        let e = cmd.error(
+            clap::error::ErrorKind::InvalidSubcommand,
+            format!(
+                "unrecognized subcommand '{}' (and no such file or directory); did you mean '{name}'?",
+                first.display()
+            ),
+        );
+        let _ = e.print();
+        return ExitCode::from(2);
+    }
     match cli.command {
         Some(Command::Rules { format }) => list_rules(format),
         Some(Command::Explain { id }) => explain(&id),
@@ -84,8 +99,26 @@ fn fail(msg: &str) -> ExitCode {
 fn inputs(args: &InputArgs) -> Result<Inputs, String> {
     let mut paths = Vec::new();
     let mut stdin = None;
-    for p in &args.paths {
+    let mut named = args.paths.clone();
+    // `--stdin-filename` names stdin, so it means `-`: without this the
+    // default tree (/etc/nginx) was linted and stdin ignored.
+    if args.stdin_filename.is_some() && !named.iter().any(|p| p.as_os_str() == "-") {
+        if !named.is_empty() {
+            return Err(
+                "--stdin-filename reads stdin, which cannot be combined with other paths".into(),
+            );
+        }
+        named.push("-".into());
+    }
+    for p in &named {
         if p.as_os_str() == "-" {
+            // A terminal would leave the run waiting for a config nobody
+            // means to type.
+            if std::io::stdin().is_terminal() {
+                return Err(
+                    "stdin is a terminal: pipe a configuration in, e.g. `nginx-lint --stdin-filename site.conf < site.conf`".into(),
+                );
+            }
             let mut buf = Vec::new();
             std::io::stdin()
                 .take(nginx_lint::vfs::MAX_FILE_SIZE + 1)
@@ -135,10 +168,16 @@ fn lint(args: &LintArgs) -> ExitCode {
     };
     let mut settings = resolved.settings;
     args.apply_system(&mut settings, inputs.root.as_deref());
+    let paths = inputs.paths.clone();
     let outcome = match nginx_lint::run_then_exit(&Options { inputs, settings }) {
         Ok(o) => o,
         Err(e) => return fail(&e.0),
     };
+    // Nothing analysed must not pass as "no findings" (exit 0): a wrong
+    // PATH in CI would keep the check green forever.
+    if outcome.loaded.files.iter().next().is_none() && outcome.loaded.fpm.is_none() {
+        return fail(&nginx_lint::cli::nothing_found(&paths));
+    }
     let stdout = std::io::stdout();
     let tty = stdout.is_terminal();
     let format = args

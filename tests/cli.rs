@@ -342,3 +342,123 @@ fn timings_go_to_stderr_only_when_asked() {
     }
     assert_eq!(stdout(&o), stdout(&quiet), "timings never touch stdout");
 }
+
+/// A run that analysed nothing fails loudly (exit 2) and says what it
+/// passed over, instead of passing a check that never ran.
+#[test]
+fn nothing_to_lint_exits_two() {
+    let empty = tempfile::tempdir().expect("tempdir");
+    let o = run(&[cli::path(empty.path())]);
+    assert_eq!(o.status.code(), Some(2), "{}", cli::stderr(&o));
+    assert!(
+        cli::stderr(&o).starts_with(&format!(
+            "nginx-lint: no configuration found in {}",
+            empty.path().display()
+        )),
+        "{}",
+        cli::stderr(&o)
+    );
+    let docs = cli::tree(&[("README.md", "# docs\n"), ("cert.pem", "-----BEGIN X\n")]);
+    let o = run(&[cli::path(docs.path())]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = cli::stderr(&o);
+    assert!(err.contains("no configuration found in"), "{err}");
+    assert!(err.contains("(2 files skipped: "), "{err}");
+    assert!(
+        err.contains("README.md") && err.contains("cert.pem"),
+        "{err}"
+    );
+    assert!(stdout(&o).is_empty());
+}
+
+#[test]
+fn mistyped_subcommand_is_suggested() {
+    for (typo, meant) in [
+        ("explane", "explain"),
+        ("rule", "rules"),
+        ("grpah", "graph"),
+    ] {
+        let o = run(&[typo, "x"]);
+        assert_eq!(o.status.code(), Some(2), "{typo}");
+        let err = cli::stderr(&o);
+        assert!(err.contains(&format!("did you mean '{meant}'?")), "{err}");
+    }
+    // An existing path of that name is linted, not corrected.
+    let dir = cli::tree(&[("rule/nginx.conf", "events {}\nhttp {}\n")]);
+    let o = cli::run_in(dir.path(), &["rule"]);
+    assert!(
+        !cli::stderr(&o).contains("did you mean"),
+        "{}",
+        cli::stderr(&o)
+    );
+}
+
+#[test]
+fn stdin_filename_implies_stdin() {
+    let o = run_stdin(
+        &["--stdin-filename", "site.conf"],
+        "server {\n  listen 80\n}\n",
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", cli::stderr(&o));
+    assert!(
+        stdout(&o).starts_with("site.conf:3:1: error[syntax]"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run_stdin(&["--stdin-filename", "a.conf", "testdata/php-site"], "");
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// On a terminal, stdin is refused rather than waited on (run under
+/// `script`, which gives the binary a pseudo-terminal).
+#[test]
+fn stdin_on_a_terminal_fails() {
+    let cmd = format!(
+        "{} --stdin-filename a.conf",
+        env!("CARGO_BIN_EXE_nginx-lint")
+    );
+    let o = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("util-linux's script is installed");
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stdout(&o).contains("stdin is a terminal"), "{}", stdout(&o));
+}
+
+#[test]
+fn module_path_and_unknown_versions_are_usage_errors() {
+    for args in [
+        &["--module", "/etc/nginx", "testdata/php-site"][..],
+        &["--module", "site.conf", "testdata/php-site"],
+        &["--php-version", "9", "testdata/php-site"],
+        &["--php-version", "8.2.1", "testdata/php-site"],
+        &["--nginx-version", "1.16", "testdata/php-site"],
+        &["--nginx-version", "2.0", "testdata/php-site"],
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = cli::stderr(&o);
+        if args[0] != "--module" {
+            assert!(err.contains(" to "), "the known range: {err}");
+        }
+    }
+    let o = run(&["--php-version", "9", "testdata/php-site"]);
+    assert!(
+        cli::stderr(&o).contains("PHP 7.4 to 8.4"),
+        "{}",
+        cli::stderr(&o)
+    );
+    for ok in [
+        &["--php-version", "8.2", "testdata/php-site"][..],
+        &["--nginx-version", "1.25.3", "testdata/php-site"],
+        &["--module", "lua", "testdata/php-site"],
+    ] {
+        let o = run(ok);
+        assert!(
+            matches!(o.status.code(), Some(0 | 1)),
+            "{ok:?}: {}",
+            cli::stderr(&o)
+        );
+    }
+}
