@@ -150,6 +150,17 @@ pub struct LintArgs {
     #[arg(long)]
     pub exit_zero: bool,
 
+    /// Concise format: no help line under each finding, e.g.
+    /// `nginx-lint --no-help . | sort`
+    #[arg(long)]
+    pub no_help: bool,
+
+    /// Print how many findings each rule has (most first) instead of the
+    /// findings; `--format json` prints them as JSON, e.g.
+    /// `nginx-lint --statistics /etc/nginx`
+    #[arg(long)]
+    pub statistics: bool,
+
     /// Print findings only: no notes, no summary line, e.g. `-q`
     #[arg(long, short)]
     pub quiet: bool,

@@ -189,15 +189,25 @@ fn lint(args: &LintArgs) -> ExitCode {
     if args.quiet {
         view.skipped = &no_skipped;
     }
-    let mut text = report::render(
-        &view,
-        format,
-        HumanStyle {
-            color,
-            width: 100,
-            unicode: tty,
-        },
-    );
+    let mut text = if args.statistics {
+        let mut t = report::statistics(&view, format == Format::Json);
+        if format == Format::Human {
+            t.push_str(&report::summary_line(&view));
+            t.push('\n');
+        }
+        t
+    } else {
+        report::render(
+            &view,
+            format,
+            HumanStyle {
+                color,
+                width: 100,
+                unicode: tty,
+                help: !args.no_help,
+            },
+        )
+    };
     if args.quiet && format == Format::Human {
         // Drop the summary line.
         if let Some(i) = text.trim_end().rfind('\n') {
@@ -214,6 +224,9 @@ fn lint(args: &LintArgs) -> ExitCode {
     {
         // A closed pipe (`| head`) is not an error of ours.
         return ExitCode::from(2);
+    }
+    if format == Format::Concise && !args.quiet {
+        eprintln!("{}", report::summary_line(&view));
     }
     let level = resolved.fail_level.unwrap_or(Severity::Warning);
     let code = if !args.exit_zero && outcome.worst().is_some_and(|w| w >= level) {

@@ -96,7 +96,7 @@ fn nginx_t_output_maps_to_original_files() {
     let dump = "nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\n\
                 # configuration file /etc/nginx/nginx.conf:\nevents {}\nhttp {\n    server_tokens off;\n    include /etc/nginx/conf.d/*.conf;\n}\n\n\
                 # configuration file /etc/nginx/conf.d/app.conf:\nserver {\n    listen 80;\n    root /srv\n}\n\n";
-    let o = run_stdin(&["-"], dump);
+    let o = run_stdin(&["--no-help", "-"], dump);
     assert_eq!(
         stdout(&o),
         "/etc/nginx/conf.d/app.conf:4:1: error[syntax] unexpected \"}\"\n"
@@ -124,7 +124,7 @@ fn named_file_is_judged_within_its_tree() {
         ],
     );
     let a = dir.path().join("sites/a.conf");
-    let o = run(&[a.to_str().expect("utf-8")]);
+    let o = run(&["--no-help", a.to_str().expect("utf-8")]);
     let out = stdout(&o);
     // Relative to the tree's prefix (not the file): snippets/missing.conf is
     // looked up beside nginx.conf; only a.conf's finding is shown.
@@ -160,8 +160,8 @@ fn named_file_checks_use_the_tree_as_context() {
         ],
     );
     let b = dir.path().join("sites/b.conf");
-    let whole = stdout(&run(&[dir.path().to_str().expect("utf-8")]));
-    let o = run(&[b.to_str().expect("utf-8")]);
+    let whole = stdout(&run(&["--no-help", dir.path().to_str().expect("utf-8")]));
+    let o = run(&["--no-help", b.to_str().expect("utf-8")]);
     let out = stdout(&o);
     // Exactly the whole tree's findings that are in b.conf.
     let from_b: Vec<&str> = whole
@@ -461,4 +461,49 @@ fn module_path_and_unknown_versions_are_usage_errors() {
             cli::stderr(&o)
         );
     }
+}
+
+/// Concise output: each finding's help on the next line, indented
+/// (`--no-help` drops it), and the summary on stderr.
+#[test]
+fn concise_help_lines_and_summary_on_stderr() {
+    let conf = "server {\n  listen 80\n}\n";
+    let o = run_stdin(&["--stdin-filename", "a.conf", "-"], conf);
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("a.conf:"), "{out}");
+    assert!(lines[1].starts_with("    help: "), "{out}");
+    assert_eq!(
+        cli::stderr(&o).lines().next().unwrap_or_default(),
+        "1 error, 0 warnings in 1 file",
+        "{}",
+        cli::stderr(&o)
+    );
+    let o = run_stdin(&["--no-help", "--stdin-filename", "a.conf", "-"], conf);
+    assert!(
+        stdout(&o).lines().all(|l| l.starts_with("a.conf:")),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// `--statistics`: one line per rule, most findings first, not the findings.
+#[test]
+fn statistics_count_findings_per_rule() {
+    let o = run(&["--statistics", "testdata/formats"]);
+    assert_eq!(o.status.code(), Some(1), "the exit code is the run's");
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 3, "{out}");
+    let first: Vec<&str> = out
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    assert_eq!(first[..3], ["1", "listen-conflict", "error"], "{out}");
+    assert!(!out.contains("testdata/formats/nginx.conf:"), "{out}");
+    let o = run(&["--statistics", "--format", "json", "testdata/formats"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v[0]["rule"], "listen-conflict");
+    assert_eq!(v[0]["count"], 1);
 }

@@ -380,8 +380,9 @@ fn quiet_drops_notes_and_summary() {
     assert!(!out.contains("in 1 file"), "{out}");
     assert!(!out.contains("note:"), "{out}");
     assert!(out.contains("upstream-no-listener"), "{out}");
-    let o = run(&["-q", p]);
+    let o = run(&["-q", "--no-help", p]);
     assert_eq!(stdout(&o).lines().count(), 1);
+    assert_eq!(stderr(&o), "", "no summary on stderr either");
 }
 
 #[test]

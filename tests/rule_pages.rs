@@ -154,6 +154,7 @@ fn run_example(id: &str, ex: &Example) -> (String, bool, Vec<String>) {
         color: false,
         width: 90,
         unicode: true,
+        help: false,
     };
     let prefix = format!("{}/", dir.path().display());
     let text = report::render(&view, Format::Human, style).replace(&prefix, "");

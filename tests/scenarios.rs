@@ -57,6 +57,7 @@ fn json_for(dir: &Path) -> String {
         color: false,
         width: 90,
         unicode: true,
+        help: false,
     };
     let prefix = format!("{}/", env!("CARGO_MANIFEST_DIR"));
     report::render(&view, Format::Json, style).replace(&prefix, "")

@@ -61,6 +61,7 @@ const STYLE: HumanStyle = HumanStyle {
     color: false,
     width: 100,
     unicode: true,
+    help: false,
 };
 
 fn options(dir: &Path, s: &Stack) -> Options {

@@ -9,7 +9,7 @@ use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
 };
 
-use super::{HumanStyle, ReportView, plural, rule_url, summary_counts};
+use super::{HumanStyle, ReportView, rule_url, summary_line};
 use crate::finding::{Finding, Severity};
 use crate::source::{SourceMap, Span};
 
@@ -173,20 +173,10 @@ pub fn render(view: &ReportView<'_>, style: HumanStyle) -> String {
     for s in view.skipped {
         out.push_str(&format!("note: skipped {}: {}\n", s.path, s.reason));
     }
-    let (e, w, i) = summary_counts(view.findings);
-    let mut parts = vec![plural(e, "error"), plural(w, "warning")];
-    if i > 0 {
-        parts.push(plural(i, "info"));
-    }
     let time = view
         .elapsed_ms
         .map(|ms| format!(" ({ms:.0} ms)"))
         .unwrap_or_default();
-    out.push_str(&format!(
-        "{} in {}{}\n",
-        parts.join(", "),
-        plural(view.files, "file"),
-        time
-    ));
+    out.push_str(&format!("{}{time}\n", summary_line(view)));
     out
 }
