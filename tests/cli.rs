@@ -507,3 +507,19 @@ fn statistics_count_findings_per_rule() {
     assert_eq!(v[0]["rule"], "listen-conflict");
     assert_eq!(v[0]["count"], 1);
 }
+
+/// A UTF-8 byte order mark stays an error (nginx refuses the file) whose
+/// message names it, instead of `unknown directive "\u{feff}events"`.
+#[test]
+fn byte_order_mark_is_named() {
+    let dir = cli::tree(&[("nginx.conf", "\u{feff}events {}\nhttp {}\n")]);
+    let o = run(&["--no-help", cli::path(dir.path())]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("nginx.conf:1:1: error[unknown-directive]"),
+        "{out}"
+    );
+    assert!(out.contains("byte order mark"), "{out}");
+    assert!(!out.contains('\u{feff}'), "{out}");
+}

@@ -24,6 +24,14 @@ impl UnknownDirective {
         }
         let d = v.directive;
         let name = d.name();
+        // A byte order mark (an editor's "UTF-8 with BOM") is read by nginx
+        // as part of the first word, which it then refuses as an unknown
+        // directive. The error stays (nginx will not load the file), but
+        // `unknown directive "\u{feff}events"` names an invisible character.
+        if let Some(rest) = name.strip_prefix('\u{feff}') {
+            out.push(bom(d.span, rest));
+            return;
+        }
         let specs = v.specs;
         let mut why: Option<(Missing, &'static DirectiveSpec)> = None;
         for s in specs {
@@ -59,6 +67,28 @@ impl UnknownDirective {
         };
         out.push(Finding::error(ids::UNKNOWN_DIRECTIVE, d.span, msg).with_help(help));
     }
+}
+
+/// The finding for a word that starts with a byte order mark (`rest` is
+/// the word after it).
+fn bom(span: crate::source::Span, rest: &str) -> Finding {
+    let word = if rest.is_empty() {
+        String::new()
+    } else {
+        format!(" (\"{rest}\")")
+    };
+    let msg = if span.start == 0 {
+        format!(
+            "unknown directive: the file starts with a UTF-8 byte order mark (bytes EF BB BF), which nginx reads as the start of the first word{word}"
+        )
+    } else {
+        format!(
+            "unknown directive: a byte order mark (U+FEFF) stands before a word, and nginx reads it as part of the word{word}"
+        )
+    };
+    Finding::error(ids::UNKNOWN_DIRECTIVE, span, msg).with_help(
+        "save the file without the byte order mark (in the editor: encoding \"UTF-8\", not \"UTF-8 with BOM\"); nginx refuses the file as it is",
+    )
 }
 
 fn module_help(s: &DirectiveSpec, specs: &[DirectiveSpec]) -> String {
@@ -102,6 +132,28 @@ mod tests {
     use crate::rules::ids;
     use crate::rules::schema::{lint, lint_with};
     use crate::settings::{Settings, parse_version};
+
+    #[test]
+    fn byte_order_mark_is_named() {
+        let f = lint(ids::UNKNOWN_DIRECTIVE, "\u{feff}events {}\nhttp {}\n");
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(
+            f[0].message.contains("UTF-8 byte order mark"),
+            "{}",
+            f[0].message
+        );
+        assert!(
+            f[0].message.ends_with("first word (\"events\")"),
+            "{}",
+            f[0].message
+        );
+        assert!(!f[0].message.contains('\u{feff}'), "{}", f[0].message);
+        assert!(
+            f[0].help
+                .as_deref()
+                .is_some_and(|h| h.contains("without the byte order mark"))
+        );
+    }
 
     #[test]
     fn typo_gets_a_suggestion() {
