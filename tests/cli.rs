@@ -523,3 +523,23 @@ fn byte_order_mark_is_named() {
     assert!(out.contains("byte order mark"), "{out}");
     assert!(!out.contains('\u{feff}'), "{out}");
 }
+
+/// Each finding points at its rule's page: a `see:` line in human output,
+/// a `url` in JSON (the link SARIF gives as `helpUri`).
+#[test]
+fn findings_point_at_their_rule_page() {
+    let conf = "events {}\nhttp {\n";
+    let o = run_stdin(
+        &["--format", "human", "--stdin-filename", "x.conf", "-"],
+        conf,
+    );
+    assert!(
+        stdout(&o).contains("\n  see: nginx-lint explain syntax\n"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run_stdin(&["--format", "json", "-"], conf);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let url = v["findings"][0]["url"].as_str().unwrap_or_default();
+    assert!(url.ends_with("/rules/syntax.md"), "{url}");
+}

@@ -168,6 +168,11 @@ pub fn render(view: &ReportView<'_>, style: HumanStyle) -> String {
         if handler.render_report(&mut out, &d).is_err() {
             out.push_str(&format!("{}: {}\n", f.rule, f.message));
         }
+        // The handler prints no link (`with_urls(false)`: a URL in a
+        // terminal is noise when offline); the page is one command away.
+        if crate::rules::meta(f.rule).is_some() {
+            out.push_str(&format!("  see: nginx-lint explain {}\n", f.rule));
+        }
         out.push('\n');
     }
     for s in view.skipped {

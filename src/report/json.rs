@@ -43,6 +43,8 @@ struct JsonFinding<'a> {
     end_column: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     help: Option<&'a str>,
+    /// The rule's page (the link SARIF's `helpUri` gives).
+    url: String,
     related: Vec<JsonRelated<'a>>,
 }
 
@@ -75,6 +77,7 @@ fn convert<'a>(sources: &'a SourceMap, f: &'a Finding) -> JsonFinding<'a> {
         end_line,
         end_column,
         help: f.help.as_deref(),
+        url: super::rule_url(f.rule),
         related: f
             .related
             .iter()
