@@ -187,12 +187,15 @@ pub struct LintArgs {
     #[arg(long, value_enum, value_name = "PROFILE")]
     pub tls_profile: Option<crate::settings::TlsProfile>,
 
-    /// The nginx version the configs target [default: newest stable], e.g.
-    /// `--nginx-version 1.24`
+    /// The nginx version the configs target [default: the one `nginx -v`
+    /// reports on a live run (PATH under /etc/nginx, or --live), else the
+    /// newest stable], e.g. `--nginx-version 1.24`
     #[arg(long, value_name = "X.Y[.Z]", value_parser = known_nginx_version)]
     pub nginx_version: Option<String>,
 
-    /// The PHP version php-fpm runs [default: 8.3], e.g. `--php-version 8.2`
+    /// The PHP version php-fpm runs [default: on a live run, the one in
+    /// the php-fpm tree's path (/etc/php/8.2/fpm) or `php-fpm8.2 -v`, else
+    /// 8.3], e.g. `--php-version 8.2`
     #[arg(long, value_name = "X.Y", value_parser = known_php_version)]
     pub php_version: Option<String>,
 
@@ -307,7 +310,29 @@ pub fn configure(
     flags: Layer,
     inputs: &mut crate::Inputs,
 ) -> Result<crate::settings::Resolved, String> {
+    configure_full(input, flags, inputs).map(|c| c.resolved)
+}
+
+/// What [`configure_full`] found.
+pub struct Configured {
+    pub resolved: crate::settings::Resolved,
+    /// Whether the config file set `nginx-version` and `php-version` (for
+    /// where the versions in force came from).
+    pub file_sets_nginx: bool,
+    pub file_sets_php: bool,
+}
+
+/// [`configure`], also saying which versions the config file set.
+pub fn configure_full(
+    input: &InputArgs,
+    flags: Layer,
+    inputs: &mut crate::Inputs,
+) -> Result<Configured, String> {
     let file = input.config_file()?;
+    let file_sets_nginx = file
+        .as_ref()
+        .is_some_and(|f| f.layer.nginx_version.is_some());
+    let file_sets_php = file.as_ref().is_some_and(|f| f.layer.php_version.is_some());
     let layer = match &file {
         Some(f) => f.layer.clone().over(flags),
         None => flags,
@@ -333,7 +358,63 @@ pub fn configure(
     }
     let resolved = layer.resolve()?;
     inputs.listeners = resolved.listeners.clone();
-    Ok(resolved)
+    Ok(Configured {
+        resolved,
+        file_sets_nginx,
+        file_sets_php,
+    })
+}
+
+/// The versions a lint run judges against: a flag, else the config file,
+/// else (on a live run only, see [`crate::versions::is_live`]) what the
+/// machine runs, else the default. Detection runs only for a version
+/// neither the flags nor the file set. Sets them in `settings`.
+pub fn versions_in_force(
+    args: &LintArgs,
+    configured: &Configured,
+    inputs: &crate::Inputs,
+    settings: &mut crate::settings::Settings,
+) -> crate::versions::InForce {
+    use crate::versions::{self, Source};
+    let live = versions::is_live(
+        &inputs.paths,
+        inputs.stdin.is_some(),
+        inputs.root.as_deref(),
+        args.live,
+    );
+    let mut nginx_from = match (args.nginx_version.is_some(), configured.file_sets_nginx) {
+        (true, _) => Source::Option,
+        (false, true) => Source::Config,
+        (false, false) => Source::Default,
+    };
+    if nginx_from == Source::Default
+        && live
+        && let Some(v) = versions::detect_nginx()
+    {
+        settings.nginx_version = v;
+        nginx_from = Source::Detected;
+    }
+    let mut php_from = match (args.php_version.is_some(), configured.file_sets_php) {
+        (true, _) => Source::Option,
+        (false, true) => Source::Config,
+        (false, false) => Source::Default,
+    };
+    if php_from == Source::Default && live {
+        let mut trees = inputs.php_fpm.clone();
+        if !inputs.no_discover {
+            trees.extend(crate::load_fpm::live_dirs());
+        }
+        if let Some(v) = versions::php_from_paths(&trees).or_else(versions::detect_php_binary) {
+            settings.php_version = v;
+            php_from = Source::Detected;
+        }
+    }
+    versions::InForce {
+        nginx: settings.nginx_version,
+        nginx_from,
+        php: settings.php_version,
+        php_from,
+    }
 }
 
 /// Why a run found nothing to lint, for its error: each PATH walked again

@@ -5,7 +5,9 @@ use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use nginx_lint::cli::{Cli, Command, InputArgs, LintArgs, ListFormat, configure};
+use nginx_lint::cli::{
+    Cli, Command, InputArgs, LintArgs, ListFormat, configure, configure_full, versions_in_force,
+};
 use nginx_lint::finding::Severity;
 use nginx_lint::report::{self, Format, HumanStyle};
 use nginx_lint::{Inputs, Options, rules};
@@ -162,12 +164,14 @@ fn lint(args: &LintArgs) -> ExitCode {
         Ok(i) => i,
         Err(e) => return fail(&e),
     };
-    let resolved = match configure(&args.input, args.layer(), &mut inputs) {
+    let configured = match configure_full(&args.input, args.layer(), &mut inputs) {
         Ok(r) => r,
         Err(e) => return fail(&e),
     };
-    let mut settings = resolved.settings;
+    let mut settings = configured.resolved.settings.clone();
     args.apply_system(&mut settings, inputs.root.as_deref());
+    let versions = versions_in_force(args, &configured, &inputs, &mut settings);
+    let resolved = configured.resolved;
     let paths = inputs.paths.clone();
     let outcome = match nginx_lint::run_then_exit(&Options { inputs, settings }) {
         Ok(o) => o,
@@ -185,6 +189,7 @@ fn lint(args: &LintArgs) -> ExitCode {
         .unwrap_or(if tty { Format::Human } else { Format::Concise });
     let color = tty && !args.no_color && std::env::var_os("NO_COLOR").is_none();
     let mut view = outcome.view();
+    view.versions = Some(versions);
     let no_skipped = [];
     if args.quiet {
         view.skipped = &no_skipped;
@@ -192,7 +197,7 @@ fn lint(args: &LintArgs) -> ExitCode {
     let mut text = if args.statistics {
         let mut t = report::statistics(&view, format == Format::Json);
         if format == Format::Human {
-            t.push_str(&report::summary_line(&view));
+            t.push_str(&report::summary_line(&view, true));
             t.push('\n');
         }
         t
@@ -226,7 +231,7 @@ fn lint(args: &LintArgs) -> ExitCode {
         return ExitCode::from(2);
     }
     if format == Format::Concise && !args.quiet {
-        eprintln!("{}", report::summary_line(&view));
+        eprintln!("{}", report::summary_line(&view, false));
     }
     let level = resolved.fail_level.unwrap_or(Severity::Warning);
     let code = if !args.exit_zero && outcome.worst().is_some_and(|w| w >= level) {

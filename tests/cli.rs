@@ -473,12 +473,9 @@ fn concise_help_lines_and_summary_on_stderr() {
     let lines: Vec<&str> = out.lines().collect();
     assert!(lines[0].starts_with("a.conf:"), "{out}");
     assert!(lines[1].starts_with("    help: "), "{out}");
-    assert_eq!(
-        cli::stderr(&o).lines().next().unwrap_or_default(),
-        "1 error, 0 warnings in 1 file",
-        "{}",
-        cli::stderr(&o)
-    );
+    let err = cli::stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("1 error, 0 warnings in 1 file · nginx "), "{err}");
     let o = run_stdin(&["--no-help", "--stdin-filename", "a.conf", "-"], conf);
     assert!(
         stdout(&o).lines().all(|l| l.starts_with("a.conf:")),
@@ -542,4 +539,104 @@ fn findings_point_at_their_rule_page() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
     let url = v["findings"][0]["url"].as_str().unwrap_or_default();
     assert!(url.ends_with("/rules/syntax.md"), "{url}");
+}
+
+/// The summary ends with the versions judged against and where they came
+/// from: option > config file > detected (live runs) > default.
+#[test]
+fn versions_in_force_end_the_summary() {
+    use nginx_lint::fpm::PhpVersion;
+    use nginx_lint::nginx::schema::NEWEST_STABLE;
+    let default = format!(
+        "nginx {}.{} (default) · PHP {} (default)",
+        NEWEST_STABLE.0,
+        NEWEST_STABLE.1,
+        PhpVersion::DEFAULT
+    );
+    // A repository run never asks the machine, even with nginx installed.
+    let o = run(&["--format", "human", "--no-color", "testdata/php-site"]);
+    let last = stdout(&o).lines().last().unwrap_or_default().to_string();
+    assert!(last.ends_with(&format!(" · {default}")), "{last}");
+    let o = run(&["testdata/php-site"]);
+    assert!(
+        cli::stderr(&o).trim_end().ends_with(&default),
+        "{}",
+        cli::stderr(&o)
+    );
+
+    let dir = cli::tree(&[
+        ("nginx.conf", "events {}\nhttp { server_tokens off; }\n"),
+        (
+            ".nginx-lint.toml",
+            "nginx-version = \"1.24\"\nphp-version = \"8.1\"\n",
+        ),
+    ]);
+    let p = cli::path(dir.path());
+    let o = run(&[p]);
+    assert!(
+        cli::stderr(&o).ends_with("· nginx 1.24 (config) · PHP 8.1 (config)\n"),
+        "{}",
+        cli::stderr(&o)
+    );
+    let o = run(&["--nginx-version", "1.25.1", p]);
+    assert!(
+        cli::stderr(&o).ends_with("· nginx 1.25.1 (option) · PHP 8.1 (config)\n"),
+        "{}",
+        cli::stderr(&o)
+    );
+    let o = run(&["--format", "json", "--php-version", "8.2", p]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let s = &v["summary"];
+    assert_eq!(s["nginx_version"], "1.24.0");
+    assert_eq!(s["php_version"], "8.2");
+    assert_eq!(s["versions_from"]["nginx"], "config");
+    assert_eq!(s["versions_from"]["php"], "option");
+}
+
+/// The version of nginx on PATH (`nginx -v`), as the summary shows it.
+fn installed_nginx() -> Option<String> {
+    let o = Command::new("nginx").arg("-v").output().ok()?;
+    let text = String::from_utf8_lossy(&o.stderr).into_owned();
+    let v = text.split("nginx/").nth(1)?.split_whitespace().next()?;
+    let mut it = v.split('.');
+    Some(format!("{}.{}", it.next()?, it.next()?))
+}
+
+/// On the host's own /etc/nginx the versions come from the machine: nginx
+/// from `nginx -v`, PHP from the php-fpm tree's path (/etc/php/8.2/fpm).
+/// CI installs nginx-full and php8.2-fpm (nginx 1.22, PHP 8.2 on Debian 12).
+#[test]
+fn live_run_detects_versions() {
+    let Some(nginx) = installed_nginx() else {
+        eprintln!("skipped: no nginx on PATH");
+        return;
+    };
+    if !Path::new("/etc/nginx").is_dir() {
+        eprintln!("skipped: no /etc/nginx");
+        return;
+    }
+    let php: Vec<String> = std::fs::read_dir("/etc/php")
+        .map(|rd| {
+            rd.flatten()
+                .filter(|e| e.path().join("fpm").is_dir())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let o = run(&["--format", "human", "--no-color", "/etc/nginx"]);
+    let last = stdout(&o).lines().last().unwrap_or_default().to_string();
+    assert!(
+        last.contains(&format!(" · nginx {nginx} (detected) · PHP ")),
+        "{last}"
+    );
+    if let [one] = &php[..] {
+        assert!(last.ends_with(&format!("PHP {one} (detected)")), "{last}");
+    }
+    // --live on a repository asks the machine too; an option still wins.
+    let o = run(&["--live", "--nginx-version", "1.26", "testdata/php-site"]);
+    let err = cli::stderr(&o);
+    assert!(err.contains("· nginx 1.26 (option) · PHP "), "{err}");
+    if !php.is_empty() {
+        assert!(err.trim_end().ends_with("(detected)"), "{err}");
+    }
 }

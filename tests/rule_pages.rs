@@ -149,6 +149,7 @@ fn run_example(id: &str, ex: &Example) -> (String, bool, Vec<String>) {
         skipped: &[],
         files: outcome.loaded.sources.len(),
         elapsed_ms: None,
+        versions: None,
     };
     let style = HumanStyle {
         color: false,

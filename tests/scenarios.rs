@@ -52,6 +52,7 @@ fn json_for(dir: &Path) -> String {
         skipped: &[],
         files: out.loaded.sources.len(),
         elapsed_ms: None,
+        versions: None,
     };
     let style = HumanStyle {
         color: false,

@@ -178,10 +178,7 @@ pub fn render(view: &ReportView<'_>, style: HumanStyle) -> String {
     for s in view.skipped {
         out.push_str(&format!("note: skipped {}: {}\n", s.path, s.reason));
     }
-    let time = view
-        .elapsed_ms
-        .map(|ms| format!(" ({ms:.0} ms)"))
-        .unwrap_or_default();
-    out.push_str(&format!("{}{time}\n", summary_line(view)));
+    out.push_str(&summary_line(view, true));
+    out.push('\n');
     out
 }

@@ -28,6 +28,20 @@ struct Summary {
     errors: usize,
     warnings: usize,
     infos: usize,
+    /// The versions judged against (`1.22.1`, `8.2`) and where each came
+    /// from; absent when the caller does not know them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nginx_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    php_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    versions_from: Option<VersionsFrom>,
+}
+
+#[derive(Serialize)]
+struct VersionsFrom {
+    nginx: crate::versions::Source,
+    php: crate::versions::Source,
 }
 
 #[derive(Serialize)]
@@ -113,6 +127,12 @@ pub fn render(view: &ReportView<'_>) -> String {
             errors,
             warnings,
             infos,
+            nginx_version: view.versions.map(|v| v.nginx.to_string()),
+            php_version: view.versions.map(|v| v.php.to_string()),
+            versions_from: view.versions.map(|v| VersionsFrom {
+                nginx: v.nginx_from,
+                php: v.php_from,
+            }),
         },
     };
     let mut s =

@@ -40,6 +40,10 @@ pub struct ReportView<'a> {
     pub files: usize,
     /// Run time, shown in the human summary; None in snapshots.
     pub elapsed_ms: Option<f64>,
+    /// The nginx and PHP versions judged against and where they came from,
+    /// ending the human and concise summaries and in JSON's summary; None
+    /// when the caller does not know them (library use, snapshots).
+    pub versions: Option<crate::versions::InForce>,
 }
 
 /// Presentation options (most for `human`).
@@ -129,15 +133,25 @@ pub fn summary_counts(findings: &[Finding]) -> (usize, usize, usize) {
     c
 }
 
-/// "1 error, 0 warnings in 1 file": the summary of `human` (on stdout) and
-/// `concise` (on stderr, so the findings stay one per line on stdout).
-pub fn summary_line(view: &ReportView<'_>) -> String {
+/// "1 error, 0 warnings in 1 file (3 ms) · nginx 1.26 (default) · PHP 8.3
+/// (default)": the summary of `human` (on stdout) and `concise` (on
+/// stderr, so the findings stay one per line on stdout). `time`: the run
+/// time, when [`ReportView::elapsed_ms`] has it.
+pub fn summary_line(view: &ReportView<'_>, time: bool) -> String {
     let (e, w, i) = summary_counts(view.findings);
     let mut parts = vec![plural(e, "error"), plural(w, "warning")];
     if i > 0 {
         parts.push(plural(i, "info"));
     }
-    format!("{} in {}", parts.join(", "), plural(view.files, "file"))
+    let mut line = format!("{} in {}", parts.join(", "), plural(view.files, "file"));
+    if time && let Some(ms) = view.elapsed_ms {
+        line.push_str(&format!(" ({ms:.0} ms)"));
+    }
+    if let Some(v) = &view.versions {
+        line.push_str(" · ");
+        line.push_str(&v.line());
+    }
+    line
 }
 
 /// `--statistics`: how many findings each rule has, most first (then by
