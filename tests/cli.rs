@@ -475,7 +475,10 @@ fn concise_help_lines_and_summary_on_stderr() {
     assert!(lines[1].starts_with("    help: "), "{out}");
     let err = cli::stderr(&o);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.starts_with("1 error, 0 warnings in 1 file · nginx "), "{err}");
+    assert!(
+        err.starts_with("1 error, 0 warnings in 1 file · nginx "),
+        "{err}"
+    );
     let o = run_stdin(&["--no-help", "--stdin-filename", "a.conf", "-"], conf);
     assert!(
         stdout(&o).lines().all(|l| l.starts_with("a.conf:")),
@@ -639,4 +642,84 @@ fn live_run_detects_versions() {
     if !php.is_empty() {
         assert!(err.trim_end().ends_with("(detected)"), "{err}");
     }
+}
+
+/// No help advises a directive the nginx version in force refuses: every
+/// `directive …;` a help writes out, and every "did you mean", names a
+/// directive that version has; on probes that draw such advice and on the
+/// test trees, at versions on both sides of the gates.
+#[test]
+fn help_never_advises_what_the_version_refuses() {
+    use nginx_lint::nginx::schema;
+    let probes = cli::tree(&[
+        (
+            "hdr/nginx.conf",
+            "events {}\nhttp {\n add_header X-Frame-Options DENY;\n server { listen 80; location / { add_header X-A b; } }\n}\n",
+        ),
+        (
+            "cert/nginx.conf",
+            "events {}\nhttp { server { listen 443 ssl; server_name a.example; } }\n",
+        ),
+        (
+            "quic/nginx.conf",
+            "events {}\nhttp { server { listen 443 quic; } server { listen 80 bogus; } }\n",
+        ),
+        (
+            "h2/nginx.conf",
+            "events {}\nhttp { server { listen 443 ssl http2; ssl_certificate a; ssl_certificate_key b; } }\n",
+        ),
+    ]);
+    let mut trees: Vec<String> = ["hdr", "cert", "quic", "h2"]
+        .iter()
+        .map(|d| cli::path(&probes.path().join(d)).to_string())
+        .collect();
+    for dir in [
+        "testdata/realworld",
+        "testdata/scenarios",
+        "testdata/stacks",
+    ] {
+        for e in std::fs::read_dir(dir).expect("testdata").flatten() {
+            if e.path().is_dir() {
+                trees.push(e.path().display().to_string());
+            }
+        }
+    }
+    trees.push("testdata/debian/etc/nginx".into());
+    let mut checked = 0;
+    for version in ["1.18", "1.19.3", "1.22", "1.24", "1.25.0", "1.29.2", "1.30"] {
+        let v = schema::Version::parse_known(version).expect("known version");
+        for tree in &trees {
+            let o = run(&["--format", "json", "--nginx-version", version, tree]);
+            let Ok(doc) = serde_json::from_str::<serde_json::Value>(&stdout(&o)) else {
+                continue;
+            };
+            for f in doc["findings"].as_array().into_iter().flatten() {
+                let help = f["help"].as_str().unwrap_or_default();
+                let mut rest = help;
+                while let Some(i) = rest.find('`') {
+                    let before = &help[..help.len() - rest.len() + i];
+                    let Some(j) = rest[i + 1..].find('`') else {
+                        break;
+                    };
+                    let span = &rest[i + 1..i + 1 + j];
+                    rest = &rest[i + 2 + j..];
+                    let name = span.split_whitespace().next().unwrap_or_default();
+                    let advised =
+                        span.trim_end().ends_with(';') || before.ends_with("did you mean ");
+                    let specs = schema::lookup(name);
+                    if advised && !specs.is_empty() {
+                        checked += 1;
+                        assert!(
+                            specs.iter().any(|s| s.available_in(v)),
+                            "nginx {version}, {tree}: help advises `{span}`: {help}"
+                        );
+                    }
+                }
+                if v < schema::Version(1, 25, 0) && tree.ends_with("quic") {
+                    assert!(!help.contains("quic"), "nginx {version}: {help}");
+                }
+            }
+        }
+    }
+    assert!(checked > 20, "only {checked} pieces of advice checked");
 }

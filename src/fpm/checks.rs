@@ -190,8 +190,12 @@ fn check_array(s: &Setting, pool: Option<&Pool>, php: PhpVersion, out: &mut Vec<
         } else {
             match schema::suggest(SectionKind::Pool, &s.key, php) {
                 Some(near) => f.with_help(format!("did you mean `{near}[{index}]`?")),
-                None => f.with_help(
+                // access.suppress_path[] only where the PHP in force has it.
+                None if php >= PhpVersion::new(8, 2) => f.with_help(
                     "only env[], php_value[], php_admin_value[], php_flag[], php_admin_flag[] and access.suppress_path[] take an index",
+                ),
+                None => f.with_help(
+                    "only env[], php_value[], php_admin_value[], php_flag[] and php_admin_flag[] take an index",
                 ),
             }
         };
@@ -827,6 +831,31 @@ mod tests {
 
     fn rules(text: &str) -> Vec<&'static str> {
         rules_for(text, PhpVersion::NEWEST)
+    }
+
+    /// The help of an unknown indexed entry lists access.suppress_path[]
+    /// only for PHP 8.2 and later, where php-fpm has it.
+    #[test]
+    fn array_help_follows_the_php_version() {
+        let text = format!("{BASE}zzz[a] = b\n");
+        let help = |php| {
+            let mut fs = MemFs::new();
+            fs.insert("/etc/php-fpm.conf", text.as_str());
+            let mut map = SourceMap::new();
+            let opts = LoadOptions::default();
+            let cfg = load(&fs, &mut map, Path::new("/etc/php-fpm.conf"), &opts);
+            check(&cfg, php)
+                .into_iter()
+                .filter_map(|f| f.help)
+                .find(|h| h.contains("take an index"))
+                .unwrap_or_default()
+        };
+        assert!(help(PhpVersion::new(8, 2)).contains("access.suppress_path[]"));
+        let old = help(PhpVersion::new(8, 1));
+        assert!(
+            old.contains("env[]") && !old.contains("suppress_path"),
+            "{old}"
+        );
     }
 
     fn rules_for(text: &str, php: PhpVersion) -> Vec<&'static str> {

@@ -5,7 +5,7 @@ use crate::finding::Finding;
 use crate::nginx::context::Ctx;
 use crate::nginx::schema::{self, DirectiveSpec, OLDEST_SCANNED};
 use crate::nginx::walk::Visit;
-use crate::rules::schema::{Env, Missing, nearest_directive};
+use crate::rules::schema::{Env, Missing, nearest_directive_at};
 use crate::rules::{WalkCheck, ids};
 
 pub struct UnknownDirective;
@@ -54,7 +54,7 @@ impl UnknownDirective {
         }
         let msg = format!("unknown directive \"{name}\"");
         let help = match why {
-            None => nearest_directive(name)
+            None => nearest_directive_at(name, cx.settings.nginx_version)
                 .map(|n| format!("did you mean `{n}`?"))
                 .unwrap_or_else(|| {
                     "no nginx module known to nginx-lint has this directive; \
@@ -153,6 +153,21 @@ mod tests {
                 .as_deref()
                 .is_some_and(|h| h.contains("without the byte order mark"))
         );
+    }
+
+    /// "did you mean" only names a directive the version in force has.
+    #[test]
+    fn suggestion_exists_in_the_selected_version() {
+        let conf = "events {}\nhttp { server { quic_rety on; } }\n";
+        let f = lint(ids::UNKNOWN_DIRECTIVE, conf);
+        assert_eq!(f[0].help.as_deref(), Some("did you mean `quic_retry`?"));
+        let s = Settings {
+            nginx_version: parse_version("1.24").expect("v"),
+            ..Settings::default()
+        };
+        let f = lint_with(ids::UNKNOWN_DIRECTIVE, conf, s);
+        let help = f[0].help.as_deref().unwrap_or_default();
+        assert!(!help.contains("quic_retry"), "{help}");
     }
 
     #[test]
