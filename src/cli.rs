@@ -93,7 +93,8 @@ pub struct InputArgs {
     #[arg(long, value_name = "DIR")]
     pub prefix: Option<PathBuf>,
 
-    /// Name shown for stdin input, e.g. `--stdin-filename sites-enabled/shop`
+    /// Name shown for stdin input; reads stdin even without `-`, e.g.
+    /// `nginx-lint --stdin-filename sites-enabled/shop < shop.conf`
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,
 
@@ -149,6 +150,17 @@ pub struct LintArgs {
     #[arg(long)]
     pub exit_zero: bool,
 
+    /// Concise format: no help line under each finding, e.g.
+    /// `nginx-lint --no-help . | sort`
+    #[arg(long)]
+    pub no_help: bool,
+
+    /// Print how many findings each rule has (most first) instead of the
+    /// findings; `--format json` prints them as JSON, e.g.
+    /// `nginx-lint --statistics /etc/nginx`
+    #[arg(long)]
+    pub statistics: bool,
+
     /// Print findings only: no notes, no summary line, e.g. `-q`
     #[arg(long, short)]
     pub quiet: bool,
@@ -175,18 +187,21 @@ pub struct LintArgs {
     #[arg(long, value_enum, value_name = "PROFILE")]
     pub tls_profile: Option<crate::settings::TlsProfile>,
 
-    /// The nginx version the configs target [default: newest stable], e.g.
-    /// `--nginx-version 1.24`
-    #[arg(long, value_name = "X.Y[.Z]")]
+    /// The nginx version the configs target [default: the one `nginx -v`
+    /// reports on a live run (PATH under /etc/nginx, or --live), else the
+    /// newest stable], e.g. `--nginx-version 1.24`
+    #[arg(long, value_name = "X.Y[.Z]", value_parser = known_nginx_version)]
     pub nginx_version: Option<String>,
 
-    /// The PHP version php-fpm runs [default: 8.3], e.g. `--php-version 8.2`
-    #[arg(long, value_name = "X.Y")]
+    /// The PHP version php-fpm runs [default: on a live run, the one in
+    /// the php-fpm tree's path (/etc/php/8.2/fpm) or `php-fpm8.2 -v`, else
+    /// 8.3], e.g. `--php-version 8.2`
+    #[arg(long, value_name = "X.Y", value_parser = known_php_version)]
     pub php_version: Option<String>,
 
     /// A third-party module is available (repeatable), e.g. `--module lua`
     /// or `--module ngx_http_brotli_filter_module.so`
-    #[arg(long = "module", value_name = "NAME")]
+    #[arg(long = "module", value_name = "NAME", value_parser = module_name)]
     pub modules: Vec<String>,
 
     /// Idle timeout of the load balancer in front of nginx (AWS ALB: 60s),
@@ -199,6 +214,31 @@ pub struct LintArgs {
     /// the configs name are read from this machine, e.g. `--live`
     #[arg(long)]
     pub live: bool,
+}
+
+/// `--nginx-version`: checked here so a typo stops the run before anything
+/// is read; the string goes on to [`Layer`] like the config file's.
+fn known_nginx_version(s: &str) -> Result<String, String> {
+    crate::nginx::schema::Version::parse_known(s).map(|_| s.to_string())
+}
+
+/// `--php-version`, as [`known_nginx_version`].
+fn known_php_version(s: &str) -> Result<String, String> {
+    crate::fpm::PhpVersion::parse_known(s).map(|_| s.to_string())
+}
+
+/// `--module NAME`: a path here is almost always a PATH argument that the
+/// repeatable flag swallowed (`--module lua /etc/nginx`), which would
+/// otherwise lint the default tree while the user's went unread.
+fn module_name(s: &str) -> Result<String, String> {
+    if s.contains('/') || s.ends_with(".conf") {
+        return Err(format!(
+            "`{s}` looks like a path; --module takes a module's name, e.g. `lua` or \
+             `ngx_http_brotli_filter_module.so` (give paths to lint after the options, or \
+             after `--`)"
+        ));
+    }
+    Ok(s.to_string())
 }
 
 impl FailLevel {
@@ -270,7 +310,29 @@ pub fn configure(
     flags: Layer,
     inputs: &mut crate::Inputs,
 ) -> Result<crate::settings::Resolved, String> {
+    configure_full(input, flags, inputs).map(|c| c.resolved)
+}
+
+/// What [`configure_full`] found.
+pub struct Configured {
+    pub resolved: crate::settings::Resolved,
+    /// Whether the config file set `nginx-version` and `php-version` (for
+    /// where the versions in force came from).
+    pub file_sets_nginx: bool,
+    pub file_sets_php: bool,
+}
+
+/// [`configure`], also saying which versions the config file set.
+pub fn configure_full(
+    input: &InputArgs,
+    flags: Layer,
+    inputs: &mut crate::Inputs,
+) -> Result<Configured, String> {
     let file = input.config_file()?;
+    let file_sets_nginx = file
+        .as_ref()
+        .is_some_and(|f| f.layer.nginx_version.is_some());
+    let file_sets_php = file.as_ref().is_some_and(|f| f.layer.php_version.is_some());
     let layer = match &file {
         Some(f) => f.layer.clone().over(flags),
         None => flags,
@@ -296,5 +358,150 @@ pub fn configure(
     }
     let resolved = layer.resolve()?;
     inputs.listeners = resolved.listeners.clone();
-    Ok(resolved)
+    Ok(Configured {
+        resolved,
+        file_sets_nginx,
+        file_sets_php,
+    })
+}
+
+/// The versions a lint run judges against: a flag, else the config file,
+/// else (on a live run only, see [`crate::versions::is_live`]) what the
+/// machine runs, else the default. Detection runs only for a version
+/// neither the flags nor the file set. Sets them in `settings`.
+pub fn versions_in_force(
+    args: &LintArgs,
+    configured: &Configured,
+    inputs: &crate::Inputs,
+    settings: &mut crate::settings::Settings,
+) -> crate::versions::InForce {
+    use crate::versions::{self, Source};
+    let live = versions::is_live(
+        &inputs.paths,
+        inputs.stdin.is_some(),
+        inputs.root.as_deref(),
+        args.live,
+    );
+    let mut nginx_from = match (args.nginx_version.is_some(), configured.file_sets_nginx) {
+        (true, _) => Source::Option,
+        (false, true) => Source::Config,
+        (false, false) => Source::Default,
+    };
+    if nginx_from == Source::Default
+        && live
+        && let Some(v) = versions::detect_nginx()
+    {
+        settings.nginx_version = v;
+        nginx_from = Source::Detected;
+    }
+    let mut php_from = match (args.php_version.is_some(), configured.file_sets_php) {
+        (true, _) => Source::Option,
+        (false, true) => Source::Config,
+        (false, false) => Source::Default,
+    };
+    if php_from == Source::Default && live {
+        let mut trees = inputs.php_fpm.clone();
+        if !inputs.no_discover {
+            trees.extend(crate::load_fpm::live_dirs());
+        }
+        if let Some(v) = versions::php_from_paths(&trees).or_else(versions::detect_php_binary) {
+            settings.php_version = v;
+            php_from = Source::Detected;
+        }
+    }
+    versions::InForce {
+        nginx: settings.nginx_version,
+        nginx_from,
+        php: settings.php_version,
+        php_from,
+    }
+}
+
+/// Why a run found nothing to lint, for its error: each PATH walked again
+/// (only on this failure path, so the run itself keeps no list of what it
+/// passed over) and the files discovery passed over, grouped by reason.
+pub fn nothing_found(paths: &[PathBuf]) -> String {
+    use crate::discover::{self, Discovery, Kind};
+    let shown = if paths.is_empty() {
+        "/etc/nginx".to_string()
+    } else {
+        paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut disc = Discovery::default();
+    for p in paths {
+        if p.is_dir() {
+            discover::walk_dir(p, &mut disc);
+        } else {
+            discover::add_file(p, &mut disc);
+        }
+    }
+    let name = |p: &std::path::Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| p.display().to_string())
+    };
+    let mut passed: Vec<(String, String)> = Vec::new();
+    for f in &disc.files {
+        let reason = match f.kind {
+            Kind::Other(r) => r.to_string(),
+            Kind::Service(p) => format!("{p} configuration, read only beside nginx"),
+            Kind::Nginx | Kind::PhpFpm => continue,
+        };
+        passed.push((name(&f.path), reason));
+    }
+    for s in &disc.skipped {
+        let n = name(std::path::Path::new(&s.path));
+        // A binary file is both classified and noted: count it once.
+        if !passed.iter().any(|(p, _)| *p == n) {
+            passed.push((n, s.reason.clone()));
+        }
+    }
+    if passed.is_empty() {
+        return format!("no configuration found in {shown} (no files in it)");
+    }
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (file, reason) in &passed {
+        match groups.iter_mut().find(|(r, _)| r == reason) {
+            Some((_, files)) => files.push(file),
+            None => groups.push((reason, vec![file])),
+        }
+    }
+    let groups: Vec<String> = groups
+        .iter()
+        .map(|(reason, files)| {
+            let mut list = files.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+            if files.len() > 3 {
+                list.push_str(&format!(" and {} more", files.len() - 3));
+            }
+            format!("{reason}: {list}")
+        })
+        .collect();
+    format!(
+        "no configuration found in {shown} ({} skipped: {})",
+        crate::report::plural(passed.len(), "file"),
+        groups.join("; ")
+    )
+}
+
+/// The subcommand a mistyped first word was probably meant to be, when
+/// that word names no file either (`nginx-lint explane x`): without this
+/// it is read as a PATH and fails as a missing file.
+pub fn mistyped_subcommand(word: &std::ffi::OsStr) -> Option<String> {
+    let word = word.to_str()?;
+    if word.is_empty() || word.contains(['/', '.']) || std::path::Path::new(word).exists() {
+        return None;
+    }
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let (d, name) = cmd
+        .get_subcommands()
+        .map(|s| s.get_name())
+        .filter(|n| *n != "help")
+        .map(|n| (crate::text::edit_distance(word, n), n.to_string()))
+        .min()?;
+    // Two edits (a transposition: `grpah`) but never most of the word.
+    (d <= 2 && d * 2 < name.len()).then_some(name)
 }

@@ -33,6 +33,7 @@ pub mod source;
 pub mod suppress;
 pub mod text;
 pub mod timings;
+pub mod versions;
 pub mod vfs;
 
 use std::time::Instant;
@@ -68,6 +69,7 @@ impl Outcome {
             skipped: &self.loaded.skipped,
             files: self.loaded.sources.len(),
             elapsed_ms: Some(self.elapsed_ms),
+            versions: None,
         }
     }
 }

@@ -5,7 +5,9 @@ use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use nginx_lint::cli::{Cli, Command, InputArgs, LintArgs, ListFormat, configure};
+use nginx_lint::cli::{
+    Cli, Command, InputArgs, LintArgs, ListFormat, configure, configure_full, versions_in_force,
+};
 use nginx_lint::finding::Severity;
 use nginx_lint::report::{self, Format, HumanStyle};
 use nginx_lint::{Inputs, Options, registry};
@@ -43,6 +45,21 @@ fn real_main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    if cli.command.is_none()
+        && let Some(first) = cli.lint.input.paths.first()
+        && let Some(name) = nginx_lint::cli::mistyped_subcommand(first.as_os_str())
+    {
+        let mut cmd = <Cli as clap::CommandFactory>::command();
+        let e = cmd.error(
+            clap::error::ErrorKind::InvalidSubcommand,
+            format!(
+                "unrecognized subcommand '{}' (and no such file or directory); did you mean '{name}'?",
+                first.display()
+            ),
+        );
+        let _ = e.print();
+        return ExitCode::from(2);
+    }
     match cli.command {
         Some(Command::Rules { format }) => list_rules(format),
         Some(Command::Explain { id }) => explain(&id),
@@ -84,8 +101,26 @@ fn fail(msg: &str) -> ExitCode {
 fn inputs(args: &InputArgs) -> Result<Inputs, String> {
     let mut paths = Vec::new();
     let mut stdin = None;
-    for p in &args.paths {
+    let mut named = args.paths.clone();
+    // `--stdin-filename` names stdin, so it means `-`: without this the
+    // default tree (/etc/nginx) was linted and stdin ignored.
+    if args.stdin_filename.is_some() && !named.iter().any(|p| p.as_os_str() == "-") {
+        if !named.is_empty() {
+            return Err(
+                "--stdin-filename reads stdin, which cannot be combined with other paths".into(),
+            );
+        }
+        named.push("-".into());
+    }
+    for p in &named {
         if p.as_os_str() == "-" {
+            // A terminal would leave the run waiting for a config nobody
+            // means to type.
+            if std::io::stdin().is_terminal() {
+                return Err(
+                    "stdin is a terminal: pipe a configuration in, e.g. `nginx-lint --stdin-filename site.conf < site.conf`".into(),
+                );
+            }
             let mut buf = Vec::new();
             std::io::stdin()
                 .take(nginx_lint::vfs::MAX_FILE_SIZE + 1)
@@ -129,12 +164,15 @@ fn lint(args: &LintArgs) -> ExitCode {
         Ok(i) => i,
         Err(e) => return fail(&e),
     };
-    let resolved = match configure(&args.input, args.layer(), &mut inputs) {
+    let configured = match configure_full(&args.input, args.layer(), &mut inputs) {
         Ok(r) => r,
         Err(e) => return fail(&e),
     };
-    let mut settings = resolved.settings;
+    let mut settings = configured.resolved.settings.clone();
     args.apply_system(&mut settings, inputs.root.as_deref());
+    let versions = versions_in_force(args, &configured, &inputs, &mut settings);
+    let resolved = configured.resolved;
+    let paths = inputs.paths.clone();
     let outcome = match nginx_lint::run_then(&Options { inputs, settings }, |analysis| {
         // The process ends soon: the kernel frees the model at once.
         std::mem::forget(analysis)
@@ -142,6 +180,11 @@ fn lint(args: &LintArgs) -> ExitCode {
         Ok(o) => o,
         Err(e) => return fail(&e.0),
     };
+    // Nothing analysed must not pass as "no findings" (exit 0): a wrong
+    // PATH in CI would keep the check green forever.
+    if outcome.loaded.files.iter().next().is_none() && outcome.loaded.fpm.is_none() {
+        return fail(&nginx_lint::cli::nothing_found(&paths));
+    }
     let stdout = std::io::stdout();
     let tty = stdout.is_terminal();
     let format = args
@@ -149,19 +192,30 @@ fn lint(args: &LintArgs) -> ExitCode {
         .unwrap_or(if tty { Format::Human } else { Format::Concise });
     let color = tty && !args.no_color && std::env::var_os("NO_COLOR").is_none();
     let mut view = outcome.view();
+    view.versions = Some(versions);
     let no_skipped = [];
     if args.quiet {
         view.skipped = &no_skipped;
     }
-    let mut text = report::render(
-        &view,
-        format,
-        HumanStyle {
-            color,
-            width: 100,
-            unicode: tty,
-        },
-    );
+    let mut text = if args.statistics {
+        let mut t = report::statistics(&view, format == Format::Json);
+        if format == Format::Human {
+            t.push_str(&report::summary_line(&view, true));
+            t.push('\n');
+        }
+        t
+    } else {
+        report::render(
+            &view,
+            format,
+            HumanStyle {
+                color,
+                width: 100,
+                unicode: tty,
+                help: !args.no_help,
+            },
+        )
+    };
     if args.quiet && format == Format::Human {
         // Drop the summary line.
         if let Some(i) = text.trim_end().rfind('\n') {
@@ -178,6 +232,9 @@ fn lint(args: &LintArgs) -> ExitCode {
     {
         // A closed pipe (`| head`) is not an error of ours.
         return ExitCode::from(2);
+    }
+    if format == Format::Concise && !args.quiet {
+        eprintln!("{}", report::summary_line(&view, false));
     }
     let level = resolved.fail_level.unwrap_or(Severity::Warning);
     let code = if !args.exit_zero && outcome.worst().is_some_and(|w| w >= level) {

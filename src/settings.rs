@@ -283,20 +283,12 @@ impl Layer {
         let o = self;
         let mut s = Settings::default();
         if let Some(v) = &self.nginx_version {
-            s.nginx_version = parse_version(v).ok_or_else(|| {
-                format!(
-                    "{} {v}: expected a version like 1.26 or 1.25.3",
-                    o.name("nginx-version", "nginx-version")
-                )
-            })?;
+            s.nginx_version = Version::parse_known(v)
+                .map_err(|e| format!("{} {v}: {e}", o.name("nginx-version", "nginx-version")))?;
         }
         if let Some(v) = &self.php_version {
-            s.php_version = crate::fpm::PhpVersion::parse(v).ok_or_else(|| {
-                format!(
-                    "{} {v}: expected a version like 8.2",
-                    o.name("php-version", "php-version")
-                )
-            })?;
+            s.php_version = crate::fpm::PhpVersion::parse_known(v)
+                .map_err(|e| format!("{} {v}: {e}", o.name("php-version", "php-version")))?;
         }
         if let Some(v) = &self.tls_profile {
             s.tls_profile = TlsProfile::parse(v).ok_or_else(|| {

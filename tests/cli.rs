@@ -96,7 +96,7 @@ fn nginx_t_output_maps_to_original_files() {
     let dump = "nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\n\
                 # configuration file /etc/nginx/nginx.conf:\nevents {}\nhttp {\n    server_tokens off;\n    include /etc/nginx/conf.d/*.conf;\n}\n\n\
                 # configuration file /etc/nginx/conf.d/app.conf:\nserver {\n    listen 80;\n    root /srv\n}\n\n";
-    let o = run_stdin(&["-"], dump);
+    let o = run_stdin(&["--no-help", "-"], dump);
     assert_eq!(
         stdout(&o),
         "/etc/nginx/conf.d/app.conf:4:1: error[syntax] unexpected \"}\"\n"
@@ -124,7 +124,7 @@ fn named_file_is_judged_within_its_tree() {
         ],
     );
     let a = dir.path().join("sites/a.conf");
-    let o = run(&[a.to_str().expect("utf-8")]);
+    let o = run(&["--no-help", a.to_str().expect("utf-8")]);
     let out = stdout(&o);
     // Relative to the tree's prefix (not the file): snippets/missing.conf is
     // looked up beside nginx.conf; only a.conf's finding is shown.
@@ -160,8 +160,8 @@ fn named_file_checks_use_the_tree_as_context() {
         ],
     );
     let b = dir.path().join("sites/b.conf");
-    let whole = stdout(&run(&[dir.path().to_str().expect("utf-8")]));
-    let o = run(&[b.to_str().expect("utf-8")]);
+    let whole = stdout(&run(&["--no-help", dir.path().to_str().expect("utf-8")]));
+    let o = run(&["--no-help", b.to_str().expect("utf-8")]);
     let out = stdout(&o);
     // Exactly the whole tree's findings that are in b.conf.
     let from_b: Vec<&str> = whole
@@ -341,4 +341,385 @@ fn timings_go_to_stderr_only_when_asked() {
         );
     }
     assert_eq!(stdout(&o), stdout(&quiet), "timings never touch stdout");
+}
+
+/// A run that analysed nothing fails loudly (exit 2) and says what it
+/// passed over, instead of passing a check that never ran.
+#[test]
+fn nothing_to_lint_exits_two() {
+    let empty = tempfile::tempdir().expect("tempdir");
+    let o = run(&[cli::path(empty.path())]);
+    assert_eq!(o.status.code(), Some(2), "{}", cli::stderr(&o));
+    assert!(
+        cli::stderr(&o).starts_with(&format!(
+            "nginx-lint: no configuration found in {}",
+            empty.path().display()
+        )),
+        "{}",
+        cli::stderr(&o)
+    );
+    let docs = cli::tree(&[("README.md", "# docs\n"), ("cert.pem", "-----BEGIN X\n")]);
+    let o = run(&[cli::path(docs.path())]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = cli::stderr(&o);
+    assert!(err.contains("no configuration found in"), "{err}");
+    assert!(err.contains("(2 files skipped: "), "{err}");
+    assert!(
+        err.contains("README.md") && err.contains("cert.pem"),
+        "{err}"
+    );
+    assert!(stdout(&o).is_empty());
+}
+
+#[test]
+fn mistyped_subcommand_is_suggested() {
+    for (typo, meant) in [
+        ("explane", "explain"),
+        ("rule", "rules"),
+        ("grpah", "graph"),
+    ] {
+        let o = run(&[typo, "x"]);
+        assert_eq!(o.status.code(), Some(2), "{typo}");
+        let err = cli::stderr(&o);
+        assert!(err.contains(&format!("did you mean '{meant}'?")), "{err}");
+    }
+    // An existing path of that name is linted, not corrected.
+    let dir = cli::tree(&[("rule/nginx.conf", "events {}\nhttp {}\n")]);
+    let o = cli::run_in(dir.path(), &["rule"]);
+    assert!(
+        !cli::stderr(&o).contains("did you mean"),
+        "{}",
+        cli::stderr(&o)
+    );
+}
+
+#[test]
+fn stdin_filename_implies_stdin() {
+    let o = run_stdin(
+        &["--stdin-filename", "site.conf"],
+        "server {\n  listen 80\n}\n",
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", cli::stderr(&o));
+    assert!(
+        stdout(&o).starts_with("site.conf:3:1: error[syntax]"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run_stdin(&["--stdin-filename", "a.conf", "testdata/php-site"], "");
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// On a terminal, stdin is refused rather than waited on (run under
+/// `script`, which gives the binary a pseudo-terminal).
+#[test]
+fn stdin_on_a_terminal_fails() {
+    let cmd = format!(
+        "{} --stdin-filename a.conf",
+        env!("CARGO_BIN_EXE_nginx-lint")
+    );
+    let o = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("util-linux's script is installed");
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stdout(&o).contains("stdin is a terminal"), "{}", stdout(&o));
+}
+
+#[test]
+fn module_path_and_unknown_versions_are_usage_errors() {
+    for args in [
+        &["--module", "/etc/nginx", "testdata/php-site"][..],
+        &["--module", "site.conf", "testdata/php-site"],
+        &["--php-version", "9", "testdata/php-site"],
+        &["--php-version", "8.2.1", "testdata/php-site"],
+        &["--nginx-version", "1.16", "testdata/php-site"],
+        &["--nginx-version", "2.0", "testdata/php-site"],
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = cli::stderr(&o);
+        if args[0] != "--module" {
+            assert!(err.contains(" to "), "the known range: {err}");
+        }
+    }
+    let o = run(&["--php-version", "9", "testdata/php-site"]);
+    assert!(
+        cli::stderr(&o).contains("PHP 7.4 to 8.4"),
+        "{}",
+        cli::stderr(&o)
+    );
+    for ok in [
+        &["--php-version", "8.2", "testdata/php-site"][..],
+        &["--nginx-version", "1.25.3", "testdata/php-site"],
+        &["--module", "lua", "testdata/php-site"],
+    ] {
+        let o = run(ok);
+        assert!(
+            matches!(o.status.code(), Some(0 | 1)),
+            "{ok:?}: {}",
+            cli::stderr(&o)
+        );
+    }
+}
+
+/// Concise output: each finding's help on the next line, indented
+/// (`--no-help` drops it), and the summary on stderr.
+#[test]
+fn concise_help_lines_and_summary_on_stderr() {
+    let conf = "server {\n  listen 80\n}\n";
+    let o = run_stdin(&["--stdin-filename", "a.conf", "-"], conf);
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("a.conf:"), "{out}");
+    assert!(lines[1].starts_with("    help: "), "{out}");
+    let err = cli::stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("1 error, 0 warnings in 1 file · nginx "),
+        "{err}"
+    );
+    let o = run_stdin(&["--no-help", "--stdin-filename", "a.conf", "-"], conf);
+    assert!(
+        stdout(&o).lines().all(|l| l.starts_with("a.conf:")),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// `--statistics`: one line per rule, most findings first, not the findings.
+#[test]
+fn statistics_count_findings_per_rule() {
+    let o = run(&["--statistics", "testdata/formats"]);
+    assert_eq!(o.status.code(), Some(1), "the exit code is the run's");
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 3, "{out}");
+    let first: Vec<&str> = out
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    assert_eq!(first[..3], ["1", "listen-conflict", "error"], "{out}");
+    assert!(!out.contains("testdata/formats/nginx.conf:"), "{out}");
+    let o = run(&["--statistics", "--format", "json", "testdata/formats"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v[0]["rule"], "listen-conflict");
+    assert_eq!(v[0]["count"], 1);
+}
+
+/// A UTF-8 byte order mark stays an error (nginx refuses the file) whose
+/// message names it, instead of `unknown directive "\u{feff}events"`.
+#[test]
+fn byte_order_mark_is_named() {
+    let dir = cli::tree(&[("nginx.conf", "\u{feff}events {}\nhttp {}\n")]);
+    let o = run(&["--no-help", cli::path(dir.path())]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("nginx.conf:1:1: error[unknown-directive]"),
+        "{out}"
+    );
+    assert!(out.contains("byte order mark"), "{out}");
+    assert!(!out.contains('\u{feff}'), "{out}");
+}
+
+/// Each finding points at its rule's page: a `see:` line in human output,
+/// a `url` in JSON (the link SARIF gives as `helpUri`).
+#[test]
+fn findings_point_at_their_rule_page() {
+    let conf = "events {}\nhttp {\n";
+    let o = run_stdin(
+        &["--format", "human", "--stdin-filename", "x.conf", "-"],
+        conf,
+    );
+    assert!(
+        stdout(&o).contains("\n  see: nginx-lint explain syntax\n"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run_stdin(&["--format", "json", "-"], conf);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let url = v["findings"][0]["url"].as_str().unwrap_or_default();
+    assert!(url.ends_with("/rules/syntax.md"), "{url}");
+}
+
+/// The summary ends with the versions judged against and where they came
+/// from: option > config file > detected (live runs) > default.
+#[test]
+fn versions_in_force_end_the_summary() {
+    use nginx_lint::fpm::PhpVersion;
+    use nginx_lint::nginx::schema::NEWEST_STABLE;
+    let default = format!(
+        "nginx {}.{} (default) · PHP {} (default)",
+        NEWEST_STABLE.0,
+        NEWEST_STABLE.1,
+        PhpVersion::DEFAULT
+    );
+    // A repository run never asks the machine, even with nginx installed.
+    let o = run(&["--format", "human", "--no-color", "testdata/php-site"]);
+    let last = stdout(&o).lines().last().unwrap_or_default().to_string();
+    assert!(last.ends_with(&format!(" · {default}")), "{last}");
+    let o = run(&["testdata/php-site"]);
+    assert!(
+        cli::stderr(&o).trim_end().ends_with(&default),
+        "{}",
+        cli::stderr(&o)
+    );
+
+    let dir = cli::tree(&[
+        ("nginx.conf", "events {}\nhttp { server_tokens off; }\n"),
+        (
+            ".nginx-lint.toml",
+            "nginx-version = \"1.24\"\nphp-version = \"8.1\"\n",
+        ),
+    ]);
+    let p = cli::path(dir.path());
+    let o = run(&[p]);
+    assert!(
+        cli::stderr(&o).ends_with("· nginx 1.24 (config) · PHP 8.1 (config)\n"),
+        "{}",
+        cli::stderr(&o)
+    );
+    let o = run(&["--nginx-version", "1.25.1", p]);
+    assert!(
+        cli::stderr(&o).ends_with("· nginx 1.25.1 (option) · PHP 8.1 (config)\n"),
+        "{}",
+        cli::stderr(&o)
+    );
+    let o = run(&["--format", "json", "--php-version", "8.2", p]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let s = &v["summary"];
+    assert_eq!(s["nginx_version"], "1.24.0");
+    assert_eq!(s["php_version"], "8.2");
+    assert_eq!(s["versions_from"]["nginx"], "config");
+    assert_eq!(s["versions_from"]["php"], "option");
+}
+
+/// The version of nginx on PATH (`nginx -v`), as the summary shows it.
+fn installed_nginx() -> Option<String> {
+    let o = Command::new("nginx").arg("-v").output().ok()?;
+    let text = String::from_utf8_lossy(&o.stderr).into_owned();
+    let v = text.split("nginx/").nth(1)?.split_whitespace().next()?;
+    let mut it = v.split('.');
+    Some(format!("{}.{}", it.next()?, it.next()?))
+}
+
+/// On the host's own /etc/nginx the versions come from the machine: nginx
+/// from `nginx -v`, PHP from the php-fpm tree's path (/etc/php/8.2/fpm).
+/// CI installs nginx-full and php8.2-fpm (nginx 1.22, PHP 8.2 on Debian 12).
+#[test]
+fn live_run_detects_versions() {
+    let Some(nginx) = installed_nginx() else {
+        eprintln!("skipped: no nginx on PATH");
+        return;
+    };
+    if !Path::new("/etc/nginx").is_dir() {
+        eprintln!("skipped: no /etc/nginx");
+        return;
+    }
+    let php: Vec<String> = std::fs::read_dir("/etc/php")
+        .map(|rd| {
+            rd.flatten()
+                .filter(|e| e.path().join("fpm").is_dir())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let o = run(&["--format", "human", "--no-color", "/etc/nginx"]);
+    let last = stdout(&o).lines().last().unwrap_or_default().to_string();
+    assert!(
+        last.contains(&format!(" · nginx {nginx} (detected) · PHP ")),
+        "{last}"
+    );
+    if let [one] = &php[..] {
+        assert!(last.ends_with(&format!("PHP {one} (detected)")), "{last}");
+    }
+    // --live on a repository asks the machine too; an option still wins.
+    let o = run(&["--live", "--nginx-version", "1.26", "testdata/php-site"]);
+    let err = cli::stderr(&o);
+    assert!(err.contains("· nginx 1.26 (option) · PHP "), "{err}");
+    if !php.is_empty() {
+        assert!(err.trim_end().ends_with("(detected)"), "{err}");
+    }
+}
+
+/// No help advises a directive the nginx version in force refuses: every
+/// `directive …;` a help writes out, and every "did you mean", names a
+/// directive that version has; on probes that draw such advice and on the
+/// test trees, at versions on both sides of the gates.
+#[test]
+fn help_never_advises_what_the_version_refuses() {
+    use nginx_lint::nginx::schema;
+    let probes = cli::tree(&[
+        (
+            "hdr/nginx.conf",
+            "events {}\nhttp {\n add_header X-Frame-Options DENY;\n server { listen 80; location / { add_header X-A b; } }\n}\n",
+        ),
+        (
+            "cert/nginx.conf",
+            "events {}\nhttp { server { listen 443 ssl; server_name a.example; } }\n",
+        ),
+        (
+            "quic/nginx.conf",
+            "events {}\nhttp { server { listen 443 quic; } server { listen 80 bogus; } }\n",
+        ),
+        (
+            "h2/nginx.conf",
+            "events {}\nhttp { server { listen 443 ssl http2; ssl_certificate a; ssl_certificate_key b; } }\n",
+        ),
+    ]);
+    let mut trees: Vec<String> = ["hdr", "cert", "quic", "h2"]
+        .iter()
+        .map(|d| cli::path(&probes.path().join(d)).to_string())
+        .collect();
+    for dir in [
+        "testdata/realworld",
+        "testdata/scenarios",
+        "testdata/stacks",
+    ] {
+        for e in std::fs::read_dir(dir).expect("testdata").flatten() {
+            if e.path().is_dir() {
+                trees.push(e.path().display().to_string());
+            }
+        }
+    }
+    trees.push("testdata/debian/etc/nginx".into());
+    let mut checked = 0;
+    for version in ["1.18", "1.19.3", "1.22", "1.24", "1.25.0", "1.29.2", "1.30"] {
+        let v = schema::Version::parse_known(version).expect("known version");
+        for tree in &trees {
+            let o = run(&["--format", "json", "--nginx-version", version, tree]);
+            let Ok(doc) = serde_json::from_str::<serde_json::Value>(&stdout(&o)) else {
+                continue;
+            };
+            for f in doc["findings"].as_array().into_iter().flatten() {
+                let help = f["help"].as_str().unwrap_or_default();
+                let mut rest = help;
+                while let Some(i) = rest.find('`') {
+                    let before = &help[..help.len() - rest.len() + i];
+                    let Some(j) = rest[i + 1..].find('`') else {
+                        break;
+                    };
+                    let span = &rest[i + 1..i + 1 + j];
+                    rest = &rest[i + 2 + j..];
+                    let name = span.split_whitespace().next().unwrap_or_default();
+                    let advised =
+                        span.trim_end().ends_with(';') || before.ends_with("did you mean ");
+                    let specs = schema::lookup(name);
+                    if advised && !specs.is_empty() {
+                        checked += 1;
+                        assert!(
+                            specs.iter().any(|s| s.available_in(v)),
+                            "nginx {version}, {tree}: help advises `{span}`: {help}"
+                        );
+                    }
+                }
+                if v < schema::Version(1, 25, 0) && tree.ends_with("quic") {
+                    assert!(!help.contains("quic"), "nginx {version}: {help}");
+                }
+            }
+        }
+    }
+    assert!(checked > 20, "only {checked} pieces of advice checked");
 }

@@ -111,6 +111,15 @@ fn every_value_is_checked() {
     for (body, needle) in [
         ("nginx-version = \"one\"\n", "nginx-version one"),
         ("php-version = \"eight\"\n", "php-version eight"),
+        // Outside what the schemas know: the range is given.
+        (
+            "php-version = \"9.1\"\n",
+            "php-version 9.1: nginx-lint knows PHP 7.4 to 8.4",
+        ),
+        (
+            "nginx-version = \"1.16\"\n",
+            "nginx-version 1.16: nginx-lint knows nginx 1.18 to",
+        ),
         ("tls-profile = \"old\"\n", "tls-profile old"),
         ("fail-level = \"loud\"\n", "fail-level loud"),
         (
@@ -371,8 +380,9 @@ fn quiet_drops_notes_and_summary() {
     assert!(!out.contains("in 1 file"), "{out}");
     assert!(!out.contains("note:"), "{out}");
     assert!(out.contains("upstream-no-listener"), "{out}");
-    let o = run(&["-q", p]);
+    let o = run(&["-q", "--no-help", p]);
     assert_eq!(stdout(&o).lines().count(), 1);
+    assert_eq!(stderr(&o), "", "no summary on stderr either");
 }
 
 #[test]

@@ -36,17 +36,28 @@ fn human_without_color() {
     let o = run(&["--format", "human", "--no-color", TREE]);
     let text = stdout(&o);
     assert!(!text.contains('\u{1b}'), "no escape codes with --no-color");
-    // The summary line's time varies.
+    // The summary line's time varies; the versions are the defaults (not
+    // a live run: nothing is detected).
     let text: String = text
         .lines()
-        .map(|l| match l.find(" (") {
-            Some(i) if l.ends_with(" ms)") => &l[..i],
-            _ => l,
+        .map(|l| match (l.find(" ("), l.find(" ms) · ")) {
+            (Some(i), Some(j)) if l.contains(" in 2 files (") => {
+                format!("{}{}", &l[..i], &l[j + 4..])
+            }
+            _ => l.to_string(),
         })
         .collect::<Vec<_>>()
         .join("\n");
+    let versions = format!(
+        "nginx {}.{} (default) · PHP {} (default)",
+        nginx_lint::nginx::schema::NEWEST_STABLE.0,
+        nginx_lint::nginx::schema::NEWEST_STABLE.1,
+        nginx_lint::fpm::PhpVersion::DEFAULT
+    );
     assert!(
-        text.ends_with("1 error, 1 warning, 1 info in 2 files"),
+        text.ends_with(&format!(
+            "1 error, 1 warning, 1 info in 2 files · {versions}"
+        )),
         "{text}"
     );
     snapshot("format-human", &text);

@@ -396,8 +396,17 @@ fn random_bytes() {
     for seed in 1..=8u64 {
         let body = noise(256 * 1024, seed);
         let t = tree(&[("site.conf", &body)]);
-        let (_, doc) = lint("random (file)", t.path(), &["site.conf"], MEM_DEFAULT_KB);
-        assert!(surfaced(&doc.expect("json")), "seed {seed}");
+        let (o, doc) = lint("random (file)", t.path(), &["site.conf"], MEM_DEFAULT_KB);
+        // Read as nginx, or passed over as binary: then the run fails
+        // (nothing was linted) and says why.
+        match doc {
+            Some(doc) => assert!(surfaced(&doc), "seed {seed}"),
+            None => assert!(
+                o.stderr.contains("binary file"),
+                "seed {seed}: {}",
+                o.stderr
+            ),
+        }
         // Through stdin there is no classification: the parser sees it all.
         lint_stdin(
             "random (stdin)",
@@ -433,9 +442,15 @@ fn random_printable_bytes() {
 fn nul_bytes() {
     let body = [b"events {}\n".as_slice(), &[0u8; 4096], b"\nhttp {}\n"].concat();
     let t = tree(&[("site.conf", &body)]);
-    let (_, doc) = lint("nul (file)", t.path(), &["site.conf"], MEM_DEFAULT_KB);
-    let doc = doc.expect("json");
-    assert!(has_skipped(&doc, "binary file"), "{:?}", skipped(&doc));
+    // The only file named is passed over: the run fails and says why.
+    let (o, doc) = lint("nul (file)", t.path(), &["site.conf"], MEM_DEFAULT_KB);
+    assert!(doc.is_none() && o.code == 2);
+    assert!(
+        o.stderr
+            .contains("(1 file skipped: binary file: site.conf)"),
+        "{}",
+        o.stderr
+    );
     lint_stdin("nul (stdin)", t.path(), &["-"], Some(body), MEM_DEFAULT_KB);
 }
 
@@ -446,9 +461,9 @@ fn utf16_with_bom() {
         body.extend_from_slice(&u.to_le_bytes());
     }
     let t = tree(&[("site.conf", &body)]);
-    let (_, doc) = lint("utf-16", t.path(), &["site.conf"], MEM_DEFAULT_KB);
-    let doc = doc.expect("json");
-    assert!(has_skipped(&doc, "UTF-16"), "{:?}", skipped(&doc));
+    let (o, doc) = lint("utf-16", t.path(), &["site.conf"], MEM_DEFAULT_KB);
+    assert!(doc.is_none() && o.code == 2);
+    assert!(o.stderr.contains("UTF-16 text: site.conf"), "{}", o.stderr);
     lint_stdin(
         "utf-16 (stdin)",
         t.path(),

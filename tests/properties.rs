@@ -595,6 +595,7 @@ fn run_stdin(src: &[u8]) -> String {
             color: false,
             width: 100,
             unicode: false,
+            help: false,
         },
     );
     let v: serde_json::Value = serde_json::from_str(&json).expect("one JSON document");

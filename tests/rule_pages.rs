@@ -149,11 +149,13 @@ fn run_example(id: &str, ex: &Example) -> (String, bool, Vec<String>) {
         skipped: &[],
         files: outcome.loaded.sources.len(),
         elapsed_ms: None,
+        versions: None,
     };
     let style = HumanStyle {
         color: false,
         width: 90,
         unicode: true,
+        help: false,
     };
     let prefix = format!("{}/", dir.path().display());
     let text = report::render(&view, Format::Human, style).replace(&prefix, "");

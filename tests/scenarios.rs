@@ -52,11 +52,13 @@ fn json_for(dir: &Path) -> String {
         skipped: &[],
         files: out.loaded.sources.len(),
         elapsed_ms: None,
+        versions: None,
     };
     let style = HumanStyle {
         color: false,
         width: 90,
         unicode: true,
+        help: false,
     };
     let prefix = format!("{}/", env!("CARGO_MANIFEST_DIR"));
     report::render(&view, Format::Json, style).replace(&prefix, "")

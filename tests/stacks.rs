@@ -61,6 +61,7 @@ const STYLE: HumanStyle = HumanStyle {
     color: false,
     width: 100,
     unicode: true,
+    help: false,
 };
 
 fn options(dir: &Path, s: &Stack) -> Options {
@@ -132,6 +133,7 @@ fn broken_stacks_give_exactly_the_expected_findings() {
             skipped: &[],
             files: outcome.loaded.sources.len(),
             elapsed_ms: None,
+            versions: None,
         };
         let json = report::render(&view, Format::Json, STYLE);
         snapshot(&format!("stack-{name}"), &json);

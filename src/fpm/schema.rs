@@ -42,6 +42,32 @@ impl PhpVersion {
     }
 }
 
+impl PhpVersion {
+    /// A version php-fpm's table covers, written `MAJOR.MINOR` (php-fpm's
+    /// settings change with the minor version only, so `8.2.1` is refused
+    /// as a likely mix-up rather than read as 8.2), from [`Self::OLDEST`]
+    /// to [`Self::NEWEST`].
+    pub fn parse_known(s: &str) -> Result<PhpVersion, std::string::String> {
+        let range = format!(
+            "nginx-lint knows PHP {} to {}",
+            PhpVersion::OLDEST,
+            PhpVersion::NEWEST
+        );
+        let mut it = s.trim().split('.');
+        let v = match (it.next(), it.next(), it.next()) {
+            (Some(a), Some(b), None) => match (a.parse::<u8>(), b.parse::<u8>()) {
+                (Ok(a), Ok(b)) => PhpVersion::new(a, b),
+                _ => return Err(format!("expected a version like 8.2; {range}")),
+            },
+            _ => return Err(format!("expected MAJOR.MINOR, like 8.2; {range}")),
+        };
+        if !(PhpVersion::OLDEST..=PhpVersion::NEWEST).contains(&v) {
+            return Err(format!("{range} only"));
+        }
+        Ok(v)
+    }
+}
+
 impl Default for PhpVersion {
     fn default() -> PhpVersion {
         PhpVersion::NEWEST
@@ -384,6 +410,16 @@ pub fn parse_time(v: &str) -> Result<i64, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn known_php_versions_only() {
+        assert_eq!(PhpVersion::parse_known("8.2"), Ok(PhpVersion::new(8, 2)));
+        assert_eq!(PhpVersion::parse_known("7.4"), Ok(PhpVersion::OLDEST));
+        for bad in ["9", "8.2.1", "7.3", "9.0", "8.x", "php8.2", ""] {
+            let e = PhpVersion::parse_known(bad).expect_err(bad);
+            assert!(e.contains("PHP 7.4 to 8.4"), "{bad}: {e}");
+        }
+    }
 
     #[test]
     fn times() {

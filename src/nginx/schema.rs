@@ -137,6 +137,31 @@ pub enum ValueKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Version(pub u16, pub u16, pub u16);
 
+impl Version {
+    /// A version the directive table covers, from `1.26` or `1.25.3`:
+    /// releases from [`OLDEST_SCANNED`] to the minor line of [`NEWEST`]
+    /// (a later patch of that line is accepted: patch releases add no
+    /// directives). Anything else is refused rather than silently judged
+    /// against a table that does not describe it.
+    pub fn parse_known(s: &str) -> Result<Version, String> {
+        let range = format!(
+            "nginx-lint knows nginx {}.{} to {}.{}",
+            OLDEST_SCANNED.0, OLDEST_SCANNED.1, NEWEST.0, NEWEST.1
+        );
+        let mut it = s.trim().split('.');
+        let mut num = || it.next().map(|p| p.parse::<u16>());
+        let v = match (num(), num(), num(), num()) {
+            (Some(Ok(a)), Some(Ok(b)), None, None) => Version(a, b, 0),
+            (Some(Ok(a)), Some(Ok(b)), Some(Ok(c)), None) => Version(a, b, c),
+            _ => return Err(format!("expected a version like 1.26 or 1.25.3; {range}")),
+        };
+        if v < OLDEST_SCANNED || (v.0, v.1) > (NEWEST.0, NEWEST.1) {
+            return Err(format!("{range} only"));
+        }
+        Ok(v)
+    }
+}
+
 impl fmt::Display for Version {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}.{}.{}", self.0, self.1, self.2)
@@ -410,6 +435,18 @@ mod tests {
         assert!(NEWEST >= NEWEST_STABLE);
         assert_eq!(OLDEST_SCANNED, Version(1, 18, 0));
         assert_eq!(Version(1, 25, 1).to_string(), "1.25.1");
+    }
+
+    #[test]
+    fn known_versions_only() {
+        assert_eq!(Version::parse_known("1.26"), Ok(Version(1, 26, 0)));
+        assert_eq!(Version::parse_known("1.25.3"), Ok(Version(1, 25, 3)));
+        // A later patch of the newest line: patches add no directives.
+        assert!(Version::parse_known(&format!("{}.{}.99", NEWEST.0, NEWEST.1)).is_ok());
+        for bad in ["1.16", "1.99", "2.0", "1", "1.x", "1.26.0.1", ""] {
+            let e = Version::parse_known(bad).expect_err(bad);
+            assert!(e.contains("nginx 1.18 to"), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -5,7 +5,9 @@ use std::fmt::Write as _;
 
 use super::ReportView;
 
-pub fn render(view: &ReportView<'_>) -> String {
+/// `help`: each finding's help below it, indented, so a line-based tool
+/// (grep, an editor's error list) still sees one finding a line.
+pub fn render(view: &ReportView<'_>, help: bool) -> String {
     let mut out = String::new();
     for f in view.findings {
         let file = view.sources.get(f.span.file);
@@ -20,6 +22,11 @@ pub fn render(view: &ReportView<'_>) -> String {
             f.rule,
             f.message
         );
+        if help && let Some(h) = &f.help {
+            for line in h.lines() {
+                let _ = writeln!(out, "    help: {line}");
+            }
+        }
     }
     for s in view.skipped {
         let _ = writeln!(out, "{}: note: skipped: {}", s.path, s.reason);

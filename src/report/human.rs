@@ -9,7 +9,7 @@ use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
 };
 
-use super::{HumanStyle, ReportView, plural, rule_url, summary_counts};
+use super::{HumanStyle, ReportView, rule_url, summary_line};
 use crate::finding::{Finding, Severity};
 use crate::source::{SourceMap, Span};
 
@@ -168,25 +168,17 @@ pub fn render(view: &ReportView<'_>, style: HumanStyle) -> String {
         if handler.render_report(&mut out, &d).is_err() {
             out.push_str(&format!("{}: {}\n", f.rule, f.message));
         }
+        // The handler prints no link (`with_urls(false)`: a URL in a
+        // terminal is noise when offline); the page is one command away.
+        if crate::rules::meta(f.rule).is_some() {
+            out.push_str(&format!("  see: nginx-lint explain {}\n", f.rule));
+        }
         out.push('\n');
     }
     for s in view.skipped {
         out.push_str(&format!("note: skipped {}: {}\n", s.path, s.reason));
     }
-    let (e, w, i) = summary_counts(view.findings);
-    let mut parts = vec![plural(e, "error"), plural(w, "warning")];
-    if i > 0 {
-        parts.push(plural(i, "info"));
-    }
-    let time = view
-        .elapsed_ms
-        .map(|ms| format!(" ({ms:.0} ms)"))
-        .unwrap_or_default();
-    out.push_str(&format!(
-        "{} in {}{}\n",
-        parts.join(", "),
-        plural(view.files, "file"),
-        time
-    ));
+    out.push_str(&summary_line(view, true));
+    out.push('\n');
     out
 }

@@ -28,6 +28,20 @@ struct Summary {
     errors: usize,
     warnings: usize,
     infos: usize,
+    /// The versions judged against (`1.22.1`, `8.2`) and where each came
+    /// from; absent when the caller does not know them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nginx_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    php_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    versions_from: Option<VersionsFrom>,
+}
+
+#[derive(Serialize)]
+struct VersionsFrom {
+    nginx: crate::versions::Source,
+    php: crate::versions::Source,
 }
 
 #[derive(Serialize)]
@@ -43,6 +57,8 @@ struct JsonFinding<'a> {
     end_column: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     help: Option<&'a str>,
+    /// The rule's page (the link SARIF's `helpUri` gives).
+    url: String,
     related: Vec<JsonRelated<'a>>,
 }
 
@@ -75,6 +91,7 @@ fn convert<'a>(sources: &'a SourceMap, f: &'a Finding) -> JsonFinding<'a> {
         end_line,
         end_column,
         help: f.help.as_deref(),
+        url: super::rule_url(f.rule),
         related: f
             .related
             .iter()
@@ -110,6 +127,12 @@ pub fn render(view: &ReportView<'_>) -> String {
             errors,
             warnings,
             infos,
+            nginx_version: view.versions.map(|v| v.nginx.to_string()),
+            php_version: view.versions.map(|v| v.php.to_string()),
+            versions_from: view.versions.map(|v| VersionsFrom {
+                nginx: v.nginx_from,
+                php: v.php_from,
+            }),
         },
     };
     let mut s =

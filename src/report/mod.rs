@@ -41,20 +41,27 @@ pub struct ReportView<'a> {
     pub files: usize,
     /// Run time, shown in the human summary; None in snapshots.
     pub elapsed_ms: Option<f64>,
+    /// The nginx and PHP versions judged against and where they came from,
+    /// ending the human and concise summaries and in JSON's summary; None
+    /// when the caller does not know them (library use, snapshots).
+    pub versions: Option<crate::versions::InForce>,
 }
 
-/// Human options.
+/// Presentation options (most for `human`).
 #[derive(Clone, Copy, Debug)]
 pub struct HumanStyle {
     pub color: bool,
     pub width: usize,
     pub unicode: bool,
+    /// `concise`: each finding's help on the line below it, indented
+    /// (`--no-help` turns it off).
+    pub help: bool,
 }
 
 pub fn render(view: &ReportView<'_>, format: Format, style: HumanStyle) -> String {
     match format {
         Format::Human => human::render(view, style),
-        Format::Concise => concise::render(view),
+        Format::Concise => concise::render(view, style.help),
         Format::Json => json::render(view),
         Format::Sarif => sarif::render(view),
         Format::Github => github::render(view),
@@ -125,6 +132,65 @@ pub fn summary_counts(findings: &[Finding]) -> (usize, usize, usize) {
         }
     }
     c
+}
+
+/// "1 error, 0 warnings in 1 file (3 ms) · nginx 1.26 (default) · PHP 8.3
+/// (default)": the summary of `human` (on stdout) and `concise` (on
+/// stderr, so the findings stay one per line on stdout). `time`: the run
+/// time, when [`ReportView::elapsed_ms`] has it.
+pub fn summary_line(view: &ReportView<'_>, time: bool) -> String {
+    let (e, w, i) = summary_counts(view.findings);
+    let mut parts = vec![plural(e, "error"), plural(w, "warning")];
+    if i > 0 {
+        parts.push(plural(i, "info"));
+    }
+    let mut line = format!("{} in {}", parts.join(", "), plural(view.files, "file"));
+    if time && let Some(ms) = view.elapsed_ms {
+        line.push_str(&format!(" ({ms:.0} ms)"));
+    }
+    if let Some(v) = &view.versions {
+        line.push_str(" · ");
+        line.push_str(&v.line());
+    }
+    line
+}
+
+/// `--statistics`: how many findings each rule has, most first (then by
+/// id), as `ruff --statistics` prints them: a table, or a JSON array.
+pub fn statistics(view: &ReportView<'_>, json: bool) -> String {
+    let mut counts: Vec<(&str, Severity, usize)> = Vec::new();
+    for f in view.findings {
+        match counts
+            .iter_mut()
+            .find(|(r, s, _)| *r == f.rule && *s == f.severity)
+        {
+            Some(c) => c.2 += 1,
+            None => counts.push((f.rule, f.severity, 1)),
+        }
+    }
+    counts.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)).then(b.1.cmp(&a.1)));
+    let summary = |id: &str| crate::rules::meta(id).map_or("", |m| m.summary);
+    if json {
+        let list: Vec<serde_json::Value> = counts
+            .iter()
+            .map(|(rule, sev, n)| {
+                serde_json::json!({"rule": rule, "severity": sev, "count": n, "summary": summary(rule)})
+            })
+            .collect();
+        let mut s = serde_json::to_string_pretty(&list).unwrap_or_else(|_| "[]".into());
+        s.push('\n');
+        return s;
+    }
+    let width = counts.iter().map(|(r, _, _)| r.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for (rule, sev, n) in &counts {
+        out.push_str(&format!(
+            "{n:>5}  {rule:<width$}  {:<7}  {}\n",
+            sev.as_str(),
+            summary(rule)
+        ));
+    }
+    out
 }
 
 pub fn plural(n: usize, word: &str) -> String {

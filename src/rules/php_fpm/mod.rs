@@ -75,6 +75,31 @@ mod tests {
         rules_for(text, PhpVersion::NEWEST)
     }
 
+    /// The help of an unknown indexed entry lists access.suppress_path[]
+    /// only for PHP 8.2 and later, where php-fpm has it.
+    #[test]
+    fn array_help_follows_the_php_version() {
+        let text = format!("{BASE}zzz[a] = b\n");
+        let help = |php| {
+            let mut fs = MemFs::new();
+            fs.insert("/etc/php-fpm.conf", text.as_str());
+            let mut map = SourceMap::new();
+            let opts = LoadOptions::default();
+            let cfg = load(&fs, &mut map, Path::new("/etc/php-fpm.conf"), &opts);
+            check_config(&cfg, php)
+                .into_iter()
+                .filter_map(|f| f.help)
+                .find(|h| h.contains("take an index"))
+                .unwrap_or_default()
+        };
+        assert!(help(PhpVersion::new(8, 2)).contains("access.suppress_path[]"));
+        let old = help(PhpVersion::new(8, 1));
+        assert!(
+            old.contains("env[]") && !old.contains("suppress_path"),
+            "{old}"
+        );
+    }
+
     fn rules_for(text: &str, php: PhpVersion) -> Vec<&'static str> {
         let mut fs = MemFs::new();
         fs.insert("/etc/php-fpm.conf", text);

@@ -94,8 +94,12 @@ fn check_array(s: &Setting, php: PhpVersion, out: &mut Vec<Finding>) {
     } else {
         match schema::suggest(SectionKind::Pool, &s.key, php) {
             Some(near) => f.with_help(format!("did you mean `{near}[{index}]`?")),
-            None => f.with_help(
+            // access.suppress_path[] only where the PHP in force has it.
+            None if php >= PhpVersion::new(8, 2) => f.with_help(
                 "only env[], php_value[], php_admin_value[], php_flag[], php_admin_flag[] and access.suppress_path[] take an index",
+            ),
+            None => f.with_help(
+                "only env[], php_value[], php_admin_value[], php_flag[] and php_admin_flag[] take an index",
             ),
         }
     };

@@ -247,10 +247,17 @@ fn listen(d: &Directive, version: Version) -> Bad<'_> {
             return Some((
                 w,
                 msg,
-                "known parameters: default_server, ssl, http2, quic, proxy_protocol, \
-                 reuseport, bind, deferred, backlog=N, rcvbuf=SIZE, sndbuf=SIZE, \
-                 fastopen=N, ipv6only=on|off, so_keepalive=…"
-                    .into(),
+                format!(
+                    "known parameters: default_server, ssl, http2, {}proxy_protocol, \
+                     reuseport, bind, deferred, backlog=N, rcvbuf=SIZE, sndbuf=SIZE, \
+                     fastopen=N, ipv6only=on|off, so_keepalive=…",
+                    // Only the parameters the version in force accepts.
+                    if version < Version(1, 25, 0) {
+                        ""
+                    } else {
+                        "quic, "
+                    }
+                ),
             ));
         }
     }

@@ -236,6 +236,16 @@ fn flatten_into<'t>(
 /// The closest names to `name` among all known directive names (for
 /// "did you mean"), best first; only computed when reporting.
 pub fn nearest_directive(name: &str) -> Option<&'static str> {
+    nearest(name, None)
+}
+
+/// [`nearest_directive`] among the directives `version` has: a "did you
+/// mean" nginx would refuse is no help.
+pub fn nearest_directive_at(name: &str, version: schema::Version) -> Option<&'static str> {
+    nearest(name, Some(version))
+}
+
+fn nearest(name: &str, version: Option<schema::Version>) -> Option<&'static str> {
     let limit = match name.len() {
         0..=4 => 1,
         5..=9 => 2,
@@ -249,6 +259,11 @@ pub fn nearest_directive(name: &str) -> Option<&'static str> {
         }
         last = s.name;
         if s.name.len().abs_diff(name.len()) > limit {
+            continue;
+        }
+        if let Some(v) = version
+            && !schema::lookup(s.name).iter().any(|x| x.available_in(v))
+        {
             continue;
         }
         let d = crate::text::edit_distance(name, s.name);

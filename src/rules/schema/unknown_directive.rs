@@ -5,7 +5,7 @@ use crate::finding::Finding;
 use crate::model::walk::Visit;
 use crate::nginx::context::Ctx;
 use crate::nginx::schema::{self, DirectiveSpec, OLDEST_SCANNED};
-use crate::rules::schema::{Env, Missing, nearest_directive};
+use crate::rules::schema::{Env, Missing, nearest_directive_at};
 use crate::rules::{WalkCheck, ids};
 
 pub struct UnknownDirective;
@@ -24,6 +24,14 @@ impl UnknownDirective {
         }
         let d = v.directive;
         let name = d.name();
+        // A byte order mark (an editor's "UTF-8 with BOM") is read by nginx
+        // as part of the first word, which it then refuses as an unknown
+        // directive. The error stays (nginx will not load the file), but
+        // `unknown directive "\u{feff}events"` names an invisible character.
+        if let Some(rest) = name.strip_prefix('\u{feff}') {
+            out.push(bom(d.span, rest));
+            return;
+        }
         let specs = v.specs;
         let mut why: Option<(Missing, &'static DirectiveSpec)> = None;
         for s in specs {
@@ -46,7 +54,7 @@ impl UnknownDirective {
         }
         let msg = format!("unknown directive \"{name}\"");
         let help = match why {
-            None => nearest_directive(name)
+            None => nearest_directive_at(name, cx.settings.nginx_version)
                 .map(|n| format!("did you mean `{n}`?"))
                 .unwrap_or_else(|| {
                     "no nginx module known to nginx-lint has this directive; \
@@ -59,6 +67,28 @@ impl UnknownDirective {
         };
         out.push(Finding::error(ids::UNKNOWN_DIRECTIVE, d.span, msg).with_help(help));
     }
+}
+
+/// The finding for a word that starts with a byte order mark (`rest` is
+/// the word after it).
+fn bom(span: crate::source::Span, rest: &str) -> Finding {
+    let word = if rest.is_empty() {
+        String::new()
+    } else {
+        format!(" (\"{rest}\")")
+    };
+    let msg = if span.start == 0 {
+        format!(
+            "unknown directive: the file starts with a UTF-8 byte order mark (bytes EF BB BF), which nginx reads as the start of the first word{word}"
+        )
+    } else {
+        format!(
+            "unknown directive: a byte order mark (U+FEFF) stands before a word, and nginx reads it as part of the word{word}"
+        )
+    };
+    Finding::error(ids::UNKNOWN_DIRECTIVE, span, msg).with_help(
+        "save the file without the byte order mark (in the editor: encoding \"UTF-8\", not \"UTF-8 with BOM\"); nginx refuses the file as it is",
+    )
 }
 
 fn module_help(s: &DirectiveSpec, specs: &[DirectiveSpec]) -> String {
@@ -102,6 +132,43 @@ mod tests {
     use crate::rules::ids;
     use crate::rules::schema::{lint, lint_with};
     use crate::settings::{Settings, parse_version};
+
+    #[test]
+    fn byte_order_mark_is_named() {
+        let f = lint(ids::UNKNOWN_DIRECTIVE, "\u{feff}events {}\nhttp {}\n");
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(
+            f[0].message.contains("UTF-8 byte order mark"),
+            "{}",
+            f[0].message
+        );
+        assert!(
+            f[0].message.ends_with("first word (\"events\")"),
+            "{}",
+            f[0].message
+        );
+        assert!(!f[0].message.contains('\u{feff}'), "{}", f[0].message);
+        assert!(
+            f[0].help
+                .as_deref()
+                .is_some_and(|h| h.contains("without the byte order mark"))
+        );
+    }
+
+    /// "did you mean" only names a directive the version in force has.
+    #[test]
+    fn suggestion_exists_in_the_selected_version() {
+        let conf = "events {}\nhttp { server { quic_rety on; } }\n";
+        let f = lint(ids::UNKNOWN_DIRECTIVE, conf);
+        assert_eq!(f[0].help.as_deref(), Some("did you mean `quic_retry`?"));
+        let s = Settings {
+            nginx_version: parse_version("1.24").expect("v"),
+            ..Settings::default()
+        };
+        let f = lint_with(ids::UNKNOWN_DIRECTIVE, conf, s);
+        let help = f[0].help.as_deref().unwrap_or_default();
+        assert!(!help.contains("quic_retry"), "{help}");
+    }
 
     #[test]
     fn typo_gets_a_suggestion() {

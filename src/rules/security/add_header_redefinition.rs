@@ -5,10 +5,14 @@
 use crate::finding::Finding;
 use crate::model::ScopeId;
 use crate::nginx::context::Ctx;
+use crate::nginx::schema::Version;
 use crate::rules::security::is_security_header;
 use crate::rules::{Check, Rule, ids};
 
 pub struct AddHeaderRedefinition;
+
+/// The first release with `add_header_inherit`.
+const ADD_HEADER_INHERIT: Version = Version(1, 29, 3);
 
 impl Rule for AddHeaderRedefinition {
     fn ids(&self) -> &'static [&'static str] {
@@ -73,6 +77,13 @@ impl Rule for AddHeaderRedefinition {
             if dropped.is_empty() {
                 continue;
             }
+            // `add_header_inherit` only where the version in force has it:
+            // advice nginx would refuse is worse than none.
+            let help = if cx.settings.nginx_version >= ADD_HEADER_INHERIT {
+                "repeat the security headers in this block (an `include` of a shared snippet keeps them in one place), or use `add_header_inherit merge;` (nginx 1.29.3+)"
+            } else {
+                "repeat the security headers in this block (an `include` of a shared snippet keeps them in one place)"
+            };
             out.push(
                 Finding::warning(
                     ids::ADD_HEADER_REDEFINITION,
@@ -83,7 +94,7 @@ impl Rule for AddHeaderRedefinition {
                         if dropped.len() == 1 { "is" } else { "are" }
                     ),
                 )
-                .with_help("repeat the security headers in this block (an `include` of a shared snippet keeps them in one place), or use `add_header_inherit merge;` (nginx 1.29.3+)"),
+                .with_help(help),
             );
         }
     }

@@ -10,7 +10,11 @@ use rustc_hash::FxHashMap;
 
 pub struct TlsMissingCertificate;
 
-const HELP_ADD: &str = "add `ssl_certificate /etc/ssl/certs/example.pem;` and `ssl_certificate_key /etc/ssl/private/example.key;` to the server (or once in the http block for every server); a catch-all default server that should refuse unknown names takes `ssl_reject_handshake on;` instead";
+const HELP_ADD: &str = "add `ssl_certificate /etc/ssl/certs/example.pem;` and `ssl_certificate_key /etc/ssl/private/example.key;` to the server (or once in the http block for every server)";
+/// Said only from the release that has `ssl_reject_handshake` (1.19.4):
+/// advice nginx would refuse is worse than none.
+const HELP_REJECT: &str = "; a catch-all default server that should refuse unknown names takes `ssl_reject_handshake on;` instead";
+const SSL_REJECT_HANDSHAKE: crate::nginx::schema::Version = crate::nginx::schema::Version(1, 19, 4);
 
 /// Whether a Lua module supplies certificates at handshake time.
 fn lua_certificates(m: &Model<'_>, s: &Server<'_>) -> bool {
@@ -104,6 +108,11 @@ impl Rule for TlsMissingCertificate {
             } else {
                 "nginx -t accepts it because another server is the default for this address and has a certificate, but clients asking for this server's names get that certificate: a name-mismatch error in every browser"
             };
+            let reject = if cx.settings.nginx_version >= SSL_REJECT_HANDSHAKE {
+                HELP_REJECT
+            } else {
+                ""
+            };
             let names = if s.names.is_empty() {
                 String::new()
             } else {
@@ -115,7 +124,7 @@ impl Rule for TlsMissingCertificate {
                     tls_anchor(s),
                     format!("this server{names} listens with ssl but has no ssl_certificate"),
                 )
-                .with_help(format!("{HELP_ADD}. {consequence}")),
+                .with_help(format!("{HELP_ADD}{reject}. {consequence}")),
             );
         }
     }
