@@ -56,6 +56,21 @@ THIRD_PARTY = [
     ("subs-filter", "yaoweibin+ngx_http_substitutions_filter_module", [""]),
     ("upstream-fair", "gnosek+nginx-upstream-fair", [""]),
     ("fancyindex", "aperezdc+ngx-fancyindex", [""]),
+    # Also packaged by Debian/Ubuntu (libnginx-mod-http-uploadprogress,
+    # libnginx-mod-http-memc, libnginx-mod-nchan; `apt-cache search
+    # libnginx-mod`) and Alpine (nginx-mod-http-upload-progress,
+    # nginx-mod-http-nchan, ...).
+    ("upload-progress", "masterzen+nginx-upload-progress-module", [""]),
+    ("memc", "openresty+memc-nginx-module", ["src/"]),
+    ("nchan", "slact+nchan", ["src/"]),
+    # Packaged by Alpine as nginx-mod-http-zstd, -keyval (and
+    # nginx-mod-stream-keyval), -upload, -upstream-jdomain. (Its
+    # -lua-upstream and -zip add no directives: a Lua API and a response
+    # header.)
+    ("zstd", "tokers+zstd-nginx-module", ["filter/", "static/"]),
+    ("keyval", "kjdev+nginx-keyval", ["src/"]),
+    ("upload", "fdintino+nginx-upload-module", [""]),
+    ("upstream-jdomain", "nicholaschiasson+ngx_upstream_jdomain", ["src/"]),
 ]
 
 # Paths inside third-party repositories that are never part of the module.
@@ -500,6 +515,10 @@ def build_specs(corpus: Corpus, fe: FlagEval, fallback: Corpus | None,
         if own or depth >= 3:
             return own
         return any(says_duplicate(c, local, depth + 1) for c in calls or [])
+    modules_global: dict[str, str] = {}
+    for f in corpus.files.values():
+        for array, module in f.modules.items():
+            modules_global.setdefault(array, module)
     out: dict[tuple[str, str], Spec] = {}
     basemap = file_basename_map(corpus)
     for path, facts in sorted(corpus.files.items()):
@@ -517,7 +536,9 @@ def build_specs(corpus: Corpus, fe: FlagEval, fallback: Corpus | None,
                     warn(f"{path}: unresolved directive name macro {name}")
                     continue
                 name = c_string(lit)
-            module = facts.modules.get(c.array)
+            # The table may sit in a file of its own that the module's
+            # source #includes (nchan's nchan_config_commands.c).
+            module = facts.modules.get(c.array) or modules_global.get(c.array)
             if module is None:
                 module = re.sub(r"_(commands|cmds)$", "", c.array) + "_module"
                 warn(f"{path}: no ngx_module_t for {c.array}; guessed {module}")

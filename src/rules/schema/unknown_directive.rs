@@ -132,6 +132,42 @@ mod tests {
     }
 
     #[test]
+    fn distribution_packaged_modules_are_assumed() {
+        // Modules Debian/Ubuntu (libnginx-mod-*) and Alpine (nginx-mod-*)
+        // package, in the catalogue since tools/gen_nginx_schema.py scans them.
+        for (d, group) in [
+            ("upload_progress proxied 1m;", "upload-progress"),
+            (
+                "server { listen 80; location /up { track_uploads proxied 30s; } }",
+                "upload-progress",
+            ),
+            (
+                "server { listen 80; location /p { report_uploads proxied; } }",
+                "upload-progress",
+            ),
+            (
+                "server { listen 80; location /m { memc_pass 127.0.0.1:11211; } }",
+                "memc",
+            ),
+            (
+                "server { listen 80; location /sub { nchan_subscriber; } }",
+                "nchan",
+            ),
+            ("zstd on;", "zstd"),
+            (
+                "server { listen 80; location /u { upload_pass /done; } }",
+                "upload",
+            ),
+        ] {
+            let conf = format!("events {{}}\nhttp {{ {d} }}\n");
+            assert!(lint(ids::UNKNOWN_DIRECTIVE, &conf).is_empty(), "{d}");
+            let f = lint(ids::MODULE_ASSUMED, &conf);
+            assert_eq!(f.len(), 1, "{d}");
+            assert!(f[0].message.contains(group), "{d}: {}", f[0].message);
+        }
+    }
+
+    #[test]
     fn third_party_with_other_load_module_is_unknown() {
         let conf = "load_module modules/ngx_http_echo_module.so;\nevents {}\nhttp { server { more_set_headers 'X: y'; } }\n";
         let f = lint(ids::UNKNOWN_DIRECTIVE, conf);
