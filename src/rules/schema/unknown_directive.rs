@@ -133,8 +133,9 @@ mod tests {
 
     #[test]
     fn distribution_packaged_modules_are_assumed() {
-        // Modules Debian/Ubuntu (libnginx-mod-*) and Alpine (nginx-mod-*)
-        // package, in the catalogue since tools/gen_nginx_schema.py scans them.
+        // Modules Debian/Ubuntu (libnginx-mod-*), Alpine (nginx-mod-*) and
+        // OpenResty ship, in the catalogue since tools/gen_nginx_schema.py
+        // scans them.
         for (d, group) in [
             ("upload_progress proxied 1m;", "upload-progress"),
             (
@@ -157,6 +158,27 @@ mod tests {
             (
                 "server { listen 80; location /u { upload_pass /done; } }",
                 "upload",
+            ),
+            ("server { listen 80; location /v { vod hls; } }", "vod"),
+            (
+                "server { listen 80; location /a { array_split , $arg_x to=$list; } }",
+                "array-var",
+            ),
+            (
+                "server { listen 80; location /s { shib_request /shibauthorizer; } }",
+                "shibboleth",
+            ),
+            (
+                "upstream u { server 127.0.0.1:8080; dns_update 60s; }",
+                "dynamic-upstream",
+            ),
+            (
+                "server { listen 80; location /j { auth_jwt on; } }",
+                "auth-jwt",
+            ),
+            (
+                "server { listen 80; location /d { drizzle_pass db; } }",
+                "drizzle",
             ),
         ] {
             let conf = format!("events {{}}\nhttp {{ {d} }}\n");
