@@ -56,6 +56,40 @@ THIRD_PARTY = [
     ("subs-filter", "yaoweibin+ngx_http_substitutions_filter_module", [""]),
     ("upstream-fair", "gnosek+nginx-upstream-fair", [""]),
     ("fancyindex", "aperezdc+ngx-fancyindex", [""]),
+    # Also packaged by Debian/Ubuntu (libnginx-mod-http-uploadprogress,
+    # libnginx-mod-http-memc, libnginx-mod-nchan; `apt-cache search
+    # libnginx-mod`) and Alpine (nginx-mod-http-upload-progress,
+    # nginx-mod-http-nchan, ...).
+    ("upload-progress", "masterzen+nginx-upload-progress-module", [""]),
+    ("memc", "openresty+memc-nginx-module", ["src/"]),
+    ("nchan", "slact+nchan", ["src/"]),
+    # The rest of Alpine's nginx-mod-* (the sources of aports main/nginx;
+    # its lua-upstream and zip modules add no directives: a Lua API and a
+    # response header).
+    ("zstd", "tokers+zstd-nginx-module", ["filter/", "static/"]),
+    ("keyval", "kjdev+nginx-keyval", ["src/"]),
+    ("upload", "vkholodkov+nginx-upload-module", [""]),
+    ("upstream-jdomain", "nicholaschiasson+ngx_upstream_jdomain", ["src/"]),
+    ("array-var", "openresty+array-var-nginx-module", ["src/"]),
+    ("encrypted-session", "openresty+encrypted-session-nginx-module", ["src/"]),
+    ("traffic-accounting", "Lax+traffic-accounting-nginx-module", ["src/"]),
+    ("auth-jwt", "kjdev+nginx-auth-jwt", ["src/"]),
+    ("cookie-flag", "AirisX+nginx_cookie_flag_module", [""]),
+    ("log-zmq", "danifbento+nginx-log-zmq", ["src/"]),
+    ("shibboleth", "nginx-shib+nginx-http-shibboleth", [""]),
+    ("slowfs-cache", "dvershinin+ngx_slowfs_cache", [""]),
+    ("untar", "ajax16384+ngx_http_untar_module", [""]),
+    ("vod", "kaltura+nginx-vod-module", [""]),
+    ("dynamic-upstream", "ZigzagAK+ngx_dynamic_upstream", ["src/"]),
+    ("dynamic-healthcheck", "ZigzagAK+ngx_dynamic_healthcheck", ["src/"]),
+    # The modules OpenResty bundles that are not above.
+    ("form-input", "calio+form-input-nginx-module", ["src/"]),
+    ("iconv", "calio+iconv-nginx-module", ["src/"]),
+    ("rds-json", "openresty+rds-json-nginx-module", ["src/"]),
+    ("rds-csv", "openresty+rds-csv-nginx-module", ["src/"]),
+    ("xss", "openresty+xss-nginx-module", ["src/"]),
+    ("drizzle", "openresty+drizzle-nginx-module", ["src/"]),
+    ("postgres", "openresty+ngx_postgres", ["src/"]),
 ]
 
 # Paths inside third-party repositories that are never part of the module.
@@ -316,7 +350,7 @@ def parse_c(text: str, path: str) -> FileFacts:
     facts = FileFacts()
     for m in RE_DEFINE.finditer(src):
         facts.defines[m.group(1)] = m.group(2).replace("\\\n", " ").strip()
-    if not path.endswith(".c"):
+    if not path.endswith((".c", ".cpp")):
         # headers: macros, plus bare command entries (NDK's include trick)
         return facts
     for m in RE_CMD_ARRAY.finditer(src):
@@ -500,6 +534,10 @@ def build_specs(corpus: Corpus, fe: FlagEval, fallback: Corpus | None,
         if own or depth >= 3:
             return own
         return any(says_duplicate(c, local, depth + 1) for c in calls or [])
+    modules_global: dict[str, str] = {}
+    for f in corpus.files.values():
+        for array, module in f.modules.items():
+            modules_global.setdefault(array, module)
     out: dict[tuple[str, str], Spec] = {}
     basemap = file_basename_map(corpus)
     for path, facts in sorted(corpus.files.items()):
@@ -517,7 +555,9 @@ def build_specs(corpus: Corpus, fe: FlagEval, fallback: Corpus | None,
                     warn(f"{path}: unresolved directive name macro {name}")
                     continue
                 name = c_string(lit)
-            module = facts.modules.get(c.array)
+            # The table may sit in a file of its own that the module's
+            # source #includes (nchan's nchan_config_commands.c).
+            module = facts.modules.get(c.array) or modules_global.get(c.array)
             if module is None:
                 module = re.sub(r"_(commands|cmds)$", "", c.array) + "_module"
                 warn(f"{path}: no ngx_module_t for {c.array}; guessed {module}")
@@ -634,6 +674,9 @@ def scan_third_party(root: str, arg_values: dict[str, int], nginx_corpus: Corpus
         shared.add("nginx/" + path, facts)
     for group, mirror, prefixes in THIRD_PARTY:
         git_dir = os.path.join(root, mirror, "repo")
+        # A mirror may hold a work tree with its git directory inside.
+        if os.path.isdir(os.path.join(git_dir, ".git")):
+            git_dir = os.path.join(git_dir, ".git")
         if not os.path.isdir(git_dir):
             warn(f"{mirror}: not available, skipped")
             continue
@@ -645,7 +688,8 @@ def scan_third_party(root: str, arg_values: dict[str, int], nginx_corpus: Corpus
         corpus = Corpus()
         texts: dict[str, str] = {}
         for path, sha in tree:
-            if not wanted_source(path):
+            # Some modules are C++ (ZigzagAK's dynamic upstream/healthcheck).
+            if not (wanted_source(path) or path.endswith(".cpp")):
                 continue
             if not any(path.startswith(p) for p in prefixes):
                 continue

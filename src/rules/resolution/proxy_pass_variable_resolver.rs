@@ -67,13 +67,31 @@ const URI_VARIABLES: &[&str] = &[
 
 /// A literal host needs no resolver when it is an IP, a unix socket or an
 /// upstream name; a variable host needs none when every value it can take
-/// (from `set` or a `map`) is such a literal.
+/// (from `set` or a `map`) is such a literal. nginx looks an evaluated host
+/// up among the upstream groups before it would resolve it
+/// (ngx_http_upstream_init_request: the `umcf->upstreams` loop comes before
+/// any resolver is asked), so a `map` whose every value, default included,
+/// names an `upstream` needs no resolver.
 fn needs_resolver(
     model: &Model<'_>,
     scope: ScopeId,
     unit: usize,
     host: &str,
     stream: bool,
+) -> bool {
+    needs_resolver_at(model, scope, unit, host, stream, 0)
+}
+
+/// Variables followed through `set $a $b` before giving up (and reporting).
+const MAX_DEPTH: usize = 4;
+
+fn needs_resolver_at(
+    model: &Model<'_>,
+    scope: ScopeId,
+    unit: usize,
+    host: &str,
+    stream: bool,
+    depth: usize,
 ) -> bool {
     if host.starts_with("unix:") {
         return false;
@@ -87,14 +105,18 @@ fn needs_resolver(
     else {
         return true;
     };
-    if var.contains('$') || var.contains(':') {
+    if var.contains('$') || var.contains(':') || depth >= MAX_DEPTH {
         return true;
     }
     let values = variable_values(model, scope, var);
     values.is_empty()
-        || values
-            .iter()
-            .any(|v| v.contains('$') || !static_host(model, unit, v, stream))
+        || values.iter().any(|v| {
+            // A value with a scheme is a whole URL (`proxy_pass $backend;`
+            // with `map ... { default http://blue; }`): its host is what
+            // nginx looks up. A value that is another variable is followed.
+            let h = if v.contains("://") { host_part(v) } else { v };
+            needs_resolver_at(model, scope, unit, h, stream, depth + 1)
+        })
 }
 
 fn static_host(model: &Model<'_>, unit: usize, host: &str, stream: bool) -> bool {
@@ -136,4 +158,52 @@ fn map_values(d: &Directive) -> Vec<String> {
         .filter(|e| !matches!(e.name(), "hostnames" | "volatile" | "include"))
         .filter_map(|e| e.arg(0).map(str::to_string))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::ids;
+    use crate::rules::schema::lint;
+
+    fn conf(maps: &str, loc: &str) -> String {
+        format!(
+            "events {{}}\nhttp {{ upstream blue {{ server 127.0.0.1:8081; }} upstream green {{ server 127.0.0.1:8082; }} {maps} server {{ listen 80; location / {{ {loc} }} }} }}\n"
+        )
+    }
+
+    #[test]
+    fn map_of_urls_naming_upstreams_needs_no_resolver() {
+        let c = conf(
+            "map $arg_x $backend { default http://blue; g http://green/api; }",
+            "proxy_pass $backend;",
+        );
+        assert!(lint(ids::PROXY_PASS_VARIABLE_RESOLVER, &c).is_empty());
+    }
+
+    #[test]
+    fn set_from_a_map_of_upstreams_needs_no_resolver() {
+        let c = conf(
+            "map $arg_x $pool { default blue; g green; }",
+            "set $x $pool; proxy_pass http://$x;",
+        );
+        assert!(lint(ids::PROXY_PASS_VARIABLE_RESOLVER, &c).is_empty());
+    }
+
+    #[test]
+    fn a_value_outside_the_upstreams_still_reports() {
+        let c = conf(
+            "map $arg_x $backend { default http://blue; g http://api.example.com; }",
+            "proxy_pass $backend;",
+        );
+        assert_eq!(lint(ids::PROXY_PASS_VARIABLE_RESOLVER, &c).len(), 1);
+        // A port makes nginx compare it with the upstream's (none): no match.
+        let c = conf(
+            "map $arg_x $pool { default blue; }",
+            "proxy_pass http://$pool:8080;",
+        );
+        assert_eq!(lint(ids::PROXY_PASS_VARIABLE_RESOLVER, &c).len(), 1);
+        // A variable set from itself is not followed forever.
+        let c = conf("", "set $a $a; proxy_pass http://$a;");
+        assert_eq!(lint(ids::PROXY_PASS_VARIABLE_RESOLVER, &c).len(), 1);
+    }
 }

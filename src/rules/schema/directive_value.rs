@@ -79,6 +79,20 @@ impl<'t> DirectiveValue<'t> {
         if !spec.accepts_arg_count(d.args.len()) || spec.is_block() != d.block.is_some() {
             return;
         }
+        if matches!(spec.handler, "ngx_http_map_block" | "ngx_stream_map_block")
+            && let Some(e) = map_default(d)
+        {
+            out.push(
+                Finding::error(
+                    ids::DIRECTIVE_VALUE,
+                    e.span,
+                    "duplicate default map parameter",
+                )
+                .with_help("a `map` has one `default` line: remove one of them")
+                .with_related(d.span, "the map"),
+            );
+            return;
+        }
         if let Some((w, msg, help)) = check(spec, d, v, cx.settings.nginx_version) {
             // nginx names the directive's line (its `;`); the help names
             // the word when nginx's message does not.
@@ -215,6 +229,25 @@ fn check<'d>(
             "ngx_http_rewrite_return" => http_return(d),
             "ngx_http_core_error_page" => error_page(d),
             "ngx_http_proxy_pass" => proxy_pass(d, v),
+            "ngx_event_connections" => (atoi(s).is_none()).then(|| {
+                (
+                    first,
+                    format!("invalid number \"{s}\""),
+                    "`worker_connections` takes a plain number: `worker_connections 1024;`".into(),
+                )
+            }),
+            // ngx_set_worker_processes: "auto", else ngx_atoi.
+            "ngx_set_worker_processes" => slot(
+                s == "auto" || atoi(s).is_some(),
+                "invalid value",
+                "`worker_processes` takes a number or `auto`",
+            ),
+            "ngx_http_try_files" => try_files_code(d),
+            "ngx_http_fastcgi_pass" | "ngx_http_scgi_pass" | "ngx_http_memcached_pass" => {
+                pass_port(first, s)
+            }
+            "ngx_http_uwsgi_pass" => pass_port(first, strip_scheme(s, &["uwsgi://", "suwsgi://"])),
+            "ngx_http_grpc_pass" => pass_port(first, strip_scheme(s, &["grpc://", "grpcs://"])),
             _ => None,
         },
     }
@@ -667,6 +700,9 @@ fn proxy_pass<'d>(d: &'d Directive, v: &Visit<'_, '_>) -> Bad<'d> {
             "`proxy_pass` needs a scheme: `proxy_pass http://backend;` (or https://)".into(),
         ));
     };
+    if let Some(bad) = pass_port(w, rest) {
+        return Some(bad);
+    }
     if rest
         .get(..5)
         .is_some_and(|p| p.eq_ignore_ascii_case("unix:"))
@@ -698,6 +734,79 @@ fn proxy_pass<'d>(d: &'d Directive, v: &Visit<'_, '_>) -> Bad<'d> {
                 .into(),
         )
     })
+}
+
+/// `try_files … =CODE`: ngx_http_try_files reads the code after `=` with
+/// ngx_atoi and refuses anything that is not a number up to 999 (a variable
+/// included: the last argument is never evaluated for its code).
+fn try_files_code(d: &Directive) -> Bad<'_> {
+    let w = d.args.last()?;
+    let code = w.as_str().strip_prefix('=')?;
+    if atoi(code).is_some_and(|c| c <= 999) {
+        return None;
+    }
+    Some((
+        w,
+        format!("invalid code \"{}\"", w.as_str()),
+        "the last argument of `try_files` is a file, a named location (`@name`) or a status \
+         code `=404` (at most 999)"
+            .into(),
+    ))
+}
+
+fn strip_scheme<'s>(s: &'s str, schemes: &[&str]) -> &'s str {
+    schemes
+        .iter()
+        .find_map(|p| {
+            s.get(..p.len())
+                .filter(|x| x.eq_ignore_ascii_case(p))
+                .and_then(|_| s.get(p.len()..))
+        })
+        .unwrap_or(s)
+}
+
+/// The port of a `*_pass` address without variables (after its scheme), as
+/// ngx_parse_url reads it: `unix:` has none, `[v6]:port`, else the first
+/// `:` before any `/` or `?` (ngx_parse_inet_url). A port that is not a
+/// number from 1 to 65535 is `invalid port in upstream "…"`.
+fn pass_port<'d>(w: &'d Word, addr: &str) -> Bad<'d> {
+    if has_variable(w.as_str()) {
+        return None;
+    }
+    if addr
+        .get(..5)
+        .is_some_and(|p| p.eq_ignore_ascii_case("unix:"))
+    {
+        return None;
+    }
+    let end = addr.find(['/', '?']).unwrap_or(addr.len());
+    let host = &addr[..end];
+    let port = if let Some(v6) = host.strip_prefix('[') {
+        // ngx_parse_inet6_url: the port follows `]:`.
+        v6.split_once(']')?.1.strip_prefix(':')?
+    } else {
+        host.split_once(':')?.1
+    };
+    if atoi(port).is_some_and(|p| (1..=65535).contains(&p)) {
+        return None;
+    }
+    Some((
+        w,
+        // nginx names the address after the scheme (its `u.url`).
+        format!("invalid port in upstream \"{addr}\""),
+        "the port is a number from 1 to 65535: `127.0.0.1:9000`".into(),
+    ))
+}
+
+/// A `map` with two `default` lines: ngx_http_map (and ngx_stream_map)
+/// refuses the second with "duplicate default map parameter". Reported at
+/// the second `default`, as nginx does.
+fn map_default(d: &Directive) -> Option<&Directive> {
+    let b = d.block.as_ref()?;
+    b.children
+        .iter()
+        .filter(|e| e.name() == "default" && e.args.len() == 1)
+        .nth(1)
 }
 
 #[cfg(test)]
@@ -769,6 +878,75 @@ mod tests {
         assert_eq!(m.len(), 2, "{m:?}");
         assert_eq!(m[0], "invalid URL prefix");
         assert!(m[1].starts_with("\"proxy_pass\" cannot have URI part"));
+    }
+
+    #[test]
+    fn values_nginx_refuses() {
+        // Each checked with nginx 1.22.1 `nginx -t`: the message is nginx's.
+        for (conf, want) in [
+            (
+                "events { worker_connections 2048q; } http {}",
+                "invalid number \"2048q\"",
+            ),
+            (
+                "worker_processes 4x; events {} http {}",
+                "\"worker_processes\" directive invalid value",
+            ),
+            (
+                "worker_processes autox; events {} http {}",
+                "\"worker_processes\" directive invalid value",
+            ),
+            (
+                "events {} http { map $a $b { default 1; default 2; } }",
+                "duplicate default map parameter",
+            ),
+            (
+                "events {} http { map $a $b { default 1; \"default\" 2; } }",
+                "duplicate default map parameter",
+            ),
+            (
+                "events {} http { server { location / { try_files $uri =404q; } } }",
+                "invalid code \"=404q\"",
+            ),
+            (
+                "events {} http { server { location / { try_files $uri =1000; } } }",
+                "invalid code \"=1000\"",
+            ),
+            (
+                "events {} http { server { location / { fastcgi_pass 127.0.0.1:9001q; } } }",
+                "invalid port in upstream \"127.0.0.1:9001q\"",
+            ),
+            (
+                "events {} http { server { location / { fastcgi_pass 127.0.0.1:99999; } } }",
+                "invalid port in upstream \"127.0.0.1:99999\"",
+            ),
+            (
+                "events {} http { server { location / { proxy_pass http://127.0.0.1:9001q/x; } } }",
+                "invalid port in upstream \"127.0.0.1:9001q/x\"",
+            ),
+            (
+                "events {} http { server { location / { uwsgi_pass uwsgi://[::1]:0; } } }",
+                "invalid port in upstream \"[::1]:0\"",
+            ),
+        ] {
+            let m = msgs(&format!("{conf}\n"));
+            assert_eq!(m, vec![want.to_string()], "{conf}");
+        }
+    }
+
+    #[test]
+    fn values_nginx_accepts() {
+        let m = msgs(
+            "worker_processes auto;\nevents { worker_connections 2048; }\nhttp { \
+             map $uri $b { default 1; hostnames; d 3; } \
+             upstream php { server 127.0.0.1:9000; } \
+             server { location / { try_files $uri $uri/ =404; } location /b { try_files $uri =99; } \
+             location /c { try_files $uri @x; } location @x { fastcgi_pass php; } \
+             location /d { fastcgi_pass unix:/run/php/php-fpm.sock; } location /e { fastcgi_pass [::1]:9000; } \
+             location /f { set $be php; fastcgi_pass $be; } location /g { proxy_pass http://127.0.0.1:8080/x:y; } \
+             location /h { grpc_pass grpcs://127.0.0.1:50051; } location /i { scgi_pass localhost:4000; } } }\n",
+        );
+        assert!(m.is_empty(), "{m:?}");
     }
 
     #[test]

@@ -199,6 +199,64 @@ mod tests {
     }
 
     #[test]
+    fn distribution_packaged_modules_are_assumed() {
+        // Modules Debian/Ubuntu (libnginx-mod-*), Alpine (nginx-mod-*) and
+        // OpenResty ship, in the catalogue since tools/gen_nginx_schema.py
+        // scans them.
+        for (d, group) in [
+            ("upload_progress proxied 1m;", "upload-progress"),
+            (
+                "server { listen 80; location /up { track_uploads proxied 30s; } }",
+                "upload-progress",
+            ),
+            (
+                "server { listen 80; location /p { report_uploads proxied; } }",
+                "upload-progress",
+            ),
+            (
+                "server { listen 80; location /m { memc_pass 127.0.0.1:11211; } }",
+                "memc",
+            ),
+            (
+                "server { listen 80; location /sub { nchan_subscriber; } }",
+                "nchan",
+            ),
+            ("zstd on;", "zstd"),
+            (
+                "server { listen 80; location /u { upload_pass /done; } }",
+                "upload",
+            ),
+            ("server { listen 80; location /v { vod hls; } }", "vod"),
+            (
+                "server { listen 80; location /a { array_split , $arg_x to=$list; } }",
+                "array-var",
+            ),
+            (
+                "server { listen 80; location /s { shib_request /shibauthorizer; } }",
+                "shibboleth",
+            ),
+            (
+                "upstream u { server 127.0.0.1:8080; dns_update 60s; }",
+                "dynamic-upstream",
+            ),
+            (
+                "server { listen 80; location /j { auth_jwt on; } }",
+                "auth-jwt",
+            ),
+            (
+                "server { listen 80; location /d { drizzle_pass db; } }",
+                "drizzle",
+            ),
+        ] {
+            let conf = format!("events {{}}\nhttp {{ {d} }}\n");
+            assert!(lint(ids::UNKNOWN_DIRECTIVE, &conf).is_empty(), "{d}");
+            let f = lint(ids::MODULE_ASSUMED, &conf);
+            assert_eq!(f.len(), 1, "{d}");
+            assert!(f[0].message.contains(group), "{d}: {}", f[0].message);
+        }
+    }
+
+    #[test]
     fn third_party_with_other_load_module_is_unknown() {
         let conf = "load_module modules/ngx_http_echo_module.so;\nevents {}\nhttp { server { more_set_headers 'X: y'; } }\n";
         let f = lint(ids::UNKNOWN_DIRECTIVE, conf);

@@ -17,6 +17,11 @@ const SAFE: &[&str] = &[
     "break",
     "rewrite_log",
     "uninitialized_variable_warn",
+    // The headers module keeps `expires` apart from the `add_header` list
+    // (ngx_http_headers_merge_conf merges `expires` on its own), and an
+    // `if` block's configuration is merged from its location's, so an `if`
+    // setting `expires` changes that one header and keeps everything else.
+    "expires",
 ];
 
 impl Rule for IfIsEvil {
@@ -38,6 +43,9 @@ impl Rule for IfIsEvil {
                 continue;
             }
             let Some(ifd) = s.directive else { continue };
+            if ends_in_return(m.children(s)) {
+                continue;
+            }
             for d in m.children(s) {
                 if SAFE.contains(&d.name()) || d.name() == "if" {
                     continue;
@@ -53,5 +61,59 @@ impl Rule for IfIsEvil {
                 );
             }
         }
+    }
+}
+
+/// An `if` block whose last directive is `return`, with no `break` or
+/// `rewrite` before it that could stop the rewrite module short of it: the
+/// request is answered inside the block (ngx_http_script_if_code switches
+/// the request to the block's configuration, ngx_http_script_return_code
+/// then finalizes it in the rewrite phase, so
+/// its `add_header` lines go out with the response) and never reaches a
+/// content handler. This is the documented safe form, e.g. an OPTIONS
+/// preflight that adds CORS headers and returns 204.
+fn ends_in_return(children: &[&crate::nginx::ast::Directive]) -> bool {
+    let Some((last, before)) = children.split_last() else {
+        return false;
+    };
+    last.name() == "return"
+        && !before
+            .iter()
+            .any(|d| matches!(d.name(), "break" | "rewrite" | "if"))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::ids;
+    use crate::rules::schema::lint;
+
+    fn conf(body: &str) -> String {
+        format!(
+            "events {{}}\nhttp {{ server_tokens off; server {{ listen 80; location / {{ {body} }} }} }}\n"
+        )
+    }
+
+    #[test]
+    fn if_ending_in_return_is_not_reported() {
+        let c = conf(
+            "if ($request_method = OPTIONS) { add_header Access-Control-Allow-Origin https://a.example; add_header Access-Control-Max-Age 86400; return 204; } proxy_pass http://127.0.0.1:8080;",
+        );
+        assert!(lint(ids::IF_IS_EVIL, &c).is_empty());
+    }
+
+    #[test]
+    fn if_setting_only_expires_is_not_reported() {
+        let c = conf("if ($args ~ v=) { expires max; } root /srv;");
+        assert!(lint(ids::IF_IS_EVIL, &c).is_empty());
+    }
+
+    #[test]
+    fn return_that_may_be_skipped_still_reports() {
+        // `break` stops the rewrite module before the `return`: the request
+        // goes on to the content phase with the if's configuration.
+        let c = conf("if ($arg_a) { add_header X-A 1; break; return 204; } root /srv;");
+        assert_eq!(lint(ids::IF_IS_EVIL, &c).len(), 1);
+        let c = conf("if ($arg_a) { add_header X-A 1; } root /srv;");
+        assert_eq!(lint(ids::IF_IS_EVIL, &c).len(), 1);
     }
 }

@@ -6,6 +6,8 @@
 //! echoing any Origin.
 
 use crate::finding::Finding;
+use crate::model::Model;
+use crate::nginx::ast::{Block, Directive};
 use crate::nginx::context::Ctx;
 use crate::nginx::lexer::Word;
 use crate::rules::security::if_condition;
@@ -33,6 +35,7 @@ impl Rule for Origins {
                     typo(out, var, d.span);
                     if let (Some(p), Some(w)) = (c.regex, c.word)
                         && is_checked(var)
+                        && (c.negated || !refuses(d))
                     {
                         weak(out, var, p, c.icase, w);
                     }
@@ -44,6 +47,9 @@ impl Rule for Origins {
                         continue;
                     }
                     let Some(b) = &d.block else { continue };
+                    if d.arg(1).is_some_and(|out| deny_list(m, b, out)) {
+                        continue;
+                    }
                     for e in &b.children {
                         let Some(p) = e.name().strip_prefix('~') else {
                             continue;
@@ -180,6 +186,74 @@ fn reflects_any(flow: &Flow<'_, '_>, scope: usize, v: &str, depth: usize) -> boo
     })
 }
 
+/// Does the `if` block answer with an error (`return 403;`, `return 444;`)?
+/// A regex that picks the requests to refuse is a deny-list: matching too
+/// much refuses more, it lets no foreign site through.
+fn refuses(d: &Directive) -> bool {
+    d.block.as_ref().is_some_and(|b| {
+        b.children.iter().any(|r| {
+            r.name() == "return"
+                && r.arg(0)
+                    .and_then(|a| a.parse::<u16>().ok())
+                    .is_some_and(|code| code >= 400)
+        })
+    })
+}
+
+/// Is this `map` of the Origin/Referer a deny-list? Its regex entries all
+/// give one value, its default another, and an `if` on its result refuses
+/// the request exactly when an entry matched: `map $http_referer $spam {
+/// default 0; ~*casino 1; }` with `if ($spam) { return 403; }`. An `if`
+/// that refuses when no entry matched (`if ($ok = 0)`) makes it an
+/// allow-list, which is checked.
+fn deny_list(m: &Model<'_>, b: &Block, out: &str) -> bool {
+    let value = |e: &Directive| e.arg(0).unwrap_or("").to_string();
+    let default = b
+        .children
+        .iter()
+        .find(|e| e.name() == "default")
+        .map_or(String::new(), value);
+    let mut hits = b
+        .children
+        .iter()
+        .filter(|e| e.name().starts_with('~'))
+        .map(value);
+    let Some(hit) = hits.next() else {
+        return false;
+    };
+    if hits.any(|v| v != hit) || hit == default {
+        return false;
+    }
+    // nginx's `if ($var)` is false for "" and "0" (ngx_http_script_if_code).
+    let truthy = |v: &str| !v.is_empty() && v != "0";
+    m.named(&["if"]).any(|(_, d)| {
+        let Some(c) = if_condition(d) else {
+            return false;
+        };
+        if var_name(c.var) != var_name(out) || !refuses(d) {
+            return false;
+        }
+        let operand = d
+            .args
+            .get(2)
+            .map(|w| w.as_str().strip_suffix(')').unwrap_or(w.as_str()));
+        match (c.op, operand) {
+            ("", _) => truthy(&hit) && !truthy(&default),
+            ("=", Some(x)) => x == hit,
+            ("!=", Some(x)) => x == default,
+            _ => false,
+        }
+    })
+}
+
+/// `$name` and `${name}` name the same variable.
+fn var_name(v: &str) -> &str {
+    let v = v.strip_prefix('$').unwrap_or(v);
+    v.strip_prefix('{')
+        .and_then(|v| v.strip_suffix('}'))
+        .unwrap_or(v)
+}
+
 /// Is the directive inside an `if` that tests the Origin?
 fn guarded(m: &crate::model::Model<'_>, scope: usize) -> bool {
     m.chain(scope).any(|s| {
@@ -188,4 +262,45 @@ fn guarded(m: &crate::model::Model<'_>, scope: usize) -> bool {
                 .and_then(if_condition)
                 .is_some_and(|c| c.var == "$http_origin")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::ids;
+    use crate::rules::schema::lint;
+
+    fn conf(http: &str, server: &str) -> String {
+        format!(
+            "events {{}}\nhttp {{ server_tokens off; {http} server {{ listen 80; {server} location / {{ return 204; }} }} }}\n"
+        )
+    }
+
+    #[test]
+    fn deny_list_map_is_not_an_origin_check() {
+        let map = "map $http_referer $bad_referer { default 0; ~*(casino|viagra|poker) 1; ~*semalt.com 1; }";
+        for guard in [
+            "if ($bad_referer) { return 403; }",
+            "if ($bad_referer = 1) { return 444; }",
+            "if ($bad_referer != 0) { return 403; }",
+        ] {
+            assert!(lint(ids::ORIGINS, &conf(map, guard)).is_empty(), "{guard}");
+        }
+        let direct = "if ($http_referer ~* (casino|viagra)) { return 403; }";
+        assert!(lint(ids::ORIGINS, &conf("", direct)).is_empty());
+    }
+
+    #[test]
+    fn allow_list_map_is_still_checked() {
+        // Refused when no entry matched: the regex is what lets a site in.
+        let map = "map $http_origin $cors_ok { default 0; ~https://app.example.com 1; }";
+        for guard in [
+            "if ($cors_ok = 0) { return 403; }",
+            "if ($cors_ok != 1) { return 403; }",
+            "",
+        ] {
+            assert_eq!(lint(ids::ORIGINS, &conf(map, guard)).len(), 1, "{guard}");
+        }
+        let negated = "if ($http_origin !~ https://app.example.com) { return 403; }";
+        assert_eq!(lint(ids::ORIGINS, &conf("", negated)).len(), 1);
+    }
 }

@@ -7,7 +7,7 @@ use crate::finding::Finding;
 use crate::model::{Model, ScopeId, TargetKind};
 use crate::providers::ListenerKind;
 use crate::rules::resolution::endpoints;
-use crate::rules::security::{LocKind, location_match};
+use crate::rules::security::{LocKind, if_condition, location_match};
 use crate::rules::{Check, Rule, ids};
 
 pub struct StatusPageExposed;
@@ -138,5 +138,93 @@ fn exposed(m: &Model<'_>, scope: ScopeId) -> bool {
             .is_some_and(|d| d.arg(0) != Some("off"))
         || m.effective_one(scope, "auth_jwt").is_some();
     let authed = auth && !(satisfy_any && (allow_all || rules.is_empty()));
-    !(restricted || authed)
+    !(restricted || authed || address_guard(m, scope))
+}
+
+/// An `if` in the location or its server that tests a variable of a
+/// client-address allow-list (`geo`, or a `map` of the client address) and
+/// answers 4xx: `if ($allowed = 0) { return 404; }`. The rewrite module runs
+/// server-level and then location-level `if`s before the content handler
+/// (ngx_http_rewrite_init puts ngx_http_rewrite_handler in the server-rewrite
+/// and rewrite phases), so the status page is only reached by clients the
+/// list lets through.
+fn address_guard(m: &Model<'_>, scope: ScopeId) -> bool {
+    m.chain(scope).any(|s| {
+        m.children(s).iter().any(|d| {
+            d.name() == "if"
+                && if_condition(d).is_some_and(|c| address_list(m, c.var))
+                && d.block.as_ref().is_some_and(|b| {
+                    b.children.iter().any(|r| {
+                        r.name() == "return"
+                            && r.arg(0)
+                                .and_then(|a| a.parse::<u16>().ok())
+                                .is_some_and(|code| (400..500).contains(&code))
+                    })
+                })
+        })
+    })
+}
+
+/// Is `var` the result of a `geo` block, or of a `map` keyed on the client
+/// address? (A map of a request header is not: the client chooses it.)
+fn address_list(m: &Model<'_>, var: &str) -> bool {
+    let var = var.trim_matches(|c| c == '{' || c == '}');
+    m.named(&["geo", "map"]).any(|(_, d)| match d.name() {
+        // `geo $var { … }` or `geo $address $var { … }`.
+        "geo" => d.args.last().is_some_and(|a| a.as_str() == var),
+        "map" => {
+            d.arg(1) == Some(var)
+                && d.arg(0).is_some_and(|src| {
+                    matches!(
+                        src,
+                        "$remote_addr"
+                            | "$binary_remote_addr"
+                            | "$realip_remote_addr"
+                            | "$proxy_protocol_addr"
+                    )
+                })
+        }
+        _ => false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::ids;
+    use crate::rules::schema::lint;
+
+    fn conf(lists: &str, guard: &str) -> String {
+        format!(
+            "events {{}}\nhttp {{ server_tokens off; {lists} server {{ listen 80; location /nginx_status {{ {guard} stub_status; }} }} }}\n"
+        )
+    }
+
+    #[test]
+    fn geo_allow_list_with_if_guard_is_restricted() {
+        let c = conf(
+            "geo $allowed { default 0; 10.0.0.0/8 1; }",
+            "if ($allowed = 0) { return 404; }",
+        );
+        assert!(lint(ids::STATUS_PAGE_EXPOSED, &c).is_empty());
+        let c = conf(
+            "map $remote_addr $denied { default 1; 127.0.0.1 0; }",
+            "if ($denied) { return 403; }",
+        );
+        assert!(lint(ids::STATUS_PAGE_EXPOSED, &c).is_empty());
+    }
+
+    #[test]
+    fn guards_that_do_not_restrict_still_report() {
+        // A header the client sends, and an if that does not refuse.
+        let c = conf(
+            "map $http_x_monitor $ok { default 0; yes 1; }",
+            "if ($ok = 0) { return 404; }",
+        );
+        assert_eq!(lint(ids::STATUS_PAGE_EXPOSED, &c).len(), 1);
+        let c = conf(
+            "geo $allowed { default 0; 10.0.0.0/8 1; }",
+            "if ($allowed = 0) { return 302 /; }",
+        );
+        assert_eq!(lint(ids::STATUS_PAGE_EXPOSED, &c).len(), 1);
+    }
 }

@@ -45,6 +45,13 @@ impl Rule for TlsListenWithoutSsl {
                 if d.args.iter().skip(1).any(|a| a.as_str() == "quic") {
                     continue;
                 }
+                // `ssl on;` (before 1.25.1) makes every listen of the server
+                // TLS (ngx_http_init_connection: `sscf->enable ||
+                // hc->addr_conf->ssl`); ssl-on-removed reports the directive
+                // itself, with the fix that adds `ssl` to these listens.
+                if ssl_on(m, s.scope) {
+                    continue;
+                }
                 let (msg, help) = if shared {
                     (
                         format!(
@@ -78,5 +85,35 @@ impl Rule for TlsListenWithoutSsl {
                 );
             }
         }
+    }
+}
+
+/// `ssl on;` in effect for the server (its own, or the http block's).
+fn ssl_on(m: &crate::model::Model<'_>, scope: usize) -> bool {
+    m.effective_one(scope, "ssl")
+        .is_some_and(|d| d.arg(0).is_some_and(|a| a.eq_ignore_ascii_case("on")))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::ids;
+    use crate::rules::schema::lint;
+
+    #[test]
+    fn ssl_on_is_left_to_ssl_on_removed() {
+        for at in ["server", "http"] {
+            let (h, s) = if at == "http" {
+                ("ssl on;", "")
+            } else {
+                ("", "ssl on;")
+            };
+            let c = format!(
+                "events {{}}\nhttp {{ {h} server {{ listen 443; {s} ssl_certificate /a.pem; ssl_certificate_key /a.key; }} }}\n"
+            );
+            assert!(lint(ids::TLS_LISTEN_WITHOUT_SSL, &c).is_empty(), "{at}");
+            assert_eq!(lint(ids::SSL_ON_REMOVED, &c).len(), 1, "{at}");
+        }
+        let c = "events {}\nhttp { server { listen 443; ssl off; } }\n";
+        assert_eq!(lint(ids::TLS_LISTEN_WITHOUT_SSL, c).len(), 1);
     }
 }
