@@ -182,64 +182,48 @@ pub fn regex_sites<'t>(model: &Model<'t>, cache: &mut RegexCache<'t>) -> Vec<Reg
             .iter()
             .position(|&id| id == d.name_id)
             .map_or("", |i| names[i]);
+        let mut add = |directive: &'t Directive,
+                       word: &'t Word,
+                       pattern: &'t str,
+                       icase: bool,
+                       what: &'static str| {
+            out.push(RegexSite {
+                word,
+                pattern,
+                icase,
+                what,
+                directive,
+                scope: sid,
+                parsed: cache.get(pattern, icase),
+            });
+        };
         match name {
             "location" => {
                 if let Some((LocKind::Regex { icase }, p, w)) = location_match(d) {
-                    out.push(RegexSite {
-                        word: w,
-                        pattern: p,
-                        icase,
-                        what: "location",
-                        directive: d,
-                        scope: sid,
-                        parsed: cache.get(p, icase),
-                    });
+                    add(d, w, p, icase, "location");
                 }
             }
             "if" => {
                 if let Some(c) = if_condition(d)
                     && let (Some(p), Some(w)) = (c.regex, c.word)
                 {
-                    out.push(RegexSite {
-                        word: w,
-                        pattern: p,
-                        icase: c.icase,
-                        what: "if",
-                        directive: d,
-                        scope: sid,
-                        parsed: cache.get(p, c.icase),
-                    });
+                    add(d, w, p, c.icase, "if");
                 }
             }
             "rewrite" | "fastcgi_split_path_info" => {
                 if let Some(w) = d.args.first() {
-                    out.push(RegexSite {
-                        word: w,
-                        pattern: w.as_str(),
-                        icase: false,
-                        what: if name == "rewrite" {
-                            "rewrite"
-                        } else {
-                            "fastcgi_split_path_info"
-                        },
-                        directive: d,
-                        scope: sid,
-                        parsed: cache.get(w.as_str(), false),
-                    });
+                    let what = if name == "rewrite" {
+                        "rewrite"
+                    } else {
+                        "fastcgi_split_path_info"
+                    };
+                    add(d, w, w.as_str(), false, what);
                 }
             }
             "server_name" => {
                 for w in &d.args {
                     if let Some(p) = w.as_str().strip_prefix('~') {
-                        out.push(RegexSite {
-                            word: w,
-                            pattern: p,
-                            icase: true,
-                            what: "server_name",
-                            directive: d,
-                            scope: sid,
-                            parsed: cache.get(p, true),
-                        });
+                        add(d, w, p, true, "server_name");
                     }
                 }
             }
@@ -254,15 +238,7 @@ pub fn regex_sites<'t>(model: &Model<'t>, cache: &mut RegexCache<'t>) -> Vec<Reg
                         Some(p) => (p, true),
                         None => (p, false),
                     };
-                    out.push(RegexSite {
-                        word: &e.name,
-                        pattern: p,
-                        icase,
-                        what: "map",
-                        directive: e,
-                        scope: sid,
-                        parsed: cache.get(p, icase),
-                    });
+                    add(e, &e.name, p, icase, "map");
                 }
             }
             _ => {}
