@@ -89,9 +89,8 @@ fn unknown_format_finding(d: &Directive, format: &Word) -> Finding {
         format!("unknown log format \"{}\"", format.as_str()),
     )
     .with_help(
-        "no `log_format` of this name is defined before this line (nginx looks \
-         self.formats up while reading, so the definition must come first); \
-         `combined` is predefined",
+        "no `log_format` of this name is defined before this line (nginx looks formats up \
+         while reading, so the definition must come first); `combined` is predefined",
     )
 }
 
