@@ -12,11 +12,9 @@ use std::path::{Path, PathBuf};
 use crate::finding::Finding;
 use crate::nginx::ast::{Directive, IncludeSite, NO_SITE, ParsedFile};
 use crate::nginx::parser;
+use crate::registry::ids;
 use crate::source::{FileId, SourceMap, Span};
 use crate::vfs::{FileKey, Fs, FsError, is_glob, normalize, normalized};
-
-pub const RULE_MISSING: &str = "include-missing";
-pub const RULE_CYCLE: &str = "include-cycle";
 
 /// Include chains deeper than this are cut (nginx would recurse until it
 /// runs out of file descriptors or stack).
@@ -424,7 +422,7 @@ impl<'a> Loader<'a> {
         for k in 0..count {
             if open.len() >= MAX_INCLUDE_DEPTH {
                 self.findings.push(
-                    Finding::error(RULE_CYCLE, site.span, format!("includes nested more than {MAX_INCLUDE_DEPTH} deep"))
+                    Finding::error(ids::INCLUDE_CYCLE, site.span, format!("includes nested more than {MAX_INCLUDE_DEPTH} deep"))
                         .with_help("this chain of includes is far deeper than any real configuration; it is cut here"),
                 );
                 break;
@@ -447,7 +445,7 @@ impl<'a> Loader<'a> {
                     .map(|r| r.path.clone())
                     .unwrap_or_default();
                 let mut f = Finding::error(
-                    RULE_CYCLE,
+                    ids::INCLUDE_CYCLE,
                     site.span,
                     format!("include cycle: \"{}\" is already being included", (self.display)(&normalize(&target))),
                 )
@@ -532,7 +530,7 @@ impl<'a> Loader<'a> {
             ),
         };
         self.findings
-            .push(Finding::error(RULE_MISSING, span, msg).with_help(help));
+            .push(Finding::error(ids::INCLUDE_MISSING, span, msg).with_help(help));
     }
 }
 
@@ -547,6 +545,9 @@ fn normal_owned(path: PathBuf) -> PathBuf {
 /// Visit every directive reachable from `list`, descending into blocks and
 /// included files. `parents` holds the enclosing block directives (include
 /// directives are transparent: their files' directives are siblings).
+/// The run walks through `model::walk::Visits`; this plain walk is what the
+/// include tests, the property tests (`tests/properties.rs`) and the
+/// `nginx_include` fuzz target read the expanded tree with.
 pub fn walk<'t, F>(files: &'t Files, list: &'t [Directive], f: &mut F)
 where
     F: FnMut(&'t Directive, &[&'t Directive]),
@@ -742,7 +743,7 @@ mod tests {
         );
         let (l, _) = run(&fs, "/etc/nginx/nginx.conf");
         assert_eq!(l.findings.len(), 1);
-        assert_eq!(l.findings[0].rule, RULE_MISSING);
+        assert_eq!(l.findings[0].rule, ids::INCLUDE_MISSING);
     }
 
     #[test]
@@ -753,7 +754,7 @@ mod tests {
         fs.insert("/etc/nginx/b.conf", "include a.conf;");
         let (l, root) = run(&fs, "/etc/nginx/nginx.conf");
         assert_eq!(l.findings.len(), 1);
-        assert_eq!(l.findings[0].rule, RULE_CYCLE);
+        assert_eq!(l.findings[0].rule, ids::INCLUDE_CYCLE);
         assert_eq!(l.findings[0].related.len(), 2);
         assert_eq!(names(&l, root).len(), 3);
     }
@@ -764,7 +765,7 @@ mod tests {
         fs.insert("/etc/nginx/nginx.conf", "include nginx.conf;");
         let (l, _) = run(&fs, "/etc/nginx/nginx.conf");
         assert_eq!(l.findings.len(), 1);
-        assert_eq!(l.findings[0].rule, RULE_CYCLE);
+        assert_eq!(l.findings[0].rule, ids::INCLUDE_CYCLE);
     }
 
     #[test]

@@ -7,9 +7,8 @@ use crate::finding::Finding;
 use crate::nginx::ast::{Block, Directive, IncludeSite, NO_SITE, ParsedFile};
 use crate::nginx::lexer::{LexError, LexErrorKind, Lexer, Statement, Terminator};
 use crate::nginx::lua::skip_lua_block;
+use crate::registry::ids;
 use crate::source::{FileId, Span};
-
-pub const RULE: &str = "syntax";
 
 /// Deepest block nesting we keep. Real configs stay below 10; the cap keeps
 /// every later recursive walk (and drop) safe on hostile input.
@@ -98,7 +97,7 @@ fn parse_in(file: FileId, src: &[u8], data: bool) -> ParsedFile {
                     if in_data && !stmt.words.is_empty() {
                         errors.push(
                             Finding::error(
-                                RULE,
+                                ids::SYNTAX,
                                 Span::new(file, at as usize, at as usize + 1),
                                 "unexpected \"{\"",
                             )
@@ -117,7 +116,7 @@ fn parse_in(file: FileId, src: &[u8], data: bool) -> ParsedFile {
                 if stack.len() > MAX_DEPTH {
                     let s = Span::new(file, at as usize, at as usize + 1);
                     errors.push(
-                        Finding::error(RULE, s, format!("blocks nested deeper than {MAX_DEPTH} levels"))
+                        Finding::error(ids::SYNTAX, s, format!("blocks nested deeper than {MAX_DEPTH} levels"))
                             .with_help("nothing inside this block is checked; no real configuration nests this deep"),
                     );
                     skipping = 1;
@@ -137,7 +136,7 @@ fn parse_in(file: FileId, src: &[u8], data: bool) -> ParsedFile {
                         Err(off) => {
                             errors.push(
                                 Finding::error(
-                                    RULE,
+                                    ids::SYNTAX,
                                     Span::new(file, off, (off + 1).min(src.len())),
                                     "unterminated Lua block",
                                 )
@@ -170,7 +169,7 @@ fn parse_in(file: FileId, src: &[u8], data: bool) -> ParsedFile {
                     }
                     errors.push(
                         Finding::error(
-                            RULE,
+                            ids::SYNTAX,
                             Span::new(file, at as usize, at as usize + 1),
                             "unexpected \"}\"",
                         )
@@ -187,7 +186,7 @@ fn parse_in(file: FileId, src: &[u8], data: bool) -> ParsedFile {
     if stack.len() > 1 && skipping == 0 {
         let eof = src.len();
         let mut f = Finding::error(
-            RULE,
+            ids::SYNTAX,
             Span::new(file, eof, eof),
             "unexpected end of file, expecting \"}\"",
         )
@@ -214,7 +213,7 @@ fn parse_in(file: FileId, src: &[u8], data: bool) -> ParsedFile {
         include_sites: sites,
         directives: root,
         comments: std::mem::take(&mut stmt.comments),
-        errors: errors.finish(RULE, "syntax errors"),
+        errors: errors.finish(ids::SYNTAX, "syntax errors"),
         expanded: Default::default(),
     }
 }
@@ -391,7 +390,7 @@ fn lex_finding(file: FileId, src: &[u8], e: &LexError, stmt: &Statement) -> Find
         None if at >= src.len() => (src.len(), src.len()),
         None => (at, char_end(src, at)),
     };
-    let mut f = Finding::error(RULE, Span::new(file, start, end), e.kind.message());
+    let mut f = Finding::error(ids::SYNTAX, Span::new(file, start, end), e.kind.message());
     let first = stmt.words.first().map(|w| (w.span, w.value.to_string()));
     match e.kind {
         LexErrorKind::UnexpectedEof => {
