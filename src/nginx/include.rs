@@ -213,7 +213,7 @@ impl<'a> Loader<'a> {
         let mut fresh: Vec<(PathBuf, std::sync::Arc<[u8]>, Option<FileKey>)> = Vec::new();
         let mut order: Vec<Result<FileId, usize>> = Vec::with_capacity(items.len());
         // By the normal path's bytes, as `by_path` (hashing a PathBuf
-        // parses its components: 10,000 of them showed in profiles).
+        // parses its components, which showed in profiles).
         let mut pending_keys: FxHashMap<std::ffi::OsString, usize> = FxHashMap::default();
         let mut pending_ids: FxHashMap<FileKey, usize> = FxHashMap::default();
         for (key, text, identity) in items {
@@ -559,8 +559,8 @@ where
 
 /// A tree that includes the same file over and over multiplies; stop after
 /// this many visits instead of running for hours. The largest real trees
-/// (10,000 vhosts) expand to well under a million directives; at 20 million
-/// an exponential include tree took 1.3 s in release and 30 s in a debug
+/// expand to well under a million directives; an exponential include tree
+/// far over this budget takes seconds in release and far longer in a debug
 /// build. A run's budget is [`walk_budget`], at most this; a tree over it
 /// gets a skipped note (see `load::budget_notes`).
 pub const WALK_BUDGET: usize = 5_000_000;

@@ -46,8 +46,8 @@ impl ListenerProvider for Compose {
             return;
         }
         // The analysed nginx files, to recognise a container that mounts
-        // them (listed only when there is a Compose file: at 10,000 vhosts
-        // normalising every path cost 3 ms).
+        // them (listed only when there is a Compose file: normalising every
+        // path of a large tree is not free).
         let nginx_files: Vec<PathBuf> = loaded
             .files
             .iter()

@@ -70,7 +70,7 @@ pub struct Listener {
     /// The line that makes it listen.
     pub span: Option<Span>,
     /// Boxed: only unix sockets have one, and inline it tripled the size of
-    /// every listener (10,000 vhosts list 40,000 nginx listeners).
+    /// every listener (a large tree lists several per vhost).
     pub socket: Option<Box<SocketAccess>>,
     /// Index of the pool in `FpmConfig::pools` (php-fpm listeners).
     pub pool: Option<usize>,

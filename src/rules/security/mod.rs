@@ -154,9 +154,8 @@ pub struct RegexSite<'t> {
     pub directive: &'t Directive,
     pub scope: usize,
     /// The pattern parsed, looked up while its words are in cache (the
-    /// checks go through the sites again later: at 10,000 vhosts, 30,000
-    /// patterns hashed and compared a second and a third time were a trip
-    /// to memory each).
+    /// checks go through the sites again later: hashing and comparing the
+    /// patterns a second and a third time would be a trip to memory each).
     pub parsed: Rc<Parsed>,
 }
 
@@ -174,8 +173,8 @@ pub fn regex_sites<'t>(model: &Model<'t>, cache: &mut RegexCache<'t>) -> Vec<Reg
         "map",
     ];
     // Told apart by name id: the id is on the cache line with the
-    // arguments, the name on another (at 10,000 vhosts, 100,000 of these
-    // directives, each a trip to memory).
+    // arguments, the name on another (in a large tree, each a trip to
+    // memory).
     let ids = names.map(crate::nginx::schema::name_id);
     for (sid, d) in model.named(&names) {
         let name = ids
