@@ -2,7 +2,11 @@
 //! Each kind of service is one provider behind [`ListenerProvider`]; the
 //! resolver only sees the listeners they yield, so adding a service
 //! (Gunicorn, Compose, Apache, …) touches this folder and its registration
-//! only.
+//! in [`all`] only.
+//!
+//! Providers must not use rayon: the resolver runs them beside the rules,
+//! some of which wait for it, and a pool worker waiting inside a provider
+//! could take up such a rule and wait for itself (see `Resolver::build`).
 
 pub mod apache;
 pub mod compose;
@@ -154,6 +158,8 @@ pub trait ListenerProvider: Sync {
         false
     }
 
+    /// The listeners this service's files (or the model) declare. Runs
+    /// beside the rules: no rayon here (see the module doc).
     fn listeners(&self, loaded: &Loaded, model: &Model<'_>, out: &mut Vec<Listener>);
 }
 
