@@ -14,8 +14,8 @@ use crate::vfs::normalize;
 pub enum Endpoint {
     /// A unix socket path, normalised. Shared: the model gives every
     /// target naming the same socket one copy ([`Model`]'s targets), so
-    /// rules hashing 10,000 targets' sockets read a few hundred paths that
-    /// stay in cache instead of 10,000 scattered ones.
+    /// rules hashing every target's socket read the few distinct paths,
+    /// which stay in cache, instead of one scattered copy per target.
     ///
     /// [`Model`]: crate::model::Model
     Unix(Arc<Path>),

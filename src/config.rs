@@ -15,7 +15,8 @@ use crate::settings::{Layer, LayerOrigin};
 /// The file name looked for in the linted tree and its parents.
 pub const FILE_NAME: &str = ".nginx-lint.toml";
 
-/// Every top-level key, in the order CLI.md documents them.
+/// Every top-level key (README.md, "Configuration: `.nginx-lint.toml`", shows
+/// each in its example).
 pub const TOP_KEYS: &[&str] = &[
     "nginx-version",
     "tls-profile",

@@ -88,8 +88,8 @@ fn error(sources: &SourceMap, f: &Finding) -> PayloadError {
 
 pub fn render(loaded: &Loaded, findings: &[Finding]) -> String {
     let sources = &loaded.sources;
-    // A map, not a search of the list per include: 10,000 sites each
-    // including a snippet made that quadratic.
+    // A map, not a search of the list per include: sites that each
+    // include a snippet made that quadratic.
     let cx = Ctx {
         sources,
         files: &loaded.files,

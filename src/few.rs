@@ -1,11 +1,11 @@
 //! A list that keeps up to two values inline and moves to the heap beyond.
 //!
 //! Also what the resolver answers (the listeners serving an address: at
-//! most one or two, asked for 100,000 times at 10,000 vhosts).
+//! most one or two, asked for several times per vhost).
 //!
 //! For per-server lists (listens, names) read by rule after rule: a vector
 //! of its own per server puts each list in its own allocation, and going
-//! through 20,000 servers' lists at 10,000 vhosts cost a cache miss per
+//! through every server's lists in a large tree costs a cache miss per
 //! server and rule. Inline, they are read with the server. (The smallvec
 //! crate would do, but its inline storage makes the model invariant in
 //! its lifetime; this enum stays covariant and needs no unsafe code.)

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::loaded::Loaded;
-use crate::model::{Model, TargetAddr};
+use crate::model::{Model, Server, Target, TargetAddr};
 use crate::resolve::{Resolver, is_local};
 use crate::source::{SourceMap, Span};
 
@@ -68,115 +68,149 @@ fn at(sources: &SourceMap, span: Span) -> String {
 
 pub fn build(loaded: &Loaded, model: &Model<'_>, resolver: &Resolver) -> Graph {
     let sources = &loaded.sources;
-    let mut servers = Vec::new();
     // Each server's targets, in target order, found once (looking up every
     // target's server for every server grew with the square of the tree).
-    let mut by_server: rustc_hash::FxHashMap<usize, Vec<&crate::model::Target<'_>>> =
+    let mut by_server: rustc_hash::FxHashMap<usize, Vec<&Target<'_>>> =
         rustc_hash::FxHashMap::default();
     for t in &model.targets {
         if let Some(x) = model.server_of(t.scope) {
             by_server.entry(x.scope).or_default().push(t);
         }
     }
-    for s in &model.servers {
-        let mut routes = Vec::new();
-        for t in by_server.get(&s.scope).into_iter().flatten().copied() {
-            let location = model
-                .chain(t.scope)
-                .filter_map(|sc| sc.directive)
-                .find(|d| d.name() == "location")
-                .map(|d| {
-                    d.args
-                        .iter()
-                        .map(|a| a.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .unwrap_or_else(|| "(server)".into());
-            let mut upstream = None;
-            let endpoints: Vec<(String, Option<crate::address::Endpoint>, &'static str)> =
-                match &t.addr {
-                    TargetAddr::Direct(ep) => vec![(ep.to_string(), Some(ep.clone()), "")],
-                    TargetAddr::Upstream(i) => {
-                        let u = &model.upstreams[*i];
-                        upstream = Some(u.name.to_string());
-                        u.servers
-                            .iter()
-                            .map(|(d, ep)| match ep {
-                                Some(e) => (e.to_string(), Some(e.clone()), ""),
-                                None => (d.arg(0).unwrap_or("").to_string(), None, "unresolved"),
-                            })
-                            .collect()
-                    }
-                    TargetAddr::Unresolved(n) => vec![(n.clone(), None, "unresolved")],
-                    TargetAddr::Runtime(r) => vec![(r.clone(), None, "runtime")],
-                };
-            let endpoints = endpoints
+    let servers = model
+        .servers
+        .iter()
+        .map(|s| {
+            let routes = by_server
+                .get(&s.scope)
                 .into_iter()
-                .map(|(text, ep, fixed)| {
-                    let listeners: Vec<ListenerNode> = ep
-                        .as_ref()
-                        .map(|e| {
-                            resolver
-                                .serving(e)
-                                .into_iter()
-                                .map(|i| {
-                                    let l = &resolver.listeners[i];
-                                    ListenerNode {
-                                        kind: l.kind.label(),
-                                        name: l.name.to_string(),
-                                        at: l.span.map(|sp| at(sources, sp)),
-                                    }
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    let status = match (&ep, fixed) {
-                        (_, f) if !f.is_empty() => f,
-                        (Some(_), _) if !listeners.is_empty() => "ok",
-                        (Some(e), _) if is_local(e) => "missing",
-                        _ => "external",
-                    };
-                    EndpointNode {
-                        endpoint: text,
-                        status,
-                        listeners,
-                    }
+                .flatten()
+                .map(|t| route(sources, model, resolver, t))
+                .collect();
+            server_node(sources, s, routes)
+        })
+        .collect();
+    Graph { servers }
+}
+
+/// A server's node: its names, where it is, its listens and its routes.
+fn server_node(sources: &SourceMap, s: &Server<'_>, routes: Vec<Route>) -> ServerNode {
+    ServerNode {
+        name: if s.names.is_empty() {
+            "(no server_name)".into()
+        } else {
+            s.names.join(" ")
+        },
+        at: at(sources, s.directive.span),
+        listen: s
+            .listens
+            .iter()
+            .map(|l| match l.directive {
+                Some(d) => d
+                    .args
+                    .iter()
+                    .map(|a| a.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                None => format!("{} (default)", l.endpoint),
+            })
+            .collect(),
+        routes,
+    }
+}
+
+/// A target's route: the location it is in, the pass directive, its
+/// upstream and the endpoints with who serves them.
+fn route(sources: &SourceMap, model: &Model<'_>, resolver: &Resolver, t: &Target<'_>) -> Route {
+    let location = model
+        .chain(t.scope)
+        .filter_map(|sc| sc.directive)
+        .find(|d| d.name() == "location")
+        .map(|d| {
+            d.args
+                .iter()
+                .map(|a| a.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_else(|| "(server)".into());
+    let (upstream, endpoints) = target_endpoints(model, t);
+    let endpoints = endpoints
+        .into_iter()
+        .map(|(text, ep, fixed)| endpoint_node(sources, resolver, text, ep, fixed))
+        .collect();
+    Route {
+        location,
+        directive: t.kind.directive().to_string(),
+        target: t.directive.arg(0).unwrap_or("").to_string(),
+        at: at(sources, t.directive.span),
+        upstream,
+        endpoints,
+    }
+}
+
+/// An endpoint as written, the address when there is one, and a status
+/// fixed by the kind of target ("unresolved", "runtime"; "" when the
+/// listeners decide it).
+type TargetEndpoint = (String, Option<crate::address::Endpoint>, &'static str);
+
+/// A target's upstream name (when it goes through one) and its endpoints.
+fn target_endpoints(model: &Model<'_>, t: &Target<'_>) -> (Option<String>, Vec<TargetEndpoint>) {
+    match &t.addr {
+        TargetAddr::Direct(ep) => (None, vec![(ep.to_string(), Some(ep.clone()), "")]),
+        TargetAddr::Upstream(i) => {
+            let u = &model.upstreams[*i];
+            let endpoints = u
+                .servers
+                .iter()
+                .map(|(d, ep)| match ep {
+                    Some(e) => (e.to_string(), Some(e.clone()), ""),
+                    None => (d.arg(0).unwrap_or("").to_string(), None, "unresolved"),
                 })
                 .collect();
-            routes.push(Route {
-                location,
-                directive: t.kind.directive().to_string(),
-                target: t.directive.arg(0).unwrap_or("").to_string(),
-                at: at(sources, t.directive.span),
-                upstream,
-                endpoints,
-            });
+            (Some(u.name.to_string()), endpoints)
         }
-        servers.push(ServerNode {
-            name: if s.names.is_empty() {
-                "(no server_name)".into()
-            } else {
-                s.names.join(" ")
-            },
-            at: at(sources, s.directive.span),
-            listen: s
-                .listens
-                .iter()
-                .map(|l| match l.directive {
-                    Some(d) => d
-                        .args
-                        .iter()
-                        .map(|a| a.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                    None => format!("{} (default)", l.endpoint),
-                })
-                .collect(),
-            routes,
-        });
+        TargetAddr::Unresolved(n) => (None, vec![(n.clone(), None, "unresolved")]),
+        TargetAddr::Runtime(r) => (None, vec![(r.clone(), None, "runtime")]),
     }
-    Graph { servers }
+}
+
+/// An endpoint's node: the listeners serving it and its status.
+fn endpoint_node(
+    sources: &SourceMap,
+    resolver: &Resolver,
+    text: String,
+    ep: Option<crate::address::Endpoint>,
+    fixed: &'static str,
+) -> EndpointNode {
+    let listeners: Vec<ListenerNode> = ep
+        .as_ref()
+        .map(|e| {
+            resolver
+                .serving(e)
+                .into_iter()
+                .map(|i| {
+                    let l = &resolver.listeners[i];
+                    ListenerNode {
+                        kind: l.kind.label(),
+                        name: l.name.to_string(),
+                        at: l.span.map(|sp| at(sources, sp)),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let status = match (&ep, fixed) {
+        (_, f) if !f.is_empty() => f,
+        (Some(_), _) if !listeners.is_empty() => "ok",
+        (Some(e), _) if is_local(e) => "missing",
+        _ => "external",
+    };
+    EndpointNode {
+        endpoint: text,
+        status,
+        listeners,
+    }
 }
 
 pub fn render(g: &Graph, format: GraphFormat) -> String {

@@ -2,9 +2,9 @@
 //!
 //! Each rayon worker allocates from its own glibc arena: a 64 MB heap of
 //! address space that glibc makes writable as it is used, one `mprotect`
-//! per growth of exactly what an allocation needs. At 10,000 vhosts that
-//! was 26,000 calls, each taking the process's mmap lock that the other
-//! worker's page faults wait on (`perf`: 6% of the run). glibc makes a new
+//! per growth of exactly what an allocation needs. A large tree makes
+//! thousands of such calls, each taking the process's mmap lock that the
+//! other worker's page faults wait on. glibc makes a new
 //! heap writable up to its top pad at once, so a top pad of a whole heap
 //! means one call per heap. Pages made writable but never touched cost no
 //! memory. The main arena, grown by `brk`, takes the same pad.

@@ -318,7 +318,19 @@ impl Layer {
         if let Some(m) = &self.modules {
             s.modules = m.clone();
         }
-        let p = &mut s.policy;
+        self.resolve_policy(&mut s.policy)?;
+        let listeners = self.resolve_listeners()?;
+        Ok(Resolved {
+            settings: s,
+            fail_level,
+            listeners,
+        })
+    }
+
+    /// The policy: which rules run, at what severity, where ignored, and
+    /// whether a suppression needs a reason.
+    fn resolve_policy(&self, p: &mut Policy) -> Result<(), String> {
+        let o = self;
         p.require_reason = self.require_reason.unwrap_or(false);
         let selected = match &self.select {
             Some(sel) => Some(expand_selectors(&o.name("select", "select"), sel)?),
@@ -361,6 +373,12 @@ impl Layer {
                 rules: expand_selectors(&format!("{where_} ignore"), ids)?,
             });
         }
+        Ok(())
+    }
+
+    /// The listeners declared in the configuration.
+    fn resolve_listeners(&self) -> Result<Vec<DeclaredListener>, String> {
+        let o = self;
         let mut listeners = Vec::new();
         for (addr, name) in &self.listeners {
             let endpoint = parse_listener_address(addr).ok_or_else(|| {
@@ -374,11 +392,7 @@ impl Layer {
                 name: name.clone(),
             });
         }
-        Ok(Resolved {
-            settings: s,
-            fail_level,
-            listeners,
-        })
+        Ok(listeners)
     }
 }
 

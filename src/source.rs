@@ -58,8 +58,8 @@ pub struct SourceFile {
     pub real: PathBuf,
     pub text: Arc<[u8]>,
     /// Built when a line or column is first asked for: only files with
-    /// findings or suppression comments need one (at 10,000 vhosts the
-    /// indexes of every file were 5.6 MB and a pass over 44 MB of text).
+    /// findings or suppression comments need one (indexing every file
+    /// costs memory and a pass over all the text).
     lines: std::sync::OnceLock<LineIndex>,
 }
 
@@ -68,8 +68,9 @@ struct LineIndex {
     starts: Vec<u32>,
     /// For lines longer than [`CHECKPOINT`] bytes: (byte offset, characters
     /// from its line's start), every CHECKPOINT bytes, so a column costs at
-    /// most CHECKPOINT bytes of counting. Without them, 100,000 errors on one
-    /// 100 KB line took 3.4 s (quadratic: a megabyte of `;` never finished).
+    /// most CHECKPOINT bytes of counting. Without them, many errors on one
+    /// long line cost the square of its length (a megabyte of `;` never
+    /// finished).
     checkpoints: Vec<(u32, u32)>,
 }
 
@@ -176,8 +177,8 @@ impl SourceFile {
 pub struct SourceMap {
     files: Vec<SourceFile>,
     /// First file with each real path: [`SourceMap::find_real`] was a linear
-    /// scan, and php-fpm's loader asks it once per included file (a glob of
-    /// 100,000 pool files never finished).
+    /// scan, and php-fpm's loader asks it once per included file (quadratic
+    /// in a glob of many pool files).
     by_real: rustc_hash::FxHashMap<PathBuf, FileId>,
     /// Id of `files[0]`: a map filled on another thread at the same time
     /// ([`SourceMap::starting_at`]) hands out ids that cannot collide.

@@ -166,48 +166,7 @@ fn parse_file(
             );
             continue;
         }
-        let mut ids_ok = Vec::new();
-        let mut off = 0usize;
-        for piece in list.split(',') {
-            let lead = piece.len() - piece.trim_start().len();
-            let id = piece.trim();
-            let at = list_at + off + lead;
-            off += piece.len() + 1;
-            let span = Span::new(o.file, at, at + id.len().max(1));
-            if id.is_empty() {
-                bad.push(
-                    Finding::error(
-                        ids::INVALID_SUPPRESSION,
-                        span,
-                        "empty rule id in a suppression",
-                    )
-                    .with_help("list rule ids separated by commas: `ignore=a,b`"),
-                );
-                continue;
-            }
-            match crate::registry::meta(id) {
-                Some(m) if unsuppressible(m.id) => bad.push(
-                    Finding::error(
-                        ids::INVALID_SUPPRESSION,
-                        span,
-                        format!("`{id}` cannot be suppressed: the server refuses a file with a syntax error"),
-                    )
-                    .with_help("fix the syntax error; a comment cannot make nginx or php-fpm load the file"),
-                ),
-                Some(m) => ids_ok.push((m.id, span, false)),
-                None => bad.push(
-                    Finding::error(ids::INVALID_SUPPRESSION, span, format!("no rule `{id}`"))
-                        .with_help(format!(
-                            "did you mean {}? (`nginx-lint rules` lists them all)",
-                            crate::registry::nearest(id, 2)
-                                .iter()
-                                .map(|n| format!("`{n}`"))
-                                .collect::<Vec<_>>()
-                                .join(" or ")
-                        )),
-                ),
-            }
-        }
+        let ids_ok = parse_ids(o.file, list, list_at, bad);
         let targets = match scope {
             Scope::File => Vec::new(),
             Scope::Targets => targets(o, src, c),
@@ -219,6 +178,68 @@ fn parse_file(
         });
     }
     out
+}
+
+/// The rule ids of a suppression's comma-separated list (written at
+/// `list_at`), each with its span; empty, unknown and unsuppressible ids
+/// become findings in `bad`.
+fn parse_ids(
+    file: FileId,
+    list: &str,
+    list_at: usize,
+    bad: &mut Vec<Finding>,
+) -> Vec<(&'static str, Span, bool)> {
+    let mut ids_ok = Vec::new();
+    let mut off = 0usize;
+    for piece in list.split(',') {
+        let lead = piece.len() - piece.trim_start().len();
+        let id = piece.trim();
+        let at = list_at + off + lead;
+        off += piece.len() + 1;
+        let span = Span::new(file, at, at + id.len().max(1));
+        if id.is_empty() {
+            bad.push(
+                Finding::error(
+                    ids::INVALID_SUPPRESSION,
+                    span,
+                    "empty rule id in a suppression",
+                )
+                .with_help("list rule ids separated by commas: `ignore=a,b`"),
+            );
+            continue;
+        }
+        match suppressible_id(id, span) {
+            Ok(id) => ids_ok.push((id, span, false)),
+            Err(f) => bad.push(f),
+        }
+    }
+    ids_ok
+}
+
+/// A rule id a comment may hide, or the finding saying why not (no such
+/// rule, or a syntax rule).
+fn suppressible_id(id: &str, span: Span) -> Result<&'static str, Finding> {
+    match crate::registry::meta(id) {
+        Some(m) if unsuppressible(m.id) => Err(Finding::error(
+            ids::INVALID_SUPPRESSION,
+            span,
+            format!("`{id}` cannot be suppressed: the server refuses a file with a syntax error"),
+        )
+        .with_help("fix the syntax error; a comment cannot make nginx or php-fpm load the file")),
+        Some(m) => Ok(m.id),
+        None => Err(
+            Finding::error(ids::INVALID_SUPPRESSION, span, format!("no rule `{id}`")).with_help(
+                format!(
+                    "did you mean {}? (`nginx-lint rules` lists them all)",
+                    crate::registry::nearest(id, 2)
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ),
+            ),
+        ),
+    }
 }
 
 /// What a comment covers: on its own line, the next statement (through

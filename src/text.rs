@@ -33,8 +33,8 @@ pub fn ascii_lowercase(s: &str) -> std::borrow::Cow<'_, str> {
 /// Words indexed by themselves and by each of their one-character
 /// deletions, so that those within one edit (a Levenshtein distance of at
 /// most one) of a query are found by a few lookups instead of a distance
-/// to every word: "did you mean" for 5,000 missing names among 5,000
-/// defined ones took seconds as a scan per name.
+/// to every word: "did you mean" for many missing names among many
+/// defined ones is quadratic as a scan per name.
 ///
 /// Keys are polynomial hashes of the strings (computed for every deletion
 /// of a word in one pass); a shared key is only a hint, each candidate is

@@ -471,7 +471,7 @@ enum Expected {
 /// Is `path` (symlinks followed) on procfs, sysfs, debugfs, tracefs,
 /// securityfs, cgroupfs or configfs?
 /// [`on_pseudo_fs`], asked once per device: every file of a tree lives on
-/// the same few file systems (1,300 statfs calls per run otherwise).
+/// the same few file systems (a statfs call per file otherwise).
 fn on_pseudo_fs_cached(path: &Path, dev: u64) -> bool {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
@@ -551,9 +551,9 @@ impl Fs for RealFs {
 /// are not here: only a glob component that cannot match them (one not
 /// starting with `.`) is answered from a listing.
 ///
-/// An include of `sites/*.conf` read and sorted a directory discovery had
-/// just read: at 10,000 vhosts that was 6.5 ms of the include expansion,
-/// which runs on one core.
+/// Without them, an include of `sites/*.conf` read and sorted again a
+/// directory discovery had just read, inside the include expansion, which
+/// runs on one core.
 #[derive(Debug, Default, Clone)]
 pub struct Listings(rustc_hash::FxHashMap<PathBuf, Listing>);
 

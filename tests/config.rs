@@ -1,5 +1,5 @@
 //! `.nginx-lint.toml` and the options that select and weigh rules: where the
-//! file is found, every key CLI.md lists, unknown keys, flags over the file.
+//! file is found, every key README.md's configuration example lists, unknown keys, flags over the file.
 
 #[path = "support/cli.rs"]
 mod cli;

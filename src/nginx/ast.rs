@@ -8,14 +8,14 @@ use crate::source::{FileId, Span};
 /// Fields in a fixed order (`repr(C)`): what every walk over the trees
 /// reads of each directive (block, arguments, name id, include site)
 /// comes first, so it is one cache line for most directives. In Rust's
-/// order the block and the name id were 68 bytes apart, two lines each;
-/// at 10,000 vhosts the trees are far bigger than the CPU's caches and each
-/// line is a trip to memory.
+/// order the block and the name id were on different lines; a large
+/// tree is far bigger than the CPU's caches and each line is a trip to
+/// memory.
 #[derive(Clone, Debug)]
 #[repr(C)]
 pub struct Directive {
     /// Boxed: most directives have no block, and an inline one would add 32
-    /// bytes to each of them (at 10,000 vhosts, 300,000 directives).
+    /// bytes to each of them.
     pub block: Option<Box<Block>>,
     /// Exactly as many as written (a boxed slice: no growth slack, and 8
     /// bytes less than a Vec in every directive).
@@ -31,7 +31,7 @@ pub struct Directive {
     /// ([`NO_SITE`] otherwise). What it brought in is kept with the file
     /// (read it with [`Directive::included`]): include expansion then
     /// works from the file's list of sites and writes nothing into the
-    /// trees, which at 10,000 vhosts are no longer in the CPU's caches.
+    /// trees, which in a large run are no longer in the CPU's caches.
     pub include_site: u32,
     /// From the name to the terminating `;` or `{`, inclusive.
     pub span: Span,
@@ -134,7 +134,7 @@ pub struct ParsedFile {
 /// A file's share of the include tables of [`crate::nginx::include::Files`]:
 /// its sites' files start at `targets` in the file list, site after site,
 /// and its sites' ends are listed from `ends` on. Kept there, not in a
-/// vector per file: 10,000 vhosts made 20,000 small allocations of them.
+/// vector per file: that made two small allocations per file.
 #[derive(Clone, Copy, Debug)]
 pub struct Expanded {
     pub targets: u32,
@@ -183,8 +183,8 @@ mod tests {
         assert_eq!(got, [2, 0]);
     }
 
-    /// The tree is most of a run's memory (300,000 directives at 10,000
-    /// vhosts): a field added inline grows every directive, so a new field
+    /// The tree is most of a run's memory (tens of directives per vhost):
+    /// a field added inline grows every directive, so a new field
     /// belongs behind a Box or in a side table unless this limit is
     /// deliberately raised.
     #[test]

@@ -12,11 +12,9 @@ use std::path::{Path, PathBuf};
 use crate::finding::Finding;
 use crate::nginx::ast::{Directive, IncludeSite, NO_SITE, ParsedFile};
 use crate::nginx::parser;
+use crate::registry::ids;
 use crate::source::{FileId, SourceMap, Span};
 use crate::vfs::{FileKey, Fs, FsError, is_glob, normalize, normalized};
-
-pub const RULE_MISSING: &str = "include-missing";
-pub const RULE_CYCLE: &str = "include-cycle";
 
 /// Include chains deeper than this are cut (nginx would recurse until it
 /// runs out of file descriptors or stack).
@@ -215,7 +213,7 @@ impl<'a> Loader<'a> {
         let mut fresh: Vec<(PathBuf, std::sync::Arc<[u8]>, Option<FileKey>)> = Vec::new();
         let mut order: Vec<Result<FileId, usize>> = Vec::with_capacity(items.len());
         // By the normal path's bytes, as `by_path` (hashing a PathBuf
-        // parses its components: 10,000 of them showed in profiles).
+        // parses its components, which showed in profiles).
         let mut pending_keys: FxHashMap<std::ffi::OsString, usize> = FxHashMap::default();
         let mut pending_ids: FxHashMap<FileKey, usize> = FxHashMap::default();
         for (key, text, identity) in items {
@@ -424,7 +422,7 @@ impl<'a> Loader<'a> {
         for k in 0..count {
             if open.len() >= MAX_INCLUDE_DEPTH {
                 self.findings.push(
-                    Finding::error(RULE_CYCLE, site.span, format!("includes nested more than {MAX_INCLUDE_DEPTH} deep"))
+                    Finding::error(ids::INCLUDE_CYCLE, site.span, format!("includes nested more than {MAX_INCLUDE_DEPTH} deep"))
                         .with_help("this chain of includes is far deeper than any real configuration; it is cut here"),
                 );
                 break;
@@ -447,7 +445,7 @@ impl<'a> Loader<'a> {
                     .map(|r| r.path.clone())
                     .unwrap_or_default();
                 let mut f = Finding::error(
-                    RULE_CYCLE,
+                    ids::INCLUDE_CYCLE,
                     site.span,
                     format!("include cycle: \"{}\" is already being included", (self.display)(&normalize(&target))),
                 )
@@ -532,7 +530,7 @@ impl<'a> Loader<'a> {
             ),
         };
         self.findings
-            .push(Finding::error(RULE_MISSING, span, msg).with_help(help));
+            .push(Finding::error(ids::INCLUDE_MISSING, span, msg).with_help(help));
     }
 }
 
@@ -547,6 +545,9 @@ fn normal_owned(path: PathBuf) -> PathBuf {
 /// Visit every directive reachable from `list`, descending into blocks and
 /// included files. `parents` holds the enclosing block directives (include
 /// directives are transparent: their files' directives are siblings).
+/// The run walks through `model::walk::Visits`; this plain walk is what the
+/// include tests, the property tests (`tests/properties.rs`) and the
+/// `nginx_include` fuzz target read the expanded tree with.
 pub fn walk<'t, F>(files: &'t Files, list: &'t [Directive], f: &mut F)
 where
     F: FnMut(&'t Directive, &[&'t Directive]),
@@ -558,8 +559,8 @@ where
 
 /// A tree that includes the same file over and over multiplies; stop after
 /// this many visits instead of running for hours. The largest real trees
-/// (10,000 vhosts) expand to well under a million directives; at 20 million
-/// an exponential include tree took 1.3 s in release and 30 s in a debug
+/// expand to well under a million directives; an exponential include tree
+/// far over this budget takes seconds in release and far longer in a debug
 /// build. A run's budget is [`walk_budget`], at most this; a tree over it
 /// gets a skipped note (see `load::budget_notes`).
 pub const WALK_BUDGET: usize = 5_000_000;
@@ -742,7 +743,7 @@ mod tests {
         );
         let (l, _) = run(&fs, "/etc/nginx/nginx.conf");
         assert_eq!(l.findings.len(), 1);
-        assert_eq!(l.findings[0].rule, RULE_MISSING);
+        assert_eq!(l.findings[0].rule, ids::INCLUDE_MISSING);
     }
 
     #[test]
@@ -753,7 +754,7 @@ mod tests {
         fs.insert("/etc/nginx/b.conf", "include a.conf;");
         let (l, root) = run(&fs, "/etc/nginx/nginx.conf");
         assert_eq!(l.findings.len(), 1);
-        assert_eq!(l.findings[0].rule, RULE_CYCLE);
+        assert_eq!(l.findings[0].rule, ids::INCLUDE_CYCLE);
         assert_eq!(l.findings[0].related.len(), 2);
         assert_eq!(names(&l, root).len(), 3);
     }
@@ -764,7 +765,7 @@ mod tests {
         fs.insert("/etc/nginx/nginx.conf", "include nginx.conf;");
         let (l, _) = run(&fs, "/etc/nginx/nginx.conf");
         assert_eq!(l.findings.len(), 1);
-        assert_eq!(l.findings[0].rule, RULE_CYCLE);
+        assert_eq!(l.findings[0].rule, ids::INCLUDE_CYCLE);
     }
 
     #[test]

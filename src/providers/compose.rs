@@ -46,8 +46,8 @@ impl ListenerProvider for Compose {
             return;
         }
         // The analysed nginx files, to recognise a container that mounts
-        // them (listed only when there is a Compose file: at 10,000 vhosts
-        // normalising every path cost 3 ms).
+        // them (listed only when there is a Compose file: normalising every
+        // path of a large tree is not free).
         let nginx_files: Vec<PathBuf> = loaded
             .files
             .iter()
@@ -96,6 +96,71 @@ fn service(
     let repo = image_name.split([':', '@']).next().unwrap_or_default();
     let base = repo.rsplit('/').next().unwrap_or_default();
     let nginx_image = base.starts_with("nginx") || base == "openresty";
+    let backend = backend(id, dir, name, svc, nginx_image, nginx_files);
+    let names = reach_names(name, svc);
+    // Container ports, with the line that tells.
+    let (mut container_ports, published) = written_ports(id, svc);
+    if let Some(p) = env_port(id, svc) {
+        container_ports.push(p);
+    }
+    if container_ports.is_empty()
+        && let Some(i) = image
+    {
+        let default = if nginx_image || base == "httpd" {
+            Some(80)
+        } else if base == "php" && image_name.contains("fpm") {
+            Some(9000)
+        } else {
+            None
+        };
+        if let Some(p) = default {
+            container_ports.push((p, span(id, i)));
+        }
+    }
+    let mut seen = Vec::new();
+    for (port, sp) in container_ports {
+        if seen.contains(&port) {
+            continue;
+        }
+        seen.push(port);
+        for n in &names {
+            out.push(Listener {
+                endpoint: Endpoint::Tcp(Host::Name(n.clone()), port),
+                kind: KIND,
+                name: name.into(),
+                span: Some(sp),
+                socket: None,
+                pool: None,
+                backend: Some(Box::new(backend.clone())),
+            });
+        }
+    }
+    for (host, port, sp) in published {
+        out.push(Listener {
+            endpoint: Endpoint::Tcp(host, port),
+            kind: KIND,
+            name: format!("{name} (published)").into(),
+            span: Some(sp),
+            socket: None,
+            pool: None,
+            backend: Some(Box::new(backend.clone())),
+        });
+    }
+    let _ = key;
+}
+
+/// The service as a backend: its container, whether it runs nginx (an
+/// nginx image, or a volume mounting the analysed nginx files) and whether
+/// it has its own network namespace.
+fn backend(
+    id: FileId,
+    dir: &Path,
+    name: &str,
+    svc: &Node,
+    nginx_image: bool,
+    nginx_files: &[PathBuf],
+) -> Backend {
+    let image = svc.get("image");
     let mount = svc
         .get("volumes")
         .map(Node::items)
@@ -107,7 +172,7 @@ fn service(
         .map(|m| span(id, m))
         .or_else(|| nginx_image.then(|| image.map(|i| span(id, i))).flatten());
     let network_mode = svc.get("network_mode").and_then(scalar);
-    let backend = Backend {
+    Backend {
         request_timeout: None,
         keepalive: None,
         container: Some(Container {
@@ -116,8 +181,12 @@ fn service(
             own_network: network_mode.is_none(),
             nginx_span,
         }),
-    };
-    // Names other containers reach it by.
+    }
+}
+
+/// Names other containers reach the service by: its name, its
+/// `container_name` and its network aliases.
+fn reach_names(name: &str, svc: &Node) -> Vec<String> {
     let mut names = vec![name.to_ascii_lowercase()];
     if let Some(c) = svc.get("container_name").and_then(scalar) {
         names.push(c.to_ascii_lowercase());
@@ -132,9 +201,17 @@ fn service(
         }
     }
     names.dedup();
-    // Container ports, with the line that tells.
+    names
+}
+
+/// A port published on the host: address, port, and where it is written.
+type Published = (Host, u16, Span);
+
+/// The ports written in `expose` and `ports`: container ports, and ports
+/// published on the host (address, port), each with its span.
+fn written_ports(id: FileId, svc: &Node) -> (Vec<(u16, Span)>, Vec<Published>) {
     let mut container_ports: Vec<(u16, Span)> = Vec::new();
-    let mut published: Vec<(Host, u16, Span)> = Vec::new();
+    let mut published: Vec<Published> = Vec::new();
     for p in svc.get("expose").map(Node::items).unwrap_or_default() {
         if let Some(port) = scalar(p)
             .and_then(|s| s.split('/').next())
@@ -183,68 +260,26 @@ fn service(
             Y::Seq(_) => {}
         }
     }
-    if let Some(env) = svc.get("environment") {
-        let port = match &env.y {
-            Y::Map(_) => env
-                .get("PORT")
-                .and_then(|v| scalar(v).map(|s| (s.to_string(), v))),
-            Y::Seq(items) => items.iter().find_map(|i| {
-                scalar(i)
-                    .and_then(|s| s.strip_prefix("PORT="))
-                    .map(|p| (p.to_string(), i))
-            }),
-            Y::Scalar(_) => None,
-        };
-        if let Some((p, n)) = port
-            && let Ok(p) = p.trim().parse()
-        {
-            container_ports.push((p, span(id, n)));
-        }
-    }
-    if container_ports.is_empty()
-        && let Some(i) = image
-    {
-        let default = if nginx_image || base == "httpd" {
-            Some(80)
-        } else if base == "php" && image_name.contains("fpm") {
-            Some(9000)
-        } else {
-            None
-        };
-        if let Some(p) = default {
-            container_ports.push((p, span(id, i)));
-        }
-    }
-    let mut seen = Vec::new();
-    for (port, sp) in container_ports {
-        if seen.contains(&port) {
-            continue;
-        }
-        seen.push(port);
-        for n in &names {
-            out.push(Listener {
-                endpoint: Endpoint::Tcp(Host::Name(n.clone()), port),
-                kind: KIND,
-                name: name.into(),
-                span: Some(sp),
-                socket: None,
-                pool: None,
-                backend: Some(Box::new(backend.clone())),
-            });
-        }
-    }
-    for (host, port, sp) in published {
-        out.push(Listener {
-            endpoint: Endpoint::Tcp(host, port),
-            kind: KIND,
-            name: format!("{name} (published)").into(),
-            span: Some(sp),
-            socket: None,
-            pool: None,
-            backend: Some(Box::new(backend.clone())),
-        });
-    }
-    let _ = key;
+    (container_ports, published)
+}
+
+/// The port of a `PORT` environment variable (map or list form).
+fn env_port(id: FileId, svc: &Node) -> Option<(u16, Span)> {
+    let env = svc.get("environment")?;
+    let port = match &env.y {
+        Y::Map(_) => env
+            .get("PORT")
+            .and_then(|v| scalar(v).map(|s| (s.to_string(), v))),
+        Y::Seq(items) => items.iter().find_map(|i| {
+            scalar(i)
+                .and_then(|s| s.strip_prefix("PORT="))
+                .map(|p| (p.to_string(), i))
+        }),
+        Y::Scalar(_) => None,
+    };
+    let (p, n) = port?;
+    let p = p.trim().parse().ok()?;
+    Some((p, span(id, n)))
 }
 
 /// `3000`, `8080:3000`, `127.0.0.1:8080:3000`, `[::1]:8080:3000`,

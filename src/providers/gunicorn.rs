@@ -80,135 +80,162 @@ impl ListenerProvider for Gunicorn {
         let mut used_confs = vec![false; confs.len()];
         let mut used_sockets = vec![false; sockets.len()];
         for svc in &services {
-            // The config file: -c, else ./gunicorn.conf.py in the working
-            // directory (Gunicorn's default).
-            let conf_ref = svc
-                .cli
-                .config
-                .as_ref()
-                .map(|(p, _)| p.clone())
-                .unwrap_or_else(|| "gunicorn.conf.py".into());
-            let conf_path = match &svc.workdir {
-                Some(w) if !conf_ref.starts_with('/') => Path::new(w).join(&conf_ref),
-                _ => PathBuf::from(&conf_ref),
-            };
-            let conf = confs
-                .iter()
-                .position(|(real, _)| same_file(real, &conf_path));
-            let mut settings = svc.cli.clone();
-            if let Some(i) = conf {
-                used_confs[i] = true;
-                settings = settings.over(&confs[i].1);
-            }
-            if settings.user.is_none() {
-                settings.user = svc.user.clone();
-            }
-            if settings.group.is_none() {
-                settings.group = svc.group.clone().or_else(|| svc.user.clone());
-            }
-            let linked: Vec<usize> = sockets
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| s.stem == svc.stem || svc.requires.contains(&s.unit))
-                .map(|(i, _)| i)
-                .collect();
-            let backend = backend(&settings);
-            let mut emitted: Vec<Endpoint> = Vec::new();
-            for &i in &linked {
-                used_sockets[i] = true;
-                for (ep, span) in &sockets[i].listens {
-                    emitted.push(ep.clone());
-                    out.push(Listener {
-                        endpoint: ep.clone(),
-                        kind: KIND,
-                        name: svc.unit.as_str().into(),
-                        span: Some(*span),
-                        socket: matches!(ep, Endpoint::Unix(_))
-                            .then(|| Box::new(sockets[i].access.clone())),
-                        pool: None,
-                        backend: Some(Box::new(backend.clone())),
-                    });
-                }
-            }
-            let binds = if settings.binds.is_empty() && linked.is_empty() {
-                vec![(DEFAULT_BIND.to_string(), None)]
-            } else {
-                settings
-                    .binds
-                    .iter()
-                    .map(|(b, s)| (b.clone(), Some(*s)))
-                    .collect()
-            };
-            for (bind, span) in binds {
-                let Some(ep) = bind_endpoint(&bind) else {
-                    continue;
-                };
-                if emitted.contains(&ep) {
-                    continue;
-                }
-                let socket = matches!(ep, Endpoint::Unix(_)).then(|| own_socket(&settings, span));
-                emitted.push(ep.clone());
-                out.push(Listener {
-                    endpoint: ep,
-                    kind: KIND,
-                    name: svc.unit.as_str().into(),
-                    span: span.or(Some(svc.exec_span)),
-                    socket: socket.map(Box::new),
-                    pool: None,
-                    backend: Some(Box::new(backend.clone())),
-                });
-            }
+            let settings = service_settings(svc, &confs, &mut used_confs);
+            service_listeners(svc, &settings, &sockets, &mut used_sockets, out);
         }
         // Config files no unit starts: Gunicorn run some other way
         // (`gunicorn -c FILE` in a Procfile, a container, a script).
         for (i, (real, settings)) in confs.iter().enumerate() {
-            if used_confs[i] {
-                continue;
-            }
-            let name = file_name(real);
-            let backend = backend(settings);
-            let binds = if settings.binds.is_empty() {
-                vec![(DEFAULT_BIND.to_string(), None)]
-            } else {
-                settings
-                    .binds
-                    .iter()
-                    .map(|(b, s)| (b.clone(), Some(*s)))
-                    .collect()
-            };
-            for (bind, span) in binds {
-                let Some(ep) = bind_endpoint(&bind) else {
-                    continue;
-                };
-                let socket = matches!(ep, Endpoint::Unix(_)).then(|| own_socket(settings, span));
-                out.push(Listener {
-                    endpoint: ep,
-                    kind: KIND,
-                    name: name.as_str().into(),
-                    span,
-                    socket: socket.map(Box::new),
-                    pool: None,
-                    backend: Some(Box::new(backend.clone())),
-                });
+            if !used_confs[i] {
+                conf_listeners(real, settings, out);
             }
         }
         // Socket units of other services.
         for (i, s) in sockets.iter().enumerate() {
-            if used_sockets[i] {
-                continue;
-            }
-            for (ep, span) in &s.listens {
-                out.push(Listener {
-                    endpoint: ep.clone(),
-                    kind: ListenerKind::Service("systemd socket"),
-                    name: s.unit.as_str().into(),
-                    span: Some(*span),
-                    socket: matches!(ep, Endpoint::Unix(_)).then(|| Box::new(s.access.clone())),
-                    pool: None,
-                    backend: None,
-                });
+            if !used_sockets[i] {
+                socket_listeners(s, out);
             }
         }
+    }
+}
+
+/// A service's settings: its command line over its config file (`-c`,
+/// else ./gunicorn.conf.py in the working directory, Gunicorn's default;
+/// marked used in `used_confs`), user and group from the unit when unset.
+fn service_settings(
+    svc: &Service,
+    confs: &[(PathBuf, Settings)],
+    used_confs: &mut [bool],
+) -> Settings {
+    let conf_ref = svc
+        .cli
+        .config
+        .as_ref()
+        .map(|(p, _)| p.clone())
+        .unwrap_or_else(|| "gunicorn.conf.py".into());
+    let conf_path = match &svc.workdir {
+        Some(w) if !conf_ref.starts_with('/') => Path::new(w).join(&conf_ref),
+        _ => PathBuf::from(&conf_ref),
+    };
+    let conf = confs
+        .iter()
+        .position(|(real, _)| same_file(real, &conf_path));
+    let mut settings = svc.cli.clone();
+    if let Some(i) = conf {
+        used_confs[i] = true;
+        settings = settings.over(&confs[i].1);
+    }
+    if settings.user.is_none() {
+        settings.user = svc.user.clone();
+    }
+    if settings.group.is_none() {
+        settings.group = svc.group.clone().or_else(|| svc.user.clone());
+    }
+    settings
+}
+
+/// A service's listeners: the sockets of its socket units (same stem, or
+/// required; marked used in `used_sockets`), then its binds not already
+/// given (the default bind when it has neither).
+fn service_listeners(
+    svc: &Service,
+    settings: &Settings,
+    sockets: &[SocketUnit],
+    used_sockets: &mut [bool],
+    out: &mut Vec<Listener>,
+) {
+    let linked: Vec<usize> = sockets
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.stem == svc.stem || svc.requires.contains(&s.unit))
+        .map(|(i, _)| i)
+        .collect();
+    let backend = backend(settings);
+    let mut emitted: Vec<Endpoint> = Vec::new();
+    for &i in &linked {
+        used_sockets[i] = true;
+        for (ep, span) in &sockets[i].listens {
+            emitted.push(ep.clone());
+            out.push(Listener {
+                endpoint: ep.clone(),
+                kind: KIND,
+                name: svc.unit.as_str().into(),
+                span: Some(*span),
+                socket: matches!(ep, Endpoint::Unix(_))
+                    .then(|| Box::new(sockets[i].access.clone())),
+                pool: None,
+                backend: Some(Box::new(backend.clone())),
+            });
+        }
+    }
+    for (bind, span) in binds(settings, linked.is_empty()) {
+        let Some(ep) = bind_endpoint(&bind) else {
+            continue;
+        };
+        if emitted.contains(&ep) {
+            continue;
+        }
+        let socket = matches!(ep, Endpoint::Unix(_)).then(|| own_socket(settings, span));
+        emitted.push(ep.clone());
+        out.push(Listener {
+            endpoint: ep,
+            kind: KIND,
+            name: svc.unit.as_str().into(),
+            span: span.or(Some(svc.exec_span)),
+            socket: socket.map(Box::new),
+            pool: None,
+            backend: Some(Box::new(backend.clone())),
+        });
+    }
+}
+
+/// The binds of some settings, each with its span; the default bind
+/// (without a span) when there is none and `or_default`.
+fn binds(settings: &Settings, or_default: bool) -> Vec<(String, Option<Span>)> {
+    if settings.binds.is_empty() && or_default {
+        vec![(DEFAULT_BIND.to_string(), None)]
+    } else {
+        settings
+            .binds
+            .iter()
+            .map(|(b, s)| (b.clone(), Some(*s)))
+            .collect()
+    }
+}
+
+/// The listeners of a config file no unit starts, named after the file.
+fn conf_listeners(real: &Path, settings: &Settings, out: &mut Vec<Listener>) {
+    let name = file_name(real);
+    let backend = backend(settings);
+    for (bind, span) in binds(settings, true) {
+        let Some(ep) = bind_endpoint(&bind) else {
+            continue;
+        };
+        let socket = matches!(ep, Endpoint::Unix(_)).then(|| own_socket(settings, span));
+        out.push(Listener {
+            endpoint: ep,
+            kind: KIND,
+            name: name.as_str().into(),
+            span,
+            socket: socket.map(Box::new),
+            pool: None,
+            backend: Some(Box::new(backend.clone())),
+        });
+    }
+}
+
+/// The listeners of a socket unit no Gunicorn service uses.
+fn socket_listeners(s: &SocketUnit, out: &mut Vec<Listener>) {
+    for (ep, span) in &s.listens {
+        out.push(Listener {
+            endpoint: ep.clone(),
+            kind: ListenerKind::Service("systemd socket"),
+            name: s.unit.as_str().into(),
+            span: Some(*span),
+            socket: matches!(ep, Endpoint::Unix(_)).then(|| Box::new(s.access.clone())),
+            pool: None,
+            backend: None,
+        });
     }
 }
 

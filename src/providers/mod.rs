@@ -3,8 +3,9 @@
 //! resolver only sees the listeners they yield, so adding a service
 //! (Gunicorn, Compose, Apache, …) is a file here and a line in [`all`].
 //!
-//! Providers run inside the resolver's build, beside rules that may be
-//! waiting for it (see `schedule`): a provider must not use rayon.
+//! Providers must not use rayon: the resolver runs them beside the rules,
+//! some of which wait for it, and a pool worker waiting inside a provider
+//! could take up such a rule and wait for itself (see `schedule`).
 
 pub mod apache;
 pub mod compose;
@@ -72,7 +73,7 @@ pub struct Listener {
     /// The line that makes it listen.
     pub span: Option<Span>,
     /// Boxed: only unix sockets have one, and inline it tripled the size of
-    /// every listener (10,000 vhosts list 40,000 nginx listeners).
+    /// every listener (a large tree lists several per vhost).
     pub socket: Option<Box<SocketAccess>>,
     /// Index of the pool in `FpmConfig::pools` (php-fpm listeners).
     pub pool: Option<usize>,
@@ -156,6 +157,8 @@ pub trait ListenerProvider: Sync {
         false
     }
 
+    /// The listeners this service's files (or the model) declare. Runs
+    /// beside the rules: no rayon here (see the module doc).
     fn listeners(&self, loaded: &Loaded, model: &Model<'_>, out: &mut Vec<Listener>);
 }
 

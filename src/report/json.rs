@@ -1,4 +1,5 @@
-//! `--format json`: one document on stdout, the schema of CLI.md.
+//! `--format json`: one document on stdout, described in README.md ("Output
+//! formats", "JSON"); `snapshots/format-json.snap` shows one.
 
 use serde::Serialize;
 

@@ -20,7 +20,7 @@ pub enum Format {
     Human,
     /// `file:line:col: severity[rule] message`
     Concise,
-    /// One JSON document (see CLI.md)
+    /// One JSON document (README.md: "Output formats", "JSON")
     Json,
     /// SARIF 2.1.0 (GitHub code scanning, IDEs)
     Sarif,

@@ -98,7 +98,7 @@ impl Rule for FastcgiTimeoutMismatch {
         let m = cx.model;
         let pools = Pools::new(fpm);
         // A set, not a list searched per finding: a tree whose every
-        // location sets a timeout below its pool's had 10,000 findings.
+        // location sets a timeout below its pool's has a finding per vhost.
         let mut reported: rustc_hash::FxHashSet<*const Directive> = Default::default();
         // Targets come in scope order: the timeouts in effect are read
         // along the name index, asked for ahead.

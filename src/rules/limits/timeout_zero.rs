@@ -38,8 +38,8 @@ fn zero_is_fine(name: &str) -> bool {
 /// The ids of the table's `*_timeout` names this rule judges, and id 0
 /// (names outside the table, such as a third-party module's
 /// `foo_timeout`, told apart by name in the loop). Asking the name index
-/// for these instead of reading every directive's name: 5.7 ms at 10,000
-/// vhosts, most of it cache misses on directives that are not timeouts.
+/// for these instead of reading every directive's name, which is mostly
+/// cache misses on directives that are not timeouts.
 static JUDGED: LazyLock<Vec<NameId>> = LazyLock::new(|| {
     let mut ids: Vec<NameId> = schema::all()
         .iter()

@@ -29,7 +29,7 @@ impl Rule for PhpArbitraryExecution {
         {
             // Only a pool that runs more than PHP's extensions makes a
             // finding: ask the resolver (small, in cache) before reading
-            // the location's words (a trip to memory each at 10,000 vhosts).
+            // the location's words (a trip to memory each in a large tree).
             let wide_pool = endpoints(cx.model, t).iter().any(|(_, ep)| {
                 cx.resolver().serving(ep).iter().any(|&li| {
                     let l = &cx.resolver().listeners[li];
@@ -98,8 +98,8 @@ impl Rule for PhpArbitraryExecution {
 }
 
 /// Does the location make sure the script exists before passing it on?
-/// (From the model's name index: reading each of the location's 20-odd
-/// directives for its name was a trip to memory apiece at 10,000 vhosts.)
+/// (From the model's name index: reading each of the location's
+/// directives for its name is a trip to memory apiece in a large tree.)
 fn checks_file_exists(cx: &Check<'_>, scope: usize) -> bool {
     let m = cx.model;
     let try_files = m

@@ -7,8 +7,9 @@ use rustc_hash::FxHashMap as HashMap;
 use super::endpoints;
 use crate::address::Endpoint;
 use crate::finding::{Finding, Severity};
-use crate::model::TargetKind;
-use crate::providers::ListenerKind;
+use crate::model::{Target, TargetAddr, TargetKind};
+use crate::nginx::ast::Directive;
+use crate::providers::{Listener, ListenerKind};
 use crate::resolve::is_local;
 use crate::rules::{Check, Rule, ids};
 use crate::source::Span;
@@ -35,22 +36,12 @@ impl Rule for UpstreamNoListener {
                 if !served.is_empty() {
                     // Configured; with --live, also check it is running.
                     if live == Some(false) {
-                        let l = &cx.resolver().listeners[served[0]];
-                        let mut f = Finding::warning(
-                            ids::UPSTREAM_NO_LISTENER,
-                            d.span,
-                            format!(
-                                "{} {ep}: {} {} is configured to listen there, but nothing listens now (--live)",
-                                t.kind.directive(),
-                                l.kind.label(),
-                                l.name
-                            ),
-                        )
-                        .with_help("the service is stopped or failed to start: check its status and log");
-                        if let Some(s) = l.span {
-                            f = f.with_related(s, "configured here");
-                        }
-                        out.push(f);
+                        out.push(stopped_finding(
+                            t,
+                            d,
+                            ep,
+                            &cx.resolver().listeners[served[0]],
+                        ));
                     }
                     continue;
                 }
@@ -58,47 +49,9 @@ impl Rule for UpstreamNoListener {
                     // Not in the analysed files, but running: fine.
                     continue;
                 }
-                let fastcgi = t.kind == TargetKind::FastCgi;
-                let severity = if fastcgi && fpm_known {
-                    Severity::Error
-                } else {
-                    Severity::Warning
-                };
-                let entry = by_line.entry(d.span).or_insert_with(|| {
-                    let what = match ep {
-                        Endpoint::Unix(_) => "nothing listens on this socket",
-                        Endpoint::Tcp(..) => "nothing listens on this address",
-                    };
-                    let subject = match &t.addr {
-                        crate::model::TargetAddr::Upstream(i) => format!(
-                            "upstream `{}` server {ep} (used by {})",
-                            cx.model.upstreams.get(*i).map_or("?", |u| u.name),
-                            t.kind.directive()
-                        ),
-                        _ => format!("{} {ep}", t.kind.directive()),
-                    };
-                    let mut f = Finding::new(
-                        ids::UPSTREAM_NO_LISTENER,
-                        severity,
-                        d.span,
-                        format!("{subject}: {what} in the analysed configuration"),
-                    );
-                    let kind = fastcgi.then_some(ListenerKind::PhpFpm);
-                    f.help = Some(match cx.resolver().nearest(ep, kind) {
-                        Some(l) => {
-                            let f2 = format!("{} {} listens on {}", l.kind.label(), l.name, l.endpoint);
-                            if let Some(s) = l.span {
-                                f = f.clone().with_related(s, format!("{} {} listens here", l.kind.label(), l.name));
-                            }
-                            format!("{f2}: point {} there, or make the service listen on {ep}", t.kind.directive())
-                        }
-                        None if fastcgi && !fpm_known => {
-                            "no php-fpm configuration was analysed: pass it with --php-fpm DIR (or lint /etc/nginx on the server)".to_string()
-                        }
-                        None => "start the backend on this address, or declare it in .nginx-lint.toml ([[listener]]) if it runs outside the analysed configs".to_string(),
-                    });
-                    f
-                });
+                let entry = by_line
+                    .entry(d.span)
+                    .or_insert_with(|| unserved_finding(cx, t, d, ep, fpm_known));
                 if d.span != t.directive.span && entry.related.len() < 4 {
                     entry.related.push(crate::finding::Related {
                         span: t.directive.span,
@@ -109,4 +62,77 @@ impl Rule for UpstreamNoListener {
         }
         out.extend(by_line.into_values());
     }
+}
+
+/// A configured listener that does not listen now (--live).
+fn stopped_finding(t: &Target<'_>, d: &Directive, ep: &Endpoint, l: &Listener) -> Finding {
+    let mut f = Finding::warning(
+        ids::UPSTREAM_NO_LISTENER,
+        d.span,
+        format!(
+            "{} {ep}: {} {} is configured to listen there, but nothing listens now (--live)",
+            t.kind.directive(),
+            l.kind.label(),
+            l.name
+        ),
+    )
+    .with_help("the service is stopped or failed to start: check its status and log");
+    if let Some(s) = l.span {
+        f = f.with_related(s, "configured here");
+    }
+    f
+}
+
+/// A local endpoint nothing in the analysed configuration listens on: an
+/// error for a FastCGI target when php-fpm was analysed, else a warning;
+/// the help names the nearest listener, if any.
+fn unserved_finding(
+    cx: &Check<'_>,
+    t: &Target<'_>,
+    d: &Directive,
+    ep: &Endpoint,
+    fpm_known: bool,
+) -> Finding {
+    let fastcgi = t.kind == TargetKind::FastCgi;
+    let severity = if fastcgi && fpm_known {
+        Severity::Error
+    } else {
+        Severity::Warning
+    };
+    let what = match ep {
+        Endpoint::Unix(_) => "nothing listens on this socket",
+        Endpoint::Tcp(..) => "nothing listens on this address",
+    };
+    let subject = match &t.addr {
+        TargetAddr::Upstream(i) => format!(
+            "upstream `{}` server {ep} (used by {})",
+            cx.model.upstreams.get(*i).map_or("?", |u| u.name),
+            t.kind.directive()
+        ),
+        _ => format!("{} {ep}", t.kind.directive()),
+    };
+    let mut f = Finding::new(
+        ids::UPSTREAM_NO_LISTENER,
+        severity,
+        d.span,
+        format!("{subject}: {what} in the analysed configuration"),
+    );
+    let kind = fastcgi.then_some(ListenerKind::PhpFpm);
+    f.help = Some(match cx.resolver().nearest(ep, kind) {
+        Some(l) => {
+            let f2 = format!("{} {} listens on {}", l.kind.label(), l.name, l.endpoint);
+            if let Some(s) = l.span {
+                f = f.with_related(s, format!("{} {} listens here", l.kind.label(), l.name));
+            }
+            format!(
+                "{f2}: point {} there, or make the service listen on {ep}",
+                t.kind.directive()
+            )
+        }
+        None if fastcgi && !fpm_known => {
+            "no php-fpm configuration was analysed: pass it with --php-fpm DIR (or lint /etc/nginx on the server)".to_string()
+        }
+        None => "start the backend on this address, or declare it in .nginx-lint.toml ([[listener]]) if it runs outside the analysed configs".to_string(),
+    });
+    f
 }

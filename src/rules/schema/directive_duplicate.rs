@@ -232,8 +232,8 @@ fn listen_duplicates(cx: &Check<'_>, out: &mut Vec<Finding>) {
     let stream_wide = cx.settings.nginx_version < Version(1, 25, 5);
     // (host, port, udp/quic) → first listen. A server's listens come one
     // after the other in the walk (servers do not nest), so the map of one
-    // server is emptied when the next begins: at 10,000 vhosts one map of
-    // every listen held 7 MB at the run's peak. Stream-wide pairs (before
+    // server is emptied when the next begins: one map of every listen
+    // would be held at the run's peak. Stream-wide pairs (before
     // nginx 1.25.5) are kept per unit for the whole run.
     type Key<'a> = (ListenHost<'a>, u16, bool);
     let mut server: Option<(usize, Span)> = None;

@@ -61,18 +61,7 @@ impl<'t> DirectiveValue<'t> {
                 .any(|&(u, n)| u == v.unit && n == f.as_str())
             && !cx.loaded.units.get(v.unit).is_some_and(|u| u.standalone)
         {
-            out.push(
-                Finding::error(
-                    ids::DIRECTIVE_VALUE,
-                    d.span,
-                    format!("unknown log format \"{}\"", f.as_str()),
-                )
-                .with_help(
-                    "no `log_format` of this name is defined before this line (nginx looks \
-                     self.formats up while reading, so the definition must come first); \
-                     `combined` is predefined",
-                ),
-            );
+            out.push(unknown_format_finding(d, f));
             return;
         }
         // nginx calls the handler only when the count and the block fit.
@@ -104,6 +93,19 @@ impl<'t> DirectiveValue<'t> {
             out.push(Finding::error(ids::DIRECTIVE_VALUE, d.span, msg).with_help(help));
         }
     }
+}
+
+/// An `access_log` naming a format no `log_format` defined before it.
+fn unknown_format_finding(d: &Directive, format: &Word) -> Finding {
+    Finding::error(
+        ids::DIRECTIVE_VALUE,
+        d.span,
+        format!("unknown log format \"{}\"", format.as_str()),
+    )
+    .with_help(
+        "no `log_format` of this name is defined before this line (nginx looks formats up \
+         while reading, so the definition must come first); `combined` is predefined",
+    )
 }
 
 type Bad<'d> = Option<(&'d Word, String, String)>;
@@ -183,73 +185,85 @@ fn check<'d>(
                     format!("`{name}` accepts: {}", values.join(", ")),
                 )
             }),
-        ValueKind::Bufs => {
-            let n_ok = atoi(s).is_some_and(|n| n > 0);
-            let size = d.args.get(1)?;
-            let s_ok = parse_size(size.as_str()).is_some_and(|n| n > 0);
-            let w = if n_ok { size } else { first };
-            (!(n_ok && s_ok)).then(|| {
-                (
-                    w,
-                    format!("\"{name}\" directive invalid value"),
-                    format!("`{name}` takes a count and a size, both above zero: `{name} 8 4k;`"),
-                )
-            })
+        ValueKind::Bufs => bufs(d),
+        _ => by_handler(spec.handler, d, v, version),
+    }
+}
+
+/// `number size` (`proxy_buffers 8 4k`): both above zero.
+fn bufs(d: &Directive) -> Bad<'_> {
+    let name = d.name();
+    let first = d.args.first()?;
+    let n_ok = atoi(first.as_str()).is_some_and(|n| n > 0);
+    let size = d.args.get(1)?;
+    let s_ok = parse_size(size.as_str()).is_some_and(|n| n > 0);
+    let w = if n_ok { size } else { first };
+    (!(n_ok && s_ok)).then(|| {
+        (
+            w,
+            format!("\"{name}\" directive invalid value"),
+            format!("`{name}` takes a count and a size, both above zero: `{name} 8 4k;`"),
+        )
+    })
+}
+
+/// The checks of the handlers that parse their own arguments.
+fn by_handler<'d>(handler: &str, d: &'d Directive, v: &Visit<'_, '_>, version: Version) -> Bad<'d> {
+    let first = d.args.first()?;
+    let s = first.as_str();
+    match handler {
+        "ngx_http_core_listen" => listen(d, version),
+        "ngx_stream_core_listen" => listen_address(d).or_else(|| stream_listen(d, version)),
+        "ngx_mail_core_listen" => listen_address(d),
+        "ngx_http_headers_add" => last_word(d, 2, &["always"], "invalid parameter"),
+        "ngx_http_upstream_param_set_slot" | "ngx_http_fastcgi_param" => {
+            last_word(d, 2, &["if_not_empty"], "invalid parameter")
         }
-        _ => match spec.handler {
-            "ngx_http_core_listen" => listen(d, version),
-            "ngx_stream_core_listen" => listen_address(d).or_else(|| stream_listen(d, version)),
-            "ngx_mail_core_listen" => listen_address(d),
-            "ngx_http_headers_add" => last_word(d, 2, &["always"], "invalid parameter"),
-            "ngx_http_upstream_param_set_slot" | "ngx_http_fastcgi_param" => {
-                last_word(d, 2, &["if_not_empty"], "invalid parameter")
-            }
-            "ngx_http_rewrite" => last_word(
-                d,
-                2,
-                &["last", "break", "redirect", "permanent"],
-                "invalid parameter",
-            ),
-            "ngx_error_log"
-            | "ngx_http_core_error_log"
-            | "ngx_stream_core_error_log"
-            | "ngx_mail_core_error_log" => error_log(d),
-            "ngx_http_core_keepalive" => keepalive_timeout(d),
-            "ngx_http_limit_req" => limit_req(d),
-            "ngx_http_headers_expires" => expires(d),
-            "ngx_http_ssl_session_cache"
-            | "ngx_stream_ssl_session_cache"
-            | "ngx_mail_ssl_session_cache" => session_cache(d),
-            "ngx_http_upstream_server" | "ngx_stream_upstream_server" => {
-                upstream_server(d, version)
-            }
-            "ngx_http_file_cache_set_slot" => prefixed_params(d, 1, CACHE_PATH_PARAMS, &[]),
-            "ngx_http_file_cache_valid_set_slot" => cache_valid(d),
-            "ngx_http_log_set_log" | "ngx_stream_log_set_log" => access_log_params(d),
-            "ngx_http_rewrite_return" => http_return(d),
-            "ngx_http_core_error_page" => error_page(d),
-            "ngx_http_proxy_pass" => proxy_pass(d, v),
-            "ngx_event_connections" => (atoi(s).is_none()).then(|| {
-                (
-                    first,
-                    format!("invalid number \"{s}\""),
-                    "`worker_connections` takes a plain number: `worker_connections 1024;`".into(),
-                )
-            }),
-            // ngx_set_worker_processes: "auto", else ngx_atoi.
-            "ngx_set_worker_processes" => slot(
-                s == "auto" || atoi(s).is_some(),
-                "invalid value",
-                "`worker_processes` takes a number or `auto`",
-            ),
-            "ngx_http_try_files" => try_files_code(d),
-            "ngx_http_fastcgi_pass" | "ngx_http_scgi_pass" | "ngx_http_memcached_pass" => {
-                pass_port(first, s)
-            }
-            "ngx_http_uwsgi_pass" => pass_port(first, strip_scheme(s, &["uwsgi://", "suwsgi://"])),
-            "ngx_http_grpc_pass" => pass_port(first, strip_scheme(s, &["grpc://", "grpcs://"])),
-            _ => None,
-        },
+        "ngx_http_rewrite" => last_word(
+            d,
+            2,
+            &["last", "break", "redirect", "permanent"],
+            "invalid parameter",
+        ),
+        "ngx_error_log"
+        | "ngx_http_core_error_log"
+        | "ngx_stream_core_error_log"
+        | "ngx_mail_core_error_log" => error_log(d),
+        "ngx_http_core_keepalive" => keepalive_timeout(d),
+        "ngx_http_limit_req" => limit_req(d),
+        "ngx_http_headers_expires" => expires(d),
+        "ngx_http_ssl_session_cache"
+        | "ngx_stream_ssl_session_cache"
+        | "ngx_mail_ssl_session_cache" => session_cache(d),
+        "ngx_http_upstream_server" | "ngx_stream_upstream_server" => upstream_server(d, version),
+        "ngx_http_file_cache_set_slot" => prefixed_params(d, 1, CACHE_PATH_PARAMS, &[]),
+        "ngx_http_file_cache_valid_set_slot" => cache_valid(d),
+        "ngx_http_log_set_log" | "ngx_stream_log_set_log" => access_log_params(d),
+        "ngx_http_rewrite_return" => http_return(d),
+        "ngx_http_core_error_page" => error_page(d),
+        "ngx_http_proxy_pass" => proxy_pass(d, v),
+        "ngx_event_connections" => (atoi(s).is_none()).then(|| {
+            (
+                first,
+                format!("invalid number \"{s}\""),
+                "`worker_connections` takes a plain number: `worker_connections 1024;`".into(),
+            )
+        }),
+        // ngx_set_worker_processes: "auto", else ngx_atoi.
+        "ngx_set_worker_processes" => (s != "auto" && atoi(s).is_none()).then(|| {
+            (
+                first,
+                "\"worker_processes\" directive invalid value".to_string(),
+                "`worker_processes` takes a number or `auto`".to_string(),
+            )
+        }),
+        "ngx_http_try_files" => try_files_code(d),
+        "ngx_http_fastcgi_pass" | "ngx_http_scgi_pass" | "ngx_http_memcached_pass" => {
+            pass_port(first, s)
+        }
+        "ngx_http_uwsgi_pass" => pass_port(first, strip_scheme(s, &["uwsgi://", "suwsgi://"])),
+        "ngx_http_grpc_pass" => pass_port(first, strip_scheme(s, &["grpc://", "grpcs://"])),
+        _ => None,
     }
 }
 

@@ -16,8 +16,8 @@ impl Rule for DuplicateUpstream {
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         // The first definition of each (unit, kind, name), names compared
-        // case-insensitively (a pass over every earlier definition for each
-        // took 0.26 s at 10,000 upstreams).
+        // case-insensitively (a map: a pass over every earlier definition
+        // for each is quadratic).
         let mut defs: FxHashMap<(usize, UpstreamKind, std::borrow::Cow<'_, str>), Span> =
             FxHashMap::default();
         cx.model.visits.walk_named(&["upstream"], &mut |v| {

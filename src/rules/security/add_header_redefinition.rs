@@ -22,8 +22,8 @@ impl Rule for AddHeaderRedefinition {
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let m = cx.model;
         // Which blocks have their own add_header / merge, from the name
-        // index: reading every directive of every block for these two
-        // names cost 4.8 ms at 10,000 vhosts.
+        // index, not by reading every directive of every block for these
+        // two names.
         let n = m.scopes.len();
         let mut own_hdr = vec![false; n];
         let mut merge = vec![false; n];

@@ -14,8 +14,8 @@ impl Rule for AllowWithoutDeny {
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let m = cx.model;
         // The `allow`s from the name index, in scope order: the first one
-        // (not `allow all`) of each block that has no `deny`. Reading every
-        // directive of every block for these cost 4.9 ms at 10,000 vhosts.
+        // (not `allow all`) of each block that has no `deny`, without
+        // reading every directive of every block.
         let mut last = None;
         for (sid, a) in m.named(&["allow"]) {
             if a.arg(0) == Some("all") || last == Some(sid) {

@@ -154,9 +154,8 @@ pub struct RegexSite<'t> {
     pub directive: &'t Directive,
     pub scope: usize,
     /// The pattern parsed, looked up while its words are in cache (the
-    /// checks go through the sites again later: at 10,000 vhosts, 30,000
-    /// patterns hashed and compared a second and a third time were a trip
-    /// to memory each).
+    /// checks go through the sites again later: hashing and comparing the
+    /// patterns a second and a third time would be a trip to memory each).
     pub parsed: Rc<Parsed>,
 }
 
@@ -174,72 +173,56 @@ pub fn regex_sites<'t>(model: &Model<'t>, cache: &mut RegexCache<'t>) -> Vec<Reg
         "map",
     ];
     // Told apart by name id: the id is on the cache line with the
-    // arguments, the name on another (at 10,000 vhosts, 100,000 of these
-    // directives, each a trip to memory).
+    // arguments, the name on another (in a large tree, each a trip to
+    // memory).
     let ids = names.map(crate::nginx::schema::name_id);
     for (sid, d) in model.named(&names) {
         let name = ids
             .iter()
             .position(|&id| id == d.name_id)
             .map_or("", |i| names[i]);
+        let mut add = |directive: &'t Directive,
+                       word: &'t Word,
+                       pattern: &'t str,
+                       icase: bool,
+                       what: &'static str| {
+            out.push(RegexSite {
+                word,
+                pattern,
+                icase,
+                what,
+                directive,
+                scope: sid,
+                parsed: cache.get(pattern, icase),
+            });
+        };
         match name {
             "location" => {
                 if let Some((LocKind::Regex { icase }, p, w)) = location_match(d) {
-                    out.push(RegexSite {
-                        word: w,
-                        pattern: p,
-                        icase,
-                        what: "location",
-                        directive: d,
-                        scope: sid,
-                        parsed: cache.get(p, icase),
-                    });
+                    add(d, w, p, icase, "location");
                 }
             }
             "if" => {
                 if let Some(c) = if_condition(d)
                     && let (Some(p), Some(w)) = (c.regex, c.word)
                 {
-                    out.push(RegexSite {
-                        word: w,
-                        pattern: p,
-                        icase: c.icase,
-                        what: "if",
-                        directive: d,
-                        scope: sid,
-                        parsed: cache.get(p, c.icase),
-                    });
+                    add(d, w, p, c.icase, "if");
                 }
             }
             "rewrite" | "fastcgi_split_path_info" => {
                 if let Some(w) = d.args.first() {
-                    out.push(RegexSite {
-                        word: w,
-                        pattern: w.as_str(),
-                        icase: false,
-                        what: if name == "rewrite" {
-                            "rewrite"
-                        } else {
-                            "fastcgi_split_path_info"
-                        },
-                        directive: d,
-                        scope: sid,
-                        parsed: cache.get(w.as_str(), false),
-                    });
+                    let what = if name == "rewrite" {
+                        "rewrite"
+                    } else {
+                        "fastcgi_split_path_info"
+                    };
+                    add(d, w, w.as_str(), false, what);
                 }
             }
             "server_name" => {
                 for w in &d.args {
                     if let Some(p) = w.as_str().strip_prefix('~') {
-                        out.push(RegexSite {
-                            word: w,
-                            pattern: p,
-                            icase: true,
-                            what: "server_name",
-                            directive: d,
-                            scope: sid,
-                            parsed: cache.get(p, true),
-                        });
+                        add(d, w, p, true, "server_name");
                     }
                 }
             }
@@ -254,15 +237,7 @@ pub fn regex_sites<'t>(model: &Model<'t>, cache: &mut RegexCache<'t>) -> Vec<Reg
                         Some(p) => (p, true),
                         None => (p, false),
                     };
-                    out.push(RegexSite {
-                        word: &e.name,
-                        pattern: p,
-                        icase,
-                        what: "map",
-                        directive: e,
-                        scope: sid,
-                        parsed: cache.get(p, icase),
-                    });
+                    add(e, &e.name, p, icase, "map");
                 }
             }
             _ => {}

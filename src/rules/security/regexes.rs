@@ -1,8 +1,8 @@
 //! invalid-regex and regex-redos, run as one rule: both go through every
 //! regex of the trees (a location, `if`, `rewrite`, … each) and parse each
 //! distinct pattern. Finding the sites and parsing the patterns once for
-//! both halved that work: at 10,000 vhosts, 50,000 sites whose words are
-//! each a trip to memory.
+//! both halves that work: in a large tree the sites' words are each a trip
+//! to memory.
 
 use crate::finding::Finding;
 use crate::rules::security::{RegexCache, invalid_regex, regex_redos, regex_sites};

@@ -1,6 +1,12 @@
 //! tls-certificate-file: with `--root` or `--live`, read the certificate
 //! and key files the configs name: missing, unreadable, not PEM, expired or
 //! not yet valid, and keys that do not belong to their certificate.
+//!
+//! The one rule that touches the file system and parses, against the rule
+//! that rules do neither (`rules::Check`): what it judges is only in the
+//! certificate and key files, so it opens them itself (through a `RealFs`
+//! confined to the root) and parses PEM, X.509 and the keys' DER, only when
+//! `--root` or `--live` asks for the checked system's files.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -5,6 +5,7 @@
 use super::cipher_table::SUITES;
 use crate::finding::Finding;
 use crate::nginx::ast::Directive;
+use crate::nginx::lexer::Word;
 use crate::rules::util::named_directives;
 use crate::rules::{Check, Rule, ids};
 use crate::settings::TlsProfile;
@@ -491,42 +492,66 @@ fn examples(names: &[&str]) -> String {
     }
 }
 
-fn judge(d: &Directive, backend: bool, profile: TlsProfile, out: &mut Vec<Finding>) {
-    let Some(arg) = d.args.first() else { return };
-    let value = arg.as_str();
-    let sel = evaluate(value);
-    let modern = profile == TlsProfile::Modern && !backend;
-    // Weak suites, by kind, and the elements that brought them in.
-    let mut kinds: Vec<Weak> = Vec::new();
-    let mut weak_names: Vec<&str> = Vec::new();
-    let mut cbc_sha1: Vec<&str> = Vec::new();
-    let mut outside: Vec<&str> = Vec::new();
-    let mut blame: Vec<((usize, usize), Vec<&str>)> = Vec::new();
+/// The suites of a selection, sorted by verdict.
+#[derive(Default)]
+struct Verdicts {
+    /// Kinds of weakness found, sorted.
+    kinds: Vec<Weak>,
+    weak_names: Vec<&'static str>,
+    /// CBC with SHA-1 (weak only for the modern profile).
+    cbc_sha1: Vec<&'static str>,
+    /// Not weak, but outside the profile.
+    outside: Vec<&'static str>,
+    /// The elements (byte range in the value) that brought weak suites in.
+    blame: Vec<((usize, usize), Vec<&'static str>)>,
+}
+
+fn verdicts(sel: &Selection, backend: bool, modern: bool) -> Verdicts {
+    let mut v = Verdicts::default();
     for (i, s) in sel.set.iter() {
         let bad = if let Some(w) = s.weakness() {
-            if !kinds.contains(&w) {
-                kinds.push(w);
+            if !v.kinds.contains(&w) {
+                v.kinds.push(w);
             }
-            weak_names.push(s.name);
+            v.weak_names.push(s.name);
             true
         } else if modern && s.is_cbc() && s.mac == Mac::Sha1 {
-            cbc_sha1.push(s.name);
+            v.cbc_sha1.push(s.name);
             true
         } else {
             if !backend && (modern || !INTERMEDIATE.contains(&s.name)) {
-                outside.push(s.name);
+                v.outside.push(s.name);
             }
             false
         };
         if bad && let Some(el) = sel.element_of(i) {
-            match blame.iter_mut().find(|(e, _)| *e == el) {
-                Some((_, v)) => v.push(s.name),
-                None => blame.push((el, vec![s.name])),
+            match v.blame.iter_mut().find(|(e, _)| *e == el) {
+                Some((_, names)) => names.push(s.name),
+                None => v.blame.push((el, vec![s.name])),
             }
         }
     }
-    kinds.sort();
-    let fix = if backend {
+    v.kinds.sort();
+    v
+}
+
+fn judge(d: &Directive, backend: bool, profile: TlsProfile, out: &mut Vec<Finding>) {
+    let Some(arg) = d.args.first() else { return };
+    let sel = evaluate(arg.as_str());
+    let modern = profile == TlsProfile::Modern && !backend;
+    let v = verdicts(&sel, backend, modern);
+    let fix = fix_help(d, backend, modern);
+    if !v.kinds.is_empty() || !v.cbc_sha1.is_empty() {
+        out.push(weak_finding(d, arg, &v, &fix));
+    } else if !v.outside.is_empty() {
+        out.push(outside_finding(d, &v.outside, modern, &fix));
+    }
+}
+
+/// What to write instead: nginx's default for a backend, else the profile's
+/// list.
+fn fix_help(d: &Directive, backend: bool, modern: bool) -> String {
+    if backend {
         format!(
             "use `{} HIGH:!aNULL:!MD5;` (nginx's default) or name the backend's AEAD suites",
             d.name()
@@ -537,62 +562,63 @@ fn judge(d: &Directive, backend: bool, profile: TlsProfile, out: &mut Vec<Findin
         format!(
             "use `ssl_ciphers {INTERMEDIATE_STRING};` (Mozilla intermediate, guideline 6.0), or remove the directive to get nginx's default HIGH:!aNULL:!MD5"
         )
+    }
+}
+
+/// Weak suites allowed: their kinds, each element that selects some.
+fn weak_finding(d: &Directive, arg: &Word, v: &Verdicts, fix: &str) -> Finding {
+    let mut what: Vec<&str> = v.kinds.iter().map(|k| k.label()).collect();
+    if !v.cbc_sha1.is_empty() {
+        what.push("CBC with SHA-1 (outside the modern profile)");
+    }
+    let mut all = v.weak_names.clone();
+    all.extend(v.cbc_sha1.iter());
+    let mut f = Finding::warning(
+        ids::TLS_CIPHERS,
+        if v.blame.is_empty() {
+            d.span
+        } else {
+            d.name.span
+        },
+        format!(
+            "{} allows weak suites: {}",
+            d.name(),
+            crate::rules::util::join_and(&what)
+        ),
+    );
+    for (el, names) in &v.blame {
+        f = f.with_related(
+            sub_span(arg.span, arg.as_str().len(), *el),
+            format!("selects {}", examples(names)),
+        );
+    }
+    let why = if v.kinds.is_empty() {
+        "CBC-mode suites with HMAC-SHA1 are where the padding-oracle attacks (Lucky 13, POODLE-TLS) live; the modern profile allows AEAD only"
+    } else {
+        "they let an attacker who can watch or steer the connection read or forge traffic"
     };
-    if !kinds.is_empty() || !cbc_sha1.is_empty() {
-        let mut what: Vec<&str> = kinds.iter().map(|k| k.label()).collect();
-        if !cbc_sha1.is_empty() {
-            what.push("CBC with SHA-1 (outside the modern profile)");
-        }
-        let mut all = weak_names.clone();
-        all.extend(cbc_sha1.iter());
-        let mut f = Finding::warning(
-            ids::TLS_CIPHERS,
-            if blame.is_empty() {
-                d.span
-            } else {
-                d.name.span
-            },
-            format!(
-                "{} allows weak suites: {}",
-                d.name(),
-                crate::rules::util::join_and(&what)
-            ),
-        );
-        for (el, names) in &blame {
-            f = f.with_related(
-                sub_span(arg.span, value.len(), *el),
-                format!("selects {}", examples(names)),
-            );
-        }
-        let why = if kinds.is_empty() {
-            "CBC-mode suites with HMAC-SHA1 are where the padding-oracle attacks (Lucky 13, POODLE-TLS) live; the modern profile allows AEAD only"
-        } else {
-            "they let an attacker who can watch or steer the connection read or forge traffic"
-        };
-        out.push(f.with_help(format!("{fix}. {}: {why}", examples(&all))));
-        return;
-    }
-    if !outside.is_empty() {
-        let profile_name = if modern { "modern" } else { "intermediate" };
-        let why = if modern {
-            "modern clients negotiate TLS 1.3, whose suites are configured apart"
-        } else {
-            "intermediate keeps only ECDHE with AES-GCM or ChaCha20-Poly1305: forward secrecy and AEAD for every client since 2014"
-        };
-        out.push(
-            Finding::info(
-                ids::TLS_CIPHERS,
-                d.span,
-                format!(
-                    "ssl_ciphers allows {} suite{} outside Mozilla's {profile_name} profile (not weak): {}",
-                    outside.len(),
-                    if outside.len() == 1 { "" } else { "s" },
-                    examples(&outside)
-                ),
-            )
-            .with_help(format!("{fix}; {why}")),
-        );
-    }
+    f.with_help(format!("{fix}. {}: {why}", examples(&all)))
+}
+
+/// No weak suite, but some outside the profile.
+fn outside_finding(d: &Directive, outside: &[&str], modern: bool, fix: &str) -> Finding {
+    let profile_name = if modern { "modern" } else { "intermediate" };
+    let why = if modern {
+        "modern clients negotiate TLS 1.3, whose suites are configured apart"
+    } else {
+        "intermediate keeps only ECDHE with AES-GCM or ChaCha20-Poly1305: forward secrecy and AEAD for every client since 2014"
+    };
+    Finding::info(
+        ids::TLS_CIPHERS,
+        d.span,
+        format!(
+            "ssl_ciphers allows {} suite{} outside Mozilla's {profile_name} profile (not weak): {}",
+            outside.len(),
+            if outside.len() == 1 { "" } else { "s" },
+            examples(outside)
+        ),
+    )
+    .with_help(format!("{fix}; {why}"))
 }
 
 #[cfg(test)]
