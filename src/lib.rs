@@ -5,6 +5,7 @@
 //! rules ([`schedule`]) → policy, suppression and order → report.
 
 pub mod address;
+pub mod analysis;
 pub mod cli;
 pub mod config;
 pub mod discover;

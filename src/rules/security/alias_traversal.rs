@@ -3,10 +3,10 @@
 //! happens when a regex capture that can begin with `..` follows a path
 //! component without its `/`.
 
+use crate::analysis::regex::Regex;
+use crate::analysis::taint::{Seg, segments};
+use crate::analysis::{LocKind, location_match};
 use crate::finding::Finding;
-use crate::rules::security::regex::Regex;
-use crate::rules::security::taint::{Seg, segments};
-use crate::rules::security::{LocKind, location_match};
 use crate::rules::{Check, Rule, ids};
 
 pub struct AliasTraversal;

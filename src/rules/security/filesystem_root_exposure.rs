@@ -1,8 +1,8 @@
 //! `filesystem-root-exposure`: `root /` (or an `alias` to `/`) serves the
 //! whole file system: `/etc/passwd`, keys, application source.
 
+use crate::analysis::{LocKind, location_match};
 use crate::finding::Finding;
-use crate::rules::security::{LocKind, location_match};
 use crate::rules::{Check, Rule, ids};
 
 pub struct FilesystemRootExposure;

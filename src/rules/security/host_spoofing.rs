@@ -2,8 +2,8 @@
 //! from a client-controlled value (`$http_host`, an argument, a cookie)
 //! instead of `$host`, which nginx validates and ties to server selection.
 
+use crate::analysis::taint::{Flow, Seg, segments};
 use crate::finding::Finding;
-use crate::rules::security::taint::{Flow, Seg, segments};
 use crate::rules::{Check, Rule, ids};
 
 pub struct HostSpoofing;

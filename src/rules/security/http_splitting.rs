@@ -4,8 +4,8 @@
 //! upstream request header or the upstream request line: the client adds
 //! headers or whole responses of its own.
 
+use crate::analysis::taint::{Flow, Seg, segments};
 use crate::finding::Finding;
-use crate::rules::security::taint::{Flow, Seg, segments};
 use crate::rules::{Check, Rule, ids};
 
 pub struct HttpSplitting;

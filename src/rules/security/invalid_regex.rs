@@ -2,14 +2,14 @@
 //! `$N` that names a capture group no regex in reach defines (always
 //! empty).
 
+use crate::analysis::regex::Regex;
+use crate::analysis::taint::{Seg, map_key_regex, segments};
+use crate::analysis::{RegexSite, if_condition, location_regex};
 use crate::finding::Finding;
 use crate::model::Model;
 use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
 use crate::rules::ids;
-use crate::rules::security::regex::Regex;
-use crate::rules::security::taint::{Seg, map_key_regex, segments};
-use crate::rules::security::{RegexSite, if_condition, location_regex};
 
 /// Directives whose values nginx compiles as scripts with captures.
 const USES_CAPTURES: [&str; 14] = [

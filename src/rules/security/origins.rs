@@ -5,14 +5,14 @@
 //! misspelt `$http_referrer` (never set) and `Access-Control-Allow-Origin`
 //! echoing any Origin.
 
+use crate::analysis::if_condition;
+use crate::analysis::regex::Regex;
+use crate::analysis::taint::{Flow, Seg, segments};
 use crate::finding::Finding;
 use crate::model::Model;
 use crate::nginx::ast::{Block, Directive};
 use crate::nginx::context::Ctx;
 use crate::nginx::lexer::Word;
-use crate::rules::security::if_condition;
-use crate::rules::security::regex::Regex;
-use crate::rules::security::taint::{Flow, Seg, segments};
 use crate::rules::{Check, Rule, ids};
 
 pub struct Origins;

@@ -2,9 +2,9 @@
 //! body can split the same text in several ways, like `(a+)+` or
 //! `(\w+\s?)+`): one crafted request can pin a worker for seconds.
 
+use crate::analysis::RegexSite;
 use crate::finding::Finding;
 use crate::rules::ids;
-use crate::rules::security::RegexSite;
 
 /// regex-redos on the trees' regex sites (shared with invalid-regex, see
 /// [`super::regexes`]).

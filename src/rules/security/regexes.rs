@@ -4,8 +4,9 @@
 //! both halves that work: in a large tree the sites' words are each a trip
 //! to memory.
 
+use crate::analysis::{RegexCache, regex_sites};
 use crate::finding::Finding;
-use crate::rules::security::{RegexCache, invalid_regex, regex_redos, regex_sites};
+use crate::rules::security::{invalid_regex, regex_redos};
 use crate::rules::{Check, Rule, ids};
 
 pub struct Regexes;

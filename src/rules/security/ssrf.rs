@@ -4,11 +4,11 @@
 //! An `internal` location counts only when a rewrite can send any path
 //! into it.
 
+use crate::analysis::is_internal;
+use crate::analysis::taint::{Flow, Piece, Seg, Taint, segments};
 use crate::finding::Finding;
 use crate::model::{Model, ScopeId};
 use crate::nginx::context::Ctx;
-use crate::rules::security::is_internal;
-use crate::rules::security::taint::{Flow, Piece, Seg, Taint, segments};
 use crate::rules::{Check, Rule, ids};
 
 pub struct Ssrf;

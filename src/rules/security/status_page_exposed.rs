@@ -3,11 +3,11 @@
 //! state and (php-fpm `?full`) every request's URI and client.
 
 use crate::address::{Endpoint, Host};
+use crate::analysis::{LocKind, if_condition, location_match};
 use crate::finding::Finding;
 use crate::model::{Model, ScopeId, TargetKind};
 use crate::providers::ListenerKind;
 use crate::rules::resolution::endpoints;
-use crate::rules::security::{LocKind, if_condition, location_match};
 use crate::rules::{Check, Rule, ids};
 
 pub struct StatusPageExposed;

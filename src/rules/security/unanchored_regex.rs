@@ -3,9 +3,9 @@
 //! `/x.phpinfo/`), when the location hands requests to a backend; or an
 //! alternation anchored in one branch only (`^/admin|/login`).
 
+use crate::analysis::{LocKind, RegexCache, location_match};
 use crate::finding::Finding;
 use crate::model::Model;
-use crate::rules::security::{LocKind, RegexCache, location_match};
 use crate::rules::{Check, Rule, ids};
 
 pub struct UnanchoredRegex;

@@ -12,11 +12,11 @@
 //! the enclosing regex location. Variables we know nothing about are
 //! unknown, never assumed dangerous.
 
+use crate::analysis::regex::Regex;
+use crate::analysis::{if_condition, location_regex};
 use crate::model::{Model, ScopeId};
 use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
-use crate::rules::security::regex::Regex;
-use crate::rules::security::{if_condition, location_regex};
 
 /// What is known about a value.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
