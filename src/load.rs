@@ -5,11 +5,11 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::discover::{self, Discovery, Kind};
-use crate::dump_t;
 use crate::loaded::{Loaded, ServiceFile, Skipped, Unit};
 use crate::nginx::ast::ParsedFile;
 use crate::nginx::context::{self, Ctx};
 use crate::nginx::include::{Files, Loader};
+use crate::nginx_t;
 use crate::source::{FileId, SourceMap};
 use crate::vfs::{MemFs, RealFs};
 
@@ -93,7 +93,7 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
             // a skipped note with exit 0 would pass a check that never ran.
             let text = crate::vfs::read_regular(p).map_err(|e| named_unreadable(p, &e))?;
             // An `nginx -T` dump is a tree of its own.
-            if dump_t::is_nginx_t(&text) {
+            if nginx_t::is_nginx_t(&text) {
                 return Ok(load_dump(&text));
             }
             match discover::tree_root_above(p) {
@@ -427,8 +427,8 @@ fn load_memfs(fs: &MemFs, first: &Path, prefix: Option<PathBuf>) -> Loaded {
 }
 
 fn load_dump(text: &[u8]) -> Loaded {
-    let parts = dump_t::split(text);
-    let fs = dump_t::to_memfs(&parts);
+    let parts = nginx_t::split(text);
+    let fs = nginx_t::to_memfs(&parts);
     match parts.first() {
         Some((first, _)) => load_memfs(&fs, first, None),
         None => Loaded::default(),
@@ -436,7 +436,7 @@ fn load_dump(text: &[u8]) -> Loaded {
 }
 
 fn load_stdin(name: &str, text: &[u8]) -> Loaded {
-    if dump_t::is_nginx_t(text) {
+    if nginx_t::is_nginx_t(text) {
         return load_dump(text);
     }
     let mut fs = MemFs::new();

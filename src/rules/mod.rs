@@ -3,7 +3,6 @@
 
 pub mod limits;
 pub mod php_fpm;
-pub mod providers;
 pub mod resolution;
 pub mod schema;
 pub mod security;
@@ -152,8 +151,8 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &security::filesystem_root_exposure::FilesystemRootExposure,
         &security::status_page_exposed::StatusPageExposed,
         &security::hash_without_default::HashWithoutDefault,
-        &providers::proxy_timeout_mismatch::ProxyTimeoutMismatch,
-        &providers::container_loopback_target::ContainerLoopbackTarget,
+        &limits::proxy_timeout_mismatch::ProxyTimeoutMismatch,
+        &limits::container_loopback_target::ContainerLoopbackTarget,
         &php_fpm::unknown_directive::FpmUnknownDirective,
         &php_fpm::invalid_value::FpmInvalidValue,
         &php_fpm::process_control_timeout::FpmProcessControlTimeout,

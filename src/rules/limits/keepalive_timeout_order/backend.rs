@@ -7,7 +7,7 @@ use rustc_hash::FxHashSet as HashSet;
 
 use crate::finding::Finding;
 use crate::providers::fmt_ms;
-use crate::rules::providers::msec;
+use crate::rules::limits::msec;
 use crate::rules::{Check, ids};
 
 /// ngx_http_upstream_keepalive_module: `keepalive_timeout` defaults to 60s.
