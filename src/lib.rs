@@ -29,6 +29,7 @@ pub mod resolve;
 pub mod rules;
 pub mod settings;
 pub mod source;
+pub mod stock;
 pub mod suppress;
 pub mod text;
 pub mod timings;
