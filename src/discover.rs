@@ -186,6 +186,7 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
     // Symlinks leaving --root are cut here, before walkdir descends into
     // them; the refusals are collected and become skipped notes.
     let refused = std::cell::RefCell::new(Vec::new());
+    let rerooted: std::cell::RefCell<Vec<(PathBuf, PathBuf)>> = std::cell::RefCell::new(Vec::new());
     let confine = out.confine.clone();
     let walker = WalkDir::new(dir)
         .follow_links(true)
@@ -200,12 +201,23 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
             }
             if let Some(root) = &confine
                 && e.path_is_symlink()
-                && std::fs::canonicalize(e.path()).is_ok_and(|c| !c.starts_with(root))
+                && let Some(faithful) = reroot(root, e.path())
             {
-                refused.borrow_mut().push(Skipped {
-                    path: e.path().display().to_string(),
-                    reason: FsError::OutsideRoot.to_string(),
-                });
+                // Resolved as in a chroot at --root, the link leads
+                // elsewhere than on the host (an absolute target such as
+                // Debian's sites-enabled/default): read the file it leads
+                // to there, never the host's.
+                match faithful {
+                    Ok(p) if p.is_file() => rerooted.borrow_mut().push((e.path().to_path_buf(), p)),
+                    Ok(_) => refused.borrow_mut().push(Skipped {
+                        path: e.path().display().to_string(),
+                        reason: "symlink to a directory elsewhere under --root; not walked (includes still reach it)".into(),
+                    }),
+                    Err(err) => refused.borrow_mut().push(Skipped {
+                        path: e.path().display().to_string(),
+                        reason: format!("symlink under --root: {err}"),
+                    }),
+                }
                 return false;
             }
             true
@@ -300,6 +312,12 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
         }
     }
     out.skipped.extend(refused);
+    for (link, file) in rerooted.into_inner() {
+        if let Some(dir) = link.parent() {
+            out.listings.forget(dir);
+        }
+        add_file(&file, out);
+    }
     if overflow {
         out.skipped.push(Skipped {
             path: dir.display().to_string(),
@@ -315,6 +333,18 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
     for (_, mut d) in read {
         out.files.append(&mut d.files);
         out.skipped.append(&mut d.skipped);
+    }
+}
+
+/// Where a symlink met under `root` (canonical) leads when resolved as in
+/// a chroot there, if that differs from where the host would lead it.
+fn reroot(root: &Path, link: &Path) -> Option<Result<PathBuf, FsError>> {
+    let parent = std::fs::canonicalize(link.parent()?).ok()?;
+    let rel = parent.strip_prefix(root).ok()?.join(link.file_name()?);
+    let faithful = crate::vfs::resolve_in_root(root, &Path::new("/").join(rel));
+    match (&faithful, std::fs::canonicalize(link)) {
+        (Ok(f), Ok(h)) if *f == h => None,
+        _ => Some(faithful),
     }
 }
 

@@ -66,7 +66,7 @@ impl Outcome {
             sources: &self.loaded.sources,
             findings: &self.findings,
             skipped: &self.loaded.skipped,
-            files: self.loaded.sources.len(),
+            files: self.loaded.file_count(),
             elapsed_ms: Some(self.elapsed_ms),
         }
     }
@@ -172,7 +172,7 @@ fn run_inner(opts: &Options, free: bool) -> Result<Outcome, InputError> {
         .collect();
     let early_found: std::sync::Mutex<Vec<(usize, Vec<Finding>)>> =
         std::sync::Mutex::new(Vec::new());
-    let users = resolve::users::Users::load(&vfs::RealFs::new(opts.inputs.root.clone()));
+    let users = resolve::users::Users::load(&loaded.real_fs());
     let resolver: std::sync::OnceLock<resolve::Resolver> = std::sync::OnceLock::new();
     let (model, failed, mut per_rule) = rayon::scope(|s| {
         let model = model::Model::build_then(&loaded, |visits| {
@@ -228,6 +228,7 @@ fn run_inner(opts: &Options, free: bool) -> Result<Outcome, InputError> {
         std::mem::forget(users);
     }
     phase.mark("drop model");
+    loaded.relocate_stock(&mut findings);
     let findings = apply_policy(&loaded, &opts.settings.policy, findings);
     let mut findings = findings;
     findings.retain(|f| loaded.reported(f.span.file));

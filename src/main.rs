@@ -121,6 +121,7 @@ fn inputs(args: &InputArgs) -> Result<Inputs, String> {
         php_fpm_prefix: args.php_fpm_prefix.clone(),
         no_discover: args.no_discover,
         services: args.services.clone(),
+        live: false,
     })
 }
 
@@ -135,6 +136,7 @@ fn lint(args: &LintArgs) -> ExitCode {
     };
     let mut settings = resolved.settings;
     args.apply_system(&mut settings, inputs.root.as_deref());
+    inputs.live = args.live;
     let outcome = match nginx_lint::run_then_exit(&Options { inputs, settings }) {
         Ok(o) => o,
         Err(e) => return fail(&e.0),

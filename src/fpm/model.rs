@@ -311,17 +311,15 @@ pub fn load_many(
         loader.current = Current::Global;
         match fs.read(entry) {
             Ok(bytes) => {
-                let id = loader.map.add(
-                    entry.display().to_string(),
-                    fs.real_path(entry),
-                    bytes.clone(),
-                );
+                let id = loader
+                    .map
+                    .add(fs.display(entry), fs.real_path(entry), bytes.clone());
                 loader.cfg.entry_files.push(id);
                 loader.walk(entry, id, &bytes);
             }
             Err(e) => {
                 let id = loader.map.add(
-                    entry.display().to_string(),
+                    fs.display(entry),
                     fs.real_path(entry),
                     std::sync::Arc::from(&b""[..]),
                 );
@@ -330,7 +328,10 @@ pub fn load_many(
                     Finding::error(
                         crate::registry::ids::FPM_INCLUDE_MISSING,
                         Span::new(id, 0, 0),
-                        format!("cannot read php-fpm configuration {}: {e}", entry.display()),
+                        format!(
+                            "cannot read php-fpm configuration {}: {e}",
+                            fs.display(entry)
+                        ),
                     )
                     .with_help("check the path given to php-fpm with -y / --fpm-config"),
                 );
@@ -469,6 +470,22 @@ impl Loader<'_> {
         } else {
             self.cfg.prefix.join(raw)
         };
+        if self.fs.outside(&pattern) {
+            // A repository run reads nothing outside it: unknown, not missing.
+            self.cfg.findings.push(
+                Finding::info(
+                    crate::registry::ids::OUTSIDE_REPOSITORY,
+                    entry.value_span,
+                    format!(
+                        "include `{}`: {} is outside the repository; not read",
+                        entry.value,
+                        self.fs.display(&pattern)
+                    ),
+                )
+                .with_help("what it holds is not known here: lint the deployed tree with --root DIR, or add the files to the repository"),
+            );
+            return;
+        }
         let matches = if is_glob(&entry.value) {
             self.fs.glob(&pattern)
         } else {
@@ -503,7 +520,7 @@ impl Loader<'_> {
                         // Same bytes read again (included twice): reuse the id.
                         Some(id) => id,
                         None => self.map.add(
-                            path.display().to_string(),
+                            self.fs.display(&path),
                             self.fs.real_path(&path),
                             bytes.clone(),
                         ),
@@ -512,6 +529,17 @@ impl Loader<'_> {
                 }
                 // php-fpm skips directories (GLOB_MARK).
                 Err(FsError::IsDirectory) => {}
+                Err(FsError::OutsideRepository) => {
+                    any = true;
+                    self.cfg.findings.push(Finding::info(
+                        crate::registry::ids::OUTSIDE_REPOSITORY,
+                        entry.value_span,
+                        format!(
+                            "included file {} is outside the repository; not read",
+                            self.fs.display(&path)
+                        ),
+                    ));
+                }
                 Err(FsError::NotFound) if !is_glob(&entry.value) => {}
                 Err(e) => {
                     any = true;
@@ -519,7 +547,7 @@ impl Loader<'_> {
                         Finding::error(
                             crate::registry::ids::FPM_INCLUDE_MISSING,
                             entry.value_span,
-                            format!("cannot read included file {}: {e}", path.display()),
+                            format!("cannot read included file {}: {e}", self.fs.display(&path)),
                         )
                         .with_help(
                             "php-fpm fails with \"Unable to include\"; fix the file or the pattern",
@@ -529,7 +557,7 @@ impl Loader<'_> {
             }
         }
         if !any {
-            let shown = pattern.display().to_string();
+            let shown = self.fs.display(&pattern);
             let rel = if raw.is_absolute() {
                 String::new()
             } else {

@@ -35,7 +35,7 @@ pub struct StockFile {
     pub text: &'static [u8],
 }
 
-const NGINX: &str = "nginx 1.22.1 conf/";
+const NGINX: &str = "nginx 1.22.1";
 const DEBIAN: &str = "Debian 12 nginx-common 1.22.1";
 const DOCKER: &str = "the official nginx image (pkg-oss e6727633)";
 
@@ -122,6 +122,15 @@ pub fn display(f: &StockFile) -> String {
 }
 
 impl StockFile {
+    /// The copy, as findings name it: `nginx 1.22.1 conf/fastcgi_params`.
+    pub fn name(&self) -> String {
+        if self.origin == NGINX {
+            format!("{} conf/{}", self.origin, self.rel)
+        } else {
+            format!("{} {}", self.origin, self.rel)
+        }
+    }
+
     fn origin_short(&self) -> &'static str {
         match self.origin {
             NGINX => "nginx-1.22.1/",
