@@ -44,7 +44,7 @@ pub struct Loaded {
     pub stock_sites: rustc_hash::FxHashMap<FileId, crate::source::Span>,
     /// Include directives (by span) whose files lie outside what the run
     /// may read: what they bring in is unknown (see
-    /// [`Loaded::unknown_include_in`]).
+    /// `rules::util::UnknownBlocks`).
     pub unknown_includes: rustc_hash::FxHashSet<crate::source::Span>,
     /// Which file system the run read: the host or a repository.
     pub view: crate::vfs::View,
@@ -68,19 +68,6 @@ impl Loaded {
     /// files, and are not counted).
     pub fn file_count(&self) -> usize {
         self.sources.len().saturating_sub(self.stock_sites.len())
-    }
-
-    /// Whether any of these directives is an include whose files are
-    /// unknown (outside the repository): a rule that would find something
-    /// missing in a block holding one cannot tell.
-    pub fn unknown_include_in<'d>(
-        &self,
-        directives: impl IntoIterator<Item = &'d crate::nginx::ast::Directive>,
-    ) -> bool {
-        !self.unknown_includes.is_empty()
-            && directives
-                .into_iter()
-                .any(|d| self.unknown_includes.contains(&d.span))
     }
 
     /// Show findings inside a stock copy at the include that brought the

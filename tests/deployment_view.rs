@@ -204,3 +204,19 @@ fn root_is_a_faithful_slash() {
     assert!(got.iter().any(|f| f.0 == "stock-file-assumed"), "{got:#?}");
     write_tree(r, &[]);
 }
+
+/// What an include outside the repository brings in is unknown: an
+/// upstream, a certificate or the fastcgi_params it may hold are not
+/// reported missing (one info per path, no knock-on errors).
+#[test]
+fn unknown_includes_are_not_missing_things() {
+    let dir = tree(&[(
+        "nginx.conf",
+        "events {}\nhttp {\n    include /etc/nginx/conf.d/upstreams.conf;\n    server {\n        listen 443 ssl;\n        include /etc/nginx/ssl/site.conf;\n        location / { proxy_pass http://app; }\n        location ~ \\.php$ {\n            include /etc/nginx/php_params;\n            fastcgi_pass 127.0.0.1:9000;\n        }\n    }\n}\n",
+    )]);
+    let got = json(&[path(dir.path())], &[]);
+    let errors: Vec<_> = got.iter().filter(|f| f.1 == "error").collect();
+    assert!(errors.is_empty(), "{got:#?}");
+    let outside = got.iter().filter(|f| f.0 == "outside-repository").count();
+    assert_eq!(outside, 3, "{got:#?}");
+}
