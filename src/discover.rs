@@ -188,6 +188,22 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
     let refused = std::cell::RefCell::new(Vec::new());
     let rerooted: std::cell::RefCell<Vec<(PathBuf, PathBuf)>> = std::cell::RefCell::new(Vec::new());
     let confine = out.confine.clone();
+    // Resolved as in a chroot at --root, a link leads elsewhere than on the
+    // host (an absolute target such as Debian's sites-enabled/default):
+    // the file it leads to there is read, never the host's.
+    let take_rerooted = |link: &Path, faithful: Result<PathBuf, FsError>| {
+        match faithful {
+        Ok(p) if p.is_file() => rerooted.borrow_mut().push((link.to_path_buf(), p)),
+        Ok(_) => refused.borrow_mut().push(Skipped {
+            path: link.display().to_string(),
+            reason: "symlink to a directory elsewhere under --root; not walked (includes still reach it)".into(),
+        }),
+        Err(err) => refused.borrow_mut().push(Skipped {
+            path: link.display().to_string(),
+            reason: format!("symlink under --root: {err}"),
+        }),
+    }
+    };
     let walker = WalkDir::new(dir)
         .follow_links(true)
         .sort_by(|a, b| entry_name(a.path()).cmp(entry_name(b.path())))
@@ -203,21 +219,7 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
                 && e.path_is_symlink()
                 && let Some(faithful) = reroot(root, e.path())
             {
-                // Resolved as in a chroot at --root, the link leads
-                // elsewhere than on the host (an absolute target such as
-                // Debian's sites-enabled/default): read the file it leads
-                // to there, never the host's.
-                match faithful {
-                    Ok(p) if p.is_file() => rerooted.borrow_mut().push((e.path().to_path_buf(), p)),
-                    Ok(_) => refused.borrow_mut().push(Skipped {
-                        path: e.path().display().to_string(),
-                        reason: "symlink to a directory elsewhere under --root; not walked (includes still reach it)".into(),
-                    }),
-                    Err(err) => refused.borrow_mut().push(Skipped {
-                        path: e.path().display().to_string(),
-                        reason: format!("symlink under --root: {err}"),
-                    }),
-                }
+                take_rerooted(e.path(), faithful);
                 return false;
             }
             true
@@ -277,6 +279,16 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
                     path: e.path().display().to_string(),
                     reason: "not a regular file".into(),
                 }),
+                // A link dangling on the host (walkdir could not follow
+                // it) that resolves under --root.
+                Err(ref err)
+                    if let (Some(root), Some(p)) = (&confine, err.path())
+                        && std::fs::symlink_metadata(p)
+                            .is_ok_and(|m| m.file_type().is_symlink())
+                        && let Some(faithful) = reroot(root, p) =>
+                {
+                    take_rerooted(p, faithful);
+                }
                 Err(err) => {
                     let path = err
                         .path()

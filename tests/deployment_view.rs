@@ -158,6 +158,10 @@ fn root_is_a_faithful_slash() {
             "server {\n    listen 80 default_server;\n    location ~ \\.php$ {\n        include snippets/fastcgi-php.conf;\n        fastcgi_pass unix:/run/php/php8.2-fpm.sock;\n    }\n}\n",
         ),
         (
+            "etc/nginx/sites-available/nginx-lint-test-only-here",
+            "server {\n    listen 8080;\n}\n",
+        ),
+        (
             "usr/share/nginx/modules-available/mod-x.conf",
             "worker_processes 2;\n",
         ),
@@ -176,6 +180,12 @@ fn root_is_a_faithful_slash() {
     std::os::unix::fs::symlink(
         "/etc/nginx/sites-available/default",
         r.join("etc/nginx/sites-enabled/default"),
+    )
+    .expect("symlink");
+    // A link that dangles on this machine (walkdir cannot follow it).
+    std::os::unix::fs::symlink(
+        "/etc/nginx/sites-available/nginx-lint-test-only-here",
+        r.join("etc/nginx/sites-enabled/nginx-lint-test-only-here"),
     )
     .expect("symlink");
     std::os::unix::fs::symlink(
@@ -202,6 +212,14 @@ fn root_is_a_faithful_slash() {
     }
     // The snippet (stock) and its fastcgi.conf reached through the link.
     assert!(got.iter().any(|f| f.0 == "stock-file-assumed"), "{got:#?}");
+    // No link was skipped: each resolved under the root.
+    let o = bin()
+        .args(["--format", "json", "--no-config", "--root", path(r)])
+        .env_remove("NGINX_LINT_TEST_HOST_ROOT")
+        .output()
+        .expect("runs");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["skipped"], serde_json::json!([]), "{v:#}");
     write_tree(r, &[]);
 }
 
@@ -219,4 +237,41 @@ fn unknown_includes_are_not_missing_things() {
     assert!(errors.is_empty(), "{got:#?}");
     let outside = got.iter().filter(|f| f.0 == "outside-repository").count();
     assert_eq!(outside, 3, "{got:#?}");
+}
+
+/// Certificates are read through the same view: under --root an absolute
+/// symlink (certbot's live/ names, a secret mounted elsewhere) is followed
+/// under the root, not on this machine.
+#[test]
+fn certificates_follow_symlinks_under_root() {
+    let root = tree(&[
+        (
+            "etc/nginx/nginx.conf",
+            "events {}\nhttp {\n    server {\n        listen 443 ssl;\n        ssl_certificate /etc/ssl/site.pem;\n        ssl_certificate_key /etc/ssl/site.key;\n    }\n}\n",
+        ),
+        ("etc/ssl/archive/site.pem", "not a certificate\n"),
+        ("etc/ssl/site.key", "not a key either\n"),
+    ]);
+    std::os::unix::fs::symlink(
+        "/etc/ssl/archive/site.pem",
+        root.path().join("etc/ssl/site.pem"),
+    )
+    .expect("symlink");
+    let got = json(
+        &[
+            "--root",
+            path(root.path()),
+            "--select",
+            "tls-certificate-file",
+        ],
+        &[],
+    );
+    assert!(
+        got.iter().any(|f| f.4.contains("holds no PEM certificate")),
+        "{got:#?}"
+    );
+    assert!(
+        !got.iter().any(|f| f.4.contains("does not exist")),
+        "{got:#?}"
+    );
 }
