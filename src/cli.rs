@@ -402,7 +402,7 @@ pub fn versions_in_force(
     if php_from == Source::Default && live {
         let mut trees = inputs.php_fpm.clone();
         if !inputs.no_discover {
-            trees.extend(crate::load_fpm::live_dirs());
+            trees.extend(crate::load_fpm::live_dirs(std::path::Path::new("/")));
         }
         if let Some(v) = versions::php_from_paths(&trees).or_else(versions::detect_php_binary) {
             settings.php_version = v;

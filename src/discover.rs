@@ -183,15 +183,13 @@ fn entry_name(path: &Path) -> &[u8] {
 /// Walk a directory: sorted, hidden entries skipped, symlinks followed (loops
 /// are cut by walkdir and noted).
 pub fn walk_dir(dir: &Path, out: &mut Discovery) {
-    // Symlinks leaving --root are cut here, before walkdir descends into
-    // them; the refusals are collected and become skipped notes.
-    let refused = std::cell::RefCell::new(Vec::new());
+    let rerooted = Rerooted::default();
     let confine = out.confine.clone();
     let walker = WalkDir::new(dir)
         .follow_links(true)
         .sort_by(|a, b| entry_name(a.path()).cmp(entry_name(b.path())))
         .into_iter()
-        .filter_entry(|e| walk_into(e, confine.as_deref(), &refused));
+        .filter_entry(|e| walk_into(e, confine.as_deref(), &rerooted));
     // Files are read while the walk goes on: each batch of listed files
     // becomes a task for the thread pool, and this thread keeps walking
     // (walking alone, then reading, leaves the other cores idle).
@@ -244,6 +242,16 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
                     path: e.path().display().to_string(),
                     reason: "not a regular file".into(),
                 }),
+                // A link dangling on the host (walkdir could not follow
+                // it) that resolves under --root.
+                Err(ref err)
+                    if let (Some(root), Some(p)) = (&confine, err.path())
+                        && std::fs::symlink_metadata(p)
+                            .is_ok_and(|m| m.file_type().is_symlink())
+                        && let Some(faithful) = reroot(root, p) =>
+                {
+                    rerooted.take(p, faithful);
+                }
                 Err(err) => out.skipped.push(walk_error(&err)),
             }
         }
@@ -254,14 +262,7 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
         lister.open.clear();
     }
     lister.finish(&mut out.listings);
-    let refused = refused.into_inner();
-    for r in &refused {
-        // A refused symlink is an entry its directory's listing lacks.
-        if let Some(dir) = Path::new(&r.path).parent() {
-            out.listings.forget(dir);
-        }
-    }
-    out.skipped.extend(refused);
+    rerooted.finish(out);
     if overflow {
         out.skipped.push(Skipped {
             path: dir.display().to_string(),
@@ -270,6 +271,11 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
             ),
         });
     }
+    merge_read(read, out);
+}
+
+/// The batches read beside the walk, put back in walk order.
+fn merge_read(read: std::sync::Mutex<Vec<(usize, Discovery)>>, out: &mut Discovery) {
     let mut read = read
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -280,13 +286,57 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
     }
 }
 
+/// Symlinks under --root that lead elsewhere when resolved as in a chroot
+/// there than on the host (an absolute target such as Debian's
+/// sites-enabled/default): the file they lead to there is read, never the
+/// host's; what cannot be read is noted.
+#[derive(Default)]
+struct Rerooted {
+    refused: std::cell::RefCell<Vec<Skipped>>,
+    files: std::cell::RefCell<Vec<(PathBuf, PathBuf)>>,
+}
+
+impl Rerooted {
+    fn take(&self, link: &Path, faithful: Result<PathBuf, FsError>) {
+        let refuse = |reason: String| {
+            self.refused.borrow_mut().push(Skipped {
+                path: link.display().to_string(),
+                reason,
+            })
+        };
+        match faithful {
+            Ok(p) if p.is_file() => self.files.borrow_mut().push((link.to_path_buf(), p)),
+            Ok(_) => refuse(
+                "symlink to a directory elsewhere under --root; not walked (includes still reach it)"
+                    .into(),
+            ),
+            Err(err) => refuse(format!("symlink under --root: {err}")),
+        }
+    }
+
+    /// After the walk: the notes, and the files the links lead to. A link
+    /// taken here is an entry its directory's listing lacks.
+    fn finish(self, out: &mut Discovery) {
+        let refused = self.refused.into_inner();
+        for r in &refused {
+            if let Some(dir) = Path::new(&r.path).parent() {
+                out.listings.forget(dir);
+            }
+        }
+        out.skipped.extend(refused);
+        for (link, file) in self.files.into_inner() {
+            if let Some(dir) = link.parent() {
+                out.listings.forget(dir);
+            }
+            add_file(&file, out);
+        }
+    }
+}
+
 /// Whether the walk goes into an entry: hidden entries are skipped, and a
-/// symlink leaving `confine` (--root) is refused and noted in `refused`.
-fn walk_into(
-    e: &walkdir::DirEntry,
-    confine: Option<&Path>,
-    refused: &std::cell::RefCell<Vec<Skipped>>,
-) -> bool {
+/// symlink under `confine` (--root) that leads elsewhere when resolved as
+/// in a chroot there is taken by `rerooted` instead of followed.
+fn walk_into(e: &walkdir::DirEntry, confine: Option<&Path>, rerooted: &Rerooted) -> bool {
     if e.depth() == 0 {
         return true;
     }
@@ -295,12 +345,9 @@ fn walk_into(
     }
     if let Some(root) = confine
         && e.path_is_symlink()
-        && std::fs::canonicalize(e.path()).is_ok_and(|c| !c.starts_with(root))
+        && let Some(faithful) = reroot(root, e.path())
     {
-        refused.borrow_mut().push(Skipped {
-            path: e.path().display().to_string(),
-            reason: FsError::OutsideRoot.to_string(),
-        });
+        rerooted.take(e.path(), faithful);
         return false;
     }
     true
@@ -332,6 +379,18 @@ fn walk_error(err: &walkdir::Error) -> Skipped {
         }
     };
     Skipped { path, reason }
+}
+
+/// Where a symlink met under `root` (canonical) leads when resolved as in
+/// a chroot there, if that differs from where the host would lead it.
+fn reroot(root: &Path, link: &Path) -> Option<Result<PathBuf, FsError>> {
+    let parent = std::fs::canonicalize(link.parent()?).ok()?;
+    let rel = parent.strip_prefix(root).ok()?.join(link.file_name()?);
+    let faithful = crate::vfs::resolve_in_root(root, &Path::new("/").join(rel));
+    match (&faithful, std::fs::canonicalize(link)) {
+        (Ok(f), Ok(h)) if *f == h => None,
+        _ => Some(faithful),
+    }
 }
 
 /// Builds the listings of the directories a walk goes through. walkdir

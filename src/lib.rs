@@ -31,6 +31,7 @@ pub mod rules;
 pub mod schedule;
 pub mod settings;
 pub mod source;
+pub mod stock;
 pub mod suppress;
 pub mod text;
 pub mod timings;
@@ -68,7 +69,7 @@ impl Outcome {
             sources: &self.loaded.sources,
             findings: &self.findings,
             skipped: &self.loaded.skipped,
-            files: self.loaded.sources.len(),
+            files: self.loaded.file_count(),
             elapsed_ms: Some(self.elapsed_ms),
             versions: None,
         }
@@ -105,12 +106,14 @@ pub fn run_then(
     phase.mark("load");
     let mut findings = load_findings(&loaded);
     // The model, the resolver and the rules.
-    let users = resolve::users::Users::load(&vfs::RealFs::new(opts.inputs.root.clone()));
+    let users = resolve::users::Users::load(&loaded.real_fs());
     let mut analysis = schedule::analyse(&loaded, &users, &opts.settings, &mut phase);
     findings.append(&mut analysis.findings);
     phase.mark("rules");
     dispose(analysis);
     phase.mark("drop model");
+    // Findings inside a stock copy point at the include that brought it in.
+    loaded.relocate_stock(&mut findings);
     // Policy, suppression, order.
     let mut findings = apply_policy(&loaded, &opts.settings.policy, findings);
     findings.retain(|f| loaded.reported(f.span.file));

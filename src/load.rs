@@ -31,6 +31,8 @@ pub struct Inputs {
     pub listeners: Vec<crate::settings::DeclaredListener>,
     /// Other backends' configuration named explicitly (`--service`).
     pub services: Vec<PathBuf>,
+    /// `--live`: the run checks this machine, so it reads the host.
+    pub live: bool,
 }
 
 /// Why the run itself failed (exit 2).
@@ -64,10 +66,61 @@ fn budget_notes(loaded: &Loaded) -> Vec<Skipped> {
         .collect()
 }
 
+/// Where the host's own configuration lives: a PATH below one of these
+/// (of [`crate::vfs::host_root`]) is the host's, read as the host.
+const HOST_DIRS: &[&str] = &[
+    "etc",
+    "usr/local/etc",
+    "usr/local/nginx",
+    "usr/local/openresty",
+];
+
+/// The run's view (ARCHITECTURE: one deployment view): the host when it
+/// lints the host's own configuration (no PATH, or PATHs under /etc and
+/// the other system places, or `--live`), otherwise the repository its
+/// PATHs are in, read hermetically: nothing outside them and `--root`.
+fn decide_view(inputs: &Inputs, paths: &[PathBuf], trees: &[PathBuf]) -> crate::vfs::View {
+    let host = crate::vfs::host_root();
+    let on_host = inputs.root.is_none()
+        && (inputs.live
+            || paths.iter().all(|p| {
+                let c = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+                HOST_DIRS.iter().any(|d| c.starts_with(host.join(d)))
+            }));
+    if on_host {
+        crate::vfs::View::Host
+    } else {
+        crate::vfs::View::repository(trees)
+    }
+}
+
 fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
     if let Some((name, text)) = &inputs.stdin {
         return Ok(load_stdin(name, text));
     }
+    // Tests stand a tempdir in for the host's `/`: the host's own
+    // configuration is then read as under --root there.
+    let host = crate::vfs::host_root();
+    let mut inputs = inputs.clone();
+    let defaulted = inputs.paths.is_empty();
+    if defaulted {
+        // `--root DIR` alone lints DIR's /etc/nginx, never the host's; a
+        // DIR with only php-fpm (or services) in it lints those.
+        let base = inputs.root.clone().unwrap_or_else(|| host.clone());
+        let nginx = base.join("etc/nginx");
+        let other = !inputs.php_fpm.is_empty()
+            || !inputs.services.is_empty()
+            || !crate::load_fpm::live_dirs(&base).is_empty();
+        if inputs.root.is_none() || nginx.exists() || !other {
+            inputs.paths = vec![nginx];
+        }
+    }
+    let mut view_trees: Vec<PathBuf> = Vec::new();
+    let view = decide_view(&inputs, &inputs.paths, &[]);
+    if view == crate::vfs::View::Host && inputs.root.is_none() && host != Path::new("/") {
+        inputs.root = Some(host.clone());
+    }
+    let inputs = &inputs;
     let mut disc = Discovery {
         confine: inputs
             .root
@@ -77,14 +130,18 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
     };
     let mut named_files: Vec<PathBuf> = Vec::new();
     let mut phase = crate::timings::Phases::new();
-    let paths = if inputs.paths.is_empty() {
-        vec![PathBuf::from("/etc/nginx")]
-    } else {
-        inputs.paths.clone()
-    };
+    let paths = inputs.paths.clone();
     for p in &paths {
         let meta = std::fs::metadata(p)
             .map_err(|e| InputError(format!("{}: {}", p.display(), io_reason(&e))))?;
+        // A named file's tree is the directory it is in.
+        view_trees.push(if meta.is_dir() {
+            p.clone()
+        } else {
+            p.parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+        });
         if meta.is_dir() {
             discover::walk_dir(p, &mut disc);
         } else {
@@ -98,6 +155,7 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
             }
             match discover::tree_root_above(p) {
                 Some(dir) if inputs.root.is_none() => {
+                    view_trees.push(dir.clone());
                     named_files.push(p.clone());
                     discover::walk_dir(&dir, &mut disc);
                 }
@@ -105,12 +163,14 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
             }
         }
     }
-    // On a live server, php-fpm sits beside nginx under /etc.
-    let live = inputs.root.is_none()
-        && !inputs.no_discover
-        && paths.iter().any(|p| p == Path::new("/etc/nginx"));
+    // On a live server, php-fpm sits beside nginx under /etc; so it does
+    // under `--root DIR` given alone.
+    let live = !inputs.no_discover
+        && (defaulted
+            || (inputs.root.is_none() && paths.iter().any(|p| p == Path::new("/etc/nginx"))));
     if live {
-        for dir in crate::load_fpm::live_dirs() {
+        let base = inputs.root.clone().unwrap_or_else(|| PathBuf::from("/"));
+        for dir in crate::load_fpm::live_dirs(&base) {
             if dir.is_dir() {
                 discover::walk_dir(&dir, &mut disc);
             } else {
@@ -118,6 +178,12 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
             }
         }
     }
+    // What the user named is theirs to read: php-fpm and service paths,
+    // and an explicit conf prefix or php-fpm prefix.
+    view_trees.extend(inputs.php_fpm.iter().cloned());
+    view_trees.extend(inputs.services.iter().cloned());
+    view_trees.extend(inputs.prefix.iter().cloned());
+    view_trees.extend(inputs.php_fpm_prefix.iter().cloned());
     for p in &inputs.php_fpm {
         if p.is_dir() {
             discover::walk_dir(p, &mut disc);
@@ -163,7 +229,13 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
         }
     }
     phase.mark("discover");
-    let fs = RealFs::new(inputs.root.clone()).with_listings(std::mem::take(&mut disc.listings));
+    let view = match view {
+        crate::vfs::View::Host => view,
+        crate::vfs::View::Repository { .. } => crate::vfs::View::repository(&view_trees),
+    };
+    let fs = RealFs::new(inputs.root.clone())
+        .with_view(view.clone())
+        .with_listings(std::mem::take(&mut disc.listings));
     let fpm_prefix = inputs
         .php_fpm_prefix
         .clone()
@@ -190,6 +262,8 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
         },
     );
     out.sources.absorb(fpm_sources);
+    out.view = view;
+    out.root = inputs.root.clone();
     out.fpm = fpm;
     out.fpm_files = fpm_files;
     phase.mark("nginx trees");
@@ -262,16 +336,8 @@ fn fpm_entry_files(disc: &Discovery, inputs: &Inputs) -> Vec<PathBuf> {
 }
 
 fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
-    let root = inputs.root.clone();
-    let display = move |p: &Path| -> String {
-        match &root {
-            Some(r) if p.is_absolute() => r
-                .join(p.strip_prefix("/").unwrap_or(p))
-                .display()
-                .to_string(),
-            _ => p.display().to_string(),
-        }
-    };
+    use crate::vfs::Fs;
+    let display = |p: &Path| -> String { fs.display(p) };
     let mut sources = SourceMap::new();
     let mut loader = Loader::new(fs, &mut sources, &display);
     let mut walked: Vec<FileId> = Vec::new();
@@ -337,6 +403,8 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
     phase.mark("standalone");
     findings.append(&mut loader.findings);
     let files = std::mem::take(&mut loader.files);
+    let stock_sites = std::mem::take(&mut loader.stock_sites);
+    let unknown_includes = std::mem::take(&mut loader.unknown_sites);
     drop(loader);
     let mut services = Vec::new();
     let mut seen = HashSet::new();
@@ -358,6 +426,8 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
         report_only: None,
         declared: Vec::new(),
         services,
+        stock_sites,
+        unknown_includes,
         ..Loaded::default()
     }
 }

@@ -20,10 +20,10 @@ pub const LIVE_LOCATIONS: &[&str] = &[
 ];
 
 /// The php-fpm directories of a live server (`/etc/php/*/fpm` and the
-/// LIVE_LOCATIONS that exist).
-pub fn live_dirs() -> Vec<PathBuf> {
+/// LIVE_LOCATIONS that exist), under `base` (`/`, or `--root`).
+pub fn live_dirs(base: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    if let Ok(rd) = std::fs::read_dir("/etc/php") {
+    if let Ok(rd) = std::fs::read_dir(base.join("etc/php")) {
         let mut versions: Vec<PathBuf> = rd
             .filter_map(|e| e.ok().map(|e| e.path().join("fpm")))
             .collect();
@@ -33,7 +33,7 @@ pub fn live_dirs() -> Vec<PathBuf> {
     out.extend(
         LIVE_LOCATIONS
             .iter()
-            .map(PathBuf::from)
+            .map(|l| base.join(l.trim_start_matches('/')))
             .filter(|p| p.exists()),
     );
     out

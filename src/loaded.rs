@@ -38,6 +38,18 @@ pub struct Loaded {
     /// Other services' configuration files (Gunicorn, uWSGI, Compose,
     /// Apache, pm2), in the source map; their providers parse them.
     pub services: Vec<ServiceFile>,
+    /// For each stock copy an include brought in (files the repository
+    /// lacks): the user's include that did. Findings inside a copy are
+    /// shown there.
+    pub stock_sites: rustc_hash::FxHashMap<FileId, crate::source::Span>,
+    /// Include directives (by span) whose files lie outside what the run
+    /// may read: what they bring in is unknown (see
+    /// `rules::util::UnknownBlocks`).
+    pub unknown_includes: rustc_hash::FxHashSet<crate::source::Span>,
+    /// Which file system the run read: the host or a repository.
+    pub view: crate::vfs::View,
+    /// `--root`, when given (or the test host root).
+    pub root: Option<PathBuf>,
     /// See [`Loaded::walk_budget`].
     pub(crate) budget: std::sync::OnceLock<usize>,
     /// See [`Loaded::unit_sizes`].
@@ -45,6 +57,39 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// The run's file system, for what the rules and the resolver read
+    /// after loading (socket owners, certificates): the same decision as
+    /// the includes'.
+    pub fn real_fs(&self) -> crate::vfs::RealFs {
+        crate::vfs::RealFs::new(self.root.clone()).with_view(self.view.clone())
+    }
+
+    /// How many files the run read (stock copies are not the user's
+    /// files, and are not counted).
+    pub fn file_count(&self) -> usize {
+        self.sources.len().saturating_sub(self.stock_sites.len())
+    }
+
+    /// Show findings inside a stock copy at the include that brought the
+    /// copy in (it has no path in the repository).
+    pub fn relocate_stock(&self, findings: &mut [Finding]) {
+        if self.stock_sites.is_empty() {
+            return;
+        }
+        for f in findings {
+            if let Some(site) = self.stock_sites.get(&f.span.file) {
+                let shown = &self.sources.get(f.span.file).display;
+                f.message = format!("{} (in {shown}, included here)", f.message);
+                f.span = *site;
+            }
+            for r in &mut f.related {
+                if let Some(site) = self.stock_sites.get(&r.span.file) {
+                    r.span = *site;
+                }
+            }
+        }
+    }
+
     /// Whether findings in `file` are reported (all files, except in
     /// pre-commit mode). Checks whose findings stay in the file they look
     /// at skip the others: a commit touching one site file of a thousand

@@ -156,6 +156,7 @@ fn inputs(args: &InputArgs) -> Result<Inputs, String> {
         php_fpm_prefix: args.php_fpm_prefix.clone(),
         no_discover: args.no_discover,
         services: args.services.clone(),
+        live: false,
     })
 }
 
@@ -173,6 +174,7 @@ fn lint(args: &LintArgs) -> ExitCode {
     let versions = versions_in_force(args, &configured, &inputs, &mut settings);
     let resolved = configured.resolved;
     let paths = inputs.paths.clone();
+    inputs.live = args.live;
     let outcome = match nginx_lint::run_then(&Options { inputs, settings }, |analysis| {
         // The process ends soon: the kernel frees the model at once.
         std::mem::forget(analysis)

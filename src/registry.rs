@@ -25,6 +25,8 @@ pub const ENGINE: &[&str] = &[
     ids::SYNTAX,
     ids::INCLUDE_MISSING,
     ids::INCLUDE_CYCLE,
+    ids::STOCK_FILE_ASSUMED,
+    ids::OUTSIDE_REPOSITORY,
     ids::FPM_SYNTAX,
     ids::FPM_INCLUDE_MISSING,
     ids::INVALID_SUPPRESSION,

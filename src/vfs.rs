@@ -22,6 +22,8 @@ pub enum FsError {
     NotRegular(&'static str),
     TooLarge(u64),
     OutsideRoot,
+    /// A repository run reads nothing outside its trees and `--root`.
+    OutsideRepository,
     SymlinkLoop,
     Other(String),
 }
@@ -40,6 +42,7 @@ impl fmt::Display for FsError {
                 MAX_FILE_SIZE / (1024 * 1024)
             ),
             FsError::OutsideRoot => write!(f, "resolves outside --root; not read"),
+            FsError::OutsideRepository => write!(f, "is outside the repository; not read"),
             FsError::SymlinkLoop => write!(f, "is a symlink loop; not read"),
             FsError::Other(s) => write!(f, "{s}"),
         }
@@ -77,6 +80,133 @@ pub trait Fs: Sync {
     fn read_identified(&self, path: &Path) -> Result<(Arc<[u8]>, Option<FileKey>), FsError> {
         self.read(path).map(|t| (t, None))
     }
+    /// Whether this is a repository as deployed rather than the host: a
+    /// file the tree lacks may then be a stock file of the image or
+    /// package (see [`crate::stock`]), and nothing outside it is read.
+    fn hermetic(&self) -> bool {
+        false
+    }
+    /// Whether `path` (a literal path or a glob pattern) lies outside
+    /// what this run may read: then nothing is known of it, which is not
+    /// the same as "missing".
+    fn outside(&self, _path: &Path) -> bool {
+        false
+    }
+    /// How an in-config path is shown: as the user would type it from the
+    /// current directory (under `--root`, the root joined with it).
+    fn display(&self, path: &Path) -> String {
+        path.display().to_string()
+    }
+}
+
+/// The directory that stands for the host's `/`: `/`, except in tests,
+/// which set `NGINX_LINT_TEST_HOST_ROOT` to a fake host (a tempdir with
+/// its own /etc) to show that a repository run never reads the host.
+/// Not a user option: it is read only to make that testable.
+pub fn host_root() -> PathBuf {
+    std::env::var_os("NGINX_LINT_TEST_HOST_ROOT")
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| PathBuf::from("/"), PathBuf::from)
+}
+
+/// Which file system a run reads (ARCHITECTURE: one deployment view).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum View {
+    /// The host itself: `nginx-lint /etc/nginx` on a server, `--live`,
+    /// `nginx -T` output. Absolute paths are the host's.
+    #[default]
+    Host,
+    /// A repository: only its trees (absolute, normal, and canonical) and
+    /// `--root` are read; a file the tree lacks may be a stock file.
+    Repository { trees: Vec<PathBuf> },
+}
+
+impl View {
+    /// The view of a repository run over these trees (PATH arguments,
+    /// `--php-fpm`, `--service`).
+    pub fn repository(trees: &[PathBuf]) -> View {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let mut out = Vec::new();
+        for t in trees {
+            let abs = normalize(&cwd.join(t));
+            if let Ok(c) = std::fs::canonicalize(&abs)
+                && c != abs
+            {
+                out.push(c);
+            }
+            out.push(abs);
+        }
+        View::Repository { trees: out }
+    }
+
+    /// Whether a host path lies in one of the trees (lexically).
+    fn holds(&self, host: &Path) -> bool {
+        match self {
+            View::Host => true,
+            View::Repository { trees } => {
+                let abs = if host.is_absolute() {
+                    normalize(host)
+                } else {
+                    normalize(&std::env::current_dir().unwrap_or_default().join(host))
+                };
+                trees.iter().any(|t| abs.starts_with(t))
+            }
+        }
+    }
+}
+
+/// Resolve an in-config path under `root` the way the kernel would in a
+/// chroot there: every symlink followed, an absolute target taken from
+/// the root again (Debian's `sites-enabled/default ->
+/// /etc/nginx/sites-available/default`), `..` stopping at the root.
+/// Returns the host path of the file (which exists), inside the root by
+/// construction.
+pub fn resolve_in_root(root: &Path, path: &Path) -> Result<PathBuf, FsError> {
+    use std::ffi::OsString;
+    const MAX_LINKS: usize = 40; // Linux's MAXSYMLINKS
+    fn push_parts(todo: &mut Vec<OsString>, p: &Path) {
+        let parts: Vec<OsString> = p
+            .components()
+            .filter_map(|c| match c {
+                Component::Normal(n) => Some(n.to_os_string()),
+                Component::ParentDir => Some(OsString::from("..")),
+                _ => None,
+            })
+            .collect();
+        todo.extend(parts.into_iter().rev());
+    }
+    let mut todo = Vec::new();
+    push_parts(&mut todo, path);
+    let mut done = root.to_path_buf();
+    let mut depth = 0usize;
+    let mut links = 0usize;
+    while let Some(part) = todo.pop() {
+        if part == ".." {
+            if depth > 0 {
+                done.pop();
+                depth -= 1;
+            }
+            continue;
+        }
+        let next = done.join(&part);
+        let meta = std::fs::symlink_metadata(&next)?;
+        if !meta.file_type().is_symlink() {
+            done = next;
+            depth += 1;
+            continue;
+        }
+        links += 1;
+        if links > MAX_LINKS {
+            return Err(FsError::SymlinkLoop);
+        }
+        let target = std::fs::read_link(&next)?;
+        if target.is_absolute() {
+            done = root.to_path_buf();
+            depth = 0;
+        }
+        push_parts(&mut todo, &target);
+    }
+    Ok(done)
 }
 
 /// A file's identity on the host: (device, inode).
@@ -110,6 +240,18 @@ impl Fs for Preread<'_> {
 
     fn read_identified(&self, path: &Path) -> Result<(Arc<[u8]>, Option<FileKey>), FsError> {
         self.inner.read_identified(path)
+    }
+
+    fn hermetic(&self) -> bool {
+        self.inner.hermetic()
+    }
+
+    fn outside(&self, path: &Path) -> bool {
+        self.inner.outside(path)
+    }
+
+    fn display(&self, path: &Path) -> String {
+        self.inner.display(path)
     }
 }
 
@@ -265,6 +407,9 @@ fn class_matches(pat: &[u8], c: u8) -> Option<(bool, usize)> {
 #[derive(Debug, Clone, Default)]
 pub struct RealFs {
     pub root: Option<PathBuf>,
+    /// The host, or a repository (then nothing outside its trees and the
+    /// root is read).
+    pub view: View,
     /// Directories discovery listed; globs read them from here.
     listings: Listings,
 }
@@ -273,14 +418,68 @@ impl RealFs {
     pub fn new(root: Option<PathBuf>) -> RealFs {
         RealFs {
             root,
+            view: View::Host,
             listings: Listings::default(),
         }
+    }
+
+    /// The file system of a run's view.
+    pub fn with_view(self, view: View) -> RealFs {
+        RealFs { view, ..self }
+    }
+
+    /// Where the bytes of an in-config path are on this machine, after
+    /// the view's decision: under `--root` (symlinks re-rooted), in the
+    /// repository's trees, on the host, or nowhere this run may read.
+    pub fn place(&self, path: &Path) -> Result<PathBuf, FsError> {
+        if let Some(root) = &self.root
+            && path.is_absolute()
+        {
+            return resolve_in_root(root, path);
+        }
+        if let View::Repository { .. } = &self.view {
+            if !self.view.holds(path) {
+                return Err(FsError::OutsideRepository);
+            }
+            // Inside by name; a symlink may still leave the trees.
+            match std::fs::canonicalize(path) {
+                Ok(c) if self.view.holds(&c) => {}
+                Ok(_) => return Err(FsError::OutsideRepository),
+                Err(e) => {
+                    let dangling =
+                        std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+                    let leaves = dangling
+                        && std::fs::read_link(path).is_ok_and(|t| {
+                            let t = path.parent().map_or(t.clone(), |d| d.join(&t));
+                            !self.view.holds(&t)
+                        });
+                    return Err(if leaves {
+                        FsError::OutsideRepository
+                    } else {
+                        e.into()
+                    });
+                }
+            }
+        }
+        Ok(path.to_path_buf())
     }
 
     /// Answer globs in these directories from their listings instead of
     /// reading them again.
     pub fn with_listings(self, listings: Listings) -> RealFs {
         RealFs { listings, ..self }
+    }
+
+    /// The in-config path of a host path (below `--root`: `/` and the
+    /// part below it).
+    pub fn config_path(&self, host: &Path) -> PathBuf {
+        match &self.root {
+            Some(root) => match host.strip_prefix(root) {
+                Ok(rel) => Path::new("/").join(rel),
+                Err(_) => host.to_path_buf(),
+            },
+            None => host.to_path_buf(),
+        }
     }
 
     /// Map an in-config path to where it is on this machine.
@@ -292,17 +491,6 @@ impl RealFs {
             }
             _ => path.to_path_buf(),
         }
-    }
-
-    fn check_inside_root(&self, host: &Path) -> Result<(), FsError> {
-        if let Some(root) = &self.root {
-            let canon_root = std::fs::canonicalize(root).map_err(FsError::from)?;
-            let canon = std::fs::canonicalize(host).map_err(FsError::from)?;
-            if !canon.starts_with(&canon_root) {
-                return Err(FsError::OutsideRoot);
-            }
-        }
-        Ok(())
     }
 }
 
@@ -515,22 +703,39 @@ fn on_pseudo_fs(path: &Path) -> bool {
 
 impl Fs for RealFs {
     fn read(&self, path: &Path) -> Result<Arc<[u8]>, FsError> {
-        let host = self.host_path(path);
-        self.check_inside_root(&host)?;
-        read_regular(&host)
+        read_regular(&self.place(path)?)
     }
 
     fn glob(&self, pattern: &Path) -> Vec<PathBuf> {
-        let host = self.host_path(pattern);
+        if self.outside(pattern) {
+            return Vec::new();
+        }
         let mut out = Vec::new();
-        glob_host(&host, &self.listings, &mut out);
-        // Map results back into the config's view of paths.
         match &self.root {
-            Some(root) => out
-                .into_iter()
-                .filter_map(|p| p.strip_prefix(root).ok().map(|r| Path::new("/").join(r)))
-                .collect(),
-            None => out,
+            Some(root) if pattern.is_absolute() => {
+                // The literal directories before the first pattern
+                // component are resolved as in a chroot (a symlinked
+                // directory re-rooted), the rest is globbed there; the
+                // matches are named under the literal part again.
+                let comps: Vec<Component> = pattern.components().collect();
+                let first_glob = comps
+                    .iter()
+                    .position(|c| is_glob(&c.as_os_str().to_string_lossy()))
+                    .unwrap_or(comps.len().saturating_sub(1));
+                let literal: PathBuf = comps[..first_glob].iter().collect();
+                let rest: PathBuf = comps[first_glob..].iter().collect();
+                let Ok(dir) = resolve_in_root(root, &literal) else {
+                    return out;
+                };
+                glob_host(&dir.join(&rest), &self.listings, &mut out);
+                out.into_iter()
+                    .filter_map(|p| p.strip_prefix(&dir).ok().map(|r| literal.join(r)))
+                    .collect()
+            }
+            _ => {
+                glob_host(pattern, &self.listings, &mut out);
+                out
+            }
         }
     }
 
@@ -539,9 +744,30 @@ impl Fs for RealFs {
     }
 
     fn read_identified(&self, path: &Path) -> Result<(Arc<[u8]>, Option<FileKey>), FsError> {
-        let host = self.host_path(path);
-        self.check_inside_root(&host)?;
-        read_regular_identified(&host).map(|(t, k)| (t, Some(k)))
+        read_regular_identified(&self.place(path)?).map(|(t, k)| (t, Some(k)))
+    }
+
+    fn hermetic(&self) -> bool {
+        self.view != View::Host
+    }
+
+    fn outside(&self, path: &Path) -> bool {
+        match (&self.root, &self.view) {
+            (Some(_), _) if path.is_absolute() => false,
+            (_, View::Repository { .. }) => {
+                // The literal part of a pattern decides.
+                let literal: PathBuf = path
+                    .components()
+                    .take_while(|c| !is_glob(&c.as_os_str().to_string_lossy()))
+                    .collect();
+                !self.view.holds(&literal)
+            }
+            _ => false,
+        }
+    }
+
+    fn display(&self, path: &Path) -> String {
+        self.host_path(path).display().to_string()
     }
 }
 

@@ -350,11 +350,12 @@ fn php_fpm_paths_and_prefix() {
     assert_eq!(rules_at(&[path(&nginx)]), vec![]);
     cli::write_tree(t.path(), &[(".nginx-lint.toml", "php-fpm = [\"php/\"]\n")]);
     let got = rules_at(&[path(&nginx)]);
+    // Relative to /usr: outside the repository, so not read (an info).
     assert_eq!(
         got,
         vec![
             ("fpm-no-pool".to_string(), 1),
-            ("fpm-include-missing".to_string(), 3)
+            ("outside-repository".to_string(), 3)
         ],
         "relative to /usr"
     );

@@ -591,19 +591,48 @@ fn unterminated_quote_at_eof() {
 // ---------------------------------------------------------------- includes
 
 fn include_case(name: &str, target: &str, setup: impl FnOnce(&Path)) -> (tempfile::TempDir, Value) {
+    include_case_with(name, target, &[], setup)
+}
+
+/// [`include_case`] with more flags (`--live`: the host's files are read,
+/// as on a server, instead of a repository's).
+fn include_case_with(
+    name: &str,
+    target: &str,
+    flags: &[&str],
+    setup: impl FnOnce(&Path),
+) -> (tempfile::TempDir, Value) {
     let conf = format!("events {{}}\nhttp {{ include {target}; }}\n");
     let t = tree(&[("nginx.conf", conf.as_bytes())]);
     setup(t.path());
-    let (o, doc) = lint(name, t.path(), &["nginx.conf"], MEM_DEFAULT_KB);
+    let mut args = flags.to_vec();
+    args.push("nginx.conf");
+    let (o, doc) = lint(name, t.path(), &args, MEM_DEFAULT_KB);
     assert_eq!(o.code, 1, "{name}: {}", o.stderr);
     (t, doc.expect("json"))
 }
 
 #[test]
 fn include_dev_zero() {
-    let (_t, doc) = include_case("include /dev/zero", "/dev/zero", |_| {});
+    // Read as the host (--live): refused as a device.
+    let (_t, doc) = include_case_with("include /dev/zero", "/dev/zero", &["--live"], |_| {});
     assert!(
         has_finding(&doc, "include-missing", "device"),
+        "{:?}",
+        messages(&doc)
+    );
+    // In a repository: outside it, never opened.
+    let conf = b"events {}\nhttp { include /dev/zero; }\n";
+    let t = tree(&[("nginx.conf", conf)]);
+    let (_, doc) = lint(
+        "include /dev/zero (repo)",
+        t.path(),
+        &["nginx.conf"],
+        MEM_DEFAULT_KB,
+    );
+    let doc = doc.expect("json");
+    assert!(
+        has_finding(&doc, "outside-repository", "/dev/zero"),
         "{:?}",
         messages(&doc)
     );
@@ -655,11 +684,28 @@ fn named_fifo_fails_the_run_without_opening_it() {
 /// environment): now refused by the file system it lands on.
 #[test]
 fn include_symlink_into_proc() {
-    let (_t, doc) = include_case("include /proc via symlink", "env.conf", |d| {
+    // Read as the host (--live): refused as a pseudo-file.
+    let (_t, doc) = include_case_with("include /proc via symlink", "env.conf", &["--live"], |d| {
         std::os::unix::fs::symlink("/proc/self/environ", d.join("env.conf")).expect("symlink");
     });
     assert!(
         has_finding(&doc, "include-missing", "kernel pseudo-file"),
+        "{:?}",
+        messages(&doc)
+    );
+    // In a repository the link leaves it: never read.
+    let conf = b"events {}\nhttp { include env.conf; }\n";
+    let t = tree(&[("nginx.conf", conf)]);
+    std::os::unix::fs::symlink("/proc/self/environ", t.path().join("env.conf")).expect("symlink");
+    let (_, doc) = lint(
+        "include /proc (repo)",
+        t.path(),
+        &["nginx.conf"],
+        MEM_DEFAULT_KB,
+    );
+    let doc = doc.expect("json");
+    assert!(
+        has_finding(&doc, "outside-repository", "env.conf"),
         "{:?}",
         messages(&doc)
     );
@@ -931,7 +977,8 @@ fn fpm_include_fifo_and_dev_zero() {
     let (_, doc) = lint(
         "fpm include fifo",
         t.path(),
-        &["--php-fpm", "php-fpm.conf", "nginx"],
+        // Read as the host: /dev/zero is the host's device.
+        &["--live", "--php-fpm", "php-fpm.conf", "nginx"],
         MEM_DEFAULT_KB,
     );
     assert!(!watch.finish(), "the FIFO was opened");
@@ -1042,8 +1089,11 @@ fn root_confinement() {
         messages(&doc),
         skipped(&doc)
     );
+    // --root is a faithful `/`: every link resolves under it as in a
+    // chroot there (`..` stops at the root), to ./etc/passwd, which the
+    // root lacks.
     assert!(
-        has_finding(&doc, "include-missing", "outside --root"),
+        has_finding(&doc, "include-missing", "no such file"),
         "{:?}",
         messages(&doc)
     );
@@ -1051,7 +1101,7 @@ fn root_confinement() {
         assert!(
             skipped(&doc)
                 .iter()
-                .any(|s| s.contains(name) && s.contains("outside --root")),
+                .any(|s| s.contains(name) && s.contains("under --root")),
             "{name}: {:?}",
             skipped(&doc)
         );

@@ -147,7 +147,7 @@ fn run_example(id: &str, ex: &Example) -> (String, bool, Vec<String>) {
         sources: &outcome.loaded.sources,
         findings: &mine,
         skipped: &[],
-        files: outcome.loaded.sources.len(),
+        files: outcome.loaded.file_count(),
         elapsed_ms: None,
         versions: None,
     };

@@ -50,7 +50,7 @@ fn json_for(dir: &Path) -> String {
         sources: &out.loaded.sources,
         findings: &out.findings,
         skipped: &[],
-        files: out.loaded.sources.len(),
+        files: out.loaded.file_count(),
         elapsed_ms: None,
         versions: None,
     };

@@ -131,7 +131,7 @@ fn broken_stacks_give_exactly_the_expected_findings() {
             sources: &outcome.loaded.sources,
             findings: &outcome.findings,
             skipped: &[],
-            files: outcome.loaded.sources.len(),
+            files: outcome.loaded.file_count(),
             elapsed_ms: None,
             versions: None,
         };

@@ -78,6 +78,23 @@ import tomllib
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 STOCK = os.path.join(REPO, "testdata", "stock")
+# The stock files nginx-lint embeds (src/stock/mod.rs names their sources):
+# one copy, read by the linter and placed here, for each base layout.
+EMBEDDED = os.path.join(REPO, "src", "stock")
+NGINX_CONF = ["fastcgi.conf", "fastcgi_params", "koi-utf", "koi-win", "mime.types",
+              "scgi_params", "uwsgi_params", "win-utf"]
+EMBEDDED_BY_LAYOUT = {
+    # pkg-oss nginx.install: no fastcgi.conf, no koi-*/win-utf in the image.
+    "nginx-docker": [("nginx/" + n, "etc/nginx/" + n) for n in
+                     ("fastcgi_params", "mime.types", "scgi_params", "uwsgi_params")]
+                    + [("docker/nginx.conf", "etc/nginx/nginx.conf"),
+                       ("docker/conf.d/default.conf", "etc/nginx/conf.d/default.conf")],
+    "debian-nginx": [("nginx/" + n, "etc/nginx/" + n) for n in NGINX_CONF]
+                    + [("debian/snippets/fastcgi-php.conf", "etc/nginx/snippets/fastcgi-php.conf"),
+                       ("debian/snippets/snakeoil.conf", "etc/nginx/snippets/snakeoil.conf")],
+    "alpine-nginx": [("nginx/" + n, "etc/nginx/" + n) for n in
+                     ("fastcgi.conf", "fastcgi_params", "mime.types", "scgi_params", "uwsgi_params")],
+}
 
 BASE_USERS = [
     ("root", 0, 0, "/root"),
@@ -113,10 +130,12 @@ def copy(src, dst):
 
 def stock(out, name):
     src = os.path.join(STOCK, name)
-    for top in os.listdir(src):
+    for top in (os.listdir(src) if os.path.isdir(src) else []):
         if top == "SOURCE.md":
             continue
         copy(os.path.join(src, top), os.path.join(out, top))
+    for frm, to in EMBEDDED_BY_LAYOUT.get(name, []):
+        copy(os.path.join(EMBEDDED, frm), os.path.join(out, to))
 
 
 def alpine_php(out, php_dir):

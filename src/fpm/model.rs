@@ -311,17 +311,15 @@ pub fn load_many(
         loader.current = Current::Global;
         match fs.read(entry) {
             Ok(bytes) => {
-                let id = loader.map.add(
-                    entry.display().to_string(),
-                    fs.real_path(entry),
-                    bytes.clone(),
-                );
+                let id = loader
+                    .map
+                    .add(fs.display(entry), fs.real_path(entry), bytes.clone());
                 loader.cfg.entry_files.push(id);
                 loader.walk(entry, id, &bytes);
             }
             Err(e) => {
                 let id = loader.map.add(
-                    entry.display().to_string(),
+                    fs.display(entry),
                     fs.real_path(entry),
                     std::sync::Arc::from(&b""[..]),
                 );
@@ -330,7 +328,10 @@ pub fn load_many(
                     Finding::error(
                         crate::registry::ids::FPM_INCLUDE_MISSING,
                         Span::new(id, 0, 0),
-                        format!("cannot read php-fpm configuration {}: {e}", entry.display()),
+                        format!(
+                            "cannot read php-fpm configuration {}: {e}",
+                            fs.display(entry)
+                        ),
                     )
                     .with_help("check the path given to php-fpm with -y / --fpm-config"),
                 );
@@ -469,6 +470,22 @@ impl Loader<'_> {
         } else {
             self.cfg.prefix.join(raw)
         };
+        if self.fs.outside(&pattern) {
+            // A repository run reads nothing outside it: unknown, not missing.
+            self.cfg.findings.push(
+                Finding::info(
+                    crate::registry::ids::OUTSIDE_REPOSITORY,
+                    entry.value_span,
+                    format!(
+                        "include `{}`: {} is outside the repository; not read",
+                        entry.value,
+                        self.fs.display(&pattern)
+                    ),
+                )
+                .with_help("what it holds is not known here: lint the deployed tree with --root DIR, or add the files to the repository"),
+            );
+            return;
+        }
         let matches = if is_glob(&entry.value) {
             self.fs.glob(&pattern)
         } else {
@@ -476,60 +493,10 @@ impl Loader<'_> {
         };
         let mut any = false;
         for path in matches {
-            match self.fs.read(&path) {
-                Ok(bytes) => {
-                    any = true;
-                    let norm = normalize(&path);
-                    if self.stack.contains(&norm) || self.stack.len() >= MAX_INCLUDE_DEPTH {
-                        let cycle = self.stack.contains(&norm);
-                        self.cfg.findings.push(
-                            Finding::error(
-                                crate::registry::ids::FPM_INVALID_VALUE,
-                                entry.span,
-                                if cycle {
-                                    format!(
-                                        "{} includes itself (through this line): php-fpm fails with \"failed to include more than 5 files recursively\"",
-                                        path.display()
-                                    )
-                                } else {
-                                    "includes nested more than 5 files deep: php-fpm fails with \"failed to include more than 5 files recursively\"".to_string()
-                                },
-                            )
-                            .with_help("remove the include that leads back to an including file"),
-                        );
-                        continue;
-                    }
-                    let id = match self.map.find_real(&self.fs.real_path(&path)) {
-                        // Same bytes read again (included twice): reuse the id.
-                        Some(id) => id,
-                        None => self.map.add(
-                            path.display().to_string(),
-                            self.fs.real_path(&path),
-                            bytes.clone(),
-                        ),
-                    };
-                    self.walk(&path, id, &bytes);
-                }
-                // php-fpm skips directories (GLOB_MARK).
-                Err(FsError::IsDirectory) => {}
-                Err(FsError::NotFound) if !is_glob(&entry.value) => {}
-                Err(e) => {
-                    any = true;
-                    self.cfg.findings.push(
-                        Finding::error(
-                            crate::registry::ids::FPM_INCLUDE_MISSING,
-                            entry.value_span,
-                            format!("cannot read included file {}: {e}", path.display()),
-                        )
-                        .with_help(
-                            "php-fpm fails with \"Unable to include\"; fix the file or the pattern",
-                        ),
-                    );
-                }
-            }
+            any |= self.include_file(entry, &path);
         }
         if !any {
-            let shown = pattern.display().to_string();
+            let shown = self.fs.display(&pattern);
             let rel = if raw.is_absolute() {
                 String::new()
             } else {
@@ -546,6 +513,73 @@ impl Loader<'_> {
                 )
                 .with_help("fix the path or pattern; write it absolute, e.g. `include = /etc/php/8.2/fpm/pool.d/*.conf`"),
             );
+        }
+    }
+
+    /// One file an include names: read and walked, or a finding. Whether it
+    /// counts as found (php-fpm's "matches no file" is for none found).
+    fn include_file(&mut self, entry: &Entry, path: &Path) -> bool {
+        match self.fs.read(path) {
+            Ok(bytes) => {
+                let norm = normalize(path);
+                if self.stack.contains(&norm) || self.stack.len() >= MAX_INCLUDE_DEPTH {
+                    let cycle = self.stack.contains(&norm);
+                    self.cfg.findings.push(
+                        Finding::error(
+                            crate::registry::ids::FPM_INVALID_VALUE,
+                            entry.span,
+                            if cycle {
+                                format!(
+                                    "{} includes itself (through this line): php-fpm fails with \"failed to include more than 5 files recursively\"",
+                                    path.display()
+                                )
+                            } else {
+                                "includes nested more than 5 files deep: php-fpm fails with \"failed to include more than 5 files recursively\"".to_string()
+                            },
+                        )
+                        .with_help("remove the include that leads back to an including file"),
+                    );
+                    return true;
+                }
+                let id = match self.map.find_real(&self.fs.real_path(path)) {
+                    // Same bytes read again (included twice): reuse the id.
+                    Some(id) => id,
+                    None => self.map.add(
+                        self.fs.display(path),
+                        self.fs.real_path(path),
+                        bytes.clone(),
+                    ),
+                };
+                self.walk(path, id, &bytes);
+                true
+            }
+            // php-fpm skips directories (GLOB_MARK).
+            Err(FsError::IsDirectory) => false,
+            Err(FsError::OutsideRepository) => {
+                self.cfg.findings.push(Finding::info(
+                    crate::registry::ids::OUTSIDE_REPOSITORY,
+                    entry.value_span,
+                    format!(
+                        "included file {} is outside the repository; not read",
+                        self.fs.display(path)
+                    ),
+                ));
+                true
+            }
+            Err(FsError::NotFound) if !is_glob(&entry.value) => false,
+            Err(e) => {
+                self.cfg.findings.push(
+                    Finding::error(
+                        crate::registry::ids::FPM_INCLUDE_MISSING,
+                        entry.value_span,
+                        format!("cannot read included file {}: {e}", self.fs.display(path)),
+                    )
+                    .with_help(
+                        "php-fpm fails with \"Unable to include\"; fix the file or the pattern",
+                    ),
+                );
+                true
+            }
         }
     }
 }

@@ -154,6 +154,19 @@ pub struct Loader<'a> {
     /// takes its share off when done).
     scratch_targets: Vec<FileId>,
     scratch_ends: Vec<u32>,
+    /// Stock copies loaded for files the tree lacks (hermetic runs only).
+    stock_of: FxHashMap<FileId, &'static crate::stock::StockFile>,
+    /// For each stock copy: the include in the user's files that brought
+    /// it in (through other stock files, if need be). Findings inside the
+    /// copy are shown there.
+    pub stock_sites: FxHashMap<FileId, Span>,
+    /// Paths and patterns already noted as outside the repository (one
+    /// note per path, however many includes name it).
+    outside_told: rustc_hash::FxHashSet<PathBuf>,
+    /// Include directives (by span) whose files this run may not read:
+    /// what they bring in is unknown, and rules that would miss it
+    /// (an upstream, a fastcgi_param, a certificate) cannot check.
+    pub unknown_sites: rustc_hash::FxHashSet<Span>,
 }
 
 /// One target path of an include argument, loaded when first needed.
@@ -182,6 +195,10 @@ impl<'a> Loader<'a> {
             resolved_under: PathBuf::new(),
             scratch_targets: Vec::new(),
             scratch_ends: Vec::new(),
+            stock_of: FxHashMap::default(),
+            stock_sites: FxHashMap::default(),
+            outside_told: Default::default(),
+            unknown_sites: Default::default(),
         }
     }
 
@@ -197,8 +214,37 @@ impl<'a> Loader<'a> {
             return Ok(*id);
         }
         let key = key.into_owned();
-        let (text, identity) = self.fs.read_identified(&key)?;
+        let (text, identity) = match self.fs.read_identified(&key) {
+            Ok(read) => read,
+            Err(e @ (FsError::NotFound | FsError::OutsideRepository)) if self.fs.hermetic() => {
+                // Asked only for a file the tree lacks: a tree that ships
+                // its fastcgi_params never gets here.
+                let Some(stock) = crate::stock::lookup(&key, &self.resolved_under) else {
+                    return Err(e);
+                };
+                return Ok(self.add_stock(key, stock));
+            }
+            Err(e) => return Err(e),
+        };
         self.add(key, text, identity)
+    }
+
+    /// Register the stock copy that stands for `key`.
+    fn add_stock(&mut self, key: PathBuf, stock: &'static crate::stock::StockFile) -> FileId {
+        let shown = crate::stock::display(stock);
+        let text: std::sync::Arc<[u8]> = std::sync::Arc::from(stock.text);
+        let id = self
+            .sources
+            .add(shown.clone(), PathBuf::from(shown), text.clone());
+        self.files.put(parser::parse(id, &text));
+        self.by_path.insert(key.into_os_string(), id);
+        self.stock_of.insert(id, stock);
+        id
+    }
+
+    /// Whether a file is a stock copy (not the user's).
+    pub fn is_stock(&self, id: FileId) -> bool {
+        self.stock_of.contains_key(&id)
     }
 
     /// Register many files already read (discovery reads each file once to
@@ -419,6 +465,9 @@ impl<'a> Loader<'a> {
         let raw = raw.as_str();
         let arg = self.resolve(raw, prefix);
         let count = self.resolved_args.get(arg).map_or(0, Vec::len);
+        if count == 0 && self.fs.hermetic() {
+            self.note_outside_glob(site, *arg_span, raw, prefix, current);
+        }
         for k in 0..count {
             if open.len() >= MAX_INCLUDE_DEPTH {
                 self.findings.push(
@@ -430,10 +479,40 @@ impl<'a> Loader<'a> {
             let id = match self.load_target(arg, k) {
                 Ok(id) => id,
                 Err((target, e)) => {
-                    self.report_unreadable(site.span.to(*arg_span), &target, raw, e);
+                    if e == FsError::OutsideRepository {
+                        self.unknown_sites.insert(site.span);
+                    }
+                    if let Some(at) = self.user_site(current, site.span.to(*arg_span)) {
+                        self.report_unreadable(at, &target, raw, e);
+                    }
                     continue;
                 }
             };
+            if let Some(stock) = self.stock_of.get(&id).copied()
+                && !self.stock_sites.contains_key(&id)
+            {
+                let here = site.span.to(*arg_span);
+                let user = self.user_site(current, here);
+                if let Some(at) = user {
+                    self.stock_sites.insert(id, at);
+                }
+                // One note per copy, at the user's include; a copy that
+                // another copy includes (Debian's snippet includes
+                // fastcgi.conf) is part of that one.
+                if !self.is_stock(current) {
+                    self.findings.push(
+                        Finding::info(
+                            ids::STOCK_FILE_ASSUMED,
+                            here,
+                            format!(
+                                "include \"{raw}\": not in the repository; assumed the stock copy of {} (what packages and images install)",
+                                stock.name()
+                            ),
+                        )
+                        .with_help("ship the file in the repository if your image's copy differs, or lint the deployed tree with --root"),
+                    );
+                }
+            }
             if id == current
                 || open.iter().any(|(f, _)| *f == id)
                 || self.state_of(id) == Some(State::Expanding)
@@ -512,9 +591,68 @@ impl<'a> Loader<'a> {
         loaded.map_err(|e| (r.path.clone(), e))
     }
 
+    /// Where a finding about an include in file `current` is shown: the
+    /// include itself, or for one inside a stock copy, the user's include
+    /// that brought the copy in (None: a stock copy no user file reached).
+    fn user_site(&self, current: FileId, here: Span) -> Option<Span> {
+        if self.is_stock(current) {
+            self.stock_sites.get(&current).copied()
+        } else {
+            Some(here)
+        }
+    }
+
+    /// A glob that matched nothing because it lies outside the repository:
+    /// unknown, not empty (one note per include directive).
+    fn note_outside_glob(
+        &mut self,
+        site: &IncludeSite,
+        arg_span: Span,
+        raw: &str,
+        prefix: &Path,
+        current: FileId,
+    ) {
+        let path = if Path::new(raw).is_absolute() {
+            PathBuf::from(raw)
+        } else {
+            prefix.join(raw)
+        };
+        if !is_glob(raw) || !self.fs.outside(&path) || self.is_stock(current) {
+            return;
+        }
+        self.unknown_sites.insert(site.span);
+        if !self.outside_told.insert(path) {
+            return;
+        }
+        self.findings.push(
+            Finding::info(
+                ids::OUTSIDE_REPOSITORY,
+                site.span.to(arg_span),
+                format!(
+                    "include \"{raw}\": outside the repository; what it matches is not known here"
+                ),
+            )
+            .with_help("lint the deployed tree with --root DIR to read it"),
+        );
+    }
+
     /// `span`: the include directive through its argument.
     fn report_unreadable(&mut self, span: Span, target: &Path, raw: &str, e: FsError) {
         let shown = (self.display)(&normalize(target));
+        if e == FsError::OutsideRepository {
+            if !self.outside_told.insert(normalize(target)) {
+                return;
+            }
+            self.findings.push(
+                Finding::info(
+                    ids::OUTSIDE_REPOSITORY,
+                    span,
+                    format!("include \"{raw}\": {shown} is outside the repository; not read"),
+                )
+                .with_help("what it holds is not known here: lint the deployed tree with --root DIR, or add the file to the repository"),
+            );
+            return;
+        }
         let (msg, help) = match e {
             FsError::NotFound => (
                 format!("include \"{raw}\": no such file ({shown})"),

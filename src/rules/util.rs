@@ -68,3 +68,37 @@ pub fn join_and(items: &[&str]) -> String {
         [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
+
+/// The blocks holding an include whose files lie outside the repository
+/// (directly or through included files), by the block directive's address
+/// (0: a unit's top level). What such an include brings in is unknown, so
+/// a rule that would find something missing in or under them cannot tell.
+/// Empty (and free) when the run had no such include.
+pub struct UnknownBlocks(rustc_hash::FxHashSet<usize>);
+
+impl UnknownBlocks {
+    pub fn new(cx: &crate::rules::Check<'_>) -> UnknownBlocks {
+        let mut set = rustc_hash::FxHashSet::default();
+        if !cx.loaded.unknown_includes.is_empty() {
+            cx.model.visits.walk_named(&["include"], &mut |v| {
+                if cx.loaded.unknown_includes.contains(&v.directive.span) {
+                    let owner = v
+                        .parents
+                        .last()
+                        .map_or(0, |d| *d as *const Directive as usize);
+                    set.insert(owner);
+                }
+            });
+        }
+        UnknownBlocks(set)
+    }
+
+    /// Whether `scope` or a block around it holds such an include.
+    pub fn around(&self, m: &Model<'_>, scope: ScopeId) -> bool {
+        !self.0.is_empty()
+            && m.chain(scope).any(|s: &Scope<'_>| {
+                let key = s.directive.map_or(0, |d| d as *const Directive as usize);
+                self.0.contains(&key)
+            })
+    }
+}

@@ -31,6 +31,7 @@ impl Rule for FastcgiParamsMissing {
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let mut params = cx.model.own_cursor("fastcgi_param");
         let targets = &cx.model.targets;
+        let mut unknown: Option<crate::rules::util::UnknownBlocks> = None;
         for (i, t) in targets.iter().enumerate() {
             if t.kind != TargetKind::FastCgi {
                 continue;
@@ -65,6 +66,14 @@ impl Rule for FastcgiParamsMissing {
             let Some((first, why)) = missing.first() else {
                 continue;
             };
+            // An include outside the repository in this block or around
+            // it may hold them: cannot check.
+            if unknown
+                .get_or_insert_with(|| crate::rules::util::UnknownBlocks::new(cx))
+                .around(cx.model, t.scope)
+            {
+                continue;
+            }
             let names: Vec<&str> = missing.iter().map(|(n, _)| *n).collect();
             let mut f = Finding::error(
                 ids::FASTCGI_PARAMS_MISSING,

@@ -114,6 +114,16 @@ impl Rule for UpstreamUndefined {
                 .or_default()
                 .push((u, k));
         }
+        // Trees with an include outside the repository: an upstream may be
+        // defined there (unknown), so a name not found cannot be judged.
+        let mut unknown_units = rustc_hash::FxHashSet::default();
+        if !cx.loaded.unknown_includes.is_empty() {
+            cx.model.visits.walk_named(&["include"], &mut |v| {
+                if cx.loaded.unknown_includes.contains(&v.directive.span) {
+                    unknown_units.insert(v.unit);
+                }
+            });
+        }
         let mut near: Option<crate::text::OneEdit> = None;
         let mut asked: FxHashMap<Asked<'_>, Option<(usize, &str)>> = FxHashMap::default();
         let units = &cx.loaded.units;
@@ -139,7 +149,10 @@ impl Rule for UpstreamUndefined {
                 at.iter()
                     .any(|&(u, k)| k == kind && (u == v.unit || standalone(v.unit)))
             });
-            if defined {
+            if defined
+                || unknown_units.contains(&v.unit)
+                || (standalone(v.unit) && !unknown_units.is_empty())
+            {
                 return;
             }
             // proxy_pass resolves a name at start-up: one that may resolve

@@ -33,6 +33,8 @@ struct Read {
 }
 
 fn read(fs: &RealFs, base: Option<&Path>, name: &str) -> Read {
+    // Both through the run's view: under --root a symlinked certificate
+    // (certbot's live/ -> ../archive/) is resolved as in a chroot there.
     let p = Path::new(name);
     if p.is_absolute() {
         return Read {
@@ -45,7 +47,7 @@ fn read(fs: &RealFs, base: Option<&Path>, name: &str) -> Read {
     let host: PathBuf = base.map_or_else(|| p.to_path_buf(), |b| b.join(p));
     Read {
         shown: name.to_string(),
-        bytes: crate::vfs::read_regular(&host),
+        bytes: fs.read(&fs.config_path(&host)),
     }
 }
 
@@ -150,10 +152,10 @@ impl Rule for TlsCertificateFile {
     }
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
-        let Some(root) = &cx.settings.files_root else {
+        if cx.settings.files_root.is_none() {
             return;
-        };
-        let fs = RealFs::new((root != Path::new("/")).then(|| root.clone()));
+        }
+        let fs = cx.loaded.real_fs();
         let now = ASN1Time::now();
         let m = cx.model;
         for (sid, _, d) in named_directives(m, &["ssl_certificate"]) {

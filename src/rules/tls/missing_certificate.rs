@@ -64,6 +64,7 @@ impl Rule for TlsMissingCertificate {
         let m = cx.model;
         // Built when first needed: most servers have their certificate.
         let mut defaults: Option<Defaults<'_>> = None;
+        let mut unknown: Option<crate::rules::util::UnknownBlocks> = None;
         for s in &m.servers {
             let certs = m.effective_iter(s.scope, "ssl_certificate").count();
             // Keys only matter where there are certificates to match (most
@@ -94,6 +95,15 @@ impl Rule for TlsMissingCertificate {
             }
             if effective_flag(m, s.scope, "ssl_reject_handshake") == Some(true)
                 || lua_certificates(m, s)
+            {
+                continue;
+            }
+            // An include outside the repository around the server may set
+            // the certificate (linuxserver's /config/nginx/ssl.conf):
+            // cannot check.
+            if unknown
+                .get_or_insert_with(|| crate::rules::util::UnknownBlocks::new(cx))
+                .around(m, s.scope)
             {
                 continue;
             }
