@@ -153,6 +153,11 @@ pub struct LintArgs {
     #[arg(long, short)]
     pub quiet: bool,
 
+    /// List every file passed over and why (not configuration: a
+    /// Dockerfile, a script, docs), e.g. `--verbose`
+    #[arg(long, short)]
+    pub verbose: bool,
+
     /// No colours in human output (also when NO_COLOR is set), e.g.
     /// `--no-color`
     #[arg(long)]

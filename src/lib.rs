@@ -65,6 +65,7 @@ impl Outcome {
             sources: &self.loaded.sources,
             findings: &self.findings,
             skipped: &self.loaded.skipped,
+            not_config: self.loaded.not_config.len(),
             files: self.loaded.sources.len(),
             elapsed_ms: Some(self.elapsed_ms),
         }

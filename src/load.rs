@@ -196,6 +196,20 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
     let mut skipped = disc.skipped.clone();
     skipped.append(&mut out.skipped);
     out.skipped = dedup_skipped(skipped);
+    out.not_config = dedup_skipped(
+        disc.files
+            .iter()
+            .filter_map(|f| match f.kind {
+                // Already a note of their own (see discover::add_listed_file).
+                Kind::Other(discover::BINARY | discover::UTF16) => None,
+                Kind::Other(reason) => Some(Skipped {
+                    path: f.path.display().to_string(),
+                    reason: reason.into(),
+                }),
+                _ => None,
+            })
+            .collect(),
+    );
     if !named_files.is_empty() {
         let wanted: HashSet<PathBuf> = named_files
             .iter()

@@ -147,8 +147,19 @@ fn lint(args: &LintArgs) -> ExitCode {
     let color = tty && !args.no_color && std::env::var_os("NO_COLOR").is_none();
     let mut view = outcome.view();
     let no_skipped = [];
+    let listed: Vec<nginx_lint::loaded::Skipped>;
     if args.quiet {
         view.skipped = &no_skipped;
+        view.not_config = 0;
+    } else if args.verbose {
+        listed = outcome
+            .loaded
+            .skipped
+            .iter()
+            .chain(&outcome.loaded.not_config)
+            .cloned()
+            .collect();
+        view.skipped = &listed;
     }
     let mut text = report::render(
         &view,

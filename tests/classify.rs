@@ -87,6 +87,33 @@ fn a_notes_file_is_not_nginx() {
     );
 }
 
+/// Not configuration is counted in the human summary and listed with
+/// `--verbose`.
+#[test]
+fn skipped_files_are_counted_and_listed_when_verbose() {
+    let dir = tree(&[
+        ("site.conf", SITE),
+        ("Dockerfile", "FROM nginx:1.27-alpine\nEXPOSE 80\n"),
+        ("README.md", "# hi\n"),
+    ]);
+    let o = run(&["--format", "human", "--no-config", path(dir.path())]);
+    let out = stdout(&o);
+    assert!(out.contains("2 files skipped: not configuration"), "{out}");
+    assert!(!out.contains("Dockerfile"), "{out}");
+    let o = run(&[
+        "--format",
+        "human",
+        "--no-config",
+        "--verbose",
+        path(dir.path()),
+    ]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("Dockerfile: not configuration: Dockerfile"),
+        "{out}"
+    );
+}
+
 /// `pm.process_idle_timeout = 10s;`: php's INI scanner ends the value at
 /// `;`. The pool is php-fpm's, listens where the vhost sends, and nothing
 /// in it is judged as nginx.

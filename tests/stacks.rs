@@ -130,6 +130,7 @@ fn broken_stacks_give_exactly_the_expected_findings() {
             sources: &outcome.loaded.sources,
             findings: &outcome.findings,
             skipped: &[],
+            not_config: 0,
             files: outcome.loaded.sources.len(),
             elapsed_ms: None,
         };

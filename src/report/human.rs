@@ -173,6 +173,12 @@ pub fn render(view: &ReportView<'_>, style: HumanStyle) -> String {
     for s in view.skipped {
         out.push_str(&format!("note: skipped {}: {}\n", s.path, s.reason));
     }
+    if view.not_config > 0 {
+        out.push_str(&format!(
+            "{} skipped: not configuration\n",
+            plural(view.not_config, "file")
+        ));
+    }
     let (e, w, i) = summary_counts(view.findings);
     let mut parts = vec![plural(e, "error"), plural(w, "warning")];
     if i > 0 {
