@@ -55,6 +55,9 @@ pub struct Discovery {
     /// The directories walked, listed (include globs are answered from
     /// them instead of reading the directories again).
     pub listings: crate::vfs::Listings,
+    /// Entries the walk passed over on purpose (`.gitignore`, `exclude`),
+    /// with the reason: listed with `--verbose`.
+    pub passed: Vec<Skipped>,
 }
 
 /// Extensions that are never nginx or php-fpm configuration.
@@ -470,7 +473,8 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
     // them; the refusals are collected and become skipped notes.
     let refused = std::cell::RefCell::new(Vec::new());
     let confine = out.confine.clone();
-    let walker = WalkDir::new(dir)
+    let mut ignores = crate::gitignore::Stack::new(dir);
+    let mut walker = WalkDir::new(dir)
         .follow_links(true)
         .sort_by(|a, b| entry_name(a.path()).cmp(entry_name(b.path())))
         .into_iter()
@@ -521,9 +525,31 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
                 }
             });
         };
-        for entry in walker {
+        while let Some(entry) = walker.next() {
             match &entry {
-                Ok(e) => lister.entry(e, &mut out.listings),
+                Ok(e) => {
+                    lister.entry(e, &mut out.listings);
+                    ignores.leave_to(e.depth());
+                    let is_dir = e.file_type().is_dir();
+                    if e.depth() > 0
+                        && let Some(by) = ignores.ignored_by(e.path(), is_dir)
+                    {
+                        if is_dir {
+                            // Listed in its parent, but not read: its own
+                            // listing would be empty, not complete.
+                            walker.skip_current_dir();
+                            lister.not_read();
+                        }
+                        out.passed.push(Skipped {
+                            path: e.path().display().to_string(),
+                            reason: format!("ignored by {by}"),
+                        });
+                        continue;
+                    }
+                    if is_dir {
+                        ignores.enter(e.path(), e.depth());
+                    }
+                }
                 Err(err) => lister.missed(err.depth(), &mut out.listings),
             }
             match entry {
@@ -638,6 +664,13 @@ impl Lister {
             && let Some(parent) = self.open.last_mut()
         {
             parent.2 = false;
+        }
+    }
+
+    /// The directory just entered is not walked: its listing is not kept.
+    fn not_read(&mut self) {
+        if let Some(dir) = self.open.last_mut() {
+            dir.2 = false;
         }
     }
 
@@ -927,6 +960,25 @@ mod tests {
         walk_dir(dir.path(), &mut d);
         assert!(d.listings.get(&dir.path().join("sub.conf")).is_none());
         assert!(d.listings.get(dir.path()).is_some());
+    }
+
+    /// An ignored directory stays in its parent's listing (glob(3) sees
+    /// it) but keeps none of its own: it was not read.
+    #[test]
+    fn an_ignored_directory_is_listed_but_not_read() {
+        let dir = listing_tree(false);
+        std::fs::write(dir.path().join(".ignore"), "sub.conf/\n").expect("write");
+        let mut d = Discovery::default();
+        walk_dir(dir.path(), &mut d);
+        let top = d.listings.get(dir.path()).expect("top listed");
+        assert!(top.iter().any(|(n, _)| n == "sub.conf"));
+        assert!(d.listings.get(&dir.path().join("sub.conf")).is_none());
+        assert!(
+            d.files
+                .iter()
+                .all(|f| !f.path.starts_with(dir.path().join("sub.conf")))
+        );
+        assert_eq!(d.passed.len(), 1, "{:?}", d.passed);
     }
 
     /// Globs answered from the listings give what reading the directories

@@ -12,6 +12,7 @@ pub mod dump_t;
 pub mod few;
 pub mod finding;
 pub mod fpm;
+pub mod gitignore;
 pub mod graph;
 pub mod grouped;
 pub mod heap;

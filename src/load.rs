@@ -196,6 +196,7 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
     let mut skipped = disc.skipped.clone();
     skipped.append(&mut out.skipped);
     out.skipped = dedup_skipped(skipped);
+    out.passed = std::mem::take(&mut disc.passed);
     out.not_config = dedup_skipped(
         disc.files
             .iter()

@@ -31,6 +31,9 @@ pub struct Loaded {
     /// Dockerfile, a script, docs, php.ini), with the reason: counted in
     /// the summary, listed with `--verbose`.
     pub not_config: Vec<Skipped>,
+    /// Walked entries passed over on purpose (`.gitignore`, `.ignore`,
+    /// `exclude`): listed with `--verbose`.
+    pub passed: Vec<Skipped>,
     /// php-fpm files found by the walk (config paths).
     pub fpm_files: Vec<PathBuf>,
     /// The php-fpm configuration, when any php-fpm file was found.

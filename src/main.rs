@@ -156,6 +156,7 @@ fn lint(args: &LintArgs) -> ExitCode {
             .loaded
             .skipped
             .iter()
+            .chain(&outcome.loaded.passed)
             .chain(&outcome.loaded.not_config)
             .cloned()
             .collect();

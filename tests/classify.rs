@@ -214,3 +214,60 @@ fn realworld_repositories_lint_only_configuration() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// `.gitignore` (inside a git repository) and `.ignore` keep files out of
+/// the walk; an include still reaches an ignored file.
+#[test]
+fn gitignore_and_ignore_files_are_respected() {
+    let broken = "server {\n    listen 80\n}\n";
+    let dir = tree(&[
+        (
+            ".gitignore",
+            "/local/\n*.rendered.conf\n!keep.rendered.conf\n",
+        ),
+        ("site.conf", SITE),
+        ("local/broken.conf", broken),
+        ("a.rendered.conf", broken),
+        ("keep.rendered.conf", broken),
+        ("sub/.ignore", "scratch.conf\n"),
+        ("sub/scratch.conf", broken),
+        (
+            "main/nginx.conf",
+            "events {}\nhttp {\n    include ../local/*.conf;\n}\n",
+        ),
+    ]);
+    std::fs::create_dir(dir.path().join(".git")).expect("mkdir .git");
+    let found = findings_in(dir.path(), &[]);
+    let files: Vec<&str> = found.iter().map(|(f, _, _)| f.as_str()).collect();
+    assert!(
+        files.iter().any(|f| f.ends_with("keep.rendered.conf")),
+        "{found:?}"
+    );
+    assert!(
+        !files.iter().any(|f| f.ends_with("/a.rendered.conf")),
+        "{found:?}"
+    );
+    assert!(
+        !files.iter().any(|f| f.ends_with("scratch.conf")),
+        "{found:?}"
+    );
+    // Not walked, but nginx.conf includes it: linted through the include.
+    assert!(
+        files.iter().any(|f| f.ends_with("local/broken.conf")),
+        "{found:?}"
+    );
+
+    // Outside a git repository `.gitignore` is not git's business.
+    std::fs::remove_dir(dir.path().join(".git")).expect("rmdir .git");
+    let found = findings_in(dir.path(), &[]);
+    assert!(
+        found
+            .iter()
+            .any(|(f, _, _)| f.ends_with("/a.rendered.conf")),
+        "{found:?}"
+    );
+    assert!(
+        !found.iter().any(|(f, _, _)| f.ends_with("scratch.conf")),
+        "{found:?}"
+    );
+}
