@@ -3,6 +3,7 @@
 //! by its content, and the named files of a pre-commit run placed inside the
 //! tree they belong to.
 
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
@@ -58,6 +59,82 @@ pub struct Discovery {
     /// Entries the walk passed over on purpose (`.gitignore`, `exclude`),
     /// with the reason: listed with `--verbose`.
     pub passed: Vec<Skipped>,
+    /// What the walk leaves out (`exclude`, `extend-exclude`).
+    pub exclude: Option<Arc<Exclude>>,
+}
+
+/// Directories no configuration lives in, passed over by default (ruff's
+/// `exclude`): hidden ones (`.git`, `.venv`) are skipped anyway.
+pub const DEFAULT_EXCLUDE: &[&str] = &[
+    "node_modules",
+    "vendor",
+    "venv",
+    "__pycache__",
+    "site-packages",
+];
+
+/// `exclude` patterns, as ruff reads them: a pattern without `/` matches an
+/// entry's name at any depth (`node_modules`, `*.bak`); one with `/` is a
+/// path relative to where it was given (the config file's directory, or
+/// the current directory for flags), matched against the whole path.
+#[derive(Debug, Clone)]
+pub struct Exclude {
+    names: globset::GlobSet,
+    name_patterns: Vec<String>,
+    paths: globset::GlobSet,
+    path_patterns: Vec<String>,
+}
+
+impl Exclude {
+    /// From (pattern, the directory it is relative to).
+    pub fn new(patterns: &[(String, PathBuf)]) -> Result<Exclude, String> {
+        let mut names = globset::GlobSetBuilder::new();
+        let mut paths = globset::GlobSetBuilder::new();
+        let (mut name_patterns, mut path_patterns) = (Vec::new(), Vec::new());
+        let glob = |p: &str| {
+            globset::GlobBuilder::new(p)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| format!("exclude: `{p}`: {e}"))
+        };
+        for (pat, base) in patterns {
+            let trimmed = pat.trim_end_matches('/');
+            if trimmed.contains('/') {
+                let abs = std::path::absolute(base.join(trimmed))
+                    .map_err(|e| format!("exclude: `{pat}`: {e}"))?;
+                paths.add(glob(&abs.to_string_lossy())?);
+                path_patterns.push(pat.clone());
+            } else {
+                names.add(glob(trimmed)?);
+                name_patterns.push(pat.clone());
+            }
+        }
+        let build = |b: globset::GlobSetBuilder| b.build().map_err(|e| format!("exclude: {e}"));
+        Ok(Exclude {
+            names: build(names)?,
+            name_patterns,
+            paths: build(paths)?,
+            path_patterns,
+        })
+    }
+
+    /// The pattern that excludes `path`, if one does.
+    pub fn matching(&self, path: &Path) -> Option<&str> {
+        let name = Path::new(std::ffi::OsStr::from_bytes(entry_name(path)));
+        if let Some(i) = self.names.matches(name).first() {
+            return self.name_patterns.get(*i).map(String::as_str);
+        }
+        if self.paths.is_empty() {
+            return None;
+        }
+        let abs = std::path::absolute(path).ok()?;
+        let abs = crate::vfs::normalize(&abs);
+        self.paths
+            .matches(&abs)
+            .first()
+            .and_then(|i| self.path_patterns.get(*i))
+            .map(String::as_str)
+    }
 }
 
 /// Extensions that are never nginx or php-fpm configuration.
@@ -474,6 +551,7 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
     let refused = std::cell::RefCell::new(Vec::new());
     let confine = out.confine.clone();
     let mut ignores = crate::gitignore::Stack::new(dir);
+    let exclude = out.exclude.clone();
     let mut walker = WalkDir::new(dir)
         .follow_links(true)
         .sort_by(|a, b| entry_name(a.path()).cmp(entry_name(b.path())))
@@ -531,8 +609,16 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
                     lister.entry(e, &mut out.listings);
                     ignores.leave_to(e.depth());
                     let is_dir = e.file_type().is_dir();
+                    let excluded = || {
+                        let pattern = exclude.as_deref()?.matching(e.path())?;
+                        Some(format!("excluded by `{pattern}`"))
+                    };
+                    let ignored = || {
+                        let by = ignores.ignored_by(e.path(), is_dir)?;
+                        Some(format!("ignored by {by}"))
+                    };
                     if e.depth() > 0
-                        && let Some(by) = ignores.ignored_by(e.path(), is_dir)
+                        && let Some(reason) = excluded().or_else(ignored)
                     {
                         if is_dir {
                             // Listed in its parent, but not read: its own
@@ -542,7 +628,7 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
                         }
                         out.passed.push(Skipped {
                             path: e.path().display().to_string(),
-                            reason: format!("ignored by {by}"),
+                            reason,
                         });
                         continue;
                     }

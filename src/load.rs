@@ -31,6 +31,13 @@ pub struct Inputs {
     pub listeners: Vec<crate::settings::DeclaredListener>,
     /// Other backends' configuration named explicitly (`--service`).
     pub services: Vec<PathBuf>,
+    /// What the walk leaves out, each pattern with the directory it is
+    /// relative to: `exclude` (None: [`discover::DEFAULT_EXCLUDE`]) and
+    /// `extend-exclude`, from the config file and the flags.
+    pub exclude: Option<Vec<(String, PathBuf)>>,
+    pub extend_exclude: Vec<(String, PathBuf)>,
+    /// Leave out excluded files even when named on the command line.
+    pub force_exclude: bool,
 }
 
 /// Why the run itself failed (exit 2).
@@ -75,6 +82,16 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
             .map(|r| std::fs::canonicalize(r).unwrap_or_else(|_| r.clone())),
         ..Discovery::default()
     };
+    let mut patterns: Vec<(String, PathBuf)> = match &inputs.exclude {
+        Some(list) => list.clone(),
+        None => discover::DEFAULT_EXCLUDE
+            .iter()
+            .map(|p| (p.to_string(), PathBuf::new()))
+            .collect(),
+    };
+    patterns.extend(inputs.extend_exclude.iter().cloned());
+    let exclude = std::sync::Arc::new(discover::Exclude::new(&patterns).map_err(InputError)?);
+    disc.exclude = Some(exclude.clone());
     let mut named_files: Vec<PathBuf> = Vec::new();
     let mut phase = crate::timings::Phases::new();
     let paths = if inputs.paths.is_empty() {
@@ -85,6 +102,17 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
     for p in &paths {
         let meta = std::fs::metadata(p)
             .map_err(|e| InputError(format!("{}: {}", p.display(), io_reason(&e))))?;
+        // A path named on the command line is linted even when excluded
+        // (a pre-commit hook names what changed), unless --force-exclude.
+        if inputs.force_exclude
+            && let Some(pattern) = exclude.matching(p)
+        {
+            disc.passed.push(Skipped {
+                path: p.display().to_string(),
+                reason: format!("excluded by `{pattern}`"),
+            });
+            continue;
+        }
         if meta.is_dir() {
             discover::walk_dir(p, &mut disc);
         } else {
@@ -100,6 +128,16 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
                 Some(dir) if inputs.root.is_none() => {
                     named_files.push(p.clone());
                     discover::walk_dir(&dir, &mut disc);
+                    // Named, so linted even if the walk passed over it
+                    // (excluded, or in an ignored directory).
+                    let want = crate::vfs::normalize(p);
+                    if !disc
+                        .files
+                        .iter()
+                        .any(|f| crate::vfs::normalized(&f.path) == want.as_path())
+                    {
+                        discover::add_file(p, &mut disc);
+                    }
                 }
                 _ => discover::add_file(p, &mut disc),
             }

@@ -121,6 +121,9 @@ fn inputs(args: &InputArgs) -> Result<Inputs, String> {
         php_fpm_prefix: args.php_fpm_prefix.clone(),
         no_discover: args.no_discover,
         services: args.services.clone(),
+        exclude: args.exclude_patterns().0,
+        extend_exclude: args.exclude_patterns().1,
+        force_exclude: args.force_exclude,
     })
 }
 

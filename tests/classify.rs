@@ -7,7 +7,7 @@
 
 #[path = "support/cli.rs"]
 mod cli;
-use cli::{path, run, stdout, tree};
+use cli::{path, run, run_in, stdout, tree};
 
 /// A vhost that passes PHP to a pool's socket; the trees below add one
 /// file beside it.
@@ -270,4 +270,104 @@ fn gitignore_and_ignore_files_are_respected() {
         !found.iter().any(|(f, _, _)| f.ends_with("scratch.conf")),
         "{found:?}"
     );
+}
+
+/// Files of a run in `dir` (cwd) over `.`, by the name they end with.
+fn linted_in(dir: &std::path::Path, args: &[&str]) -> Vec<String> {
+    let mut all = vec!["--format", "json"];
+    all.extend_from_slice(args);
+    let o = run_in(dir, &all);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o))
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(&o)));
+    let mut files: Vec<String> = v["findings"]
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .filter_map(|f| f["file"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files.dedup();
+    files
+}
+
+/// ruff's `exclude` / `extend-exclude`: the file's `exclude` replaces the
+/// default list, `extend-exclude` adds to it, `--exclude` replaces both
+/// lists of the file; patterns with `/` are paths from the config file's
+/// directory (from the current directory for flags), others match names.
+#[test]
+fn exclude_and_extend_exclude() {
+    let broken = "server {\n    listen 80\n}\n";
+    let dir = tree(&[
+        ("site.conf", SITE),
+        ("legacy/old.conf", broken),
+        ("sub/legacy/kept.conf", broken),
+        ("node_modules/pkg/nginx.conf", broken),
+        ("x.bak.conf", broken),
+    ]);
+    let has = |files: &[String], name: &str| files.iter().any(|f| f.ends_with(name));
+    // Defaults: node_modules is left out; nothing else.
+    let files = linted_in(dir.path(), &["--no-config", "."]);
+    assert!(!has(&files, "pkg/nginx.conf"), "{files:?}");
+    assert!(
+        has(&files, "legacy/old.conf") && has(&files, "x.bak.conf"),
+        "{files:?}"
+    );
+
+    std::fs::write(
+        dir.path().join(".nginx-lint.toml"),
+        "extend-exclude = [\"legacy/*.conf\", \"*.bak.conf\"]\n",
+    )
+    .expect("write");
+    let files = linted_in(dir.path(), &["."]);
+    // Anchored to the config file's directory: sub/legacy/ is kept.
+    assert!(!has(&files, "legacy/old.conf"), "{files:?}");
+    assert!(has(&files, "sub/legacy/kept.conf"), "{files:?}");
+    assert!(
+        !has(&files, "x.bak.conf") && !has(&files, "pkg/nginx.conf"),
+        "{files:?}"
+    );
+
+    std::fs::write(
+        dir.path().join(".nginx-lint.toml"),
+        "exclude = [\"legacy\"]\n",
+    )
+    .expect("write");
+    let files = linted_in(dir.path(), &["."]);
+    // The default list is replaced: node_modules is linted again.
+    assert!(has(&files, "pkg/nginx.conf"), "{files:?}");
+    assert!(
+        !has(&files, "old.conf") && !has(&files, "kept.conf"),
+        "{files:?}"
+    );
+
+    // --exclude replaces the file's list; --extend-exclude adds.
+    let files = linted_in(
+        dir.path(),
+        &[".", "--exclude", "*.bak.conf", "--extend-exclude", "sub"],
+    );
+    assert!(
+        has(&files, "legacy/old.conf") && has(&files, "pkg/nginx.conf"),
+        "{files:?}"
+    );
+    assert!(
+        !has(&files, "x.bak.conf") && !has(&files, "kept.conf"),
+        "{files:?}"
+    );
+}
+
+/// A file named on the command line is linted even when excluded (a
+/// pre-commit hook names what changed), unless `--force-exclude`.
+#[test]
+fn named_files_are_linted_unless_force_exclude() {
+    let broken = "server {\n    listen 80\n}\n";
+    let dir = tree(&[("x.bak.conf", broken)]);
+    let args = ["--no-config", "--exclude", "*.bak.conf", "x.bak.conf"];
+    assert_eq!(linted_in(dir.path(), &args).len(), 1);
+    let mut forced = args.to_vec();
+    forced.push("--force-exclude");
+    assert!(linted_in(dir.path(), &forced).is_empty());
+    let bad = run_in(dir.path(), &["--no-config", "--exclude", "a[", "."]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stdout(&bad));
 }
