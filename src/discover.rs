@@ -121,8 +121,11 @@ impl Exclude {
     /// The pattern that excludes `path`, if one does.
     pub fn matching(&self, path: &Path) -> Option<&str> {
         let name = Path::new(std::ffi::OsStr::from_bytes(entry_name(path)));
-        if let Some(i) = self.names.matches(name).first() {
-            return self.name_patterns.get(*i).map(String::as_str);
+        // `is_match` first: `matches` allocates, and nearly every entry
+        // matches nothing.
+        if self.names.is_match(name) {
+            let i = self.names.matches(name).first().copied()?;
+            return self.name_patterns.get(i).map(String::as_str);
         }
         if self.paths.is_empty() {
             return None;
@@ -365,6 +368,30 @@ impl Evidence {
                 }
                 continue;
             }
+            // Most lines of most files are plain nginx statements
+            // (`fastcgi_param A $a;`): a known directive that is no INI key
+            // and a line ending in `;` or `{` settle it without the INI
+            // tests.
+            let word_end = line
+                .iter()
+                .position(|&b| b.is_ascii_whitespace() || b == b';' || b == b'{')
+                .unwrap_or(line.len());
+            let word = &line[..word_end];
+            let known = at_start
+                && !trim(&line[word_end..]).starts_with(b"=")
+                && std::str::from_utf8(word)
+                    .is_ok_and(|w| !crate::nginx::schema::lookup(w).is_empty());
+            if known && matches!(line.last(), Some(b';' | b'{')) {
+                ev.known += 1;
+                ev.terminated += 1;
+                // Sixteen nginx statements and nothing else: the rest of
+                // the head would not change the verdict (a vhost is read
+                // on the walk's hot path; the parser reads it all anyway).
+                if ev.known >= 16 && ev.open + ev.docker + ev.headers + ev.kv + ev.arrays == 0 {
+                    break;
+                }
+                continue;
+            }
             let uncommented = trim(before_semicolon_comment(line));
             if uncommented.len() > 1 && uncommented[0] == b'[' && uncommented.ends_with(b"]") {
                 if !uncommented.contains(&b' ') {
@@ -385,17 +412,9 @@ impl Evidence {
                 }
                 continue;
             }
-            let word_end = line
-                .iter()
-                .position(|&b| b.is_ascii_whitespace() || b == b';' || b == b'{')
-                .unwrap_or(line.len());
-            let word = &line[..word_end];
             if word_end < line.len() && DOCKER_INSTRUCTIONS.contains(&word) {
                 ev.docker += 1;
             }
-            let known = at_start
-                && std::str::from_utf8(word)
-                    .is_ok_and(|w| !crate::nginx::schema::lookup(w).is_empty());
             if known {
                 ev.known += 1;
             }
