@@ -569,31 +569,15 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
     // them; the refusals are collected and become skipped notes.
     let refused = std::cell::RefCell::new(Vec::new());
     let confine = out.confine.clone();
-    let mut ignores = crate::gitignore::Stack::new(dir);
-    let exclude = out.exclude.clone();
+    let mut pass = PassOver {
+        ignores: crate::gitignore::Stack::new(dir),
+        exclude: out.exclude.clone(),
+    };
     let mut walker = WalkDir::new(dir)
         .follow_links(true)
         .sort_by(|a, b| entry_name(a.path()).cmp(entry_name(b.path())))
         .into_iter()
-        .filter_entry(|e| {
-            if e.depth() == 0 {
-                return true;
-            }
-            if e.file_name().to_string_lossy().starts_with('.') {
-                return false;
-            }
-            if let Some(root) = &confine
-                && e.path_is_symlink()
-                && std::fs::canonicalize(e.path()).is_ok_and(|c| !c.starts_with(root))
-            {
-                refused.borrow_mut().push(Skipped {
-                    path: e.path().display().to_string(),
-                    reason: FsError::OutsideRoot.to_string(),
-                });
-                return false;
-            }
-            true
-        });
+        .filter_entry(|e| keep_entry(e, confine.as_deref(), &refused));
     // Files are read while the walk goes on: each batch of listed files
     // becomes a task for the thread pool, and this thread keeps walking
     // (walking 11,000 entries alone took 11 ms with both cores idle).
@@ -626,20 +610,8 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
             match &entry {
                 Ok(e) => {
                     lister.entry(e, &mut out.listings);
-                    ignores.leave_to(e.depth());
-                    let is_dir = e.file_type().is_dir();
-                    let excluded = || {
-                        let pattern = exclude.as_deref()?.matching(e.path())?;
-                        Some(format!("excluded by `{pattern}`"))
-                    };
-                    let ignored = || {
-                        let by = ignores.ignored_by(e.path(), is_dir)?;
-                        Some(format!("ignored by {by}"))
-                    };
-                    if e.depth() > 0
-                        && let Some(reason) = excluded().or_else(ignored)
-                    {
-                        if is_dir {
+                    if let Some(reason) = pass.judge(e) {
+                        if e.file_type().is_dir() {
                             // Listed in its parent, but not read: its own
                             // listing would be empty, not complete.
                             walker.skip_current_dir();
@@ -650,9 +622,6 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
                             reason,
                         });
                         continue;
-                    }
-                    if is_dir {
-                        ignores.enter(e.path(), e.depth());
                     }
                 }
                 Err(err) => lister.missed(err.depth(), &mut out.listings),
@@ -679,24 +648,7 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
                     path: e.path().display().to_string(),
                     reason: "not a regular file".into(),
                 }),
-                Err(err) => {
-                    let path = err
-                        .path()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_default();
-                    let reason = if err.loop_ancestor().is_some() {
-                        "symlink loop; not followed".to_string()
-                    } else {
-                        match err.io_error() {
-                            Some(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-                                FsError::SymlinkLoop.to_string()
-                            }
-                            Some(e) => e.to_string(),
-                            None => err.to_string(),
-                        }
-                    };
-                    out.skipped.push(Skipped { path, reason });
-                }
+                Err(err) => out.skipped.push(walk_error(&err)),
             }
         }
         send(&mut batch);
@@ -706,7 +658,21 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
         lister.open.clear();
     }
     lister.finish(&mut out.listings);
-    let refused = refused.into_inner();
+    let read = read
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    close_walk(dir, refused.into_inner(), overflow, read, out);
+}
+
+/// The notes of a finished walk (symlinks refused, the file cap reached)
+/// and its read batches, in walk order.
+fn close_walk(
+    dir: &Path,
+    refused: Vec<Skipped>,
+    overflow: bool,
+    mut read: Vec<(usize, Discovery)>,
+    out: &mut Discovery,
+) {
     for r in &refused {
         // A refused symlink is an entry its directory's listing lacks.
         if let Some(dir) = Path::new(&r.path).parent() {
@@ -722,13 +688,82 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
             ),
         });
     }
-    let mut read = read
-        .into_inner()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
     read.sort_unstable_by_key(|(at, _)| *at);
     for (_, mut d) in read {
         out.files.append(&mut d.files);
         out.skipped.append(&mut d.skipped);
+    }
+}
+
+/// Whether the walk goes into an entry: not a hidden one, nor a symlink
+/// leaving --root (refused with a note).
+fn keep_entry(
+    e: &walkdir::DirEntry,
+    confine: Option<&Path>,
+    refused: &std::cell::RefCell<Vec<Skipped>>,
+) -> bool {
+    if e.depth() == 0 {
+        return true;
+    }
+    if e.file_name().to_string_lossy().starts_with('.') {
+        return false;
+    }
+    if let Some(root) = confine
+        && e.path_is_symlink()
+        && std::fs::canonicalize(e.path()).is_ok_and(|c| !c.starts_with(root))
+    {
+        refused.borrow_mut().push(Skipped {
+            path: e.path().display().to_string(),
+            reason: FsError::OutsideRoot.to_string(),
+        });
+        return false;
+    }
+    true
+}
+
+/// Why the walk could not go on at an entry.
+fn walk_error(err: &walkdir::Error) -> Skipped {
+    let path = err
+        .path()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let reason = if err.loop_ancestor().is_some() {
+        "symlink loop; not followed".to_string()
+    } else {
+        match err.io_error() {
+            Some(e) if e.raw_os_error() == Some(libc::ELOOP) => FsError::SymlinkLoop.to_string(),
+            Some(e) => e.to_string(),
+            None => err.to_string(),
+        }
+    };
+    Skipped { path, reason }
+}
+
+/// What the walk passes over on purpose: `exclude` patterns, then
+/// `.gitignore` / `.ignore` files (read as directories are entered).
+struct PassOver {
+    ignores: crate::gitignore::Stack,
+    exclude: Option<Arc<Exclude>>,
+}
+
+impl PassOver {
+    /// Why `e` is passed over, if it is; keeps the ignore files in force
+    /// in step with the walk.
+    fn judge(&mut self, e: &walkdir::DirEntry) -> Option<String> {
+        self.ignores.leave_to(e.depth());
+        let is_dir = e.file_type().is_dir();
+        if e.depth() > 0 {
+            if let Some(pattern) = self.exclude.as_deref().and_then(|x| x.matching(e.path())) {
+                return Some(format!("excluded by `{pattern}`"));
+            }
+            if let Some(by) = self.ignores.ignored_by(e.path(), is_dir) {
+                return Some(format!("ignored by {by}"));
+            }
+        }
+        if is_dir {
+            self.ignores.enter(e.path(), e.depth());
+        }
+        None
     }
 }
 
