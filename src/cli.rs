@@ -128,6 +128,24 @@ pub struct InputArgs {
     /// pm2 ecosystem file, e.g. `--service /etc/systemd/system/app.service`
     #[arg(long = "service", value_name = "PATH")]
     pub services: Vec<PathBuf>,
+
+    /// Leave out what matches GLOB when walking (repeatable; replaces
+    /// `exclude` from the config file and the default list: node_modules,
+    /// vendor, venv, __pycache__, site-packages). A GLOB without `/`
+    /// matches a name at any depth; with `/`, a path from the current
+    /// directory, e.g. `--exclude 'legacy/*.conf'`
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Leave out what matches GLOB too (repeatable; adds to `exclude`),
+    /// e.g. `--extend-exclude '*.rendered.conf'`
+    #[arg(long, value_name = "GLOB")]
+    pub extend_exclude: Vec<String>,
+
+    /// Exclude files named on the command line too (by default a named
+    /// file is linted even when excluded), e.g. `--force-exclude`
+    #[arg(long)]
+    pub force_exclude: bool,
 }
 
 #[derive(Args, Debug, Default)]
@@ -164,6 +182,11 @@ pub struct LintArgs {
     /// Print findings only: no notes, no summary line, e.g. `-q`
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// List every file passed over and why (not configuration: a
+    /// Dockerfile, a script, docs), e.g. `--verbose`
+    #[arg(long, short)]
+    pub verbose: bool,
 
     /// No colours in human output (also when NO_COLOR is set), e.g.
     /// `--no-color`
@@ -287,7 +310,22 @@ impl LintArgs {
     }
 }
 
+/// Patterns, each with the directory it is relative to.
+type Patterns = Vec<(String, PathBuf)>;
+
 impl InputArgs {
+    /// `--exclude` (None when not given) and `--extend-exclude`, relative
+    /// to the current directory.
+    pub fn exclude_patterns(&self) -> (Option<Patterns>, Patterns) {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let with_cwd =
+            |v: &[String]| -> Patterns { v.iter().map(|p| (p.clone(), cwd.clone())).collect() };
+        (
+            (!self.exclude.is_empty()).then(|| with_cwd(&self.exclude)),
+            with_cwd(&self.extend_exclude),
+        )
+    }
+
     /// The config file to read: `--config`, or the one discovered.
     pub fn config_file(&self) -> Result<Option<ConfigFile>, String> {
         if self.no_config {
@@ -337,6 +375,21 @@ pub fn configure_full(
         Some(f) => f.layer.clone().over(flags),
         None => flags,
     };
+    // ruff's rules: the flag replaces the file's list, which replaces the
+    // default one; extensions from both add to whichever is in force.
+    let (flag_exclude, flag_extend) = input.exclude_patterns();
+    let mut extend = Vec::new();
+    inputs.exclude = None;
+    if let Some(f) = &file {
+        inputs.exclude = f.exclude.clone();
+        extend.extend(f.extend_exclude.iter().cloned());
+    }
+    if flag_exclude.is_some() {
+        inputs.exclude = flag_exclude;
+    }
+    extend.extend(flag_extend);
+    inputs.extend_exclude = extend;
+    inputs.force_exclude = input.force_exclude;
     if let Some(f) = file {
         if inputs.prefix.is_none() {
             inputs.prefix = f.prefix;

@@ -34,6 +34,8 @@ pub const TOP_KEYS: &[&str] = &[
     "listener",
     "load-balancer",
     "per-file-ignores",
+    "exclude",
+    "extend-exclude",
 ];
 const RULE_KEYS: &[&str] = &["severity"];
 const LISTENER_KEYS: &[&str] = &["address", "name"];
@@ -62,6 +64,8 @@ struct Raw {
     load_balancer: Option<RawLb>,
     #[serde(default)]
     per_file_ignores: Vec<RawPfi>,
+    exclude: Option<Vec<String>>,
+    extend_exclude: Option<Vec<String>>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -98,6 +102,10 @@ pub struct ConfigFile {
     pub root: Option<PathBuf>,
     pub php_fpm: Vec<PathBuf>,
     pub php_fpm_prefix: Option<PathBuf>,
+    /// `exclude` (replaces the default list) and `extend-exclude`, each
+    /// pattern with this file's directory.
+    pub exclude: Option<Vec<(String, PathBuf)>>,
+    pub extend_exclude: Vec<(String, PathBuf)>,
 }
 
 /// Where to look for the config when `--config` is not given: `.nginx-lint.toml`
@@ -199,6 +207,15 @@ impl ConfigFile {
                 .map(rel)
                 .collect(),
             php_fpm_prefix: raw.php_fpm_prefix.map(rel),
+            exclude: raw
+                .exclude
+                .map(|v| v.into_iter().map(|p| (p, dir.clone())).collect()),
+            extend_exclude: raw
+                .extend_exclude
+                .unwrap_or_default()
+                .into_iter()
+                .map(|p| (p, dir.clone()))
+                .collect(),
         })
     }
 }

@@ -13,6 +13,7 @@ pub mod dump;
 pub mod few;
 pub mod finding;
 pub mod fpm;
+pub mod gitignore;
 pub mod graph;
 pub mod grouped;
 pub mod heap;
@@ -69,6 +70,7 @@ impl Outcome {
             sources: &self.loaded.sources,
             findings: &self.findings,
             skipped: &self.loaded.skipped,
+            not_config: self.loaded.not_config.len(),
             files: self.loaded.file_count(),
             elapsed_ms: Some(self.elapsed_ms),
             versions: None,

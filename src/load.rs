@@ -33,6 +33,13 @@ pub struct Inputs {
     pub services: Vec<PathBuf>,
     /// `--live`: the run checks this machine, so it reads the host.
     pub live: bool,
+    /// What the walk leaves out, each pattern with the directory it is
+    /// relative to: `exclude` (None: [`discover::DEFAULT_EXCLUDE`]) and
+    /// `extend-exclude`, from the config file and the flags.
+    pub exclude: Option<Vec<(String, PathBuf)>>,
+    pub extend_exclude: Vec<(String, PathBuf)>,
+    /// Leave out excluded files even when named on the command line.
+    pub force_exclude: bool,
 }
 
 /// Why the run itself failed (exit 2).
@@ -128,6 +135,16 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
             .map(|r| std::fs::canonicalize(r).unwrap_or_else(|_| r.clone())),
         ..Discovery::default()
     };
+    let mut patterns: Vec<(String, PathBuf)> = match &inputs.exclude {
+        Some(list) => list.clone(),
+        None => discover::DEFAULT_EXCLUDE
+            .iter()
+            .map(|p| (p.to_string(), PathBuf::new()))
+            .collect(),
+    };
+    patterns.extend(inputs.extend_exclude.iter().cloned());
+    let exclude = std::sync::Arc::new(discover::Exclude::new(&patterns).map_err(InputError)?);
+    disc.exclude = Some(exclude.clone());
     let mut named_files: Vec<PathBuf> = Vec::new();
     let mut phase = crate::timings::Phases::new();
     let paths = inputs.paths.clone();
@@ -142,6 +159,17 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
                 .filter(|d| !d.as_os_str().is_empty())
                 .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
         });
+        // A path named on the command line is linted even when excluded
+        // (a pre-commit hook names what changed), unless --force-exclude.
+        if inputs.force_exclude
+            && let Some(pattern) = exclude.matching(p)
+        {
+            disc.passed.push(Skipped {
+                path: p.display().to_string(),
+                reason: format!("excluded by `{pattern}`"),
+            });
+            continue;
+        }
         if meta.is_dir() {
             discover::walk_dir(p, &mut disc);
         } else {
@@ -158,6 +186,16 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
                     view_trees.push(dir.clone());
                     named_files.push(p.clone());
                     discover::walk_dir(&dir, &mut disc);
+                    // Named, so linted even if the walk passed over it
+                    // (excluded, or in an ignored directory).
+                    let want = crate::vfs::normalize(p);
+                    if !disc
+                        .files
+                        .iter()
+                        .any(|f| crate::vfs::normalized(&f.path) == want.as_path())
+                    {
+                        discover::add_file(p, &mut disc);
+                    }
                 }
                 _ => discover::add_file(p, &mut disc),
             }
@@ -270,6 +308,21 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
     let mut skipped = disc.skipped.clone();
     skipped.append(&mut out.skipped);
     out.skipped = dedup_skipped(skipped);
+    out.passed = std::mem::take(&mut disc.passed);
+    out.not_config = dedup_skipped(
+        disc.files
+            .iter()
+            .filter_map(|f| match f.kind {
+                // Already a note of their own (see discover::add_listed_file).
+                Kind::Other(discover::BINARY | discover::UTF16) => None,
+                Kind::Other(reason) => Some(Skipped {
+                    path: f.path.display().to_string(),
+                    reason: reason.into(),
+                }),
+                _ => None,
+            })
+            .collect(),
+    );
     if !named_files.is_empty() {
         let wanted: HashSet<PathBuf> = named_files
             .iter()

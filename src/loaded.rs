@@ -27,6 +27,13 @@ pub struct Loaded {
     pub units: Vec<Unit>,
     pub findings: Vec<Finding>,
     pub skipped: Vec<Skipped>,
+    /// Walked files that are not configuration nginx-lint reads (a
+    /// Dockerfile, a script, docs, php.ini), with the reason: counted in
+    /// the summary, listed with `--verbose`.
+    pub not_config: Vec<Skipped>,
+    /// Walked entries passed over on purpose (`.gitignore`, `.ignore`,
+    /// `exclude`): listed with `--verbose`.
+    pub passed: Vec<Skipped>,
     /// php-fpm files found by the walk (config paths).
     pub fpm_files: Vec<PathBuf>,
     /// The php-fpm configuration, when any php-fpm file was found.

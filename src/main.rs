@@ -157,6 +157,9 @@ fn inputs(args: &InputArgs) -> Result<Inputs, String> {
         no_discover: args.no_discover,
         services: args.services.clone(),
         live: false,
+        exclude: args.exclude_patterns().0,
+        extend_exclude: args.exclude_patterns().1,
+        force_exclude: args.force_exclude,
     })
 }
 
@@ -182,9 +185,7 @@ fn lint(args: &LintArgs) -> ExitCode {
         Ok(o) => o,
         Err(e) => return fail(&e.0),
     };
-    // Nothing analysed must not pass as "no findings" (exit 0): a wrong
-    // PATH in CI would keep the check green forever.
-    if outcome.loaded.files.iter().next().is_none() && outcome.loaded.fpm.is_none() {
+    if analysed_nothing(args, &paths, &outcome.loaded) {
         return fail(&nginx_lint::cli::nothing_found(&paths));
     }
     let stdout = std::io::stdout();
@@ -196,8 +197,20 @@ fn lint(args: &LintArgs) -> ExitCode {
     let mut view = outcome.view();
     view.versions = Some(versions);
     let no_skipped = [];
+    let listed: Vec<nginx_lint::loaded::Skipped>;
     if args.quiet {
         view.skipped = &no_skipped;
+        view.not_config = 0;
+    } else if args.verbose {
+        listed = outcome
+            .loaded
+            .skipped
+            .iter()
+            .chain(&outcome.loaded.passed)
+            .chain(&outcome.loaded.not_config)
+            .cloned()
+            .collect();
+        view.skipped = &listed;
     }
     let mut text = if args.statistics {
         let mut t = report::statistics(&view, format == Format::Json);
@@ -219,12 +232,7 @@ fn lint(args: &LintArgs) -> ExitCode {
         )
     };
     if args.quiet && format == Format::Human {
-        // Drop the summary line.
-        if let Some(i) = text.trim_end().rfind('\n') {
-            text.truncate(i + 1);
-        } else {
-            text.clear();
-        }
+        drop_summary_line(&mut text);
     }
     let mut lock = stdout.lock();
     if lock
@@ -249,6 +257,33 @@ fn lint(args: &LintArgs) -> ExitCode {
     std::mem::forget(outcome);
     std::mem::forget(text);
     code
+}
+
+/// Nothing analysed must not pass as "no findings" (exit 0): a wrong PATH
+/// in CI would keep the check green forever. Except when every named path
+/// was left out on purpose: a pre-commit hook with --force-exclude passes
+/// the changed files, all excluded.
+fn analysed_nothing(
+    args: &LintArgs,
+    paths: &[std::path::PathBuf],
+    loaded: &nginx_lint::Loaded,
+) -> bool {
+    let all_excluded = args.input.force_exclude
+        && !paths.is_empty()
+        && paths.iter().all(|p| {
+            let shown = p.display().to_string();
+            loaded.passed.iter().any(|s| s.path == shown)
+        });
+    loaded.files.iter().next().is_none() && loaded.fpm.is_none() && !all_excluded
+}
+
+/// Human output without its last line (the summary), for --quiet.
+fn drop_summary_line(text: &mut String) {
+    if let Some(i) = text.trim_end().rfind('\n') {
+        text.truncate(i + 1);
+    } else {
+        text.clear();
+    }
 }
 
 fn list_rules(format: ListFormat) -> ExitCode {

@@ -147,6 +147,7 @@ fn run_example(id: &str, ex: &Example) -> (String, bool, Vec<String>) {
         sources: &outcome.loaded.sources,
         findings: &mine,
         skipped: &[],
+        not_config: 0,
         files: outcome.loaded.file_count(),
         elapsed_ms: None,
         versions: None,

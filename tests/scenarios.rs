@@ -50,6 +50,7 @@ fn json_for(dir: &Path) -> String {
         sources: &out.loaded.sources,
         findings: &out.findings,
         skipped: &[],
+        not_config: 0,
         files: out.loaded.file_count(),
         elapsed_ms: None,
         versions: None,

@@ -131,6 +131,7 @@ fn broken_stacks_give_exactly_the_expected_findings() {
             sources: &outcome.loaded.sources,
             findings: &outcome.findings,
             skipped: &[],
+            not_config: 0,
             files: outcome.loaded.file_count(),
             elapsed_ms: None,
             versions: None,

@@ -178,6 +178,12 @@ pub fn render(view: &ReportView<'_>, style: HumanStyle) -> String {
     for s in view.skipped {
         out.push_str(&format!("note: skipped {}: {}\n", s.path, s.reason));
     }
+    if view.not_config > 0 {
+        out.push_str(&format!(
+            "{} skipped: not configuration\n",
+            super::plural(view.not_config, "file")
+        ));
+    }
     out.push_str(&summary_line(view, true));
     out.push('\n');
     out

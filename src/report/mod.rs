@@ -37,6 +37,9 @@ pub struct ReportView<'a> {
     pub sources: &'a SourceMap,
     pub findings: &'a [Finding],
     pub skipped: &'a [Skipped],
+    /// Walked files passed over as not configuration (listed in `skipped`
+    /// only with `--verbose`).
+    pub not_config: usize,
     /// Files analysed (nginx and php-fpm).
     pub files: usize,
     /// Run time, shown in the human summary; None in snapshots.
