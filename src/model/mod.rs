@@ -8,6 +8,7 @@
 
 mod ahead;
 mod cursor;
+pub mod flatten;
 mod named;
 pub mod target;
 pub mod walk;
@@ -20,6 +21,7 @@ use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
 use crate::nginx::include::Files;
 use crate::nginx::schema::{NameId, known_id, name_id};
+use flatten::Includes;
 pub use target::{Target, TargetAddr, TargetKind};
 
 /// Index of a scope in [`Model::scopes`].
@@ -451,7 +453,12 @@ impl<'t> Model<'t> {
     ) -> ScopeId {
         let id = self.scopes.len();
         let first = self.slots.len();
-        flatten(files, list, &mut self.slots, &mut self.child_names, budget);
+        let (slots, names) = (&mut self.slots, &mut self.child_names);
+        flatten::flatten(files, list, Includes::Drop, budget, &mut |l, i, _| {
+            let d = &l[i];
+            slots.push(d);
+            names.push(d.name_id);
+        });
         let end = self.slots.len();
         if ctx != Ctx::Data {
             // Just read by flatten: still in cache.
@@ -773,36 +780,6 @@ fn scope_start(run: &[(u32, u32)], scope: u32) -> usize {
         }
         bound = next;
         step *= 2;
-    }
-}
-
-/// Children of a block with include directives replaced by their files'
-/// directives (recursively), in nginx's order.
-fn flatten<'t>(
-    files: &'t Files,
-    list: &'t [Directive],
-    out: &mut Vec<&'t Directive>,
-    names: &mut Vec<crate::nginx::schema::NameId>,
-    budget: &mut usize,
-) {
-    crate::prefetch::prefetch_slice(list, 32);
-    for d in list {
-        if *budget == 0 {
-            return;
-        }
-        *budget -= 1;
-        if d.is_include() && d.block.is_none() {
-            let included = files.included(d);
-            for (j, id) in included.iter().enumerate() {
-                ahead::file_ahead(files, included, j);
-                if let Some(pf) = files.get(*id) {
-                    flatten(files, &pf.directives, out, names, budget);
-                }
-            }
-        } else {
-            out.push(d);
-            names.push(d.name_id);
-        }
     }
 }
 
