@@ -17,8 +17,9 @@
 use std::path::{Path, PathBuf};
 
 use nginx_lint::fpm;
+use nginx_lint::model::flatten::walk;
 use nginx_lint::nginx::ast::{Directive, ParsedFile};
-use nginx_lint::nginx::include::{Loader, walk};
+use nginx_lint::nginx::include::Loader;
 use nginx_lint::nginx::lexer::{Lexer, Statement, Terminator};
 use nginx_lint::nginx::parser::parse;
 use nginx_lint::nginx::print;

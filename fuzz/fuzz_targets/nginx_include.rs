@@ -6,7 +6,8 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use nginx_lint::nginx::include::{Loader, walk};
+use nginx_lint::model::flatten::walk;
+use nginx_lint::nginx::include::Loader;
 use nginx_lint::source::SourceMap;
 use nginx_lint::vfs::MemFs;
 

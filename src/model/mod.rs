@@ -8,10 +8,10 @@
 
 mod ahead;
 mod cursor;
+pub mod flatten;
 mod named;
 pub mod target;
 pub mod walk;
-pub use cursor::OwnCursor;
 pub use named::Named;
 
 use crate::address::{Endpoint, Host, parse_host_port};
@@ -21,6 +21,7 @@ use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
 use crate::nginx::include::Files;
 use crate::nginx::schema::{NameId, known_id, name_id};
+use flatten::Includes;
 pub use target::{Target, TargetAddr, TargetKind};
 
 /// Index of a scope in [`Model::scopes`].
@@ -210,25 +211,52 @@ impl<'t> Model<'t> {
     /// Where `name` occurs, in scope order; None for a name that is not in
     /// the directive table (id 0 holds every such name, not just this one).
     fn occurrences(&self, name: &str) -> Option<&[(u32, u32)]> {
-        let id = usize::from(name_id(name).0);
-        if id == 0 {
-            return None;
-        }
-        Some(self.occ.get(id))
+        self.occurrences_by_id(name).1
     }
 
-    /// The occurrences of `name` in `scope` itself, in order.
+    /// [`Model::occurrences`] with the name's id.
+    fn occurrences_by_id(&self, name: &str) -> (usize, Option<&[(u32, u32)]>) {
+        let id = usize::from(name_id(name).0);
+        if id == 0 {
+            return (id, None);
+        }
+        (id, Some(self.occ.get(id)))
+    }
+
+    /// The occurrences of `name` in `scope` itself, in order. Any order of
+    /// scopes gives the same answers; scopes asked in increasing order (the
+    /// order of [`Model::targets`], [`Model::servers`], [`Model::locations`])
+    /// are found by stepping along the name index from the last answer.
     pub fn own<'a>(
         &'a self,
         scope: ScopeId,
         name: &'a str,
     ) -> impl Iterator<Item = &'t Directive> + 'a {
-        self.own_in(scope, name, self.occurrences(name))
+        let (id, occ) = self.occurrences_by_id(name);
+        self.own_from(scope, name, id, occ)
+    }
+
+    /// [`Model::own`] with the name's run already looked up.
+    fn own_from<'a>(
+        &'a self,
+        scope: ScopeId,
+        name: &'a str,
+        id: usize,
+        occ: Option<&'a [(u32, u32)]>,
+    ) -> impl Iterator<Item = &'t Directive> + 'a {
+        let (indexed, scan): (&[(u32, u32)], &[&'t Directive]) = match occ {
+            Some(run) => (cursor::answer(self, id, run, scope as u32), &[]),
+            None => (&[], self.scope_children(scope)),
+        };
+        indexed
+            .iter()
+            .filter_map(move |&(_, i)| self.slots.get(i as usize).copied())
+            .chain(scan.iter().copied().filter(move |d| d.name() == name))
     }
 
     /// [`Model::own`] with the name's run already looked up (`occ`, from
-    /// [`Model::occurrences`]): rules walking a chain of scopes for one
-    /// name hash it once, not once per scope.
+    /// [`Model::occurrences`]), searched afresh: for walking a chain of
+    /// scopes outwards, which is not the order the last answers keep.
     fn own_in<'a>(
         &'a self,
         scope: ScopeId,
@@ -248,11 +276,6 @@ impl<'t> Model<'t> {
             .take_while(move |&&(s, _)| s as usize == scope)
             .filter_map(move |&(_, i)| self.slots.get(i as usize).copied())
             .chain(scan.iter().copied().filter(move |d| d.name() == name))
-    }
-
-    /// [`Model::own`] for scope after scope in increasing order.
-    pub fn own_cursor<'a>(&'a self, name: &'a str) -> OwnCursor<'a, 't> {
-        OwnCursor::new(self, name)
     }
 
     /// The scopes that hold `name` (a name of the directive table), each
@@ -352,12 +375,37 @@ impl<'t> Model<'t> {
             .filter_map(|&(s, i)| Some((s as usize, *self.slots.get(i as usize)?)))
     }
 
+    /// The targets of one kind, in scope order. Each one's scope, its
+    /// block directive and that directive's words (a location's pattern)
+    /// are asked for a few targets ahead.
+    pub fn targets_of(&self, kind: TargetKind) -> impl Iterator<Item = &Target<'t>> {
+        let all = &self.targets;
+        all.iter()
+            .enumerate()
+            .filter(move |(_, t)| t.kind == kind)
+            .map(move |(i, t)| {
+                self.scopes_ahead(all, i, |t| t.scope);
+                t
+            })
+    }
+
+    /// Every `location` block: its scope and its directive, in the order
+    /// of [`Model::locations`]. Each one's scope, directive and words are
+    /// asked for a few locations ahead.
+    pub fn location_blocks(&self) -> impl Iterator<Item = (ScopeId, &'t Directive)> + '_ {
+        let all = &self.locations;
+        all.iter().enumerate().filter_map(move |(i, &sid)| {
+            self.scopes_ahead(all, i, |&s| s);
+            Some((sid, self.scopes.get(sid)?.directive?))
+        })
+    }
+
     /// For a pass over `items` in order that reads each item's scope, its
     /// block directive and that directive's words (a location's pattern):
     /// ask for them a few items ahead, a step apart so that each step finds
-    /// the one before arrived. At 10,000 vhosts they are three trips to
-    /// memory per item, one after the other.
-    pub fn scopes_ahead<T>(&self, items: &[T], i: usize, scope: impl Fn(&T) -> ScopeId) {
+    /// the one before arrived. Otherwise they are three trips to memory per
+    /// item, one after the other, once the trees outgrow the caches.
+    fn scopes_ahead<T>(&self, items: &[T], i: usize, scope: impl Fn(&T) -> ScopeId) {
         use crate::prefetch::{prefetch, prefetch_slice};
         let block = |k: usize| {
             items
@@ -405,7 +453,12 @@ impl<'t> Model<'t> {
     ) -> ScopeId {
         let id = self.scopes.len();
         let first = self.slots.len();
-        flatten(files, list, &mut self.slots, &mut self.child_names, budget);
+        let (slots, names) = (&mut self.slots, &mut self.child_names);
+        flatten::flatten(files, list, Includes::Drop, budget, &mut |l, i, _| {
+            let d = &l[i];
+            slots.push(d);
+            names.push(d.name_id);
+        });
         let end = self.slots.len();
         if ctx != Ctx::Data {
             // Just read by flatten: still in cache.
@@ -610,20 +663,25 @@ impl<'t> Model<'t> {
     /// The effective occurrences of `name` at `scope`: those of the innermost
     /// enclosing block that has any (nginx's inheritance for both single and
     /// array directives). Empty when no block sets it (the default applies).
-    pub fn effective(&self, scope: ScopeId, name: &str) -> Vec<&'t Directive> {
-        self.effective_iter(scope, name).collect()
-    }
-
-    /// [`Model::effective`] without collecting them.
-    pub fn effective_iter<'a>(
+    pub fn effective<'a>(
         &'a self,
         scope: ScopeId,
         name: &'a str,
     ) -> impl Iterator<Item = &'t Directive> + 'a {
-        let occ = self.occurrences(name);
-        self.defining_in(scope, name, occ)
-            .into_iter()
-            .flat_map(move |s| self.own_in(s, name, occ))
+        let (id, occ) = self.occurrences_by_id(name);
+        let mut own = self.own_from(scope, name, id, occ).peekable();
+        // Only without any of its own: the parent's chain, not `scope`
+        // searched again.
+        let parent = match own.peek() {
+            Some(_) => None,
+            None => self.scopes.get(scope).and_then(|s| s.parent),
+        };
+        own.chain(
+            parent
+                .and_then(move |p| self.defining_in(p, name, occ))
+                .into_iter()
+                .flat_map(move |s| self.own_in(s, name, occ)),
+        )
     }
 
     /// The innermost scope from `scope` outwards that has `name`: its
@@ -650,7 +708,7 @@ impl<'t> Model<'t> {
 
     /// The last effective occurrence of a single-valued directive.
     pub fn effective_one(&self, scope: ScopeId, name: &str) -> Option<&'t Directive> {
-        self.effective_iter(scope, name).last()
+        self.effective(scope, name).last()
     }
 
     /// The server scope enclosing `scope`, if any.
@@ -722,36 +780,6 @@ fn scope_start(run: &[(u32, u32)], scope: u32) -> usize {
         }
         bound = next;
         step *= 2;
-    }
-}
-
-/// Children of a block with include directives replaced by their files'
-/// directives (recursively), in nginx's order.
-fn flatten<'t>(
-    files: &'t Files,
-    list: &'t [Directive],
-    out: &mut Vec<&'t Directive>,
-    names: &mut Vec<crate::nginx::schema::NameId>,
-    budget: &mut usize,
-) {
-    crate::prefetch::prefetch_slice(list, 32);
-    for d in list {
-        if *budget == 0 {
-            return;
-        }
-        *budget -= 1;
-        if d.is_include() && d.block.is_none() {
-            let included = files.included(d);
-            for (j, id) in included.iter().enumerate() {
-                ahead::file_ahead(files, included, j);
-                if let Some(pf) = files.get(*id) {
-                    flatten(files, &pf.directives, out, names, budget);
-                }
-            }
-        } else {
-            out.push(d);
-            names.push(d.name_id);
-        }
     }
 }
 

@@ -8,6 +8,7 @@
 //! no longer fit in the CPU's caches and twelve walks cost more than the
 //! checks they fed.
 
+use super::flatten::Includes;
 use crate::loaded::Loaded;
 use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
@@ -143,13 +144,9 @@ impl<'t> Visits<'t> {
         parent: u32,
         budget: &mut usize,
     ) {
-        crate::prefetch::prefetch_slice(list, 32);
-        for (i, d) in list.iter().enumerate() {
-            super::ahead::blocks_ahead(list, i);
-            if *budget == 0 {
-                return;
-            }
-            *budget -= 1;
+        super::flatten::flatten(files, list, Includes::Keep, budget, &mut |l, i, budget| {
+            super::ahead::blocks_ahead(l, i);
+            let d = &l[i];
             let me = self.index(self.entries.len());
             let block = d.block.as_ref().filter(|b| !b.lua);
             self.entries.push(Entry {
@@ -159,13 +156,6 @@ impl<'t> Visits<'t> {
                 ctx,
                 opens: block.is_some(),
             });
-            let included = files.included(d);
-            for (j, id) in included.iter().enumerate() {
-                super::ahead::file_ahead(files, included, j);
-                if let Some(pf) = files.get(*id) {
-                    self.list(files, &pf.directives, ctx, parent, budget);
-                }
-            }
             if let Some(b) = block {
                 let inner = if ctx == Ctx::Data || d.is_data_block() {
                     Ctx::Data
@@ -174,7 +164,7 @@ impl<'t> Visits<'t> {
                 };
                 self.list(files, &b.children, inner, me, budget);
             }
-        }
+        });
     }
 
     /// Visit every directive, in walk order, with its enclosing blocks.

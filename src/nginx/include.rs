@@ -680,21 +680,6 @@ fn normal_owned(path: PathBuf) -> PathBuf {
     }
 }
 
-/// Visit every directive reachable from `list`, descending into blocks and
-/// included files. `parents` holds the enclosing block directives (include
-/// directives are transparent: their files' directives are siblings).
-/// The run walks through `model::walk::Visits`; this plain walk is what the
-/// include tests, the property tests (`tests/properties.rs`) and the
-/// `nginx_include` fuzz target read the expanded tree with.
-pub fn walk<'t, F>(files: &'t Files, list: &'t [Directive], f: &mut F)
-where
-    F: FnMut(&'t Directive, &[&'t Directive]),
-{
-    let mut parents = Vec::new();
-    let mut budget = WALK_BUDGET;
-    walk_inner(files, list, &mut parents, f, &mut budget);
-}
-
 /// A tree that includes the same file over and over multiplies; stop after
 /// this many visits instead of running for hours. The largest real trees
 /// expand to well under a million directives; an exponential include tree
@@ -750,37 +735,10 @@ pub fn expanded_size(files: &Files, id: FileId, memo: &mut Vec<Option<usize>>) -
     n
 }
 
-fn walk_inner<'t, F>(
-    files: &'t Files,
-    list: &'t [Directive],
-    parents: &mut Vec<&'t Directive>,
-    f: &mut F,
-    budget: &mut usize,
-) where
-    F: FnMut(&'t Directive, &[&'t Directive]),
-{
-    for d in list {
-        if *budget == 0 {
-            return;
-        }
-        *budget -= 1;
-        f(d, parents);
-        for id in files.included(d) {
-            if let Some(pf) = files.get(*id) {
-                walk_inner(files, &pf.directives, parents, f, budget);
-            }
-        }
-        if let Some(b) = &d.block {
-            parents.push(d);
-            walk_inner(files, &b.children, parents, f, budget);
-            parents.pop();
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::flatten::walk;
     use crate::vfs::MemFs;
 
     fn run(fs: &MemFs, root: &str) -> (Loader<'static>, FileId) {

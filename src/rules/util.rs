@@ -2,19 +2,7 @@
 
 use crate::model::{Listen, Model, Scope, ScopeId, Server};
 use crate::nginx::ast::Directive;
-use crate::nginx::context::Ctx;
 use crate::source::Span;
-
-/// The innermost scope from `scope` outwards that has a `name` directive:
-/// its occurrences there are the effective ones (nginx's inheritance, for
-/// single and array directives alike).
-pub fn defining_scope<'a, 't>(
-    m: &'a Model<'t>,
-    scope: ScopeId,
-    name: &str,
-) -> Option<&'a Scope<'t>> {
-    m.defining(scope, name).and_then(|id| m.scopes.get(id))
-}
 
 /// `on`/`off` of the effective occurrence, None when unset (the default
 /// applies) or not a flag.
@@ -43,16 +31,6 @@ pub fn tls_anchor(s: &Server<'_>) -> Span {
     ssl_listens(s)
         .find_map(|l| l.directive)
         .map_or(s.directive.span, |d| d.span)
-}
-
-/// The directives with these names (all in the directive table), with
-/// their scope and its context, in scope order, from the model's name
-/// index instead of a pass over every directive.
-pub fn named_directives<'a, 't>(
-    m: &'a Model<'t>,
-    names: &[&str],
-) -> impl Iterator<Item = (ScopeId, Ctx, &'t Directive)> + 'a {
-    m.named(names).map(|(sid, d)| (sid, m.scopes[sid].ctx, d))
 }
 
 /// Whether a word contains an nginx variable (`$name`, `${name}`).

@@ -2,7 +2,6 @@
 
 use crate::finding::Finding;
 use crate::nginx::values::parse_time;
-use crate::rules::util::named_directives;
 use crate::rules::{Check, Rule, ids};
 
 pub struct ConnectTimeoutCap;
@@ -26,7 +25,7 @@ impl Rule for ConnectTimeoutCap {
     }
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
-        for (_, _, d) in named_directives(cx.model, DIRECTIVES) {
+        for (_, d) in cx.model.named(DIRECTIVES) {
             if !DIRECTIVES.contains(&d.name()) {
                 continue;
             }

@@ -100,10 +100,7 @@ impl Rule for FastcgiTimeoutMismatch {
         // A set, not a list searched per finding: a tree whose every
         // location sets a timeout below its pool's has a finding per vhost.
         let mut reported: rustc_hash::FxHashSet<*const Directive> = Default::default();
-        // Targets come in scope order: the timeouts in effect are read
-        // along the name index, asked for ahead.
-        let mut timeouts = m.own_cursor("fastcgi_read_timeout");
-        for t in m.targets.iter().filter(|t| t.kind == TargetKind::FastCgi) {
+        for t in m.targets_of(TargetKind::FastCgi) {
             // The pool with the longest limit among the target's addresses.
             let mut best: Option<(&Pool, i64, &Setting, &str)> = None;
             let mut consider = |ep: &Endpoint| {
@@ -130,7 +127,7 @@ impl Rule for FastcgiTimeoutMismatch {
             let Some((pool, pool_s, setting, key)) = best else {
                 continue;
             };
-            let explicit = timeouts.effective(t.scope).last();
+            let explicit = m.effective_one(t.scope, "fastcgi_read_timeout");
             let nginx_ms = match explicit {
                 Some(d) => match d.arg(0).and_then(|v| parse_time(v, false)) {
                     Some(ms) => ms,

@@ -46,7 +46,7 @@ impl Rule for UpstreamKeepaliveHttp10 {
                 == Some("1.1");
             // Connection: close is the default; any other value (empty, or
             // a variable such as $connection_upgrade) lets keep-alive work.
-            let connection_ok = m.effective_iter(t.scope, "proxy_set_header").any(|d| {
+            let connection_ok = m.effective(t.scope, "proxy_set_header").any(|d| {
                 d.arg(0)
                     .is_some_and(|h| h.eq_ignore_ascii_case("Connection"))
                     && d.arg(1).is_some_and(|v| !v.eq_ignore_ascii_case("close"))

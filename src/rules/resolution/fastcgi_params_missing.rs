@@ -29,24 +29,16 @@ impl Rule for FastcgiParamsMissing {
     }
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
-        let mut params = cx.model.own_cursor("fastcgi_param");
-        let targets = &cx.model.targets;
         let mut unknown: Option<crate::rules::util::UnknownBlocks> = None;
-        for (i, t) in targets.iter().enumerate() {
-            if t.kind != TargetKind::FastCgi {
-                continue;
-            }
-            // Its location's pattern is read next (is it about PHP?).
-            cx.model.scopes_ahead(targets, i, |t| t.scope);
+        for t in cx.model.targets_of(TargetKind::FastCgi) {
             if !talks_to_php(cx, t) {
                 continue;
             }
-            // One pass over the params in effect (along the name index:
-            // targets come in scope order), stopping once every required
-            // one is seen.
+            // One pass over the params in effect, stopping once every
+            // required one is seen.
             let mut first_param = None;
             let mut found = [false; REQUIRED.len()];
-            for d in params.effective(t.scope) {
+            for d in cx.model.effective(t.scope, "fastcgi_param") {
                 first_param.get_or_insert(d);
                 if let Some(a) = d.arg(0) {
                     for (seen, (name, _)) in found.iter_mut().zip(REQUIRED) {

@@ -1,8 +1,7 @@
 //! The structural rules `nginx -t` enforces: directive names, contexts,
 //! argument counts and values, duplicates, upstream names. What they share
 //! lives here: which directive specs are available in a tree (version and
-//! modules), the nginx context bits of a visited directive, and a walk over
-//! blocks with includes flattened.
+//! modules), and the nginx context bits of a visited directive.
 
 pub mod directive_args;
 pub mod directive_context;
@@ -20,10 +19,9 @@ pub mod unknown_directive;
 pub mod upstream_undefined;
 
 use crate::loaded::Loaded;
-use crate::model::walk::{BlockVisit, Visit};
+use crate::model::walk::{BlockVisit, Visit, Visits};
 use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
-use crate::nginx::include::{Files, WALK_BUDGET};
 use crate::nginx::schema::{self, DirectiveSpec, ctx};
 use crate::settings::Settings;
 pub use per_block::PerBlock;
@@ -57,26 +55,23 @@ pub struct Env<'a> {
 }
 
 impl<'a> Env<'a> {
-    pub fn new(loaded: &'a Loaded, settings: &'a Settings) -> Env<'a> {
-        let mut own: Vec<TreeModules<'a>> = loaded
-            .units
-            .iter()
-            .map(|u| match loaded.files.get(u.file) {
-                Some(pf) if u.context == Ctx::Main => {
-                    let mut m = TreeModules::default();
-                    for d in flatten(&loaded.files, &pf.directives) {
-                        if d.name() == "load_module" {
-                            m.dynamic = true;
-                            if let Some(a) = d.arg(0) {
-                                m.loaded.push(a.rsplit('/').next().unwrap_or(a));
-                            }
-                        }
-                    }
-                    m
+    /// The modules of each unit, from the `load_module` lines at the top
+    /// level of each main unit (includes expanded) that the run's walk saw.
+    pub fn new(loaded: &'a Loaded, settings: &'a Settings, visits: &Visits<'a>) -> Env<'a> {
+        let mut own: Vec<TreeModules<'a>> = vec![TreeModules::default(); loaded.units.len()];
+        visits.walk_named(&["load_module"], &mut |v| {
+            let main = loaded
+                .units
+                .get(v.unit)
+                .is_some_and(|u| u.context == Ctx::Main);
+            let d: &'a Directive = v.directive;
+            if let (true, Some(m)) = (main && v.parents.is_empty(), own.get_mut(v.unit)) {
+                m.dynamic = true;
+                if let Some(a) = d.arg(0) {
+                    m.loaded.push(a.rsplit('/').next().unwrap_or(a));
                 }
-                _ => TreeModules::default(),
-            })
-            .collect();
+            }
+        });
         // A standalone file is judged with the modules of the run's first
         // root, when there is one (a vhost not enabled yet on that server).
         if let Some(root) = loaded.units.iter().position(|u| !u.standalone) {
@@ -199,35 +194,6 @@ impl<'a> Env<'a> {
                 } else {
                     ctx::HTTP_LIF
                 }
-            }
-        }
-    }
-}
-
-/// The directives of a block as nginx reads them: every `include` followed
-/// by the directives of the files it brought in (recursively).
-pub fn flatten<'t>(files: &'t Files, list: &'t [Directive]) -> Vec<&'t Directive> {
-    let mut out = Vec::with_capacity(list.len());
-    let mut budget = WALK_BUDGET;
-    flatten_into(files, list, &mut out, &mut budget);
-    out
-}
-
-fn flatten_into<'t>(
-    files: &'t Files,
-    list: &'t [Directive],
-    out: &mut Vec<&'t Directive>,
-    budget: &mut usize,
-) {
-    for d in list {
-        if *budget == 0 {
-            return;
-        }
-        *budget -= 1;
-        out.push(d);
-        for id in files.included(d) {
-            if let Some(pf) = files.get(*id) {
-                flatten_into(files, &pf.directives, out, budget);
             }
         }
     }

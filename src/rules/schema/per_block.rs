@@ -17,7 +17,7 @@ impl Rule for PerBlock {
     }
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
-        let env = Env::new(cx.loaded, cx.settings);
+        let env = Env::new(cx.loaded, cx.settings, &cx.model.visits);
         let mut duplicate = DirectiveDuplicate::default();
         let mut location = DuplicateLocation::default();
         cx.model.visits.blocks(&mut |b| {

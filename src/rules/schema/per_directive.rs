@@ -30,7 +30,7 @@ impl WalkRule for PerDirective {
 }
 
 fn check_walk(cx: &WalkCheck<'_>, out: &mut Vec<Finding>) {
-    let env = Env::new(cx.loaded, cx.settings);
+    let env = Env::new(cx.loaded, cx.settings, cx.visits);
     let mut unknown = UnknownDirective;
     let mut assumed = ModuleAssumed::default();
     let mut context = DirectiveContext;

@@ -8,7 +8,6 @@ use crate::analysis::is_internal;
 use crate::analysis::taint::{Flow, Piece, Seg, Taint, segments};
 use crate::finding::Finding;
 use crate::model::{Model, ScopeId};
-use crate::nginx::context::Ctx;
 use crate::rules::{Check, Rule, ids};
 
 pub struct Ssrf;
@@ -101,16 +100,7 @@ fn controls_address(pieces: &[Piece<'_>], url: bool) -> bool {
 /// Can a rewrite in the server send an arbitrary path (a replacement that
 /// starts with request-controlled text) into an internal location?
 fn open_rewrite(m: &Model<'_>, flow: &Flow<'_, '_>, sid: ScopeId) -> bool {
-    let server = m
-        .chain(sid)
-        .position(|s| s.ctx == Ctx::Server)
-        .and_then(|n| {
-            let mut cur = sid;
-            for _ in 0..n {
-                cur = m.scopes[cur].parent?;
-            }
-            Some(cur)
-        });
+    let server = m.server_of(sid).filter(|s| !s.stream).map(|s| s.scope);
     // The rewrites from the name index, not every directive of every block.
     for (i, d) in m.named(&["rewrite"]) {
         let Some(s) = m.scopes.get(i) else { continue };

@@ -31,14 +31,8 @@ impl Rule for UnanchoredRegex {
         // directives. Findings are sorted
         // after the run, so the list's order (inner locations first) does
         // not show.
-        for (i, &sid) in m.locations.iter().enumerate() {
-            m.scopes_ahead(&m.locations, i, |&s| s);
-            let Some((LocKind::Regex { icase }, p, w)) = m
-                .scopes
-                .get(sid)
-                .and_then(|s| s.directive)
-                .and_then(location_match)
-            else {
+        for (sid, d) in m.location_blocks() {
+            let Some((LocKind::Regex { icase }, p, w)) = location_match(d) else {
                 continue;
             };
             let re = cache.get(p, icase);

@@ -20,7 +20,7 @@ use x509_parser::public_key::PublicKey;
 
 use crate::finding::Finding;
 use crate::nginx::ast::Directive;
-use crate::rules::util::{has_variable, named_directives};
+use crate::rules::util::has_variable;
 use crate::rules::{Check, Rule, ids};
 use crate::vfs::{Fs, FsError, RealFs};
 
@@ -158,7 +158,7 @@ impl Rule for TlsCertificateFile {
         let fs = cx.loaded.real_fs();
         let now = ASN1Time::now();
         let m = cx.model;
-        for (sid, _, d) in named_directives(m, &["ssl_certificate"]) {
+        for (sid, d) in m.named(&["ssl_certificate"]) {
             if d.name() != "ssl_certificate" {
                 continue;
             }
@@ -185,7 +185,7 @@ impl Rule for TlsCertificateFile {
                 .filter(|c| c.name() == "ssl_certificate")
                 .take_while(|c| !std::ptr::eq(**c, d))
                 .count();
-            let Some(k) = m.effective_iter(sid, "ssl_certificate_key").nth(pos) else {
+            let Some(k) = m.effective(sid, "ssl_certificate_key").nth(pos) else {
                 continue;
             };
             let Some(kname) = k.arg(0) else { continue };

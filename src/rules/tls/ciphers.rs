@@ -6,7 +6,6 @@ use super::cipher_table::SUITES;
 use crate::finding::Finding;
 use crate::nginx::ast::Directive;
 use crate::nginx::lexer::Word;
-use crate::rules::util::named_directives;
 use crate::rules::{Check, Rule, ids};
 use crate::settings::TlsProfile;
 use crate::source::Span;
@@ -431,7 +430,7 @@ impl Rule for TlsCiphers {
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let names = [SERVER_SIDE, BACKEND[0], BACKEND[1], BACKEND[2]];
-        for (sid, _, d) in named_directives(cx.model, &names) {
+        for (sid, d) in cx.model.named(&names) {
             let name = d.name();
             let backend = BACKEND.contains(&name);
             if name != SERVER_SIDE && !backend {
@@ -450,7 +449,7 @@ impl Rule for TlsCiphers {
             let mut any = false;
             let only13 = cx
                 .model
-                .effective_iter(sid, &protocols)
+                .effective(sid, &protocols)
                 .flat_map(|p| p.args.iter())
                 .all(|a| {
                     any = true;

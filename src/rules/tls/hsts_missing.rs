@@ -43,25 +43,10 @@ fn more_headers_hsts(d: &Directive) -> bool {
 /// Whether responses from `sid` carry HSTS through add_header (with
 /// nginx's inheritance, including `add_header_inherit` of 1.29.3).
 fn has_hsts(m: &Model<'_>, sid: ScopeId) -> bool {
-    has_hsts_with(m, sid, m.own(sid, "add_header"))
-}
-
-/// [`has_hsts`] with `sid`'s own add_header lines given (from a cursor).
-fn has_hsts_with<'t>(
-    m: &Model<'t>,
-    sid: ScopeId,
-    mut first: impl Iterator<Item = &'t Directive>,
-) -> bool {
-    let mut at_first = true;
     let mut cur = Some(sid);
     while let Some(id) = cur {
         let Some(s) = m.scopes.get(id) else { break };
-        let decided = if std::mem::take(&mut at_first) {
-            level(m, id, &mut first)
-        } else {
-            level(m, id, &mut m.own(id, "add_header"))
-        };
-        if let Some(answer) = decided {
+        if let Some(answer) = level(m, id, &mut m.own(id, "add_header")) {
             return answer;
         }
         cur = s.parent;
@@ -119,11 +104,8 @@ impl Rule for HstsMissing {
                     && effective_flag(m, s.scope, "ssl_reject_handshake") != Some(true)
             })
         };
-        // Servers come in scope order: their own add_header lines are read
-        // along the name index, asked for ahead.
-        let mut add_headers = m.own_cursor("add_header");
         for s in m.servers.iter().filter(|s| !s.stream && is_tls_server(s)) {
-            if has_hsts_with(m, s.scope, add_headers.own(s.scope))
+            if has_hsts(m, s.scope)
                 || effective_flag(m, s.scope, "ssl_reject_handshake") == Some(true)
                 || headers_more(m, s.scope)
             {
@@ -149,10 +131,8 @@ impl Rule for HstsMissing {
             out.push(Finding::info(ids::HSTS_MISSING, span, msg).with_help(HELP));
         }
         // Blocks inside a server whose own add_header drops the server's HSTS.
-        // Only blocks with an add_header can drop anything: those from the
-        // name index, once each (in scope order), not every block looked up.
-        // The scopes come off the name index alone: most add_headers are in
-        // servers, and reading each of them was a trip to memory.
+        // Only blocks with an add_header can drop anything: each of those
+        // once, not every block looked up.
         for sid in m.scopes_with("add_header") {
             let Some(sc) = m.scopes.get(sid) else {
                 continue;

@@ -66,17 +66,17 @@ impl Rule for TlsMissingCertificate {
         let mut defaults: Option<Defaults<'_>> = None;
         let mut unknown: Option<crate::rules::util::UnknownBlocks> = None;
         for s in &m.servers {
-            let certs = m.effective_iter(s.scope, "ssl_certificate").count();
+            let certs = m.effective(s.scope, "ssl_certificate").count();
             // Keys only matter where there are certificates to match (most
             // servers of a large config are plain-http ones without).
             let keys = if certs > 0 {
-                m.effective_iter(s.scope, "ssl_certificate_key").count()
+                m.effective(s.scope, "ssl_certificate_key").count()
             } else {
                 0
             };
             if certs > keys {
                 // nginx -t: no "ssl_certificate_key" is defined for certificate
-                if let Some(c) = m.effective_iter(s.scope, "ssl_certificate").nth(keys) {
+                if let Some(c) = m.effective(s.scope, "ssl_certificate").nth(keys) {
                     out.push(
                         Finding::error(
                             ids::TLS_MISSING_CERTIFICATE,

@@ -4,7 +4,7 @@
 use crate::finding::Finding;
 use crate::nginx::ast::Directive;
 use crate::nginx::schema::Version;
-use crate::rules::util::{is_tls_server, join_and, named_directives, tls_anchor};
+use crate::rules::util::{is_tls_server, join_and, tls_anchor};
 use crate::rules::{Check, Rule, ids};
 use crate::settings::TlsProfile;
 
@@ -40,7 +40,7 @@ impl Rule for TlsProtocols {
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let modern = cx.settings.tls_profile == TlsProfile::Modern;
-        for (_, _, d) in named_directives(cx.model, DIRECTIVES) {
+        for (_, d) in cx.model.named(DIRECTIVES) {
             if DIRECTIVES.contains(&d.name()) {
                 explicit(d, modern, out);
             }

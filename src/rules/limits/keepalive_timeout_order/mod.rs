@@ -9,7 +9,6 @@ mod backend;
 use crate::finding::Finding;
 use crate::nginx::context::Ctx;
 use crate::nginx::values::parse_time;
-use crate::rules::util::named_directives;
 use crate::rules::{Check, Rule, ids};
 
 pub struct KeepaliveTimeoutOrder;
@@ -57,7 +56,8 @@ fn balancer(cx: &Check<'_>, out: &mut Vec<Finding>) {
     };
     let want = fmt(i64::try_from(lb).unwrap_or(i64::MAX).saturating_add(5_000));
     let mut any_set = false;
-    for (_, ctx, d) in named_directives(cx.model, &["keepalive_timeout"]) {
+    for (sid, d) in cx.model.named(&["keepalive_timeout"]) {
+        let ctx = cx.model.scopes[sid].ctx;
         if d.name() != "keepalive_timeout" || matches!(ctx, Ctx::Upstream) {
             continue;
         }
