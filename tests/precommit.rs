@@ -12,6 +12,13 @@
 //! building the crate again through `cargo install`. Setting
 //! `NGINX_LINT_PRECOMMIT_RUST=1` also runs the manifest as users get it
 //! (`language: rust`, pre-commit building this checkout's HEAD).
+//!
+//! The `language: python` hooks are run as users get them from the wheel
+//! built by `maturin` (`python/pyproject.toml`) into `<target>/wheels`:
+//! pre-commit pip-installs the top-level pyproject.toml, whose pin on the
+//! nginx-lint wheel is served from that directory (PIP_FIND_LINKS). .ci/run
+//! builds the wheel before the tests; without it the test fails saying how
+//! to build it, unless `NGINX_LINT_SKIP_WHEEL=1`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -179,7 +186,9 @@ fn shipped_hooks_run_under_pre_commit() {
             continue;
         }
         let line = match line.trim() {
-            "language: rust" => line.replace("language: rust", "language: system"),
+            "language: rust" | "language: python" => line
+                .replace("language: rust", "language: system")
+                .replace("language: python", "language: system"),
             "entry: nginx-lint" => line.replace("entry: nginx-lint", &format!("entry: {bin}")),
             _ => line.to_string(),
         };
@@ -275,4 +284,139 @@ fn manifest_builds_with_language_rust() {
         .expect("pre-commit runs");
     let out = text(&o);
     assert!(out.contains("a.conf:3:5: error[include-missing]"), "{out}");
+}
+
+/// The wheel of this version in `<target>/wheels` (maturin's output
+/// directory). None: skipped (NGINX_LINT_SKIP_WHEEL=1).
+fn wheel_dir() -> Option<PathBuf> {
+    let dir = target_dir().join("wheels");
+    let prefix = format!("nginx_lint-{}-", env!("CARGO_PKG_VERSION"));
+    let found = std::fs::read_dir(&dir).ok().and_then(|rd| {
+        rd.flatten().find(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with(&prefix) && name.ends_with(".whl")
+        })
+    });
+    if found.is_some() {
+        return Some(dir);
+    }
+    if std::env::var_os("NGINX_LINT_SKIP_WHEEL").is_some_and(|v| v == "1") {
+        eprintln!("skipping the wheel hook test (NGINX_LINT_SKIP_WHEEL=1): no wheel in {dir:?}");
+        return None;
+    }
+    panic!(
+        "no {prefix}*.whl in {}: build it first (.ci/run does):\n  \
+         cargo build --release --locked\n  \
+         python3 -m venv /tmp/maturin && /tmp/maturin/bin/pip install 'maturin>=1.5,<2'\n  \
+         cd python && /tmp/maturin/bin/maturin build --release --locked --out ../target/wheels\n\
+         or set NGINX_LINT_SKIP_WHEEL=1 where packaging is not available.",
+        dir.display()
+    );
+}
+
+/// The top-level pyproject.toml pins the wheel of Cargo.toml's version.
+#[test]
+fn hook_pyproject_pins_this_version() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("pyproject.toml")).expect("pyproject.toml");
+    let doc: toml::Table = text.parse().expect("pyproject.toml is TOML");
+    let project = doc["project"].as_table().expect("[project]");
+    let v = env!("CARGO_PKG_VERSION");
+    assert_eq!(
+        project["version"].as_str(),
+        Some(v),
+        "pyproject.toml's version"
+    );
+    let deps = project["dependencies"].as_array().expect("dependencies");
+    assert_eq!(
+        deps.iter().filter_map(|d| d.as_str()).collect::<Vec<_>>(),
+        [format!("nginx-lint=={v}")],
+        "pyproject.toml pins the wheel of Cargo.toml's version"
+    );
+    let wheel = std::fs::read_to_string(root.join("python/pyproject.toml")).expect("wheel");
+    let wheel: toml::Table = wheel.parse().expect("python/pyproject.toml is TOML");
+    assert_eq!(wheel["project"]["name"].as_str(), Some("nginx-lint"));
+    assert_eq!(wheel["tool"]["maturin"]["bindings"].as_str(), Some("bin"));
+}
+
+/// The `language: python` hooks as users get them: pre-commit clones a
+/// repository holding this checkout's manifest and pyproject.toml,
+/// pip-installs it, and the pin pulls the wheel (from `<target>/wheels`
+/// here, from PyPI for users). No compilation: seconds.
+#[test]
+fn python_hooks_run_from_the_wheel() {
+    let Some(wheels) = wheel_dir() else { return };
+    let Some(pc) = pre_commit() else { return };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // The hook repository: the manifest and the pyproject.toml pre-commit
+    // installs, committed (pre-commit clones a rev).
+    let hooks = tempfile::tempdir().expect("tempdir");
+    for f in [".pre-commit-hooks.yaml", "pyproject.toml"] {
+        std::fs::copy(root.join(f), hooks.path().join(f)).expect("copy");
+    }
+    git(hooks.path(), &["init", "-q"]);
+    git(hooks.path(), &["add", "-A"]);
+    git(hooks.path(), &["commit", "-q", "-m", "hooks"]);
+    let head = Command::new("git")
+        .current_dir(hooks.path())
+        .args(["rev-parse", "HEAD"])
+        .output()
+        .expect("git");
+    let rev = String::from_utf8_lossy(&head.stdout).trim().to_string();
+
+    let dir = repo();
+    let p = dir.path();
+    let config = format!(
+        "repos:\n- repo: {}\n  rev: {rev}\n  hooks:\n  - id: nginx-lint-wheel\n  - id: nginx-lint-tree-wheel\n    args: [etc/nginx]\n",
+        hooks.path().display()
+    );
+    std::fs::write(p.join(".pre-commit-config.yaml"), config).expect("write");
+    git(p, &["add", "-A"]);
+    // A fresh pre-commit home: the hook repository's path is new each run.
+    let home = tempfile::tempdir().expect("tempdir");
+    let run = |args: &[&str]| {
+        Command::new(&pc)
+            .current_dir(p)
+            .args(args)
+            .env("PRE_COMMIT_HOME", home.path())
+            .env("PIP_FIND_LINKS", &wheels)
+            .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+            .env("XDG_CONFIG_HOME", "/nonexistent/nginx-lint-tests")
+            .env_remove("NO_COLOR")
+            .output()
+            .expect("pre-commit runs")
+    };
+    let o = run(&["run", "--all-files"]);
+    let out = text(&o);
+    assert!(!o.status.success(), "{out}");
+    assert!(
+        out.contains("etc/nginx/sites-enabled/a.conf:3:5: error[include-missing]")
+            && out.contains("b.conf:3:5"),
+        "{out}"
+    );
+    // The hook's environment holds the wheel's binary, not a build.
+    let bins: Vec<PathBuf> = walkdir::WalkDir::new(home.path())
+        .into_iter()
+        .flatten()
+        .map(|e| e.into_path())
+        .filter(|b| b.ends_with("bin/nginx-lint"))
+        .collect();
+    assert_eq!(bins.len(), 1, "one nginx-lint in the hook env: {bins:?}");
+    let v = Command::new(&bins[0])
+        .arg("--version")
+        .output()
+        .expect("runs");
+    assert!(
+        String::from_utf8_lossy(&v.stdout).contains(env!("CARGO_PKG_VERSION")),
+        "{}",
+        text(&v)
+    );
+
+    for f in ["a", "b"] {
+        let path = p.join(format!("etc/nginx/sites-enabled/{f}.conf"));
+        std::fs::write(path, "server {\n    listen 80;\n}\n").expect("write");
+    }
+    git(p, &["add", "-A"]);
+    let o = run(&["run", "--all-files"]);
+    assert!(o.status.success(), "{}", text(&o));
 }

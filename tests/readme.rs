@@ -54,7 +54,11 @@ fn block_after(text: &str, heading: &str, lang: &str) -> String {
 
 fn hook_ids(yaml: &str) -> Vec<String> {
     yaml.lines()
-        .filter_map(|l| l.trim_start().strip_prefix("- id:"))
+        // `# - id: …`: an alternative the README shows commented out.
+        .filter_map(|l| {
+            let l = l.trim_start();
+            l.strip_prefix("# ").unwrap_or(l).strip_prefix("- id:")
+        })
         .map(|id| id.split('#').next().unwrap_or("").trim().to_string())
         .collect()
 }
