@@ -109,20 +109,7 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
     // configuration is then read as under --root there.
     let host = crate::vfs::host_root();
     let mut inputs = inputs.clone();
-    let defaulted = inputs.paths.is_empty();
-    if defaulted {
-        // `--root DIR` alone lints DIR's /etc/nginx, never the host's; a
-        // DIR with only php-fpm (or services) in it lints those.
-        let base = inputs.root.clone().unwrap_or_else(|| host.clone());
-        let nginx = base.join("etc/nginx");
-        let other = !inputs.php_fpm.is_empty()
-            || !inputs.services.is_empty()
-            || !crate::load_fpm::live_dirs(&base).is_empty();
-        if inputs.root.is_none() || nginx.exists() || !other {
-            inputs.paths = vec![nginx];
-        }
-    }
-    let mut view_trees: Vec<PathBuf> = Vec::new();
+    let defaulted = default_paths(&mut inputs, &host);
     let view = decide_view(&inputs, &inputs.paths, &[]);
     if view == crate::vfs::View::Host && inputs.root.is_none() && host != Path::new("/") {
         inputs.root = Some(host.clone());
@@ -133,8 +120,66 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
             .root
             .as_ref()
             .map(|r| std::fs::canonicalize(r).unwrap_or_else(|_| r.clone())),
+        exclude: Some(exclude_of(inputs)?),
         ..Discovery::default()
     };
+    let mut phase = crate::timings::Phases::new();
+    let mut named = Named::default();
+    if let Some(dump) = discover_paths(inputs, &mut disc, &mut named)? {
+        return Ok(dump);
+    }
+    // On a live server, php-fpm sits beside nginx under /etc; so it does
+    // under `--root DIR` given alone.
+    let live = !inputs.no_discover
+        && (defaulted
+            || (inputs.root.is_none()
+                && inputs.paths.iter().any(|p| p == Path::new("/etc/nginx"))));
+    if live {
+        discover_live_fpm(inputs, &mut disc);
+    }
+    // What the user named is theirs to read: php-fpm and service paths,
+    // and an explicit conf prefix or php-fpm prefix.
+    named.trees.extend(inputs.php_fpm.iter().cloned());
+    named.trees.extend(inputs.services.iter().cloned());
+    named.trees.extend(inputs.prefix.iter().cloned());
+    named.trees.extend(inputs.php_fpm_prefix.iter().cloned());
+    add_php_fpm_paths(inputs, &mut disc)?;
+    add_service_paths(inputs, &mut disc)?;
+    phase.mark("discover");
+    let view = match view {
+        crate::vfs::View::Host => view,
+        crate::vfs::View::Repository { .. } => crate::vfs::View::repository(&named.trees),
+    };
+    let mut out = load_trees(inputs, &mut disc, view);
+    phase.mark("nginx trees");
+    keep_notes(&mut out, &mut disc);
+    if !named.files.is_empty() {
+        out.report_only = Some(reported_ids(&out, &named.files));
+    }
+    Ok(out)
+}
+
+/// With no PATH: `--root DIR` alone lints DIR's /etc/nginx, never the
+/// host's; a DIR with only php-fpm (or services) in it lints those. Whether
+/// the paths were defaulted.
+fn default_paths(inputs: &mut Inputs, host: &Path) -> bool {
+    if !inputs.paths.is_empty() {
+        return false;
+    }
+    let base = inputs.root.clone().unwrap_or_else(|| host.to_path_buf());
+    let nginx = base.join("etc/nginx");
+    let other = !inputs.php_fpm.is_empty()
+        || !inputs.services.is_empty()
+        || !crate::load_fpm::live_dirs(&base).is_empty();
+    if inputs.root.is_none() || nginx.exists() || !other {
+        inputs.paths = vec![nginx];
+    }
+    true
+}
+
+/// The walk's exclude patterns: `exclude` (or the defaults) and
+/// `extend-exclude`.
+fn exclude_of(inputs: &Inputs) -> Result<std::sync::Arc<discover::Exclude>, InputError> {
     let mut patterns: Vec<(String, PathBuf)> = match &inputs.exclude {
         Some(list) => list.clone(),
         None => discover::DEFAULT_EXCLUDE
@@ -143,16 +188,33 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
             .collect(),
     };
     patterns.extend(inputs.extend_exclude.iter().cloned());
-    let exclude = std::sync::Arc::new(discover::Exclude::new(&patterns).map_err(InputError)?);
-    disc.exclude = Some(exclude.clone());
-    let mut named_files: Vec<PathBuf> = Vec::new();
-    let mut phase = crate::timings::Phases::new();
-    let paths = inputs.paths.clone();
-    for p in &paths {
+    Ok(std::sync::Arc::new(
+        discover::Exclude::new(&patterns).map_err(InputError)?,
+    ))
+}
+
+/// What the command line named: the trees a repository run may read, and
+/// the files a pre-commit run reports on.
+#[derive(Default)]
+struct Named {
+    trees: Vec<PathBuf>,
+    files: Vec<PathBuf>,
+}
+
+/// Discover each PATH: a directory is walked; a file is placed in its tree
+/// (the directory above with an nginx.conf) or read alone. An `nginx -T`
+/// dump is a tree of its own, returned at once.
+fn discover_paths(
+    inputs: &Inputs,
+    disc: &mut Discovery,
+    named: &mut Named,
+) -> Result<Option<Loaded>, InputError> {
+    let exclude = disc.exclude.clone();
+    for p in &inputs.paths {
         let meta = std::fs::metadata(p)
             .map_err(|e| InputError(format!("{}: {}", p.display(), io_reason(&e))))?;
         // A named file's tree is the directory it is in.
-        view_trees.push(if meta.is_dir() {
+        named.trees.push(if meta.is_dir() {
             p.clone()
         } else {
             p.parent()
@@ -162,7 +224,7 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
         // A path named on the command line is linted even when excluded
         // (a pre-commit hook names what changed), unless --force-exclude.
         if inputs.force_exclude
-            && let Some(pattern) = exclude.matching(p)
+            && let Some(pattern) = exclude.as_deref().and_then(|x| x.matching(p))
         {
             disc.passed.push(Skipped {
                 path: p.display().to_string(),
@@ -171,66 +233,60 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
             continue;
         }
         if meta.is_dir() {
-            discover::walk_dir(p, &mut disc);
-        } else {
-            // A file the user named and we cannot read (a FIFO such as
-            // `<(cmd)`, a device, a file over the size cap) fails the run:
-            // a skipped note with exit 0 would pass a check that never ran.
-            let text = crate::vfs::read_regular(p).map_err(|e| named_unreadable(p, &e))?;
-            // An `nginx -T` dump is a tree of its own.
-            if nginx_t::is_nginx_t(&text) {
-                return Ok(load_dump(&text));
-            }
-            match discover::tree_root_above(p) {
-                Some(dir) if inputs.root.is_none() => {
-                    view_trees.push(dir.clone());
-                    named_files.push(p.clone());
-                    discover::walk_dir(&dir, &mut disc);
-                    // Named, so linted even if the walk passed over it
-                    // (excluded, or in an ignored directory).
-                    let want = crate::vfs::normalize(p);
-                    if !disc
-                        .files
-                        .iter()
-                        .any(|f| crate::vfs::normalized(&f.path) == want.as_path())
-                    {
-                        discover::add_file(p, &mut disc);
-                    }
+            discover::walk_dir(p, disc);
+            continue;
+        }
+        // A file the user named and we cannot read (a FIFO such as
+        // `<(cmd)`, a device, a file over the size cap) fails the run:
+        // a skipped note with exit 0 would pass a check that never ran.
+        let text = crate::vfs::read_regular(p).map_err(|e| named_unreadable(p, &e))?;
+        if nginx_t::is_nginx_t(&text) {
+            return Ok(Some(load_dump(&text)));
+        }
+        match discover::tree_root_above(p) {
+            Some(dir) if inputs.root.is_none() => {
+                named.trees.push(dir.clone());
+                named.files.push(p.clone());
+                discover::walk_dir(&dir, disc);
+                // Named, so linted even if the walk passed over it
+                // (excluded, or in an ignored directory).
+                let want = crate::vfs::normalize(p);
+                if !disc
+                    .files
+                    .iter()
+                    .any(|f| crate::vfs::normalized(&f.path) == want.as_path())
+                {
+                    discover::add_file(p, disc);
                 }
-                _ => discover::add_file(p, &mut disc),
             }
+            _ => discover::add_file(p, disc),
         }
     }
-    // On a live server, php-fpm sits beside nginx under /etc; so it does
-    // under `--root DIR` given alone.
-    let live = !inputs.no_discover
-        && (defaulted
-            || (inputs.root.is_none() && paths.iter().any(|p| p == Path::new("/etc/nginx"))));
-    if live {
-        let base = inputs.root.clone().unwrap_or_else(|| PathBuf::from("/"));
-        for dir in crate::load_fpm::live_dirs(&base) {
-            if dir.is_dir() {
-                discover::walk_dir(&dir, &mut disc);
-            } else {
-                discover::add_file(&dir, &mut disc);
-            }
+    Ok(None)
+}
+
+/// php-fpm's directories on a live server (under --root when given).
+fn discover_live_fpm(inputs: &Inputs, disc: &mut Discovery) {
+    let base = inputs.root.clone().unwrap_or_else(|| PathBuf::from("/"));
+    for dir in crate::load_fpm::live_dirs(&base) {
+        if dir.is_dir() {
+            discover::walk_dir(&dir, disc);
+        } else {
+            discover::add_file(&dir, disc);
         }
     }
-    // What the user named is theirs to read: php-fpm and service paths,
-    // and an explicit conf prefix or php-fpm prefix.
-    view_trees.extend(inputs.php_fpm.iter().cloned());
-    view_trees.extend(inputs.services.iter().cloned());
-    view_trees.extend(inputs.prefix.iter().cloned());
-    view_trees.extend(inputs.php_fpm_prefix.iter().cloned());
+}
+
+/// `--php-fpm` paths: read as php-fpm whatever their content looks like.
+fn add_php_fpm_paths(inputs: &Inputs, disc: &mut Discovery) -> Result<(), InputError> {
     for p in &inputs.php_fpm {
         if p.is_dir() {
-            discover::walk_dir(p, &mut disc);
+            discover::walk_dir(p, disc);
         } else if p.exists() {
-            // Named as php-fpm's whatever its content looks like: keep the
-            // whole text (discovery keeps none of a file it classifies as
-            // something else).
+            // Keep the whole text (discovery keeps none of a file it
+            // classifies as something else).
             let text = crate::vfs::read_regular(p).map_err(|e| named_unreadable(p, &e))?;
-            discover::add_file(p, &mut disc);
+            discover::add_file(p, disc);
             if let Some(f) = disc.files.last_mut() {
                 f.kind = Kind::PhpFpm;
                 f.text = text;
@@ -242,11 +298,16 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
             )));
         }
     }
+    Ok(())
+}
+
+/// `--service` paths: each must be a configuration a provider reads.
+fn add_service_paths(inputs: &Inputs, disc: &mut Discovery) -> Result<(), InputError> {
     for p in &inputs.services {
         if p.is_dir() {
-            discover::walk_dir(p, &mut disc);
+            discover::walk_dir(p, disc);
         } else if p.exists() {
-            discover::add_file(p, &mut disc);
+            discover::add_file(p, disc);
             if let Some(f) = disc.files.last_mut() {
                 let head = &f.text[..f.text.len().min(8192)];
                 match crate::providers::classify(p, head, true) {
@@ -266,11 +327,12 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
             )));
         }
     }
-    phase.mark("discover");
-    let view = match view {
-        crate::vfs::View::Host => view,
-        crate::vfs::View::Repository { .. } => crate::vfs::View::repository(&view_trees),
-    };
+    Ok(())
+}
+
+/// Parse and expand the nginx trees, and load php-fpm beside them: they
+/// share nothing but the file system (php-fpm gets ids of its own).
+fn load_trees(inputs: &Inputs, disc: &mut Discovery, view: crate::vfs::View) -> Loaded {
     let fs = RealFs::new(inputs.root.clone())
         .with_view(view.clone())
         .with_listings(std::mem::take(&mut disc.listings));
@@ -285,11 +347,10 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
         .map(|f| (config_path(&f.path, inputs.root.as_deref()), f.text.clone()))
         .collect();
     let fpm_fs = crate::vfs::Preread { inner: &fs, known };
-    let fpm_files = fpm_entry_files(&disc, inputs);
-    // php-fpm shares nothing with the nginx trees but the file system:
-    // load it beside them, with ids of its own.
+    let fpm_files = fpm_entry_files(disc, inputs);
+    let disc = &*disc;
     let (mut out, (fpm_sources, fpm)) = rayon::join(
-        || load_tree(&fs, &disc, inputs),
+        || load_tree(&fs, disc, inputs),
         || {
             let mut phase = crate::timings::Phases::new();
             let mut sources = crate::source::SourceMap::starting_at(crate::source::SIDE_BASE);
@@ -304,7 +365,12 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
     out.root = inputs.root.clone();
     out.fpm = fpm;
     out.fpm_files = fpm_files;
-    phase.mark("nginx trees");
+    out
+}
+
+/// What discovery passed over, as notes: skipped files, files left out on
+/// purpose, files that are not configuration.
+fn keep_notes(out: &mut Loaded, disc: &mut Discovery) {
     let mut skipped = disc.skipped.clone();
     skipped.append(&mut out.skipped);
     out.skipped = dedup_skipped(skipped);
@@ -323,25 +389,23 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
             })
             .collect(),
     );
-    if !named_files.is_empty() {
-        let wanted: HashSet<PathBuf> = named_files
-            .iter()
-            .filter_map(|p| std::fs::canonicalize(p).ok())
-            .collect();
-        // Canonicalize only the files whose name matches one asked for: a
-        // thousand realpath calls cost more than linting the named file.
-        let names: HashSet<&std::ffi::OsStr> =
-            wanted.iter().filter_map(|p| p.file_name()).collect();
-        let ids = out
-            .sources
-            .iter()
-            .filter(|(_, f)| f.real.file_name().is_some_and(|n| names.contains(n)))
-            .filter(|(_, f)| std::fs::canonicalize(&f.real).is_ok_and(|c| wanted.contains(&c)))
-            .map(|(id, _)| id)
-            .collect();
-        out.report_only = Some(ids);
-    }
-    Ok(out)
+}
+
+/// Pre-commit mode: the ids of the files named on the command line.
+fn reported_ids(out: &Loaded, named_files: &[PathBuf]) -> HashSet<FileId> {
+    let wanted: HashSet<PathBuf> = named_files
+        .iter()
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
+    // Canonicalize only the files whose name matches one asked for: a
+    // thousand realpath calls cost more than linting the named file.
+    let names: HashSet<&std::ffi::OsStr> = wanted.iter().filter_map(|p| p.file_name()).collect();
+    out.sources
+        .iter()
+        .filter(|(_, f)| f.real.file_name().is_some_and(|n| names.contains(n)))
+        .filter(|(_, f)| std::fs::canonicalize(&f.real).is_ok_and(|c| wanted.contains(&c)))
+        .map(|(id, _)| id)
+        .collect()
 }
 
 fn named_unreadable(p: &Path, e: &crate::vfs::FsError) -> InputError {

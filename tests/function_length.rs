@@ -41,13 +41,6 @@ const ALLOWED: &[(&str, &str, &str)] = &[
         "parse_value",
         "php-fpm ini parser: one match arm per value token, as php's scanner",
     ),
-    // Not a parser: to split once the deployment view (issue 21) has
-    // restructured loading.
-    (
-        "load.rs",
-        "load_inputs",
-        "to split once loading is restructured for the deployment view",
-    ),
 ];
 
 /// Generated files (by `build.rs` or a script): not read for length.
