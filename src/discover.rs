@@ -199,16 +199,8 @@ pub fn classify(path: &Path, text: &[u8]) -> Kind {
     if ev.is_other_ini() {
         return Kind::Other("not configuration: INI file that is not php-fpm's");
     }
-    if name == b"nginx.conf" {
-        return Kind::Nginx;
-    }
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    if let Some(ext) = ext
-        && NOT_CONFIG_EXT.contains(&ext.as_str())
-    {
-        return Kind::Other("not configuration (by its extension)");
+    if let Some(kind) = by_name(path, name) {
+        return kind;
     }
     if ev.is_nginx(hint.is_some()) {
         return Kind::Nginx;
@@ -225,8 +217,14 @@ pub fn classify(path: &Path, text: &[u8]) -> Kind {
 /// A file whose content cannot be weighed: nginx unless its name says
 /// otherwise.
 fn by_name_only(path: &Path, name: &[u8]) -> Kind {
+    by_name(path, name).unwrap_or_else(|| name_hint(name).map_or(Kind::Nginx, Kind::Other))
+}
+
+/// What a file's name decides by itself: `nginx.conf` is nginx, an
+/// extension that is never configuration is not.
+fn by_name(path: &Path, name: &[u8]) -> Option<Kind> {
     if name == b"nginx.conf" {
-        return Kind::Nginx;
+        return Some(Kind::Nginx);
     }
     let ext = path
         .extension()
@@ -234,9 +232,9 @@ fn by_name_only(path: &Path, name: &[u8]) -> Kind {
     if let Some(ext) = ext
         && NOT_CONFIG_EXT.contains(&ext.as_str())
     {
-        return Kind::Other("not configuration (by its extension)");
+        return Some(Kind::Other("not configuration (by its extension)"));
     }
-    name_hint(name).map_or(Kind::Nginx, Kind::Other)
+    None
 }
 
 /// What a file's name suggests it is, when that is not configuration we
