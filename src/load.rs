@@ -551,7 +551,33 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
 
 /// Roots: files named nginx.conf first, then files with top-level `http` or
 /// `events` that no earlier root includes.
+/// A file of http-level blocks with no main-level directive: a vhost file,
+/// whatever its name.
+fn is_vhost(pf: &ParsedFile) -> bool {
+    context::infer(&pf.directives) != Ctx::Main
+        && pf.directives.iter().any(|d| {
+            matches!(
+                d.name(),
+                "server"
+                    | "upstream"
+                    | "map"
+                    | "geo"
+                    | "split_clients"
+                    | "proxy_cache_path"
+                    | "fastcgi_cache_path"
+                    | "limit_req_zone"
+                    | "limit_conn_zone"
+            )
+        })
+}
+
 fn find_roots(files: &Files, loader: &Loader, walked: &[FileId]) -> Vec<FileId> {
+    // A file named nginx.conf is a main configuration unless its content
+    // says it is a vhost: http-level blocks (`server`, `upstream`, `map`,
+    // …) and nothing of main's. Projects name their conf.d/ or
+    // sites-enabled/ file nginx.conf (mastodon's dist/nginx.conf,
+    // django-on-docker's nginx/nginx.conf): read as main, every block in it
+    // was "not allowed here".
     let is_named = |id: FileId| {
         loader
             .sources
@@ -559,6 +585,7 @@ fn find_roots(files: &Files, loader: &Loader, walked: &[FileId]) -> Vec<FileId> 
             .real
             .file_name()
             .is_some_and(|n| n == "nginx.conf")
+            && !files.get(id).is_some_and(is_vhost)
     };
     let is_main = |pf: &ParsedFile| {
         pf.directives

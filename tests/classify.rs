@@ -378,3 +378,25 @@ fn named_files_are_linted_unless_force_exclude() {
     let bad = run_in(dir.path(), &["--no-config", "--exclude", "a[", "."]);
     assert_eq!(bad.status.code(), Some(2), "{}", stdout(&bad));
 }
+
+/// A vhost file named nginx.conf (meant for conf.d/ or sites-enabled/, as
+/// django-on-docker and mastodon ship theirs) is read at http level, not
+/// as a main configuration whose every block is "not allowed here"; a file
+/// named nginx.conf with `events`/`http` stays the main one.
+#[test]
+fn vhost_named_nginx_conf_is_http_level() {
+    let vhost = "upstream app {\n    server 127.0.0.1:8000;\n}\nserver {\n    listen 80;\n    location / {\n        proxy_pass http://app;\n    }\n}\n";
+    let dir = tree(&[("nginx/nginx.conf", vhost)]);
+    let found = findings_in(dir.path(), &[]);
+    assert!(
+        !found.iter().any(|(_, rule, _)| rule == "directive-context"),
+        "{found:?}"
+    );
+    let main = "events {}\nserver {\n    listen 80;\n}\n";
+    let dir = tree(&[("nginx.conf", main)]);
+    let found = findings_in(dir.path(), &[]);
+    assert!(
+        found.iter().any(|(_, rule, _)| rule == "directive-context"),
+        "{found:?}"
+    );
+}
