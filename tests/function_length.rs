@@ -5,7 +5,7 @@
 //! helpers that each do one job; a rule's diagnostic is built beside the
 //! check, so the check reads as the logic.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const LIMIT: usize = 100;
 
@@ -46,19 +46,9 @@ const ALLOWED: &[(&str, &str, &str)] = &[
 /// Generated files (by `build.rs` or a script): not read for length.
 const GENERATED: &[&str] = &["nginx/schema_table.rs", "rules/tls/cipher_table.rs"];
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-}
+#[path = "support/files.rs"]
+mod files;
+use files::rust_files;
 
 /// The text with comments, string literals and char literals blanked
 /// (newlines kept, so line numbers hold), so that only code braces remain.

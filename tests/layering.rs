@@ -6,23 +6,13 @@
 //! form no cycle either.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 type Graph = BTreeMap<String, BTreeMap<String, BTreeSet<String>>>;
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-}
+#[path = "support/files.rs"]
+mod files;
+use files::rust_files;
 
 /// The text without comments, string literals and `#[cfg(test)] mod … {}`
 /// blocks, so that only code paths remain.

@@ -288,6 +288,18 @@ pub fn lint(rule: &str, conf: &str) -> Vec<crate::finding::Finding> {
     lint_with(rule, conf, Settings::default())
 }
 
+/// Test helper: lint `body` placed in `location /` of a minimal server
+/// (server_tokens off, so only `rule` speaks) and return its findings.
+#[cfg(test)]
+pub fn lint_in_location(rule: &str, body: &str) -> Vec<crate::finding::Finding> {
+    lint(
+        rule,
+        &format!(
+            "events {{}}\nhttp {{ server_tokens off; server {{ listen 80; location / {{ {body} }} }} }}\n"
+        ),
+    )
+}
+
 #[cfg(test)]
 pub fn lint_with(rule: &str, conf: &str, settings: Settings) -> Vec<crate::finding::Finding> {
     let dir = tempdir();

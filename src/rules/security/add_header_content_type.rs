@@ -47,23 +47,17 @@ fn returns_204(m: &Model<'_>, scope: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use crate::rules::ids;
-    use crate::rules::schema::lint;
-
-    fn conf(body: &str) -> String {
-        format!(
-            "events {{}}\nhttp {{ server_tokens off; server {{ listen 80; location / {{ {body} }} }} }}\n"
-        )
-    }
+    use crate::rules::schema::lint_in_location;
 
     #[test]
     fn return_204_sends_one_content_type() {
-        let c = conf("add_header Content-Type \"text/plain; charset=utf-8\"; return 204;");
-        assert!(lint(ids::ADD_HEADER_CONTENT_TYPE, &c).is_empty());
+        let c = "add_header Content-Type \"text/plain; charset=utf-8\"; return 204;";
+        assert!(lint_in_location(ids::ADD_HEADER_CONTENT_TYPE, c).is_empty());
     }
 
     #[test]
     fn other_returns_still_report() {
-        let c = conf("add_header Content-Type text/plain; return 200 ok;");
-        assert_eq!(lint(ids::ADD_HEADER_CONTENT_TYPE, &c).len(), 1);
+        let c = "add_header Content-Type text/plain; return 200 ok;";
+        assert_eq!(lint_in_location(ids::ADD_HEADER_CONTENT_TYPE, c).len(), 1);
     }
 }

@@ -85,35 +85,27 @@ fn ends_in_return(children: &[&crate::nginx::ast::Directive]) -> bool {
 #[cfg(test)]
 mod tests {
     use crate::rules::ids;
-    use crate::rules::schema::lint;
-
-    fn conf(body: &str) -> String {
-        format!(
-            "events {{}}\nhttp {{ server_tokens off; server {{ listen 80; location / {{ {body} }} }} }}\n"
-        )
-    }
+    use crate::rules::schema::lint_in_location;
 
     #[test]
     fn if_ending_in_return_is_not_reported() {
-        let c = conf(
-            "if ($request_method = OPTIONS) { add_header Access-Control-Allow-Origin https://a.example; add_header Access-Control-Max-Age 86400; return 204; } proxy_pass http://127.0.0.1:8080;",
-        );
-        assert!(lint(ids::IF_IS_EVIL, &c).is_empty());
+        let c = "if ($request_method = OPTIONS) { add_header Access-Control-Allow-Origin https://a.example; add_header Access-Control-Max-Age 86400; return 204; } proxy_pass http://127.0.0.1:8080;";
+        assert!(lint_in_location(ids::IF_IS_EVIL, c).is_empty());
     }
 
     #[test]
     fn if_setting_only_expires_is_not_reported() {
-        let c = conf("if ($args ~ v=) { expires max; } root /srv;");
-        assert!(lint(ids::IF_IS_EVIL, &c).is_empty());
+        let c = "if ($args ~ v=) { expires max; } root /srv;";
+        assert!(lint_in_location(ids::IF_IS_EVIL, c).is_empty());
     }
 
     #[test]
     fn return_that_may_be_skipped_still_reports() {
         // `break` stops the rewrite module before the `return`: the request
         // goes on to the content phase with the if's configuration.
-        let c = conf("if ($arg_a) { add_header X-A 1; break; return 204; } root /srv;");
-        assert_eq!(lint(ids::IF_IS_EVIL, &c).len(), 1);
-        let c = conf("if ($arg_a) { add_header X-A 1; } root /srv;");
-        assert_eq!(lint(ids::IF_IS_EVIL, &c).len(), 1);
+        let c = "if ($arg_a) { add_header X-A 1; break; return 204; } root /srv;";
+        assert_eq!(lint_in_location(ids::IF_IS_EVIL, c).len(), 1);
+        let c = "if ($arg_a) { add_header X-A 1; } root /srv;";
+        assert_eq!(lint_in_location(ids::IF_IS_EVIL, c).len(), 1);
     }
 }
