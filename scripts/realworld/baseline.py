@@ -3,17 +3,23 @@
 BASELINE.md with every error classified.
 
     baseline.py LINTER JSON_DIR > BASELINE.md
+    baseline.py --errors LINTER JSON_DIR > testdata/realworld/errors.tsv
 
 Two runs per project (outputs kept in JSON_DIR, not in git):
   repo:     LINTER --format json --no-config testdata/realworld/<slug>/repo
-  deployed: deploy.py builds /tmp/dep/<slug>, then
+  deployed: deploy.py builds $NL_DEPLOY_DIR/<slug> (default /tmp/dep), then
             LINTER --format json --no-config --root OUT OUT/etc/nginx
                    [--php-fpm OUT/<php dir> [--php-fpm-prefix /usr/local]]
 The classification below is by hand, written as rules over (project, rule,
 file, message); UNCLASSIFIED marks an error no rule covers.
+
+--errors prints one tab-separated row per error instead (project, run, rule,
+file relative to the repository or to the deployed root, line, class, why),
+sorted: tests/realworld_errors.rs compares it with testdata/realworld/errors.tsv.
 """
 import collections, json, os, re, shutil, subprocess, sys, tomllib
 
+DEP = os.environ.get("NL_DEPLOY_DIR", "/tmp/dep").rstrip("/")
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(os.path.dirname(os.path.dirname(HERE)), "testdata", "realworld")
 ORIG = {"crlf-windows", "debian-php", "h5bp", "laravel", "legacy-rewrite", "magento",
@@ -24,9 +30,17 @@ NOT_NGINX = re.compile(r"(^|/)(Dockerfile[^/]*|[^/]*\.dockerfile|run|finish|[^/]
                        r"supervisord\.conf|env\.template|logrotate\.d/[^/]*)$")
 
 
+def relative(mode, path):
+    """The finding's file relative to the repository (repo run) or to the
+    deployed root (deployed run), the same on every machine."""
+    if mode == "repo":
+        return path.split("/repo/", 1)[-1]
+    return re.sub(r"^" + re.escape(DEP) + r"/[^/]+", "", path)
+
+
 def classify(slug, mode, f):
-    rule, msg, path = f["rule"], f["message"], f["file"]
-    base = path.split("/repo/", 1)[-1] if mode == "repo" else re.sub(r"^/tmp/dep/[^/]+", "", path)
+    rule, msg = f["rule"], f["message"]
+    base = relative(mode, f["file"])
     if NOT_NGINX.search(base):
         return "false", "misclassified file (Dockerfile/shell/supervisord/logrotate/env parsed as nginx)"
     if rule in ("syntax", "unknown-directive") and re.search(r"(fpm-pool\.conf|php\d*/php-fpm\.d/www\.conf)$", base):
@@ -103,52 +117,82 @@ def lint(args):
     return r.stdout
 
 
-def main():
-    linter, jdir = sys.argv[1], sys.argv[2]
-    os.makedirs(jdir, exist_ok=True)
-    rows = []
-    totals = collections.Counter()
-    classes = collections.Counter()
-    warn_rules = collections.Counter()
+def projects():
+    """The corpus projects baseline covers, with their deploy.toml."""
     for slug in sorted(os.listdir(CORPUS)):
         d = os.path.join(CORPUS, slug)
         if slug in ORIG or not os.path.isfile(os.path.join(d, "deploy.toml")):
             continue
-        conf = tomllib.load(open(os.path.join(d, "deploy.toml"), "rb"))
-        out = "/tmp/dep/" + slug
+        yield slug, d, tomllib.load(open(os.path.join(d, "deploy.toml"), "rb"))
+
+
+def runs_of(linter, d, conf, out):
+    """The two command lines for one project: repository and deployed."""
+    runs = {"repo": [linter, "--format", "json", "--no-config", os.path.join(d, "repo")]}
+    args = [linter, "--format", "json", "--no-config", "--root", out]
+    nconf = conf.get("nginx_conf", "/etc/nginx/nginx.conf")
+    if os.path.exists(out + nconf):
+        args.append(out + os.path.dirname(nconf))
+    pl = conf.get("php_layout") or ("php-docker" if conf.get("layout") == "php-docker" else None)
+    if pl == "php-docker":
+        args += ["--php-fpm", out + "/usr/local/etc", "--php-fpm-prefix", "/usr/local"]
+    elif pl == "debian":
+        args += ["--php-fpm", out + "/etc/php/8.2/fpm"]
+    elif pl == "alpine":
+        args += ["--php-fpm", out + conf.get("php_dir", "/etc/php83")]
+    runs["deployed"] = args
+    return runs
+
+
+def lint_all(linter, jdir):
+    """Yield (slug, mode, conf, findings) for every project and run; the
+    JSON outputs are kept in jdir."""
+    os.makedirs(jdir, exist_ok=True)
+    for slug, d, conf in projects():
+        out = DEP + "/" + slug
         shutil.rmtree(out, ignore_errors=True)
         subprocess.run([sys.executable, os.path.join(HERE, "deploy.py"), d, out], check=True, capture_output=True)
-        runs = {"repo": [linter, "--format", "json", "--no-config", os.path.join(d, "repo")]}
-        args = [linter, "--format", "json", "--no-config", "--root", out]
-        nconf = conf.get("nginx_conf", "/etc/nginx/nginx.conf")
-        if os.path.exists(out + nconf):
-            args.append(out + os.path.dirname(nconf))
-        pl = conf.get("php_layout") or ("php-docker" if conf.get("layout") == "php-docker" else None)
-        if pl == "php-docker":
-            args += ["--php-fpm", out + "/usr/local/etc", "--php-fpm-prefix", "/usr/local"]
-        elif pl == "debian":
-            args += ["--php-fpm", out + "/etc/php/8.2/fpm"]
-        elif pl == "alpine":
-            args += ["--php-fpm", out + conf.get("php_dir", "/etc/php83")]
-        runs["deployed"] = args
-        for mode, a in runs.items():
+        for mode, a in runs_of(linter, d, conf, out).items():
             text = lint(a)
             open(os.path.join(jdir, "%s.%s.json" % (slug, mode)), "w").write(text)
-            data = json.loads(text)
-            sev = collections.Counter(f["severity"] for f in data["findings"])
-            errs = []
-            for f in data["findings"]:
-                if f["severity"] == "warning":
-                    warn_rules[(mode, f["rule"])] += 1
-                if f["severity"] != "error":
-                    continue
+            yield slug, mode, conf, json.loads(text)["findings"]
+
+
+def list_errors(linter, jdir):
+    rows = []
+    for slug, mode, _, findings in lint_all(linter, jdir):
+        for f in findings:
+            if f["severity"] == "error":
                 verdict, why = classify(slug, mode, f)
-                classes[(mode, verdict, why)] += 1
-                errs.append((f["rule"], verdict, why))
-            totals[(mode, "error")] += sev["error"]
-            totals[(mode, "warning")] += sev["warning"]
-            totals[(mode, "info")] += sev["info"]
-            rows.append((slug, mode, conf["verdict"], sev, errs))
+                rows.append((slug, mode, f["rule"], relative(mode, f["file"]), str(f["line"]), verdict, why))
+    sys.stdout.write("# project\trun\trule\tfile\tline\tclass\twhy (baseline.py --errors)\n")
+    for r in sorted(rows):
+        sys.stdout.write("\t".join(r) + "\n")
+
+
+def main():
+    if sys.argv[1] == "--errors":
+        return list_errors(sys.argv[2], sys.argv[3])
+    linter, jdir = sys.argv[1], sys.argv[2]
+    rows = []
+    totals = collections.Counter()
+    classes = collections.Counter()
+    warn_rules = collections.Counter()
+    for slug, mode, conf, findings in lint_all(linter, jdir):
+        sev = collections.Counter(f["severity"] for f in findings)
+        errs = []
+        for f in findings:
+            if f["severity"] == "warning":
+                warn_rules[(mode, f["rule"])] += 1
+            if f["severity"] != "error":
+                continue
+            verdict, why = classify(slug, mode, f)
+            classes[(mode, verdict, why)] += 1
+            errs.append((f["rule"], verdict, why))
+        totals[(mode, "error")] += sev["error"]
+        totals[(mode, "warning")] += sev["warning"]
+        totals[(mode, "info")] += sev["info"]
+        rows.append((slug, mode, conf["verdict"], sev, errs))
     w = sys.stdout.write
     w("# Baseline: nginx-lint on the real-world corpus\n\n")
     w("Linter: `%s` (built from main). Runs: `repo` = `--format json --no-config testdata/realworld/<slug>/repo` "
