@@ -76,7 +76,64 @@ fn page_body(page: &str) -> &str {
         .unwrap_or(page)
 }
 
+/// GitHub code scanning ranks security alerts by the rule's
+/// `properties.security-severity`, a score from 0.1 to 10.0 given as a
+/// string (over 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, below low), and
+/// counts a rule as a security query only when its tags include `security`
+/// (docs.github.com, "SARIF support for code scanning", reportingDescriptor
+/// object). The score is the harm of the finding when it holds, judged per
+/// rule: a category alone would rank `invalid-regex` (nginx refuses to
+/// start) or `proxy-buffering-off` (latency) as vulnerabilities. Rules not
+/// listed carry no score and stay quality findings.
+pub const SECURITY_SEVERITY: &[(&str, &str)] = &[
+    // Code execution or arbitrary files served.
+    ("php-arbitrary-execution", "9.0"),
+    ("fpm-listen-exposed", "8.5"),
+    ("ssrf", "8.0"),
+    ("alias-traversal", "7.5"),
+    ("filesystem-root-exposure", "7.5"),
+    // Injection, access control that does not hold, spoofing.
+    ("allow-without-deny", "6.5"),
+    ("return-bypasses-access", "6.5"),
+    ("http-splitting", "6.5"),
+    ("fpm-limit-extensions", "6.5"),
+    ("host-spoofing", "6.0"),
+    ("origins", "6.0"),
+    ("tls-upstream-verify", "6.0"),
+    ("tls-protocols", "5.5"),
+    ("tls-ciphers", "5.5"),
+    ("status-page-exposed", "5.0"),
+    ("resolver-external", "5.0"),
+    ("regex-redos", "5.0"),
+    ("tls-listen-without-ssl", "5.0"),
+    ("valid-referers", "4.0"),
+    ("unanchored-regex", "4.0"),
+    ("add-header-redefinition", "4.0"),
+    // Hardening and information disclosure.
+    ("add-header-multiline", "3.0"),
+    ("version-disclosure", "3.0"),
+    ("hsts-missing", "3.0"),
+    ("error-log-off", "3.0"),
+    ("default-server-missing", "2.0"),
+    ("hash-without-default", "2.0"),
+];
+
+/// The rule's security-severity score, when it is a security rule.
+pub fn security_severity(id: &str) -> Option<&'static str> {
+    SECURITY_SEVERITY
+        .iter()
+        .find(|(rule, _)| *rule == id)
+        .map(|(_, score)| *score)
+}
+
 fn rule(m: &RuleMeta) -> Value {
+    let mut properties = json!({"category": m.category, "tags": [m.category]});
+    if let Some(score) = security_severity(m.id) {
+        properties["security-severity"] = json!(score);
+        if m.category != "security" {
+            properties["tags"] = json!([m.category, "security"]);
+        }
+    }
     json!({
         "id": m.id,
         "name": m.id,
@@ -85,7 +142,7 @@ fn rule(m: &RuleMeta) -> Value {
         "helpUri": rule_url(m.id),
         "help": {"text": page_body(m.page), "markdown": page_body(m.page)},
         "defaultConfiguration": {"level": level(m.severity)},
-        "properties": {"category": m.category, "tags": [m.category]},
+        "properties": properties,
     })
 }
 
@@ -162,6 +219,40 @@ pub fn render(view: &ReportView<'_>) -> String {
 
 #[cfg(test)]
 mod tests {
+    use crate::registry;
+
+    #[test]
+    fn security_severity_names_real_rules_with_valid_scores() {
+        for (id, score) in super::SECURITY_SEVERITY {
+            assert!(
+                registry::RULES.iter().any(|m| m.id == *id),
+                "{id} is no rule"
+            );
+            let n: f64 = score.parse().expect("a number");
+            assert!(n > 0.0 && n <= 10.0, "{id}: {score}");
+        }
+    }
+
+    #[test]
+    fn security_rules_carry_score_and_tag() {
+        let by_id = |id: &str| {
+            let m = registry::RULES.iter().find(|m| m.id == id).expect("rule");
+            super::rule(m)
+        };
+        let fpm = by_id("fpm-listen-exposed");
+        assert_eq!(fpm["properties"]["security-severity"], "8.5");
+        assert_eq!(
+            fpm["properties"]["tags"],
+            serde_json::json!(["php-fpm", "security"])
+        );
+        assert_eq!(
+            by_id("alias-traversal")["properties"]["tags"],
+            serde_json::json!(["security"])
+        );
+        // A startup error filed under security is no vulnerability.
+        assert!(by_id("invalid-regex")["properties"]["security-severity"].is_null());
+    }
+
     #[test]
     fn uris_are_encoded() {
         assert_eq!(super::uri("./a b/c.conf"), "a%20b/c.conf");

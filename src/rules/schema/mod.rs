@@ -11,12 +11,14 @@ pub mod duplicate_default_server;
 pub mod duplicate_location;
 pub mod duplicate_upstream;
 pub mod http2_listen_deprecated;
+pub mod load_module_missing;
 pub mod module_assumed;
 mod per_block;
 mod per_directive;
 pub mod ssl_on_removed;
 pub mod unknown_directive;
 pub mod upstream_undefined;
+pub mod zone_undefined;
 
 use crate::loaded::Loaded;
 use crate::model::walk::{BlockVisit, Visit, Visits};
