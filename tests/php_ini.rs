@@ -186,3 +186,94 @@ fn real_php_ini_files_agree_with_rust_ini() {
     }
     assert!(compared >= 3, "compared {compared} values");
 }
+
+#[path = "support/cli.rs"]
+mod cli;
+
+/// kanboard's repository (testdata/realworld/kanboard): nginx.conf, the
+/// php-fpm.conf with its pool and conf.d/local.ini under docker/etc/php84,
+/// copied so that one line can be edited.
+fn kanboard(edit: Option<(&str, &str, &str)>) -> (tempfile::TempDir, serde_json::Value) {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/realworld/kanboard/repo/docker");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let status = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(&src)
+        .arg(dir.path())
+        .status()
+        .expect("cp");
+    assert!(status.success());
+    if let Some((file, from, to)) = edit {
+        let p = dir.path().join("docker").join(file);
+        let text = std::fs::read_to_string(&p).expect("read");
+        assert!(text.contains(from), "{file} has {from:?}");
+        std::fs::write(&p, text.replace(from, to)).expect("write");
+    }
+    let out = cli::run_in(dir.path(), &["--format", "json", "--no-config", "docker"]);
+    let json = serde_json::from_slice(&out.stdout).expect("json");
+    (dir, json)
+}
+
+fn of_rule<'a>(json: &'a serde_json::Value, rule: &str) -> Vec<&'a serde_json::Value> {
+    json["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["rule"] == rule)
+        .collect()
+}
+
+#[test]
+fn kanboard_as_published_limits_agree() {
+    // nginx 32M, local.ini post_max_size/upload_max_filesize 32M: quiet
+    // (with PHP's default 8M assumed it would not be).
+    let (_d, json) = kanboard(None);
+    assert!(of_rule(&json, "upload-size-mismatch").is_empty(), "{json}");
+    assert!(
+        of_rule(&json, "fastcgi-timeout-mismatch").is_empty(),
+        "{json}"
+    );
+}
+
+#[test]
+fn kanboard_post_max_size_lowered_is_caught_at_nginx_with_the_ini_line() {
+    let (_d, json) = kanboard(Some((
+        "etc/php84/conf.d/local.ini",
+        "post_max_size = 32M",
+        "post_max_size = 8M",
+    )));
+    let f = of_rule(&json, "upload-size-mismatch");
+    assert_eq!(f.len(), 1, "{json}");
+    assert_eq!(f[0]["severity"], "warning");
+    assert_eq!(f[0]["line"], 31);
+    assert!(
+        f[0]["file"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("nginx/nginx.conf"))
+    );
+    let related = &f[0]["related"][0];
+    assert!(
+        related["file"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("conf.d/local.ini")),
+        "{f:?}"
+    );
+    assert_eq!(related["line"], 8);
+}
+
+#[test]
+fn kanboard_max_execution_time_in_local_ini_is_caught_with_its_file_line() {
+    let (_d, json) = kanboard(Some((
+        "etc/php84/conf.d/local.ini",
+        "date.timezone = UTC",
+        "date.timezone = UTC\nmax_execution_time = 300",
+    )));
+    let f = of_rule(&json, "fastcgi-timeout-mismatch");
+    assert_eq!(f.len(), 1, "{json}");
+    assert!(
+        f[0]["help"]
+            .as_str()
+            .is_some_and(|h| h.contains("conf.d/local.ini:7")),
+        "{f:?}"
+    );
+}
