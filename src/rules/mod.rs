@@ -163,6 +163,8 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &php_fpm::pm_config::FpmPmConfig,
         &php_fpm::limit_extensions::FpmLimitExtensions,
         &limits::upload_size_mismatch::UploadSizeMismatch,
+        &resolution::proxy_self_loop::ProxySelfLoop,
+        &resolution::backend_protocol_mismatch::BackendProtocolMismatch,
     ]
 }
 
