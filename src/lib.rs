@@ -23,6 +23,7 @@ pub mod loaded;
 pub mod model;
 pub mod nginx;
 pub mod nginx_t;
+pub mod php_ini;
 pub mod prefetch;
 pub mod providers;
 pub mod registry;

@@ -355,11 +355,17 @@ fn load_trees(inputs: &Inputs, disc: &mut Discovery, view: crate::vfs::View) -> 
             let mut phase = crate::timings::Phases::new();
             let mut sources = crate::source::SourceMap::starting_at(crate::source::SIDE_BASE);
             let cfg = crate::load_fpm::load(&fpm_fs, &mut sources, &fpm_files, &fpm_prefix);
+            let ini = cfg.as_ref().map(|c| {
+                let root = inputs.root.as_deref();
+                crate::php_ini::load(&fpm_fs, &mut sources, c, &|p| config_path(p, root))
+            });
             // Printed when done, among the tree phases it ran beside.
             phase.mark("php-fpm");
-            (sources, cfg)
+            (sources, (cfg, ini))
         },
     );
+    let (fpm, php_ini) = fpm;
+    out.php_ini = php_ini.unwrap_or_default();
     out.sources.absorb(fpm_sources);
     out.view = view;
     out.root = inputs.root.clone();

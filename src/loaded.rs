@@ -38,6 +38,9 @@ pub struct Loaded {
     pub fpm_files: Vec<PathBuf>,
     /// The php-fpm configuration, when any php-fpm file was found.
     pub fpm: Option<crate::fpm::FpmConfig>,
+    /// php.ini and conf.d/*.ini beside the php-fpm configuration, and the
+    /// installation each pool runs under.
+    pub php_ini: crate::php_ini::PhpInis,
     /// Pre-commit mode: only findings in these files are reported.
     pub report_only: Option<HashSet<FileId>>,
     /// Listeners declared in the config file (`[[listener]]`).

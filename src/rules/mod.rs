@@ -166,6 +166,9 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &security::return_bypasses_access::ReturnBypassesAccess,
         &schema::load_module_missing::LoadModuleMissing,
         &resolution::dns_resolved_once::DnsResolvedOnce,
+        &limits::upload_size_mismatch::UploadSizeMismatch,
+        &resolution::proxy_self_loop::ProxySelfLoop,
+        &resolution::backend_protocol_mismatch::BackendProtocolMismatch,
     ]
 }
 

@@ -80,3 +80,10 @@ impl UnknownBlocks {
             })
     }
 }
+
+/// `path:line` of a span, for a help text that names a file the finding's
+/// own location is not in (a php.ini line beside an nginx finding).
+pub fn file_line(loaded: &crate::loaded::Loaded, span: Span) -> String {
+    let f = loaded.sources.get(span.file);
+    format!("{}:{}", f.display, f.line_col(span.start).0)
+}

@@ -6,11 +6,13 @@ use std::path::Path;
 
 use crate::address::{Endpoint, Host};
 use crate::finding::Finding;
-use crate::fpm::{FpmConfig, Listen, ListenHost, Pool, Setting};
+use crate::fpm::{FpmConfig, Listen, ListenHost, Pool};
 use crate::model::{TargetAddr, TargetKind};
 use crate::nginx::ast::Directive;
 use crate::nginx::values::parse_time;
+use crate::php_ini::Origin;
 use crate::rules::{Check, Rule, ids};
+use crate::source::Span;
 
 pub struct FastcgiTimeoutMismatch;
 
@@ -21,6 +23,7 @@ const DEFAULT_READ_MS: i64 = 60_000;
 pub struct Pools<'a> {
     unix: HashMap<&'a Path, &'a Pool>,
     tcp: Vec<(&'a Pool, Option<&'a ListenHost>, u32)>,
+    all: &'a [Pool],
 }
 
 impl<'a> Pools<'a> {
@@ -36,7 +39,16 @@ impl<'a> Pools<'a> {
                 None => {}
             }
         }
-        Pools { unix, tcp }
+        Pools {
+            unix,
+            tcp,
+            all: &fpm.pools,
+        }
+    }
+
+    /// The index of a pool of this configuration in `FpmConfig::pools`.
+    pub fn index_of(&self, pool: &Pool) -> Option<usize> {
+        self.all.iter().position(|p| std::ptr::eq(p, pool))
     }
 
     /// The pool that listens where a FastCGI target connects. Unix paths
@@ -66,18 +78,45 @@ impl<'a> Pools<'a> {
     }
 }
 
-/// The pool's limit on one request, in seconds, and the line that sets it:
-/// `request_terminate_timeout`, else `max_execution_time` (0 is no limit).
-fn pool_limit(p: &Pool) -> Option<(i64, &Setting, &'static str)> {
+/// The pool's limit on one request, in seconds: `request_terminate_timeout`,
+/// else `max_execution_time` as the pool, php.ini or conf.d set it (0 is no
+/// limit; PHP's default 30s is not counted: a php.ini we cannot see may
+/// change it).
+fn pool_limit(p: &Pool, index: Option<usize>, cx: &Check<'_>) -> Option<Limit> {
     if let Some(s) = &p.request_terminate_timeout
         && let Ok(secs) = crate::fpm::schema::parse_time(s.value.trim())
         && secs > 0
     {
-        return Some((secs, s, "request_terminate_timeout"));
+        return Some(Limit {
+            secs,
+            span: s.span,
+            key: "request_terminate_timeout".into(),
+            ini: None,
+        });
     }
-    let s = p.max_execution_time.as_ref()?;
-    let secs: i64 = s.value.trim().parse().ok()?;
-    (secs > 0).then_some((secs, s, "max_execution_time"))
+    let fpm = cx.loaded.fpm.as_ref()?;
+    let e = cx
+        .loaded
+        .php_ini
+        .effective(fpm, index?, "max_execution_time")?;
+    let span = e.span?;
+    let secs: i64 = e.value.trim().parse().ok()?;
+    (secs > 0).then(|| Limit {
+        secs,
+        span,
+        key: "max_execution_time".into(),
+        ini: (e.origin == Origin::Ini).then(|| crate::rules::util::file_line(cx.loaded, span)),
+    })
+}
+
+/// A pool's limit and the line that sets it.
+struct Limit {
+    secs: i64,
+    span: Span,
+    key: String,
+    /// `path:line` when an ini file sets it (the pool's own file is shown
+    /// as a related location; an ini file is named in the help too).
+    ini: Option<String>,
 }
 
 fn secs(ms: i64) -> String {
@@ -102,13 +141,13 @@ impl Rule for FastcgiTimeoutMismatch {
         let mut reported: rustc_hash::FxHashSet<*const Directive> = Default::default();
         for t in m.targets_of(TargetKind::FastCgi) {
             // The pool with the longest limit among the target's addresses.
-            let mut best: Option<(&Pool, i64, &Setting, &str)> = None;
+            let mut best: Option<(&Pool, Limit)> = None;
             let mut consider = |ep: &Endpoint| {
                 if let Some(p) = pools.pool_for(ep)
-                    && let Some((s, setting, key)) = pool_limit(p)
-                    && best.is_none_or(|b| s > b.1)
+                    && let Some(l) = pool_limit(p, pools.index_of(p), cx)
+                    && best.as_ref().is_none_or(|b| l.secs > b.1.secs)
                 {
-                    best = Some((p, s, setting, key));
+                    best = Some((p, l));
                 }
             };
             match &t.addr {
@@ -124,9 +163,10 @@ impl Rule for FastcgiTimeoutMismatch {
                 }
                 _ => {}
             }
-            let Some((pool, pool_s, setting, key)) = best else {
+            let Some((pool, limit)) = best else {
                 continue;
             };
+            let (pool_s, key) = (limit.secs, limit.key.as_str());
             let explicit = m.effective_one(t.scope, "fastcgi_read_timeout");
             let nginx_ms = match explicit {
                 Some(d) => match d.arg(0).and_then(|v| parse_time(v, false)) {
@@ -158,10 +198,14 @@ impl Rule for FastcgiTimeoutMismatch {
                         pool.name
                     ),
                 )
-                .with_related(setting.span, format!("pool {} allows {pool_s}s here", pool.name))
+                .with_related(limit.span, format!("pool {} allows {pool_s}s here", pool.name))
                 .with_help(format!(
-                    "set `fastcgi_read_timeout {}s;` (a little above the pool's {pool_s}s) or lower the pool's {key}: when nginx gives up first the user gets 504 Gateway Time-out (`upstream timed out (110: Connection timed out) while reading response header from upstream`) and the PHP worker stays busy until PHP's own limit",
-                    pool_s + 10
+                    "set `fastcgi_read_timeout {}s;` (a little above the pool's {pool_s}s) or lower {lower}: when nginx gives up first the user gets 504 Gateway Time-out (`upstream timed out (110: Connection timed out) while reading response header from upstream`) and the PHP worker stays busy until PHP's own limit",
+                    pool_s + 10,
+                    lower = match &limit.ini {
+                        Some(at) => format!("{key} in {at}"),
+                        None => format!("the pool's {key}"),
+                    }
                 )),
             );
         }

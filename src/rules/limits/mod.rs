@@ -8,6 +8,7 @@ pub mod fastcgi_timeout_mismatch;
 pub mod keepalive_timeout_order;
 pub mod proxy_timeout_mismatch;
 pub mod timeout_zero;
+pub mod upload_size_mismatch;
 pub mod upstream_keepalive_http10;
 pub mod worker_rlimit_nofile;
 

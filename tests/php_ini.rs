@@ -1,0 +1,279 @@
+//! php.ini beside php-fpm: which files are read for a pool, in which order,
+//! what wins, and rust-ini as an oracle for the values read from real
+//! php.ini files.
+
+use std::path::{Path, PathBuf};
+
+use nginx_lint::fpm::{self, LoadOptions};
+use nginx_lint::php_ini::{self, Origin, PhpInis};
+use nginx_lint::source::SourceMap;
+use nginx_lint::vfs::MemFs;
+
+const POOL: &str =
+    "[www]\nuser = www-data\nlisten = /run/php/fpm.sock\npm = static\npm.max_children = 2\n";
+
+fn load(files: &[(&str, &str)], entry: &str) -> (fpm::FpmConfig, PhpInis) {
+    let mut fs = MemFs::new();
+    for (p, t) in files {
+        fs.insert(*p, *t);
+    }
+    let mut map = SourceMap::new();
+    let cfg = fpm::load_many(
+        &fs,
+        &mut map,
+        &[PathBuf::from(entry)],
+        &LoadOptions::default(),
+    );
+    let inis = php_ini::load(&fs, &mut map, &cfg, &|p: &Path| p.to_path_buf());
+    (cfg, inis)
+}
+
+fn value(cfg: &fpm::FpmConfig, inis: &PhpInis, key: &str) -> Option<(String, Origin)> {
+    inis.effective(cfg, 0, key).map(|e| (e.value, e.origin))
+}
+
+#[test]
+fn debian_layout_conf_d_after_php_ini_in_name_order() {
+    let (cfg, inis) = load(
+        &[
+            ("/etc/php/8.2/fpm/pool.d/www.conf", POOL),
+            (
+                "/etc/php/8.2/fpm/php.ini",
+                "[PHP]\npost_max_size = 8M\nupload_max_filesize = 2M\nmax_execution_time = 30\n",
+            ),
+            (
+                "/etc/php/8.2/fpm/conf.d/99-uploads.ini",
+                "post_max_size = 64M\n",
+            ),
+            (
+                "/etc/php/8.2/fpm/conf.d/20-uploads.ini",
+                "post_max_size = 32M\n",
+            ),
+        ],
+        "/etc/php/8.2/fpm/pool.d/www.conf",
+    );
+    assert_eq!(
+        value(&cfg, &inis, "post_max_size"),
+        Some(("64M".into(), Origin::Ini))
+    );
+    assert_eq!(
+        value(&cfg, &inis, "upload_max_filesize"),
+        Some(("2M".into(), Origin::Ini))
+    );
+    assert_eq!(
+        value(&cfg, &inis, "memory_limit"),
+        Some(("128M".into(), Origin::Default))
+    );
+    assert_eq!(inis.sets.len(), 1);
+    assert_eq!(inis.sets[0].files.len(), 3);
+}
+
+#[test]
+fn docker_image_layout_reads_php_conf_d() {
+    let (cfg, inis) = load(
+        &[
+            ("/usr/local/etc/php-fpm.d/www.conf", POOL),
+            (
+                "/usr/local/etc/php/conf.d/uploads.ini",
+                "upload_max_filesize = \"100M\" ; quoted\n",
+            ),
+        ],
+        "/usr/local/etc/php-fpm.d/www.conf",
+    );
+    assert_eq!(
+        value(&cfg, &inis, "upload_max_filesize"),
+        Some(("100M".into(), Origin::Ini))
+    );
+    assert_eq!(
+        value(&cfg, &inis, "post_max_size"),
+        Some(("8M".into(), Origin::Default))
+    );
+}
+
+#[test]
+fn pool_values_win_admin_over_plain() {
+    let pool = format!(
+        "{POOL}php_admin_value[post_max_size] = 20M\nphp_value[post_max_size] = 10M\nphp_value[memory_limit] = 1G\n"
+    );
+    let (cfg, inis) = load(
+        &[
+            ("/etc/php84/php-fpm.d/www.conf", pool.as_str()),
+            (
+                "/etc/php84/php.ini",
+                "post_max_size = 8M\nmemory_limit = 256M\n",
+            ),
+        ],
+        "/etc/php84/php-fpm.d/www.conf",
+    );
+    assert_eq!(
+        value(&cfg, &inis, "post_max_size"),
+        Some(("20M".into(), Origin::Pool))
+    );
+    let e = inis.effective(&cfg, 0, "memory_limit");
+    assert_eq!(
+        e.map(|e| (e.value, e.written)),
+        Some(("1G".into(), "php_value[memory_limit]".into()))
+    );
+}
+
+#[test]
+fn per_directory_sections_and_environment_are_unknown() {
+    let (cfg, inis) = load(
+        &[
+            ("/etc/php84/php-fpm.d/www.conf", POOL),
+            (
+                "/etc/php84/php.ini",
+                "post_max_size = 8M\nmemory_limit = ${PHP_MEMORY}\n[PATH=/var/www/big]\npost_max_size = 1G\n",
+            ),
+        ],
+        "/etc/php84/php-fpm.d/www.conf",
+    );
+    assert_eq!(value(&cfg, &inis, "post_max_size"), None);
+    assert_eq!(value(&cfg, &inis, "memory_limit"), None);
+    assert_eq!(
+        value(&cfg, &inis, "max_execution_time"),
+        Some(("30".into(), Origin::Default))
+    );
+}
+
+#[test]
+fn no_ini_beside_the_pool_is_php_defaults() {
+    let (cfg, inis) = load(
+        &[("/srv/app/docker/www.conf", POOL)],
+        "/srv/app/docker/www.conf",
+    );
+    assert!(inis.sets.is_empty());
+    assert_eq!(
+        value(&cfg, &inis, "upload_max_filesize"),
+        Some(("2M".into(), Origin::Default))
+    );
+}
+
+/// Real php.ini files: Debian's stock one when installed here, and the
+/// corpus's kanboard conf.d file. For each key we read, our value must be
+/// rust-ini's (last occurrence in the file, quotes removed).
+#[test]
+fn real_php_ini_files_agree_with_rust_ini() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut paths =
+        vec![root.join("testdata/realworld/kanboard/repo/docker/etc/php84/conf.d/local.ini")];
+    let host = Path::new("/etc/php/8.2/fpm/php.ini");
+    if host.exists() {
+        paths.push(host.to_path_buf());
+    }
+    let mut compared = 0;
+    for path in paths {
+        let text = std::fs::read_to_string(&path).expect("php.ini is UTF-8");
+        let (cfg, inis) = load(
+            &[
+                ("/etc/php84/php-fpm.d/www.conf", POOL),
+                ("/etc/php84/php.ini", text.as_str()),
+            ],
+            "/etc/php84/php-fpm.d/www.conf",
+        );
+        let theirs = ini::Ini::load_from_str(&text).expect("rust-ini parses it");
+        for (key, _) in php_ini::KEYS {
+            let want = theirs
+                .iter()
+                .filter_map(|(_, props)| props.get_all(key).next_back())
+                .next_back();
+            let Some(want) = want else { continue };
+            let got = inis.sets[0].get(key).map(|v| v.value.clone());
+            assert_eq!(got.as_deref(), Some(want), "{}: {key}", path.display());
+            assert!(value(&cfg, &inis, key).is_some());
+            compared += 1;
+        }
+    }
+    assert!(compared >= 3, "compared {compared} values");
+}
+
+#[path = "support/cli.rs"]
+mod cli;
+
+/// kanboard's repository (testdata/realworld/kanboard): nginx.conf, the
+/// php-fpm.conf with its pool and conf.d/local.ini under docker/etc/php84,
+/// copied so that one line can be edited.
+fn kanboard(edit: Option<(&str, &str, &str)>) -> (tempfile::TempDir, serde_json::Value) {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/realworld/kanboard/repo/docker");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let status = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(&src)
+        .arg(dir.path())
+        .status()
+        .expect("cp");
+    assert!(status.success());
+    if let Some((file, from, to)) = edit {
+        let p = dir.path().join("docker").join(file);
+        let text = std::fs::read_to_string(&p).expect("read");
+        assert!(text.contains(from), "{file} has {from:?}");
+        std::fs::write(&p, text.replace(from, to)).expect("write");
+    }
+    let out = cli::run_in(dir.path(), &["--format", "json", "--no-config", "docker"]);
+    let json = serde_json::from_slice(&out.stdout).expect("json");
+    (dir, json)
+}
+
+fn of_rule<'a>(json: &'a serde_json::Value, rule: &str) -> Vec<&'a serde_json::Value> {
+    json["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["rule"] == rule)
+        .collect()
+}
+
+#[test]
+fn kanboard_as_published_limits_agree() {
+    // nginx 32M, local.ini post_max_size/upload_max_filesize 32M: quiet
+    // (with PHP's default 8M assumed it would not be).
+    let (_d, json) = kanboard(None);
+    assert!(of_rule(&json, "upload-size-mismatch").is_empty(), "{json}");
+    assert!(
+        of_rule(&json, "fastcgi-timeout-mismatch").is_empty(),
+        "{json}"
+    );
+}
+
+#[test]
+fn kanboard_post_max_size_lowered_is_caught_at_nginx_with_the_ini_line() {
+    let (_d, json) = kanboard(Some((
+        "etc/php84/conf.d/local.ini",
+        "post_max_size = 32M",
+        "post_max_size = 8M",
+    )));
+    let f = of_rule(&json, "upload-size-mismatch");
+    assert_eq!(f.len(), 1, "{json}");
+    assert_eq!(f[0]["severity"], "warning");
+    assert_eq!(f[0]["line"], 31);
+    assert!(
+        f[0]["file"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("nginx/nginx.conf"))
+    );
+    let related = &f[0]["related"][0];
+    assert!(
+        related["file"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("conf.d/local.ini")),
+        "{f:?}"
+    );
+    assert_eq!(related["line"], 8);
+}
+
+#[test]
+fn kanboard_max_execution_time_in_local_ini_is_caught_with_its_file_line() {
+    let (_d, json) = kanboard(Some((
+        "etc/php84/conf.d/local.ini",
+        "date.timezone = UTC",
+        "date.timezone = UTC\nmax_execution_time = 300",
+    )));
+    let f = of_rule(&json, "fastcgi-timeout-mismatch");
+    assert_eq!(f.len(), 1, "{json}");
+    assert!(
+        f[0]["help"]
+            .as_str()
+            .is_some_and(|h| h.contains("conf.d/local.ini:7")),
+        "{f:?}"
+    );
+}
