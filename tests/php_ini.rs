@@ -277,3 +277,60 @@ fn kanboard_max_execution_time_in_local_ini_is_caught_with_its_file_line() {
         "{f:?}"
     );
 }
+
+/// Under `--root`, the ini files are found from the pool's in-config path
+/// (/etc/php/8.2/fpm/pool.d) and read under the root.
+#[test]
+fn root_run_reads_php_ini_under_the_root() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = [
+        (
+            "etc/nginx/nginx.conf",
+            "events {}\nhttp {\n    server {\n        listen 80;\n        client_max_body_size 64m;\n        location ~ \\.php$ { fastcgi_pass unix:/run/php/php8.2-fpm.sock; }\n    }\n}\n",
+        ),
+        (
+            "etc/php/8.2/fpm/php-fpm.conf",
+            "[global]\ninclude = /etc/php/8.2/fpm/pool.d/*.conf\n",
+        ),
+        (
+            "etc/php/8.2/fpm/pool.d/www.conf",
+            "[www]\nuser = www-data\nlisten = /run/php/php8.2-fpm.sock\npm = static\npm.max_children = 2\n",
+        ),
+        (
+            "etc/php/8.2/fpm/php.ini",
+            "[PHP]\npost_max_size = 16M\nupload_max_filesize = 16M\n",
+        ),
+    ];
+    for (p, t) in files {
+        let p = dir.path().join(p);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, t).expect("write");
+    }
+    let root = dir.path().display().to_string();
+    let out = cli::run(&[
+        "--format",
+        "json",
+        "--no-config",
+        "--root",
+        &root,
+        &format!("{root}/etc/nginx"),
+        "--php-fpm",
+        &format!("{root}/etc/php/8.2/fpm"),
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let f = of_rule(&json, "upload-size-mismatch");
+    assert_eq!(f.len(), 1, "{json}");
+    assert_eq!(f[0]["severity"], "warning");
+    assert!(
+        f[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("post_max_size 16M")),
+        "{f:?}"
+    );
+    assert!(
+        f[0]["related"][0]["file"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("etc/php/8.2/fpm/php.ini")),
+        "{f:?}"
+    );
+}
