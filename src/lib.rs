@@ -28,6 +28,7 @@ pub mod providers;
 pub mod registry;
 pub mod report;
 pub mod resolve;
+pub mod route;
 pub mod rules;
 pub mod schedule;
 pub mod settings;
