@@ -8,6 +8,7 @@
 pub mod access;
 pub mod location;
 pub mod pcre;
+pub mod render;
 pub mod request;
 pub mod run;
 pub mod server;
