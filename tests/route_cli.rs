@@ -168,3 +168,22 @@ fn client_ip_decides_allow_and_deny() {
             .is_some_and(|u| u.contains("--client-ip"))
     );
 }
+
+#[test]
+fn path_info_splits_the_script_name_before_try_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("nginx.conf"),
+        "events {}\nhttp {\n server {\n  listen 80;\n  root /srv/app;\n  location ~ [^/]\\.php(/|$) {\n   fastcgi_split_path_info ^(.+?\\.php)(/.*)$;\n   try_files $fastcgi_script_name =404;\n   fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;\n   fastcgi_param PATH_INFO $fastcgi_path_info;\n   fastcgi_pass 127.0.0.1:9000;\n  }\n }\n}\n",
+    )
+    .expect("write");
+    let p = dir.path().to_string_lossy().into_owned();
+    let v = json(&["http://x/app/x.php/extra/y", &p]);
+    assert_eq!(v["handler"]["type"], "fastcgi");
+    assert_eq!(v["handler"]["script_filename"], "/srv/app/app/x.php");
+    assert!(v["steps"].as_array().is_some_and(|s| s.iter().any(|s| {
+        s["what"]
+            .as_str()
+            .is_some_and(|w| w.contains("taken to find /srv/app/app/x.php"))
+    })));
+}

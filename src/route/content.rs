@@ -23,6 +23,7 @@ impl Runner<'_, '_> {
         let model = self.model;
         let conf = self.scope.unwrap_or(scope);
         if let Some(d) = model.own(scope, "try_files").last() {
+            self.file_vars(tree, scope);
             match self.try_files(tree, scope, d) {
                 Tried::Fallback(h) => return h,
                 Tried::FirstExists => {}
@@ -173,12 +174,26 @@ impl Runner<'_, '_> {
 
     /// `SCRIPT_FILENAME` as the effective `fastcgi_param` computes it.
     fn script_filename(&mut self, tree: &[Loc], scope: ScopeId) -> Option<String> {
-        let model = self.model;
         let conf = self.scope.unwrap_or(scope);
-        let param = model
+        let param = self
+            .model
             .effective(conf, "fastcgi_param")
             .filter(|d| d.arg(0) == Some("SCRIPT_FILENAME"))
             .last()?;
+        self.file_vars(tree, scope);
+        let value = param.arg(1).unwrap_or("");
+        Some(
+            self.vars
+                .expand(value)
+                .unwrap_or_else(|_| value.to_string()),
+        )
+    }
+
+    /// `$document_root`, `$realpath_root`, `$request_filename`,
+    /// `$fastcgi_script_name` and `$fastcgi_path_info` for the current URI.
+    fn file_vars(&mut self, tree: &[Loc], scope: ScopeId) {
+        let model = self.model;
+        let conf = self.scope.unwrap_or(scope);
         let (path, doc_root, _) = self.mapped(tree, scope);
         let uri = String::from_utf8_lossy(&self.vars.uri).into_owned();
         let mut script = uri.clone();
@@ -209,11 +224,5 @@ impl Runner<'_, '_> {
         self.vars.extra.insert("realpath_root", doc_root);
         self.vars.extra.insert("fastcgi_script_name", script);
         self.vars.extra.insert("request_filename", path);
-        let value = param.arg(1).unwrap_or("");
-        Some(
-            self.vars
-                .expand(value)
-                .unwrap_or_else(|_| value.to_string()),
-        )
     }
 }
