@@ -541,9 +541,9 @@ fn text_selection(a: &Answer) -> String {
             }
             let _ = writeln!(
                 s,
-                "listen    {} {}  ({}:{})",
+                "listen    {}{}  ({}:{})",
                 l.address,
-                flags.join(" "),
+                flags.iter().map(|f| format!(" {f}")).collect::<String>(),
                 l.file,
                 l.line
             );
