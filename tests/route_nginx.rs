@@ -60,6 +60,10 @@ const SERVERS: &[(&str, &str)] = &[
     ("listen {P1};", r"~^(?<x>.+)\.tld$"),
     ("listen {P1};", "exact.tld *.star.tld"),
     ("listen {P1};", "star.*"),
+    // "conflicting server name": the first holder keeps the name.
+    ("listen {P1};", ".conflict.test"),
+    ("listen {P1};", "conflict.test Star.Conflict.Test"),
+    ("listen {P1};", "*.star.conflict.test"),
 ];
 
 /// Locations: (marker number, text with `{M}` for the marker prefix).
@@ -133,6 +137,9 @@ const HOSTS: &[Option<&str>] = &[
     Some("x.star.tld"),
     Some("star.tld"),
     Some("p3.test"),
+    Some("conflict.test"),
+    Some("star.conflict.test"),
+    Some("a.star.conflict.test"),
     Some("bad..host"),
     Some("_"),
     Some("[::1]:8080"),

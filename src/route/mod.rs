@@ -12,6 +12,7 @@ pub mod render;
 pub mod request;
 pub mod run;
 pub mod server;
+pub mod unreachable;
 pub mod uri;
 pub mod vars;
 

@@ -70,6 +70,7 @@ fn has_param(l: &Listen<'_>, p: &str) -> bool {
 /// Every address group of http servers, in the order first listened.
 pub fn sockets(model: &Model<'_>) -> Vec<Socket> {
     let mut out: Vec<Socket> = Vec::new();
+    let mut index: rustc_hash::FxHashMap<(bool, Option<IpAddr>, u16), usize> = Default::default();
     for (si, s) in model.servers.iter().enumerate() {
         if s.stream {
             continue;
@@ -78,12 +79,10 @@ pub fn sockets(model: &Model<'_>) -> Vec<Socket> {
             let Some((v6, ip, port)) = listen_key(l) else {
                 continue;
             };
-            let at = match out
-                .iter()
-                .position(|k| k.v6 == v6 && k.ip == ip && k.port == port)
-            {
-                Some(i) => i,
+            let at = match index.get(&(v6, ip, port)) {
+                Some(&i) => i,
                 None => {
+                    index.insert((v6, ip, port), out.len());
                     out.push(Socket {
                         addr: display(v6, ip, port),
                         port,
@@ -102,7 +101,7 @@ pub fn sockets(model: &Model<'_>) -> Vec<Socket> {
             let k = &mut out[at];
             // One server listening twice on an address is an nginx error
             // ("duplicate listen"): keep the first.
-            if k.servers.iter().any(|&(x, _)| x == si) {
+            if k.servers.last().is_some_and(|&(x, _)| x == si) {
                 continue;
             }
             if l.default_server && !k.explicit_default {
@@ -227,19 +226,90 @@ pub struct Choice {
     pub undecided: Vec<(usize, String, &'static str)>,
 }
 
+/// A server's names, `""` when it has no `server_name` (nginx's default).
+fn names_of<'t>(model: &Model<'t>, si: usize) -> Vec<&'t str> {
+    let s = &model.servers[si];
+    if s.names.is_empty() {
+        vec![""]
+    } else {
+        s.names.iter().copied().collect()
+    }
+}
+
+/// A name nginx ignores on an address: "conflicting server name ... on
+/// ADDR, ignored" (`ngx_http_server_names` when `ngx_hash_add_key` says
+/// NGX_BUSY).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conflict {
+    /// The server whose name is ignored, and the name as written.
+    pub server: usize,
+    pub name: String,
+    /// The server that holds it first.
+    pub first: usize,
+}
+
+/// The hash keys a name takes (`ngx_hash_add_key`): an exact name its
+/// lowercase self; `*.x` the head wildcard x; `.x` both x and the head
+/// wildcard x; `x.*` the tail wildcard x; a regex none.
+fn keys(n: &str) -> Vec<(u8, String)> {
+    let l = n.to_ascii_lowercase();
+    if l.starts_with('~') {
+        Vec::new()
+    } else if let Some(b) = l.strip_prefix("*.") {
+        vec![(b'H', b.to_string())]
+    } else if l.len() > 1 && l.starts_with('.') {
+        vec![(b'E', l[1..].to_string()), (b'H', l[1..].to_string())]
+    } else if l.len() > 2 && l.ends_with(".*") {
+        vec![(b'T', l[..l.len() - 2].to_string())]
+    } else {
+        vec![(b'E', l)]
+    }
+}
+
+/// The names of a socket's servers that nginx ignores, in the order it
+/// adds them (servers in configuration order, names in order). A name
+/// repeated within one server changes nothing and is left out (nginx
+/// warns about it too). An address with one server builds no hash
+/// (`ngx_http_optimize_servers`): nothing conflicts.
+pub fn conflicts(model: &Model<'_>, k: &Socket) -> Vec<Conflict> {
+    if k.servers.len() < 2 {
+        return Vec::new();
+    }
+    let mut taken: rustc_hash::FxHashMap<(u8, String), usize> = Default::default();
+    let mut out = Vec::new();
+    for &(si, _) in &k.servers {
+        for n in names_of(model, si) {
+            let ks = keys(n);
+            let clash = ks
+                .iter()
+                .find_map(|key| taken.get(key).copied().filter(|&o| o != si));
+            match clash {
+                Some(first) => out.push(Conflict {
+                    server: si,
+                    name: n.to_string(),
+                    first,
+                }),
+                None => {
+                    for key in ks {
+                        taken.entry(key).or_insert(si);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Pick the server for `host` (already validated, "" when the request
 /// has no Host) among a socket's servers.
 pub fn choose(model: &Model<'_>, k: &Socket, host: &str) -> Choice {
-    let names = |&(si, _): &(usize, usize)| {
-        let s = &model.servers[si];
-        let v: Vec<&str> = if s.names.is_empty() {
-            vec![""]
-        } else {
-            s.names.iter().copied().collect()
-        };
-        v.into_iter().map(move |n| (si, n))
-    };
-    let all: Vec<(usize, &str)> = k.servers.iter().flat_map(names).collect();
+    let ignored = conflicts(model, k);
+    let all: Vec<(usize, &str)> = k
+        .servers
+        .iter()
+        .flat_map(|&(si, _)| names_of(model, si).into_iter().map(move |n| (si, n)))
+        .filter(|(si, n)| !ignored.iter().any(|c| c.server == *si && c.name == *n))
+        .collect();
     if let Some((si, n)) = all
         .iter()
         .find(|(_, n)| !n.starts_with('~') && !is_wild(n) && n.eq_ignore_ascii_case(host))

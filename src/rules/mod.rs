@@ -162,6 +162,8 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &php_fpm::listen_exposed::FpmListenExposed,
         &php_fpm::pm_config::FpmPmConfig,
         &php_fpm::limit_extensions::FpmLimitExtensions,
+        &resolution::server_name_conflict::ServerNameConflict,
+        &resolution::location_unreachable::LocationUnreachable,
     ]
 }
 

@@ -2,8 +2,10 @@
 
 pub mod fastcgi_params_missing;
 pub mod listen_conflict;
+pub mod location_unreachable;
 pub mod php_arbitrary_execution;
 pub mod proxy_pass_variable_resolver;
+pub mod server_name_conflict;
 pub mod socket_permission;
 pub mod upstream_no_listener;
 
