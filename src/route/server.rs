@@ -70,19 +70,23 @@ fn has_param(l: &Listen<'_>, p: &str) -> bool {
 /// Every address group of http servers, in the order first listened.
 pub fn sockets(model: &Model<'_>) -> Vec<Socket> {
     let mut out: Vec<Socket> = Vec::new();
-    let mut index: rustc_hash::FxHashMap<(bool, Option<IpAddr>, u16), usize> = Default::default();
+    // Keyed by unit too: each analysed tree is an nginx of its own (an
+    // orphan vhost beside the main configuration shares no address).
+    type Key = (usize, bool, Option<IpAddr>, u16);
+    let mut index: rustc_hash::FxHashMap<Key, usize> = Default::default();
     for (si, s) in model.servers.iter().enumerate() {
         if s.stream {
             continue;
         }
+        let unit = model.scopes.get(s.scope).map_or(0, |sc| sc.unit);
         for (li, l) in s.listens.iter().enumerate() {
             let Some((v6, ip, port)) = listen_key(l) else {
                 continue;
             };
-            let at = match index.get(&(v6, ip, port)) {
+            let at = match index.get(&(unit, v6, ip, port)) {
                 Some(&i) => i,
                 None => {
-                    index.insert((v6, ip, port), out.len());
+                    index.insert((unit, v6, ip, port), out.len());
                     out.push(Socket {
                         addr: display(v6, ip, port),
                         port,

@@ -4,7 +4,9 @@
 //! returns NGX_BUSY: the same exact name in any case, `.x` beside `x` or
 //! `*.x`, the same `x.*`) is logged as "conflicting server name ... on
 //! ADDR, ignored" and the later server never answers for it. Servers
-//! without `server_name` share the name `""`. Regex names never conflict.
+//! without `server_name` share the name `""`: nginx warns about it, we do
+//! not (only a request without Host uses that name). Regex names never
+//! conflict.
 //! The names are those the route engine keeps ([`crate::route::server`]).
 
 use crate::finding::Finding;
@@ -26,7 +28,12 @@ impl Rule for ServerNameConflict {
         // conflicts on both addresses.
         let mut seen = rustc_hash::FxHashSet::default();
         for k in sockets(model) {
-            for c in conflicts(model, &k) {
+            // Two servers without `server_name` conflict on `""` too (nginx
+            // warns), but only a request without Host uses that name.
+            for c in conflicts(model, &k)
+                .into_iter()
+                .filter(|c| !c.name.is_empty())
+            {
                 if seen.insert((c.server, c.name.clone())) {
                     out.push(finding(model, &k, &c));
                 }
