@@ -46,6 +46,28 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = crate::graph::GraphFormat::Text)]
         format: crate::graph::GraphFormat,
     },
+    /// Follow a request: the listen, server and location that take it, what
+    /// runs there and where it ends, e.g. `nginx-lint route
+    /// https://shop.example.com/api/orders /etc/nginx`
+    Route {
+        /// The request's URL: scheme, host, optional port, path, query
+        url: String,
+        #[command(flatten)]
+        input: InputArgs,
+        /// The request method, e.g. `--method POST`
+        #[arg(long, default_value = "GET")]
+        method: String,
+        /// A request header (repeatable); Host comes from the URL unless
+        /// given, e.g. `--header 'Host: shop.example.com'`
+        #[arg(long = "header", value_name = "NAME: VALUE")]
+        headers: Vec<String>,
+        /// The client's address, for `allow`/`deny`, e.g. `--client-ip 10.0.0.7`
+        #[arg(long, value_name = "IP")]
+        client_ip: Option<String>,
+        /// `text` (default) or `json`
+        #[arg(long, value_enum, default_value_t = crate::route::render::RouteFormat::Text)]
+        format: crate::route::render::RouteFormat,
+    },
     /// Print the parsed, include-expanded tree as JSON (crossplane's shape)
     Dump {
         #[command(flatten)]

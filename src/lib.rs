@@ -29,6 +29,7 @@ pub mod providers;
 pub mod registry;
 pub mod report;
 pub mod resolve;
+pub mod route;
 pub mod rules;
 pub mod schedule;
 pub mod settings;
@@ -88,6 +89,31 @@ pub fn graph(opts: &Options, format: graph::GraphFormat) -> Result<String, Input
         &graph::build(&loaded, &model, &resolver),
         format,
     ))
+}
+
+/// Load the inputs and follow one request through them (`nginx-lint
+/// route`), as text or JSON.
+pub fn route(
+    opts: &Options,
+    req: &route::request::Request,
+    format: route::render::RouteFormat,
+) -> Result<String, InputError> {
+    let loaded = load::load(&opts.inputs)?;
+    let model = model::Model::build(&loaded);
+    let resolver = resolve::Resolver::build(&loaded, &model);
+    let engine = route::Engine::new(&model);
+    let out = route::run::run(&engine, req);
+    let cx = route::render::Ctx {
+        engine: &engine,
+        sources: &loaded.sources,
+        resolver: &resolver,
+    };
+    let answer = route::render::answer(&cx, req, &out);
+    Ok(if format == route::render::RouteFormat::Json {
+        serde_json::to_string_pretty(&answer).unwrap_or_default() + "\n"
+    } else {
+        route::render::text(&answer)
+    })
 }
 
 /// Run the whole pipeline.

@@ -83,6 +83,21 @@ fn real_main() -> ExitCode {
         }
         Some(Command::Dump { input }) => dump(&input),
         Some(Command::Graph { input, format }) => graph(&input, format),
+        Some(Command::Route {
+            url,
+            input,
+            method,
+            headers,
+            client_ip,
+            format,
+        }) => route(
+            &input,
+            &url,
+            &method,
+            &headers,
+            client_ip.as_deref(),
+            format,
+        ),
         None => lint(&cli.lint),
     }
 }
@@ -343,6 +358,36 @@ fn graph(args: &InputArgs, format: nginx_lint::graph::GraphFormat) -> ExitCode {
         Err(e) => return fail(&e),
     };
     match nginx_lint::graph(&Options { inputs, settings }, format) {
+        Ok(text) => {
+            emit(&text);
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e.0),
+    }
+}
+
+fn route(
+    args: &InputArgs,
+    url: &str,
+    method: &str,
+    headers: &[String],
+    client_ip: Option<&str>,
+    format: nginx_lint::route::render::RouteFormat,
+) -> ExitCode {
+    let req = match nginx_lint::route::request::Request::from_url(url, method, headers, client_ip) {
+        Ok(r) => r,
+        Err(e) => return fail(&e),
+    };
+    let mut inputs = match inputs(args) {
+        Ok(i) => i,
+        Err(e) => return fail(&e),
+    };
+    // The config file's paths and declared listeners apply, as for graph.
+    let settings = match configure(args, Default::default(), &mut inputs) {
+        Ok(r) => r.settings,
+        Err(e) => return fail(&e),
+    };
+    match nginx_lint::route(&Options { inputs, settings }, &req, format) {
         Ok(text) => {
             emit(&text);
             ExitCode::SUCCESS

@@ -169,6 +169,8 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &limits::upload_size_mismatch::UploadSizeMismatch,
         &resolution::proxy_self_loop::ProxySelfLoop,
         &resolution::backend_protocol_mismatch::BackendProtocolMismatch,
+        &resolution::server_name_conflict::ServerNameConflict,
+        &resolution::location_unreachable::LocationUnreachable,
     ]
 }
 

@@ -4,9 +4,11 @@ pub mod backend_protocol_mismatch;
 pub mod dns_resolved_once;
 pub mod fastcgi_params_missing;
 pub mod listen_conflict;
+pub mod location_unreachable;
 pub mod php_arbitrary_execution;
 pub mod proxy_pass_variable_resolver;
 pub mod proxy_self_loop;
+pub mod server_name_conflict;
 pub mod socket_permission;
 pub mod upstream_no_listener;
 

@@ -1,0 +1,228 @@
+//! The content of a location: `try_files`, then a pass directive or the
+//! static file (`ngx_http_map_uri_to_path`: `alias` replaces the
+//! location's prefix, or is the whole path in a regex location; `root`
+//! is prepended to the URI; the innermost of the two is inherited).
+
+use super::{Event, Handler, Runner, find_loc, words};
+use crate::analysis::LocKind;
+use crate::model::ScopeId;
+use crate::nginx::ast::Directive;
+use crate::route::location::Loc;
+
+/// What `try_files` leaves: a handler or an internal redirect (None), or
+/// the location's own content for the first file.
+enum Tried {
+    Fallback(Option<Handler>),
+    FirstExists,
+}
+
+impl Runner<'_, '_> {
+    /// The handler of `scope`, or None after an internal redirect (the
+    /// URI changed: search again).
+    pub(super) fn content(&mut self, tree: &[Loc], scope: ScopeId) -> Option<Handler> {
+        let model = self.model;
+        let conf = self.scope.unwrap_or(scope);
+        if let Some(d) = model.own(scope, "try_files").last() {
+            self.file_vars(tree, scope);
+            match self.try_files(tree, scope, d) {
+                Tried::Fallback(h) => return h,
+                Tried::FirstExists => {}
+            }
+        }
+        if let Some(i) = model
+            .targets
+            .iter()
+            .position(|t| t.scope == conf || t.scope == scope)
+        {
+            let script_filename = (model.targets[i].kind == crate::model::TargetKind::FastCgi)
+                .then(|| self.script_filename(tree, scope))
+                .flatten();
+            return Some(Handler::Pass {
+                target: i,
+                script_filename,
+            });
+        }
+        let (path, root) = self.path(tree, scope);
+        Some(Handler::Static { path, root })
+    }
+
+    /// `try_files`: whether a file exists is not known here. With a URI or
+    /// a named location last (a front controller), the answer follows it
+    /// and each file is another possible outcome; with `=code` last, the
+    /// first file is taken to exist (the location is written for it) and
+    /// the code is the other outcome.
+    fn try_files(&mut self, tree: &[Loc], scope: ScopeId, d: &Directive) -> Tried {
+        let n = d.args.len();
+        let last = d.arg(n.saturating_sub(1)).unwrap_or("");
+        let files: Vec<String> = d
+            .args
+            .iter()
+            .take(n.saturating_sub(1))
+            .map(|w| self.expand_or_raw(w.as_str()))
+            .collect();
+        let mut tried = Vec::new();
+        for file in &files {
+            let saved = std::mem::replace(&mut self.vars.uri, file.clone().into_bytes());
+            let (path, _) = self.path(tree, scope);
+            self.vars.uri = saved;
+            tried.push(path);
+        }
+        if let Some(code) = last.strip_prefix('=') {
+            if let Some(first) = files.first() {
+                self.ran(
+                    d,
+                    format!("taken to find {} (existence unknown here)", tried[0]),
+                );
+                self.alternatives
+                    .push(format!("if no file of `{}` exists: {code}", words(d)));
+                self.vars.uri = first.clone().into_bytes();
+                return Tried::FirstExists;
+            }
+            let code = crate::nginx::values::atoi(code).unwrap_or(404);
+            return Tried::Fallback(Some(Handler::Status {
+                code: u16::try_from(code).unwrap_or(404),
+                why: "no file of `try_files` exists".into(),
+            }));
+        }
+        for path in &tried {
+            self.alternatives.push(format!(
+                "if {path} exists, this location serves it (`try_files`)"
+            ));
+        }
+        self.ran(
+            d,
+            format!(
+                "{}: taken not to exist; falls back to {last}",
+                tried.join(", ")
+            ),
+        );
+        self.changes -= 1;
+        self.internal = true;
+        if last.starts_with('@') {
+            return Tried::Fallback(self.named(tree, last, d));
+        }
+        let to = self.expand_or_raw(last);
+        self.set_uri(&to, false);
+        Tried::Fallback(None)
+    }
+
+    /// An internal redirect to a named location: its rewrites, then its
+    /// content.
+    fn named(&mut self, tree: &[Loc], name: &str, from: &Directive) -> Option<Handler> {
+        let Some(l) = super::super::location::named(tree, name) else {
+            return Some(Handler::Status {
+                code: 500,
+                why: format!("no location {name}"),
+            });
+        };
+        let scope = l.scope;
+        self.events.push(Event::Named {
+            scope,
+            from: from.span,
+        });
+        self.scope = Some(scope);
+        self.vars.captures.clear();
+        match self.rewrites(scope) {
+            super::Flow::Done(h) => Some(h),
+            super::Flow::Last => None,
+            _ if self.uri_changed => None,
+            _ => self.content(tree, scope),
+        }
+    }
+
+    /// The file a URI maps to at `scope`, the document root, and the
+    /// `root`/`alias` deciding them.
+    fn path(&self, tree: &[Loc], scope: ScopeId) -> (String, Option<crate::source::Span>) {
+        let (path, _, at) = self.mapped(tree, scope);
+        (path, at)
+    }
+
+    fn mapped(
+        &self,
+        tree: &[Loc],
+        scope: ScopeId,
+    ) -> (String, String, Option<crate::source::Span>) {
+        let model = self.model;
+        let uri = String::from_utf8_lossy(&self.vars.uri).into_owned();
+        let mut cur = Some(scope);
+        while let Some(id) = cur {
+            if let Some(a) = model.own(id, "alias").last() {
+                let value = self.expand_or_raw(a.arg(0).unwrap_or(""));
+                let path = match find_loc(tree, id) {
+                    Some(l) if matches!(l.kind, LocKind::Regex { .. }) => value.clone(),
+                    Some(l) => format!("{value}{}", uri.get(l.name.len()..).unwrap_or("")),
+                    None => format!("{value}{uri}"),
+                };
+                return (path, value, Some(a.span));
+            }
+            if let Some(r) = model.own(id, "root").last() {
+                let value = self.expand_or_raw(r.arg(0).unwrap_or(""));
+                return (format!("{value}{uri}"), value, Some(r.span));
+            }
+            cur = model.scopes.get(id).and_then(|s| s.parent);
+        }
+        (
+            format!("html{uri} (under nginx's prefix)"),
+            "html".into(),
+            None,
+        )
+    }
+
+    fn expand_or_raw(&self, s: &str) -> String {
+        self.vars.expand(s).unwrap_or_else(|_| s.to_string())
+    }
+
+    /// `SCRIPT_FILENAME` as the effective `fastcgi_param` computes it.
+    fn script_filename(&mut self, tree: &[Loc], scope: ScopeId) -> Option<String> {
+        let conf = self.scope.unwrap_or(scope);
+        let param = self
+            .model
+            .effective(conf, "fastcgi_param")
+            .filter(|d| d.arg(0) == Some("SCRIPT_FILENAME"))
+            .last()?;
+        self.file_vars(tree, scope);
+        let value = param.arg(1).unwrap_or("");
+        Some(
+            self.vars
+                .expand(value)
+                .unwrap_or_else(|_| value.to_string()),
+        )
+    }
+
+    /// `$document_root`, `$realpath_root`, `$request_filename`,
+    /// `$fastcgi_script_name` and `$fastcgi_path_info` for the current URI.
+    fn file_vars(&mut self, tree: &[Loc], scope: ScopeId) {
+        let model = self.model;
+        let conf = self.scope.unwrap_or(scope);
+        let (path, doc_root, _) = self.mapped(tree, scope);
+        let uri = String::from_utf8_lossy(&self.vars.uri).into_owned();
+        let mut script = uri.clone();
+        if let Some(split) = model.effective_one(conf, "fastcgi_split_path_info")
+            && let Some(p) = split.arg(0)
+        {
+            let re = crate::analysis::regex::Regex::parse(p, false);
+            if let super::super::pcre::Found::Match(c) =
+                super::super::pcre::search(&re, p, uri.as_bytes())
+            {
+                script =
+                    String::from_utf8_lossy(super::super::pcre::capture(&c, uri.as_bytes(), 1))
+                        .into_owned();
+                let info = super::super::pcre::capture(&c, uri.as_bytes(), 2);
+                self.vars
+                    .extra
+                    .insert("fastcgi_path_info", String::from_utf8_lossy(info).into());
+            }
+        }
+        if script.ends_with('/')
+            && let Some(ix) = model
+                .effective_one(conf, "fastcgi_index")
+                .and_then(|d| d.arg(0))
+        {
+            script.push_str(ix);
+        }
+        self.vars.extra.insert("document_root", doc_root.clone());
+        self.vars.extra.insert("realpath_root", doc_root);
+        self.vars.extra.insert("fastcgi_script_name", script);
+        self.vars.extra.insert("request_filename", path);
+    }
+}

@@ -1,0 +1,140 @@
+//! The request `route` follows, from the command line: a URL (scheme,
+//! host, port, path, query), a method, headers and the client's address.
+
+use std::net::IpAddr;
+
+use super::server::Conn;
+
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub scheme: String,
+    /// The connection's local address and port.
+    pub conn: Conn,
+    /// The Host header as sent (None: absent, an HTTP/1.0 request).
+    pub host: Option<String>,
+    /// The request target (`/path?query`), as sent.
+    pub target: Vec<u8>,
+    pub method: String,
+    /// Names lowercased, in order.
+    pub headers: Vec<(String, String)>,
+    pub client_ip: Option<IpAddr>,
+}
+
+impl Request {
+    /// From a URL (`https://shop.example.com:8443/api?x=1`) and the
+    /// options: the Host header is the URL's authority unless a `Host:`
+    /// header is given; the connection's address is the URL's host when
+    /// it is an IP address (`localhost` is 127.0.0.1), else unknown.
+    pub fn from_url(
+        url: &str,
+        method: &str,
+        headers: &[String],
+        client_ip: Option<&str>,
+    ) -> Result<Request, String> {
+        let (scheme, rest) = url
+            .split_once("://")
+            .ok_or_else(|| format!("`{url}`: a URL needs a scheme (http:// or https://)"))?;
+        let scheme = scheme.to_ascii_lowercase();
+        let default_port = match scheme.as_str() {
+            "http" => 80,
+            "https" => 443,
+            _ => return Err(format!("`{url}`: the scheme must be http or https")),
+        };
+        let split = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, path) = rest.split_at(split);
+        let target = match path.strip_prefix('?') {
+            Some(q) => format!("/?{q}"),
+            None if path.is_empty() => "/".to_string(),
+            None => path.to_string(),
+        };
+        let (host, port) = split_authority(authority, default_port)
+            .ok_or_else(|| format!("`{url}`: the port is not a number from 1 to 65535"))?;
+        let ip = if host.eq_ignore_ascii_case("localhost") {
+            Some(IpAddr::from([127, 0, 0, 1]))
+        } else {
+            host.trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<IpAddr>()
+                .ok()
+        };
+        let mut hdrs = Vec::new();
+        for h in headers {
+            let (k, v) = h
+                .split_once(':')
+                .ok_or_else(|| format!("`{h}`: a header is `Name: value`"))?;
+            hdrs.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+        }
+        let host_header = match hdrs.iter().find(|(k, _)| k == "host") {
+            Some((_, v)) => Some(v.clone()),
+            None => Some(authority.to_string()),
+        };
+        if !hdrs.iter().any(|(k, _)| k == "host") {
+            hdrs.insert(0, ("host".into(), authority.to_string()));
+        }
+        let client_ip = match client_ip {
+            Some(c) => Some(
+                c.parse()
+                    .map_err(|_| format!("`{c}`: --client-ip needs an IP address"))?,
+            ),
+            None => None,
+        };
+        Ok(Request {
+            scheme,
+            conn: Conn { ip, port },
+            host: host_header,
+            target: target.into_bytes(),
+            method: method.to_ascii_uppercase(),
+            headers: hdrs,
+            client_ip,
+        })
+    }
+}
+
+/// `host`, `host:port`, `[v6]`, `[v6]:port`.
+fn split_authority(a: &str, default_port: u16) -> Option<(&str, u16)> {
+    let a = a.rsplit_once('@').map_or(a, |(_, h)| h);
+    let (host, port) = if a.starts_with('[') {
+        match a.find(']') {
+            Some(i) => (&a[..=i], a[i + 1..].strip_prefix(':')),
+            None => (a, None),
+        }
+    } else {
+        match a.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (a, None),
+        }
+    };
+    let port = match port {
+        Some(p) => p.parse::<u16>().ok().filter(|p| *p > 0)?,
+        None => default_port,
+    };
+    Some((host, port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        let r = Request::from_url("https://Shop.example.com/api?x=1", "get", &[], None);
+        let r = r.ok();
+        assert_eq!(r.as_ref().map(|r| r.conn.port), Some(443));
+        assert_eq!(
+            r.as_ref().and_then(|r| r.host.clone()),
+            Some("Shop.example.com".into())
+        );
+        assert_eq!(
+            r.as_ref().map(|r| r.target.clone()),
+            Some(b"/api?x=1".to_vec())
+        );
+        let r = Request::from_url("http://[::1]:8080", "GET", &["Host: a.test".into()], None).ok();
+        assert_eq!(r.as_ref().and_then(|r| r.conn.ip), "::1".parse().ok());
+        assert_eq!(
+            r.as_ref().and_then(|r| r.host.clone()),
+            Some("a.test".into())
+        );
+        assert!(Request::from_url("ftp://x/", "GET", &[], None).is_err());
+        assert!(Request::from_url("http://x:99999/", "GET", &[], None).is_err());
+    }
+}

@@ -1,0 +1,189 @@
+//! `nginx-lint route URL PATH`: the answer on a PHP site (a front
+//! controller through php-fpm, an API through an upstream) and on a
+//! reverse proxy to Gunicorn, as JSON and as text.
+
+use std::path::Path;
+
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{run, stdout};
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let mut a = vec!["route"];
+    a.extend_from_slice(args);
+    a.extend_from_slice(&["--format", "json"]);
+    let o = run(&a);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_str(&stdout(&o)).expect("route prints JSON")
+}
+
+#[test]
+fn php_front_controller_ends_at_the_pool() {
+    let v = json(&[
+        "http://shop.example.com/shop/orders?page=2",
+        "testdata/php-site",
+    ]);
+    assert_eq!(v["listen"]["address"], "0.0.0.0:80");
+    assert_eq!(v["server"]["names"][0], "shop.example.com");
+    assert_eq!(v["server"]["why"], "exact name shop.example.com");
+    // `location /` tries the files, then /index.php?$query_string goes to
+    // the PHP location.
+    assert_eq!(v["location"]["location"], r"location ~ \.php$");
+    assert_eq!(v["location"]["line"], 17);
+    assert_eq!(v["handler"]["type"], "fastcgi");
+    assert_eq!(
+        v["handler"]["script_filename"],
+        "/var/www/shop/public/index.php"
+    );
+    assert_eq!(v["handler"]["listener"][0]["kind"], "php-fpm pool");
+    assert_eq!(v["handler"]["listener"][0]["name"], "shop");
+    let steps = v["steps"].as_array().expect("steps");
+    assert!(steps.iter().any(|s| {
+        s["what"]
+            .as_str()
+            .is_some_and(|w| w.contains("falls back to /index.php"))
+    }));
+    let unknown = v["unknown"].as_array().expect("unknown");
+    assert!(unknown.iter().any(|u| {
+        u.as_str()
+            .is_some_and(|u| u.contains("/var/www/shop/public/shop/orders exists"))
+    }));
+}
+
+#[test]
+fn api_goes_through_the_upstream_to_its_listener() {
+    let v = json(&["http://shop.example.com/api/users", "testdata/php-site"]);
+    assert_eq!(v["location"]["location"], "location /api/");
+    assert_eq!(v["handler"]["type"], "proxy");
+    assert_eq!(v["handler"]["target"], "proxy_pass http://api");
+    assert_eq!(v["handler"]["listener"][0]["endpoint"], "127.0.0.1:8081");
+    assert_eq!(v["handler"]["listener"][0]["name"], "api.internal");
+    let eff = v["effective"].as_array().expect("effective");
+    let header = eff
+        .iter()
+        .find(|e| e["directive"] == "proxy_set_header")
+        .expect("proxy_set_header shown");
+    assert_eq!(header["value"], "Host $host");
+    assert_eq!(header["from"], "own");
+}
+
+#[test]
+fn unknown_host_default_server_and_bad_paths() {
+    // The address 127.0.0.1:8081 is listened on by the api server only.
+    let v = json(&["http://127.0.0.1:8081/anything", "testdata/php-site"]);
+    assert_eq!(v["server"]["names"][0], "api.internal");
+    assert!(
+        v["server"]["why"]
+            .as_str()
+            .is_some_and(|w| w.contains("first server"))
+    );
+    assert_eq!(v["handler"]["type"], "return");
+    assert_eq!(v["handler"]["target"], "200 api");
+    let v = json(&[
+        "http://shop.example.com/a/../../etc/passwd",
+        "testdata/php-site",
+    ]);
+    assert_eq!(v["location"], serde_json::Value::Null);
+    assert_eq!(v["handler"]["type"], "status");
+    assert!(
+        v["handler"]["target"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("400"))
+    );
+    let v = json(&["http://shop.example.com:9999/", "testdata/php-site"]);
+    assert_eq!(v["listen"], serde_json::Value::Null);
+    assert!(
+        v["handler"]["target"]
+            .as_str()
+            .is_some_and(|t| t.contains("connection refused"))
+    );
+}
+
+#[test]
+fn reverse_proxy_to_gunicorn_with_its_timeouts() {
+    let tree = "testdata/stacks/django-gunicorn";
+    let v = json(&["http://www.mysite.example/reports/2024", tree]);
+    assert_eq!(v["location"]["location"], "location /");
+    assert_eq!(v["handler"]["type"], "proxy");
+    assert_eq!(
+        v["handler"]["listener"][0]["endpoint"],
+        "unix:/run/gunicorn.sock"
+    );
+    let eff = v["effective"].as_array().expect("effective");
+    let find = |name: &str| {
+        eff.iter()
+            .find(|e| e["directive"] == name)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(find("proxy_read_timeout")["value"], "125s");
+    assert_eq!(find("proxy_read_timeout")["from"], "own");
+    assert_eq!(find("client_max_body_size")["value"], "20m");
+    assert_eq!(find("client_max_body_size")["from"], "inherited");
+    assert_eq!(find("proxy_connect_timeout")["from"], "default");
+    let v = json(&["http://mysite.example/static/app.css", tree]);
+    assert_eq!(v["handler"]["type"], "static");
+    assert_eq!(v["handler"]["target"], "/srv/mysite/static/app.css");
+}
+
+#[test]
+fn text_form_is_snapshotted() {
+    let o = run(&[
+        "route",
+        "http://shop.example.com/shop/orders?page=2",
+        "testdata/php-site",
+    ]);
+    assert!(o.status.success());
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| insta::assert_snapshot!("route-php-site", stdout(&o)));
+}
+
+#[test]
+fn client_ip_decides_allow_and_deny() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("nginx.conf"),
+        "events {}\nhttp {\n server {\n  listen 80;\n  location /admin/ {\n   allow 10.0.0.0/8;\n   deny all;\n   return 200 ok;\n  }\n  location /private/ {\n   allow 10.0.0.0/8;\n   deny all;\n   root /srv;\n  }\n }\n}\n",
+    )
+    .expect("write");
+    let p = dir.path().to_string_lossy().into_owned();
+    // `return` runs in the rewrite phase, before access.
+    let v = json(&["http://x/admin/", &p, "--client-ip", "192.0.2.1"]);
+    assert_eq!(v["handler"]["type"], "return");
+    let v = json(&["http://x/private/a", &p, "--client-ip", "192.0.2.1"]);
+    assert!(
+        v["handler"]["target"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("403"))
+    );
+    let v = json(&["http://x/private/a", &p, "--client-ip", "10.1.2.3"]);
+    assert_eq!(v["handler"]["type"], "static");
+    let v = json(&["http://x/private/a", &p]);
+    assert!(
+        v["unknown"][0]
+            .as_str()
+            .is_some_and(|u| u.contains("--client-ip"))
+    );
+}
+
+#[test]
+fn path_info_splits_the_script_name_before_try_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("nginx.conf"),
+        "events {}\nhttp {\n server {\n  listen 80;\n  root /srv/app;\n  location ~ [^/]\\.php(/|$) {\n   fastcgi_split_path_info ^(.+?\\.php)(/.*)$;\n   try_files $fastcgi_script_name =404;\n   fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;\n   fastcgi_param PATH_INFO $fastcgi_path_info;\n   fastcgi_pass 127.0.0.1:9000;\n  }\n }\n}\n",
+    )
+    .expect("write");
+    let p = dir.path().to_string_lossy().into_owned();
+    let v = json(&["http://x/app/x.php/extra/y", &p]);
+    assert_eq!(v["handler"]["type"], "fastcgi");
+    assert_eq!(v["handler"]["script_filename"], "/srv/app/app/x.php");
+    assert!(v["steps"].as_array().is_some_and(|s| s.iter().any(|s| {
+        s["what"]
+            .as_str()
+            .is_some_and(|w| w.contains("taken to find /srv/app/app/x.php"))
+    })));
+}
