@@ -140,3 +140,263 @@ fn broken_stacks_give_exactly_the_expected_findings() {
         snapshot(&format!("stack-{name}"), &json);
     }
 }
+
+/// A published Compose stack of the real-world corpus, as its repository
+/// holds it (`testdata/realworld/<slug>/SOURCE.md` names the repository,
+/// path and commit), with every nginx target's resolution as traced by
+/// hand, and one-edit breakages.
+struct Published {
+    dir: &'static str,
+    /// (endpoint, listener name, or `external`/`runtime`), in graph order.
+    targets: &'static [(&'static str, &'static str)],
+    breaks: &'static [Break],
+}
+
+/// One edit (`from` → `to` in `file`) and the finding it must give: its
+/// rule, the file and line reported, and a word of its help (the evidence).
+struct Break {
+    file: &'static str,
+    from: &'static str,
+    to: &'static str,
+    rule: &'static str,
+    at: &'static str,
+    help: &'static str,
+}
+
+const PUBLISHED: &[Published] = &[
+    // proxy (built FROM nginx, COPY conf) → backend: `flask run` with
+    // ENV FLASK_RUN_PORT 8000 in backend/Dockerfile.
+    Published {
+        dir: "awesome-compose-nginx-flask-mysql/repo/nginx-flask-mysql",
+        targets: &[("backend:8000", "backend")],
+        breaks: &[
+            Break {
+                file: "proxy/conf",
+                from: "backend:8000",
+                to: "backend:8001",
+                rule: "upstream-no-listener",
+                at: "proxy/conf:5",
+                help: "backend/Dockerfile:18",
+            },
+            Break {
+                file: "proxy/conf",
+                from: "backend:8000",
+                to: "backnd:8000",
+                rule: "upstream-undefined",
+                at: "proxy/conf:5",
+                help: "did you mean `backend`?",
+            },
+            Break {
+                file: "compose.yaml",
+                from: "  backend:\n",
+                to: "  api:\n",
+                rule: "upstream-undefined",
+                at: "proxy/conf:5",
+                help: "(api, db, proxy)",
+            },
+        ],
+    },
+    // nginx (built FROM nginx) → upstream of web1, web2 (node, `ports`
+    // 81:5000 and 82:5000).
+    Published {
+        dir: "awesome-compose-nginx-nodejs-redis/repo/nginx-nodejs-redis",
+        targets: &[("web1:5000", "web1"), ("web2:5000", "web2")],
+        breaks: &[
+            Break {
+                file: "compose.yaml",
+                from: "'82:5000'",
+                to: "'82:5001'",
+                rule: "upstream-no-listener",
+                at: "nginx/nginx.conf:3",
+                help: "compose.yaml:18",
+            },
+            Break {
+                file: "nginx/nginx.conf",
+                from: "server web1:5000",
+                to: "server web3:5000",
+                rule: "upstream-undefined",
+                at: "nginx/nginx.conf:2",
+                help: "did you mean `web1`?",
+            },
+        ],
+    },
+    // nginx → upstream hello_django → web: `gunicorn … --bind 0.0.0.0:8000`
+    // (docker-compose.prod.yml), `runserver 0.0.0.0:8000` (docker-compose.yml).
+    Published {
+        dir: "django-on-docker/repo",
+        targets: &[("web:8000", "web")],
+        breaks: &[
+            Break {
+                file: "nginx/nginx.conf",
+                from: "web:8000",
+                to: "web:8080",
+                rule: "upstream-no-listener",
+                at: "nginx/nginx.conf:2",
+                help: "docker-compose.prod.yml:8",
+            },
+            // (Moving gunicorn to 8001 in docker-compose.prod.yml alone is
+            // not one: docker-compose.yml's runserver still says 8000, and
+            // either file may be the one deployed.)
+            Break {
+                file: "nginx/nginx.conf",
+                from: "server web:8000",
+                to: "server app:8000",
+                rule: "upstream-undefined",
+                at: "nginx/nginx.conf:2",
+                help: "(db, nginx, web)",
+            },
+        ],
+    },
+    // nginx (mounts dockerfiles/nginx) → php: image php:*-fpm's 9000.
+    Published {
+        dir: "aschmelyun-docker-compose-laravel/repo",
+        targets: &[("php:9000", "php")],
+        breaks: &[Break {
+            file: "dockerfiles/nginx/default.conf",
+            from: "php:9000",
+            to: "phpfpm:9000",
+            rule: "upstream-undefined",
+            at: "dockerfiles/nginx/default.conf:14",
+            help: "did you mean `php`?",
+        }],
+    },
+    // nginx and php-fpm in one image (FROM nginx, the pool copied in):
+    // 127.0.0.1:9000 is the pool in nginx's own container.
+    Published {
+        dir: "cachethq-docker/repo",
+        targets: &[("127.0.0.1:9000", "www")],
+        breaks: &[
+            Break {
+                file: "conf/php-fpm-pool.conf",
+                from: "listen = 127.0.0.1:9000",
+                to: "listen = 127.0.0.1:9001",
+                rule: "upstream-no-listener",
+                at: "conf/nginx-site.conf:33",
+                help: "127.0.0.1:9001",
+            },
+            Break {
+                file: "conf/nginx-site.conf",
+                from: "fastcgi_pass 127.0.0.1:9000",
+                to: "fastcgi_pass php:9000",
+                rule: "upstream-undefined",
+                at: "conf/nginx-site.conf:33",
+                help: "(cachet, postgres)",
+            },
+        ],
+    },
+];
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read_dir") {
+        let e = e.expect("entry");
+        let dest = to.join(e.file_name());
+        if e.file_type().expect("type").is_dir() {
+            copy_tree(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), &dest).expect("copy");
+        }
+    }
+}
+
+/// (endpoint, first listener or status) of every route, from the JSON graph.
+fn resolutions(opts: &Options) -> Vec<(String, String)> {
+    let json = nginx_lint::graph(opts, nginx_lint::graph::GraphFormat::Json).expect("graph");
+    let g: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let mut out = Vec::new();
+    for s in g["servers"].as_array().into_iter().flatten() {
+        for r in s["routes"].as_array().into_iter().flatten() {
+            for e in r["endpoints"].as_array().into_iter().flatten() {
+                let who = e["listeners"][0]["name"]
+                    .as_str()
+                    .or(e["status"].as_str())
+                    .unwrap_or_default();
+                let ep = e["endpoint"].as_str().unwrap_or_default();
+                out.push((ep.to_string(), who.to_string()));
+            }
+        }
+    }
+    out
+}
+
+fn run_dir(dir: &Path) -> Options {
+    Options {
+        inputs: Inputs {
+            paths: vec![dir.to_path_buf()],
+            ..Inputs::default()
+        },
+        settings: Default::default(),
+    }
+}
+
+/// Resolution findings (the rules that judge targets against listeners).
+fn resolution_findings(outcome: &nginx_lint::Outcome) -> Vec<&nginx_lint::finding::Finding> {
+    outcome
+        .findings
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.rule,
+                "upstream-no-listener" | "upstream-undefined" | "container-loopback-target"
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn published_stacks_resolve_as_traced() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/realworld");
+    for p in PUBLISHED {
+        let opts = run_dir(&base.join(p.dir));
+        let got = resolutions(&opts);
+        let want: Vec<(String, String)> = p
+            .targets
+            .iter()
+            .map(|(e, w)| (e.to_string(), w.to_string()))
+            .collect();
+        assert_eq!(got, want, "{}", p.dir);
+        let outcome = nginx_lint::run(&opts).expect("runs");
+        let f = resolution_findings(&outcome);
+        assert!(f.is_empty(), "{}: {:?}", p.dir, f);
+    }
+}
+
+#[test]
+fn published_stacks_catch_one_edit_breakages() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/realworld");
+    let mut missed = Vec::new();
+    for p in PUBLISHED {
+        for b in p.breaks {
+            let tmp = tempfile::tempdir().expect("tmp");
+            copy_tree(&base.join(p.dir), tmp.path());
+            let file = tmp.path().join(b.file);
+            let text = std::fs::read_to_string(&file).expect("read");
+            assert!(
+                text.contains(b.from),
+                "{}: {} not in {}",
+                p.dir,
+                b.from,
+                b.file
+            );
+            std::fs::write(&file, text.replacen(b.from, b.to, 1)).expect("write");
+            let outcome = nginx_lint::run(&run_dir(tmp.path())).expect("runs");
+            let hit = outcome.findings.iter().find(|f| {
+                let (line, _) = outcome.loaded.sources.start_of(f.span);
+                let display = &outcome.loaded.sources.get(f.span.file).display;
+                f.rule == b.rule
+                    && display.ends_with(b.at.rsplit_once(':').map_or("", |x| x.0))
+                    && b.at.ends_with(&format!(":{line}"))
+                    && f.help.as_deref().unwrap_or("").contains(b.help)
+            });
+            if hit.is_none() {
+                let got: Vec<String> = outcome
+                    .findings
+                    .iter()
+                    .map(|f| format!("{} {} {:?}", f.rule, f.message, f.help))
+                    .collect();
+                missed.push(format!("{} {} -> {}: {got:#?}", p.dir, b.from, b.to));
+            }
+        }
+    }
+    assert!(missed.is_empty(), "{}", missed.join("\n"));
+}

@@ -8,11 +8,15 @@
 //! could take up such a rule and wait for itself (see `schedule`).
 
 pub mod apache;
+mod cmdline;
 pub mod compose;
 pub mod declared;
+mod dockerfile;
 pub mod fpm;
 pub mod gunicorn;
+mod images;
 mod lit;
+pub mod network;
 pub mod nginx;
 pub mod pm2;
 mod systemd;

@@ -1,5 +1,6 @@
 //! Cross-file rules: what nginx sends to, and what listens there.
 
+mod compose_target;
 pub mod fastcgi_params_missing;
 pub mod listen_conflict;
 pub mod php_arbitrary_execution;

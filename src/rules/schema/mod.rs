@@ -3,6 +3,7 @@
 //! lives here: which directive specs are available in a tree (version and
 //! modules), and the nginx context bits of a visited directive.
 
+mod compose_host;
 pub mod directive_args;
 pub mod directive_context;
 pub mod directive_duplicate;
