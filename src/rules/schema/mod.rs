@@ -15,6 +15,7 @@ pub mod http2_listen_deprecated;
 pub mod module_assumed;
 mod per_block;
 mod per_directive;
+pub mod service_syntax;
 pub mod ssl_on_removed;
 pub mod unknown_directive;
 pub mod upstream_undefined;
