@@ -284,6 +284,88 @@ const PUBLISHED: &[Published] = &[
             },
         ],
     },
+    // proxy (nginx image, mounts nginx.conf) → upstream lemmy: the lemmy
+    // service is built from docker/Dockerfile, whose last stage EXPOSEs 8536;
+    // lemmy-ui is reached through a variable (decided per request).
+    Published {
+        dir: "lemmy/repo/docker",
+        targets: &[("$proxpass", "runtime"), ("lemmy:8536", "lemmy")],
+        breaks: &[
+            Break {
+                file: "nginx.conf",
+                from: "server \"lemmy:8536\"",
+                to: "server \"lemmy:8537\"",
+                rule: "upstream-no-listener",
+                at: "nginx.conf:8",
+                help: "EXPOSE 8536",
+            },
+            Break {
+                file: "nginx.conf",
+                from: "server \"lemmy:8536\"",
+                to: "server \"lemy:8536\"",
+                rule: "upstream-undefined",
+                at: "nginx.conf:8",
+                help: "did you mean `lemmy`?",
+            },
+        ],
+    },
+    // nginx (image, mounts ./nginx) → app: built FROM php:${PHP}-fpm
+    // (EXPOSE 9000 of the official fpm images).
+    Published {
+        dir: "invoiceninja-dockerfiles/repo/debian",
+        targets: &[("app:9000", "app")],
+        breaks: &[
+            Break {
+                file: "nginx/laravel.conf",
+                from: "fastcgi_pass app:9000",
+                to: "fastcgi_pass app:9001",
+                rule: "upstream-no-listener",
+                at: "nginx/laravel.conf:24",
+                help: "php:*-fpm",
+            },
+            Break {
+                file: "nginx/laravel.conf",
+                from: "fastcgi_pass app:9000",
+                to: "fastcgi_pass php:9000",
+                rule: "upstream-undefined",
+                at: "nginx/laravel.conf:24",
+                help: "did you mean `app`?",
+            },
+        ],
+    },
+    // nginx (image, mounts nginx.conf) → upstreams relay (relay:3000, an
+    // image named by a variable) and sentry (web:9000, the Sentry image's
+    // own `run web`): services of the project whose ports nothing in the
+    // repository tells, so known hosts with unknown ports, never warned.
+    Published {
+        dir: "sentry-self-hosted/repo",
+        targets: &[
+            ("relay:3000", "relay (port unknown)"),
+            ("relay:3000", "relay (port unknown)"),
+            ("relay:3000", "relay (port unknown)"),
+            ("web:9000", "web (port unknown)"),
+            ("web:9000", "web (port unknown)"),
+            ("web:9000", "web (port unknown)"),
+        ],
+        breaks: &[
+            Break {
+                file: "nginx.conf",
+                from: "server relay:3000",
+                to: "server relays:3000",
+                rule: "upstream-undefined",
+                at: "nginx.conf:69",
+                help: "did you mean `relay`?",
+            },
+            Break {
+                file: "nginx.conf",
+                from: "server web:9000",
+                to: "server website:9000",
+                rule: "upstream-undefined",
+                at: "nginx.conf:74",
+                help: "`website` is none of them",
+            },
+        ],
+    },
 ];
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -367,9 +449,13 @@ fn published_stacks_catch_one_edit_breakages() {
     let mut missed = Vec::new();
     for p in PUBLISHED {
         for b in p.breaks {
+            // The whole repository is copied (a build context may be above
+            // the stack's directory), and the stack's directory linted.
+            let (repo, sub) = p.dir.split_once("/repo").unwrap_or((p.dir, ""));
             let tmp = tempfile::tempdir().expect("tmp");
-            copy_tree(&base.join(p.dir), tmp.path());
-            let file = tmp.path().join(b.file);
+            copy_tree(&base.join(repo).join("repo"), tmp.path());
+            let dir = tmp.path().join(sub.trim_start_matches('/'));
+            let file = dir.join(b.file);
             let text = std::fs::read_to_string(&file).expect("read");
             assert!(
                 text.contains(b.from),
@@ -379,7 +465,7 @@ fn published_stacks_catch_one_edit_breakages() {
                 b.file
             );
             std::fs::write(&file, text.replacen(b.from, b.to, 1)).expect("write");
-            let outcome = nginx_lint::run(&run_dir(tmp.path())).expect("runs");
+            let outcome = nginx_lint::run(&run_dir(&dir)).expect("runs");
             let hit = outcome.findings.iter().find(|f| {
                 let (line, _) = outcome.loaded.sources.start_of(f.span);
                 let display = &outcome.loaded.sources.get(f.span.file).display;

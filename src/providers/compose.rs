@@ -242,17 +242,10 @@ fn service(cx: &FileCx<'_>, name: &str, chain: &[&Node]) -> Service {
     let image = get(chain, "image");
     let image_text = image.and_then(scalar).unwrap_or_default();
     let build = build_stage(cx, chain);
-    // The image's repository and tag, or the build's base image.
-    let (repo, tag) = match (image_text.is_empty(), &build) {
-        (false, _) | (true, None) => (
-            dockerfile::image_repo(image_text),
-            dockerfile::image_tag(image_text),
-        ),
-        (true, Some(b)) => (
-            dockerfile::image_repo(&b.stage.from),
-            dockerfile::image_tag(&b.stage.from),
-        ),
-    };
+    // The build's base image (with `build:`, `image:` only names the
+    // result), or the image's repository and tag.
+    let from = build.as_ref().map_or(image_text, |b| b.stage.from.as_str());
+    let (repo, tag) = (dockerfile::image_repo(from), dockerfile::image_tag(from));
     let nginx_image = images::is_nginx(&repo);
     let env = environment(cx, chain, build.as_ref());
     let decisive = command_ports(cx, chain, build.as_ref(), &env);
