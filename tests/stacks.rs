@@ -141,10 +141,11 @@ fn broken_stacks_give_exactly_the_expected_findings() {
     }
 }
 
-/// A published Compose stack of the real-world corpus, as its repository
-/// holds it (`testdata/realworld/<slug>/SOURCE.md` names the repository,
-/// path and commit), with every nginx target's resolution as traced by
-/// hand, and one-edit breakages.
+/// A published Compose stack, as its repository holds it (under
+/// `testdata/`: a real-world corpus project, whose `SOURCE.md` names the
+/// repository, path and commit, or a stack of `testdata/stacks/` with its
+/// own), with every nginx target's resolution as traced by hand, and
+/// one-edit breakages.
 struct Published {
     dir: &'static str,
     /// (endpoint, listener name, or `external`/`runtime`), in graph order.
@@ -167,7 +168,7 @@ const PUBLISHED: &[Published] = &[
     // proxy (built FROM nginx, COPY conf) → backend: `flask run` with
     // ENV FLASK_RUN_PORT 8000 in backend/Dockerfile.
     Published {
-        dir: "awesome-compose-nginx-flask-mysql/repo/nginx-flask-mysql",
+        dir: "realworld/awesome-compose-nginx-flask-mysql/repo/nginx-flask-mysql",
         targets: &[("backend:8000", "backend")],
         breaks: &[
             Break {
@@ -199,7 +200,7 @@ const PUBLISHED: &[Published] = &[
     // nginx (built FROM nginx) → upstream of web1, web2 (node, `ports`
     // 81:5000 and 82:5000).
     Published {
-        dir: "awesome-compose-nginx-nodejs-redis/repo/nginx-nodejs-redis",
+        dir: "realworld/awesome-compose-nginx-nodejs-redis/repo/nginx-nodejs-redis",
         targets: &[("web1:5000", "web1"), ("web2:5000", "web2")],
         breaks: &[
             Break {
@@ -223,7 +224,7 @@ const PUBLISHED: &[Published] = &[
     // nginx → upstream hello_django → web: `gunicorn … --bind 0.0.0.0:8000`
     // (docker-compose.prod.yml), `runserver 0.0.0.0:8000` (docker-compose.yml).
     Published {
-        dir: "django-on-docker/repo",
+        dir: "realworld/django-on-docker/repo",
         targets: &[("web:8000", "web")],
         breaks: &[
             Break {
@@ -249,7 +250,7 @@ const PUBLISHED: &[Published] = &[
     },
     // nginx (mounts dockerfiles/nginx) → php: image php:*-fpm's 9000.
     Published {
-        dir: "aschmelyun-docker-compose-laravel/repo",
+        dir: "realworld/aschmelyun-docker-compose-laravel/repo",
         targets: &[("php:9000", "php")],
         breaks: &[Break {
             file: "dockerfiles/nginx/default.conf",
@@ -263,7 +264,7 @@ const PUBLISHED: &[Published] = &[
     // nginx and php-fpm in one image (FROM nginx, the pool copied in):
     // 127.0.0.1:9000 is the pool in nginx's own container.
     Published {
-        dir: "cachethq-docker/repo",
+        dir: "realworld/cachethq-docker/repo",
         targets: &[("127.0.0.1:9000", "www")],
         breaks: &[
             Break {
@@ -288,7 +289,7 @@ const PUBLISHED: &[Published] = &[
     // service is built from docker/Dockerfile, whose last stage EXPOSEs 8536;
     // lemmy-ui is reached through a variable (decided per request).
     Published {
-        dir: "lemmy/repo/docker",
+        dir: "realworld/lemmy/repo/docker",
         targets: &[("$proxpass", "runtime"), ("lemmy:8536", "lemmy")],
         breaks: &[
             Break {
@@ -312,7 +313,7 @@ const PUBLISHED: &[Published] = &[
     // nginx (image, mounts ./nginx) → app: built FROM php:${PHP}-fpm
     // (EXPOSE 9000 of the official fpm images).
     Published {
-        dir: "invoiceninja-dockerfiles/repo/debian",
+        dir: "realworld/invoiceninja-dockerfiles/repo/debian",
         targets: &[("app:9000", "app")],
         breaks: &[
             Break {
@@ -338,7 +339,7 @@ const PUBLISHED: &[Published] = &[
     // own `run web`): services of the project whose ports nothing in the
     // repository tells, so known hosts with unknown ports, never warned.
     Published {
-        dir: "sentry-self-hosted/repo",
+        dir: "realworld/sentry-self-hosted/repo",
         targets: &[
             ("relay:3000", "relay (port unknown)"),
             ("relay:3000", "relay (port unknown)"),
@@ -363,6 +364,102 @@ const PUBLISHED: &[Published] = &[
                 rule: "upstream-undefined",
                 at: "nginx.conf:74",
                 help: "`website` is none of them",
+            },
+        ],
+    },
+    // proxy (built FROM nginx, COPY conf) → backend: ASP.NET Core with
+    // ASPNETCORE_URLS=http://+:8000 in compose.yaml.
+    Published {
+        dir: "stacks/awesome-compose-nginx-aspnet-mysql",
+        targets: &[("backend:8000", "backend")],
+        breaks: &[
+            Break {
+                file: "compose.yaml",
+                from: "ASPNETCORE_URLS=http://+:8000",
+                to: "ASPNETCORE_URLS=http://+:5000",
+                rule: "upstream-no-listener",
+                at: "proxy/conf:5",
+                help: "ASPNETCORE_URLS=http://+:5000 (",
+            },
+            Break {
+                file: "proxy/conf",
+                from: "http://backend:8000",
+                to: "http://backnd:8000",
+                rule: "upstream-undefined",
+                at: "proxy/conf:5",
+                help: "did you mean `backend`?",
+            },
+        ],
+    },
+    // proxy (nginx image, mounts proxy/nginx.conf) → backend, a Go
+    // binary whose port only its main.go tells (no EXPOSE, no flag).
+    Published {
+        dir: "stacks/awesome-compose-nginx-golang",
+        targets: &[("backend:80", "backend (port unknown)")],
+        breaks: &[
+            Break {
+                file: "compose.yaml",
+                from: "  backend:\n",
+                to: "  api:\n",
+                rule: "upstream-undefined",
+                at: "proxy/nginx.conf:4",
+                help: "(api, proxy)",
+            },
+            Break {
+                file: "proxy/nginx.conf",
+                from: "http://backend:80",
+                to: "http://backend-svc:80",
+                rule: "upstream-undefined",
+                at: "proxy/nginx.conf:4",
+                help: "`backend-svc` is none of them",
+            },
+        ],
+    },
+    // proxy (nginx image, mounts proxy/nginx.conf) → backend, a Go
+    // binary whose port only its main.go tells (no EXPOSE, no flag).
+    Published {
+        dir: "stacks/awesome-compose-nginx-golang-mysql",
+        targets: &[("backend:8000", "backend (port unknown)")],
+        breaks: &[
+            Break {
+                file: "compose.yaml",
+                from: "  backend:\n",
+                to: "  api:\n",
+                rule: "upstream-undefined",
+                at: "proxy/nginx.conf:5",
+                help: "(api, db, proxy)",
+            },
+            Break {
+                file: "proxy/nginx.conf",
+                from: "http://backend:8000",
+                to: "http://backend-svc:8000",
+                rule: "upstream-undefined",
+                at: "proxy/nginx.conf:5",
+                help: "`backend-svc` is none of them",
+            },
+        ],
+    },
+    // proxy (nginx image, mounts proxy/nginx.conf) → backend, a Go
+    // binary whose port only its main.go tells (no EXPOSE, no flag).
+    Published {
+        dir: "stacks/awesome-compose-nginx-golang-postgres",
+        targets: &[("backend:8000", "backend (port unknown)")],
+        breaks: &[
+            Break {
+                file: "compose.yaml",
+                from: "  backend:\n",
+                to: "  api:\n",
+                rule: "upstream-undefined",
+                at: "proxy/nginx.conf:5",
+                help: "(api, db, proxy)",
+            },
+            Break {
+                file: "proxy/nginx.conf",
+                from: "http://backend:8000",
+                to: "http://backend-svc:8000",
+                rule: "upstream-undefined",
+                at: "proxy/nginx.conf:5",
+                help: "`backend-svc` is none of them",
             },
         ],
     },
@@ -427,7 +524,7 @@ fn resolution_findings(outcome: &nginx_lint::Outcome) -> Vec<&nginx_lint::findin
 
 #[test]
 fn published_stacks_resolve_as_traced() {
-    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/realworld");
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
     for p in PUBLISHED {
         let opts = run_dir(&base.join(p.dir));
         let got = resolutions(&opts);
@@ -445,15 +542,18 @@ fn published_stacks_resolve_as_traced() {
 
 #[test]
 fn published_stacks_catch_one_edit_breakages() {
-    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/realworld");
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
     let mut missed = Vec::new();
     for p in PUBLISHED {
         for b in p.breaks {
             // The whole repository is copied (a build context may be above
             // the stack's directory), and the stack's directory linted.
-            let (repo, sub) = p.dir.split_once("/repo").unwrap_or((p.dir, ""));
+            let (repo, sub) = match p.dir.split_once("/repo") {
+                Some((r, sub)) => (format!("{r}/repo"), sub),
+                None => (p.dir.to_string(), ""),
+            };
             let tmp = tempfile::tempdir().expect("tmp");
-            copy_tree(&base.join(repo).join("repo"), tmp.path());
+            copy_tree(&base.join(repo), tmp.path());
             let dir = tmp.path().join(sub.trim_start_matches('/'));
             let file = dir.join(b.file);
             let text = std::fs::read_to_string(&file).expect("read");

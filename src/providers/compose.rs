@@ -514,11 +514,30 @@ fn command_ports(
     }
     let urls = lookup("ASPNETCORE_URLS")?;
     let ports = cmdline::urls_ports(&urls);
+    let span = env_span(cx, chain, "ASPNETCORE_URLS");
+    let where_ = span
+        .map(|s| format!(" ({})", at(cx, s)))
+        .unwrap_or_default();
     (!ports.is_empty()).then(|| Ports {
         ports,
-        evidence: format!("ASPNETCORE_URLS={urls}"),
-        span: None,
+        evidence: format!("ASPNETCORE_URLS={urls}{where_}"),
+        span,
     })
+}
+
+/// Where the Compose `environment` sets `key` (map or list form).
+fn env_span(cx: &FileCx<'_>, chain: &[&Node], key: &str) -> Option<Span> {
+    let env = get(chain, "environment")?;
+    let n = match &env.y {
+        Y::Map(_) => env.get(key),
+        Y::Seq(items) => items.iter().find(|i| {
+            i.as_str()
+                .and_then(|s| s.split_once('='))
+                .is_some_and(|(k, _)| k == key)
+        }),
+        Y::Scalar(_) => None,
+    }?;
+    Some(span(cx.id, n))
 }
 
 /// The service when it runs the analysed nginx: its image is nginx (or
