@@ -163,6 +163,9 @@ struct FileCx<'l> {
     id: FileId,
     f: &'l SourceFile,
     dir: PathBuf,
+    /// The project's directory: the file's own, or that of the file that
+    /// `include:`s it.
+    project: PathBuf,
     nginx_files: &'l [PathBuf],
     /// Every analysed file (php-fpm pools and service configs too): an
     /// image built FROM nginx may copy those in beside nginx.
@@ -170,7 +173,7 @@ struct FileCx<'l> {
 }
 
 fn analyse(loaded: &Loaded) -> Vec<Service> {
-    let files: Vec<(FileId, &SourceFile, Option<Node>)> = super::files_of(loaded, NAME)
+    let files: Vec<Parsed<'_>> = super::files_of(loaded, NAME)
         .map(|(id, f, text)| (id, f, yaml::parse(text)))
         .collect();
     if files.is_empty() {
@@ -189,12 +192,18 @@ fn analyse(loaded: &Loaded) -> Vec<Service> {
         .iter()
         .map(|(_, f)| normalize(&f.real))
         .collect();
+    let included = includes(loaded, &files);
     let mut out = Vec::new();
     for (id, f, root) in &files {
         let Some(services) = root.as_ref().and_then(|r| r.get("services")) else {
             continue;
         };
         let dir = f.real.parent().map(Path::to_path_buf).unwrap_or_default();
+        let real = normalize(&f.real);
+        let project = included
+            .iter()
+            .find(|(p, _, _)| *p == real)
+            .map_or_else(|| dir.clone(), |(_, by, _)| by.clone());
         let is_override = file_name(&f.real).contains(".override.");
         let bases: Vec<&Node> = files
             .iter()
@@ -210,6 +219,7 @@ fn analyse(loaded: &Loaded) -> Vec<Service> {
             id: *id,
             f,
             dir,
+            project,
             nginx_files: &nginx_files,
             all_files: &all_files,
         };
@@ -217,10 +227,116 @@ fn analyse(loaded: &Loaded) -> Vec<Service> {
             let Some(name) = k.as_str() else { continue };
             let mut chain = vec![svc];
             chain.extend(bases.iter().filter_map(|b| b.get(name)));
+            extends(&cx, services, &files, &mut chain);
             out.push(service(&cx, name, &chain));
         }
     }
+    // Included files the run did not load (not named like a Compose
+    // file): their services are hosts of the project, ports unknown.
+    for (_, by, root) in &included {
+        let Some(services) = root.as_ref().and_then(|r| r.get("services")) else {
+            continue;
+        };
+        for (k, svc) in services.entries() {
+            let Some(name) = k.as_str() else { continue };
+            out.push(Service {
+                name: name.to_string(),
+                project: Arc::from(by.as_path()),
+                names: reach_names(name, &[svc]),
+                ports: None,
+                container_ports: Vec::new(),
+                published: Vec::new(),
+                backend: Backend::default(),
+                nginx: None,
+                links: Vec::new(),
+            });
+        }
+    }
     out
+}
+
+/// A parsed Compose file.
+type Parsed<'l> = (FileId, &'l SourceFile, Option<Node>);
+
+/// The files a project's `include:` names (`- path`, `- path: x` or a list
+/// of paths; Compose specification, include): (real path, the including
+/// file's directory, the document when the run did not load it itself).
+fn includes(loaded: &Loaded, files: &[Parsed<'_>]) -> Vec<(PathBuf, PathBuf, Option<Node>)> {
+    let mut out = Vec::new();
+    for (_, f, root) in files {
+        let dir = f.real.parent().map(Path::to_path_buf).unwrap_or_default();
+        let entries = root
+            .as_ref()
+            .and_then(|r| r.get("include"))
+            .map(Node::items)
+            .unwrap_or_default();
+        for e in entries {
+            let paths: Vec<&str> = match e.get("path").map(|p| &p.y) {
+                Some(Y::Scalar(p)) => vec![p.as_str()],
+                Some(Y::Seq(items)) => items.iter().filter_map(Node::as_str).collect(),
+                _ => e.as_str().into_iter().collect(),
+            };
+            for p in paths {
+                let real = normalize(&dir.join(p));
+                let loaded_already = files.iter().any(|(_, g, _)| normalize(&g.real) == real);
+                let doc = if loaded_already {
+                    None
+                } else {
+                    read(loaded, &real).and_then(|t| yaml::parse(&t))
+                };
+                out.push((real, dir.clone(), doc));
+            }
+        }
+    }
+    out
+}
+
+/// A file next to the Compose file, through the run's file system (its
+/// view: the repository, or --root).
+fn read(loaded: &Loaded, real: &Path) -> Option<String> {
+    let cfg = match &loaded.root {
+        Some(root) => Path::new("/").join(real.strip_prefix(root).ok()?),
+        None => real.to_path_buf(),
+    };
+    let bytes = crate::vfs::Fs::read(&loaded.real_fs(), &cfg).ok()?;
+    String::from_utf8(bytes.to_vec()).ok()
+}
+
+/// The services a service `extends` (`extends: base`, or `service` and
+/// `file` of a loaded Compose file), appended to its chain: what it does
+/// not set, it inherits (a few levels deep).
+fn extends<'n>(
+    cx: &FileCx<'_>,
+    services: &'n Node,
+    files: &'n [Parsed<'_>],
+    chain: &mut Vec<&'n Node>,
+) {
+    for _ in 0..4 {
+        let Some(e) = chain.last().and_then(|n| n.get("extends")) else {
+            return;
+        };
+        let (name, file) = match &e.y {
+            Y::Scalar(s) => (s.as_str(), None),
+            _ => (
+                e.get("service").and_then(scalar).unwrap_or_default(),
+                e.get("file").and_then(scalar),
+            ),
+        };
+        let from = match file {
+            None => Some(services),
+            Some(f) => {
+                let real = normalize(&cx.dir.join(f));
+                files
+                    .iter()
+                    .find(|(_, g, _)| normalize(&g.real) == real)
+                    .and_then(|(_, _, r)| r.as_ref()?.get("services"))
+            }
+        };
+        match from.and_then(|s| s.get(name)) {
+            Some(base) if !chain.iter().any(|c| std::ptr::eq(*c, base)) => chain.push(base),
+            _ => return,
+        }
+    }
 }
 
 fn span(id: FileId, n: &Node) -> Span {
@@ -293,7 +409,7 @@ fn service(cx: &FileCx<'_>, name: &str, chain: &[&Node]) -> Service {
             true
         }
     });
-    let project: Arc<Path> = Arc::from(cx.dir.as_path());
+    let project: Arc<Path> = Arc::from(cx.project.as_path());
     let nginx = nginx_service(cx, name, chain, nginx_image, build.as_ref(), &project);
     let backend = backend(cx, name, chain, nginx.as_ref(), nginx_image);
     Service {
@@ -364,13 +480,8 @@ fn build_stage(cx: &FileCx<'_>, chain: &[&Node]) -> Option<Build> {
     }
     let context_real = normalize(&cx.dir.join(context));
     let real = normalize(&context_real.join(file));
-    let cfg = match &cx.loaded.root {
-        Some(root) => Path::new("/").join(real.strip_prefix(root).ok()?),
-        None => real.clone(),
-    };
-    let bytes = crate::vfs::Fs::read(&cx.loaded.real_fs(), &cfg).ok()?;
-    let text = std::str::from_utf8(&bytes).ok()?;
-    let stages = dockerfile::parse(text);
+    let text = read(cx.loaded, &real)?;
+    let stages = dockerfile::parse(&text);
     let stage = dockerfile::stage(&stages, target)?.clone();
     let display_dir = Path::new(&cx.f.display)
         .parent()
@@ -405,16 +516,8 @@ fn environment(cx: &FileCx<'_>, chain: &[&Node], build: Option<&Build>) -> Vec<(
         None => Vec::new(),
     };
     for f in files {
-        let real = normalize(&cx.dir.join(f));
-        let cfg = match &cx.loaded.root {
-            Some(root) => match real.strip_prefix(root) {
-                Ok(r) => Path::new("/").join(r),
-                Err(_) => continue,
-            },
-            None => real,
-        };
-        if let Ok(bytes) = crate::vfs::Fs::read(&cx.loaded.real_fs(), &cfg) {
-            for line in String::from_utf8_lossy(&bytes).lines() {
+        if let Some(text) = read(cx.loaded, &normalize(&cx.dir.join(f))) {
+            for line in text.lines() {
                 let line = line.trim();
                 if line.starts_with('#') {
                     continue;
