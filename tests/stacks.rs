@@ -463,6 +463,81 @@ const PUBLISHED: &[Published] = &[
             },
         ],
     },
+    // web (nginx:alpine-slim, mounts web/nginx.conf as nginx.conf) →
+    // upstream php-handler → app: nextcloud:fpm-alpine, built FROM
+    // php:*-fpm-alpine (9000).
+    Published {
+        dir: "realworld/nextcloud-docker/repo/.examples/docker-compose/insecure/mariadb/fpm",
+        targets: &[("app:9000", "app")],
+        breaks: &[
+            Break {
+                file: "web/nginx.conf",
+                from: "server app:9000 resolve",
+                to: "server app:9001 resolve",
+                rule: "upstream-no-listener",
+                at: "web/nginx.conf:44",
+                help: "nextcloud:*fpm*",
+            },
+            // The apache variant serves HTTP on 80, not FastCGI on 9000.
+            Break {
+                file: "compose.yaml",
+                from: "image: nextcloud:fpm-alpine",
+                to: "image: nextcloud:apache",
+                rule: "upstream-no-listener",
+                at: "web/nginx.conf:44",
+                help: "EXPOSE 80",
+            },
+        ],
+    },
+    // web (built FROM nginx:alpine, COPY nginx.conf) → upstream
+    // php-handler → app: built FROM monica:fpm-alpine (FROM php:*-fpm, 9000).
+    Published {
+        dir: "realworld/monica-docker/repo/.examples/full",
+        targets: &[("app:9000", "app")],
+        breaks: &[
+            Break {
+                file: "web/nginx.conf",
+                from: "server app:9000",
+                to: "server app:9090",
+                rule: "upstream-no-listener",
+                at: "web/nginx.conf:32",
+                help: "monica:*fpm*",
+            },
+            Break {
+                file: "web/nginx.conf",
+                from: "server app:9000",
+                to: "server monica:9000",
+                rule: "upstream-undefined",
+                at: "web/nginx.conf:32",
+                help: "`monica` is none of them",
+            },
+        ],
+    },
+    // nginx (built FROM nginx:1.25, COPY nginx.conf) → upstream hello_flask
+    // → web: `gunicorn --bind 0.0.0.0:5000` after the image's ENTRYPOINT
+    // (docker-compose.prod.yml), and `ports: 5001:5000` in the dev file.
+    Published {
+        dir: "stacks/testdrivenio-flask-on-docker",
+        targets: &[("web:5000", "web")],
+        breaks: &[
+            Break {
+                file: "services/nginx/nginx.conf",
+                from: "server web:5000",
+                to: "server web:8000",
+                rule: "upstream-no-listener",
+                at: "services/nginx/nginx.conf:2",
+                help: "gunicorn --bind 0.0.0.0:5000 manage:app` (",
+            },
+            Break {
+                file: "services/nginx/nginx.conf",
+                from: "server web:5000",
+                to: "server flask:5000",
+                rule: "upstream-undefined",
+                at: "services/nginx/nginx.conf:2",
+                help: "(db, nginx, web)",
+            },
+        ],
+    },
 ];
 
 fn copy_tree(from: &Path, to: &Path) {

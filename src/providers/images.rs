@@ -21,6 +21,28 @@ const DEFAULTS: &[(&str, &str, u16, &str)] = &[
         80,
         "wordpress (FROM php:*-apache): EXPOSE 80",
     ),
+    // nextcloud/docker: the fpm variants build FROM php:*-fpm(-alpine), the
+    // apache one FROM php:*-apache; monicahq/docker likewise
+    // (4/fpm-alpine/Dockerfile: FROM php:8.2-fpm-alpine).
+    (
+        "nextcloud",
+        "fpm",
+        9000,
+        "nextcloud:*fpm* (FROM php:*-fpm): EXPOSE 9000",
+    ),
+    (
+        "nextcloud",
+        "",
+        80,
+        "nextcloud (FROM php:*-apache): EXPOSE 80",
+    ),
+    (
+        "monica",
+        "fpm",
+        9000,
+        "monica:*fpm* (FROM php:*-fpm): EXPOSE 9000",
+    ),
+    ("monica", "", 80, "monica (FROM php:*-apache): EXPOSE 80"),
     // docker-library/nginx and httpd: `EXPOSE 80`.
     ("nginx", "", 80, "nginx Dockerfile: EXPOSE 80"),
     ("httpd", "", 80, "httpd Dockerfile: EXPOSE 80"),
