@@ -195,6 +195,15 @@ const PUBLISHED: &[Published] = &[
                 at: "proxy/conf:5",
                 help: "(api, db, proxy)",
             },
+            // Flask's development server on the container's loopback.
+            Break {
+                file: "backend/Dockerfile",
+                from: "ENV FLASK_RUN_HOST 0.0.0.0",
+                to: "ENV FLASK_RUN_HOST 127.0.0.1",
+                rule: "upstream-no-listener",
+                at: "proxy/conf:5",
+                help: "bind 0.0.0.0",
+            },
         ],
     },
     // nginx (built FROM nginx) → upstream of web1, web2 (node, `ports`
@@ -388,6 +397,14 @@ const PUBLISHED: &[Published] = &[
                 rule: "upstream-undefined",
                 at: "proxy/conf:5",
                 help: "did you mean `backend`?",
+            },
+            Break {
+                file: "compose.yaml",
+                from: "ASPNETCORE_URLS=http://+:8000",
+                to: "ASPNETCORE_URLS=http://localhost:8000",
+                rule: "upstream-no-listener",
+                at: "proxy/conf:5",
+                help: "ASPNETCORE_URLS=http://localhost:8000",
             },
         ],
     },

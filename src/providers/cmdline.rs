@@ -33,6 +33,24 @@ pub struct Listen {
     pub ports: Vec<u16>,
     /// The command words that decide it, as written (for the help).
     pub words: String,
+    /// It binds only loopback (explicitly, or by its documented default
+    /// when no flag, variable or configuration file can change it).
+    pub loopback: bool,
+}
+
+/// Whether a bind address (`127.0.0.1:8000`, `localhost`, `[::1]:80`,
+/// `tcp://127.0.0.1:3000`) is loopback only.
+pub fn is_loopback(addr: &str) -> bool {
+    let a = addr.split("://").last().unwrap_or(addr);
+    let host = if a.starts_with('[') {
+        a.split(']').next().unwrap_or(a).trim_start_matches('[')
+    } else {
+        a.rsplit_once(':').map_or(a, |(h, _)| h)
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The words of a command after expansion of `$VAR` references: None
@@ -155,11 +173,20 @@ fn listen_of(server: &'static str, ports: Vec<u16>) -> Option<Listen> {
         server,
         ports,
         words: String::new(),
+        loopback: false,
     })
+}
+
+/// [`listen_of`], binding loopback only when `loopback`.
+fn listen_lo(server: &'static str, ports: Vec<u16>, loopback: bool) -> Option<Listen> {
+    listen_of(server, ports).map(|l| Listen { loopback, ..l })
 }
 
 /// A known server at `prog` with its arguments.
 fn server(prog: &str, args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Option<Listen> {
+    if let Some(l) = python_server(prog, args, env) {
+        return Some(l);
+    }
     let ports = |s: &[&str], l: &[&str]| -> Vec<u16> {
         flag_values(args, s, l)
             .into_iter()
@@ -171,30 +198,6 @@ fn server(prog: &str, args: &[String], env: &dyn Fn(&str) -> Option<String>) -> 
     };
     let sub = args.first().map(String::as_str).unwrap_or_default();
     match prog {
-        "gunicorn" | "gunicorn3" => listen_of("gunicorn", ports(&["-b"], &["--bind"])),
-        "hypercorn" => listen_of("hypercorn", ports(&["-b"], &["--bind"])),
-        "uvicorn" => {
-            if !flag_values(args, &[], &["--uds", "--fd"]).is_empty() {
-                return None;
-            }
-            listen_of("uvicorn", vec![port_flag(&[], &["--port"]).unwrap_or(8000)])
-        }
-        "daphne" => {
-            if !flag_values(args, &["-u"], &["--unix-socket"]).is_empty() {
-                return None;
-            }
-            listen_of(
-                "daphne",
-                vec![port_flag(&["-p"], &["--port"]).unwrap_or(8000)],
-            )
-        }
-        "waitress-serve" => {
-            let mut p = ports(&[], &["--listen"]);
-            if p.is_empty() {
-                p.push(port_flag(&[], &["--port"]).unwrap_or(8080));
-            }
-            listen_of("waitress", p)
-        }
         "puma" => {
             let mut p = ports(&["-b"], &["--bind"]);
             p.extend(port_flag(&["-p"], &["--port"]));
@@ -204,20 +207,6 @@ fn server(prog: &str, args: &[String], env: &dyn Fn(&str) -> Option<String>) -> 
             "rails server",
             port_flag(&["-p"], &["--port"]).into_iter().collect(),
         ),
-        "flask" if sub == "run" => {
-            let p = port_flag(&["-p"], &["--port"])
-                .or_else(|| env("FLASK_RUN_PORT").and_then(|v| v.parse().ok()));
-            listen_of("flask run", p.into_iter().collect())
-        }
-        "manage.py" if sub == "runserver" => {
-            let addr = args.get(1).filter(|a| !a.starts_with('-'));
-            let p = match addr {
-                Some(a) if a.contains(':') => port_of(a),
-                Some(a) => a.parse().ok(),
-                None => Some(8000),
-            };
-            listen_of("runserver", p.into_iter().collect())
-        }
         "next" if matches!(sub, "start" | "dev") => {
             let p = port_flag(&["-p"], &["--port"])
                 .or_else(|| env("PORT").and_then(|v| v.parse().ok()))
@@ -245,6 +234,100 @@ fn server(prog: &str, args: &[String], env: &dyn Fn(&str) -> Option<String>) -> 
                 .filter_map(port_of)
                 .collect(),
         ),
+        _ => None,
+    }
+}
+
+/// The Python servers: Gunicorn, Hypercorn, Uvicorn, Daphne, waitress,
+/// `flask run`, Django's runserver.
+fn python_server(
+    prog: &str,
+    args: &[String],
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<Listen> {
+    let ports = |s: &[&str], l: &[&str]| -> Vec<u16> {
+        flag_values(args, s, l)
+            .into_iter()
+            .filter_map(port_of)
+            .collect()
+    };
+    let port_flag = |s: &[&str], l: &[&str]| -> Option<u16> {
+        flag_values(args, s, l).first().and_then(|p| p.parse().ok())
+    };
+    let sub = args.first().map(String::as_str).unwrap_or_default();
+    match prog {
+        "gunicorn" | "gunicorn3" | "hypercorn" => {
+            let binds = flag_values(args, &["-b"], &["--bind"]);
+            let lo = !binds.is_empty() && binds.iter().all(|b| is_loopback(b));
+            let name = if prog == "hypercorn" {
+                "hypercorn"
+            } else {
+                "gunicorn"
+            };
+            listen_lo(name, ports(&["-b"], &["--bind"]), lo)
+        }
+        // Uvicorn takes every option from UVICORN_<OPTION> too; its host
+        // defaults to 127.0.0.1.
+        "uvicorn" => {
+            if !flag_values(args, &[], &["--uds", "--fd"]).is_empty() {
+                return None;
+            }
+            let port = port_flag(&[], &["--port"])
+                .or_else(|| env("UVICORN_PORT").and_then(|v| v.parse().ok()))
+                .unwrap_or(8000);
+            let host = flag_values(args, &[], &["--host"])
+                .first()
+                .map(|h| h.to_string())
+                .or_else(|| env("UVICORN_HOST"))
+                .unwrap_or_else(|| "127.0.0.1".into());
+            listen_lo("uvicorn", vec![port], is_loopback(&host))
+        }
+        // Daphne binds 127.0.0.1 unless -b says otherwise.
+        "daphne" => {
+            if !flag_values(args, &["-u"], &["--unix-socket"]).is_empty() {
+                return None;
+            }
+            let host = flag_values(args, &["-b"], &["--bind"])
+                .first()
+                .map_or("127.0.0.1", |h| *h);
+            listen_lo(
+                "daphne",
+                vec![port_flag(&["-p"], &["--port"]).unwrap_or(8000)],
+                is_loopback(host),
+            )
+        }
+        "waitress-serve" => {
+            let mut p = ports(&[], &["--listen"]);
+            if p.is_empty() {
+                p.push(port_flag(&[], &["--port"]).unwrap_or(8080));
+            }
+            listen_of("waitress", p)
+        }
+        "flask" if sub == "run" => {
+            let p = port_flag(&["-p"], &["--port"])
+                .or_else(|| env("FLASK_RUN_PORT").and_then(|v| v.parse().ok()));
+            // Without --host or FLASK_RUN_HOST, a .flaskenv may set it.
+            let host = flag_values(args, &["-h"], &["--host"])
+                .first()
+                .map(|h| h.to_string())
+                .or_else(|| env("FLASK_RUN_HOST"));
+            listen_lo(
+                "flask run",
+                p.into_iter().collect(),
+                host.is_some_and(|h| is_loopback(&h)),
+            )
+        }
+        // runserver's default address is 127.0.0.1:8000; a bare port
+        // keeps 127.0.0.1.
+        "manage.py" if sub == "runserver" => {
+            let addr = args.get(1).filter(|a| !a.starts_with('-'));
+            let (p, lo) = match addr {
+                Some(a) if a.contains(':') => (port_of(a), is_loopback(a)),
+                Some(a) => (a.parse().ok(), true),
+                None => (Some(8000), true),
+            };
+            listen_lo("runserver", p.into_iter().collect(), lo)
+        }
         _ => None,
     }
 }
@@ -336,5 +419,37 @@ mod tests {
         );
         assert_eq!(ports("npm start", &[]), None);
         assert_eq!(urls_ports("http://+:80;https://+:443"), vec![80, 443]);
+    }
+
+    #[test]
+    fn loopback_binds() {
+        let lo = |cmd: &str, env: &[(&str, &str)]| {
+            let e = |k: &str| {
+                env.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            };
+            listen(&w(cmd), &e).map(|l| l.loopback)
+        };
+        assert_eq!(lo("uvicorn main:app", &[]), Some(true));
+        assert_eq!(lo("uvicorn main:app --host 0.0.0.0", &[]), Some(false));
+        assert_eq!(
+            lo("uvicorn main:app", &[("UVICORN_HOST", "0.0.0.0")]),
+            Some(false)
+        );
+        assert_eq!(lo("gunicorn -b 127.0.0.1:8000 app", &[]), Some(true));
+        assert_eq!(lo("gunicorn -b :8000 app", &[]), Some(false));
+        assert_eq!(lo("python manage.py runserver", &[]), Some(true));
+        assert_eq!(lo("python manage.py runserver 8000", &[]), Some(true));
+        assert_eq!(
+            lo("python manage.py runserver 0.0.0.0:8000", &[]),
+            Some(false)
+        );
+        assert_eq!(lo("daphne -p 8001 x.asgi:application", &[]), Some(true));
+        assert_eq!(lo("flask run --port 5000", &[]), Some(false));
+        assert_eq!(
+            lo("flask run --port 5000 --host localhost", &[]),
+            Some(true)
+        );
     }
 }

@@ -152,6 +152,7 @@ fn union(a: Option<Ports>, b: Option<Ports>) -> Option<Ports> {
     }
     a.evidence = format!("{}; {}", a.evidence, b.evidence);
     a.span = a.span.or(b.span);
+    a.loopback = a.loopback && b.loopback;
     Some(a)
 }
 
@@ -400,6 +401,7 @@ fn service(cx: &FileCx<'_>, name: &str, chain: &[&Node]) -> Service {
             ports: dedup(container_ports.iter().map(|c| c.0).collect()),
             evidence: weak.join(", "),
             span: container_ports.iter().find_map(|c| c.1),
+            loopback: false,
         }),
     };
     let mut seen = Vec::new();
@@ -613,6 +615,7 @@ fn command_ports(
             ports: l.ports,
             evidence: format!("`{}` ({where_})", l.words),
             span,
+            loopback: l.loopback,
         });
     }
     let urls = lookup("ASPNETCORE_URLS")?;
@@ -625,6 +628,7 @@ fn command_ports(
         ports,
         evidence: format!("ASPNETCORE_URLS={urls}{where_}"),
         span,
+        loopback: urls.split(';').all(cmdline::is_loopback),
     })
 }
 

@@ -31,6 +31,8 @@ pub struct Ports {
     pub evidence: String,
     /// Where, when it is a line of an analysed file.
     pub span: Option<Span>,
+    /// The command binds loopback only: other containers cannot connect.
+    pub loopback: bool,
 }
 
 /// A service that runs the analysed nginx.

@@ -27,6 +27,9 @@ pub(super) fn unserved(
     let nginx = net.nginx_holding(real).filter(|n| n.own_network)?;
     let host = net.host_in(&nginx.project, name)?;
     let ports = host.ports.as_ref()?;
+    if ports.loopback && ports.ports.contains(port) {
+        return Some(loopback_finding(t, d, ep, &host.service, ports));
+    }
     if ports.ports.contains(port) || !cx.resolver().serving(ep).is_empty() {
         return None;
     }
@@ -51,4 +54,31 @@ pub(super) fn unserved(
         f = f.with_related(s, format!("`{}` listens here", host.service));
     }
     Some(f)
+}
+
+/// The service listens on the port, but on its own container's loopback:
+/// nginx's container is refused (111: Connection refused).
+fn loopback_finding(
+    t: &Target<'_>,
+    d: &Directive,
+    ep: &Endpoint,
+    service: &str,
+    ports: &crate::providers::network::Ports,
+) -> Finding {
+    let mut f = Finding::warning(
+        ids::UPSTREAM_NO_LISTENER,
+        d.span,
+        format!(
+            "{} {ep}: Compose service `{service}` listens on this port on its own loopback (127.0.0.1) only, which nginx's container cannot reach",
+            t.kind.directive()
+        ),
+    )
+    .with_help(format!(
+        "{}: bind 0.0.0.0 (every interface of the container) instead",
+        ports.evidence
+    ));
+    if let Some(s) = ports.span {
+        f = f.with_related(s, format!("`{service}` binds loopback here"));
+    }
+    f
 }
