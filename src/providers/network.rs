@@ -2,8 +2,11 @@
 //! `container_name`, network alias and `links` alias resolves, through
 //! Docker's embedded DNS, to that service's container (Compose
 //! specification, services: `container_name`, `links`,
-//! `networks.aliases`; Docker docs, "Networking in Compose"). What each
-//! service listens on is kept with the evidence that tells it.
+//! `networks.aliases`; Docker docs, "Networking in Compose"). A
+//! `hostname` is counted too although Docker's DNS does not always
+//! resolve it (moby/moby#36333, docker/compose#2925): a name the project
+//! may answer is never reported as unknown. What each service listens on
+//! is kept with the evidence that tells it.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
