@@ -177,7 +177,7 @@ const PUBLISHED: &[Published] = &[
                 to: "backend:8001",
                 rule: "upstream-no-listener",
                 at: "proxy/conf:5",
-                help: "backend/Dockerfile:18",
+                help: "backend/Dockerfile:18) with FLASK_RUN_PORT=8000 (",
             },
             Break {
                 file: "proxy/conf",

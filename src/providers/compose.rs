@@ -611,9 +611,29 @@ fn command_ports(
         }
     };
     if let Some(l) = cmdline::listen(&words, &lookup) {
+        let mut evidence = format!("`{}` ({where_})", l.words);
+        // The variables the server read its port or host from.
+        for key in [
+            "FLASK_RUN_PORT",
+            "FLASK_RUN_HOST",
+            "UVICORN_PORT",
+            "UVICORN_HOST",
+        ] {
+            if l.server.starts_with(&key[..4].to_ascii_lowercase())
+                && let Some(v) = lookup(key)
+            {
+                let sep = if evidence.contains(" with ") {
+                    ","
+                } else {
+                    " with"
+                };
+                let origin = env_origin(cx, chain, build, key);
+                evidence.push_str(&format!("{sep} {key}={v}{origin}"));
+            }
+        }
         return Some(Ports {
             ports: l.ports,
-            evidence: format!("`{}` ({where_})", l.words),
+            evidence,
             span,
             loopback: l.loopback,
         });
@@ -630,6 +650,20 @@ fn command_ports(
         span,
         loopback: urls.split(';').all(cmdline::is_loopback),
     })
+}
+
+/// ` (compose.yaml:12)` or ` (backend/Dockerfile:15)`: where a variable
+/// the command reads is set, when the Compose file or the Dockerfile does.
+fn env_origin(cx: &FileCx<'_>, chain: &[&Node], build: Option<&Build>, key: &str) -> String {
+    if let Some(s) = env_span(cx, chain, key) {
+        return format!(" ({})", at(cx, s));
+    }
+    build
+        .and_then(|b| {
+            let (_, _, line) = b.stage.env.iter().rev().find(|(k, _, _)| k == key)?;
+            Some(format!(" ({}:{line})", b.display))
+        })
+        .unwrap_or_default()
 }
 
 /// Where the Compose `environment` sets `key` (map or list form).
