@@ -48,7 +48,8 @@ pub struct Route {
 pub struct EndpointNode {
     pub endpoint: String,
     /// ok (something listens), missing (nothing local does), external
-    /// (a remote host), runtime (decided per request), unresolved.
+    /// (a remote host), runtime (decided per request), unresolved,
+    /// port-unknown (a Compose service whose port nothing tells).
     pub status: &'static str,
     pub listeners: Vec<ListenerNode>,
 }
@@ -200,8 +201,26 @@ fn endpoint_node(
                 .collect()
         })
         .unwrap_or_default();
+    let mut listeners = listeners;
+    // A Compose service's name whose port nothing tells.
+    let service = match &ep {
+        Some(crate::address::Endpoint::Tcp(crate::address::Host::Name(n), _))
+            if listeners.is_empty() && fixed.is_empty() =>
+        {
+            resolver.network.hosts.iter().find(|h| &h.name == n)
+        }
+        _ => None,
+    };
+    if let Some(h) = service {
+        listeners.push(ListenerNode {
+            kind: "compose service",
+            name: format!("{} (port unknown)", h.service),
+            at: None,
+        });
+    }
     let status = match (&ep, fixed) {
         (_, f) if !f.is_empty() => f,
+        _ if service.is_some() => "port-unknown",
         (Some(_), _) if !listeners.is_empty() => "ok",
         (Some(e), _) if is_local(e) => "missing",
         _ => "external",
@@ -228,7 +247,7 @@ fn mark(status: &str) -> &'static str {
     match status {
         "ok" => "✓",
         "missing" | "unresolved" => "✗",
-        "runtime" => "?",
+        "runtime" | "port-unknown" => "?",
         _ => "→",
     }
 }

@@ -140,3 +140,583 @@ fn broken_stacks_give_exactly_the_expected_findings() {
         snapshot(&format!("stack-{name}"), &json);
     }
 }
+
+/// A published Compose stack, as its repository holds it (under
+/// `testdata/`: a real-world corpus project, whose `SOURCE.md` names the
+/// repository, path and commit, or a stack of `testdata/stacks/` with its
+/// own), with every nginx target's resolution as traced by hand, and
+/// one-edit breakages.
+struct Published {
+    dir: &'static str,
+    /// (endpoint, listener name, or `external`/`runtime`), in graph order.
+    targets: &'static [(&'static str, &'static str)],
+    breaks: &'static [Break],
+}
+
+/// One edit (`from` → `to` in `file`) and the finding it must give: its
+/// rule, the file and line reported, and a word of its help (the evidence).
+struct Break {
+    file: &'static str,
+    from: &'static str,
+    to: &'static str,
+    rule: &'static str,
+    at: &'static str,
+    help: &'static str,
+}
+
+const PUBLISHED: &[Published] = &[
+    // proxy (built FROM nginx, COPY conf) → backend: `flask run` with
+    // ENV FLASK_RUN_PORT 8000 in backend/Dockerfile.
+    Published {
+        dir: "realworld/awesome-compose-nginx-flask-mysql/repo/nginx-flask-mysql",
+        targets: &[("backend:8000", "backend")],
+        breaks: &[
+            Break {
+                file: "proxy/conf",
+                from: "backend:8000",
+                to: "backend:8001",
+                rule: "upstream-no-listener",
+                at: "proxy/conf:5",
+                help: "backend/Dockerfile:18) with FLASK_RUN_PORT=8000 (",
+            },
+            Break {
+                file: "proxy/conf",
+                from: "backend:8000",
+                to: "backnd:8000",
+                rule: "upstream-undefined",
+                at: "proxy/conf:5",
+                help: "did you mean `backend`?",
+            },
+            Break {
+                file: "compose.yaml",
+                from: "  backend:\n",
+                to: "  api:\n",
+                rule: "upstream-undefined",
+                at: "proxy/conf:5",
+                help: "(api, db, proxy)",
+            },
+            // Flask's development server on the container's loopback.
+            Break {
+                file: "backend/Dockerfile",
+                from: "ENV FLASK_RUN_HOST 0.0.0.0",
+                to: "ENV FLASK_RUN_HOST 127.0.0.1",
+                rule: "upstream-no-listener",
+                at: "proxy/conf:5",
+                help: "bind 0.0.0.0",
+            },
+        ],
+    },
+    // nginx (built FROM nginx) → upstream of web1, web2 (node, `ports`
+    // 81:5000 and 82:5000).
+    Published {
+        dir: "realworld/awesome-compose-nginx-nodejs-redis/repo/nginx-nodejs-redis",
+        targets: &[("web1:5000", "web1"), ("web2:5000", "web2")],
+        breaks: &[
+            Break {
+                file: "compose.yaml",
+                from: "'82:5000'",
+                to: "'82:5001'",
+                rule: "upstream-no-listener",
+                at: "nginx/nginx.conf:3",
+                help: "compose.yaml:18",
+            },
+            Break {
+                file: "nginx/nginx.conf",
+                from: "server web1:5000",
+                to: "server web3:5000",
+                rule: "upstream-undefined",
+                at: "nginx/nginx.conf:2",
+                help: "did you mean `web1`?",
+            },
+        ],
+    },
+    // nginx → upstream hello_django → web: `gunicorn … --bind 0.0.0.0:8000`
+    // (docker-compose.prod.yml), `runserver 0.0.0.0:8000` (docker-compose.yml).
+    Published {
+        dir: "realworld/django-on-docker/repo",
+        targets: &[("web:8000", "web")],
+        breaks: &[
+            Break {
+                file: "nginx/nginx.conf",
+                from: "web:8000",
+                to: "web:8080",
+                rule: "upstream-no-listener",
+                at: "nginx/nginx.conf:2",
+                help: "docker-compose.prod.yml:8",
+            },
+            // (Moving gunicorn to 8001 in docker-compose.prod.yml alone is
+            // not one: docker-compose.yml's runserver still says 8000, and
+            // either file may be the one deployed.)
+            Break {
+                file: "nginx/nginx.conf",
+                from: "server web:8000",
+                to: "server app:8000",
+                rule: "upstream-undefined",
+                at: "nginx/nginx.conf:2",
+                help: "(db, nginx, web)",
+            },
+        ],
+    },
+    // nginx (mounts dockerfiles/nginx) → php: image php:*-fpm's 9000.
+    Published {
+        dir: "realworld/aschmelyun-docker-compose-laravel/repo",
+        targets: &[("php:9000", "php")],
+        breaks: &[Break {
+            file: "dockerfiles/nginx/default.conf",
+            from: "php:9000",
+            to: "phpfpm:9000",
+            rule: "upstream-undefined",
+            at: "dockerfiles/nginx/default.conf:14",
+            help: "did you mean `php`?",
+        }],
+    },
+    // nginx and php-fpm in one image (FROM nginx, the pool copied in):
+    // 127.0.0.1:9000 is the pool in nginx's own container.
+    Published {
+        dir: "realworld/cachethq-docker/repo",
+        targets: &[("127.0.0.1:9000", "www")],
+        breaks: &[
+            Break {
+                file: "conf/php-fpm-pool.conf",
+                from: "listen = 127.0.0.1:9000",
+                to: "listen = 127.0.0.1:9001",
+                rule: "upstream-no-listener",
+                at: "conf/nginx-site.conf:33",
+                help: "127.0.0.1:9001",
+            },
+            Break {
+                file: "conf/nginx-site.conf",
+                from: "fastcgi_pass 127.0.0.1:9000",
+                to: "fastcgi_pass php:9000",
+                rule: "upstream-undefined",
+                at: "conf/nginx-site.conf:33",
+                help: "(cachet, postgres)",
+            },
+        ],
+    },
+    // proxy (nginx image, mounts nginx.conf) → upstream lemmy: the lemmy
+    // service is built from docker/Dockerfile, whose last stage EXPOSEs 8536;
+    // lemmy-ui is reached through a variable (decided per request).
+    Published {
+        dir: "realworld/lemmy/repo/docker",
+        targets: &[("$proxpass", "runtime"), ("lemmy:8536", "lemmy")],
+        breaks: &[
+            Break {
+                file: "nginx.conf",
+                from: "server \"lemmy:8536\"",
+                to: "server \"lemmy:8537\"",
+                rule: "upstream-no-listener",
+                at: "nginx.conf:8",
+                help: "EXPOSE 8536",
+            },
+            Break {
+                file: "nginx.conf",
+                from: "server \"lemmy:8536\"",
+                to: "server \"lemy:8536\"",
+                rule: "upstream-undefined",
+                at: "nginx.conf:8",
+                help: "did you mean `lemmy`?",
+            },
+        ],
+    },
+    // nginx (image, mounts ./nginx) → app: built FROM php:${PHP}-fpm
+    // (EXPOSE 9000 of the official fpm images).
+    Published {
+        dir: "realworld/invoiceninja-dockerfiles/repo/debian",
+        targets: &[("app:9000", "app")],
+        breaks: &[
+            Break {
+                file: "nginx/laravel.conf",
+                from: "fastcgi_pass app:9000",
+                to: "fastcgi_pass app:9001",
+                rule: "upstream-no-listener",
+                at: "nginx/laravel.conf:24",
+                help: "php:*-fpm",
+            },
+            Break {
+                file: "nginx/laravel.conf",
+                from: "fastcgi_pass app:9000",
+                to: "fastcgi_pass php:9000",
+                rule: "upstream-undefined",
+                at: "nginx/laravel.conf:24",
+                help: "did you mean `app`?",
+            },
+        ],
+    },
+    // nginx (image, mounts nginx.conf) → upstreams relay (relay:3000, an
+    // image named by a variable) and sentry (web:9000, the Sentry image's
+    // own `run web`): services of the project whose ports nothing in the
+    // repository tells, so known hosts with unknown ports, never warned.
+    Published {
+        dir: "realworld/sentry-self-hosted/repo",
+        targets: &[
+            ("relay:3000", "relay (port unknown)"),
+            ("relay:3000", "relay (port unknown)"),
+            ("relay:3000", "relay (port unknown)"),
+            ("web:9000", "web (port unknown)"),
+            ("web:9000", "web (port unknown)"),
+            ("web:9000", "web (port unknown)"),
+        ],
+        breaks: &[
+            Break {
+                file: "nginx.conf",
+                from: "server relay:3000",
+                to: "server relays:3000",
+                rule: "upstream-undefined",
+                at: "nginx.conf:69",
+                help: "did you mean `relay`?",
+            },
+            Break {
+                file: "nginx.conf",
+                from: "server web:9000",
+                to: "server website:9000",
+                rule: "upstream-undefined",
+                at: "nginx.conf:74",
+                help: "`website` is none of them",
+            },
+        ],
+    },
+    // proxy (built FROM nginx, COPY conf) → backend: ASP.NET Core with
+    // ASPNETCORE_URLS=http://+:8000 in compose.yaml.
+    Published {
+        dir: "stacks/awesome-compose-nginx-aspnet-mysql",
+        targets: &[("backend:8000", "backend")],
+        breaks: &[
+            Break {
+                file: "compose.yaml",
+                from: "ASPNETCORE_URLS=http://+:8000",
+                to: "ASPNETCORE_URLS=http://+:5000",
+                rule: "upstream-no-listener",
+                at: "proxy/conf:5",
+                help: "ASPNETCORE_URLS=http://+:5000 (",
+            },
+            Break {
+                file: "proxy/conf",
+                from: "http://backend:8000",
+                to: "http://backnd:8000",
+                rule: "upstream-undefined",
+                at: "proxy/conf:5",
+                help: "did you mean `backend`?",
+            },
+            Break {
+                file: "compose.yaml",
+                from: "ASPNETCORE_URLS=http://+:8000",
+                to: "ASPNETCORE_URLS=http://localhost:8000",
+                rule: "upstream-no-listener",
+                at: "proxy/conf:5",
+                help: "ASPNETCORE_URLS=http://localhost:8000",
+            },
+        ],
+    },
+    // proxy (nginx image, mounts proxy/nginx.conf) → backend, a Go
+    // binary whose port only its main.go tells (no EXPOSE, no flag).
+    Published {
+        dir: "stacks/awesome-compose-nginx-golang",
+        targets: &[("backend:80", "backend (port unknown)")],
+        breaks: &[
+            Break {
+                file: "compose.yaml",
+                from: "  backend:\n",
+                to: "  api:\n",
+                rule: "upstream-undefined",
+                at: "proxy/nginx.conf:4",
+                help: "(api, proxy)",
+            },
+            Break {
+                file: "proxy/nginx.conf",
+                from: "http://backend:80",
+                to: "http://backend-svc:80",
+                rule: "upstream-undefined",
+                at: "proxy/nginx.conf:4",
+                help: "`backend-svc` is none of them",
+            },
+        ],
+    },
+    // proxy (nginx image, mounts proxy/nginx.conf) → backend, a Go
+    // binary whose port only its main.go tells (no EXPOSE, no flag).
+    Published {
+        dir: "stacks/awesome-compose-nginx-golang-mysql",
+        targets: &[("backend:8000", "backend (port unknown)")],
+        breaks: &[
+            Break {
+                file: "compose.yaml",
+                from: "  backend:\n",
+                to: "  api:\n",
+                rule: "upstream-undefined",
+                at: "proxy/nginx.conf:5",
+                help: "(api, db, proxy)",
+            },
+            Break {
+                file: "proxy/nginx.conf",
+                from: "http://backend:8000",
+                to: "http://backend-svc:8000",
+                rule: "upstream-undefined",
+                at: "proxy/nginx.conf:5",
+                help: "`backend-svc` is none of them",
+            },
+        ],
+    },
+    // proxy (nginx image, mounts proxy/nginx.conf) → backend, a Go
+    // binary whose port only its main.go tells (no EXPOSE, no flag).
+    Published {
+        dir: "stacks/awesome-compose-nginx-golang-postgres",
+        targets: &[("backend:8000", "backend (port unknown)")],
+        breaks: &[
+            Break {
+                file: "compose.yaml",
+                from: "  backend:\n",
+                to: "  api:\n",
+                rule: "upstream-undefined",
+                at: "proxy/nginx.conf:5",
+                help: "(api, db, proxy)",
+            },
+            Break {
+                file: "proxy/nginx.conf",
+                from: "http://backend:8000",
+                to: "http://backend-svc:8000",
+                rule: "upstream-undefined",
+                at: "proxy/nginx.conf:5",
+                help: "`backend-svc` is none of them",
+            },
+        ],
+    },
+    // web (nginx:alpine-slim, mounts web/nginx.conf as nginx.conf) →
+    // upstream php-handler → app: nextcloud:fpm-alpine, built FROM
+    // php:*-fpm-alpine (9000).
+    Published {
+        dir: "realworld/nextcloud-docker/repo/.examples/docker-compose/insecure/mariadb/fpm",
+        targets: &[("app:9000", "app")],
+        breaks: &[
+            Break {
+                file: "web/nginx.conf",
+                from: "server app:9000 resolve",
+                to: "server app:9001 resolve",
+                rule: "upstream-no-listener",
+                at: "web/nginx.conf:44",
+                help: "nextcloud:*fpm*",
+            },
+            // The apache variant serves HTTP on 80, not FastCGI on 9000.
+            Break {
+                file: "compose.yaml",
+                from: "image: nextcloud:fpm-alpine",
+                to: "image: nextcloud:apache",
+                rule: "upstream-no-listener",
+                at: "web/nginx.conf:44",
+                help: "EXPOSE 80",
+            },
+        ],
+    },
+    // web (built FROM nginx:alpine, COPY nginx.conf) → upstream
+    // php-handler → app: built FROM monica:fpm-alpine (FROM php:*-fpm, 9000).
+    Published {
+        dir: "realworld/monica-docker/repo/.examples/full",
+        targets: &[("app:9000", "app")],
+        breaks: &[
+            Break {
+                file: "web/nginx.conf",
+                from: "server app:9000",
+                to: "server app:9090",
+                rule: "upstream-no-listener",
+                at: "web/nginx.conf:32",
+                help: "monica:*fpm*",
+            },
+            Break {
+                file: "web/nginx.conf",
+                from: "server app:9000",
+                to: "server monica:9000",
+                rule: "upstream-undefined",
+                at: "web/nginx.conf:32",
+                help: "`monica` is none of them",
+            },
+        ],
+    },
+    // nginx (built FROM nginx:1.25, COPY nginx.conf) → upstream hello_flask
+    // → web: `gunicorn --bind 0.0.0.0:5000` after the image's ENTRYPOINT
+    // (docker-compose.prod.yml), and `ports: 5001:5000` in the dev file.
+    Published {
+        dir: "stacks/testdrivenio-flask-on-docker",
+        targets: &[("web:5000", "web")],
+        breaks: &[
+            Break {
+                file: "services/nginx/nginx.conf",
+                from: "server web:5000",
+                to: "server web:8000",
+                rule: "upstream-no-listener",
+                at: "services/nginx/nginx.conf:2",
+                help: "gunicorn --bind 0.0.0.0:5000 manage:app` (",
+            },
+            Break {
+                file: "services/nginx/nginx.conf",
+                from: "server web:5000",
+                to: "server flask:5000",
+                rule: "upstream-undefined",
+                at: "services/nginx/nginx.conf:2",
+                help: "(db, nginx, web)",
+            },
+        ],
+    },
+];
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read_dir") {
+        let e = e.expect("entry");
+        let dest = to.join(e.file_name());
+        if e.file_type().expect("type").is_dir() {
+            copy_tree(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), &dest).expect("copy");
+        }
+    }
+}
+
+/// (endpoint, first listener or status) of every route, from the JSON graph.
+fn resolutions(opts: &Options) -> Vec<(String, String)> {
+    let json = nginx_lint::graph(opts, nginx_lint::graph::GraphFormat::Json).expect("graph");
+    let g: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let mut out = Vec::new();
+    for s in g["servers"].as_array().into_iter().flatten() {
+        for r in s["routes"].as_array().into_iter().flatten() {
+            for e in r["endpoints"].as_array().into_iter().flatten() {
+                let who = e["listeners"][0]["name"]
+                    .as_str()
+                    .or(e["status"].as_str())
+                    .unwrap_or_default();
+                let ep = e["endpoint"].as_str().unwrap_or_default();
+                out.push((ep.to_string(), who.to_string()));
+            }
+        }
+    }
+    out
+}
+
+fn run_dir(dir: &Path) -> Options {
+    Options {
+        inputs: Inputs {
+            paths: vec![dir.to_path_buf()],
+            ..Inputs::default()
+        },
+        settings: Default::default(),
+    }
+}
+
+/// Resolution findings (the rules that judge targets against listeners).
+fn resolution_findings(outcome: &nginx_lint::Outcome) -> Vec<&nginx_lint::finding::Finding> {
+    outcome
+        .findings
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.rule,
+                "upstream-no-listener" | "upstream-undefined" | "container-loopback-target"
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn published_stacks_resolve_as_traced() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+    for p in PUBLISHED {
+        let opts = run_dir(&base.join(p.dir));
+        let got = resolutions(&opts);
+        let want: Vec<(String, String)> = p
+            .targets
+            .iter()
+            .map(|(e, w)| (e.to_string(), w.to_string()))
+            .collect();
+        assert_eq!(got, want, "{}", p.dir);
+        let outcome = nginx_lint::run(&opts).expect("runs");
+        let f = resolution_findings(&outcome);
+        assert!(f.is_empty(), "{}: {:?}", p.dir, f);
+    }
+}
+
+#[test]
+fn published_stacks_catch_one_edit_breakages() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+    let mut missed = Vec::new();
+    for p in PUBLISHED {
+        for b in p.breaks {
+            // The whole repository is copied (a build context may be above
+            // the stack's directory), and the stack's directory linted.
+            let (repo, sub) = match p.dir.split_once("/repo") {
+                Some((r, sub)) => (format!("{r}/repo"), sub),
+                None => (p.dir.to_string(), ""),
+            };
+            let tmp = tempfile::tempdir().expect("tmp");
+            copy_tree(&base.join(repo), tmp.path());
+            let dir = tmp.path().join(sub.trim_start_matches('/'));
+            let file = dir.join(b.file);
+            let text = std::fs::read_to_string(&file).expect("read");
+            assert!(
+                text.contains(b.from),
+                "{}: {} not in {}",
+                p.dir,
+                b.from,
+                b.file
+            );
+            std::fs::write(&file, text.replacen(b.from, b.to, 1)).expect("write");
+            let outcome = nginx_lint::run(&run_dir(&dir)).expect("runs");
+            let hit = outcome.findings.iter().find(|f| {
+                let (line, _) = outcome.loaded.sources.start_of(f.span);
+                let display = &outcome.loaded.sources.get(f.span.file).display;
+                f.rule == b.rule
+                    && display.ends_with(b.at.rsplit_once(':').map_or("", |x| x.0))
+                    && b.at.ends_with(&format!(":{line}"))
+                    && f.help.as_deref().unwrap_or("").contains(b.help)
+            });
+            if hit.is_none() {
+                let got: Vec<String> = outcome
+                    .findings
+                    .iter()
+                    .map(|f| format!("{} {} {:?}", f.rule, f.message, f.help))
+                    .collect();
+                missed.push(format!("{} {} -> {}: {got:#?}", p.dir, b.from, b.to));
+            }
+        }
+    }
+    assert!(missed.is_empty(), "{}", missed.join("\n"));
+}
+
+/// A project's `include:`d file brings its services onto the network (ports
+/// unknown: no finding), and a service inherits the command of the service
+/// it `extends`.
+#[test]
+fn compose_include_and_extends() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let files = [
+        (
+            "compose.yaml",
+            "include:\n  - infra/services.yml\nservices:\n  proxy:\n    image: nginx:1.27\n    volumes:\n      - ./nginx/default.conf:/etc/nginx/conf.d/default.conf:ro\n  base:\n    image: python:3.12\n    command: gunicorn -b 0.0.0.0:8000 app:app\n  app:\n    extends: base\n",
+        ),
+        (
+            "infra/services.yml",
+            "services:\n  api:\n    image: example/api\n",
+        ),
+        (
+            "nginx/default.conf",
+            "server {\n    listen 80;\n    location /api/ { proxy_pass http://api:5000; }\n    location /old/ { proxy_pass http://app:8001; }\n    location / { proxy_pass http://app:8000; }\n}\n",
+        ),
+    ];
+    for (name, text) in files {
+        let p = tmp.path().join(name);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, text).expect("write");
+    }
+    let outcome = nginx_lint::run(&run_dir(tmp.path())).expect("runs");
+    let got: Vec<(String, usize, String)> = resolution_findings(&outcome)
+        .iter()
+        .map(|f| {
+            let (line, _) = outcome.loaded.sources.start_of(f.span);
+            (f.rule.to_string(), line, f.help.clone().unwrap_or_default())
+        })
+        .collect();
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert_eq!((got[0].0.as_str(), got[0].1), ("upstream-no-listener", 4));
+    assert!(
+        got[0].2.contains("gunicorn -b 0.0.0.0:8000"),
+        "{}",
+        got[0].2
+    );
+}

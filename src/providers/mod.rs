@@ -8,11 +8,15 @@
 //! could take up such a rule and wait for itself (see `schedule`).
 
 pub mod apache;
+mod cmdline;
 pub mod compose;
 pub mod declared;
+mod dockerfile;
 pub mod fpm;
 pub mod gunicorn;
+mod images;
 mod lit;
+pub mod network;
 pub mod nginx;
 pub mod pm2;
 mod systemd;
@@ -203,6 +207,30 @@ pub fn files_of<'l>(
             let f = loaded.sources.get(s.file);
             std::str::from_utf8(&f.text).ok().map(|t| (s.file, f, t))
         })
+}
+
+/// The provider files written in YAML (every Compose file; uWSGI and
+/// pm2 files named `.yml`/`.yaml`) that do not parse: where, the parser's
+/// words, and the provider. Their services are not read.
+pub fn unreadable(loaded: &Loaded) -> Vec<(Span, String, &'static str)> {
+    loaded
+        .services
+        .iter()
+        .filter_map(|s| {
+            let f = loaded.sources.get(s.file);
+            let name = file_name(&f.real);
+            let is_yaml = s.provider == compose::Compose.name()
+                || name.ends_with(".yml")
+                || name.ends_with(".yaml");
+            if !is_yaml {
+                return None;
+            }
+            let text = std::str::from_utf8(&f.text).ok()?;
+            let e = yaml::parse_checked(text).err()?;
+            let end = (e.offset + 1).min(text.len()).max(e.offset);
+            Some((Span::new(s.file, e.offset, end), e.message, s.provider))
+        })
+        .collect()
 }
 
 /// The file name of a path, lowercased.

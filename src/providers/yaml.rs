@@ -195,8 +195,76 @@ fn count(n: &Node) -> usize {
     }
 }
 
+/// Why a YAML file could not be read: the byte offset and the parser's
+/// words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct YamlError {
+    pub offset: usize,
+    pub message: String,
+}
+
 /// The first document of a YAML file; None when it does not parse.
 pub fn parse(text: &str) -> Option<Node> {
+    parse_checked(text).ok().flatten()
+}
+
+/// The first document of a YAML file (None: an empty file), or why it
+/// does not parse.
+pub fn parse_checked(text: &str) -> Result<Option<Node>, YamlError> {
+    let first = match parse_strict(text) {
+        Ok(n) => return Ok(n),
+        Err((e, _)) => e,
+    };
+    // The spec wants a flow collection's closing bracket indented more
+    // than its parent block (YAML 1.2.2 §8.2.3), and yaml-rust2 holds to
+    // it (its issues #30, #69); Docker Compose's parser (go-yaml) and
+    // libyaml accept `]` under the key, as in a healthcheck
+    // `test: [` list written over several lines. Such a bracket is moved
+    // to the end of the line before it (the same length: every other
+    // offset stays), and the file parsed again.
+    let mut relaxed = text.to_string();
+    for _ in 0..MAX_DEPTH {
+        match parse_strict(&relaxed) {
+            Ok(n) => return Ok(n),
+            Err((_, line)) if hoist_bracket(&mut relaxed, line) => {}
+            Err(_) => return Err(first),
+        }
+    }
+    Err(first)
+}
+
+/// Moves a closing `]`/`}` that starts line `line` (1-based) to the end
+/// of the line before, when that line has no comment; false when it
+/// cannot.
+fn hoist_bracket(text: &mut String, line: usize) -> bool {
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let (Some(&start), Some(&prev)) = (
+        starts.get(line.wrapping_sub(1)),
+        starts.get(line.wrapping_sub(2)),
+    ) else {
+        return false;
+    };
+    let body = &text[start..];
+    let indent = body.len() - body.trim_start_matches(' ').len();
+    let at = start + indent;
+    if !matches!(text.as_bytes().get(at), Some(b']' | b'}')) || text[prev..start].contains('#') {
+        return false;
+    }
+    let bracket = if text.as_bytes()[at] == b']' {
+        "]"
+    } else {
+        "}"
+    };
+    // "\n" + indent + "]" becomes "]" + "\n" + indent.
+    let nl = start - 1;
+    text.replace_range(nl..=at, &format!("{bracket}\n{}", " ".repeat(indent)));
+    true
+}
+
+/// One strict parse: the document, or the error and its line (1-based).
+fn parse_strict(text: &str) -> Result<Option<Node>, (YamlError, usize)> {
     let mut b = Builder {
         text,
         stack: Vec::new(),
@@ -208,11 +276,23 @@ pub fn parse(text: &str) -> Option<Node> {
     let mut parser = Parser::new_from_str(text);
     // A nesting bomb is refused by the parser's own recursion guard or by
     // ours; either way the file is skipped.
-    parser.load(&mut b, false).ok()?;
-    if b.too_deep {
-        return None;
+    if let Err(e) = parser.load(&mut b, false) {
+        let err = YamlError {
+            offset: e.marker().index().min(text.len()),
+            message: e.info().to_string(),
+        };
+        return Err((err, e.marker().line()));
     }
-    b.root
+    if b.too_deep {
+        let err = YamlError {
+            offset: 0,
+            message: format!(
+                "nested deeper than {MAX_DEPTH} levels or more than {MAX_ALIAS_NODES} nodes through aliases"
+            ),
+        };
+        return Err((err, 0));
+    }
+    Ok(b.root)
 }
 
 #[cfg(test)]
@@ -234,6 +314,32 @@ mod tests {
         assert_eq!(&src[ports[1].start..ports[1].end], "9229");
         let expose = app.get("expose").expect("expose").items();
         assert_eq!(&src[expose[0].start..expose[0].end], "'3000'");
+    }
+
+    /// A flow list spanning lines (a healthcheck `test: [` written over
+    /// several lines) is YAML like any other.
+    #[test]
+    fn multi_line_flow_lists() {
+        let src = "services:\n  db:\n    image: mariadb\n    healthcheck:\n      test: [\n        \"CMD\",\n        \"healthcheck.sh\",\n        \"--connect\"\n      ]\n      interval: 10s\n  app:\n    image: node\n    ports: [\"3000:3000\",\n      \"9229:9229\"]\n";
+        let root = parse_checked(src).expect("parses").expect("a document");
+        let s = root.get("services").expect("services");
+        let test = s
+            .get("db")
+            .and_then(|d| d.get("healthcheck"))
+            .and_then(|h| h.get("test"));
+        assert_eq!(test.map(|t| t.items().len()), Some(3));
+        let ports = s.get("app").and_then(|a| a.get("ports")).expect("ports");
+        assert_eq!(
+            &src[ports.items()[1].start..ports.items()[1].end],
+            "\"9229:9229\""
+        );
+    }
+
+    #[test]
+    fn errors_have_offsets() {
+        let e =
+            parse_checked("services:\n  app:\n    image: [node\n  web: x\n").expect_err("broken");
+        assert!(e.offset > 10, "{e:?}");
     }
 
     #[test]

@@ -35,6 +35,8 @@ pub struct Resolver {
     unix_asked: std::sync::Mutex<NearAnswers>,
     /// What really listens on this machine (`--live`).
     pub live: Option<live::Live>,
+    /// Compose projects' host names and nginx services.
+    pub network: providers::network::Network,
 }
 
 impl Resolver {
@@ -46,7 +48,9 @@ impl Resolver {
         for p in providers::all() {
             p.listeners(loaded, model, &mut listeners);
         }
-        Resolver::from_listeners(listeners)
+        let mut r = Resolver::from_listeners(listeners);
+        r.network = providers::compose::network(loaded);
+        r
     }
 
     pub fn from_listeners(listeners: Vec<Listener>) -> Resolver {

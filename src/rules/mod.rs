@@ -171,6 +171,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &resolution::backend_protocol_mismatch::BackendProtocolMismatch,
         &resolution::server_name_conflict::ServerNameConflict,
         &resolution::location_unreachable::LocationUnreachable,
+        &schema::service_syntax::ServiceSyntax,
     ]
 }
 

@@ -42,6 +42,19 @@ impl Rule for ContainerLoopbackTarget {
                 if served.iter().any(|&i| ls[i].kind == ListenerKind::Nginx) {
                     continue;
                 }
+                // A service whose configuration the nginx image copies in
+                // beside nginx (php-fpm in the same image) is in that
+                // container's loopback.
+                let net = &cx.resolver().network;
+                let beside = |i: &usize| {
+                    ls[*i].span.is_some_and(|s| {
+                        net.nginx_holding(&cx.loaded.sources.get(s.file).real)
+                            .is_some()
+                    })
+                };
+                if served.iter().any(beside) {
+                    continue;
+                }
                 if !seen.insert(d.span) {
                     continue;
                 }

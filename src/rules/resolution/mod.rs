@@ -1,6 +1,7 @@
 //! Cross-file rules: what nginx sends to, and what listens there.
 
 pub mod backend_protocol_mismatch;
+mod compose_target;
 pub mod dns_resolved_once;
 pub mod fastcgi_params_missing;
 pub mod listen_conflict;

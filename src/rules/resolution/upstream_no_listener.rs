@@ -28,6 +28,10 @@ impl Rule for UpstreamNoListener {
         let mut by_line: HashMap<Span, Finding> = HashMap::default();
         for t in &cx.model.targets {
             for (d, ep) in endpoints(cx.model, t) {
+                if let Some(f) = super::compose_target::unserved(cx, t, d, ep) {
+                    by_line.entry(d.span).or_insert(f);
+                    continue;
+                }
                 if !is_local(ep) {
                     continue;
                 }

@@ -3,6 +3,7 @@
 //! lives here: which directive specs are available in a tree (version and
 //! modules), and the nginx context bits of a visited directive.
 
+mod compose_host;
 pub mod directive_args;
 pub mod directive_context;
 pub mod directive_duplicate;
@@ -15,6 +16,7 @@ pub mod load_module_missing;
 pub mod module_assumed;
 mod per_block;
 mod per_directive;
+pub mod service_syntax;
 pub mod ssl_on_removed;
 pub mod unknown_directive;
 pub mod upstream_undefined;

@@ -149,7 +149,9 @@ impl Rule for UpstreamUndefined {
                 at.iter()
                     .any(|&(u, k)| k == kind && (u == v.unit || standalone(v.unit)))
             });
+            // A Compose service's name: Docker's DNS resolves it.
             if defined
+                || cx.resolver().network.is_host(host)
                 || unknown_units.contains(&v.unit)
                 || (standalone(v.unit) && !unknown_units.is_empty())
             {
@@ -171,6 +173,7 @@ impl Rule for UpstreamUndefined {
                 .or_insert_with(|| nearest_name(&defs, &mut near, host, &visible));
             out.push(undefined_finding(d, host, default_port, nearest));
         });
+        super::compose_host::check(cx, &unknown_units, out);
     }
 }
 

@@ -1,0 +1,83 @@
+//! Host names on a Compose project's network: every service name,
+//! `container_name`, network alias and `links` alias resolves, through
+//! Docker's embedded DNS, to that service's container (Compose
+//! specification, services: `container_name`, `links`,
+//! `networks.aliases`; Docker docs, "Networking in Compose"). A
+//! `hostname` is counted too although Docker's DNS does not always
+//! resolve it (moby/moby#36333, docker/compose#2925): a name the project
+//! may answer is never reported as unknown. What each service listens on
+//! is kept with the evidence that tells it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::source::Span;
+
+/// A name other containers of the project reach a service by.
+#[derive(Clone, Debug)]
+pub struct NetworkHost {
+    /// Lower case.
+    pub name: String,
+    pub service: Arc<str>,
+    /// The project's directory.
+    pub project: Arc<Path>,
+    /// What the service listens on; None when nothing tells.
+    pub ports: Option<Ports>,
+}
+
+/// Ports a service listens on, and why we think so.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ports {
+    pub ports: Vec<u16>,
+    /// The evidence in the user's words: `gunicorn -b 0.0.0.0:8000
+    /// (compose.yaml:31)`, `EXPOSE 8000 (backend/Dockerfile:15)`.
+    pub evidence: String,
+    /// Where, when it is a line of an analysed file.
+    pub span: Option<Span>,
+    /// The command binds loopback only: other containers cannot connect.
+    pub loopback: bool,
+}
+
+/// A service that runs the analysed nginx.
+#[derive(Clone, Debug)]
+pub struct NginxService {
+    pub project: Arc<Path>,
+    pub service: String,
+    /// The analysed files (or directories holding them) it mounts or its
+    /// image copies, normalised real paths.
+    pub files: Vec<PathBuf>,
+    /// The container has its own network namespace (no `network_mode`).
+    pub own_network: bool,
+    /// Names `extra_hosts` adds to its /etc/hosts (lower case).
+    pub extra_hosts: Vec<String>,
+}
+
+/// Every project's hosts and nginx services.
+#[derive(Clone, Debug, Default)]
+pub struct Network {
+    pub hosts: Vec<NetworkHost>,
+    pub nginx: Vec<NginxService>,
+}
+
+impl Network {
+    /// Whether any project knows this host name.
+    pub fn is_host(&self, name: &str) -> bool {
+        self.hosts.iter().any(|h| h.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The nginx service whose container holds an analysed file (real
+    /// path), if one does.
+    pub fn nginx_holding(&self, real: &Path) -> Option<&NginxService> {
+        let real = crate::vfs::normalize(real);
+        self.nginx
+            .iter()
+            .find(|n| n.files.iter().any(|f| real.starts_with(f)))
+    }
+
+    /// The host `name` in `project`.
+    pub fn host_in(&self, project: &Path, name: &str) -> Option<&NetworkHost> {
+        self.hosts
+            .iter()
+            .find(|h| &*h.project == project && h.name.eq_ignore_ascii_case(name))
+    }
+}
