@@ -104,3 +104,22 @@ pub fn rules_at(args: &[&str]) -> Vec<(String, u64)> {
         .map(|(r, _, l)| (r, l))
         .collect()
 }
+
+/// [`run_stdin`] in another working directory.
+pub fn run_stdin_in(dir: &Path, args: &[&str], input: &str) -> Output {
+    let mut child = bin()
+        .current_dir(dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("writes");
+    child.wait_with_output().expect("waits")
+}
