@@ -212,28 +212,7 @@ fn lint(args: &LintArgs) -> ExitCode {
             .collect();
         view.skipped = &listed;
     }
-    let mut text = if args.statistics {
-        let mut t = report::statistics(&view, format == Format::Json);
-        if format == Format::Human {
-            t.push_str(&report::summary_line(&view, true));
-            t.push('\n');
-        }
-        t
-    } else {
-        report::render(
-            &view,
-            format,
-            HumanStyle {
-                color,
-                width: 100,
-                unicode: tty,
-                help: !args.no_help,
-            },
-        )
-    };
-    if args.quiet && format == Format::Human {
-        drop_summary_line(&mut text);
-    }
+    let text = render_text(args, &view, format, tty, color);
     let mut lock = stdout.lock();
     if lock
         .write_all(text.as_bytes())
@@ -246,6 +225,15 @@ fn lint(args: &LintArgs) -> ExitCode {
     if format == Format::Concise && !args.quiet {
         eprintln!("{}", report::summary_line(&view, false));
     }
+    if format == Format::Github
+        && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
+        && let Err(e) = append_step_summary(&path, &report::github::step_summary(&view))
+    {
+        return fail(&format!(
+            "GITHUB_STEP_SUMMARY {}: {e}",
+            std::path::Path::new(&path).display()
+        ));
+    }
     let level = resolved.fail_level.unwrap_or(Severity::Warning);
     let code = if !args.exit_zero && outcome.worst().is_some_and(|w| w >= level) {
         ExitCode::from(1)
@@ -257,6 +245,39 @@ fn lint(args: &LintArgs) -> ExitCode {
     std::mem::forget(outcome);
     std::mem::forget(text);
     code
+}
+
+/// The report on stdout: the findings in `format`, or `--statistics`.
+fn render_text(
+    args: &LintArgs,
+    view: &report::ReportView<'_>,
+    format: Format,
+    tty: bool,
+    color: bool,
+) -> String {
+    let mut text = if args.statistics {
+        let mut t = report::statistics(view, format == Format::Json);
+        if format == Format::Human {
+            t.push_str(&report::summary_line(view, true));
+            t.push('\n');
+        }
+        t
+    } else {
+        report::render(
+            view,
+            format,
+            HumanStyle {
+                color,
+                width: 100,
+                unicode: tty,
+                help: !args.no_help,
+            },
+        )
+    };
+    if args.quiet && format == Format::Human {
+        drop_summary_line(&mut text);
+    }
+    text
 }
 
 /// Nothing analysed must not pass as "no findings" (exit 0): a wrong PATH
@@ -275,6 +296,15 @@ fn analysed_nothing(
             loaded.passed.iter().any(|s| s.path == shown)
         });
     loaded.files.iter().next().is_none() && loaded.fpm.is_none() && !all_excluded
+}
+
+/// GitHub's job summary file is appended to by every step that writes it.
+fn append_step_summary(path: &std::ffi::OsStr, text: &str) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    f.write_all(text.as_bytes())
 }
 
 /// Human output without its last line (the summary), for --quiet.

@@ -18,6 +18,8 @@ pub fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_nginx-lint"));
     c.current_dir(env!("CARGO_MANIFEST_DIR"));
     c.env_remove("NO_COLOR");
+    c.env_remove("CLICOLOR_FORCE");
+    c.env_remove("GITHUB_STEP_SUMMARY");
     c.env("XDG_CONFIG_HOME", "/nonexistent/nginx-lint-tests");
     c
 }
