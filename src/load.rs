@@ -763,12 +763,14 @@ fn load_memfs(fs: &MemFs, first: &Path, prefix: Option<PathBuf>) -> Loaded {
     }
     findings.append(&mut loader.findings);
     let files = std::mem::take(&mut loader.files);
+    let unknown_includes = std::mem::take(&mut loader.unknown_sites);
     drop(loader);
     Loaded {
         sources,
         files,
         units,
         findings,
+        unknown_includes,
         ..Loaded::default()
     }
 }

@@ -723,3 +723,36 @@ fn help_never_advises_what_the_version_refuses() {
     }
     assert!(checked > 20, "only {checked} pieces of advice checked");
 }
+
+/// One finding per root cause: an include whose file is missing is the
+/// finding; what that file would have provided (a log format, an
+/// upstream, a certificate, fastcgi_params, server_tokens, HSTS) is not
+/// reported again as missing elsewhere.
+#[test]
+fn a_missing_include_raises_no_knock_on_findings() {
+    let dir = cli::tree(&[(
+        "nginx.conf",
+        "events {}\nhttp {\n    include gone/http.conf;\n    server {\n        listen 443 ssl;\n        server_name a.example;\n        include gone/ssl.conf;\n        access_log /var/log/a.log main2;\n        location / {\n            include gone/fastcgi_params;\n            fastcgi_pass 127.0.0.1:9000;\n        }\n        location /b {\n            proxy_pass http://backend;\n        }\n    }\n    server { listen 9000; location / { return 200; } }\n}\n",
+    )]);
+    let o = cli::run_in(dir.path(), &["--no-help", "."]);
+    let out = stdout(&o);
+    let rules: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.split_once('[')?.1.split_once(']').map(|(r, _)| r))
+        .collect();
+    assert_eq!(
+        rules,
+        ["include-missing", "include-missing", "include-missing"],
+        "{out}"
+    );
+    // A buffer on stdin that includes a file it cannot reach: the same.
+    let o = run_stdin(
+        &["--no-help", "-"],
+        "server {\n    listen 80;\n    location ~ \\.php$ {\n        include fastcgi_params;\n        fastcgi_pass 127.0.0.1:9000;\n    }\n}\n",
+    );
+    assert!(
+        !stdout(&o).contains("fastcgi-params-missing"),
+        "{}",
+        stdout(&o)
+    );
+}
