@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use nginx_lint::cli::{
-    Cli, Command, InputArgs, LintArgs, ListFormat, configure, configure_full, versions_in_force,
+    Cli, ColorWhen, Command, InputArgs, LintArgs, ListFormat, configure, configure_full,
+    versions_in_force,
 };
 use nginx_lint::finding::Severity;
 use nginx_lint::report::{self, Format, HumanStyle};
@@ -193,7 +194,12 @@ fn lint(args: &LintArgs) -> ExitCode {
     let format = args
         .format
         .unwrap_or(if tty { Format::Human } else { Format::Concise });
-    let color = tty && !args.no_color && std::env::var_os("NO_COLOR").is_none();
+    let when = if args.no_color {
+        ColorWhen::Never
+    } else {
+        args.color
+    };
+    let color = when.decide(tty, |k| std::env::var(k).ok());
     let mut view = outcome.view();
     view.versions = Some(versions);
     let no_skipped = [];
@@ -351,7 +357,7 @@ fn explain(id: &str) -> ExitCode {
     match registry::meta(id) {
         Some(m) => {
             let tty = std::io::stdout().is_terminal();
-            let color = tty && std::env::var_os("NO_COLOR").is_none();
+            let color = ColorWhen::Auto.decide(tty, |k| std::env::var(k).ok());
             emit(&nginx_lint::report::page::render_page(m.page, tty, color));
             ExitCode::SUCCESS
         }

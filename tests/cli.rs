@@ -756,3 +756,59 @@ fn a_missing_include_raises_no_knock_on_findings() {
         stdout(&o)
     );
 }
+
+/// `--color auto|always|never`, with NO_COLOR and CLICOLOR_FORCE read as
+/// ruff reads them; `--no-color` stays `--color never`.
+#[test]
+fn color_flag_and_environment() {
+    let args = ["--format", "human", "testdata/formats"];
+    let colored = |o: &std::process::Output| stdout(o).contains('\u{1b}');
+    assert!(!colored(&run(&args)), "piped: no colour by default");
+    let o = cli::bin()
+        .args(["--color", "always"])
+        .args(args)
+        .output()
+        .expect("runs");
+    assert!(colored(&o));
+    let o = cli::bin()
+        .env("CLICOLOR_FORCE", "1")
+        .args(args)
+        .output()
+        .expect("runs");
+    assert!(colored(&o), "CLICOLOR_FORCE colours a pipe");
+    let o = cli::bin()
+        .env("CLICOLOR_FORCE", "1")
+        .args(["--color", "never"])
+        .args(args)
+        .output()
+        .expect("runs");
+    assert!(!colored(&o));
+    let o = cli::bin()
+        .env("CLICOLOR_FORCE", "1")
+        .args(["--no-color"])
+        .args(args)
+        .output()
+        .expect("runs");
+    assert!(!colored(&o));
+}
+
+/// Help is wrapped at spaces outside code spans only: the suggested
+/// `ssl_ciphers …;` (a 170-character word with hyphens) stays on one line,
+/// whole and copyable; miette broke it at its hyphens.
+#[test]
+fn help_code_spans_are_never_wrapped() {
+    let dir = cli::tree(&[(
+        "nginx.conf",
+        "events {}\nhttp {\n    server_tokens off;\n    server {\n        listen 443 ssl;\n        server_name a;\n        ssl_certificate /etc/ssl/a.pem;\n        ssl_certificate_key /etc/ssl/a.key;\n        add_header Strict-Transport-Security \"max-age=63072000\" always;\n        ssl_ciphers RC4:HIGH;\n    }\n}\n",
+    )]);
+    let o = cli::run_in(
+        dir.path(),
+        &["--format", "human", "--no-color", "nginx.conf"],
+    );
+    let out = stdout(&o);
+    let span = "`ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;`";
+    assert!(
+        out.lines().any(|l| l.trim() == span || l.contains(span)),
+        "{out}"
+    );
+}
