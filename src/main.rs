@@ -328,22 +328,22 @@ fn list_rules(format: ListFormat) -> ExitCode {
             let list: Vec<_> = registry::RULES
                 .iter()
                 .map(|m| {
-                    serde_json::json!({"id": m.id, "category": m.category, "severity": m.severity, "summary": m.summary})
+                    serde_json::json!({"id": m.id, "category": m.category, "severity": m.severity, "severities": m.severities, "summary": m.summary})
                 })
                 .collect();
             emit(&(serde_json::to_string_pretty(&list).unwrap_or_default() + "\n"));
         }
         ListFormat::Table => {
             let mut text = format!(
-                "{:<30} {:<12} {:<8} SUMMARY\n",
+                "{:<30} {:<12} {:<20} SUMMARY\n",
                 "ID", "CATEGORY", "SEVERITY"
             );
             for m in registry::RULES {
                 text.push_str(&format!(
-                    "{:<30} {:<12} {:<8} {}\n",
+                    "{:<30} {:<12} {:<20} {}\n",
                     m.id,
                     m.category,
-                    m.severity.as_str(),
+                    registry::severities_shown(m),
                     m.summary
                 ));
             }

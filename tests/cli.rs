@@ -185,10 +185,36 @@ fn named_file_checks_use_the_tree_as_context() {
 #[test]
 fn rules_explain_and_unknown_id() {
     let o = run(&["rules"]);
-    assert!(stdout(&o).contains("upstream-no-listener"));
+    // The severities each rule really reports (read off the code by
+    // build.rs), not only the page's default: upstream-no-listener is an
+    // error for a FastCGI target php-fpm does not serve, a warning for
+    // other local targets; tls-protocols notes TLSv1.2-only as info.
+    let table = stdout(&o);
+    let row = |id: &str| {
+        table
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(id))
+            .map(|l| l.split_whitespace().nth(2).unwrap_or("").to_string())
+    };
+    assert_eq!(
+        row("upstream-no-listener").as_deref(),
+        Some("error/warning"),
+        "{table}"
+    );
+    assert_eq!(
+        row("tls-protocols").as_deref(),
+        Some("warning/info"),
+        "{table}"
+    );
+    assert_eq!(row("syntax").as_deref(), Some("error"), "{table}");
     let o = run(&["rules", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
     assert!(v.as_array().is_some_and(|a| a.len() >= 10));
+    let unl = v
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["id"] == "upstream-no-listener"))
+        .expect("upstream-no-listener");
+    assert_eq!(unl["severities"], serde_json::json!(["error", "warning"]));
     let o = run(&["explain", "include-cycle"]);
     assert!(stdout(&o).starts_with("include-cycle: Includes that lead back"));
     let o = run(&["explain", "include-cycel"]);

@@ -16,7 +16,7 @@ fn readme_rule_table_matches_registry() {
             "| `{}` | {} | {} | {} |\n",
             m.id,
             m.category,
-            m.severity.as_str(),
+            nginx_lint::registry::severities_shown(m),
             m.summary
         ));
     }
