@@ -50,6 +50,7 @@ pub fn load(inputs: &Inputs) -> Result<Loaded, InputError> {
     let mut loaded = load_inputs(inputs)?;
     loaded.declared = inputs.listeners.clone();
     let mut notes = budget_notes(&loaded);
+    notes.append(&mut depth_notes(&loaded));
     loaded.skipped.append(&mut notes);
     Ok(loaded)
 }
@@ -69,6 +70,28 @@ fn budget_notes(loaded: &Loaded) -> Vec<Skipped> {
             reason: format!(
                 "its include-expanded tree has more than {budget} directives (files included over and over); only the first {budget} are checked"
             ),
+        })
+        .collect()
+}
+
+/// Blocks nested deeper than the parser keeps: nginx accepts them (it has
+/// no nesting limit), so they are a note on what is not checked, never an
+/// error (an error here was one no suppression could silence).
+fn depth_notes(loaded: &Loaded) -> Vec<Skipped> {
+    loaded
+        .files
+        .iter()
+        .filter_map(|pf| {
+            let at = pf.too_deep?;
+            let src = loaded.sources.get(pf.file);
+            let (line, _) = src.line_col(at);
+            Some(Skipped {
+                path: format!("{}:{line}", src.display),
+                reason: format!(
+                    "blocks nested deeper than {} levels: what is inside is not checked",
+                    crate::nginx::parser::MAX_DEPTH
+                ),
+            })
         })
         .collect()
 }

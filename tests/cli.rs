@@ -838,3 +838,35 @@ fn help_code_spans_are_never_wrapped() {
         "{out}"
     );
 }
+
+/// nginx has no block nesting limit (1.22 accepts 10,000 nested
+/// locations): 200 levels are no error of ours, only a note that the
+/// inside is not checked.
+#[test]
+fn deep_nesting_nginx_accepts_is_no_error() {
+    let n = 200;
+    let body = format!(
+        "events {{}}\nhttp {{\n    server_tokens off;\n    server {{\n        listen 8080;\n{}        return 200;\n{}    }}\n}}\n",
+        "        location /a {\n".repeat(n),
+        "        }\n".repeat(n)
+    );
+    let dir = cli::tree(&[("nginx.conf", &body)]);
+    let o = cli::run_in(
+        dir.path(),
+        &["--format", "human", "--verbose", "nginx.conf"],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&o),
+        cli::stderr(&o)
+    );
+    assert!(
+        stdout(&o).contains(
+            "nginx.conf:132: blocks nested deeper than 128 levels: what is inside is not checked"
+        ),
+        "{}",
+        stdout(&o)
+    );
+}
