@@ -63,6 +63,35 @@ fn human_without_color() {
     snapshot("format-human", &text);
 }
 
+/// The JSON document validates against the schema docs/CLI.md points to
+/// (docs/nginx-lint.schema.json), with findings, related places and a skip.
+#[test]
+fn json_validates_against_the_published_schema() {
+    let schema_text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/nginx-lint.schema.json"),
+    )
+    .expect("docs/nginx-lint.schema.json");
+    let schema: serde_json::Value = serde_json::from_str(&schema_text).expect("schema JSON");
+    let validator = jsonschema::draft202012::new(&schema).expect("schema compiles");
+    let doc: serde_json::Value = serde_json::from_str(&format("json")).expect("JSON");
+    assert!(doc["findings"][0]["related"][0].is_object());
+    let errors: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "JSON does not validate:\n{}",
+        errors.join("\n")
+    );
+    let mut broken = doc.clone();
+    broken["findings"][0]["severity"] = "fatal".into();
+    assert!(!validator.is_valid(&broken));
+    let mut broken = doc;
+    broken["summary"]["versions_from"]["nginx"] = "guessed".into();
+    assert!(!validator.is_valid(&broken));
+}
+
 #[test]
 fn sarif_is_valid_and_snapshotted() {
     let text = format("sarif");
