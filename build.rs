@@ -8,6 +8,8 @@ use std::path::Path;
 
 fn main() {
     println!("cargo:rerun-if-changed=rules");
+    println!("cargo:rerun-if-changed=src");
+    let emitted = emitted_severities(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
     let mut pages = Vec::new();
     if let Ok(rd) = std::fs::read_dir(&dir) {
@@ -44,15 +46,28 @@ fn main() {
             "info" => "Info",
             other => panic!("{}: bad severity {other}", p.display()),
         };
+        let konst = id.to_uppercase().replace('-', "_");
+        // What the code really reports, most severe first; the page's
+        // severity when no constructor names the id (it is passed along).
+        let found = emitted.get(&konst).cloned().unwrap_or_default();
+        let severities: Vec<&str> = ["Error", "Warning", "Info"]
+            .into_iter()
+            .filter(|s| found.contains(*s) || (found.is_empty() && *s == sev))
+            .map(|s| match s {
+                "Error" => "Severity::Error",
+                "Warning" => "Severity::Warning",
+                _ => "Severity::Info",
+            })
+            .collect();
         writeln!(
             metas,
-            "    RuleMeta {{ id: {id:?}, category: {:?}, severity: Severity::{sev}, summary: {:?}, page: include_str!({:?}) }},",
+            "    RuleMeta {{ id: {id:?}, category: {:?}, severity: Severity::{sev}, severities: &[{}], summary: {:?}, page: include_str!({:?}) }},",
             get("category"),
+            severities.join(", "),
             get("summary"),
             p.display().to_string()
         )
         .ok();
-        let konst = id.to_uppercase().replace('-', "_");
         writeln!(ids, "    pub const {konst}: &str = {id:?};").ok();
     }
     let out = format!(
@@ -60,6 +75,60 @@ fn main() {
     );
     let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("rule_registry.rs");
     std::fs::write(dest, out).expect("write registry");
+}
+
+/// The severities each rule id is reported with: every
+/// `Finding::error(ids::X`, `Finding::warning(ids::X` and
+/// `Finding::info(ids::X` in the sources outside test modules, by constant.
+fn emitted_severities(
+    src: &Path,
+) -> std::collections::HashMap<String, std::collections::BTreeSet<&'static str>> {
+    let mut out: std::collections::HashMap<String, std::collections::BTreeSet<&'static str>> =
+        Default::default();
+    let mut stack = vec![src.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            if p.extension().is_none_or(|x| x != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).unwrap_or_default();
+            let code = text.split("#[cfg(test)]").next().unwrap_or("");
+            // `Finding::new(ids::X, severity, …)` computes it: every
+            // severity the file names may be the one.
+            let named: Vec<&'static str> = ["Error", "Warning", "Info"]
+                .into_iter()
+                .filter(|s| code.contains(&format!("Severity::{s}")))
+                .collect();
+            for (ctor, sevs) in [
+                ("Finding::error(", vec!["Error"]),
+                ("Finding::warning(", vec!["Warning"]),
+                ("Finding::info(", vec!["Info"]),
+                ("Finding::new(", named),
+            ] {
+                for (at, _) in code.match_indices(ctor) {
+                    let rest = code[at + ctor.len()..].trim_start();
+                    if let Some(name) = rest.strip_prefix("ids::") {
+                        let konst: String = name
+                            .chars()
+                            .take_while(|c| {
+                                c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_'
+                            })
+                            .collect();
+                        out.entry(konst).or_default().extend(sevs.iter().copied());
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 fn front_matter(text: &str) -> Option<Vec<(String, String)>> {

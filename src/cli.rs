@@ -210,8 +210,13 @@ pub struct LintArgs {
     #[arg(long, short)]
     pub verbose: bool,
 
-    /// No colours in human output (also when NO_COLOR is set), e.g.
-    /// `--no-color`
+    /// When human output is coloured: `auto` (default) colours a terminal,
+    /// unless NO_COLOR is set; CLICOLOR_FORCE (not `0`) colours anywhere
+    /// and wins over NO_COLOR, as in ruff; e.g. `--color never`
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+
+    /// The same as `--color never`, e.g. `--no-color`
     #[arg(long)]
     pub no_color: bool,
 
@@ -579,4 +584,63 @@ pub fn mistyped_subcommand(word: &std::ffi::OsStr) -> Option<String> {
         .min()?;
     // Two edits (a transposition: `grpah`) but never most of the word.
     (d <= 2 && d * 2 < name.len()).then_some(name)
+}
+
+/// `--color`: when human output is coloured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorWhen {
+    /// Whether to colour, given whether stdout is a terminal and the
+    /// environment (`NO_COLOR`, `CLICOLOR_FORCE`, read by `var`): an
+    /// explicit `always`/`never` wins; in `auto`, CLICOLOR_FORCE set and
+    /// not `0` colours, else NO_COLOR set and not empty does not, else a
+    /// terminal does (no-color.org, bixense.com/clicolors, and the
+    /// `colored` crate ruff uses, where CLICOLOR_FORCE wins over NO_COLOR).
+    pub fn decide(self, tty: bool, var: impl Fn(&str) -> Option<String>) -> bool {
+        match self {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => {
+                if var("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0") {
+                    return true;
+                }
+                if var("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+                    return false;
+                }
+                tty
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod color_tests {
+    use super::ColorWhen;
+
+    #[test]
+    fn color_follows_the_flag_then_the_environment() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert!(ColorWhen::Auto.decide(true, env(&[])));
+        assert!(!ColorWhen::Auto.decide(false, env(&[])));
+        assert!(!ColorWhen::Auto.decide(true, env(&[("NO_COLOR", "1")])));
+        assert!(ColorWhen::Auto.decide(true, env(&[("NO_COLOR", "")])));
+        assert!(ColorWhen::Auto.decide(false, env(&[("CLICOLOR_FORCE", "1")])));
+        assert!(!ColorWhen::Auto.decide(false, env(&[("CLICOLOR_FORCE", "0")])));
+        assert!(ColorWhen::Auto.decide(false, env(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")])));
+        assert!(ColorWhen::Always.decide(false, env(&[("NO_COLOR", "1")])));
+        assert!(!ColorWhen::Never.decide(true, env(&[("CLICOLOR_FORCE", "1")])));
+    }
 }

@@ -950,10 +950,22 @@ fn skip_reason(e: &FsError) -> String {
 /// For a file named on the command line: the directory above it that holds
 /// the nginx.conf of its tree, if any (pre-commit mode).
 pub fn tree_root_above(file: &Path) -> Option<PathBuf> {
+    dir_above_with(file, "nginx.conf")
+}
+
+/// For a file named on the command line: the directory above it that holds
+/// php-fpm.conf (the master that includes its pools), if any.
+pub fn fpm_root_above(file: &Path) -> Option<PathBuf> {
+    dir_above_with(file, "php-fpm.conf")
+}
+
+/// The nearest directory above `file` holding a file `name` (other than
+/// `file` itself), in the user's terms.
+fn dir_above_with(file: &Path, name: &str) -> Option<PathBuf> {
     let abs = std::path::absolute(file).ok()?;
     let mut dir = abs.parent();
     while let Some(d) = dir {
-        if d.join("nginx.conf").is_file() && d.join("nginx.conf") != abs {
+        if d.join(name).is_file() && d.join(name) != abs {
             // Give it back in the user's terms: relative when they were.
             return Some(relative_like(file, &abs, d));
         }

@@ -50,6 +50,7 @@ pub fn load(inputs: &Inputs) -> Result<Loaded, InputError> {
     let mut loaded = load_inputs(inputs)?;
     loaded.declared = inputs.listeners.clone();
     let mut notes = budget_notes(&loaded);
+    notes.append(&mut depth_notes(&loaded));
     loaded.skipped.append(&mut notes);
     Ok(loaded)
 }
@@ -69,6 +70,28 @@ fn budget_notes(loaded: &Loaded) -> Vec<Skipped> {
             reason: format!(
                 "its include-expanded tree has more than {budget} directives (files included over and over); only the first {budget} are checked"
             ),
+        })
+        .collect()
+}
+
+/// Blocks nested deeper than the parser keeps: nginx accepts them (it has
+/// no nesting limit), so they are a note on what is not checked, never an
+/// error (an error here was one no suppression could silence).
+fn depth_notes(loaded: &Loaded) -> Vec<Skipped> {
+    loaded
+        .files
+        .iter()
+        .filter_map(|pf| {
+            let at = pf.too_deep?;
+            let src = loaded.sources.get(pf.file);
+            let (line, _) = src.line_col(at);
+            Some(Skipped {
+                path: format!("{}:{line}", src.display),
+                reason: format!(
+                    "blocks nested deeper than {} levels: what is inside is not checked",
+                    crate::nginx::parser::MAX_DEPTH
+                ),
+            })
         })
         .collect()
 }
@@ -102,13 +125,22 @@ fn decide_view(inputs: &Inputs, paths: &[PathBuf], trees: &[PathBuf]) -> crate::
 }
 
 fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
-    if let Some((name, text)) = &inputs.stdin {
-        return Ok(load_stdin(name, text));
-    }
+    let mut inputs = inputs.clone();
+    // A buffer named after a file of a tree is linted as that file in its
+    // tree (what an editor sends with --stdin-filename).
+    let buffer = match inputs.stdin.take() {
+        Some((name, text)) => match stdin_in_tree(&name, &text, &inputs) {
+            Some(path) => {
+                inputs.paths = vec![path.clone()];
+                Some((path, std::sync::Arc::<[u8]>::from(text)))
+            }
+            None => return Ok(load_stdin(&name, &text)),
+        },
+        None => None,
+    };
     // Tests stand a tempdir in for the host's `/`: the host's own
     // configuration is then read as under --root there.
     let host = crate::vfs::host_root();
-    let mut inputs = inputs.clone();
     let defaulted = default_paths(&mut inputs, &host);
     let view = decide_view(&inputs, &inputs.paths, &[]);
     if view == crate::vfs::View::Host && inputs.root.is_none() && host != Path::new("/") {
@@ -124,13 +156,17 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
         ..Discovery::default()
     };
     let mut phase = crate::timings::Phases::new();
-    let mut named = Named::default();
+    let mut named = Named {
+        buffer,
+        ..Named::default()
+    };
     if let Some(dump) = discover_paths(inputs, &mut disc, &mut named)? {
         return Ok(dump);
     }
     // On a live server, php-fpm sits beside nginx under /etc; so it does
     // under `--root DIR` given alone.
     let live = !inputs.no_discover
+        && !named.live_fpm
         && (defaulted
             || (inputs.root.is_none()
                 && inputs.paths.iter().any(|p| p == Path::new("/etc/nginx"))));
@@ -153,8 +189,8 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
     let mut out = load_trees(inputs, &mut disc, view);
     phase.mark("nginx trees");
     keep_notes(&mut out, &mut disc);
-    if !named.files.is_empty() {
-        out.report_only = Some(reported_ids(&out, &named.files));
+    if named.placed {
+        out.report_only = Some(reported_ids(&out, &named));
     }
     Ok(out)
 }
@@ -199,6 +235,17 @@ fn exclude_of(inputs: &Inputs) -> Result<std::sync::Arc<discover::Exclude>, Inpu
 struct Named {
     trees: Vec<PathBuf>,
     files: Vec<PathBuf>,
+    /// Directories named: all their files are reported.
+    dirs: Vec<PathBuf>,
+    /// Whether a named file brought its tree in as context: then only the
+    /// named files (and named directories) are reported.
+    placed: bool,
+    /// The context directories walked, absolute and normal (each once).
+    walked: HashSet<PathBuf>,
+    /// php-fpm's directories under --root were walked as context.
+    live_fpm: bool,
+    /// `--stdin-filename NAME`: the path and the buffer that stands for it.
+    buffer: Option<(PathBuf, std::sync::Arc<[u8]>)>,
 }
 
 /// Discover each PATH: a directory is walked; a file is placed in its tree
@@ -211,10 +258,14 @@ fn discover_paths(
 ) -> Result<Option<Loaded>, InputError> {
     let exclude = disc.exclude.clone();
     for p in &inputs.paths {
-        let meta = std::fs::metadata(p)
-            .map_err(|e| InputError(format!("{}: {}", p.display(), io_reason(&e))))?;
+        let is_buffer = named.buffer.as_ref().is_some_and(|(b, _)| b == p);
+        // The buffer's file need not exist yet (an editor's new file).
+        let is_dir = !is_buffer
+            && std::fs::metadata(p)
+                .map_err(|e| InputError(format!("{}: {}", p.display(), io_reason(&e))))?
+                .is_dir();
         // A named file's tree is the directory it is in.
-        named.trees.push(if meta.is_dir() {
+        named.trees.push(if is_dir {
             p.clone()
         } else {
             p.parent()
@@ -232,37 +283,121 @@ fn discover_paths(
             });
             continue;
         }
-        if meta.is_dir() {
+        if is_dir {
+            named.dirs.push(p.clone());
             discover::walk_dir(p, disc);
             continue;
         }
-        // A file the user named and we cannot read (a FIFO such as
-        // `<(cmd)`, a device, a file over the size cap) fails the run:
-        // a skipped note with exit 0 would pass a check that never ran.
-        let text = crate::vfs::read_regular(p).map_err(|e| named_unreadable(p, &e))?;
-        if nginx_t::is_nginx_t(&text) {
-            return Ok(Some(load_dump(&text)));
-        }
-        match discover::tree_root_above(p) {
-            Some(dir) if inputs.root.is_none() => {
-                named.trees.push(dir.clone());
-                named.files.push(p.clone());
-                discover::walk_dir(&dir, disc);
-                // Named, so linted even if the walk passed over it
-                // (excluded, or in an ignored directory).
-                let want = crate::vfs::normalize(p);
-                if !disc
-                    .files
-                    .iter()
-                    .any(|f| crate::vfs::normalized(&f.path) == want.as_path())
-                {
-                    discover::add_file(p, disc);
-                }
+        if !is_buffer {
+            // A file the user named and we cannot read (a FIFO such as
+            // `<(cmd)`, a device, a file over the size cap) fails the run:
+            // a skipped note with exit 0 would pass a check that never ran.
+            let text = crate::vfs::read_regular(p).map_err(|e| named_unreadable(p, &e))?;
+            if nginx_t::is_nginx_t(&text) {
+                return Ok(Some(load_dump(&text)));
             }
-            _ => discover::add_file(p, disc),
         }
+        place_named_file(inputs, p, disc, named);
+    }
+    if let Some((path, text)) = &named.buffer {
+        put_buffer(disc, path, text);
     }
     Ok(None)
+}
+
+/// Changed-file mode: a named file is judged within its trees, as the
+/// whole run would judge it: the nginx tree above it (the directory with
+/// the nginx.conf that includes it), and its php-fpm tree (the directory
+/// with php-fpm.conf above it); under `--root` the server's own trees
+/// (`etc/nginx` and php-fpm's directories, what `--root DIR` alone lints).
+/// Only the named files' findings are reported then.
+fn place_named_file(inputs: &Inputs, p: &Path, disc: &mut Discovery, named: &mut Named) {
+    named.files.push(p.to_path_buf());
+    let root = inputs.root.as_deref();
+    let inside = |d: &PathBuf| root.is_none_or(|r| within(d, r));
+    let mut context: Vec<PathBuf> = discover::tree_root_above(p)
+        .into_iter()
+        .chain(discover::fpm_root_above(p))
+        .filter(inside)
+        .collect();
+    if let Some(root) = root {
+        named.placed = true;
+        let nginx = root.join("etc/nginx");
+        if nginx.join("nginx.conf").is_file() {
+            context.push(nginx);
+        }
+        if !named.live_fpm && !inputs.no_discover {
+            named.live_fpm = true;
+            discover_live_fpm(inputs, disc);
+        }
+    }
+    for dir in context {
+        named.placed = true;
+        if named.walked.insert(absolute_normal(&dir)) {
+            named.trees.push(dir.clone());
+            discover::walk_dir(&dir, disc);
+        }
+    }
+    // Named, so linted even if the walk passed over it (excluded, or in
+    // an ignored directory).
+    let is_buffer = named.buffer.as_ref().is_some_and(|(b, _)| b == p);
+    if !is_buffer && find_walked(disc, p).is_none() {
+        discover::add_file(p, disc);
+    }
+}
+
+/// The walked entry for `p`, by normal path.
+fn find_walked(disc: &Discovery, p: &Path) -> Option<usize> {
+    let want = crate::vfs::normalize(p);
+    disc.files
+        .iter()
+        .position(|f| crate::vfs::normalized(&f.path) == want.as_path())
+}
+
+/// A path made absolute (against the working directory) and normal.
+fn absolute_normal(p: &Path) -> PathBuf {
+    crate::vfs::normalize(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()))
+}
+
+/// Whether `dir` lies inside `root` (both resolved).
+fn within(dir: &Path, root: &Path) -> bool {
+    match (std::fs::canonicalize(dir), std::fs::canonicalize(root)) {
+        (Ok(d), Ok(r)) => d.starts_with(r),
+        _ => false,
+    }
+}
+
+/// `--stdin-filename NAME` in a tree: the buffer stands for NAME's file
+/// (read from disk by the walk, or new), classified by its own content.
+fn put_buffer(disc: &mut Discovery, path: &Path, text: &std::sync::Arc<[u8]>) {
+    let kind = discover::classify(path, text);
+    match find_walked(disc, path) {
+        Some(i) => {
+            disc.files[i].kind = kind;
+            disc.files[i].text = text.clone();
+        }
+        None => disc.files.push(discover::Found {
+            path: path.to_path_buf(),
+            kind,
+            text: text.clone(),
+            // No file on disk has it: the buffer is a file of its own.
+            key: (u64::MAX, u64::MAX),
+        }),
+    }
+}
+
+/// The path a buffer on stdin stands for, when it has a tree to be judged
+/// in: NAME lies below an nginx.conf or a php-fpm.conf, or under --root.
+/// An `nginx -T` dump and an unnamed buffer are read on their own.
+fn stdin_in_tree(name: &str, text: &[u8], inputs: &Inputs) -> Option<PathBuf> {
+    if name == "<stdin>" || nginx_t::is_nginx_t(text) {
+        return None;
+    }
+    let path = PathBuf::from(name);
+    let placed = inputs.root.is_some()
+        || discover::tree_root_above(&path).is_some()
+        || discover::fpm_root_above(&path).is_some();
+    placed.then_some(path)
 }
 
 /// php-fpm's directories on a live server (under --root when given).
@@ -397,19 +532,40 @@ fn keep_notes(out: &mut Loaded, disc: &mut Discovery) {
     );
 }
 
-/// Pre-commit mode: the ids of the files named on the command line.
-fn reported_ids(out: &Loaded, named_files: &[PathBuf]) -> HashSet<FileId> {
-    let wanted: HashSet<PathBuf> = named_files
+/// Changed-file mode: the ids of the files named on the command line and
+/// of the files under the directories named beside them.
+fn reported_ids(out: &Loaded, named: &Named) -> HashSet<FileId> {
+    let wanted: HashSet<PathBuf> = named
+        .files
+        .iter()
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
+    let dirs: Vec<PathBuf> = named
+        .dirs
         .iter()
         .filter_map(|p| std::fs::canonicalize(p).ok())
         .collect();
     // Canonicalize only the files whose name matches one asked for: a
     // thousand realpath calls cost more than linting the named file.
     let names: HashSet<&std::ffi::OsStr> = wanted.iter().filter_map(|p| p.file_name()).collect();
+    let buffer = named.buffer.as_ref().map(|(p, _)| absolute_normal(p));
     out.sources
         .iter()
-        .filter(|(_, f)| f.real.file_name().is_some_and(|n| names.contains(n)))
-        .filter(|(_, f)| std::fs::canonicalize(&f.real).is_ok_and(|c| wanted.contains(&c)))
+        .filter(|(_, f)| {
+            // The buffer's file may not exist (a new file).
+            if buffer
+                .as_ref()
+                .is_some_and(|b| absolute_normal(&f.real) == *b)
+            {
+                return true;
+            }
+            let by_name = f.real.file_name().is_some_and(|n| names.contains(n));
+            if !by_name && dirs.is_empty() {
+                return false;
+            }
+            std::fs::canonicalize(&f.real)
+                .is_ok_and(|c| wanted.contains(&c) || dirs.iter().any(|d| c.starts_with(d)))
+        })
         .map(|(id, _)| id)
         .collect()
 }
@@ -636,12 +792,14 @@ fn load_memfs(fs: &MemFs, first: &Path, prefix: Option<PathBuf>) -> Loaded {
     }
     findings.append(&mut loader.findings);
     let files = std::mem::take(&mut loader.files);
+    let unknown_includes = std::mem::take(&mut loader.unknown_sites);
     drop(loader);
     Loaded {
         sources,
         files,
         units,
         findings,
+        unknown_includes,
         ..Loaded::default()
     }
 }

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use nginx_lint::cli::{
-    Cli, Command, InputArgs, LintArgs, ListFormat, configure, configure_full, versions_in_force,
+    Cli, ColorWhen, Command, InputArgs, LintArgs, ListFormat, configure, configure_full,
+    versions_in_force,
 };
 use nginx_lint::finding::Severity;
 use nginx_lint::report::{self, Format, HumanStyle};
@@ -208,7 +209,12 @@ fn lint(args: &LintArgs) -> ExitCode {
     let format = args
         .format
         .unwrap_or(if tty { Format::Human } else { Format::Concise });
-    let color = tty && !args.no_color && std::env::var_os("NO_COLOR").is_none();
+    let when = if args.no_color {
+        ColorWhen::Never
+    } else {
+        args.color
+    };
+    let color = when.decide(tty, |k| std::env::var(k).ok());
     let mut view = outcome.view();
     view.versions = Some(versions);
     let no_skipped = [];
@@ -227,28 +233,7 @@ fn lint(args: &LintArgs) -> ExitCode {
             .collect();
         view.skipped = &listed;
     }
-    let mut text = if args.statistics {
-        let mut t = report::statistics(&view, format == Format::Json);
-        if format == Format::Human {
-            t.push_str(&report::summary_line(&view, true));
-            t.push('\n');
-        }
-        t
-    } else {
-        report::render(
-            &view,
-            format,
-            HumanStyle {
-                color,
-                width: 100,
-                unicode: tty,
-                help: !args.no_help,
-            },
-        )
-    };
-    if args.quiet && format == Format::Human {
-        drop_summary_line(&mut text);
-    }
+    let text = render_text(args, &view, format, tty, color);
     let mut lock = stdout.lock();
     if lock
         .write_all(text.as_bytes())
@@ -261,6 +246,15 @@ fn lint(args: &LintArgs) -> ExitCode {
     if format == Format::Concise && !args.quiet {
         eprintln!("{}", report::summary_line(&view, false));
     }
+    if format == Format::Github
+        && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
+        && let Err(e) = append_step_summary(&path, &report::github::step_summary(&view))
+    {
+        return fail(&format!(
+            "GITHUB_STEP_SUMMARY {}: {e}",
+            std::path::Path::new(&path).display()
+        ));
+    }
     let level = resolved.fail_level.unwrap_or(Severity::Warning);
     let code = if !args.exit_zero && outcome.worst().is_some_and(|w| w >= level) {
         ExitCode::from(1)
@@ -272,6 +266,39 @@ fn lint(args: &LintArgs) -> ExitCode {
     std::mem::forget(outcome);
     std::mem::forget(text);
     code
+}
+
+/// The report on stdout: the findings in `format`, or `--statistics`.
+fn render_text(
+    args: &LintArgs,
+    view: &report::ReportView<'_>,
+    format: Format,
+    tty: bool,
+    color: bool,
+) -> String {
+    let mut text = if args.statistics {
+        let mut t = report::statistics(view, format == Format::Json);
+        if format == Format::Human {
+            t.push_str(&report::summary_line(view, true));
+            t.push('\n');
+        }
+        t
+    } else {
+        report::render(
+            view,
+            format,
+            HumanStyle {
+                color,
+                width: 100,
+                unicode: tty,
+                help: !args.no_help,
+            },
+        )
+    };
+    if args.quiet && format == Format::Human {
+        drop_summary_line(&mut text);
+    }
+    text
 }
 
 /// Nothing analysed must not pass as "no findings" (exit 0): a wrong PATH
@@ -292,6 +319,15 @@ fn analysed_nothing(
     loaded.files.iter().next().is_none() && loaded.fpm.is_none() && !all_excluded
 }
 
+/// GitHub's job summary file is appended to by every step that writes it.
+fn append_step_summary(path: &std::ffi::OsStr, text: &str) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    f.write_all(text.as_bytes())
+}
+
 /// Human output without its last line (the summary), for --quiet.
 fn drop_summary_line(text: &mut String) {
     if let Some(i) = text.trim_end().rfind('\n') {
@@ -307,22 +343,22 @@ fn list_rules(format: ListFormat) -> ExitCode {
             let list: Vec<_> = registry::RULES
                 .iter()
                 .map(|m| {
-                    serde_json::json!({"id": m.id, "category": m.category, "severity": m.severity, "summary": m.summary})
+                    serde_json::json!({"id": m.id, "category": m.category, "severity": m.severity, "severities": m.severities, "summary": m.summary})
                 })
                 .collect();
             emit(&(serde_json::to_string_pretty(&list).unwrap_or_default() + "\n"));
         }
         ListFormat::Table => {
             let mut text = format!(
-                "{:<30} {:<12} {:<8} SUMMARY\n",
+                "{:<30} {:<12} {:<20} SUMMARY\n",
                 "ID", "CATEGORY", "SEVERITY"
             );
             for m in registry::RULES {
                 text.push_str(&format!(
-                    "{:<30} {:<12} {:<8} {}\n",
+                    "{:<30} {:<12} {:<20} {}\n",
                     m.id,
                     m.category,
-                    m.severity.as_str(),
+                    registry::severities_shown(m),
                     m.summary
                 ));
             }
@@ -336,7 +372,7 @@ fn explain(id: &str) -> ExitCode {
     match registry::meta(id) {
         Some(m) => {
             let tty = std::io::stdout().is_terminal();
-            let color = tty && std::env::var_os("NO_COLOR").is_none();
+            let color = ColorWhen::Auto.decide(tty, |k| std::env::var(k).ok());
             emit(&nginx_lint::report::page::render_page(m.page, tty, color));
             ExitCode::SUCCESS
         }

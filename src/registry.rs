@@ -10,6 +10,10 @@ pub struct RuleMeta {
     pub id: &'static str,
     pub category: &'static str,
     pub severity: Severity,
+    /// The severities the rule really reports, most severe first: found in
+    /// the code by `build.rs` (each `Finding::error(ids::X` and the like);
+    /// the page's severity when the code passes the id along.
+    pub severities: &'static [Severity],
     pub summary: &'static str,
     /// The rule's page (`rules/<id>.md`), as `explain` prints it.
     pub page: &'static str,
@@ -39,6 +43,16 @@ pub fn meta(id: &str) -> Option<&'static RuleMeta> {
         .binary_search_by(|m| m.id.cmp(id))
         .ok()
         .map(|i| &RULES[i])
+}
+
+/// The severities a rule reports, as the rules table shows them:
+/// `error/warning`.
+pub fn severities_shown(m: &RuleMeta) -> String {
+    m.severities
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// The ids closest to a misspelt one, best first.

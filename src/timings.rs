@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 /// Phase times on stderr when NGINX_LINT_TIMINGS is set: where a run's
-/// time goes, without a profiler (see README, Performance).
+/// time goes, without a profiler (see docs/PERFORMANCE.md).
 pub struct Phases {
     on: bool,
     last: Instant,

@@ -185,10 +185,36 @@ fn named_file_checks_use_the_tree_as_context() {
 #[test]
 fn rules_explain_and_unknown_id() {
     let o = run(&["rules"]);
-    assert!(stdout(&o).contains("upstream-no-listener"));
+    // The severities each rule really reports (read off the code by
+    // build.rs), not only the page's default: upstream-no-listener is an
+    // error for a FastCGI target php-fpm does not serve, a warning for
+    // other local targets; tls-protocols notes TLSv1.2-only as info.
+    let table = stdout(&o);
+    let row = |id: &str| {
+        table
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(id))
+            .map(|l| l.split_whitespace().nth(2).unwrap_or("").to_string())
+    };
+    assert_eq!(
+        row("upstream-no-listener").as_deref(),
+        Some("error/warning"),
+        "{table}"
+    );
+    assert_eq!(
+        row("tls-protocols").as_deref(),
+        Some("warning/info"),
+        "{table}"
+    );
+    assert_eq!(row("syntax").as_deref(), Some("error"), "{table}");
     let o = run(&["rules", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
     assert!(v.as_array().is_some_and(|a| a.len() >= 10));
+    let unl = v
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["id"] == "upstream-no-listener"))
+        .expect("upstream-no-listener");
+    assert_eq!(unl["severities"], serde_json::json!(["error", "warning"]));
     let o = run(&["explain", "include-cycle"]);
     assert!(stdout(&o).starts_with("include-cycle: Includes that lead back"));
     let o = run(&["explain", "include-cycel"]);
@@ -722,4 +748,125 @@ fn help_never_advises_what_the_version_refuses() {
         }
     }
     assert!(checked > 20, "only {checked} pieces of advice checked");
+}
+
+/// One finding per root cause: an include whose file is missing is the
+/// finding; what that file would have provided (a log format, an
+/// upstream, a certificate, fastcgi_params, server_tokens, HSTS) is not
+/// reported again as missing elsewhere.
+#[test]
+fn a_missing_include_raises_no_knock_on_findings() {
+    let dir = cli::tree(&[(
+        "nginx.conf",
+        "events {}\nhttp {\n    include gone/http.conf;\n    server {\n        listen 443 ssl;\n        server_name a.example;\n        include gone/ssl.conf;\n        access_log /var/log/a.log main2;\n        location / {\n            include gone/fastcgi_params;\n            fastcgi_pass 127.0.0.1:9000;\n        }\n        location /b {\n            proxy_pass http://backend;\n        }\n    }\n    server { listen 9000; location / { return 200; } }\n}\n",
+    )]);
+    let o = cli::run_in(dir.path(), &["--no-help", "."]);
+    let out = stdout(&o);
+    let rules: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.split_once('[')?.1.split_once(']').map(|(r, _)| r))
+        .collect();
+    assert_eq!(
+        rules,
+        ["include-missing", "include-missing", "include-missing"],
+        "{out}"
+    );
+    // A buffer on stdin that includes a file it cannot reach: the same.
+    let o = run_stdin(
+        &["--no-help", "-"],
+        "server {\n    listen 80;\n    location ~ \\.php$ {\n        include fastcgi_params;\n        fastcgi_pass 127.0.0.1:9000;\n    }\n}\n",
+    );
+    assert!(
+        !stdout(&o).contains("fastcgi-params-missing"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// `--color auto|always|never`, with NO_COLOR and CLICOLOR_FORCE read as
+/// ruff reads them; `--no-color` stays `--color never`.
+#[test]
+fn color_flag_and_environment() {
+    let args = ["--format", "human", "testdata/formats"];
+    let colored = |o: &std::process::Output| stdout(o).contains('\u{1b}');
+    assert!(!colored(&run(&args)), "piped: no colour by default");
+    let o = cli::bin()
+        .args(["--color", "always"])
+        .args(args)
+        .output()
+        .expect("runs");
+    assert!(colored(&o));
+    let o = cli::bin()
+        .env("CLICOLOR_FORCE", "1")
+        .args(args)
+        .output()
+        .expect("runs");
+    assert!(colored(&o), "CLICOLOR_FORCE colours a pipe");
+    let o = cli::bin()
+        .env("CLICOLOR_FORCE", "1")
+        .args(["--color", "never"])
+        .args(args)
+        .output()
+        .expect("runs");
+    assert!(!colored(&o));
+    let o = cli::bin()
+        .env("CLICOLOR_FORCE", "1")
+        .args(["--no-color"])
+        .args(args)
+        .output()
+        .expect("runs");
+    assert!(!colored(&o));
+}
+
+/// Help is wrapped at spaces outside code spans only: the suggested
+/// `ssl_ciphers …;` (a 170-character word with hyphens) stays on one line,
+/// whole and copyable; miette broke it at its hyphens.
+#[test]
+fn help_code_spans_are_never_wrapped() {
+    let dir = cli::tree(&[(
+        "nginx.conf",
+        "events {}\nhttp {\n    server_tokens off;\n    server {\n        listen 443 ssl;\n        server_name a;\n        ssl_certificate /etc/ssl/a.pem;\n        ssl_certificate_key /etc/ssl/a.key;\n        add_header Strict-Transport-Security \"max-age=63072000\" always;\n        ssl_ciphers RC4:HIGH;\n    }\n}\n",
+    )]);
+    let o = cli::run_in(
+        dir.path(),
+        &["--format", "human", "--no-color", "nginx.conf"],
+    );
+    let out = stdout(&o);
+    let span = "`ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;`";
+    assert!(
+        out.lines().any(|l| l.trim() == span || l.contains(span)),
+        "{out}"
+    );
+}
+
+/// nginx has no block nesting limit (1.22 accepts 10,000 nested
+/// locations): 200 levels are no error of ours, only a note that the
+/// inside is not checked.
+#[test]
+fn deep_nesting_nginx_accepts_is_no_error() {
+    let n = 200;
+    let body = format!(
+        "events {{}}\nhttp {{\n    server_tokens off;\n    server {{\n        listen 8080;\n{}        return 200;\n{}    }}\n}}\n",
+        "        location /a {\n".repeat(n),
+        "        }\n".repeat(n)
+    );
+    let dir = cli::tree(&[("nginx.conf", &body)]);
+    let o = cli::run_in(
+        dir.path(),
+        &["--format", "human", "--verbose", "nginx.conf"],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&o),
+        cli::stderr(&o)
+    );
+    assert!(
+        stdout(&o).contains(
+            "nginx.conf:132: blocks nested deeper than 128 levels: what is inside is not checked"
+        ),
+        "{}",
+        stdout(&o)
+    );
 }

@@ -63,6 +63,35 @@ fn human_without_color() {
     snapshot("format-human", &text);
 }
 
+/// The JSON document validates against the schema docs/CLI.md points to
+/// (docs/nginx-lint.schema.json), with findings, related places and a skip.
+#[test]
+fn json_validates_against_the_published_schema() {
+    let schema_text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/nginx-lint.schema.json"),
+    )
+    .expect("docs/nginx-lint.schema.json");
+    let schema: serde_json::Value = serde_json::from_str(&schema_text).expect("schema JSON");
+    let validator = jsonschema::draft202012::new(&schema).expect("schema compiles");
+    let doc: serde_json::Value = serde_json::from_str(&format("json")).expect("JSON");
+    assert!(doc["findings"][0]["related"][0].is_object());
+    let errors: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "JSON does not validate:\n{}",
+        errors.join("\n")
+    );
+    let mut broken = doc.clone();
+    broken["findings"][0]["severity"] = "fatal".into();
+    assert!(!validator.is_valid(&broken));
+    let mut broken = doc;
+    broken["summary"]["versions_from"]["nginx"] = "guessed".into();
+    assert!(!validator.is_valid(&broken));
+}
+
 #[test]
 fn sarif_is_valid_and_snapshotted() {
     let text = format("sarif");
@@ -127,6 +156,51 @@ fn github_annotations() {
     assert!(lines[2].starts_with("::notice "));
     assert!(lines.iter().all(|l| l.contains(",title=")));
     snapshot("format-github", &text);
+}
+
+/// One cause in several places is one annotation listing the others
+/// (GitHub shows ten a step: eight of one cause hid the rest), and with
+/// `$GITHUB_STEP_SUMMARY` set a Markdown table of causes is appended there.
+#[test]
+fn github_groups_one_cause_and_writes_the_job_summary() {
+    let dir = cli::tree(&[(
+        "nginx.conf",
+        "events {}\nhttp {\n    server_tokens off;\n    server { listen 80; location / { proxy_pass http://127.0.0.1:3000; } }\n    server { listen 81; location / { proxy_pass http://127.0.0.1:3000; } }\n    server { listen 82; location / { proxy_pass http://127.0.0.1:3000; } }\n    server { listen 83; location / { proxy_pass http://127.0.0.1:3001; } }\n}\n",
+    )]);
+    let summary = dir.path().join("summary.md");
+    std::fs::write(&summary, "earlier step\n").expect("write");
+    let o = cli::bin()
+        .current_dir(dir.path())
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .args(["--format", "github", "nginx.conf"])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(1), "{}", cli::stderr(&o));
+    let text = stdout(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[0].starts_with("::warning file=nginx.conf,line=4,col=38,endLine=4,endColumn=71,title=upstream-no-listener (×3)::proxy_pass 127.0.0.1:3000: nothing listens on this address in the analysed configuration (3 places)%0Ahelp: "),
+        "{text}"
+    );
+    assert!(
+        lines[0].ends_with("%0Aalso at:%0Anginx.conf:5:38%0Anginx.conf:6:38"),
+        "{text}"
+    );
+    assert!(lines[1].contains("title=upstream-no-listener::proxy_pass 127.0.0.1:3001"));
+    let md = std::fs::read_to_string(&summary).expect("summary written");
+    assert!(
+        md.starts_with("earlier step\n### nginx-lint\n\n0 errors, 4 warnings in 1 file"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| warning | `upstream-no-listener` | 3 | `nginx.conf:4:38` | proxy_pass 127.0.0.1:3000: nothing listens on this address in the analysed configuration |\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| warning | `upstream-no-listener` | 1 | `nginx.conf:7:38` |"),
+        "{md}"
+    );
 }
 
 #[test]

@@ -1,10 +1,13 @@
-//! README's rule table must list exactly the rules in `rules/`.
-//! `UPDATE_README=1 cargo test --test readme` rewrites it.
+//! README.md and the docs it links to: docs/RULES.md's rule table lists
+//! exactly the rules in `rules/` with the severities they report
+//! (`UPDATE_README=1 cargo test --test readme` rewrites it), every command
+//! README shows is run or checked against what it names, and the snippets
+//! match the shipped hooks, action and configuration keys.
 
 #[test]
 fn readme_rule_table_matches_registry() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
-    let readme = std::fs::read_to_string(path).expect("README");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/RULES.md");
+    let readme = std::fs::read_to_string(path).expect("docs/RULES.md");
     let start_marker = "<!-- rules-table:start -->\n";
     let start = readme.find(start_marker).expect("table start marker") + start_marker.len();
     let end = readme
@@ -16,7 +19,7 @@ fn readme_rule_table_matches_registry() {
             "| `{}` | {} | {} | {} |\n",
             m.id,
             m.category,
-            m.severity.as_str(),
+            nginx_lint::registry::severities_shown(m),
             m.summary
         ));
     }
@@ -28,7 +31,7 @@ fn readme_rule_table_matches_registry() {
     assert_eq!(
         &readme[start..end],
         expected,
-        "README's rule table is stale: run UPDATE_README=1 cargo test --test readme"
+        "docs/RULES.md's rule table is stale: run UPDATE_README=1 cargo test --test readme"
     );
 }
 
@@ -119,5 +122,89 @@ fn readme_config_example_uses_every_key_and_only_known_ones() {
     }
     for k in nginx_lint::config::TOP_KEYS {
         assert!(table.contains_key(*k), "README's example lacks `{k}`");
+    }
+}
+
+#[test]
+fn readme_is_short_and_links_what_exists() {
+    let text = readme();
+    let lines = text.lines().count();
+    assert!(lines < 200, "README.md has {lines} lines");
+    for link in [
+        "docs/CLI.md",
+        "docs/RULES.md",
+        "docs/PERFORMANCE.md",
+        "CONTRIBUTING.md",
+    ] {
+        assert!(text.contains(&format!("]({link})")), "README links {link}");
+        shipped(link);
+    }
+}
+
+/// The commands of README's `sh` blocks, one a line (comments dropped).
+fn readme_commands() -> Vec<String> {
+    let text = readme();
+    let mut out = Vec::new();
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("```sh\n") {
+        let body = &rest[at + 6..];
+        let end = body.find("```").expect("closed block");
+        for line in body[..end].lines() {
+            let line = line.trim();
+            if !line.is_empty() && !line.starts_with('#') {
+                out.push(line.to_string());
+            }
+        }
+        rest = &body[end + 3..];
+    }
+    out
+}
+
+/// Every command README shows, run (the linter, with this build's binary)
+/// or checked against what it relies on (the test command is .ci/run's,
+/// the packaging commands name files that exist and that .ci/run builds).
+#[test]
+fn every_readme_command_runs() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ci = shipped(".ci/run");
+    let commands = readme_commands();
+    assert!(commands.len() >= 5, "{commands:?}");
+    for cmd in &commands {
+        let words: Vec<&str> = cmd.split_whitespace().collect();
+        let lint_args: Option<&[&str]> = match words.as_slice() {
+            ["nginx-lint", args @ ..] => Some(args),
+            ["cargo", "run", "--release", "--", args @ ..] => Some(args),
+            _ => None,
+        };
+        if let Some(args) = lint_args {
+            let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_nginx-lint"));
+            c.current_dir(root).args(args);
+            c.env("XDG_CONFIG_HOME", "/nonexistent/nginx-lint-tests");
+            if args.first().is_some_and(|a| a.starts_with("/etc/")) {
+                // On a server: Debian's tree stands in for the host's /.
+                c.env("NGINX_LINT_TEST_HOST_ROOT", root.join("testdata/debian"));
+            }
+            let o = c.output().expect("runs");
+            assert!(
+                matches!(o.status.code(), Some(0 | 1)),
+                "`{cmd}` failed: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            continue;
+        }
+        if cmd.starts_with("cargo test") {
+            assert!(
+                ci.lines().any(|l| l.trim().ends_with(cmd.as_str())),
+                "`{cmd}` is not what .ci/run runs"
+            );
+        } else if cmd == "cargo build --release --locked && scripts/package-deb" {
+            assert!(ci.contains("cargo build --release --locked"));
+            assert!(ci.contains("scripts/package-deb"));
+        } else if let Some(rest) = cmd.strip_prefix("docker build -f ") {
+            let file = rest.split_whitespace().next().unwrap_or("");
+            assert!(root.join(file).is_file(), "`{cmd}`: no {file}");
+        } else {
+            panic!("README command `{cmd}` is neither run nor checked by this test");
+        }
     }
 }

@@ -131,6 +131,24 @@ fn run_example(id: &str, ex: &Example) -> (String, bool, Vec<String>) {
     cli.lint.apply_system(&mut settings, inputs.root.as_deref());
     let opts = Options { inputs, settings };
     let outcome = nginx_lint::run(&opts).expect("example runs");
+    // `nginx-lint rules` shows the severities a rule reports (build.rs
+    // reads them off the code): every finding here must be one of them,
+    // unless the example's config sets a rule's severity.
+    let overridden = ex
+        .files
+        .iter()
+        .any(|(name, body)| name.ends_with(".nginx-lint.toml") && body.contains("severity"));
+    for f in outcome.findings.iter().filter(|_| !overridden) {
+        let meta = nginx_lint::registry::meta(f.rule).expect("registered");
+        assert!(
+            meta.severities.contains(&f.severity),
+            "{id}: example at line {}: {} reported as {:?}, but the registry lists {:?}",
+            ex.line,
+            f.rule,
+            f.severity,
+            meta.severities
+        );
+    }
     let mine: Vec<_> = outcome
         .findings
         .iter()

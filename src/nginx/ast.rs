@@ -129,6 +129,10 @@ pub struct ParsedFile {
     /// expanding them needs (found by the parser while the tree is in
     /// cache: include expansion reads these instead of the trees).
     pub include_sites: Vec<IncludeSite>,
+    /// Where the first block nested deeper than the parser keeps
+    /// ([`crate::nginx::parser::MAX_DEPTH`]) opens: what is inside is not
+    /// checked (a note, see `load::depth_notes`).
+    pub too_deep: Option<u32>,
 }
 
 /// A file's share of the include tables of [`crate::nginx::include::Files`]:

@@ -479,9 +479,10 @@ impl<'a> Loader<'a> {
             let id = match self.load_target(arg, k) {
                 Ok(id) => id,
                 Err((target, e)) => {
-                    if e == FsError::OutsideRepository {
-                        self.unknown_sites.insert(site.span);
-                    }
+                    // Outside the repository or missing: what the file
+                    // brings in is unknown, so rules stay quiet about what it
+                    // would have provided (one finding per root cause).
+                    self.unknown_sites.insert(site.span);
                     if let Some(at) = self.user_site(current, site.span.to(*arg_span)) {
                         self.report_unreadable(at, &target, raw, e);
                     }

@@ -27,6 +27,37 @@ fn snippet_text(bytes: &Arc<[u8]>) -> Arc<[u8]> {
     Arc::from(out)
 }
 
+/// Words for wrapping: a line breaks only at spaces outside `code spans`,
+/// never inside one or at a hyphen, so what the help says to paste (a
+/// directive, the suggested cipher string) stays whole on one line.
+fn code_span_words(line: &str) -> Box<dyn Iterator<Item = textwrap::core::Word<'_>> + '_> {
+    use textwrap::core::Word;
+    // An unmatched backtick is no span: break at every space.
+    let spans = line.bytes().filter(|&b| b == b'`').count() % 2 == 0;
+    let bytes = line.as_bytes();
+    let mut words = Vec::new();
+    let (mut start, mut i, mut in_code) = (0, 0, false);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'`' if spans => in_code = !in_code,
+            b' ' if !in_code => {
+                while i < bytes.len() && bytes[i] == b' ' {
+                    i += 1;
+                }
+                words.push(Word::from(&line[start..i]));
+                start = i;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if start < line.len() {
+        words.push(Word::from(&line[start..]));
+    }
+    Box::new(words.into_iter())
+}
+
 struct Diag {
     message: String,
     code: Option<String>,
@@ -160,6 +191,9 @@ pub fn render(view: &ReportView<'_>, style: HumanStyle) -> String {
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(style.width)
+        .with_word_separator(textwrap::WordSeparator::Custom(code_span_words))
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .with_break_words(false)
         .with_links(false)
         .with_urls(false);
     let mut out = String::new();

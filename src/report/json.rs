@@ -1,4 +1,4 @@
-//! `--format json`: one document on stdout, described in README.md ("Output
+//! `--format json`: one document on stdout, described in docs/CLI.md ("Output
 //! formats", "JSON"); `snapshots/format-json.snap` shows one.
 
 use serde::Serialize;

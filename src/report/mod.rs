@@ -20,7 +20,7 @@ pub enum Format {
     Human,
     /// `file:line:col: severity[rule] message`
     Concise,
-    /// One JSON document (README.md: "Output formats", "JSON")
+    /// One JSON document (docs/CLI.md: "JSON")
     Json,
     /// SARIF 2.1.0 (GitHub code scanning, IDEs)
     Sarif,

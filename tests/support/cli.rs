@@ -18,6 +18,8 @@ pub fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_nginx-lint"));
     c.current_dir(env!("CARGO_MANIFEST_DIR"));
     c.env_remove("NO_COLOR");
+    c.env_remove("CLICOLOR_FORCE");
+    c.env_remove("GITHUB_STEP_SUMMARY");
     c.env("XDG_CONFIG_HOME", "/nonexistent/nginx-lint-tests");
     c
 }
@@ -103,4 +105,23 @@ pub fn rules_at(args: &[&str]) -> Vec<(String, u64)> {
         .into_iter()
         .map(|(r, _, l)| (r, l))
         .collect()
+}
+
+/// [`run_stdin`] in another working directory.
+pub fn run_stdin_in(dir: &Path, args: &[&str], input: &str) -> Output {
+    let mut child = bin()
+        .current_dir(dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("writes");
+    child.wait_with_output().expect("waits")
 }

@@ -18,12 +18,17 @@ use crate::rules::{WalkCheck, ids};
 #[derive(Default)]
 pub struct DirectiveValue<'t> {
     formats: Vec<(usize, &'t str)>,
+    /// Units with an include whose file is missing or unread before this
+    /// point: it may define any log format (include-missing is the one
+    /// finding of that cause).
+    unknown: Vec<usize>,
 }
 
 impl<'t> DirectiveValue<'t> {
     /// Note a `log_format` definition without judging the directive (one
     /// in a file that is not reported).
     pub fn remember(&mut self, env: &Env<'t>, v: &Visit<'t, '_>) {
+        self.note_unknown_include(env, v);
         if v.directive.name() == "log_format"
             && env
                 .spec_for(v)
@@ -31,6 +36,15 @@ impl<'t> DirectiveValue<'t> {
             && let Some(n) = v.directive.arg(0)
         {
             self.formats.push((v.unit, n));
+        }
+    }
+
+    fn note_unknown_include(&mut self, env: &Env<'t>, v: &Visit<'t, '_>) {
+        if !env.loaded.unknown_includes.is_empty()
+            && v.directive.name() == "include"
+            && env.loaded.unknown_includes.contains(&v.directive.span)
+        {
+            self.unknown.push(v.unit);
         }
     }
 
@@ -45,6 +59,7 @@ impl<'t> DirectiveValue<'t> {
         let Some(spec) = env.spec_for(v) else {
             return;
         };
+        self.note_unknown_include(env, v);
         let d = v.directive;
         if spec.handler == "ngx_http_log_set_format"
             && let Some(n) = d.arg(0)
@@ -60,6 +75,7 @@ impl<'t> DirectiveValue<'t> {
                 .iter()
                 .any(|&(u, n)| u == v.unit && n == f.as_str())
             && !cx.loaded.units.get(v.unit).is_some_and(|u| u.standalone)
+            && !self.unknown.contains(&v.unit)
         {
             out.push(unknown_format_finding(d, f));
             return;

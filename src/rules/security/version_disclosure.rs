@@ -41,7 +41,16 @@ impl Rule for VersionDisclosure {
         // matter are the parents of servers; each is judged once.
         let mut judged: FxHashMap<ScopeId, bool> = FxHashMap::default();
         let mut exposed: Vec<ScopeId> = Vec::new();
+        // A missing or unread include around the server may turn it off:
+        // include-missing is the finding of that cause.
+        let mut unknown: Option<crate::rules::util::UnknownBlocks> = None;
         for srv in m.servers.iter().filter(|srv| !srv.stream) {
+            if unknown
+                .get_or_insert_with(|| crate::rules::util::UnknownBlocks::new(cx))
+                .around(m, srv.scope)
+            {
+                continue;
+            }
             let Some(http) = m.scopes.get(srv.scope).and_then(|s| s.parent) else {
                 continue;
             };

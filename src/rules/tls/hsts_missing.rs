@@ -104,10 +104,19 @@ impl Rule for HstsMissing {
                     && effective_flag(m, s.scope, "ssl_reject_handshake") != Some(true)
             })
         };
+        let mut unknown: Option<crate::rules::util::UnknownBlocks> = None;
         for s in m.servers.iter().filter(|s| !s.stream && is_tls_server(s)) {
             if has_hsts(m, s.scope)
                 || effective_flag(m, s.scope, "ssl_reject_handshake") == Some(true)
                 || headers_more(m, s.scope)
+            {
+                continue;
+            }
+            // An include around the server that is missing or unread may
+            // set the header: include-missing is the finding of that cause.
+            if unknown
+                .get_or_insert_with(|| crate::rules::util::UnknownBlocks::new(cx))
+                .around(m, s.scope)
             {
                 continue;
             }
