@@ -756,10 +756,17 @@ fn help_never_advises_what_the_version_refuses() {
 /// reported again as missing elsewhere.
 #[test]
 fn a_missing_include_raises_no_knock_on_findings() {
-    let dir = cli::tree(&[(
-        "nginx.conf",
-        "events {}\nhttp {\n    include gone/http.conf;\n    server {\n        listen 443 ssl;\n        server_name a.example;\n        include gone/ssl.conf;\n        access_log /var/log/a.log main2;\n        location / {\n            include gone/fastcgi_params;\n            fastcgi_pass 127.0.0.1:9000;\n        }\n        location /b {\n            proxy_pass http://backend;\n        }\n    }\n    server { listen 9000; location / { return 200; } }\n}\n",
-    )]);
+    // The FastCGI target is a php-fpm pool, so the pass itself is sound.
+    let dir = cli::tree(&[
+        (
+            "nginx.conf",
+            "events {}\nhttp {\n    include gone/http.conf;\n    server {\n        listen 443 ssl;\n        server_name a.example;\n        include gone/ssl.conf;\n        access_log /var/log/a.log main2;\n        location / {\n            include gone/fastcgi_params;\n            fastcgi_pass 127.0.0.1:9000;\n        }\n        location /b {\n            proxy_pass http://backend;\n        }\n    }\n}\n",
+        ),
+        (
+            "fpm/www.conf",
+            "[www]\nuser = www-data\ngroup = www-data\nlisten = 127.0.0.1:9000\npm = dynamic\npm.max_children = 5\npm.start_servers = 2\npm.min_spare_servers = 1\npm.max_spare_servers = 3\n",
+        ),
+    ]);
     let o = cli::run_in(dir.path(), &["--no-help", "."]);
     let out = stdout(&o);
     let rules: Vec<&str> = out
