@@ -162,6 +162,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &php_fpm::listen_exposed::FpmListenExposed,
         &php_fpm::pm_config::FpmPmConfig,
         &php_fpm::limit_extensions::FpmLimitExtensions,
+        &schema::zone_undefined::ZoneUndefined,
     ]
 }
 

@@ -17,6 +17,7 @@ mod per_directive;
 pub mod ssl_on_removed;
 pub mod unknown_directive;
 pub mod upstream_undefined;
+pub mod zone_undefined;
 
 use crate::loaded::Loaded;
 use crate::model::walk::{BlockVisit, Visit, Visits};
