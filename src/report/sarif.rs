@@ -94,6 +94,7 @@ pub const SECURITY_SEVERITY: &[(&str, &str)] = &[
     ("filesystem-root-exposure", "7.5"),
     // Injection, access control that does not hold, spoofing.
     ("allow-without-deny", "6.5"),
+    ("return-bypasses-access", "6.5"),
     ("http-splitting", "6.5"),
     ("fpm-limit-extensions", "6.5"),
     ("host-spoofing", "6.0"),

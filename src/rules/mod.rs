@@ -163,6 +163,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &php_fpm::pm_config::FpmPmConfig,
         &php_fpm::limit_extensions::FpmLimitExtensions,
         &schema::zone_undefined::ZoneUndefined,
+        &security::return_bypasses_access::ReturnBypassesAccess,
     ]
 }
 

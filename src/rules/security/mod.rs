@@ -19,6 +19,7 @@ pub mod proxy_buffering_off;
 pub mod regex_redos;
 pub mod regexes;
 pub mod resolver_external;
+pub mod return_bypasses_access;
 pub mod ssrf;
 pub mod status_page_exposed;
 pub mod unanchored_regex;
