@@ -164,6 +164,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &php_fpm::limit_extensions::FpmLimitExtensions,
         &schema::zone_undefined::ZoneUndefined,
         &security::return_bypasses_access::ReturnBypassesAccess,
+        &schema::load_module_missing::LoadModuleMissing,
     ]
 }
 

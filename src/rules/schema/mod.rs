@@ -11,6 +11,7 @@ pub mod duplicate_default_server;
 pub mod duplicate_location;
 pub mod duplicate_upstream;
 pub mod http2_listen_deprecated;
+pub mod load_module_missing;
 pub mod module_assumed;
 mod per_block;
 mod per_directive;
