@@ -165,6 +165,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &schema::zone_undefined::ZoneUndefined,
         &security::return_bypasses_access::ReturnBypassesAccess,
         &schema::load_module_missing::LoadModuleMissing,
+        &resolution::dns_resolved_once::DnsResolvedOnce,
     ]
 }
 

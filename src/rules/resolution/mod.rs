@@ -1,5 +1,6 @@
 //! Cross-file rules: what nginx sends to, and what listens there.
 
+pub mod dns_resolved_once;
 pub mod fastcgi_params_missing;
 pub mod listen_conflict;
 pub mod php_arbitrary_execution;
