@@ -103,6 +103,7 @@ pub const SECURITY_SEVERITY: &[(&str, &str)] = &[
     ("tls-protocols", "5.5"),
     ("tls-ciphers", "5.5"),
     ("status-page-exposed", "5.0"),
+    ("proxy-set-header-redefinition", "5.0"),
     ("resolver-external", "5.0"),
     ("regex-redos", "5.0"),
     ("tls-listen-without-ssl", "5.0"),

@@ -166,6 +166,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &security::return_bypasses_access::ReturnBypassesAccess,
         &schema::load_module_missing::LoadModuleMissing,
         &resolution::dns_resolved_once::DnsResolvedOnce,
+        &security::proxy_set_header_redefinition::ProxySetHeaderRedefinition,
     ]
 }
 

@@ -16,6 +16,7 @@ pub mod if_is_evil;
 pub mod invalid_regex;
 pub mod origins;
 pub mod proxy_buffering_off;
+pub mod proxy_set_header_redefinition;
 pub mod regex_redos;
 pub mod regexes;
 pub mod resolver_external;
