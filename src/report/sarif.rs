@@ -107,6 +107,7 @@ pub const SECURITY_SEVERITY: &[(&str, &str)] = &[
     ("resolver-external", "5.0"),
     ("regex-redos", "5.0"),
     ("tls-listen-without-ssl", "5.0"),
+    ("nginx-advisory", "5.0"),
     ("valid-referers", "4.0"),
     ("unanchored-regex", "4.0"),
     ("add-header-redefinition", "4.0"),

@@ -167,6 +167,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &schema::load_module_missing::LoadModuleMissing,
         &resolution::dns_resolved_once::DnsResolvedOnce,
         &security::proxy_set_header_redefinition::ProxySetHeaderRedefinition,
+        &security::nginx_advisory::NginxAdvisory,
     ]
 }
 
