@@ -172,6 +172,8 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &resolution::server_name_conflict::ServerNameConflict,
         &resolution::location_unreachable::LocationUnreachable,
         &schema::service_syntax::ServiceSyntax,
+        &security::proxy_set_header_redefinition::ProxySetHeaderRedefinition,
+        &security::nginx_advisory::NginxAdvisory,
     ]
 }
 

@@ -8,9 +8,13 @@
 //! comes from a variable (with `resolver`) or, from 1.27.3 on, for an
 //! upstream `server ... resolve` (nginx.org, ngx_http_upstream_module).
 //!
-//! Only names with a dot are reported: a single label (`app`, `php`) is a
-//! container or service name on a private network, and `localhost` is the
-//! machine itself. Reported once per name and tree, at its first use.
+//! Only public names are reported: a single label (`app`, `php`) is a
+//! container or service name on a private network, `localhost` is the
+//! machine itself, and the special-use and private suffixes (RFC 6761
+//! `.test`/`.example`/`.invalid`/`.localhost`, RFC 6762 `.local`, RFC 8375
+//! `.home.arpa`, ICANN's `.internal`, and the customary `.lan` and
+//! `.localdomain`) name hosts on networks the same operator runs. Reported
+//! once per name and tree, at its first use.
 
 use rustc_hash::FxHashSet;
 
@@ -26,14 +30,32 @@ pub struct DnsResolvedOnce;
 /// The first release whose upstream `server` takes `resolve`.
 const RESOLVE_PARAMETER: Version = Version(1, 27, 3);
 
+/// Suffixes of names that do not leave the operator's own networks.
+const PRIVATE_SUFFIXES: &[&str] = &[
+    "localhost",
+    "test",
+    "example",
+    "invalid",
+    "local",
+    "home.arpa",
+    "internal",
+    "lan",
+    "localdomain",
+];
+
 /// The DNS name of an endpoint worth reporting.
 fn dns_name(ep: &Endpoint) -> Option<&str> {
     let Endpoint::Tcp(Host::Name(name), _) = ep else {
         return None;
     };
     let lower = name.trim_end_matches('.').to_ascii_lowercase();
-    let local = lower == "localhost" || lower.ends_with(".localhost");
-    (name.contains('.') && !local).then_some(name.as_str())
+    let private = lower == "localhost"
+        || PRIVATE_SUFFIXES.iter().any(|s| {
+            lower
+                .strip_suffix(s)
+                .is_some_and(|head| head.ends_with('.'))
+        });
+    (lower.contains('.') && !private).then_some(name.as_str())
 }
 
 impl Rule for DnsResolvedOnce {
@@ -124,7 +146,9 @@ mod tests {
              server app:8000; } server { listen 80; \
              location /a { proxy_pass http://u; } location /b { proxy_pass http://localhost:81; } \
              location /c { fastcgi_pass php:9000; } location /d { proxy_pass http://127.0.0.1:82; } \
-             location /e { set $h b.example.com; proxy_pass http://$h; } }",
+             location /e { set $h b.example.com; proxy_pass http://$h; } \
+             location /f { proxy_pass http://backend.internal:8080; } \
+             location /g { proxy_pass http://db.svc.cluster.local; } }",
         );
         assert!(lint(ids::DNS_RESOLVED_ONCE, &c).is_empty());
     }

@@ -11,6 +11,19 @@ use crate::rules::{Check, Rule, ids};
 
 pub struct AddHeaderRedefinition;
 
+/// A header whose loss weakens protection: a security header, or a
+/// `Cache-Control` that keeps responses out of shared caches (`no-store`,
+/// `private`; RFC 9111 5.2.2.3 and 5.2.2.7). Without it a CDN or proxy may
+/// store a personal page and serve it to the next visitor.
+fn protects(name: &str, value: &str) -> bool {
+    if is_security_header(name) {
+        return true;
+    }
+    let value = value.to_ascii_lowercase();
+    name.eq_ignore_ascii_case("Cache-Control")
+        && (value.contains("no-store") || value.contains("private"))
+}
+
 /// The first release with `add_header_inherit`.
 const ADD_HEADER_INHERIT: Version = Version(1, 29, 3);
 
@@ -67,7 +80,7 @@ impl Rule for AddHeaderRedefinition {
             let mut dropped: Vec<&str> = Vec::new();
             for d in m.own(source, "add_header") {
                 let Some(name) = d.arg(0) else { continue };
-                if is_security_header(name)
+                if protects(name, d.arg(1).unwrap_or(""))
                     && !own.iter().any(|o| o.eq_ignore_ascii_case(name))
                     && !dropped.iter().any(|x| x.eq_ignore_ascii_case(name))
                 {
@@ -80,9 +93,9 @@ impl Rule for AddHeaderRedefinition {
             // `add_header_inherit` only where the version in force has it:
             // advice nginx would refuse is worse than none.
             let help = if cx.settings.nginx_version >= ADD_HEADER_INHERIT {
-                "repeat the security headers in this block (an `include` of a shared snippet keeps them in one place), or use `add_header_inherit merge;` (nginx 1.29.3+)"
+                "repeat these headers in this block (an `include` of a shared snippet keeps them in one place), or use `add_header_inherit merge;` (nginx 1.29.3+)"
             } else {
-                "repeat the security headers in this block (an `include` of a shared snippet keeps them in one place)"
+                "repeat these headers in this block (an `include` of a shared snippet keeps them in one place)"
             };
             out.push(
                 Finding::warning(

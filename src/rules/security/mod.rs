@@ -4,6 +4,7 @@
 pub mod add_header_content_type;
 pub mod add_header_multiline;
 pub mod add_header_redefinition;
+pub mod advisories;
 pub mod alias_traversal;
 pub mod allow_without_deny;
 pub mod default_server_missing;
@@ -14,8 +15,10 @@ pub mod host_spoofing;
 pub mod http_splitting;
 pub mod if_is_evil;
 pub mod invalid_regex;
+pub mod nginx_advisory;
 pub mod origins;
 pub mod proxy_buffering_off;
+pub mod proxy_set_header_redefinition;
 pub mod regex_redos;
 pub mod regexes;
 pub mod resolver_external;
