@@ -2,7 +2,9 @@
 //! those named with `--php-fpm`, and on a live server the usual places
 //! under /etc. Master configs (with `[global]`) are loaded first, with their
 //! includes; pool files that no master included are loaded after them, as
-//! config repositories often keep pool.d/ on its own.
+//! config repositories often keep pool.d/ on its own, and as drop-ins: a
+//! file that starts with pool settings and no header continues a pool
+//! defined elsewhere (see `fpm::load_drop_ins`).
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -73,7 +75,7 @@ pub fn load(
         .filter(|p| !seen.contains(&canonical(&fs.real_path(p), &mut dirs)))
         .collect();
     if !rest.is_empty() {
-        let more = fpm::load_many(fs, sources, &rest, &opts);
+        let more = fpm::load_drop_ins(fs, sources, &rest, &opts);
         merge(&mut cfg, more);
     }
     Some(cfg)

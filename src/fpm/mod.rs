@@ -18,7 +18,7 @@ pub mod schema;
 
 pub use model::{
     DEFAULT_PREFIX, FpmConfig, GlobalSettings, Listen, ListenHost, LoadOptions, Pool, Setting,
-    load, load_many,
+    load, load_drop_ins, load_many,
 };
 pub use parser::{Entry, IniFile, Section, parse};
 pub use schema::{Directive, PhpVersion, SectionKind, ValueType, lookup};

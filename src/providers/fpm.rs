@@ -18,7 +18,13 @@ impl ListenerProvider for PhpFpm {
             let Some(addr) = &pool.listen_addr else {
                 continue;
             };
-            if pool.listen.as_ref().is_some_and(|l| l.has_env) {
+            // `$pool` in a continued pool: its name, hence the address, is
+            // unknown.
+            if pool
+                .listen
+                .as_ref()
+                .is_some_and(|l| l.has_env || (pool.continued && l.value.contains("$pool")))
+            {
                 continue;
             }
             let endpoint = match addr {
@@ -35,7 +41,10 @@ impl ListenerProvider for PhpFpm {
                     Endpoint::Tcp(host, port)
                 }
             };
-            let socket = matches!(addr, Listen::Unix(_)).then(|| socket_access(pool));
+            // A continued pool's socket owner and mode may be set where the
+            // pool is defined: access unknown.
+            let socket =
+                (matches!(addr, Listen::Unix(_)) && !pool.continued).then(|| socket_access(pool));
             out.push(Listener {
                 endpoint,
                 kind: ListenerKind::PhpFpm,

@@ -22,6 +22,8 @@ pub fn check(cfg: &FpmConfig, out: &mut Vec<Finding>) {
     for pool in &cfg.pools {
         let name = &pool.name;
         match &pool.user {
+            // A continued pool's user may be set where the pool is defined.
+            None if pool.continued => {}
             None => out.push(
                 Finding::error(
                     ids::FPM_USER_ROOT,

@@ -1,0 +1,26 @@
+//! php-fpm files read the way the deployment reads them: drop-ins that
+//! continue a pool defined elsewhere, the user the image runs php-fpm as,
+//! and files php-fpm never reads.
+
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{path, rules_at, tree};
+
+/// laradock's xlaravel.pool.conf (and invoiceninja's php-fpm.conf) in
+/// short: pool settings without a `[pool]` header, copied into the php
+/// image's php-fpm.d/ after www.conf, so php-fpm reads them into [www]
+/// (`php-fpm8.2 -tt` shows `listen = 0.0.0.0:9000` under [www]). Linted
+/// in the repository, where nothing includes it: no "no pool", no "no
+/// listen address", no "unknown entry" for pool settings, and the values
+/// it sets are still checked.
+#[test]
+fn section_less_pool_fragment_continues_a_pool_defined_elsewhere() {
+    let fragment = "; Unix user/group of processes\nuser = www-data\ngroup = www-data\nlisten = 127.0.0.1:9000\npm = dynamic\npm.max_children = 20\nenv[DB_HOST] = $DB_HOST\ncatch_workers_output = maybe\n";
+    let dir = tree(&[("php-fpm/xlaravel.pool.conf", fragment)]);
+    let got = rules_at(&["--no-config", path(dir.path())]);
+    assert_eq!(got, [("fpm-invalid-value".to_string(), 8)], "{got:?}");
+    // One line, as invoiceninja's: nothing to say.
+    let dir = tree(&[("debian/php/php-fpm.conf", "pm.max_children = 10\n")]);
+    let got = rules_at(&["--no-config", path(dir.path())]);
+    assert!(got.is_empty(), "{got:?}");
+}
