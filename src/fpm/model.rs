@@ -566,24 +566,54 @@ impl Loader<'_> {
             any |= self.include_file(entry, &path);
         }
         if !any {
-            let shown = self.fs.display(&pattern);
-            let rel = if raw.is_absolute() {
-                String::new()
-            } else {
-                format!(
-                    " (a relative include is resolved against php-fpm's prefix {}, not this file's directory)",
-                    self.cfg.prefix.display()
-                )
-            };
-            self.cfg.findings.push(
-                Finding::error(
-                    crate::registry::ids::FPM_INCLUDE_MISSING,
-                    entry.value_span,
-                    format!("include `{}` matches no file: {shown}{rel}", entry.value),
-                )
-                .with_help("fix the path or pattern; write it absolute, e.g. `include = /etc/php/8.2/fpm/pool.d/*.conf`"),
-            );
+            self.matches_nothing(entry, &pattern);
         }
+    }
+
+    /// php-fpm hands every include to glob(3) with GLOB_ERR
+    /// (`fpm_conf_ini_parser_include` in php-src `sapi/fpm/fpm/fpm_conf.c`):
+    /// GLOB_NOMATCH (a plain path that does not exist, a pattern whose
+    /// directory holds no match) is only a warning, "Nothing matches the
+    /// include pattern", and php-fpm starts; a pattern whose directory
+    /// cannot be opened aborts the glob, "Unable to globalize ... (ret=2)",
+    /// and php-fpm fails. Checked with php-fpm8.2 -t: an empty directory's
+    /// `*.conf` and a missing plain file pass, `nope/*.conf` fails.
+    fn matches_nothing(&mut self, entry: &Entry, pattern: &Path) {
+        let shown = self.fs.display(pattern);
+        let rel = if Path::new(&entry.value).is_absolute() {
+            String::new()
+        } else {
+            format!(
+                " (a relative include is resolved against php-fpm's prefix {}, not this file's directory)",
+                self.cfg.prefix.display()
+            )
+        };
+        let dir = glob_dir(pattern);
+        let aborts =
+            is_glob(&entry.value) && !matches!(self.fs.read(&dir), Err(FsError::IsDirectory));
+        let help = "fix the path or pattern; write it absolute, e.g. `include = /etc/php/8.2/fpm/pool.d/*.conf`";
+        let finding = if aborts {
+            Finding::error(
+                crate::registry::ids::FPM_INCLUDE_MISSING,
+                entry.value_span,
+                format!(
+                    "include `{}`: directory {} does not exist: php-fpm fails with \"Unable to globalize '{}' (ret=2)\"{rel}",
+                    entry.value,
+                    self.fs.display(&dir),
+                    pattern.display()
+                ),
+            )
+        } else {
+            Finding::warning(
+                crate::registry::ids::FPM_INCLUDE_MISSING,
+                entry.value_span,
+                format!(
+                    "include `{}` matches no file: {shown}{rel}; php-fpm only warns (\"Nothing matches the include pattern\") and starts without it",
+                    entry.value
+                ),
+            )
+        };
+        self.cfg.findings.push(finding.with_help(help));
     }
 
     /// One file an include names: read and walked, or a finding. Whether it
@@ -652,6 +682,19 @@ impl Loader<'_> {
             }
         }
     }
+}
+
+/// The directory glob(3) opens first: the part of the pattern before its
+/// first component with a wildcard.
+fn glob_dir(pattern: &Path) -> PathBuf {
+    let mut dir = PathBuf::new();
+    for c in pattern.components() {
+        if is_glob(&c.as_os_str().to_string_lossy()) {
+            break;
+        }
+        dir.push(c);
+    }
+    dir
 }
 
 /// Whether lines before any header are a pool's: some is a pool setting
@@ -762,6 +805,35 @@ mod tests {
         ]);
         let rules: Vec<&str> = cfg.findings.iter().map(|f| f.rule).collect();
         assert_eq!(rules, ["fpm-invalid-value", "fpm-include-missing"]);
+    }
+
+    /// What php-fpm only warns about is a warning; a pattern whose
+    /// directory does not exist stays an error.
+    #[test]
+    fn include_matching_nothing_is_a_warning_unless_the_directory_is_missing() {
+        let (cfg, _) = load_str(&[
+            (
+                "/a.conf",
+                "include = /d/*.conf\ninclude = /d/x.conf\ninclude = /nope/*.conf\n",
+            ),
+            ("/d/readme.txt", ""),
+        ]);
+        let got: Vec<(&str, crate::finding::Severity)> =
+            cfg.findings.iter().map(|f| (f.rule, f.severity)).collect();
+        use crate::finding::Severity::{Error, Warning};
+        assert_eq!(
+            got,
+            [
+                ("fpm-include-missing", Warning),
+                ("fpm-include-missing", Warning),
+                ("fpm-include-missing", Error)
+            ]
+        );
+        assert!(
+            cfg.findings[2]
+                .message
+                .contains("Unable to globalize '/nope/*.conf'")
+        );
     }
 
     #[test]
