@@ -348,13 +348,20 @@ fn load_trees(inputs: &Inputs, disc: &mut Discovery, view: crate::vfs::View) -> 
         .collect();
     let fpm_fs = crate::vfs::Preread { inner: &fs, known };
     let fpm_files = fpm_entry_files(disc, inputs);
+    let dockerfiles: Vec<PathBuf> = disc
+        .files
+        .iter()
+        .filter(|f| f.kind == Kind::Other(discover::DOCKERFILE))
+        .map(|f| f.path.clone())
+        .collect();
     let disc = &*disc;
     let (mut out, (fpm_sources, fpm)) = rayon::join(
         || load_tree(&fs, disc, inputs),
         || {
             let mut phase = crate::timings::Phases::new();
             let mut sources = crate::source::SourceMap::starting_at(crate::source::SIDE_BASE);
-            let cfg = crate::load_fpm::load(&fpm_fs, &mut sources, &fpm_files, &fpm_prefix);
+            let cfg =
+                crate::load_fpm::load(&fpm_fs, &mut sources, &fpm_files, &fpm_prefix, &dockerfiles);
             // Printed when done, among the tree phases it ran beside.
             phase.mark("php-fpm");
             (sources, cfg)

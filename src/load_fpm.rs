@@ -46,12 +46,14 @@ fn is_master(text: &[u8]) -> bool {
         .any(|l| l.trim_ascii().eq_ignore_ascii_case(b"[global]"))
 }
 
-/// Load every php-fpm file into one configuration.
+/// Load every php-fpm file into one configuration; `dockerfiles` (host
+/// paths) may say which user runs it.
 pub fn load(
     fs: &dyn Fs,
     sources: &mut SourceMap,
     files: &[PathBuf],
     prefix: &Path,
+    dockerfiles: &[PathBuf],
 ) -> Option<FpmConfig> {
     if files.is_empty() {
         return None;
@@ -77,6 +79,19 @@ pub fn load(
     if !rest.is_empty() {
         let more = fpm::load_drop_ins(fs, sources, &rest, &opts);
         merge(&mut cfg, more);
+    }
+    if !dockerfiles.is_empty() {
+        let real: Vec<PathBuf> = cfg
+            .files
+            .iter()
+            .map(|id| canonical(&sources.get(*id).real, &mut dirs))
+            .collect();
+        let dockerfiles: Vec<PathBuf> = dockerfiles
+            .iter()
+            .map(|d| canonical(d, &mut dirs))
+            .collect();
+        cfg.run_as = crate::dockerfile::image_user(&dockerfiles, &real)
+            .map(|(user, at)| fpm::RunAs { user, at });
     }
     Some(cfg)
 }

@@ -24,3 +24,34 @@ fn section_less_pool_fragment_continues_a_pool_defined_elsewhere() {
     let got = rules_at(&["--no-config", path(dir.path())]);
     assert!(got.is_empty(), "{got:?}");
 }
+
+/// biodiversity's php-fpm-noroot-socket in short: the image copies the
+/// pool in and runs as `USER www`, so php-fpm ignores `user` (php-src's
+/// bug68391 test: "'user' directive is ignored when FPM is not running as
+/// root") and the pool needs none. Without the USER, or when the image
+/// does not copy this pool, the missing user is still reported.
+#[test]
+fn dockerfile_user_runs_php_fpm() {
+    let pool = "[www]\nlisten = /run/php/www.sock\npm = static\npm.max_children = 2\n";
+    let with = |dockerfile: &str| {
+        let dir = tree(&[("www.conf", pool), ("Dockerfile", dockerfile)]);
+        rules_at(&["--no-config", path(dir.path())])
+    };
+    let user_root = [("fpm-user-root".to_string(), 1)];
+    assert!(
+        with("FROM php:8.2-fpm\nCMD [\"php-fpm\"]\nCOPY ./www.conf /usr/local/etc/php-fpm.d/zz-docker.conf\nUSER www\n")
+            .is_empty()
+    );
+    assert_eq!(
+        with("FROM php:8.2-fpm\nCOPY ./www.conf /usr/local/etc/php-fpm.d/zz-docker.conf\n"),
+        user_root
+    );
+    assert_eq!(
+        with("FROM php:8.2-fpm\nCOPY other.conf /usr/local/etc/php-fpm.d/\nUSER www\n"),
+        user_root
+    );
+    assert_eq!(
+        with("FROM php:8.2-fpm\nCOPY www.conf /usr/local/etc/php-fpm.d/\nUSER www\nUSER root\n"),
+        user_root
+    );
+}

@@ -274,6 +274,21 @@ pub struct FpmConfig {
     pub prefix: PathBuf,
     /// Comments, entries and sections of every file, for inline suppression.
     pub outlines: Vec<crate::source::Outline>,
+    /// The non-root user php-fpm's master runs as, when the deployment in
+    /// view says so (a Dockerfile that copies these files in and sets
+    /// `USER`). php-fpm then ignores `user`/`group` ("'user' directive is
+    /// ignored when FPM is not running as root", php-src
+    /// sapi/fpm/tests/bug68391-conf-include-order.phpt) and leaves its
+    /// sockets to that user.
+    pub run_as: Option<RunAs>,
+}
+
+/// Who runs php-fpm, and what says so.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunAs {
+    pub user: String,
+    /// Where it is set, e.g. `repo/Dockerfile:40`.
+    pub at: String,
 }
 
 #[derive(Clone, Copy)]

@@ -19,6 +19,11 @@ impl Rule for FpmUserRoot {
 }
 
 pub fn check(cfg: &FpmConfig, out: &mut Vec<Finding>) {
+    // A master that does not start as root ignores `user` and `group`:
+    // every worker runs as the image's user.
+    if cfg.run_as.is_some() {
+        return;
+    }
     for pool in &cfg.pools {
         let name = &pool.name;
         match &pool.user {
