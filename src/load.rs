@@ -370,6 +370,12 @@ fn load_trees(inputs: &Inputs, disc: &mut Discovery, view: crate::vfs::View) -> 
     out.sources.absorb(fpm_sources);
     out.view = view;
     out.root = inputs.root.clone();
+    if let Some(cfg) = &fpm {
+        out.skipped.extend(cfg.not_loaded.iter().map(|p| Skipped {
+            path: crate::vfs::Fs::display(&fs, p),
+            reason: "php-fpm does not read it: the main php-fpm.conf does not include it".into(),
+        }));
+    }
     out.fpm = fpm;
     out.fpm_files = fpm_files;
     out

@@ -55,3 +55,39 @@ fn dockerfile_user_runs_php_fpm() {
         user_root
     );
 }
+
+/// pterodactyl in short: the image's php-fpm.conf is replaced by a bare
+/// [www] pool that includes nothing, so the php image's php-fpm.d/ files
+/// are never read (php-fpm8.2 -t on the deployed tree: ok). They are left
+/// out, not merged into a second [www] that conflicts with the first.
+#[test]
+fn files_the_main_php_fpm_conf_does_not_include_are_not_read() {
+    let main = "[www]\nuser = nginx\nlisten = 127.0.0.1:9000\npm = ondemand\npm.max_children = 9\n";
+    let docker = "[global]\nerror_log = /proc/self/fd/2\n[www]\nlisten = 9000\ncatch_workers_output = maybe\n";
+    let dir = tree(&[
+        ("usr/local/etc/php-fpm.conf", main),
+        ("usr/local/etc/php-fpm.d/docker.conf", docker),
+        (
+            "usr/local/etc/php-fpm.d/www.conf",
+            "[www]\nlisten = 127.0.0.1:9000\n",
+        ),
+    ]);
+    let etc = dir.path().join("usr/local/etc");
+    let args = [
+        "--no-config",
+        "--root",
+        path(dir.path()),
+        "--php-fpm",
+        path(&etc),
+        "--php-fpm-prefix",
+        "/usr/local",
+    ];
+    let got = rules_at(&args);
+    assert!(got.is_empty(), "{got:?}");
+    // Included, they are read (and the main's [www] after the include
+    // sets the listen address last).
+    let included = format!("[global]\ninclude = etc/php-fpm.d/*.conf\n{main}");
+    cli::write_tree(dir.path(), &[("usr/local/etc/php-fpm.conf", &included)]);
+    let got = rules_at(&args);
+    assert_eq!(got, [("fpm-invalid-value".to_string(), 5)], "{got:?}");
+}

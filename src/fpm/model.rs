@@ -281,6 +281,12 @@ pub struct FpmConfig {
     /// sapi/fpm/tests/bug68391-conf-include-order.phpt) and leaves its
     /// sockets to that user.
     pub run_as: Option<RunAs>,
+    /// Some include could not be followed (outside the repository, on
+    /// `${ENV}`, or matching nothing): what it brings in is unknown.
+    pub open_includes: bool,
+    /// php-fpm files in view that the main file, includes followed, does
+    /// not read (see `load_fpm::load`): not analysed.
+    pub not_loaded: Vec<PathBuf>,
 }
 
 /// Who runs php-fpm, and what says so.
@@ -547,6 +553,7 @@ impl Loader<'_> {
     fn include(&mut self, entry: &Entry) {
         if entry.has_env {
             // Depends on php-fpm's environment: can't follow it here.
+            self.cfg.open_includes = true;
             return;
         }
         let raw = Path::new(&entry.value);
@@ -556,6 +563,7 @@ impl Loader<'_> {
             self.cfg.prefix.join(raw)
         };
         if self.fs.outside(&pattern) {
+            self.cfg.open_includes = true;
             // A repository run reads nothing outside it: unknown, not missing.
             self.cfg.findings.push(
                 Finding::info(
@@ -594,6 +602,7 @@ impl Loader<'_> {
     /// and php-fpm fails. Checked with php-fpm8.2 -t: an empty directory's
     /// `*.conf` and a missing plain file pass, `nope/*.conf` fails.
     fn matches_nothing(&mut self, entry: &Entry, pattern: &Path) {
+        self.cfg.open_includes = true;
         let shown = self.fs.display(pattern);
         let rel = if Path::new(&entry.value).is_absolute() {
             String::new()
@@ -671,6 +680,7 @@ impl Loader<'_> {
             // php-fpm skips directories (GLOB_MARK).
             Err(FsError::IsDirectory) => false,
             Err(FsError::OutsideRepository) => {
+                self.cfg.open_includes = true;
                 self.cfg.findings.push(Finding::info(
                     crate::registry::ids::OUTSIDE_REPOSITORY,
                     entry.value_span,
