@@ -209,7 +209,7 @@ pub fn classify(path: &Path, text: &[u8]) -> Kind {
         return Kind::Other(hint);
     }
     if ev.docker > 0 {
-        return Kind::Other("not configuration: Dockerfile");
+        return Kind::Other(DOCKERFILE);
     }
     Kind::Other("not configuration: no nginx or php-fpm syntax")
 }
@@ -249,7 +249,7 @@ fn name_hint(name: &[u8]) -> Option<&'static str> {
         || lower.starts_with(b"containerfile")
         || ext == Some(b"dockerfile")
     {
-        return Some("not configuration: Dockerfile");
+        return Some(DOCKERFILE);
     }
     if lower == b"makefile" || lower == b"gnumakefile" || ext == Some(b"mk") {
         return Some("not configuration: Makefile");
@@ -289,6 +289,10 @@ fn name_hint(name: &[u8]) -> Option<&'static str> {
     }
     None
 }
+
+/// Why a Dockerfile is not read as configuration (the load reads it for
+/// the image's user, see `crate::dockerfile`).
+pub const DOCKERFILE: &str = "not configuration: Dockerfile";
 
 /// Dockerfile instructions: upper case by convention, and no nginx
 /// directive is spelled like one.

@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod cli;
 pub mod config;
 pub mod discover;
+pub mod dockerfile;
 pub mod dump;
 pub mod few;
 pub mod finding;

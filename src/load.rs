@@ -483,13 +483,20 @@ fn load_trees(inputs: &Inputs, disc: &mut Discovery, view: crate::vfs::View) -> 
         .collect();
     let fpm_fs = crate::vfs::Preread { inner: &fs, known };
     let fpm_files = fpm_entry_files(disc, inputs);
+    let dockerfiles: Vec<PathBuf> = disc
+        .files
+        .iter()
+        .filter(|f| f.kind == Kind::Other(discover::DOCKERFILE))
+        .map(|f| f.path.clone())
+        .collect();
     let disc = &*disc;
     let (mut out, (fpm_sources, fpm)) = rayon::join(
         || load_tree(&fs, disc, inputs),
         || {
             let mut phase = crate::timings::Phases::new();
             let mut sources = crate::source::SourceMap::starting_at(crate::source::SIDE_BASE);
-            let cfg = crate::load_fpm::load(&fpm_fs, &mut sources, &fpm_files, &fpm_prefix);
+            let cfg =
+                crate::load_fpm::load(&fpm_fs, &mut sources, &fpm_files, &fpm_prefix, &dockerfiles);
             let ini = cfg.as_ref().map(|c| {
                 let root = inputs.root.as_deref();
                 crate::php_ini::load(&fpm_fs, &mut sources, c, &|p| config_path(p, root))
@@ -504,6 +511,12 @@ fn load_trees(inputs: &Inputs, disc: &mut Discovery, view: crate::vfs::View) -> 
     out.sources.absorb(fpm_sources);
     out.view = view;
     out.root = inputs.root.clone();
+    if let Some(cfg) = &fpm {
+        out.skipped.extend(cfg.not_loaded.iter().map(|p| Skipped {
+            path: crate::vfs::Fs::display(&fs, p),
+            reason: "php-fpm does not read it: the main php-fpm.conf does not include it".into(),
+        }));
+    }
     out.fpm = fpm;
     out.fpm_files = fpm_files;
     out

@@ -2,7 +2,9 @@
 //! those named with `--php-fpm`, and on a live server the usual places
 //! under /etc. Master configs (with `[global]`) are loaded first, with their
 //! includes; pool files that no master included are loaded after them, as
-//! config repositories often keep pool.d/ on its own.
+//! config repositories often keep pool.d/ on its own, and as drop-ins: a
+//! file that starts with pool settings and no header continues a pool
+//! defined elsewhere (see `fpm::load_drop_ins`).
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -44,12 +46,31 @@ fn is_master(text: &[u8]) -> bool {
         .any(|l| l.trim_ascii().eq_ignore_ascii_case(b"[global]"))
 }
 
-/// Load every php-fpm file into one configuration.
+/// A main file as php-fpm's default `-y` names it: `php-fpm.conf` that
+/// opens with a section header (a section-less file of that name is a
+/// drop-in, as invoiceninja's).
+fn is_main(p: &Path, text: &[u8]) -> bool {
+    let first = text
+        .split(|&b| b == b'\n')
+        .map(<[u8]>::trim_ascii)
+        .find(|l| !l.is_empty() && !l.starts_with(b";"));
+    p.file_name().is_some_and(|n| n == "php-fpm.conf") && first.is_some_and(|l| l.starts_with(b"["))
+}
+
+/// Load every php-fpm file into one configuration; `dockerfiles` (host
+/// paths) may say which user runs it.
+///
+/// A main `php-fpm.conf` that defines a pool and whose includes were all
+/// followed is what php-fpm reads: the files below its directory that it does not reach (the php
+/// image's php-fpm.d/ under a replaced php-fpm.conf, as pterodactyl's) are
+/// never read by php-fpm, so they are left out (`not_loaded`) instead of
+/// merged into its pools.
 pub fn load(
     fs: &dyn Fs,
     sources: &mut SourceMap,
     files: &[PathBuf],
     prefix: &Path,
+    dockerfiles: &[PathBuf],
 ) -> Option<FpmConfig> {
     if files.is_empty() {
         return None;
@@ -57,26 +78,70 @@ pub fn load(
     let opts = LoadOptions {
         prefix: prefix.to_path_buf(),
     };
-    let (masters, pools): (Vec<PathBuf>, Vec<PathBuf>) = files
+    let mut dirs = HashMap::new();
+    let (mains, others): (Vec<PathBuf>, Vec<PathBuf>) = files
         .iter()
         .cloned()
+        .partition(|p| fs.read(p).is_ok_and(|t| is_main(p, &t)));
+    let mut cfg = fpm::load_many(fs, sources, &mains, &opts);
+    let mut others = unread(fs, sources, &cfg, others, &mut dirs);
+    // A main without a pool of its own (php-fpm would refuse it alone) is
+    // more likely a repository's that keeps pool.d/ beside it.
+    if !mains.is_empty() && !cfg.open_includes && !cfg.pools.is_empty() {
+        let (out, keep): (Vec<PathBuf>, Vec<PathBuf>) = others.into_iter().partition(|p| {
+            mains
+                .iter()
+                .any(|m| m.parent().is_some_and(|d| p.starts_with(d)))
+        });
+        let mut once = HashSet::new();
+        cfg.not_loaded = out
+            .into_iter()
+            .filter(|p| once.insert(canonical(&fs.real_path(p), &mut dirs)))
+            .collect();
+        others = keep;
+    }
+    let (masters, pools): (Vec<PathBuf>, Vec<PathBuf>) = others
+        .into_iter()
         .partition(|p| fs.read(p).is_ok_and(|t| is_master(&t)));
-    let mut cfg = fpm::load_many(fs, sources, &masters, &opts);
-    let mut dirs = HashMap::new();
+    merge(&mut cfg, fpm::load_many(fs, sources, &masters, &opts));
+    let rest = unread(fs, sources, &cfg, pools, &mut dirs);
+    if !rest.is_empty() {
+        let more = fpm::load_drop_ins(fs, sources, &rest, &opts);
+        merge(&mut cfg, more);
+    }
+    if !dockerfiles.is_empty() {
+        let real: Vec<PathBuf> = cfg
+            .files
+            .iter()
+            .map(|id| canonical(&sources.get(*id).real, &mut dirs))
+            .collect();
+        let dockerfiles: Vec<PathBuf> = dockerfiles
+            .iter()
+            .map(|d| canonical(d, &mut dirs))
+            .collect();
+        cfg.run_as = crate::dockerfile::image_user(&dockerfiles, &real)
+            .map(|(user, at)| fpm::RunAs { user, at });
+    }
+    Some(cfg)
+}
+
+/// The files of `candidates` that `cfg` has not read.
+fn unread(
+    fs: &dyn Fs,
+    sources: &SourceMap,
+    cfg: &FpmConfig,
+    candidates: Vec<PathBuf>,
+    dirs: &mut HashMap<PathBuf, PathBuf>,
+) -> Vec<PathBuf> {
     let seen: HashSet<PathBuf> = cfg
         .files
         .iter()
-        .map(|id| canonical(&sources.get(*id).real, &mut dirs))
+        .map(|id| canonical(&sources.get(*id).real, dirs))
         .collect();
-    let rest: Vec<PathBuf> = pools
+    candidates
         .into_iter()
-        .filter(|p| !seen.contains(&canonical(&fs.real_path(p), &mut dirs)))
-        .collect();
-    if !rest.is_empty() {
-        let more = fpm::load_many(fs, sources, &rest, &opts);
-        merge(&mut cfg, more);
-    }
-    Some(cfg)
+        .filter(|p| !seen.contains(&canonical(&fs.real_path(p), dirs)))
+        .collect()
 }
 
 /// The canonical path of `p`. A file that is not a symlink is its
@@ -100,6 +165,7 @@ fn canonical(p: &Path, dirs: &mut HashMap<PathBuf, PathBuf>) -> PathBuf {
 }
 
 fn merge(into: &mut FpmConfig, more: FpmConfig) {
+    into.open_includes |= more.open_includes;
     into.files.extend(more.files);
     into.entry_files.extend(more.entry_files);
     into.pools.extend(more.pools);

@@ -17,8 +17,8 @@ pub mod parser;
 pub mod schema;
 
 pub use model::{
-    DEFAULT_PREFIX, FpmConfig, GlobalSettings, Listen, ListenHost, LoadOptions, Pool, Setting,
-    load, load_many,
+    DEFAULT_PREFIX, FpmConfig, GlobalSettings, Listen, ListenHost, LoadOptions, Pool, RunAs,
+    Setting, load, load_drop_ins, load_many,
 };
 pub use parser::{Entry, IniFile, Section, parse};
 pub use schema::{Directive, PhpVersion, SectionKind, ValueType, lookup};

@@ -19,6 +19,12 @@
 //!   spans are per file and exact.
 //! - `$pool` is replaced by the pool name in string entries and array
 //!   values; `${ENV}` is left as written (we don't know php-fpm's env).
+//! - A drop-in that nothing in view includes and whose first lines, before
+//!   any header, are pool settings (laradock's `xlaravel.pool.conf`, copied
+//!   into the php image's php-fpm.d/ after www.conf) continues the pool
+//!   open before it in php-fpm's reading order: a pool defined elsewhere.
+//!   Its lines go to a [`Pool::continued`] pool, checked for their values
+//!   but not for what the pool defined elsewhere may set.
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -158,6 +164,11 @@ impl Listen {
 #[derive(Clone, Debug, Default)]
 pub struct Pool {
     pub name: String,
+    /// The section-less start of a drop-in nothing in view includes: it
+    /// continues a pool defined elsewhere (e.g. a base image's www.conf),
+    /// whose name and other settings are unknown here. `name` then says
+    /// which file continues it.
+    pub continued: bool,
     /// The first header of this pool.
     pub header_span: Span,
     /// From the first header to the last line of that section in its file.
@@ -263,6 +274,27 @@ pub struct FpmConfig {
     pub prefix: PathBuf,
     /// Comments, entries and sections of every file, for inline suppression.
     pub outlines: Vec<crate::source::Outline>,
+    /// The non-root user php-fpm's master runs as, when the deployment in
+    /// view says so (a Dockerfile that copies these files in and sets
+    /// `USER`). php-fpm then ignores `user`/`group` ("'user' directive is
+    /// ignored when FPM is not running as root", php-src
+    /// sapi/fpm/tests/bug68391-conf-include-order.phpt) and leaves its
+    /// sockets to that user.
+    pub run_as: Option<RunAs>,
+    /// Some include could not be followed (outside the repository, on
+    /// `${ENV}`, or matching nothing): what it brings in is unknown.
+    pub open_includes: bool,
+    /// php-fpm files in view that the main file, includes followed, does
+    /// not read (see `load_fpm::load`): not analysed.
+    pub not_loaded: Vec<PathBuf>,
+}
+
+/// Who runs php-fpm, and what says so.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunAs {
+    pub user: String,
+    /// Where it is set, e.g. `repo/Dockerfile:40`.
+    pub at: String,
 }
 
 #[derive(Clone, Copy)]
@@ -281,6 +313,9 @@ struct Loader<'a> {
     /// Pool index by ASCII-lowercased name: reopening a section is a hash
     /// lookup, not a scan (100,000 pools were quadratic).
     pool_index: std::collections::HashMap<String, usize>,
+    /// The entry files are drop-ins nothing in view includes (see
+    /// [`load_drop_ins`]), not main files given to php-fpm with `-y`.
+    drop_ins: bool,
 }
 
 /// Load a configuration from its main file (php-fpm's `-y`).
@@ -296,6 +331,33 @@ pub fn load_many(
     entries: &[PathBuf],
     opts: &LoadOptions,
 ) -> FpmConfig {
+    load_entries(fs, map, entries, opts, false)
+}
+
+/// Load pool files that no main file in view includes (a repository's
+/// pool.d/, a drop-in for a base image's php-fpm.d/). php-fpm keeps the
+/// current section across included files (`current_wp` in php-src
+/// `sapi/fpm/fpm/fpm_conf.c` is global: `fpm_conf_ini_parser_include`
+/// loads the file with it untouched), so lines before any header in such
+/// a file belong to whatever section the includer had open; when they are
+/// pool settings that is a pool defined elsewhere (a [`Pool::continued`]
+/// one), not `[global]`.
+pub fn load_drop_ins(
+    fs: &dyn Fs,
+    map: &mut SourceMap,
+    entries: &[PathBuf],
+    opts: &LoadOptions,
+) -> FpmConfig {
+    load_entries(fs, map, entries, opts, true)
+}
+
+fn load_entries(
+    fs: &dyn Fs,
+    map: &mut SourceMap,
+    entries: &[PathBuf],
+    opts: &LoadOptions,
+    drop_ins: bool,
+) -> FpmConfig {
     let mut loader = Loader {
         fs,
         map,
@@ -306,6 +368,7 @@ pub fn load_many(
         current: Current::Global,
         stack: Vec::new(),
         pool_index: std::collections::HashMap::new(),
+        drop_ins,
     };
     for entry in entries {
         loader.current = Current::Global;
@@ -375,7 +438,11 @@ impl Loader<'_> {
         self.cfg.outlines.push(outline(&ini));
         // Findings in line order: merge parse errors as we go.
         let mut errors = ini.errors.into_iter().peekable();
+        let entry_file = self.stack.len() == 1;
         for section in ini.sections {
+            if section.is_implicit() && entry_file && self.drop_ins && continues_pool(&section) {
+                self.open_continued(path, section.name_span);
+            }
             if !section.is_implicit() {
                 self.open_section(&section.name, section.header_span);
             }
@@ -423,10 +490,34 @@ impl Loader<'_> {
         self.current = Current::Pool(self.cfg.pools.len() - 1);
     }
 
+    /// A pool for the section-less start of a drop-in: not in
+    /// `pool_index`, as its real name is unknown.
+    fn open_continued(&mut self, path: &Path, at: Span) {
+        let file = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        self.cfg.pools.push(Pool {
+            name: format!("(continued in {file})"),
+            continued: true,
+            header_span: at,
+            span: at,
+            ..Pool::default()
+        });
+        self.current = Current::Pool(self.cfg.pools.len() - 1);
+    }
+
     fn apply(&mut self, entry: Entry, header: Option<Span>) {
         let (kind, pool_name) = match self.current {
             Current::Global => (SectionKind::Global, None),
-            Current::Pool(i) => (SectionKind::Pool, Some(self.cfg.pools[i].name.clone())),
+            // A continued pool's name is unknown: `$pool` stays as written.
+            Current::Pool(i) => {
+                let pool = &self.cfg.pools[i];
+                (
+                    SectionKind::Pool,
+                    (!pool.continued).then(|| pool.name.clone()),
+                )
+            }
         };
         let mut value = entry.value;
         if let Some(name) = &pool_name
@@ -462,6 +553,7 @@ impl Loader<'_> {
     fn include(&mut self, entry: &Entry) {
         if entry.has_env {
             // Depends on php-fpm's environment: can't follow it here.
+            self.cfg.open_includes = true;
             return;
         }
         let raw = Path::new(&entry.value);
@@ -471,6 +563,7 @@ impl Loader<'_> {
             self.cfg.prefix.join(raw)
         };
         if self.fs.outside(&pattern) {
+            self.cfg.open_includes = true;
             // A repository run reads nothing outside it: unknown, not missing.
             self.cfg.findings.push(
                 Finding::info(
@@ -496,24 +589,55 @@ impl Loader<'_> {
             any |= self.include_file(entry, &path);
         }
         if !any {
-            let shown = self.fs.display(&pattern);
-            let rel = if raw.is_absolute() {
-                String::new()
-            } else {
-                format!(
-                    " (a relative include is resolved against php-fpm's prefix {}, not this file's directory)",
-                    self.cfg.prefix.display()
-                )
-            };
-            self.cfg.findings.push(
-                Finding::error(
-                    crate::registry::ids::FPM_INCLUDE_MISSING,
-                    entry.value_span,
-                    format!("include `{}` matches no file: {shown}{rel}", entry.value),
-                )
-                .with_help("fix the path or pattern; write it absolute, e.g. `include = /etc/php/8.2/fpm/pool.d/*.conf`"),
-            );
+            self.matches_nothing(entry, &pattern);
         }
+    }
+
+    /// php-fpm hands every include to glob(3) with GLOB_ERR
+    /// (`fpm_conf_ini_parser_include` in php-src `sapi/fpm/fpm/fpm_conf.c`):
+    /// GLOB_NOMATCH (a plain path that does not exist, a pattern whose
+    /// directory holds no match) is only a warning, "Nothing matches the
+    /// include pattern", and php-fpm starts; a pattern whose directory
+    /// cannot be opened aborts the glob, "Unable to globalize ... (ret=2)",
+    /// and php-fpm fails. Checked with php-fpm8.2 -t: an empty directory's
+    /// `*.conf` and a missing plain file pass, `nope/*.conf` fails.
+    fn matches_nothing(&mut self, entry: &Entry, pattern: &Path) {
+        self.cfg.open_includes = true;
+        let shown = self.fs.display(pattern);
+        let rel = if Path::new(&entry.value).is_absolute() {
+            String::new()
+        } else {
+            format!(
+                " (a relative include is resolved against php-fpm's prefix {}, not this file's directory)",
+                self.cfg.prefix.display()
+            )
+        };
+        let dir = glob_dir(pattern);
+        let aborts =
+            is_glob(&entry.value) && !matches!(self.fs.read(&dir), Err(FsError::IsDirectory));
+        let help = "fix the path or pattern; write it absolute, e.g. `include = /etc/php/8.2/fpm/pool.d/*.conf`";
+        let finding = if aborts {
+            Finding::error(
+                crate::registry::ids::FPM_INCLUDE_MISSING,
+                entry.value_span,
+                format!(
+                    "include `{}`: directory {} does not exist: php-fpm fails with \"Unable to globalize '{}' (ret=2)\"{rel}",
+                    entry.value,
+                    self.fs.display(&dir),
+                    pattern.display()
+                ),
+            )
+        } else {
+            Finding::warning(
+                crate::registry::ids::FPM_INCLUDE_MISSING,
+                entry.value_span,
+                format!(
+                    "include `{}` matches no file: {shown}{rel}; php-fpm only warns (\"Nothing matches the include pattern\") and starts without it",
+                    entry.value
+                ),
+            )
+        };
+        self.cfg.findings.push(finding.with_help(help));
     }
 
     /// One file an include names: read and walked, or a finding. Whether it
@@ -556,6 +680,7 @@ impl Loader<'_> {
             // php-fpm skips directories (GLOB_MARK).
             Err(FsError::IsDirectory) => false,
             Err(FsError::OutsideRepository) => {
+                self.cfg.open_includes = true;
                 self.cfg.findings.push(Finding::info(
                     crate::registry::ids::OUTSIDE_REPOSITORY,
                     entry.value_span,
@@ -582,6 +707,37 @@ impl Loader<'_> {
             }
         }
     }
+}
+
+/// The directory glob(3) opens first: the part of the pattern before its
+/// first component with a wildcard.
+fn glob_dir(pattern: &Path) -> PathBuf {
+    let mut dir = PathBuf::new();
+    for c in pattern.components() {
+        if is_glob(&c.as_os_str().to_string_lossy()) {
+            break;
+        }
+        dir.push(c);
+    }
+    dir
+}
+
+/// Whether lines before any header are a pool's: some is a pool setting
+/// (or an array entry, which php-fpm allows in pools only) and none is a
+/// setting of `[global]` alone.
+fn continues_pool(section: &parser::Section) -> bool {
+    let keys = || section.entries.iter().filter(|e| e.key != "include");
+    let pool_only = |e: &Entry| {
+        e.index.is_some()
+            || (schema::lookup(SectionKind::Pool, &e.key).is_some()
+                && schema::lookup(SectionKind::Global, &e.key).is_none())
+    };
+    let global_only = |e: &Entry| {
+        e.index.is_none()
+            && schema::lookup(SectionKind::Global, &e.key).is_some()
+            && schema::lookup(SectionKind::Pool, &e.key).is_none()
+    };
+    keys().any(pool_only) && !keys().any(global_only)
 }
 
 /// Does php-fpm replace `$pool` in this entry? Only string entries
@@ -676,6 +832,35 @@ mod tests {
         assert_eq!(rules, ["fpm-invalid-value", "fpm-include-missing"]);
     }
 
+    /// What php-fpm only warns about is a warning; a pattern whose
+    /// directory does not exist stays an error.
+    #[test]
+    fn include_matching_nothing_is_a_warning_unless_the_directory_is_missing() {
+        let (cfg, _) = load_str(&[
+            (
+                "/a.conf",
+                "include = /d/*.conf\ninclude = /d/x.conf\ninclude = /nope/*.conf\n",
+            ),
+            ("/d/readme.txt", ""),
+        ]);
+        let got: Vec<(&str, crate::finding::Severity)> =
+            cfg.findings.iter().map(|f| (f.rule, f.severity)).collect();
+        use crate::finding::Severity::{Error, Warning};
+        assert_eq!(
+            got,
+            [
+                ("fpm-include-missing", Warning),
+                ("fpm-include-missing", Warning),
+                ("fpm-include-missing", Error)
+            ]
+        );
+        assert!(
+            cfg.findings[2]
+                .message
+                .contains("Unable to globalize '/nope/*.conf'")
+        );
+    }
+
     #[test]
     fn reopened_pool_merges() {
         let (cfg, _) = load_str(&[("/a.conf", "[www]\nuser = a\n[WWW]\ngroup = b\n")]);
@@ -736,6 +921,40 @@ mod tests {
             Listen::parse("/var/run/x.sock", p),
             Listen::Unix("/run/x.sock".into())
         );
+    }
+
+    /// A drop-in's section-less start is a continued pool when its lines
+    /// are pool settings, `[global]` when they are global ones; `$pool`
+    /// stays as written (the name is unknown); a header after it opens
+    /// its own pool. Given with -y (`load`) the same file is `[global]`.
+    #[test]
+    fn drop_in_continues_a_pool() {
+        let mut fs = MemFs::new();
+        fs.insert(
+            "/d/a.conf",
+            "user = app\nlisten = /run/$pool.sock\n[b]\nuser = b\n",
+        );
+        fs.insert(
+            "/d/g.conf",
+            "pid = /run/x.pid\nemergency_restart_threshold = 3\n",
+        );
+        let mut map = SourceMap::new();
+        let files = [PathBuf::from("/d/a.conf"), PathBuf::from("/d/g.conf")];
+        let cfg = load_drop_ins(&fs, &mut map, &files, &LoadOptions::default());
+        let pools: Vec<(&str, bool)> = cfg
+            .pools
+            .iter()
+            .map(|p| (p.name.as_str(), p.continued))
+            .collect();
+        assert_eq!(pools, [("(continued in a.conf)", true), ("b", false)]);
+        assert_eq!(
+            cfg.pools[0].listen_addr,
+            Some(Listen::Unix("/run/$pool.sock".into()))
+        );
+        assert_eq!(cfg.global.settings.len(), 2);
+        let (main, _) = load_str(&[("/d/a.conf", "user = app\n[b]\n")]);
+        assert_eq!(main.pools.len(), 1);
+        assert_eq!(main.global.settings.len(), 1);
     }
 
     #[test]

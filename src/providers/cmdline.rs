@@ -145,7 +145,7 @@ pub fn listen(words: &[String], env: &dyn Fn(&str) -> Option<String>) -> Option<
         && matches!(base(&words[i - 1]), "sh" | "bash" | "ash" | "dash")
         && let Some(line) = words.get(i + 1)
     {
-        let inner = super::dockerfile::shell_words(line);
+        let inner = crate::dockerfile::shell_words(line);
         if let Some(l) = listen(&inner, env) {
             return Some(l);
         }
@@ -342,7 +342,7 @@ mod tests {
     use super::*;
 
     fn w(s: &str) -> Vec<String> {
-        super::super::dockerfile::shell_words(s)
+        crate::dockerfile::shell_words(s)
     }
 
     fn ports(cmd: &str, env: &[(&str, &str)]) -> Option<Vec<u16>> {

@@ -18,10 +18,10 @@ use std::sync::Arc;
 use super::network::{Network, NetworkHost, NginxService, Ports};
 use super::yaml::{self, Node, Y};
 use super::{
-    Backend, Container, Listener, ListenerKind, ListenerProvider, cmdline, dockerfile, file_name,
-    images,
+    Backend, Container, Listener, ListenerKind, ListenerProvider, cmdline, file_name, images,
 };
 use crate::address::{Endpoint, Host};
+use crate::dockerfile;
 use crate::loaded::Loaded;
 use crate::model::Model;
 use crate::source::{FileId, SourceFile, Span};

@@ -18,7 +18,13 @@ impl ListenerProvider for PhpFpm {
             let Some(addr) = &pool.listen_addr else {
                 continue;
             };
-            if pool.listen.as_ref().is_some_and(|l| l.has_env) {
+            // `$pool` in a continued pool: its name, hence the address, is
+            // unknown.
+            if pool
+                .listen
+                .as_ref()
+                .is_some_and(|l| l.has_env || (pool.continued && l.value.contains("$pool")))
+            {
                 continue;
             }
             let endpoint = match addr {
@@ -35,7 +41,11 @@ impl ListenerProvider for PhpFpm {
                     Endpoint::Tcp(host, port)
                 }
             };
-            let socket = matches!(addr, Listen::Unix(_)).then(|| socket_access(pool));
+            // A continued pool's socket owner and mode may be set where the
+            // pool is defined: access unknown.
+            let socket = (matches!(addr, Listen::Unix(_)) && !pool.continued)
+                .then(|| socket_access(pool, cfg.run_as.as_ref()))
+                .flatten();
             out.push(Listener {
                 endpoint,
                 kind: ListenerKind::PhpFpm,
@@ -63,7 +73,19 @@ fn list(v: Option<&crate::fpm::Setting>) -> Vec<String> {
 /// The socket's owner, group, mode and ACLs as php-fpm sets them up
 /// (fpm_unix_resolve_socket_premissions): unset owner/group leave the
 /// socket to the master's user; with ACLs, owner and group are ignored.
-fn socket_access(pool: &Pool) -> SocketAccess {
+/// A master running as a non-root user (`run_as`) owns it as that user
+/// with its primary group, which is not known here: unknown access unless
+/// the pool names both.
+fn socket_access(pool: &Pool, run_as: Option<&crate::fpm::RunAs>) -> Option<SocketAccess> {
+    let named =
+        |s: &Option<Box<crate::fpm::Setting>>| s.as_ref().is_some_and(|x| !x.value.is_empty());
+    if run_as.is_some()
+        && pool.listen_acl_users.is_none()
+        && pool.listen_acl_groups.is_none()
+        && !(named(&pool.listen_owner) && named(&pool.listen_group))
+    {
+        return None;
+    }
     let acl_users = list(pool.listen_acl_users.as_deref());
     let acl_groups = list(pool.listen_acl_groups.as_deref());
     let acl = !acl_users.is_empty() || !acl_groups.is_empty();
@@ -77,7 +99,7 @@ fn socket_access(pool: &Pool) -> SocketAccess {
             .map(|x| x.value.clone())
             .filter(|v| !v.is_empty())
     };
-    SocketAccess {
+    Some(SocketAccess {
         owner: if acl {
             None
         } else {
@@ -98,5 +120,5 @@ fn socket_access(pool: &Pool) -> SocketAccess {
             .or(pool.listen_mode.as_ref())
             .map(|s| s.span)
             .or(pool.listen.as_ref().map(|l| l.span)),
-    }
+    })
 }

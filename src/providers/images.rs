@@ -50,7 +50,7 @@ const DEFAULTS: &[(&str, &str, u16, &str)] = &[
     ("tomcat", "", 8080, "tomcat Dockerfile: EXPOSE 8080"),
 ];
 
-/// The default port of an image (repository as [`super::dockerfile::image_repo`]
+/// The default port of an image (repository as [`crate::dockerfile::image_repo`]
 /// gives it, tag), and where that comes from.
 pub fn default_port(repo: &str, tag: &str) -> Option<(u16, &'static str)> {
     DEFAULTS

@@ -11,7 +11,6 @@ pub mod apache;
 mod cmdline;
 pub mod compose;
 pub mod declared;
-mod dockerfile;
 pub mod fpm;
 pub mod gunicorn;
 mod images;

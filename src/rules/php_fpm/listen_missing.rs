@@ -20,7 +20,12 @@ impl Rule for FpmListenMissing {
 }
 
 pub fn check(cfg: &FpmConfig, out: &mut Vec<Finding>) {
-    for pool in cfg.pools.iter().filter(|p| p.listen_addr.is_none()) {
+    // A continued pool's listen may be set where the pool is defined.
+    for pool in cfg
+        .pools
+        .iter()
+        .filter(|p| p.listen_addr.is_none() && !p.continued)
+    {
         let name = &pool.name;
         out.push(
             Finding::error(

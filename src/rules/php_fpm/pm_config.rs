@@ -23,9 +23,20 @@ impl Rule for FpmPmConfig {
 }
 
 pub fn check(cfg: &FpmConfig, php: PhpVersion, out: &mut Vec<Finding>) {
-    for pool in &cfg.pools {
+    for pool in cfg.pools.iter().filter(|p| !p.continued || sets_pm(p)) {
         check_pm(pool, php, out);
     }
+}
+
+/// Whether a continued pool sets what its process manager reads (the rest
+/// has php-fpm's defaults): otherwise those come from where the pool is
+/// defined, unknown here. A derived or defaulted value (start servers,
+/// spawn rate, idle timeout) is never reported, so unset is fine there.
+fn sets_pm(pool: &Pool) -> bool {
+    let Some(pm) = &pool.pm else { return false };
+    pool.pm_max_children.is_some()
+        && (!pm.value.eq_ignore_ascii_case("dynamic")
+            || (pool.pm_min_spare_servers.is_some() && pool.pm_max_spare_servers.is_some()))
 }
 
 /// `fpm_conf_process_all_pools`, pm part: same checks, same order, same

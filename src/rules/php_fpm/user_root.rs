@@ -19,9 +19,16 @@ impl Rule for FpmUserRoot {
 }
 
 pub fn check(cfg: &FpmConfig, out: &mut Vec<Finding>) {
+    // A master that does not start as root ignores `user` and `group`:
+    // every worker runs as the image's user.
+    if cfg.run_as.is_some() {
+        return;
+    }
     for pool in &cfg.pools {
         let name = &pool.name;
         match &pool.user {
+            // A continued pool's user may be set where the pool is defined.
+            None if pool.continued => {}
             None => out.push(
                 Finding::error(
                     ids::FPM_USER_ROOT,

@@ -5,7 +5,12 @@
 //! case-insensitive, a line ending in `\` continues, `#` starts a comment
 //! line; `CMD`/`ENTRYPOINT` take the exec form (a JSON array) or the shell
 //! form; a stage (`FROM image AS name`) starts afresh but inherits the
-//! `ENV`, `EXPOSE` and `CMD` of a stage it is built `FROM`.
+//! `ENV`, `EXPOSE`, `CMD` and `USER` of a stage it is built `FROM`.
+//! `COPY --from=...` copies from another stage or image, not from the build
+//! context. Used by the Compose provider (what a service runs and listens
+//! on) and by the php-fpm loader (the user an image runs php-fpm as).
+
+use std::path::{Path, PathBuf};
 
 /// One stage's facts, after inheritance.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -22,6 +27,10 @@ pub struct Stage {
     pub cmd: Option<(Vec<String>, usize)>,
     /// `COPY`/`ADD` sources (relative to the context) and destination.
     pub copies: Vec<(Vec<String>, String, usize)>,
+    /// The last `USER` (the part before `:group`) and its line. `USER` is
+    /// image metadata: the last one is the user the container's processes
+    /// start as, wherever `CMD` or `ENTRYPOINT` stands.
+    pub user: Option<(String, usize)>,
 }
 
 impl Stage {
@@ -213,6 +222,10 @@ pub fn parse(text: &str) -> Vec<Stage> {
                 }
             }
             "CMD" => st.cmd = Some((command_words(arg), line)),
+            "USER" => {
+                let user = arg.split(':').next().unwrap_or("").trim().to_string();
+                st.user = Some((user, line));
+            }
             "ENTRYPOINT" => {
                 st.entrypoint = Some((command_words(arg), line));
                 // ENTRYPOINT resets a CMD inherited from the base.
@@ -284,6 +297,67 @@ pub fn stage<'s>(stages: &'s [Stage], target: Option<&str>) -> Option<&'s Stage>
     }
 }
 
+impl Stage {
+    /// The user the container starts as, when the Dockerfile sets one
+    /// that is known (no `$VAR`) and not root.
+    pub fn non_root_user(&self) -> Option<&(String, usize)> {
+        self.user
+            .as_ref()
+            .filter(|(u, _)| !u.is_empty() && !u.contains('$') && u != "root" && u != "0")
+    }
+
+    /// Whether the stage copies `file` (a path under `context`, the build
+    /// context directory) in: named, in a copied directory, or matched by
+    /// a wildcard source.
+    pub fn copies_in(&self, context: &Path, file: &Path) -> bool {
+        let Ok(rel) = file.strip_prefix(context) else {
+            return false;
+        };
+        let rel = Path::new("/").join(rel);
+        self.copies.iter().flat_map(|(srcs, _, _)| srcs).any(|s| {
+            if s.contains('$') || s.contains("://") {
+                return false;
+            }
+            let src = crate::vfs::normalize(&Path::new("/").join(s.trim_start_matches("./")));
+            if crate::vfs::is_glob(s) {
+                return globset::Glob::new(&src.to_string_lossy())
+                    .is_ok_and(|g| g.compile_matcher().is_match(&rel));
+            }
+            rel.starts_with(&src)
+        })
+    }
+}
+
+/// The non-root user an image built by one of `dockerfiles` runs as, when
+/// that image copies any of `files` in from its build context (the
+/// Dockerfile's directory): the user and `Dockerfile:LINE` for messages.
+/// None when no such image is in view, or images disagree.
+pub fn image_user(dockerfiles: &[PathBuf], files: &[PathBuf]) -> Option<(String, String)> {
+    let mut found: Option<(String, String)> = None;
+    for df in dockerfiles {
+        let Some(context) = df.parent() else { continue };
+        let Ok(text) = crate::vfs::read_regular(df) else {
+            continue;
+        };
+        let stages = parse(&String::from_utf8_lossy(&text));
+        let Some(img) = stage(&stages, None) else {
+            continue;
+        };
+        if !files.iter().any(|f| img.copies_in(context, f)) {
+            continue;
+        }
+        // An image that copies these files in but runs as root: root.
+        let (user, line) = img.non_root_user()?;
+        let at = format!("{}:{line}", df.display());
+        match &found {
+            Some((u, _)) if u != user => return None,
+            Some(_) => {}
+            None => found = Some((user.clone(), at)),
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,5 +394,30 @@ mod tests {
             image_repo("registry:5000/team/app"),
             "registry:5000/team/app"
         );
+    }
+
+    fn last(text: &str) -> Stage {
+        stage(&parse(text), None).cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn final_stage_user_and_sources() {
+        let img = last(
+            "FROM alpine AS build\nUSER builder\nCOPY src/ /src\n\nFROM php:8.2-fpm\nCMD [\"php-fpm\"]\n# USER root\nCOPY --chown=nobody conf/php-fpm-pool.conf \\\n  /usr/local/etc/php-fpm.d/www.conf\nCOPY --from=build /out /x\nADD [\"a b.conf\", \"/etc/\"]\nuser 1001:0\n",
+        );
+        assert_eq!(img.user, Some(("1001".into(), 12)));
+        let sources: Vec<&String> = img.copies.iter().flat_map(|c| &c.0).collect();
+        assert_eq!(sources, ["conf/php-fpm-pool.conf", "a b.conf"]);
+        assert!(img.non_root_user().is_some());
+        let ctx = Path::new("/r");
+        assert!(img.copies_in(ctx, Path::new("/r/conf/php-fpm-pool.conf")));
+        assert!(!img.copies_in(ctx, Path::new("/r/conf/other.conf")));
+        let all = last("FROM x\nCOPY --chown=nobody rootfs/ /\nCOPY ./*.conf /etc/\nUSER root\n");
+        assert!(all.copies_in(ctx, Path::new("/r/rootfs/etc/php85/php-fpm.d/www.conf")));
+        assert!(all.copies_in(ctx, Path::new("/r/www.conf")));
+        assert!(all.non_root_user().is_none());
+        let inherit = last("FROM x AS base\nUSER app\nFROM base\nCOPY . /app\n");
+        assert_eq!(inherit.non_root_user(), Some(&("app".to_string(), 2)));
+        assert!(last("FROM x\nUSER ${APP_USER}\n").non_root_user().is_none());
     }
 }
