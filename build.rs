@@ -114,8 +114,11 @@ fn emitted_severities(
                 ("Finding::new(", named),
             ] {
                 for (at, _) in code.match_indices(ctor) {
-                    let rest = code[at + ctor.len()..].trim_start();
-                    if let Some(name) = rest.strip_prefix("ids::") {
+                    // The first argument, however the id is spelled
+                    // (`ids::X`, `crate::registry::ids::X`).
+                    let rest = &code[at + ctor.len()..];
+                    let first = rest.split(',').next().unwrap_or("");
+                    if let Some(name) = first.split_once("ids::").map(|(_, n)| n) {
                         let konst: String = name
                             .chars()
                             .take_while(|c| {
