@@ -20,6 +20,35 @@ pub fn is_template_name(name: &str) -> bool {
 /// placeholder a renderer fills, for a finding of `rule` in a file named
 /// `name` whose whole text is `file`.
 pub fn has_placeholder(text: &str, rule: &str, name: &str, file: &str) -> bool {
+    has_placeholder_with(text, rule, name, &|var| defined(file, var))
+}
+
+/// Rules about a file's structure (names, arguments' count, blocks,
+/// duplicates, includes): a placeholder in a value does not excuse them.
+const STRUCTURAL: &[&str] = &[
+    ids::SYNTAX,
+    ids::UNKNOWN_DIRECTIVE,
+    ids::DIRECTIVE_ARGS,
+    ids::DIRECTIVE_CONTEXT,
+    ids::DIRECTIVE_DUPLICATE,
+    ids::INCLUDE_MISSING,
+    ids::INCLUDE_CYCLE,
+    ids::FPM_SYNTAX,
+    ids::FPM_UNKNOWN_DIRECTIVE,
+    ids::FPM_NO_POOL,
+];
+
+/// [`has_placeholder`], asking `defined` whether the configuration sets an
+/// upper-case variable itself (read only when one is met).
+fn has_placeholder_with(
+    text: &str,
+    rule: &str,
+    name: &str,
+    defined: &dyn Fn(&str) -> bool,
+) -> bool {
+    if STRUCTURAL.contains(&rule) || !(text.contains('$') || text.contains("{{")) {
+        return false;
+    }
     // php-fpm itself takes an `env[NAME] = $VAR` value from its own
     // environment (its stock www.conf: "All $VARIABLEs are taken from the
     // current environment"): not a placeholder.
@@ -30,7 +59,7 @@ pub fn has_placeholder(text: &str, rule: &str, name: &str, file: &str) -> bool {
     if text.contains("{{") && text.contains("}}") {
         return true;
     }
-    if env_style(text).is_some_and(|var| !defined(file, var)) {
+    if env_style(text).is_some_and(|var| !defined(var)) {
         return true;
     }
     // nginx expands variables only where a directive's handler compiles
@@ -179,8 +208,9 @@ fn value_of(text: &str) -> Option<&str> {
 pub fn hold_placeholders(loaded: &Loaded, findings: Vec<Finding>) -> Vec<Finding> {
     let mut held: FxHashMap<FileId, (Span, usize)> = FxHashMap::default();
     let mut out = Vec::with_capacity(findings.len());
+    let known = std::cell::RefCell::new(FxHashMap::default());
     for f in findings {
-        if f.severity != Severity::Info && placeholder_at(loaded, &f) {
+        if f.severity != Severity::Info && placeholder_at(loaded, &f, &known) {
             let e = held.entry(f.span.file).or_insert((f.span, 0));
             e.1 += 1;
             continue;
@@ -195,7 +225,11 @@ pub fn hold_placeholders(loaded: &Loaded, findings: Vec<Finding>) -> Vec<Finding
     out
 }
 
-fn placeholder_at(loaded: &Loaded, f: &Finding) -> bool {
+/// Whether an upper-case variable is set somewhere in the run, by name:
+/// asked once per name.
+type Known = std::cell::RefCell<FxHashMap<String, bool>>;
+
+fn placeholder_at(loaded: &Loaded, f: &Finding, known: &Known) -> bool {
     let src = loaded.sources.get(f.span.file);
     let Some(bytes) = src.text.get(f.span.start as usize..f.span.end as usize) else {
         return false;
@@ -205,8 +239,20 @@ fn placeholder_at(loaded: &Loaded, f: &Finding) -> bool {
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
-    let file = String::from_utf8_lossy(&src.text);
-    has_placeholder(&String::from_utf8_lossy(bytes), f.rule, &name, &file)
+    // A variable set in any file of the run (the vhost that includes a
+    // sample sets `$MAGE_ROOT`) is nginx's.
+    let defined = |var: &str| {
+        if let Some(&d) = known.borrow().get(var) {
+            return d;
+        }
+        let d = loaded
+            .sources
+            .iter()
+            .any(|(_, sf)| defined(&String::from_utf8_lossy(&sf.text), var));
+        known.borrow_mut().insert(var.to_string(), d);
+        d
+    };
+    has_placeholder_with(&String::from_utf8_lossy(bytes), f.rule, &name, &defined)
 }
 
 fn template_info(span: Span, n: usize) -> Finding {
