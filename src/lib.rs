@@ -37,6 +37,7 @@ pub mod settings;
 pub mod source;
 pub mod stock;
 pub mod suppress;
+pub mod template;
 pub mod text;
 pub mod timings;
 pub mod versions;
@@ -144,6 +145,8 @@ pub fn run_then(
     phase.mark("drop model");
     // Findings inside a stock copy point at the include that brought it in.
     loaded.relocate_stock(&mut findings);
+    // Values an entrypoint fills in before the file is used are not judged.
+    let findings = template::hold_placeholders(&loaded, findings);
     // Policy, suppression, order.
     let mut findings = apply_policy(&loaded, &opts.settings.policy, findings);
     findings.retain(|f| loaded.reported(f.span.file));

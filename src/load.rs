@@ -682,10 +682,9 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
             .clone()
             .unwrap_or_else(|| prefix_for(id, &loader));
         loader.expand(id, &prefix);
-        let ctx = loader
-            .files
-            .get(id)
-            .map_or(Ctx::Main, |pf| context::infer(&pf.directives));
+        let ctx = loader.files.get(id).map_or(Ctx::Main, |pf| {
+            context::infer_expanded(&loader.files, &pf.directives)
+        });
         units.push(Unit {
             file: id,
             context: ctx,
@@ -794,7 +793,7 @@ fn load_memfs(fs: &MemFs, first: &Path, prefix: Option<PathBuf>) -> Loaded {
             {
                 Ctx::Main
             } else {
-                context::infer(&pf.directives)
+                context::infer_expanded(&loader.files, &pf.directives)
             }
         });
         units.push(Unit {

@@ -30,6 +30,7 @@ pub const ENGINE: &[&str] = &[
     ids::INCLUDE_MISSING,
     ids::INCLUDE_CYCLE,
     ids::STOCK_FILE_ASSUMED,
+    ids::TEMPLATE_PLACEHOLDER,
     ids::OUTSIDE_REPOSITORY,
     ids::FPM_SYNTAX,
     ids::FPM_INCLUDE_MISSING,

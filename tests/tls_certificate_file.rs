@@ -90,6 +90,17 @@ impl Tree {
         if root {
             settings.files_root = Some(self.dir.path().to_path_buf());
         }
+        self.lint_with(settings)
+    }
+    /// `--root` with `--live`: the tree is the server's own file system.
+    fn lint_live(&self) -> Vec<String> {
+        self.lint_with(Settings {
+            files_root: Some(self.dir.path().to_path_buf()),
+            live: true,
+            ..Settings::default()
+        })
+    }
+    fn lint_with(&self, settings: Settings) -> Vec<String> {
         let opts = Options {
             inputs: Inputs {
                 paths: vec![self.dir.path().join("etc/nginx")],
@@ -258,4 +269,57 @@ fn expired_future_missing_and_relative() {
     }
     // Without --root or --live nothing is read.
     assert_eq!(t.lint(false), Vec::<String>::new());
+}
+
+/// A certificate the tree does not ship (certbot's live/, Debian's snakeoil
+/// pair from the ssl-cert package) is made where nginx runs: under --root it
+/// is not reported missing, unless its directory holds the tree's other
+/// certificates; with --live it is.
+#[test]
+fn missing_only_when_the_tree_keeps_certificates_there_or_live() {
+    let t = Tree::new();
+    let body = [
+        server(
+            "/etc/letsencrypt/live/a/fullchain.pem",
+            "/etc/letsencrypt/live/a/privkey.pem",
+        ),
+        server(
+            "/etc/ssl/certs/ssl-cert-snakeoil.pem",
+            "/etc/ssl/private/ssl-cert-snakeoil.key",
+        ),
+    ]
+    .join("\n");
+    t.conf(&body);
+    // A directory that exists but holds no certificate says nothing either.
+    std::fs::write(t.ssl().join("README"), "certificates go here\n").expect("write");
+    assert_eq!(t.lint(true), Vec::<String>::new());
+    // The same tree as the server itself (--root with --live).
+    let found = t.lint_live();
+    assert_eq!(found.len(), 4, "{found:#?}");
+    assert!(
+        found[0].contains("fullchain.pem does not exist"),
+        "{found:#?}"
+    );
+    // The tree keeps its certificates in /etc/ssl/certs: one missing there
+    // is reported, its key (another directory, none shipped) is not.
+    openssl(
+        &t.ssl(),
+        &[
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-noout",
+            "-out",
+            "k.key",
+        ],
+    );
+    std::fs::create_dir_all(t.ssl().join("certs")).expect("mkdir");
+    sign(&t.ssl(), "k.key", "certs/other.pem", PAST, FAR);
+    let found = t.lint(true);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].contains("certificate /etc/ssl/certs/ssl-cert-snakeoil.pem does not exist"),
+        "{found:#?}"
+    );
 }

@@ -2,6 +2,9 @@
 //! a standalone file's context from what it contains.
 
 use crate::nginx::ast::Directive;
+use crate::nginx::include::Files;
+use crate::nginx::schema::{self, ctx};
+use crate::source::FileId;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -40,6 +43,28 @@ impl Ctx {
             Ctx::Mail => "mail",
             Ctx::MailServer => "mail server",
             Ctx::Data => "data block",
+        }
+    }
+
+    /// The schema's context bit of a directive standing directly here
+    /// (nginx's `cf->cmd_type`); `if` has two, told by its parent, and a
+    /// data block none.
+    pub fn bits(self) -> u32 {
+        match self {
+            Ctx::Main => ctx::MAIN,
+            Ctx::Events => ctx::EVENTS,
+            Ctx::Http => ctx::HTTP,
+            Ctx::Server => ctx::HTTP_SRV,
+            Ctx::Location => ctx::HTTP_LOC,
+            Ctx::Upstream => ctx::HTTP_UPS,
+            Ctx::If => ctx::HTTP_SIF | ctx::HTTP_LIF,
+            Ctx::LimitExcept => ctx::HTTP_LMT,
+            Ctx::Stream => ctx::STREAM,
+            Ctx::StreamServer => ctx::STREAM_SRV,
+            Ctx::StreamUpstream => ctx::STREAM_UPS,
+            Ctx::Mail => ctx::MAIL,
+            Ctx::MailServer => ctx::MAIL_SRV,
+            Ctx::Data => 0,
         }
     }
 
@@ -94,8 +119,104 @@ impl Ctx {
 }
 
 /// The context a file of loose directives was most likely written for (a
-/// file of `server` blocks is http-level, a lone `location` is server-level).
+/// file of `server` blocks is http-level, a lone `location` is
+/// server-level), among the contexts where every one of its directives is
+/// allowed: a fragment is never read where nginx would refuse it.
 pub fn infer(top: &[Directive]) -> Ctx {
+    infer_from(&top.iter().collect::<Vec<_>>())
+}
+
+/// [`infer`] for a file whose top-level `include`s are expanded: what they
+/// bring in stands where they stand (a `basic.conf` of includes of
+/// `location` snippets is server-level, as its includes are).
+pub fn infer_expanded(files: &Files, top: &[Directive]) -> Ctx {
+    let mut all = Vec::new();
+    let mut seen = Vec::new();
+    flatten(files, top, &mut all, &mut seen);
+    infer_from(&all)
+}
+
+/// The top-level directives of a file and of what its includes bring in,
+/// includes themselves left out (they stand anywhere).
+fn flatten<'a>(
+    files: &'a Files,
+    top: &'a [Directive],
+    out: &mut Vec<&'a Directive>,
+    seen: &mut Vec<FileId>,
+) {
+    for d in top {
+        if !d.is_include() {
+            out.push(d);
+            continue;
+        }
+        for &id in files.included(d) {
+            if seen.contains(&id) {
+                continue;
+            }
+            seen.push(id);
+            if let Some(pf) = files.get(id) {
+                flatten(files, &pf.directives, out, seen);
+            }
+        }
+    }
+}
+
+/// Where a file of these top-level directives may stand, in the order
+/// tried when the name-based guess is not among them.
+const CANDIDATES: [Ctx; 10] = [
+    Ctx::Http,
+    Ctx::Server,
+    Ctx::Location,
+    Ctx::Main,
+    Ctx::Upstream,
+    Ctx::Stream,
+    Ctx::StreamServer,
+    Ctx::StreamUpstream,
+    Ctx::Mail,
+    Ctx::MailServer,
+];
+
+fn infer_from(top: &[&Directive]) -> Ctx {
+    let guess = guess(top);
+    let fits = |c: Ctx| {
+        top.iter()
+            .all(|d| allowed(d, c.bits()) && (d.name() != "if" || if_body_fits(d, if_bits(c))))
+    };
+    if fits(guess) {
+        return guess;
+    }
+    // No context fits them all (a broken file): the guess, and the
+    // directives out of place are reported there.
+    CANDIDATES.into_iter().find(|&c| fits(c)).unwrap_or(guess)
+}
+
+/// Whether the schema allows `d` where `bits` says; a name nginx does not
+/// know is another rule's business.
+fn allowed(d: &Directive, bits: u32) -> bool {
+    let specs = schema::group(d.name_id);
+    specs.is_empty() || specs.iter().any(|s| s.contexts & bits != 0)
+}
+
+/// What the body of an `if` standing directly in `c` is: a server's `if`
+/// takes fewer directives than a location's (`add_header` only in the
+/// latter), which tells a location-level file from a server-level one.
+fn if_bits(c: Ctx) -> u32 {
+    match c {
+        Ctx::Server => ctx::HTTP_SIF,
+        Ctx::Location => ctx::HTTP_LIF,
+        _ => 0,
+    }
+}
+
+fn if_body_fits(d: &Directive, bits: u32) -> bool {
+    let Some(b) = &d.block else { return true };
+    b.children.iter().all(|c| {
+        c.is_include() || (allowed(c, bits) && (c.name() != "if" || if_body_fits(c, bits)))
+    })
+}
+
+/// The guess from the names that say most about a file.
+fn guess(top: &[&Directive]) -> Ctx {
     let mut best = Ctx::Main;
     let mut rank = 0;
     for d in top {

@@ -103,7 +103,7 @@ fn needs_resolver_at(
         .strip_prefix('$')
         .map(|v| v.trim_matches(|c| c == '{' || c == '}'))
     else {
-        return true;
+        return !upstream_then_uri(model, scope, unit, host, stream);
     };
     if var.contains('$') || var.contains(':') || depth >= MAX_DEPTH {
         return true;
@@ -117,6 +117,33 @@ fn needs_resolver_at(
             let h = if v.contains("://") { host_part(v) } else { v };
             needs_resolver_at(model, scope, unit, h, stream, depth + 1)
         })
+}
+
+/// `http://octane$suffix` with `set $suffix "";` or `set $suffix
+/// ?$query_string;` (laradock's Octane site): an upstream's name followed by
+/// a variable whose every value is empty or starts the URI. nginx's
+/// ngx_parse_inet_url (src/core/ngx_inet.c) ends the host at the first `/`
+/// or `?`, so the evaluated host is the upstream's name and no resolver is
+/// asked.
+fn upstream_then_uri(
+    model: &Model<'_>,
+    scope: ScopeId,
+    unit: usize,
+    host: &str,
+    stream: bool,
+) -> bool {
+    let Some((prefix, rest)) = host.split_once('$') else {
+        return false;
+    };
+    let var = rest.trim_start_matches('{').trim_end_matches('}');
+    if stream || var.contains('$') || !static_host(model, unit, prefix, stream) {
+        return false;
+    }
+    let values = variable_values(model, scope, var);
+    !values.is_empty()
+        && values
+            .iter()
+            .all(|v| v.is_empty() || v.starts_with('?') || v.starts_with('/'))
 }
 
 fn static_host(model: &Model<'_>, unit: usize, host: &str, stream: bool) -> bool {
@@ -146,9 +173,23 @@ fn variable_values<'t>(model: &Model<'t>, scope: ScopeId, var: &str) -> Vec<Stri
             if d.name() == "map" && d.arg(1) == Some(want.as_str()) {
                 out.extend(map_values(d));
             }
+            if d.name() == "if" {
+                if_values(d, &want, &mut out);
+            }
         }
     }
     out
+}
+
+/// The values `set` gives the variable inside an `if` (they hold for the
+/// requests that match it).
+fn if_values(d: &Directive, want: &str, out: &mut Vec<String>) {
+    let Some(b) = &d.block else { return };
+    for c in &b.children {
+        if c.name() == "set" && c.arg(0) == Some(want) {
+            out.extend(c.arg(1).map(str::to_string));
+        }
+    }
 }
 
 fn map_values(d: &Directive) -> Vec<String> {
@@ -187,6 +228,25 @@ mod tests {
             "set $x $pool; proxy_pass http://$x;",
         );
         assert!(lint(ids::PROXY_PASS_VARIABLE_RESOLVER, &c).is_empty());
+    }
+
+    #[test]
+    fn upstream_name_then_a_uri_variable_needs_no_resolver() {
+        let c = conf(
+            "",
+            "set $suffix \"\"; if ($query_string) { set $suffix ?$query_string; } proxy_pass http://blue$suffix;",
+        );
+        assert!(lint(ids::PROXY_PASS_VARIABLE_RESOLVER, &c).is_empty());
+        // A value that extends the name makes another host: reported, also
+        // when only an `if` sets it.
+        let c = conf(
+            "",
+            "set $suffix \"\"; if ($arg_x) { set $suffix .example.com; } proxy_pass http://blue$suffix;",
+        );
+        assert_eq!(lint(ids::PROXY_PASS_VARIABLE_RESOLVER, &c).len(), 1);
+        // Values nginx makes at run time are not known: reported.
+        let c = conf("", "proxy_pass http://blue$arg_x;");
+        assert_eq!(lint(ids::PROXY_PASS_VARIABLE_RESOLVER, &c).len(), 1);
     }
 
     #[test]

@@ -128,6 +128,15 @@ impl Rule for UpstreamUndefined {
         let mut asked: FxHashMap<Asked<'_>, Option<(usize, &str)>> = FxHashMap::default();
         let units = &cx.loaded.units;
         let standalone = |u: usize| units.get(u).is_some_and(|x| x.standalone);
+        // A server- or location-level file that nothing includes (magento's
+        // nginx.conf.sample, included from the vhost the admin writes
+        // around it): upstream blocks stand at http level, in the parent
+        // it does not show, so a name it passes to cannot be judged.
+        let fragment = |u: usize| {
+            units.get(u).is_some_and(|x| {
+                x.standalone && !matches!(x.context, Ctx::Main | Ctx::Http | Ctx::Stream)
+            })
+        };
         cx.model.visits.walk_named(PASSES, &mut |v| {
             let d = v.directive;
             let Some((kind, schemes, default_port)) = pass_kind(d.name(), v.ctx) else {
@@ -152,6 +161,7 @@ impl Rule for UpstreamUndefined {
             // A Compose service's name: Docker's DNS resolves it.
             if defined
                 || cx.resolver().network.is_host(host)
+                || fragment(v.unit)
                 || unknown_units.contains(&v.unit)
                 || (standalone(v.unit) && !unknown_units.is_empty())
             {

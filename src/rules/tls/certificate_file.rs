@@ -29,6 +29,8 @@ pub struct TlsCertificateFile;
 /// A file as the config names it, read from the checked system.
 struct Read {
     shown: String,
+    /// The in-config path it was read at.
+    path: PathBuf,
     bytes: Result<Arc<[u8]>, FsError>,
 }
 
@@ -36,19 +38,47 @@ fn read(fs: &RealFs, base: Option<&Path>, name: &str) -> Read {
     // Both through the run's view: under --root a symlinked certificate
     // (certbot's live/ -> ../archive/) is resolved as in a chroot there.
     let p = Path::new(name);
-    if p.is_absolute() {
-        return Read {
-            shown: name.to_string(),
-            bytes: fs.read(p),
-        };
-    }
-    // nginx resolves a relative path against its conf prefix: the
-    // directory of the main nginx.conf.
-    let host: PathBuf = base.map_or_else(|| p.to_path_buf(), |b| b.join(p));
+    let path = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        // nginx resolves a relative path against its conf prefix: the
+        // directory of the main nginx.conf.
+        let host: PathBuf = base.map_or_else(|| p.to_path_buf(), |b| b.join(p));
+        fs.config_path(&host)
+    };
     Read {
         shown: name.to_string(),
-        bytes: fs.read(&fs.config_path(&host)),
+        bytes: fs.read(&path),
+        path,
     }
+}
+
+/// Whether a missing file is judged missing. On the server itself
+/// (`--live`) it is. In a tree (`--root`) a certificate the tree does not
+/// ship is usually made where nginx runs, after the files are in place:
+/// certbot's `live/`, the `ssl-cert` package's snakeoil pair (Debian's
+/// snippets/snakeoil.conf names it), an entrypoint's `openssl req`. It is
+/// judged only when its directory holds other PEM files: the tree keeps
+/// its certificates there, and one it names beside them is missing.
+fn judged_missing(fs: &RealFs, live: bool, f: &Read) -> bool {
+    if live {
+        return true;
+    }
+    let Some(dir) = f.path.parent() else {
+        return false;
+    };
+    fs.glob(&dir.join("*"))
+        .iter()
+        .filter(|p| **p != f.path)
+        .any(|p| fs.read(p).is_ok_and(|b| is_pem(&b)))
+}
+
+fn is_pem(bytes: &[u8]) -> bool {
+    bytes.windows(11).any(|w| w == b"-----BEGIN ")
+}
+
+fn missing(f: &Read) -> bool {
+    matches!(f.bytes, Err(FsError::NotFound))
 }
 
 /// The public key a private key file holds: RSA modulus, or an EC point.
@@ -156,6 +186,7 @@ impl Rule for TlsCertificateFile {
             return;
         }
         let fs = cx.loaded.real_fs();
+        let live = cx.settings.live;
         let now = ASN1Time::now();
         let m = cx.model;
         for (sid, d) in m.named(&["ssl_certificate"]) {
@@ -176,7 +207,12 @@ impl Rule for TlsCertificateFile {
                     .map(Path::to_path_buf)
             });
             let cert_file = read(&fs, base.as_deref(), name);
-            let cert_key = check_cert(d, &cert_file, &now, out);
+            let cert_unknown = missing(&cert_file) && !judged_missing(&fs, live, &cert_file);
+            let cert_key = if cert_unknown {
+                None
+            } else {
+                check_cert(d, &cert_file, &now, out)
+            };
             // The key paired with this certificate: same position among the
             // effective ssl_certificate_key lines.
             let pos = m
@@ -193,6 +229,9 @@ impl Rule for TlsCertificateFile {
                 continue;
             }
             let key_file = read(&fs, base.as_deref(), kname);
+            if missing(&key_file) && !judged_missing(&fs, live, &key_file) {
+                continue;
+            }
             check_key(k, d, &key_file, cert_key, out);
         }
     }
