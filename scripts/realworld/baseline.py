@@ -100,7 +100,7 @@ def classify(slug, mode, f):
     if rule in ("listen-conflict", "fpm-pm-config", "fpm-user-root") and slug == "pterodactyl-panel":
         return "false", "not loaded: php-fpm.d/*.conf is not included by the replaced php-fpm.conf, yet linted as part of it"
     if rule == "unknown-directive" and "brotli" in msg:
-        return "false", "unknowable-in-repo: third-party module present in the deployed nginx (sury); Debian's 1.22 lacks it too"
+        return "true", "nginx -t rejects the deployed tree too: its modules-enabled/ loads no brotli module (sury's package, which the project installs, would add one; the repository run only notes module-assumed)"
     if rule == "upstream-no-listener" and slug == "richarvey-nginx-php-fpm":
         return "true", "real problem: the Dockerfile's sed leaves listen commented, the pool listens on 9000, nginx passes to the socket"
     if rule == "upstream-no-listener" and slug == "grav":

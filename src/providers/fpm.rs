@@ -79,7 +79,11 @@ fn list(v: Option<&crate::fpm::Setting>) -> Vec<String> {
 fn socket_access(pool: &Pool, run_as: Option<&crate::fpm::RunAs>) -> Option<SocketAccess> {
     let named =
         |s: &Option<Box<crate::fpm::Setting>>| s.as_ref().is_some_and(|x| !x.value.is_empty());
-    if run_as.is_some()
+    // A pool that sets no user runs only under a non-root master (started
+    // as root, php-fpm refuses it, and fpm-user-root reports that as the
+    // one cause): either way the socket's default owner is not root.
+    let master_not_root = run_as.is_some() || (pool.user.is_none() && !pool.continued);
+    if master_not_root
         && pool.listen_acl_users.is_none()
         && pool.listen_acl_groups.is_none()
         && !(named(&pool.listen_owner) && named(&pool.listen_group))
