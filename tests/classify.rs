@@ -7,7 +7,7 @@
 
 #[path = "support/cli.rs"]
 mod cli;
-use cli::{path, run, run_in, stdout, tree};
+use cli::{json_findings, path, run, run_in, stdout, tree};
 
 /// A vhost that passes PHP to a pool's socket; the trees below add one
 /// file beside it.
@@ -26,19 +26,10 @@ fn findings_in(dir: &std::path::Path, extra: &[&str]) -> Vec<(String, String, St
     {
         return Vec::new();
     }
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o))
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(&o)));
-    v["findings"]
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .map(|f| {
-                    let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
-                    (s("file"), s("rule"), s("category"))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+    json_findings(&o, &["file", "rule", "category"])
+        .into_iter()
+        .map(|f| (f[0].clone(), f[1].clone(), f[2].clone()))
+        .collect()
 }
 
 /// No finding in the file named `name` of a tree holding it and SITE.

@@ -5,24 +5,15 @@
 
 #[path = "support/cli.rs"]
 mod cli;
-use cli::{path, run, stdout, tree};
+use cli::{json_findings, path, run, tree};
 
 /// (file, rule, message) of every finding of a repository run over `dir`.
 fn findings(dir: &std::path::Path) -> Vec<(String, String, String)> {
     let o = run(&["--format", "json", "--no-config", path(dir)]);
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o))
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(&o)));
-    v["findings"]
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .map(|f| {
-                    let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
-                    (s("file"), s("rule"), s("message"))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+    json_findings(&o, &["file", "rule", "message"])
+        .into_iter()
+        .map(|f| (f[0].clone(), f[1].clone(), f[2].clone()))
+        .collect()
 }
 
 fn context_errors(files: &[(&str, &str)]) -> Vec<(String, String, String)> {

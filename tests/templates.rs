@@ -6,26 +6,18 @@
 
 #[path = "support/cli.rs"]
 mod cli;
-use cli::{path, run, stdout, tree};
+use cli::{json_findings, path, run, tree};
 
 /// (file name, rule, severity) of every finding of a repository run.
 fn findings(dir: &std::path::Path) -> Vec<(String, String, String)> {
     let o = run(&["--format", "json", "--no-config", path(dir)]);
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o))
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(&o)));
-    v["findings"]
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .map(|f| {
-                    let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
-                    let file = s("file");
-                    let name = file.rsplit('/').next().unwrap_or_default().to_string();
-                    (name, s("rule"), s("severity"))
-                })
-                .collect()
+    json_findings(&o, &["file", "rule", "severity"])
+        .into_iter()
+        .map(|f| {
+            let name = f[0].rsplit('/').next().unwrap_or_default().to_string();
+            (name, f[1].clone(), f[2].clone())
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 #[test]

@@ -33,20 +33,7 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Output {
 }
 
 pub fn run_stdin(args: &[&str], input: &str) -> Output {
-    let mut child = bin()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawns");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("writes");
-    child.wait_with_output().expect("waits")
+    feed(bin(), args, input)
 }
 
 pub fn stdout(o: &Output) -> String {
@@ -109,8 +96,13 @@ pub fn rules_at(args: &[&str]) -> Vec<(String, u64)> {
 
 /// [`run_stdin`] in another working directory.
 pub fn run_stdin_in(dir: &Path, args: &[&str], input: &str) -> Output {
-    let mut child = bin()
-        .current_dir(dir)
+    let mut c = bin();
+    c.current_dir(dir);
+    feed(c, args, input)
+}
+
+fn feed(mut c: Command, args: &[&str], input: &str) -> Output {
+    let mut child = c
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -124,4 +116,24 @@ pub fn run_stdin_in(dir: &Path, args: &[&str], input: &str) -> Output {
         .write_all(input.as_bytes())
         .expect("writes");
     child.wait_with_output().expect("waits")
+}
+
+/// The findings of a `--format json` run, each as the string values of
+/// `fields` ("" where absent); panics with the output when it is not JSON.
+pub fn json_findings(o: &Output, fields: &[&str]) -> Vec<Vec<String>> {
+    let v: serde_json::Value = serde_json::from_str(&stdout(o))
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)));
+    v["findings"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|f| {
+                    fields
+                        .iter()
+                        .map(|k| f[*k].as_str().unwrap_or_default().to_string())
+                        .collect()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
