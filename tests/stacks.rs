@@ -555,6 +555,32 @@ const PUBLISHED: &[Published] = &[
             },
         ],
     },
+    // proxy (nginxproxy/nginx-proxy, vhosts written at run time) → web
+    // (nginx:alpine-slim, mounts web/nginx.conf as nginx.conf) → upstream
+    // php-handler → app: nextcloud:fpm-alpine (FROM php:*-fpm-alpine, 9000).
+    Published {
+        dir: "stacks/nextcloud-with-nginx-proxy-postgres-fpm",
+        targets: &[("app:9000", "app")],
+        breaks: &[
+            Break {
+                file: "web/nginx.conf",
+                from: "server app:9000 resolve",
+                to: "server app:9001 resolve",
+                rule: "upstream-no-listener",
+                at: "web/nginx.conf:44",
+                help: "nextcloud:*fpm*",
+            },
+            // The Apache variant serves HTTP on 80, not FastCGI on 9000.
+            Break {
+                file: "compose.yaml",
+                from: "image: nextcloud:fpm-alpine",
+                to: "image: nextcloud:apache",
+                rule: "upstream-no-listener",
+                at: "web/nginx.conf:44",
+                help: "EXPOSE 80",
+            },
+        ],
+    },
 ];
 
 fn copy_tree(from: &Path, to: &Path) {
