@@ -581,6 +581,46 @@ const PUBLISHED: &[Published] = &[
             },
         ],
     },
+    // taiga-gateway (nginx:1.19-alpine, mounts taiga-gateway/taiga.conf as
+    // conf.d/default.conf) → taiga-front, taiga-back (Django), taiga-protected
+    // and taiga-events (Node): taigaio images whose ports nothing in the
+    // project tells.
+    Published {
+        dir: "stacks/taiga-docker",
+        targets: &[
+            ("taiga-front:80", "taiga-front (port unknown)"),
+            ("taiga-back:8000", "taiga-back (port unknown)"),
+            ("taiga-back:8000", "taiga-back (port unknown)"),
+            ("taiga-protected:8003", "taiga-protected (port unknown)"),
+            ("taiga-events:8888", "taiga-events (port unknown)"),
+        ],
+        breaks: &[
+            Break {
+                file: "taiga-gateway/taiga.conf",
+                from: "http://taiga-back:8000/api/",
+                to: "http://taiga-bak:8000/api/",
+                rule: "upstream-undefined",
+                at: "taiga-gateway/taiga.conf:19",
+                help: "did you mean `taiga-back`?",
+            },
+            Break {
+                file: "docker-compose.yml",
+                from: "  taiga-protected:\n",
+                to: "  protected:\n",
+                rule: "upstream-undefined",
+                at: "taiga-gateway/taiga.conf:61",
+                help: "`taiga-protected` is none of them",
+            },
+            Break {
+                file: "taiga-gateway/taiga.conf",
+                from: "http://taiga-events:8888/events",
+                to: "http://events:8888/events",
+                rule: "upstream-undefined",
+                at: "taiga-gateway/taiga.conf:67",
+                help: "`events` is none of them",
+            },
+        ],
+    },
 ];
 
 fn copy_tree(from: &Path, to: &Path) {
