@@ -621,6 +621,31 @@ const PUBLISHED: &[Published] = &[
             },
         ],
     },
+    // web (nginx:alpine-slim, mounts web/nginx.conf as nginx.conf) →
+    // upstream php-handler → app: nextcloud:fpm-alpine (9000), with PostgreSQL.
+    Published {
+        dir: "stacks/nextcloud-insecure-postgres-fpm",
+        targets: &[("app:9000", "app")],
+        breaks: &[
+            Break {
+                file: "web/nginx.conf",
+                from: "server app:9000 resolve",
+                to: "server app:8080 resolve",
+                rule: "upstream-no-listener",
+                at: "web/nginx.conf:44",
+                help: "nextcloud:*fpm*",
+            },
+            // The Apache variant serves HTTP on 80, not FastCGI on 9000.
+            Break {
+                file: "compose.yaml",
+                from: "image: nextcloud:fpm-alpine",
+                to: "image: nextcloud:apache",
+                rule: "upstream-no-listener",
+                at: "web/nginx.conf:44",
+                help: "EXPOSE 80",
+            },
+        ],
+    },
 ];
 
 fn copy_tree(from: &Path, to: &Path) {
