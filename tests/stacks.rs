@@ -646,6 +646,32 @@ const PUBLISHED: &[Published] = &[
             },
         ],
     },
+    // web (built FROM nginx:1.31, COPY infra/docker/nginx/*.conf into
+    // conf.d) → fastcgi_pass app:9000: Laravel under php-fpm, built with
+    // `target: ${APP_BUILD_TARGET:-development}` (Compose interpolation, not
+    // read: port unknown) from stages FROM php:8.4-fpm-bullseye.
+    Published {
+        dir: "stacks/ucan-lab-docker-laravel",
+        targets: &[("app:9000", "app (port unknown)")],
+        breaks: &[
+            Break {
+                file: "infra/docker/nginx/default.conf",
+                from: "fastcgi_pass app:9000",
+                to: "fastcgi_pass php:9000",
+                rule: "upstream-undefined",
+                at: "infra/docker/nginx/default.conf:27",
+                help: "(app, db, mailpit, web)",
+            },
+            Break {
+                file: "infra/docker/nginx/default.conf",
+                from: "fastcgi_pass app:9000",
+                to: "fastcgi_pass ap:9000",
+                rule: "upstream-undefined",
+                at: "infra/docker/nginx/default.conf:27",
+                help: "did you mean `app`?",
+            },
+        ],
+    },
 ];
 
 fn copy_tree(from: &Path, to: &Path) {

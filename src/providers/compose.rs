@@ -698,14 +698,14 @@ fn nginx_service(
         .filter_map(|v| mounted_nginx(&cx.dir, v, cx.nginx_files))
         .collect();
     if let Some(b) = build.filter(|_| nginx_image) {
-        for (srcs, _, _) in &b.stage.copies {
-            for s in srcs {
-                let src = normalize(&b.context.join(s));
-                if cx.all_files.iter().any(|f| f.starts_with(&src)) {
-                    files.push(src);
-                }
-            }
-        }
+        // Through copies_in, so a wildcard source (`COPY ./nginx/*.conf
+        // /etc/nginx/conf.d/`) counts as well as a named file or directory.
+        files.extend(
+            cx.all_files
+                .iter()
+                .filter(|f| b.stage.copies_in(&b.context, f))
+                .cloned(),
+        );
     }
     if files.is_empty() {
         return None;
