@@ -672,6 +672,35 @@ const PUBLISHED: &[Published] = &[
             },
         ],
     },
+    // nginx (nginx:stable, mounts config/nginx.conf as conf.d/default.conf)
+    // → upstream wger → web (wger/server: Django under Gunicorn, `expose:
+    // 8000`) and upstream powersync → powersync (from the `include:`d
+    // services/powersync.yaml; its image tells no port).
+    Published {
+        dir: "stacks/wger-docker",
+        targets: &[
+            ("web:8000", "web"),
+            ("powersync:8080", "powersync (port unknown)"),
+        ],
+        breaks: &[
+            Break {
+                file: "docker-compose.yml",
+                from: "      - 8000\n",
+                to: "      - 8001\n",
+                rule: "upstream-no-listener",
+                at: "config/nginx.conf:2",
+                help: "docker-compose.yml:27",
+            },
+            Break {
+                file: "config/nginx.conf",
+                from: "server web:8000",
+                to: "server wger:8000",
+                rule: "upstream-undefined",
+                at: "config/nginx.conf:2",
+                help: "`wger` is none of them",
+            },
+        ],
+    },
 ];
 
 fn copy_tree(from: &Path, to: &Path) {
