@@ -701,6 +701,56 @@ const PUBLISHED: &[Published] = &[
             },
         ],
     },
+    // web (nginx, mounts web/nginx.conf as nginx.conf) → upstream
+    // php-handler → app: built FROM friendica:fpm (./app); the friendica images' port is
+    // not known here.
+    Published {
+        dir: "stacks/friendica-insecure-mariadb-cron-redis-fpm",
+        targets: &[("app:9000", "app (port unknown)")],
+        breaks: &[
+            Break {
+                file: "web/nginx.conf",
+                from: "server app:9000",
+                to: "server friendica:9000",
+                rule: "upstream-undefined",
+                at: "web/nginx.conf:34",
+                help: "`friendica` is none of them",
+            },
+            Break {
+                file: "docker-compose.yml",
+                from: "  app:\n",
+                to: "  php:\n",
+                rule: "upstream-undefined",
+                at: "web/nginx.conf:34",
+                help: "`app` is none of them",
+            },
+        ],
+    },
+    // web (nginx, mounts web/nginx.conf as nginx.conf) → upstream
+    // php-handler → app: friendica:fpm-alpine; the friendica images' port is
+    // not known here.
+    Published {
+        dir: "stacks/friendica-insecure-smtp-fpm-alpine",
+        targets: &[("app:9000", "app (port unknown)")],
+        breaks: &[
+            Break {
+                file: "web/nginx.conf",
+                from: "server app:9000",
+                to: "server friendica:9000",
+                rule: "upstream-undefined",
+                at: "web/nginx.conf:34",
+                help: "`friendica` is none of them",
+            },
+            Break {
+                file: "docker-compose.yml",
+                from: "  app:\n",
+                to: "  php:\n",
+                rule: "upstream-undefined",
+                at: "web/nginx.conf:34",
+                help: "`app` is none of them",
+            },
+        ],
+    },
 ];
 
 fn copy_tree(from: &Path, to: &Path) {
