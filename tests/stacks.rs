@@ -702,12 +702,19 @@ const PUBLISHED: &[Published] = &[
         ],
     },
     // web (nginx, mounts web/nginx.conf as nginx.conf) → upstream
-    // php-handler → app: built FROM friendica:fpm (./app); the friendica images' port is
-    // not known here.
+    // php-handler → app: built FROM friendica:fpm (./app), FROM php:*-fpm (9000).
     Published {
         dir: "stacks/friendica-insecure-mariadb-cron-redis-fpm",
-        targets: &[("app:9000", "app (port unknown)")],
+        targets: &[("app:9000", "app")],
         breaks: &[
+            Break {
+                file: "web/nginx.conf",
+                from: "server app:9000",
+                to: "server app:9001",
+                rule: "upstream-no-listener",
+                at: "web/nginx.conf:34",
+                help: "friendica:*fpm*",
+            },
             Break {
                 file: "web/nginx.conf",
                 from: "server app:9000",
@@ -727,12 +734,19 @@ const PUBLISHED: &[Published] = &[
         ],
     },
     // web (nginx, mounts web/nginx.conf as nginx.conf) → upstream
-    // php-handler → app: friendica:fpm-alpine; the friendica images' port is
-    // not known here.
+    // php-handler → app: friendica:fpm-alpine, FROM php:*-fpm-alpine (9000).
     Published {
         dir: "stacks/friendica-insecure-smtp-fpm-alpine",
-        targets: &[("app:9000", "app (port unknown)")],
+        targets: &[("app:9000", "app")],
         breaks: &[
+            Break {
+                file: "web/nginx.conf",
+                from: "server app:9000",
+                to: "server app:9001",
+                rule: "upstream-no-listener",
+                at: "web/nginx.conf:34",
+                help: "friendica:*fpm*",
+            },
             Break {
                 file: "web/nginx.conf",
                 from: "server app:9000",

@@ -43,6 +43,21 @@ const DEFAULTS: &[(&str, &str, u16, &str)] = &[
         "monica:*fpm* (FROM php:*-fpm): EXPOSE 9000",
     ),
     ("monica", "", 80, "monica (FROM php:*-apache): EXPOSE 80"),
+    // friendica/docker: Dockerfile-{debian,alpine}.template build FROM
+    // php:%%PHP_VERSION%%-%%VARIANT%% (2024.08/fpm/Dockerfile: FROM
+    // php:8.2-fpm-bullseye, CMD ["php-fpm"]; apache: php:8.2-apache-bullseye).
+    (
+        "friendica",
+        "fpm",
+        9000,
+        "friendica:*fpm* (FROM php:*-fpm): EXPOSE 9000",
+    ),
+    (
+        "friendica",
+        "",
+        80,
+        "friendica (FROM php:*-apache): EXPOSE 80",
+    ),
     // docker-library/nginx and httpd: `EXPOSE 80`.
     ("nginx", "", 80, "nginx Dockerfile: EXPOSE 80"),
     ("httpd", "", 80, "httpd Dockerfile: EXPOSE 80"),
@@ -79,6 +94,11 @@ mod tests {
         assert_eq!(default_port("php", "8.2-cli"), None);
         assert_eq!(default_port("wordpress", "6-fpm").map(|d| d.0), Some(9000));
         assert_eq!(default_port("wordpress", "latest").map(|d| d.0), Some(80));
+        assert_eq!(
+            default_port("friendica", "fpm-alpine").map(|d| d.0),
+            Some(9000)
+        );
+        assert_eq!(default_port("friendica", "apache").map(|d| d.0), Some(80));
         assert!(is_nginx("nginxinc/nginx-unprivileged"));
         assert!(!is_nginx("node"));
     }
