@@ -174,6 +174,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &schema::service_syntax::ServiceSyntax,
         &security::proxy_set_header_redefinition::ProxySetHeaderRedefinition,
         &security::nginx_advisory::NginxAdvisory,
+        &limits::keepalive_requests_low::KeepaliveRequestsLow,
     ]
 }
 

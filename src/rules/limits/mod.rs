@@ -5,6 +5,7 @@
 pub mod connect_timeout_cap;
 pub mod container_loopback_target;
 pub mod fastcgi_timeout_mismatch;
+pub mod keepalive_requests_low;
 pub mod keepalive_timeout_order;
 pub mod proxy_timeout_mismatch;
 pub mod timeout_zero;
