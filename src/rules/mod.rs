@@ -175,6 +175,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &security::proxy_set_header_redefinition::ProxySetHeaderRedefinition,
         &security::nginx_advisory::NginxAdvisory,
         &limits::keepalive_requests_low::KeepaliveRequestsLow,
+        &limits::worker_processes_one::WorkerProcessesOne,
     ]
 }
 

@@ -11,6 +11,7 @@ pub mod proxy_timeout_mismatch;
 pub mod timeout_zero;
 pub mod upload_size_mismatch;
 pub mod upstream_keepalive_http10;
+pub mod worker_processes_one;
 pub mod worker_rlimit_nofile;
 
 use crate::nginx::ast::Directive;
