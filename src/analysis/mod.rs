@@ -267,3 +267,52 @@ impl<'t> RegexCache<'t> {
             .clone()
     }
 }
+
+/// The one string a regex anchored at both ends matches, when the pattern
+/// between `^` and `$` is plain text: characters that are not PCRE
+/// metacharacters, and backslash-escaped punctuation (`\.`, `\/`, `\-`),
+/// which PCRE reads as the character itself. None for anything else
+/// (classes, groups, quantifiers, alternation, `\d`-style escapes).
+pub fn anchored_literal(pattern: &str) -> Option<String> {
+    let body = pattern.strip_prefix('^')?.strip_suffix('$')?;
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let e = chars.next()?;
+                if !e.is_ascii_punctuation() {
+                    return None;
+                }
+                out.push(e);
+            }
+            '.' | '^' | '$' | '|' | '?' | '*' | '+' | '(' | ')' | '[' | ']' | '{' | '}' => {
+                return None;
+            }
+            _ => out.push(c),
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod anchored_literal_tests {
+    use super::anchored_literal;
+
+    #[test]
+    fn plain_text_only() {
+        assert_eq!(anchored_literal("^/health$").as_deref(), Some("/health"));
+        assert_eq!(
+            anchored_literal(r"^/robots\.txt$").as_deref(),
+            Some("/robots.txt")
+        );
+        // `\$` at the end is a literal dollar, not an anchor.
+        assert_eq!(anchored_literal(r"^/a\$"), None);
+        assert_eq!(anchored_literal("^/robots.txt$"), None);
+        assert_eq!(anchored_literal("^/(a)$"), None);
+        assert_eq!(anchored_literal(r"^/\d$"), None);
+        assert_eq!(anchored_literal("^/a|/b$"), None);
+        assert_eq!(anchored_literal("/health$"), None);
+        assert_eq!(anchored_literal("^/health"), None);
+    }
+}

@@ -176,6 +176,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &security::nginx_advisory::NginxAdvisory,
         &limits::keepalive_requests_low::KeepaliveRequestsLow,
         &limits::worker_processes_one::WorkerProcessesOne,
+        &limits::regex_exact_match::RegexExactMatch,
     ]
 }
 

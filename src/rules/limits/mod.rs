@@ -8,6 +8,7 @@ pub mod fastcgi_timeout_mismatch;
 pub mod keepalive_requests_low;
 pub mod keepalive_timeout_order;
 pub mod proxy_timeout_mismatch;
+pub mod regex_exact_match;
 pub mod timeout_zero;
 pub mod upload_size_mismatch;
 pub mod upstream_keepalive_http10;
