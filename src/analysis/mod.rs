@@ -316,3 +316,41 @@ mod anchored_literal_tests {
         assert_eq!(anchored_literal("^/health"), None);
     }
 }
+
+/// The URI part of an http(s) `proxy_pass` URL without variables: what
+/// follows the host and port (`/` in `http://app/`, `/api/` in
+/// `https://10.0.0.1:8080/api/`). None without one, with variables (nginx
+/// then passes the evaluated URI as is), and for `unix:` sockets.
+pub fn proxy_pass_uri(url: &str) -> Option<&str> {
+    if url.contains('$') {
+        return None;
+    }
+    let scheme = ["http://", "https://"].into_iter().find(|p| {
+        url.get(..p.len())
+            .is_some_and(|x| x.eq_ignore_ascii_case(p))
+    })?;
+    let rest = url.get(scheme.len()..)?;
+    if rest
+        .get(..5)
+        .is_some_and(|p| p.eq_ignore_ascii_case("unix:"))
+    {
+        return None;
+    }
+    rest.find('/').and_then(|i| rest.get(i..))
+}
+
+#[cfg(test)]
+mod proxy_pass_uri_tests {
+    use super::proxy_pass_uri;
+
+    #[test]
+    fn uri_part() {
+        assert_eq!(proxy_pass_uri("http://app/"), Some("/"));
+        assert_eq!(proxy_pass_uri("HTTPS://10.0.0.1:8080/api/"), Some("/api/"));
+        assert_eq!(proxy_pass_uri("http://app"), None);
+        assert_eq!(proxy_pass_uri("http://app:8080"), None);
+        assert_eq!(proxy_pass_uri("http://$backend/x/"), None);
+        assert_eq!(proxy_pass_uri("http://unix:/run/a.sock:/x/"), None);
+        assert_eq!(proxy_pass_uri("app:9000"), None);
+    }
+}

@@ -177,6 +177,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &limits::keepalive_requests_low::KeepaliveRequestsLow,
         &limits::worker_processes_one::WorkerProcessesOne,
         &limits::regex_exact_match::RegexExactMatch,
+        &security::proxy_pass_uri_normalized::ProxyPassUriNormalized,
     ]
 }
 
