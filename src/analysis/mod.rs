@@ -267,3 +267,90 @@ impl<'t> RegexCache<'t> {
             .clone()
     }
 }
+
+/// The one string a regex anchored at both ends matches, when the pattern
+/// between `^` and `$` is plain text: characters that are not PCRE
+/// metacharacters, and backslash-escaped punctuation (`\.`, `\/`, `\-`),
+/// which PCRE reads as the character itself. None for anything else
+/// (classes, groups, quantifiers, alternation, `\d`-style escapes).
+pub fn anchored_literal(pattern: &str) -> Option<String> {
+    let body = pattern.strip_prefix('^')?.strip_suffix('$')?;
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let e = chars.next()?;
+                if !e.is_ascii_punctuation() {
+                    return None;
+                }
+                out.push(e);
+            }
+            '.' | '^' | '$' | '|' | '?' | '*' | '+' | '(' | ')' | '[' | ']' | '{' | '}' => {
+                return None;
+            }
+            _ => out.push(c),
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod anchored_literal_tests {
+    use super::anchored_literal;
+
+    #[test]
+    fn plain_text_only() {
+        assert_eq!(anchored_literal("^/health$").as_deref(), Some("/health"));
+        assert_eq!(
+            anchored_literal(r"^/robots\.txt$").as_deref(),
+            Some("/robots.txt")
+        );
+        // `\$` at the end is a literal dollar, not an anchor.
+        assert_eq!(anchored_literal(r"^/a\$"), None);
+        assert_eq!(anchored_literal("^/robots.txt$"), None);
+        assert_eq!(anchored_literal("^/(a)$"), None);
+        assert_eq!(anchored_literal(r"^/\d$"), None);
+        assert_eq!(anchored_literal("^/a|/b$"), None);
+        assert_eq!(anchored_literal("/health$"), None);
+        assert_eq!(anchored_literal("^/health"), None);
+    }
+}
+
+/// The URI part of an http(s) `proxy_pass` URL without variables: what
+/// follows the host and port (`/` in `http://app/`, `/api/` in
+/// `https://10.0.0.1:8080/api/`). None without one, with variables (nginx
+/// then passes the evaluated URI as is), and for `unix:` sockets.
+pub fn proxy_pass_uri(url: &str) -> Option<&str> {
+    if url.contains('$') {
+        return None;
+    }
+    let scheme = ["http://", "https://"].into_iter().find(|p| {
+        url.get(..p.len())
+            .is_some_and(|x| x.eq_ignore_ascii_case(p))
+    })?;
+    let rest = url.get(scheme.len()..)?;
+    if rest
+        .get(..5)
+        .is_some_and(|p| p.eq_ignore_ascii_case("unix:"))
+    {
+        return None;
+    }
+    rest.find('/').and_then(|i| rest.get(i..))
+}
+
+#[cfg(test)]
+mod proxy_pass_uri_tests {
+    use super::proxy_pass_uri;
+
+    #[test]
+    fn uri_part() {
+        assert_eq!(proxy_pass_uri("http://app/"), Some("/"));
+        assert_eq!(proxy_pass_uri("HTTPS://10.0.0.1:8080/api/"), Some("/api/"));
+        assert_eq!(proxy_pass_uri("http://app"), None);
+        assert_eq!(proxy_pass_uri("http://app:8080"), None);
+        assert_eq!(proxy_pass_uri("http://$backend/x/"), None);
+        assert_eq!(proxy_pass_uri("http://unix:/run/a.sock:/x/"), None);
+        assert_eq!(proxy_pass_uri("app:9000"), None);
+    }
+}

@@ -174,6 +174,10 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &schema::service_syntax::ServiceSyntax,
         &security::proxy_set_header_redefinition::ProxySetHeaderRedefinition,
         &security::nginx_advisory::NginxAdvisory,
+        &limits::keepalive_requests_low::KeepaliveRequestsLow,
+        &limits::worker_processes_one::WorkerProcessesOne,
+        &limits::regex_exact_match::RegexExactMatch,
+        &security::proxy_pass_uri_normalized::ProxyPassUriNormalized,
     ]
 }
 

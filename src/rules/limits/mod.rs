@@ -5,11 +5,14 @@
 pub mod connect_timeout_cap;
 pub mod container_loopback_target;
 pub mod fastcgi_timeout_mismatch;
+pub mod keepalive_requests_low;
 pub mod keepalive_timeout_order;
 pub mod proxy_timeout_mismatch;
+pub mod regex_exact_match;
 pub mod timeout_zero;
 pub mod upload_size_mismatch;
 pub mod upstream_keepalive_http10;
+pub mod worker_processes_one;
 pub mod worker_rlimit_nofile;
 
 use crate::nginx::ast::Directive;

@@ -18,6 +18,7 @@ pub mod invalid_regex;
 pub mod nginx_advisory;
 pub mod origins;
 pub mod proxy_buffering_off;
+pub mod proxy_pass_uri_normalized;
 pub mod proxy_set_header_redefinition;
 pub mod regex_redos;
 pub mod regexes;
