@@ -40,6 +40,34 @@ fn assert_not_linted(name: &str, body: &str) {
     assert!(inside.is_empty(), "{name} was linted: {inside:?}");
 }
 
+/// An application's own sources beside its deployment files: C#, CSS and
+/// source maps have nginx's braces and semicolons (dockersamples'
+/// atsea-sample-shop-app gave 1,368 errors from them).
+#[test]
+fn source_code_and_stylesheets_are_not_nginx() {
+    assert_not_linted(
+        "Controllers/AccountController.cs",
+        "\u{feff}using System;\nusing System.Web.Http;\nnamespace AtSea.Api {\n    public class AccountController {\n        private int x;\n    }\n}\n",
+    );
+    assert_not_linted(
+        "Content/bootstrap.css",
+        "html {\n  font-family: sans-serif;\n}\nbody {\n  margin: 0;\n}\n",
+    );
+    assert_not_linted(
+        "Scripts/jquery.min.map",
+        "{\"version\":3,\"file\":\"jquery.min.js\",\"mappings\":\";;;AAAA\"}\n",
+    );
+    assert_not_linted("Main.java", "package x;\nclass Main {\n  int a;\n}\n");
+    assert_not_linted(
+        "initdb/01.sql",
+        "CREATE TABLE a (id int);\nINSERT INTO a VALUES (1);\n",
+    );
+    assert_not_linted(
+        "Caddyfile.example",
+        "example.com {\n    reverse_proxy web:8000;\n    encode gzip;\n}\n",
+    );
+}
+
 #[test]
 fn a_dockerfile_is_not_nginx() {
     assert_not_linted(
