@@ -182,20 +182,28 @@ fn listen_lo(server: &'static str, ports: Vec<u16>, loopback: bool) -> Option<Li
     listen_of(server, ports).map(|l| Listen { loopback, ..l })
 }
 
+/// The ports in the values of a flag that takes addresses (`-b HOST:PORT`).
+fn ports_of(args: &[String], short: &[&str], long: &[&str]) -> Vec<u16> {
+    flag_values(args, short, long)
+        .into_iter()
+        .filter_map(port_of)
+        .collect()
+}
+
+/// The first value of a flag that takes a bare port (`-p 3000`).
+fn port_flag(args: &[String], short: &[&str], long: &[&str]) -> Option<u16> {
+    flag_values(args, short, long)
+        .first()
+        .and_then(|p| p.parse().ok())
+}
+
 /// A known server at `prog` with its arguments.
 fn server(prog: &str, args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Option<Listen> {
     if let Some(l) = python_server(prog, args, env) {
         return Some(l);
     }
-    let ports = |s: &[&str], l: &[&str]| -> Vec<u16> {
-        flag_values(args, s, l)
-            .into_iter()
-            .filter_map(port_of)
-            .collect()
-    };
-    let port_flag = |s: &[&str], l: &[&str]| -> Option<u16> {
-        flag_values(args, s, l).first().and_then(|p| p.parse().ok())
-    };
+    let ports = |s: &[&str], l: &[&str]| ports_of(args, s, l);
+    let port_flag = |s: &[&str], l: &[&str]| port_flag(args, s, l);
     let sub = args.first().map(String::as_str).unwrap_or_default();
     match prog {
         "puma" => {
@@ -245,15 +253,8 @@ fn python_server(
     args: &[String],
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Option<Listen> {
-    let ports = |s: &[&str], l: &[&str]| -> Vec<u16> {
-        flag_values(args, s, l)
-            .into_iter()
-            .filter_map(port_of)
-            .collect()
-    };
-    let port_flag = |s: &[&str], l: &[&str]| -> Option<u16> {
-        flag_values(args, s, l).first().and_then(|p| p.parse().ok())
-    };
+    let ports = |s: &[&str], l: &[&str]| ports_of(args, s, l);
+    let port_flag = |s: &[&str], l: &[&str]| port_flag(args, s, l);
     let sub = args.first().map(String::as_str).unwrap_or_default();
     match prog {
         "gunicorn" | "gunicorn3" | "hypercorn" => {
