@@ -328,12 +328,22 @@ impl Stage {
     }
 }
 
-/// The non-root user an image built by one of `dockerfiles` runs as, when
-/// that image copies any of `files` in from its build context (the
-/// Dockerfile's directory): the user and `Dockerfile:LINE` for messages.
-/// None when no such image is in view, or images disagree.
-pub fn image_user(dockerfiles: &[PathBuf], files: &[PathBuf]) -> Option<(String, String)> {
-    let mut found: Option<(String, String)> = None;
+/// Who an image starts its processes as, and where the Dockerfile says so.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ImageUser {
+    /// A non-root `USER`, and `Dockerfile:LINE` of it.
+    User(String, String),
+    /// No `USER` (or `USER root`): Docker starts it as root;
+    /// `Dockerfile:LINE` of the `FROM` or `USER` that says so.
+    Root(String),
+}
+
+/// The user an image built by one of `dockerfiles` runs as, when that
+/// image copies any of `files` in from its build context (the
+/// Dockerfile's directory). None when no such image is in view, or images
+/// disagree.
+pub fn image_user(dockerfiles: &[PathBuf], files: &[PathBuf]) -> Option<ImageUser> {
+    let mut found: Option<ImageUser> = None;
     for df in dockerfiles {
         let Some(context) = df.parent() else { continue };
         let Ok(text) = crate::vfs::read_regular(df) else {
@@ -346,13 +356,18 @@ pub fn image_user(dockerfiles: &[PathBuf], files: &[PathBuf]) -> Option<(String,
         if !files.iter().any(|f| img.copies_in(context, f)) {
             continue;
         }
-        // An image that copies these files in but runs as root: root.
-        let (user, line) = img.non_root_user()?;
-        let at = format!("{}:{line}", df.display());
-        match &found {
-            Some((u, _)) if u != user => return None,
-            Some(_) => {}
-            None => found = Some((user.clone(), at)),
+        let this = match img.non_root_user() {
+            Some((user, line)) => ImageUser::User(user.clone(), format!("{}:{line}", df.display())),
+            None => {
+                let line = img.user.as_ref().map_or(img.from_line, |u| u.1);
+                ImageUser::Root(format!("{}:{line}", df.display()))
+            }
+        };
+        match (&found, &this) {
+            (None, _) => found = Some(this),
+            (Some(ImageUser::User(a, _)), ImageUser::User(b, _)) if a == b => {}
+            (Some(ImageUser::Root(_)), ImageUser::Root(_)) => {}
+            _ => return None,
         }
     }
     found

@@ -14,6 +14,7 @@ pub mod dump;
 pub mod few;
 pub mod finding;
 pub mod fpm;
+pub mod fpm_master;
 pub mod gitignore;
 pub mod graph;
 pub mod grouped;

@@ -58,7 +58,7 @@ fn is_main(p: &Path, text: &[u8]) -> bool {
 }
 
 /// Load every php-fpm file into one configuration; `dockerfiles` (host
-/// paths) may say which user runs it.
+/// paths) and the tree may say which user starts it (`fpm_master`).
 ///
 /// A main `php-fpm.conf` that defines a pool and whose includes were all
 /// followed is what php-fpm reads: the files below its directory that it does not reach (the php
@@ -109,18 +109,19 @@ pub fn load(
         let more = fpm::load_drop_ins(fs, sources, &rest, &opts);
         merge(&mut cfg, more);
     }
-    if !dockerfiles.is_empty() {
-        let real: Vec<PathBuf> = cfg
-            .files
-            .iter()
-            .map(|id| canonical(&sources.get(*id).real, &mut dirs))
-            .collect();
-        let dockerfiles: Vec<PathBuf> = dockerfiles
-            .iter()
-            .map(|d| canonical(d, &mut dirs))
-            .collect();
-        cfg.run_as = crate::dockerfile::image_user(&dockerfiles, &real)
-            .map(|(user, at)| fpm::RunAs { user, at });
+    let real: Vec<PathBuf> = cfg
+        .files
+        .iter()
+        .map(|id| canonical(&sources.get(*id).real, &mut dirs))
+        .collect();
+    let dockerfiles: Vec<PathBuf> = dockerfiles
+        .iter()
+        .map(|d| canonical(d, &mut dirs))
+        .collect();
+    match crate::fpm_master::master(fs, &dockerfiles, &real) {
+        Some(crate::fpm_master::Master::User(run_as)) => cfg.run_as = Some(run_as),
+        Some(crate::fpm_master::Master::Root(why)) => cfg.master_root = Some(why),
+        None => {}
     }
     Some(cfg)
 }

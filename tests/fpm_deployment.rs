@@ -4,7 +4,7 @@
 
 #[path = "support/cli.rs"]
 mod cli;
-use cli::{path, rules_at, tree};
+use cli::{findings, path, rules_at, tree};
 
 /// laradock's xlaravel.pool.conf (and invoiceninja's php-fpm.conf) in
 /// short: pool settings without a `[pool]` header, copied into the php
@@ -35,24 +35,95 @@ fn dockerfile_user_runs_php_fpm() {
     let pool = "[www]\nlisten = /run/php/www.sock\npm = static\npm.max_children = 2\n";
     let with = |dockerfile: &str| {
         let dir = tree(&[("www.conf", pool), ("Dockerfile", dockerfile)]);
-        rules_at(&["--no-config", path(dir.path())])
+        findings(&["--no-config", path(dir.path())]).1
     };
-    let user_root = [("fpm-user-root".to_string(), 1)];
+    let error = [("fpm-user-root".to_string(), "error".to_string(), 1)];
+    let info = [("fpm-user-root".to_string(), "info".to_string(), 1)];
     assert!(
         with("FROM php:8.2-fpm\nCMD [\"php-fpm\"]\nCOPY ./www.conf /usr/local/etc/php-fpm.d/zz-docker.conf\nUSER www\n")
             .is_empty()
     );
+    // The image copies the pool in and starts as root: php-fpm refuses it.
     assert_eq!(
         with("FROM php:8.2-fpm\nCOPY ./www.conf /usr/local/etc/php-fpm.d/zz-docker.conf\n"),
-        user_root
-    );
-    assert_eq!(
-        with("FROM php:8.2-fpm\nCOPY other.conf /usr/local/etc/php-fpm.d/\nUSER www\n"),
-        user_root
+        error
     );
     assert_eq!(
         with("FROM php:8.2-fpm\nCOPY www.conf /usr/local/etc/php-fpm.d/\nUSER www\nUSER root\n"),
-        user_root
+        error
+    );
+    // An image that does not copy this pool says nothing of its master.
+    assert_eq!(
+        with("FROM php:8.2-fpm\nCOPY other.conf /usr/local/etc/php-fpm.d/\nUSER www\n"),
+        info
+    );
+}
+
+/// trafex/docker-php-nginx, erseco/alpine-php-webserver and cachethq/docker
+/// as deployed (`--root` on the image's file system, no Dockerfile in it):
+/// their pools set no user because the images run php-fpm as `USER nobody`
+/// / `www-data`. Who starts php-fpm's master is known only from evidence in
+/// view; without any, a pool without `user` is an info that says what was
+/// assumed, not an error. php-fpm8.2 -t on such a pool: as root "ALERT:
+/// [pool www] user has not been defined", as nobody "test is successful"
+/// (php-src fpm_conf.c checks the user only when `fpm_globals.is_root`).
+#[test]
+fn a_pool_without_user_is_an_error_only_when_the_master_is_known_to_be_root() {
+    let pool = "[www]\nlisten = /run/php/www.sock\npm = static\npm.max_children = 2\n";
+    let rooted = |files: &[(&str, &str)]| {
+        let dir = tree(files);
+        let etc = dir.path().join("etc");
+        findings(&["--no-config", "--root", path(dir.path()), path(&etc)]).1
+    };
+    let sev = |files: &[(&str, &str)]| -> Vec<String> {
+        rooted(files)
+            .into_iter()
+            .filter(|f| f.0 == "fpm-user-root")
+            .map(|f| f.1)
+            .collect()
+    };
+    let alpine = "etc/php85/php-fpm.d/www.conf";
+    assert_eq!(sev(&[(alpine, pool)]), ["info"], "nothing in view");
+    // A systemd unit without User= starts it as root (Debian's
+    // php8.2-fpm.service has none); with User= it is that user.
+    let unit = "[Service]\nExecStart=/usr/sbin/php-fpm85 --nodaemonize\n";
+    let unit_path = "lib/systemd/system/php-fpm85.service";
+    assert_eq!(sev(&[(alpine, pool), (unit_path, unit)]), ["error"]);
+    let as_user = "[Service]\nUser=nobody\nExecStart=/usr/sbin/php-fpm85 --nodaemonize\n";
+    assert_eq!(
+        sev(&[(alpine, pool), (unit_path, as_user)]),
+        Vec::<String>::new()
+    );
+    let drop_in = "etc/systemd/system/php-fpm85.service.d/user.conf";
+    assert_eq!(
+        sev(&[
+            (alpine, pool),
+            (unit_path, unit),
+            (drop_in, "[Service]\nUser=app\n")
+        ]),
+        Vec::<String>::new()
+    );
+    // An init script (SysV, OpenRC) starts it as root.
+    assert_eq!(
+        sev(&[
+            (alpine, pool),
+            ("etc/init.d/php-fpm85", "#!/sbin/openrc-run\n")
+        ]),
+        ["error"]
+    );
+    // Debian's package layout: a true error on a Debian server's pool.
+    let debian = "etc/php/8.2/fpm/pool.d/www.conf";
+    assert_eq!(sev(&[(debian, pool)]), ["error"]);
+    // The same in a repository that mirrors /etc, and in one that does not.
+    let dir = tree(&[(debian, pool)]);
+    assert_eq!(
+        findings(&["--no-config", path(dir.path())]).1,
+        [("fpm-user-root".to_string(), "error".to_string(), 1)]
+    );
+    let dir = tree(&[("php/www.conf", pool)]);
+    assert_eq!(
+        findings(&["--no-config", path(dir.path())]).1,
+        [("fpm-user-root".to_string(), "info".to_string(), 1)]
     );
 }
 

@@ -281,6 +281,11 @@ pub struct FpmConfig {
     /// sapi/fpm/tests/bug68391-conf-include-order.phpt) and leaves its
     /// sockets to that user.
     pub run_as: Option<RunAs>,
+    /// What shows that php-fpm's master starts as root (a Dockerfile
+    /// without `USER`, a systemd unit without `User=`, an init script,
+    /// Debian's package layout), in words; None when nothing in view says
+    /// (see `fpm_master`). Only then is a pool without `user` refused.
+    pub master_root: Option<String>,
     /// Some include could not be followed (outside the repository, on
     /// `${ENV}`, or matching nothing): what it brings in is unknown.
     pub open_includes: bool,

@@ -25,24 +25,43 @@ pub fn check(cfg: &FpmConfig, out: &mut Vec<Finding>) {
         return;
     }
     for pool in &cfg.pools {
-        let name = &pool.name;
         match &pool.user {
             // A continued pool's user may be set where the pool is defined.
             None if pool.continued => {}
-            None => out.push(
-                Finding::error(
-                    ids::FPM_USER_ROOT,
-                    pool.header_span,
-                    format!("pool {name} sets no user: php-fpm started as root refuses it (\"[pool {name}] user has not been defined\"), and with -R its workers run as root"),
-                )
-                .with_help("add `user = www-data` (and `group = www-data`) or another unprivileged account"),
-            ),
+            None => out.push(no_user(pool, cfg.master_root.as_deref())),
             Some(u) if is_root(&u.value) => out.push(root_finding(pool, u, "user")),
             _ => {}
         }
         if let Some(g) = pool.group.as_ref().filter(|g| is_root(&g.value)) {
             out.push(root_finding(pool, g, "group"));
         }
+    }
+}
+
+/// A pool without `user`: refused when the master starts as root, which
+/// only evidence in view shows (`fpm_master`); else one info saying what
+/// was assumed.
+fn no_user(pool: &Pool, master_root: Option<&str>) -> Finding {
+    let name = &pool.name;
+    let refused =
+        format!("php-fpm started as root refuses it (\"[pool {name}] user has not been defined\")");
+    match master_root {
+        Some(why) => Finding::error(
+            ids::FPM_USER_ROOT,
+            pool.header_span,
+            format!("pool {name} sets no user: {refused}, and with -R its workers run as root"),
+        )
+        .with_help(format!(
+            "add `user = www-data` (and `group = www-data`) or another unprivileged account; php-fpm starts as root here: {why}"
+        )),
+        None => Finding::info(
+            ids::FPM_USER_ROOT,
+            pool.header_span,
+            format!(
+                "pool {name} sets no user: nothing in view shows who starts php-fpm, so a non-root master is assumed (a rootless image), which ignores `user`; {refused}"
+            ),
+        )
+        .with_help("if php-fpm starts as root, add `user = www-data` (and `group = www-data`); a Dockerfile `USER`, a systemd unit or an init script in view settles it"),
     }
 }
 
