@@ -79,3 +79,84 @@ fn directives_that_fit_nowhere_together_are_still_reported() {
     )]);
     assert_eq!(found.len(), 1, "{found:?}");
 }
+
+/// A snippet of PHP locations (or a vhost) that nothing includes inherits
+/// `fastcgi_param` and `resolver` from the blocks it is deployed in, which
+/// are not in view (an http-level `include fastcgi.conf;`, `resolver` in
+/// nginx.conf): nothing is claimed missing. A `fastcgi_param` in the
+/// snippet replaces every inherited one, so a set that lacks
+/// SCRIPT_FILENAME is still reported there; in a full nginx.conf both are
+/// reported as before.
+#[test]
+fn what_a_fragment_inherits_is_unknown_not_missing() {
+    let rules = |files: &[(&str, &str)]| -> Vec<String> {
+        let dir = tree(files);
+        findings(dir.path())
+            .into_iter()
+            .map(|f| f.1)
+            .filter(|r| r == "fastcgi-params-missing" || r == "proxy-pass-variable-resolver")
+            .collect()
+    };
+    let snippet = "location ~ \\.php$ {\n    fastcgi_pass 127.0.0.1:9000;\n}\nlocation /api/ {\n    proxy_pass http://$arg_host;\n}\n";
+    assert!(rules(&[("snippets/php.conf", snippet)]).is_empty());
+    let vhost = format!("server {{\n    listen 80;\n{snippet}}}\n");
+    assert!(rules(&[("conf.d/app.conf", &vhost)]).is_empty());
+    let own = "location ~ \\.php$ {\n    fastcgi_param APP_ENV prod;\n    fastcgi_pass 127.0.0.1:9000;\n}\n";
+    assert_eq!(
+        rules(&[("snippets/php.conf", own)]),
+        ["fastcgi-params-missing"]
+    );
+    let main = format!("events {{}}\nhttp {{\n{vhost}}}\n");
+    assert_eq!(
+        rules(&[("nginx.conf", &main)]),
+        ["fastcgi-params-missing", "proxy-pass-variable-resolver"]
+    );
+}
+
+/// proxy_ssl_verify unset in a file nothing includes may be set on in the
+/// http block it is deployed in: not reported there; an explicit `off` is.
+#[test]
+fn upstream_verification_unset_in_a_fragment_is_unknown() {
+    let rules = |text: &str| -> Vec<String> {
+        let dir = tree(&[("snippets/api.conf", text)]);
+        findings(dir.path())
+            .into_iter()
+            .map(|f| f.1)
+            .filter(|r| r == "tls-upstream-verify")
+            .collect()
+    };
+    assert!(rules("location /api/ {\n    proxy_pass https://api.example.com;\n}\n").is_empty());
+    assert_eq!(
+        rules(
+            "location /api/ {\n    proxy_ssl_verify off;\n    proxy_pass https://api.example.com;\n}\n"
+        ),
+        ["tls-upstream-verify"]
+    );
+}
+
+/// Before nginx 1.27.3 an unset ssl_protocols enables TLS 1.0 and 1.1; a
+/// vhost file nothing includes may inherit ssl_protocols from its http
+/// block, so the default is not claimed there; in a full config it is.
+#[test]
+fn default_tls_protocols_of_a_fragment_are_unknown() {
+    let vhost = "server {\n    listen 443 ssl;\n    ssl_certificate /c.pem;\n    ssl_certificate_key /c.key;\n}\n";
+    let rules = |files: &[(&str, &str)]| -> Vec<String> {
+        let dir = tree(files);
+        let o = run(&[
+            "--format",
+            "json",
+            "--no-config",
+            "--nginx-version",
+            "1.24",
+            path(dir.path()),
+        ]);
+        json_findings(&o, &["rule"])
+            .into_iter()
+            .map(|f| f[0].clone())
+            .filter(|r| r == "tls-protocols")
+            .collect()
+    };
+    assert!(rules(&[("conf.d/site.conf", vhost)]).is_empty());
+    let main = format!("events {{}}\nhttp {{\n{vhost}}}\n");
+    assert_eq!(rules(&[("nginx.conf", &main)]), ["tls-protocols"]);
+}

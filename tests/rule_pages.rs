@@ -252,3 +252,68 @@ fn page_parser_groups_supporting_files() {
     assert_eq!(ex[0].files.len(), 2);
     assert_eq!(ex[1].files.len(), 1);
 }
+
+/// The rules whose verdict depends on what a fragment or a repository may
+/// not show: inherited directives (`fastcgi_param`, `add_header`,
+/// `resolver`, `ssl_certificate`, ...), the default server, the backend,
+/// the process users, files on disk, the nginx or PHP version, modules.
+/// Each page says, under this heading, what the rule assumes when that
+/// context is unknown (issue 21: unknown is never reported as missing).
+const UNKNOWN_CONTEXT_HEADING: &str = "## When the context is unknown";
+const CONTEXT_DEPENDENT: &[&str] = &[
+    "add-header-redefinition",
+    "backend-protocol-mismatch",
+    "container-loopback-target",
+    "default-server-missing",
+    "fastcgi-params-missing",
+    "fastcgi-timeout-mismatch",
+    "fpm-include-missing",
+    "fpm-listen-missing",
+    "fpm-no-pool",
+    "fpm-unknown-directive",
+    "fpm-user-root",
+    "hsts-missing",
+    "http2-listen-deprecated",
+    "include-missing",
+    "keepalive-timeout-order",
+    "listen-conflict",
+    "load-module-missing",
+    "module-assumed",
+    "nginx-advisory",
+    "proxy-pass-variable-resolver",
+    "proxy-set-header-redefinition",
+    "proxy-timeout-mismatch",
+    "socket-permission",
+    "ssl-on-removed",
+    "tls-certificate-file",
+    "tls-missing-certificate",
+    "tls-protocols",
+    "tls-upstream-verify",
+    "unknown-directive",
+    "upload-size-mismatch",
+    "upstream-no-listener",
+    "upstream-undefined",
+    "version-disclosure",
+    "zone-undefined",
+];
+
+#[test]
+fn context_dependent_rules_say_what_they_assume() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let mut missing = Vec::new();
+    for id in CONTEXT_DEPENDENT {
+        let text = std::fs::read_to_string(dir.join(format!("{id}.md")))
+            .unwrap_or_else(|e| panic!("rules/{id}.md: {e}"));
+        // The heading, followed by a paragraph before the next section.
+        let body = text
+            .split_once(UNKNOWN_CONTEXT_HEADING)
+            .map(|(_, rest)| rest.split("\n## ").next().unwrap_or_default());
+        if body.is_none_or(|b| b.trim().is_empty()) {
+            missing.push(*id);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "these pages need a `{UNKNOWN_CONTEXT_HEADING}` section: {missing:?}"
+    );
+}

@@ -81,6 +81,18 @@ impl UnknownBlocks {
     }
 }
 
+/// Whether `scope` lies in a file nothing includes that is read below main
+/// level (a vhost file, a location snippet): the blocks around it where it
+/// is deployed, and what they set for it to inherit (`fastcgi_param`,
+/// `resolver`, `add_header`, ...), are not in view.
+pub fn parent_unknown(cx: &crate::rules::Check<'_>, scope: ScopeId) -> bool {
+    cx.model
+        .scopes
+        .get(scope)
+        .and_then(|s| cx.loaded.units.get(s.unit))
+        .is_some_and(|u| u.standalone && u.context != crate::nginx::context::Ctx::Main)
+}
+
 /// `path:line` of a span, for a help text that names a file the finding's
 /// own location is not in (a php.ini line beside an nginx finding).
 pub fn file_line(loaded: &crate::loaded::Loaded, span: Span) -> String {

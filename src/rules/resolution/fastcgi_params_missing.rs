@@ -58,6 +58,13 @@ impl Rule for FastcgiParamsMissing {
             let Some((first, why)) = missing.first() else {
                 continue;
             };
+            // No fastcgi_param in the file nothing includes: it inherits
+            // those of the blocks it is deployed in (an http-level `include
+            // fastcgi.conf`), which are not in view. One fastcgi_param in
+            // it replaces all inherited ones, so then the set is known.
+            if first_param.is_none() && crate::rules::util::parent_unknown(cx, t.scope) {
+                continue;
+            }
             // An include outside the repository in this block or around
             // it may hold them: cannot check.
             if unknown

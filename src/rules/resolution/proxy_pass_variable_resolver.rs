@@ -20,7 +20,11 @@ impl Rule for ProxyPassVariableResolver {
             let TargetAddr::Runtime(raw) = &t.addr else {
                 continue;
             };
-            if cx.model.effective_one(t.scope, "resolver").is_some() {
+            // A file nothing includes may inherit a resolver from the
+            // http block it is deployed in: unknown, not missing.
+            if cx.model.effective_one(t.scope, "resolver").is_some()
+                || crate::rules::util::parent_unknown(cx, t.scope)
+            {
                 continue;
             }
             let host = host_part(raw);

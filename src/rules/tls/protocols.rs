@@ -54,7 +54,12 @@ impl Rule for TlsProtocols {
             "TLSv1 TLSv1.1 TLSv1.2"
         };
         for s in &cx.model.servers {
-            if !is_tls_server(s) || cx.model.defining(s.scope, "ssl_protocols").is_some() {
+            // A server in a file nothing includes may inherit
+            // ssl_protocols from the http block it is deployed in.
+            if !is_tls_server(s)
+                || cx.model.defining(s.scope, "ssl_protocols").is_some()
+                || crate::rules::util::parent_unknown(cx, s.scope)
+            {
                 continue;
             }
             out.push(

@@ -61,6 +61,9 @@ impl Rule for TlsUpstreamVerify {
                         .with_help(help),
                     );
                 }
+                // Unset in a file nothing includes: the http block it is
+                // deployed in may turn verification on.
+                None if crate::rules::util::parent_unknown(cx, t.scope) => {}
                 None => out.push(
                     Finding::warning(
                         ids::TLS_UPSTREAM_VERIFY,
