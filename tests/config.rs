@@ -5,11 +5,11 @@
 mod cli;
 use cli::{bin, findings, path, rules_at, run, stderr, stdout, tree};
 
-/// A tree with one warning: a proxy_pass to a port nothing listens on.
-const WARN_ONLY: &str = "events {}\nhttp { server_tokens off;\n    server {\n        listen 80;\n        location / { proxy_pass http://127.0.0.1:3000; }\n    }\n}\n";
+/// A tree with one warning: TLSv1 enabled.
+const WARN_ONLY: &str = "events {}\nhttp { server_tokens off;\n    server {\n        listen 80;\n        ssl_protocols TLSv1 TLSv1.2;\n    }\n}\n";
 
 /// One error (a missing include) and one warning.
-const ERR_AND_WARN: &str = "events {}\nhttp { server_tokens off;\n    include gen/a.conf;\n    server {\n        listen 80;\n        location / { proxy_pass http://127.0.0.1:3000; }\n    }\n}\n";
+const ERR_AND_WARN: &str = "events {}\nhttp { server_tokens off;\n    include gen/a.conf;\n    server {\n        listen 80;\n        ssl_protocols TLSv1 TLSv1.2;\n    }\n}\n";
 
 fn code(args: &[&str]) -> Option<i32> {
     run(args).status.code()
@@ -163,33 +163,30 @@ fn select_and_ignore_by_id_and_category() {
     let p = path(t.path());
     let both = vec![
         ("include-missing".to_string(), 3),
-        ("upstream-no-listener".to_string(), 6),
+        ("tls-protocols".to_string(), 6),
     ];
     assert_eq!(rules_at(&[p]), both);
     assert_eq!(rules_at(&["--select", "syntax", p]), both[..1]);
-    assert_eq!(
-        rules_at(&["--select", "resolution,include-missing", p]),
-        both
-    );
+    assert_eq!(rules_at(&["--select", "tls,include-missing", p]), both);
     assert_eq!(rules_at(&["--ignore", "include-missing", p]), both[1..]);
     assert_eq!(
-        rules_at(&["--select", "all", "--ignore", "resolution", p]),
+        rules_at(&["--select", "all", "--ignore", "tls", p]),
         both[..1]
     );
     let o = run(&["--select", "upstream-no-listner", p]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--select: unknown rule or category `upstream-no-listner`; closest: upstream-no-listener"), "{}", stderr(&o));
     assert_eq!(
-        code(&["--ignore", "tls,security,limits", p]),
+        code(&["--ignore", "security,limits", p]),
         Some(1),
-        "categories without rules yet are known"
+        "other categories leave the warning"
     );
     // The same from the file.
     cli::write_tree(
         t.path(),
         &[(
             ".nginx-lint.toml",
-            "select = [\"all\"]\nignore = [\"upstream-no-listener\"]\n",
+            "select = [\"all\"]\nignore = [\"tls-protocols\"]\n",
         )],
     );
     assert_eq!(rules_at(&[p]), both[..1]);
@@ -201,14 +198,11 @@ fn flags_override_the_file() {
         ("nginx.conf", ERR_AND_WARN),
         (
             ".nginx-lint.toml",
-            "fail-level = \"error\"\nselect = [\"resolution\"]\n",
+            "fail-level = \"error\"\nselect = [\"tls\"]\n",
         ),
     ]);
     let p = path(t.path());
-    assert_eq!(
-        rules_at(&[p]),
-        vec![("upstream-no-listener".to_string(), 6)]
-    );
+    assert_eq!(rules_at(&[p]), vec![("tls-protocols".to_string(), 6)]);
     assert_eq!(code(&[p]), Some(0), "a warning below fail-level error");
     assert_eq!(code(&["--fail-level", "warning", p]), Some(1));
     assert_eq!(rules_at(&["--select", "all", p]).len(), 2);
@@ -227,15 +221,12 @@ fn severity_override_changes_severity_and_exit_code() {
         ("nginx.conf", WARN_ONLY),
         (
             ".nginx-lint.toml",
-            "[rules.upstream-no-listener]\nseverity = \"info\"\n",
+            "[rules.tls-protocols]\nseverity = \"info\"\n",
         ),
     ]);
     let (code, list) = findings(&[path(t.path())]);
     assert_eq!(code, Some(0));
-    assert_eq!(
-        list,
-        vec![("upstream-no-listener".into(), "info".into(), 5)]
-    );
+    assert_eq!(list, vec![("tls-protocols".into(), "info".into(), 5)]);
     assert_eq!(
         self::code(&["--fail-level", "info", path(t.path())]),
         Some(1)
@@ -244,7 +235,7 @@ fn severity_override_changes_severity_and_exit_code() {
         t.path(),
         &[(
             ".nginx-lint.toml",
-            "[rules.upstream-no-listener]\nseverity = \"error\"\n",
+            "[rules.tls-protocols]\nseverity = \"error\"\n",
         )],
     );
     assert_eq!(findings(&[path(t.path())]).1[0].1, "error");
@@ -252,8 +243,9 @@ fn severity_override_changes_severity_and_exit_code() {
 
 #[test]
 fn declared_listener_serves_a_target() {
+    let proxy = "events {}\nhttp { server_tokens off;\n    server {\n        listen 80;\n        location / { proxy_pass http://127.0.0.1:3000; }\n    }\n}\n";
     let t = tree(&[
-        ("nginx.conf", WARN_ONLY),
+        ("nginx.conf", proxy),
         (
             ".nginx-lint.toml",
             "[[listener]]\naddress = \"127.0.0.1:3000\"\nname = \"node app (pm2)\"\n",
@@ -380,7 +372,7 @@ fn quiet_drops_notes_and_summary() {
     let out = stdout(&o);
     assert!(!out.contains("in 1 file"), "{out}");
     assert!(!out.contains("note:"), "{out}");
-    assert!(out.contains("upstream-no-listener"), "{out}");
+    assert!(out.contains("tls-protocols"), "{out}");
     let o = run(&["-q", "--no-help", p]);
     assert_eq!(stdout(&o).lines().count(), 1);
     assert_eq!(stderr(&o), "", "no summary on stderr either");

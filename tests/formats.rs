@@ -163,10 +163,17 @@ fn github_annotations() {
 /// `$GITHUB_STEP_SUMMARY` set a Markdown table of causes is appended there.
 #[test]
 fn github_groups_one_cause_and_writes_the_job_summary() {
-    let dir = cli::tree(&[(
-        "nginx.conf",
-        "events {}\nhttp {\n    server_tokens off;\n    server { listen 80; location / { proxy_pass http://127.0.0.1:3000; } }\n    server { listen 81; location / { proxy_pass http://127.0.0.1:3000; } }\n    server { listen 82; location / { proxy_pass http://127.0.0.1:3000; } }\n    server { listen 83; location / { proxy_pass http://127.0.0.1:3001; } }\n}\n",
-    )]);
+    let dir = cli::tree(&[
+        (
+            "nginx.conf",
+            "events {}\nhttp {\n    server_tokens off;\n    server { listen 80; location / { proxy_pass http://127.0.0.1:3000; } }\n    server { listen 81; location / { proxy_pass http://127.0.0.1:3000; } }\n    server { listen 82; location / { proxy_pass http://127.0.0.1:3000; } }\n    server { listen 83; location / { proxy_pass http://127.0.0.1:3001; } }\n}\n",
+        ),
+        // A backend in view a few ports off makes each one a warning.
+        (
+            ".nginx-lint.toml",
+            "[[listener]]\naddress = \"127.0.0.1:3005\"\n",
+        ),
+    ]);
     let summary = dir.path().join("summary.md");
     std::fs::write(&summary, "earlier step\n").expect("write");
     let o = cli::bin()

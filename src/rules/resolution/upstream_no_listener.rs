@@ -55,7 +55,7 @@ impl Rule for UpstreamNoListener {
                 }
                 let entry = by_line
                     .entry(d.span)
-                    .or_insert_with(|| unserved_finding(cx, t, d, ep, fpm_known));
+                    .or_insert_with(|| unserved_finding(cx, t, d, ep, fpm_known, live));
                 if d.span != t.directive.span && entry.related.len() < 4 {
                     entry.related.push(crate::finding::Related {
                         span: t.directive.span,
@@ -87,21 +87,35 @@ fn stopped_finding(t: &Target<'_>, d: &Directive, ep: &Endpoint, l: &Listener) -
     f
 }
 
-/// A local endpoint nothing in the analysed configuration listens on: an
-/// error for a FastCGI target when php-fpm was analysed, else a warning;
-/// the help names the nearest listener, if any.
+/// A local endpoint nothing in the analysed configuration listens on.
+///
+/// How loud depends on what is in view: an error for a FastCGI target when
+/// php-fpm was analysed and none of its pools listens there; a warning when
+/// `--live` found nothing listening, or when a backend in view listens close
+/// by (a likely typo or a moved port); otherwise an info. A repository of
+/// vhost files rarely holds the application server, and on the corpus every
+/// such warning was a backend simply out of view, never a real mismatch.
+/// The help names the nearest listener, if any.
 fn unserved_finding(
     cx: &Check<'_>,
     t: &Target<'_>,
     d: &Directive,
     ep: &Endpoint,
     fpm_known: bool,
+    live: Option<bool>,
 ) -> Finding {
     let fastcgi = t.kind == TargetKind::FastCgi;
+    let kind = fastcgi.then_some(ListenerKind::PhpFpm);
+    let near = cx
+        .resolver()
+        .nearest(ep, kind)
+        .filter(|l| l.kind != ListenerKind::Nginx);
     let severity = if fastcgi && fpm_known {
         Severity::Error
-    } else {
+    } else if live == Some(false) || near.is_some() {
         Severity::Warning
+    } else {
+        Severity::Info
     };
     let what = match ep {
         Endpoint::Unix(_) => "nothing listens on this socket",
@@ -121,8 +135,7 @@ fn unserved_finding(
         d.span,
         format!("{subject}: {what} in the analysed configuration"),
     );
-    let kind = fastcgi.then_some(ListenerKind::PhpFpm);
-    f.help = Some(match cx.resolver().nearest(ep, kind) {
+    f.help = Some(match near {
         Some(l) => {
             let f2 = format!("{} {} listens on {}", l.kind.label(), l.name, l.endpoint);
             if let Some(s) = l.span {
