@@ -160,3 +160,24 @@ fn default_tls_protocols_of_a_fragment_are_unknown() {
     let main = format!("events {{}}\nhttp {{\n{vhost}}}\n");
     assert_eq!(rules(&[("nginx.conf", &main)]), ["tls-protocols"]);
 }
+
+/// A vhost file nothing includes may get its certificate from the http
+/// block it is deployed into (one wildcard certificate for every server):
+/// a server without one is an info there, and an error in a full config,
+/// where nginx -t fails with no "ssl_certificate" is defined.
+#[test]
+fn a_certificate_a_fragment_may_inherit_is_not_claimed_missing() {
+    let vhost = "server {\n    listen 443 ssl;\n    server_name example.org;\n}\n";
+    let severities = |files: &[(&str, &str)]| -> Vec<String> {
+        let dir = tree(files);
+        let o = run(&["--format", "json", "--no-config", path(dir.path())]);
+        json_findings(&o, &["rule", "severity"])
+            .into_iter()
+            .filter(|f| f[0] == "tls-missing-certificate")
+            .map(|f| f[1].clone())
+            .collect()
+    };
+    assert_eq!(severities(&[("sites-available/site", vhost)]), ["info"]);
+    let main = format!("events {{}}\nhttp {{\n{vhost}}}\n");
+    assert_eq!(severities(&[("nginx.conf", &main)]), ["error"]);
+}

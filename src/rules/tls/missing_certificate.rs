@@ -10,6 +10,7 @@ use rustc_hash::FxHashMap;
 
 pub struct TlsMissingCertificate;
 
+const HELP_ADD_LOWER: &str = "add `ssl_certificate` and `ssl_certificate_key` to the server: nginx -t fails with no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive";
 const HELP_ADD: &str = "add `ssl_certificate /etc/ssl/certs/example.pem;` and `ssl_certificate_key /etc/ssl/private/example.key;` to the server (or once in the http block for every server)";
 /// Said only from the release that has `ssl_reject_handshake` (1.19.4):
 /// advice nginx would refuse is worse than none.
@@ -128,6 +129,19 @@ impl Rule for TlsMissingCertificate {
             } else {
                 format!(" ({})", s.names.join(" "))
             };
+            // A vhost file nothing includes: the http block it is deployed
+            // into may set one certificate for every server. Not in view.
+            if crate::rules::util::parent_unknown(cx, s.scope) {
+                out.push(
+                    Finding::info(
+                        ids::TLS_MISSING_CERTIFICATE,
+                        tls_anchor(s),
+                        format!("this server{names} listens with ssl and sets no ssl_certificate; the http block this file is included from is not in view"),
+                    )
+                    .with_help(format!("unless that http block sets `ssl_certificate` and `ssl_certificate_key`, {HELP_ADD_LOWER}{reject}. Lint the file with the nginx.conf that includes it to check")),
+                );
+                continue;
+            }
             out.push(
                 Finding::error(
                     ids::TLS_MISSING_CERTIFICATE,
