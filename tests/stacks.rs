@@ -648,11 +648,13 @@ const PUBLISHED: &[Published] = &[
     },
     // web (built FROM nginx:1.31, COPY infra/docker/nginx/*.conf into
     // conf.d) → fastcgi_pass app:9000: Laravel under php-fpm, built with
-    // `target: ${APP_BUILD_TARGET:-development}` (Compose interpolation, not
-    // read: port unknown) from stages FROM php:8.4-fpm-bullseye.
+    // `target: ${APP_BUILD_TARGET:-development}` (no .env: the default,
+    // stage development FROM base FROM php:8.4-fpm-bullseye: 9000). The
+    // ports stay unknown to the network: compose-for-linux.yaml's app,
+    // laid over it, replaces the entrypoint with entrypoint.sh.
     Published {
         dir: "stacks/ucan-lab-docker-laravel",
-        targets: &[("app:9000", "app (port unknown)")],
+        targets: &[("app:9000", "app")],
         breaks: &[
             Break {
                 file: "infra/docker/nginx/default.conf",
@@ -762,6 +764,40 @@ const PUBLISHED: &[Published] = &[
                 rule: "upstream-undefined",
                 at: "web/nginx.conf:34",
                 help: "`app` is none of them",
+            },
+        ],
+    },
+    // nginx (nginx:1, mounting ${NGINX_CONF} as conf.d/default.conf) →
+    // fastcgi_pass wordpress:9000 (wordpress:5-fpm). No .env is published:
+    // env.template (`cp env.template .env`, README) sets
+    // NGINX_CONF=./nginx/default.conf, which ties nginx to its service.
+    Published {
+        dir: "realworld/mjstealey-wordpress-nginx-docker/repo",
+        targets: &[("wordpress:9000", "wordpress")],
+        breaks: &[
+            Break {
+                file: "nginx/default.conf",
+                from: "fastcgi_pass wordpress:9000",
+                to: "fastcgi_pass wordpres:9000",
+                rule: "upstream-undefined",
+                at: "nginx/default.conf:44",
+                help: "did you mean `wordpress`?",
+            },
+            Break {
+                file: "nginx/default.conf",
+                from: "fastcgi_pass wordpress:9000",
+                to: "fastcgi_pass wordpress:9001",
+                rule: "upstream-no-listener",
+                at: "nginx/default.conf:44",
+                help: "wordpress:*-fpm",
+            },
+            Break {
+                file: "docker-compose.yml",
+                from: "image: wordpress:5-fpm",
+                to: "image: wordpress:5",
+                rule: "upstream-no-listener",
+                at: "nginx/default.conf:44",
+                help: "EXPOSE 80",
             },
         ],
     },
@@ -928,5 +964,74 @@ fn compose_include_and_extends() {
         got[0].2.contains("gunicorn -b 0.0.0.0:8000"),
         "{}",
         got[0].2
+    );
+}
+
+/// Compose interpolation is hermetic: `.env` (or an `include:`'s
+/// `env_file`) gives the values, the shell running the linter does not. A
+/// root file holding only `include:`s is a Compose file.
+#[test]
+fn compose_variables_come_from_the_project_only() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let files = [
+        (
+            "docker-compose.yml",
+            "include:\n  - path: web/compose.yml\n    project_directory: .\n    env_file: web/defaults.env\n",
+        ),
+        (
+            "web/compose.yml",
+            "services:\n  web:\n    image: nginx:${NGINX_TAG:-1.27}\n    volumes:\n      - ${SITES}:/etc/nginx/conf.d:ro\n      - ${LOGS}:/var/log/nginx\n  app:\n    image: php:${PHP_VERSION:?set PHP_VERSION}-fpm\n",
+        ),
+        ("web/defaults.env", "SITES=./sites/ # the vhosts\n"),
+        (
+            "sites/default.conf",
+            "server {\n    listen 80;\n    location ~ \\.php$ { fastcgi_pass ap:9000; }\n}\n",
+        ),
+    ];
+    for (name, text) in files {
+        let p = tmp.path().join(name);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, text).expect("write");
+    }
+    // Set in the linter's own environment: must not be read.
+    // SAFETY: no other thread of this test reads the environment.
+    unsafe { std::env::set_var("LOGS", "./logs") };
+    let outcome = nginx_lint::run(&run_dir(tmp.path())).expect("runs");
+    let got: Vec<(String, String, usize)> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.rule.starts_with("upstream") || f.rule.starts_with("compose"))
+        .map(|f| {
+            let (line, _) = outcome.loaded.sources.start_of(f.span);
+            let file = &outcome.loaded.sources.get(f.span.file).display;
+            (
+                f.rule.to_string(),
+                file.rsplit('/').next().unwrap_or_default().to_string(),
+                line,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            // `ap` is no service: SITES from web/defaults.env mounts the vhost.
+            (
+                "upstream-undefined".to_string(),
+                "default.conf".to_string(),
+                3
+            ),
+            (
+                "compose-variable-unset".to_string(),
+                "compose.yml".to_string(),
+                6
+            ),
+            (
+                "compose-variable-unset".to_string(),
+                "compose.yml".to_string(),
+                8
+            ),
+        ],
+        "{:#?}",
+        outcome.findings
     );
 }

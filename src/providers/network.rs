@@ -52,11 +52,24 @@ pub struct NginxService {
     pub extra_hosts: Vec<String>,
 }
 
+/// A Compose value interpolation left unknown, or read from the
+/// template of a `.env` (`compose-variable-unset`).
+#[derive(Clone, Debug)]
+pub struct VarNote {
+    pub span: Span,
+    pub message: String,
+    pub help: String,
+}
+
 /// Every project's hosts and nginx services.
 #[derive(Clone, Debug, Default)]
 pub struct Network {
     pub hosts: Vec<NetworkHost>,
     pub nginx: Vec<NginxService>,
+    pub notes: Vec<VarNote>,
+    /// Projects that `include:` a file the run cannot read: a name that is
+    /// none of their known hosts may be one of its services.
+    pub open: Vec<Arc<Path>>,
 }
 
 impl Network {
@@ -72,6 +85,11 @@ impl Network {
         self.nginx
             .iter()
             .find(|n| n.files.iter().any(|f| real.starts_with(f)))
+    }
+
+    /// Whether every host of `project` is known.
+    pub fn closed(&self, project: &Path) -> bool {
+        !self.open.iter().any(|p| &**p == project)
     }
 
     /// The host `name` in `project`.

@@ -2,6 +2,7 @@
 
 pub mod backend_protocol_mismatch;
 mod compose_target;
+pub mod compose_variable_unset;
 pub mod dns_resolved_once;
 pub mod fastcgi_params_missing;
 pub mod listen_conflict;

@@ -41,7 +41,10 @@ pub(super) fn check(cx: &Check<'_>, unknown_units: &FxHashSet<usize>, out: &mut 
                 continue;
             }
             let real = &cx.loaded.sources.get(d.span.file).real;
-            let Some(nginx) = net.nginx_holding(real).filter(|n| n.own_network) else {
+            let Some(nginx) = net
+                .nginx_holding(real)
+                .filter(|n| n.own_network && net.closed(&n.project))
+            else {
                 continue;
             };
             if net.host_in(&nginx.project, name).is_some()
