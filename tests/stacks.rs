@@ -801,6 +801,36 @@ const PUBLISHED: &[Published] = &[
             },
         ],
     },
+    // nginx (docker-compose.nginx.yml: nginx:${NGINX_IMAGE_TAG}, mounting
+    // ${NGINX_CONFIG_PATH} as conf.d) → upstream backend → mattermost:8065
+    // (docker-compose.yml: mattermost/${MATTERMOST_IMAGE}, the enterprise
+    // edition, ListenAddress :8065). Both variables come from env.example,
+    // the template the README copies to .env.
+    Published {
+        dir: "stacks/mattermost-docker",
+        targets: &[
+            ("mattermost:8065", "mattermost"),
+            ("mattermost:8065", "mattermost"),
+        ],
+        breaks: &[
+            Break {
+                file: "nginx/conf.d/default.conf",
+                from: "server mattermost:8065",
+                to: "server mattermost:8066",
+                rule: "upstream-no-listener",
+                at: "nginx/conf.d/default.conf:12",
+                help: "ListenAddress :8065",
+            },
+            Break {
+                file: "nginx/conf.d/default.conf",
+                from: "server mattermost:8065",
+                to: "server matermost:8065",
+                rule: "upstream-undefined",
+                at: "nginx/conf.d/default.conf:12",
+                help: "did you mean `mattermost`?",
+            },
+        ],
+    },
 ];
 
 fn copy_tree(from: &Path, to: &Path) {
