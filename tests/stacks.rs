@@ -1065,3 +1065,105 @@ fn compose_variables_come_from_the_project_only() {
         outcome.findings
     );
 }
+
+/// dockersamples/atsea-sample-shop-app as published: reverse_proxy is on
+/// the project's `default` network only, appserver on front-tier and
+/// back-tier, so nginx cannot resolve `appserver` (Docker's DNS answers a
+/// container's names only on the networks it is connected to). Putting
+/// reverse_proxy on front-tier is the one-edit fix; `network_mode: host`
+/// takes it off the project's networks, where nothing is judged.
+#[test]
+fn compose_networks_separate_services() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/stacks/atsea-sample-shop-app");
+    let lint = |edit: Option<(&str, &str)>| {
+        let tmp = tempfile::tempdir().expect("tmp");
+        copy_tree(&base, tmp.path());
+        if let Some((from, to)) = edit {
+            let file = tmp.path().join("docker-compose.yml");
+            let text = std::fs::read_to_string(&file).expect("read");
+            assert!(text.contains(from), "{from}");
+            std::fs::write(&file, text.replacen(from, to, 1)).expect("write");
+        }
+        let outcome = nginx_lint::run(&run_dir(tmp.path())).expect("runs");
+        resolution_findings(&outcome)
+            .iter()
+            .map(|f| {
+                let (line, _) = outcome.loaded.sources.start_of(f.span);
+                (f.rule.to_string(), line, f.help.clone().unwrap_or_default())
+            })
+            .collect::<Vec<_>>()
+    };
+    let published = lint(None);
+    assert_eq!(published.len(), 1, "{published:#?}");
+    assert_eq!(
+        (published[0].0.as_str(), published[0].1),
+        ("upstream-undefined", 46)
+    );
+    for word in [
+        "front-tier, back-tier",
+        "`reverse_proxy`, on default",
+        "share no network",
+    ] {
+        assert!(published[0].2.contains(word), "{word}: {}", published[0].2);
+    }
+    let on_front = "    user: nginx\n\n  database:";
+    let fixed = lint(Some((
+        on_front,
+        "    user: nginx\n    networks:\n      - front-tier\n\n  database:",
+    )));
+    assert!(fixed.is_empty(), "{fixed:#?}");
+    let host = lint(Some((
+        on_front,
+        "    user: nginx\n    network_mode: host\n\n  database:",
+    )));
+    assert!(host.is_empty(), "{host:#?}");
+}
+
+/// A service on a network declared `external` may resolve names of other
+/// projects' containers: an unknown name is not reported there, while a
+/// project service on none of nginx's networks still is.
+#[test]
+fn compose_external_networks_are_open() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let files = [
+        (
+            "compose.yaml",
+            "services:\n  web:\n    image: nginx:1.27\n    volumes:\n      - ./default.conf:/etc/nginx/conf.d/default.conf:ro\n    networks: [edge]\n  api:\n    image: example/api\n    expose: [\"8000\"]\n    networks: [internal]\nnetworks:\n  edge:\n    external: true\n  internal: {}\n",
+        ),
+        (
+            "default.conf",
+            "server {\n    listen 80;\n    location /other/ { proxy_pass http://other-project-app:3000; }\n    location / { proxy_pass http://api:8000; }\n}\n",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(tmp.path().join(name), text).expect("write");
+    }
+    let lint = || {
+        let outcome = nginx_lint::run(&run_dir(tmp.path())).expect("runs");
+        resolution_findings(&outcome)
+            .iter()
+            .map(|f| {
+                (
+                    f.rule.to_string(),
+                    outcome.loaded.sources.start_of(f.span).0,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(lint(), [("upstream-undefined".to_string(), 4)]);
+    // Off the external network, the other project's name is unknown...
+    let compose = tmp.path().join("compose.yaml");
+    let text = std::fs::read_to_string(&compose).expect("read");
+    let own = text.replace("external: true", "driver: bridge");
+    std::fs::write(&compose, &own).expect("write");
+    let got = lint();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[0], ("upstream-undefined".to_string(), 3));
+    // ...unless `external_links` names it.
+    let linked = own.replace(
+        "    networks: [edge]\n",
+        "    networks: [edge]\n    external_links:\n      - other-project-app\n",
+    );
+    std::fs::write(&compose, linked).expect("write");
+    assert_eq!(lint(), [("upstream-undefined".to_string(), 4)]);
+}

@@ -15,9 +15,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::compose_networks;
 use super::compose_vars::{self, VarCache};
 use super::interpolation::{self, Unresolved, Vars};
-use super::network::{Network, NetworkHost, NginxService, Ports, VarNote};
+use super::network::{Attached, Network, NetworkHost, NginxService, Ports, VarNote};
 use super::yaml::{self, Node, Y};
 use super::{
     Backend, Container, Listener, ListenerKind, ListenerProvider, cmdline, file_name, images,
@@ -71,6 +72,7 @@ struct Service {
     nginx: Option<NginxService>,
     /// `links: ["db:database"]`: another service reached by an alias.
     links: Vec<(String, String)>,
+    networks: Option<Attached>,
 }
 
 impl Service {
@@ -120,12 +122,16 @@ pub fn network(loaded: &Loaded) -> Network {
                 // The same service in another file of the project (an
                 // alternative such as docker-compose.prod.yml): what
                 // either says it listens on.
-                Some(h) => h.ports = union(h.ports.take(), s.ports.clone()),
+                Some(h) => {
+                    h.ports = union(h.ports.take(), s.ports.clone());
+                    h.networks = join(h.networks.take(), s.networks.clone());
+                }
                 None => net.hosts.push(NetworkHost {
                     name: n.clone(),
                     service: s.name.as_str().into(),
                     project: s.project.clone(),
                     ports: s.ports.clone(),
+                    networks: s.networks.clone(),
                 }),
             }
         }
@@ -147,6 +153,19 @@ pub fn network(loaded: &Loaded) -> Network {
         net.nginx.extend(s.nginx);
     }
     net
+}
+
+/// The same service in two files of a project: on the networks either
+/// lists (unknown when either is).
+fn join(a: Option<Attached>, b: Option<Attached>) -> Option<Attached> {
+    let (mut a, b) = (a?, b?);
+    for n in b.names {
+        if !a.names.contains(&n) {
+            a.names.push(n);
+        }
+    }
+    a.span = a.span.or(b.span);
+    Some(a)
 }
 
 fn union(a: Option<Ports>, b: Option<Ports>) -> Option<Ports> {
@@ -182,6 +201,8 @@ struct FileCx<'l> {
     all_files: &'l [PathBuf],
     /// Values interpolation left unknown, in every file.
     unknown: &'l [(FileId, Unresolved)],
+    /// The networks the file declares `external`.
+    external: Vec<String>,
 }
 
 /// Every file's services, the notes on its variables, and the projects
@@ -295,6 +316,7 @@ fn services(
             nginx_files: &nginx_files,
             all_files: &all_files,
             unknown,
+            external: compose_networks::external(root.as_ref()),
         };
         for (k, svc) in services.entries() {
             let Some(name) = k.as_str() else { continue };
@@ -322,6 +344,7 @@ fn services(
                 backend: Backend::default(),
                 nginx: None,
                 links: Vec::new(),
+                networks: None,
             });
         }
     }
@@ -518,7 +541,21 @@ fn service(cx: &FileCx<'_>, name: &str, chain: &[&Node]) -> Service {
         backend,
         nginx,
         links: links(chain),
+        networks: compose_networks::attached(cx.id, chain),
     }
+}
+
+/// `external_links` (`CONTAINER` or `CONTAINER:ALIAS`): containers outside
+/// the project the service reaches by these names (lower case).
+fn external_links(chain: &[&Node]) -> Vec<String> {
+    get(chain, "external_links")
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(Node::as_str)
+        .flat_map(|l| l.split(':'))
+        .map(str::to_ascii_lowercase)
+        .collect()
 }
 
 /// `links` entries `SERVICE:ALIAS` (a bare `SERVICE` adds no name).
@@ -804,7 +841,8 @@ fn nginx_service(
     if files.is_empty() {
         return None;
     }
-    let extra_hosts = match get(chain, "extra_hosts").map(|n| &n.y) {
+    let mut extra_hosts = external_links(chain);
+    extra_hosts.extend(match get(chain, "extra_hosts").map(|n| &n.y) {
         Some(Y::Seq(items)) => items
             .iter()
             .filter_map(|i| i.as_str()?.split([':', '=']).next())
@@ -815,13 +853,16 @@ fn nginx_service(
             .filter_map(|(k, _)| k.as_str().map(str::to_ascii_lowercase))
             .collect(),
         _ => Vec::new(),
-    };
+    });
     Some(NginxService {
         project: project.clone(),
         service: name.to_string(),
         files,
         own_network: get(chain, "network_mode").is_none(),
         extra_hosts,
+        networks: compose_networks::attached(cx.id, chain),
+        external: compose_networks::attached(cx.id, chain)
+            .is_some_and(|a| a.names.iter().any(|n| cx.external.contains(n))),
     })
 }
 

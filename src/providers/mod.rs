@@ -10,6 +10,7 @@
 pub mod apache;
 mod cmdline;
 pub mod compose;
+mod compose_networks;
 mod compose_vars;
 pub mod declared;
 pub mod fpm;

@@ -23,6 +23,16 @@ pub struct NetworkHost {
     pub project: Arc<Path>,
     /// What the service listens on; None when nothing tells.
     pub ports: Option<Ports>,
+    /// The networks it is on; None under `network_mode`.
+    pub networks: Option<Attached>,
+}
+
+/// The Compose networks a container is connected to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attached {
+    pub names: Vec<String>,
+    /// The `networks:` that lists them; None: `default`, by omission.
+    pub span: Option<Span>,
 }
 
 /// Ports a service listens on, and why we think so.
@@ -50,6 +60,11 @@ pub struct NginxService {
     pub own_network: bool,
     /// Names `extra_hosts` adds to its /etc/hosts (lower case).
     pub extra_hosts: Vec<String>,
+    /// The networks it is on; None under `network_mode`.
+    pub networks: Option<Attached>,
+    /// One of them is `external`: containers from outside the project may
+    /// answer names there.
+    pub external: bool,
 }
 
 /// A Compose value interpolation left unknown, or read from the
@@ -90,6 +105,29 @@ impl Network {
     /// Whether every host of `project` is known.
     pub fn closed(&self, project: &Path) -> bool {
         !self.open.iter().any(|p| &**p == project)
+    }
+
+    /// The services of `project` named `name` none of whose networks the
+    /// nginx service is on (empty: one shares a network, or it is not
+    /// known which).
+    pub fn unshared<'n>(&'n self, nginx: &NginxService, name: &str) -> Vec<&'n NetworkHost> {
+        let hosts: Vec<&NetworkHost> = self
+            .hosts
+            .iter()
+            .filter(|h| h.project == nginx.project && h.name.eq_ignore_ascii_case(name))
+            .collect();
+        let Some(mine) = &nginx.networks else {
+            return Vec::new();
+        };
+        let shares = |h: &&NetworkHost| {
+            h.networks
+                .as_ref()
+                .is_none_or(|a| a.names.iter().any(|n| mine.names.contains(n)))
+        };
+        if hosts.iter().any(shares) {
+            return Vec::new();
+        }
+        hosts
     }
 
     /// The host `name` in `project`.
