@@ -18,7 +18,7 @@ use std::sync::Arc;
 use super::compose_networks;
 use super::compose_vars::{self, VarCache};
 use super::interpolation::{self, Unresolved, Vars};
-use super::network::{Attached, Network, NetworkHost, NginxService, Ports, VarNote};
+use super::network::{Attached, Network, NetworkHost, NginxService, Ports, Profiles, VarNote};
 use super::yaml::{self, Node, Y};
 use super::{
     Backend, Container, Listener, ListenerKind, ListenerProvider, cmdline, file_name, images,
@@ -73,6 +73,7 @@ struct Service {
     /// `links: ["db:database"]`: another service reached by an alias.
     links: Vec<(String, String)>,
     networks: Option<Attached>,
+    profiles: Profiles,
 }
 
 impl Service {
@@ -125,6 +126,12 @@ pub fn network(loaded: &Loaded) -> Network {
                 Some(h) => {
                     h.ports = union(h.ports.take(), s.ports.clone());
                     h.networks = join(h.networks.take(), s.networks.clone());
+                    // Defined without profiles in one file: always enabled.
+                    if s.profiles.names.is_empty() {
+                        h.profiles = Profiles::default();
+                    } else if !h.profiles.names.is_empty() {
+                        h.profiles.names.extend(s.profiles.names.iter().cloned());
+                    }
                 }
                 None => net.hosts.push(NetworkHost {
                     name: n.clone(),
@@ -132,6 +139,7 @@ pub fn network(loaded: &Loaded) -> Network {
                     project: s.project.clone(),
                     ports: s.ports.clone(),
                     networks: s.networks.clone(),
+                    profiles: s.profiles.clone(),
                 }),
             }
         }
@@ -345,6 +353,11 @@ fn services(
                 nginx: None,
                 links: Vec::new(),
                 networks: None,
+                // Not a loaded file: no line to point at.
+                profiles: Profiles {
+                    span: None,
+                    ..compose_networks::profiles(FileId(0), &[svc])
+                },
             });
         }
     }
@@ -542,6 +555,7 @@ fn service(cx: &FileCx<'_>, name: &str, chain: &[&Node]) -> Service {
         nginx,
         links: links(chain),
         networks: compose_networks::attached(cx.id, chain),
+        profiles: compose_networks::profiles(cx.id, chain),
     }
 }
 
@@ -863,6 +877,7 @@ fn nginx_service(
         networks: compose_networks::attached(cx.id, chain),
         external: compose_networks::attached(cx.id, chain)
             .is_some_and(|a| a.names.iter().any(|n| cx.external.contains(n))),
+        profiles: compose_networks::profiles(cx.id, chain),
     })
 }
 

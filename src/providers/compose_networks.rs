@@ -9,7 +9,7 @@
 //! (`host`, `none`, `service:x`, `container:x`) takes the container off
 //! the project's networks: what it can resolve is not judged.
 
-use super::network::Attached;
+use super::network::{Attached, Profiles};
 use super::yaml::{Node, Y};
 use crate::source::{FileId, Span};
 
@@ -39,6 +39,25 @@ pub(super) fn attached(id: FileId, chain: &[&Node]) -> Option<Attached> {
         names.push("default".to_string());
     }
     Some(Attached { names, span })
+}
+
+/// A service's `profiles:` (compose-spec 15-profiles.md: "Services
+/// without a `profiles` attribute are always enabled"; one with profiles
+/// only when one of them is active, which `--profile` or
+/// `COMPOSE_PROFILES` decide when `docker compose` runs).
+pub(super) fn profiles(id: FileId, chain: &[&Node]) -> Profiles {
+    let Some(n) = chain.iter().find_map(|n| n.get("profiles")) else {
+        return Profiles::default();
+    };
+    Profiles {
+        names: n
+            .items()
+            .iter()
+            .filter_map(Node::as_str)
+            .map(str::to_string)
+            .collect(),
+        span: Some(Span::new(id, n.start, n.end.max(n.start))),
+    }
 }
 
 /// The networks a Compose file declares `external`: other containers,

@@ -25,6 +25,15 @@ pub struct NetworkHost {
     pub ports: Option<Ports>,
     /// The networks it is on; None under `network_mode`.
     pub networks: Option<Attached>,
+    /// `profiles:` (empty: always enabled) and where they are listed.
+    pub profiles: Profiles,
+}
+
+/// A service's `profiles:`: it runs only when one of them is active.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Profiles {
+    pub names: Vec<String>,
+    pub span: Option<Span>,
 }
 
 /// The Compose networks a container is connected to.
@@ -65,6 +74,7 @@ pub struct NginxService {
     /// One of them is `external`: containers from outside the project may
     /// answer names there.
     pub external: bool,
+    pub profiles: Profiles,
 }
 
 /// A Compose value interpolation left unknown, or read from the
@@ -128,6 +138,32 @@ impl Network {
             return Vec::new();
         }
         hosts
+    }
+
+    /// The service `name` of nginx's project when it runs only under
+    /// profiles nginx's own service does not share (every definition of
+    /// the name is profiled): started without them, nginx cannot resolve
+    /// it.
+    pub fn profiled<'n>(&'n self, nginx: &NginxService, name: &str) -> Option<&'n NetworkHost> {
+        let mut hosts = self
+            .hosts
+            .iter()
+            .filter(|h| h.project == nginx.project && h.name.eq_ignore_ascii_case(name))
+            .peekable();
+        hosts.peek()?;
+        let mut first = None;
+        for h in hosts {
+            let shared = h
+                .profiles
+                .names
+                .iter()
+                .any(|p| nginx.profiles.names.contains(p));
+            if h.profiles.names.is_empty() || shared {
+                return None;
+            }
+            first = first.or(Some(h));
+        }
+        first
     }
 
     /// The host `name` in `project`.

@@ -179,6 +179,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &limits::regex_exact_match::RegexExactMatch,
         &security::proxy_pass_uri_normalized::ProxyPassUriNormalized,
         &resolution::compose_variable_unset::ComposeVariableUnset,
+        &resolution::compose_profile_target::ComposeProfileTarget,
     ]
 }
 

@@ -1,6 +1,7 @@
 //! Cross-file rules: what nginx sends to, and what listens there.
 
 pub mod backend_protocol_mismatch;
+pub mod compose_profile_target;
 mod compose_target;
 pub mod compose_variable_unset;
 pub mod dns_resolved_once;
