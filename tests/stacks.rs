@@ -1085,15 +1085,19 @@ fn compose_networks_separate_services() {
             std::fs::write(&file, text.replacen(from, to, 1)).expect("write");
         }
         let outcome = nginx_lint::run(&run_dir(tmp.path())).expect("runs");
-        resolution_findings(&outcome)
+        let graph = resolutions(&run_dir(tmp.path()));
+        assert_eq!(graph.len(), 1, "{graph:?}");
+        let found = resolution_findings(&outcome)
             .iter()
             .map(|f| {
                 let (line, _) = outcome.loaded.sources.start_of(f.span);
                 (f.rule.to_string(), line, f.help.clone().unwrap_or_default())
             })
-            .collect::<Vec<_>>()
+            .collect::<Vec<_>>();
+        (found, graph[0].1.clone())
     };
-    let published = lint(None);
+    let (published, shown) = lint(None);
+    assert_eq!(shown, "appserver (on none of `reverse_proxy`'s networks)");
     assert_eq!(published.len(), 1, "{published:#?}");
     assert_eq!(
         (published[0].0.as_str(), published[0].1),
@@ -1111,12 +1115,12 @@ fn compose_networks_separate_services() {
         on_front,
         "    user: nginx\n    networks:\n      - front-tier\n\n  database:",
     )));
-    assert!(fixed.is_empty(), "{fixed:#?}");
+    assert_eq!(fixed, (Vec::new(), "appserver".to_string()));
     let host = lint(Some((
         on_front,
         "    user: nginx\n    network_mode: host\n\n  database:",
     )));
-    assert!(host.is_empty(), "{host:#?}");
+    assert!(host.0.is_empty(), "{host:#?}");
 }
 
 /// A service on a network declared `external` may resolve names of other
