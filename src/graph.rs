@@ -49,7 +49,8 @@ pub struct EndpointNode {
     pub endpoint: String,
     /// ok (something listens), missing (nothing local does), external
     /// (a remote host), runtime (decided per request), unresolved,
-    /// port-unknown (a Compose service whose port nothing tells).
+    /// port-unknown (a Compose service whose port nothing tells),
+    /// unreachable (a Compose service on none of nginx's networks).
     pub status: &'static str,
     pub listeners: Vec<ListenerNode>,
 }
@@ -136,10 +137,37 @@ fn route(sources: &SourceMap, model: &Model<'_>, resolver: &Resolver, t: &Target
         })
         .unwrap_or_else(|| "(server)".into());
     let (upstream, endpoints) = target_endpoints(model, t);
-    let endpoints = endpoints
-        .into_iter()
-        .map(|(text, ep, fixed)| endpoint_node(sources, resolver, text, ep, fixed))
-        .collect();
+    let real = &sources.get(t.directive.span.file).real;
+    let nginx = resolver
+        .network
+        .nginx_holding(real)
+        .filter(|n| n.own_network);
+    let endpoints =
+        endpoints
+            .into_iter()
+            .map(|(text, ep, fixed)| {
+                let mut node = endpoint_node(sources, resolver, text, ep.clone(), fixed);
+                if let (
+                    Some(n),
+                    Some(crate::address::Endpoint::Tcp(crate::address::Host::Name(h), _)),
+                ) = (nginx, &ep)
+                    && let Some(apart) = resolver.network.unshared(n, h).first()
+                {
+                    // Docker's DNS does not answer it in nginx's container.
+                    node.status = "unreachable";
+                    node.listeners = vec![ListenerNode {
+                        kind: "compose service",
+                        name: format!("{} (on none of `{}`'s networks)", apart.service, n.service),
+                        at: apart
+                            .networks
+                            .as_ref()
+                            .and_then(|a| a.span)
+                            .map(|sp| at(sources, sp)),
+                    }];
+                }
+                node
+            })
+            .collect();
     Route {
         location,
         directive: t.kind.directive().to_string(),
@@ -246,7 +274,7 @@ pub fn render(g: &Graph, format: GraphFormat) -> String {
 fn mark(status: &str) -> &'static str {
     match status {
         "ok" => "✓",
-        "missing" | "unresolved" => "✗",
+        "missing" | "unresolved" | "unreachable" => "✗",
         "runtime" | "port-unknown" => "?",
         _ => "→",
     }
@@ -341,7 +369,7 @@ fn dot(g: &Graph) -> String {
             for e in &r.endpoints {
                 let n = endpoints.len();
                 let id = *endpoints.entry(e.endpoint.clone()).or_insert(n);
-                let style = if matches!(e.status, "missing" | "unresolved") {
+                let style = if matches!(e.status, "missing" | "unresolved" | "unreachable") {
                     " [color=red]"
                 } else {
                     ""
@@ -356,7 +384,7 @@ fn dot(g: &Graph) -> String {
             for e in &r.endpoints {
                 let id = endpoints.get(&e.endpoint).copied().unwrap_or(0);
                 let color = match e.status {
-                    "missing" | "unresolved" => "red",
+                    "missing" | "unresolved" | "unreachable" => "red",
                     "ok" => "darkgreen",
                     _ => "gray",
                 };
@@ -387,7 +415,7 @@ fn mermaid(g: &Graph) -> String {
         let _ = writeln!(out, "  s{si}[\"{}\"]", q(&s.name));
         for (ri, r) in s.routes.iter().enumerate() {
             for (ei, e) in r.endpoints.iter().enumerate() {
-                let arrow = if matches!(e.status, "missing" | "unresolved") {
+                let arrow = if matches!(e.status, "missing" | "unresolved" | "unreachable") {
                     "-.->|✗|"
                 } else {
                     "-->"

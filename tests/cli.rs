@@ -734,8 +734,9 @@ fn help_never_advises_what_the_version_refuses() {
                     let span = &rest[i + 1..i + 1 + j];
                     rest = &rest[i + 2 + j..];
                     let name = span.split_whitespace().next().unwrap_or_default();
-                    let advised =
-                        span.trim_end().ends_with(';') || before.ends_with("did you mean ");
+                    // "remove `ssl on;`" names what to take out, not advice.
+                    let advised = (span.trim_end().ends_with(';') && !before.ends_with("remove "))
+                        || before.ends_with("did you mean ");
                     let specs = schema::lookup(name);
                     if advised && !specs.is_empty() {
                         checked += 1;

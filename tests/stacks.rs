@@ -648,11 +648,13 @@ const PUBLISHED: &[Published] = &[
     },
     // web (built FROM nginx:1.31, COPY infra/docker/nginx/*.conf into
     // conf.d) → fastcgi_pass app:9000: Laravel under php-fpm, built with
-    // `target: ${APP_BUILD_TARGET:-development}` (Compose interpolation, not
-    // read: port unknown) from stages FROM php:8.4-fpm-bullseye.
+    // `target: ${APP_BUILD_TARGET:-development}` (no .env: the default,
+    // stage development FROM base FROM php:8.4-fpm-bullseye: 9000). The
+    // ports stay unknown to the network: compose-for-linux.yaml's app,
+    // laid over it, replaces the entrypoint with entrypoint.sh.
     Published {
         dir: "stacks/ucan-lab-docker-laravel",
-        targets: &[("app:9000", "app (port unknown)")],
+        targets: &[("app:9000", "app")],
         breaks: &[
             Break {
                 file: "infra/docker/nginx/default.conf",
@@ -762,6 +764,70 @@ const PUBLISHED: &[Published] = &[
                 rule: "upstream-undefined",
                 at: "web/nginx.conf:34",
                 help: "`app` is none of them",
+            },
+        ],
+    },
+    // nginx (nginx:1, mounting ${NGINX_CONF} as conf.d/default.conf) →
+    // fastcgi_pass wordpress:9000 (wordpress:5-fpm). No .env is published:
+    // env.template (`cp env.template .env`, README) sets
+    // NGINX_CONF=./nginx/default.conf, which ties nginx to its service.
+    Published {
+        dir: "realworld/mjstealey-wordpress-nginx-docker/repo",
+        targets: &[("wordpress:9000", "wordpress")],
+        breaks: &[
+            Break {
+                file: "nginx/default.conf",
+                from: "fastcgi_pass wordpress:9000",
+                to: "fastcgi_pass wordpres:9000",
+                rule: "upstream-undefined",
+                at: "nginx/default.conf:44",
+                help: "did you mean `wordpress`?",
+            },
+            Break {
+                file: "nginx/default.conf",
+                from: "fastcgi_pass wordpress:9000",
+                to: "fastcgi_pass wordpress:9001",
+                rule: "upstream-no-listener",
+                at: "nginx/default.conf:44",
+                help: "wordpress:*-fpm",
+            },
+            Break {
+                file: "docker-compose.yml",
+                from: "image: wordpress:5-fpm",
+                to: "image: wordpress:5",
+                rule: "upstream-no-listener",
+                at: "nginx/default.conf:44",
+                help: "EXPOSE 80",
+            },
+        ],
+    },
+    // nginx (docker-compose.nginx.yml: nginx:${NGINX_IMAGE_TAG}, mounting
+    // ${NGINX_CONFIG_PATH} as conf.d) → upstream backend → mattermost:8065
+    // (docker-compose.yml: mattermost/${MATTERMOST_IMAGE}, the enterprise
+    // edition, ListenAddress :8065). Both variables come from env.example,
+    // the template the README copies to .env.
+    Published {
+        dir: "stacks/mattermost-docker",
+        targets: &[
+            ("mattermost:8065", "mattermost"),
+            ("mattermost:8065", "mattermost"),
+        ],
+        breaks: &[
+            Break {
+                file: "nginx/conf.d/default.conf",
+                from: "server mattermost:8065",
+                to: "server mattermost:8066",
+                rule: "upstream-no-listener",
+                at: "nginx/conf.d/default.conf:12",
+                help: "ListenAddress :8065",
+            },
+            Break {
+                file: "nginx/conf.d/default.conf",
+                from: "server mattermost:8065",
+                to: "server matermost:8065",
+                rule: "upstream-undefined",
+                at: "nginx/conf.d/default.conf:12",
+                help: "did you mean `mattermost`?",
             },
         ],
     },
@@ -929,4 +995,179 @@ fn compose_include_and_extends() {
         "{}",
         got[0].2
     );
+}
+
+/// Compose interpolation is hermetic: `.env` (or an `include:`'s
+/// `env_file`) gives the values, the shell running the linter does not. A
+/// root file holding only `include:`s is a Compose file.
+#[test]
+fn compose_variables_come_from_the_project_only() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let files = [
+        (
+            "docker-compose.yml",
+            "include:\n  - path: web/compose.yml\n    project_directory: .\n    env_file: web/defaults.env\n",
+        ),
+        (
+            "web/compose.yml",
+            "services:\n  web:\n    image: nginx:${NGINX_TAG:-1.27}\n    volumes:\n      - ${SITES}:/etc/nginx/conf.d:ro\n      - ${LOGS}:/var/log/nginx\n  app:\n    image: php:${PHP_VERSION:?set PHP_VERSION}-fpm\n",
+        ),
+        ("web/defaults.env", "SITES=./sites/ # the vhosts\n"),
+        (
+            "sites/default.conf",
+            "server {\n    listen 80;\n    location ~ \\.php$ { fastcgi_pass ap:9000; }\n}\n",
+        ),
+    ];
+    for (name, text) in files {
+        let p = tmp.path().join(name);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, text).expect("write");
+    }
+    // Set in the linter's own environment: must not be read.
+    // SAFETY: no other thread of this test reads the environment.
+    unsafe { std::env::set_var("LOGS", "./logs") };
+    let outcome = nginx_lint::run(&run_dir(tmp.path())).expect("runs");
+    let got: Vec<(String, String, usize)> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.rule.starts_with("upstream") || f.rule.starts_with("compose"))
+        .map(|f| {
+            let (line, _) = outcome.loaded.sources.start_of(f.span);
+            let file = &outcome.loaded.sources.get(f.span.file).display;
+            (
+                f.rule.to_string(),
+                file.rsplit('/').next().unwrap_or_default().to_string(),
+                line,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            // `ap` is no service: SITES from web/defaults.env mounts the vhost.
+            (
+                "upstream-undefined".to_string(),
+                "default.conf".to_string(),
+                3
+            ),
+            (
+                "compose-variable-unset".to_string(),
+                "compose.yml".to_string(),
+                6
+            ),
+            (
+                "compose-variable-unset".to_string(),
+                "compose.yml".to_string(),
+                8
+            ),
+        ],
+        "{:#?}",
+        outcome.findings
+    );
+}
+
+/// dockersamples/atsea-sample-shop-app as published: reverse_proxy is on
+/// the project's `default` network only, appserver on front-tier and
+/// back-tier, so nginx cannot resolve `appserver` (Docker's DNS answers a
+/// container's names only on the networks it is connected to). Putting
+/// reverse_proxy on front-tier is the one-edit fix; `network_mode: host`
+/// takes it off the project's networks, where nothing is judged.
+#[test]
+fn compose_networks_separate_services() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/stacks/atsea-sample-shop-app");
+    let lint = |edit: Option<(&str, &str)>| {
+        let tmp = tempfile::tempdir().expect("tmp");
+        copy_tree(&base, tmp.path());
+        if let Some((from, to)) = edit {
+            let file = tmp.path().join("docker-compose.yml");
+            let text = std::fs::read_to_string(&file).expect("read");
+            assert!(text.contains(from), "{from}");
+            std::fs::write(&file, text.replacen(from, to, 1)).expect("write");
+        }
+        let outcome = nginx_lint::run(&run_dir(tmp.path())).expect("runs");
+        let graph = resolutions(&run_dir(tmp.path()));
+        assert_eq!(graph.len(), 1, "{graph:?}");
+        let found = resolution_findings(&outcome)
+            .iter()
+            .map(|f| {
+                let (line, _) = outcome.loaded.sources.start_of(f.span);
+                (f.rule.to_string(), line, f.help.clone().unwrap_or_default())
+            })
+            .collect::<Vec<_>>();
+        (found, graph[0].1.clone())
+    };
+    let (published, shown) = lint(None);
+    assert_eq!(shown, "appserver (on none of `reverse_proxy`'s networks)");
+    assert_eq!(published.len(), 1, "{published:#?}");
+    assert_eq!(
+        (published[0].0.as_str(), published[0].1),
+        ("upstream-undefined", 46)
+    );
+    for word in [
+        "front-tier, back-tier",
+        "`reverse_proxy`, on default",
+        "share no network",
+    ] {
+        assert!(published[0].2.contains(word), "{word}: {}", published[0].2);
+    }
+    let on_front = "    user: nginx\n\n  database:";
+    let fixed = lint(Some((
+        on_front,
+        "    user: nginx\n    networks:\n      - front-tier\n\n  database:",
+    )));
+    assert_eq!(fixed, (Vec::new(), "appserver".to_string()));
+    let host = lint(Some((
+        on_front,
+        "    user: nginx\n    network_mode: host\n\n  database:",
+    )));
+    assert!(host.0.is_empty(), "{host:#?}");
+}
+
+/// A service on a network declared `external` may resolve names of other
+/// projects' containers: an unknown name is not reported there, while a
+/// project service on none of nginx's networks still is.
+#[test]
+fn compose_external_networks_are_open() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let files = [
+        (
+            "compose.yaml",
+            "services:\n  web:\n    image: nginx:1.27\n    volumes:\n      - ./default.conf:/etc/nginx/conf.d/default.conf:ro\n    networks: [edge]\n  api:\n    image: example/api\n    expose: [\"8000\"]\n    networks: [internal]\nnetworks:\n  edge:\n    external: true\n  internal: {}\n",
+        ),
+        (
+            "default.conf",
+            "server {\n    listen 80;\n    location /other/ { proxy_pass http://other-project-app:3000; }\n    location / { proxy_pass http://api:8000; }\n}\n",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(tmp.path().join(name), text).expect("write");
+    }
+    let lint = || {
+        let outcome = nginx_lint::run(&run_dir(tmp.path())).expect("runs");
+        resolution_findings(&outcome)
+            .iter()
+            .map(|f| {
+                (
+                    f.rule.to_string(),
+                    outcome.loaded.sources.start_of(f.span).0,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(lint(), [("upstream-undefined".to_string(), 4)]);
+    // Off the external network, the other project's name is unknown...
+    let compose = tmp.path().join("compose.yaml");
+    let text = std::fs::read_to_string(&compose).expect("read");
+    let own = text.replace("external: true", "driver: bridge");
+    std::fs::write(&compose, &own).expect("write");
+    let got = lint();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[0], ("upstream-undefined".to_string(), 3));
+    // ...unless `external_links` names it.
+    let linked = own.replace(
+        "    networks: [edge]\n",
+        "    networks: [edge]\n    external_links:\n      - other-project-app\n",
+    );
+    std::fs::write(&compose, linked).expect("write");
+    assert_eq!(lint(), [("upstream-undefined".to_string(), 4)]);
 }

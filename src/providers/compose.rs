@@ -15,7 +15,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::network::{Network, NetworkHost, NginxService, Ports};
+use super::compose_networks;
+use super::compose_vars::{self, VarCache};
+use super::interpolation::{self, Unresolved, Vars};
+use super::network::{Attached, Network, NetworkHost, NginxService, Ports, Profiles, VarNote};
 use super::yaml::{self, Node, Y};
 use super::{
     Backend, Container, Listener, ListenerKind, ListenerProvider, cmdline, file_name, images,
@@ -42,11 +45,14 @@ impl ListenerProvider for Compose {
         let yaml_ext = name.ends_with(".yml") || name.ends_with(".yaml");
         let compose_name = name.starts_with("compose") || name.starts_with("docker-compose");
         ((yaml_ext && compose_name) || explicit)
-            && head.lines().any(|l| l.trim_end() == "services:")
+            // A project file may hold only `include:`s (laradock's).
+            && head
+                .lines()
+                .any(|l| matches!(l.trim_end(), "services:" | "include:"))
     }
 
     fn listeners(&self, loaded: &Loaded, _model: &Model<'_>, out: &mut Vec<Listener>) {
-        for s in analyse(loaded) {
+        for s in analyse(loaded).0 {
             s.listeners(out);
         }
     }
@@ -66,6 +72,8 @@ struct Service {
     nginx: Option<NginxService>,
     /// `links: ["db:database"]`: another service reached by an alias.
     links: Vec<(String, String)>,
+    networks: Option<Attached>,
+    profiles: Profiles,
 }
 
 impl Service {
@@ -99,8 +107,12 @@ impl Service {
 
 /// Every project's host names and nginx services (see [`super::network`]).
 pub fn network(loaded: &Loaded) -> Network {
-    let mut net = Network::default();
-    let services = analyse(loaded);
+    let (services, notes, open) = analyse(loaded);
+    let mut net = Network {
+        notes,
+        open,
+        ..Network::default()
+    };
     for s in &services {
         for n in &s.names {
             let known = net
@@ -111,12 +123,23 @@ pub fn network(loaded: &Loaded) -> Network {
                 // The same service in another file of the project (an
                 // alternative such as docker-compose.prod.yml): what
                 // either says it listens on.
-                Some(h) => h.ports = union(h.ports.take(), s.ports.clone()),
+                Some(h) => {
+                    h.ports = union(h.ports.take(), s.ports.clone());
+                    h.networks = join(h.networks.take(), s.networks.clone());
+                    // Defined without profiles in one file: always enabled.
+                    if s.profiles.names.is_empty() {
+                        h.profiles = Profiles::default();
+                    } else if !h.profiles.names.is_empty() {
+                        h.profiles.names.extend(s.profiles.names.iter().cloned());
+                    }
+                }
                 None => net.hosts.push(NetworkHost {
                     name: n.clone(),
                     service: s.name.as_str().into(),
                     project: s.project.clone(),
                     ports: s.ports.clone(),
+                    networks: s.networks.clone(),
+                    profiles: s.profiles.clone(),
                 }),
             }
         }
@@ -138,6 +161,19 @@ pub fn network(loaded: &Loaded) -> Network {
         net.nginx.extend(s.nginx);
     }
     net
+}
+
+/// The same service in two files of a project: on the networks either
+/// lists (unknown when either is).
+fn join(a: Option<Attached>, b: Option<Attached>) -> Option<Attached> {
+    let (mut a, b) = (a?, b?);
+    for n in b.names {
+        if !a.names.contains(&n) {
+            a.names.push(n);
+        }
+    }
+    a.span = a.span.or(b.span);
+    Some(a)
 }
 
 fn union(a: Option<Ports>, b: Option<Ports>) -> Option<Ports> {
@@ -171,15 +207,79 @@ struct FileCx<'l> {
     /// Every analysed file (php-fpm pools and service configs too): an
     /// image built FROM nginx may copy those in beside nginx.
     all_files: &'l [PathBuf],
+    /// Values interpolation left unknown, in every file.
+    unknown: &'l [(FileId, Unresolved)],
+    /// The networks the file declares `external`.
+    external: Vec<String>,
 }
 
-fn analyse(loaded: &Loaded) -> Vec<Service> {
-    let files: Vec<Parsed<'_>> = super::files_of(loaded, NAME)
+/// Every file's services, the notes on its variables, and the projects
+/// whose hosts are not all known.
+fn analyse(loaded: &Loaded) -> (Vec<Service>, Vec<VarNote>, Vec<Arc<Path>>) {
+    let raw: Vec<Parsed<'_>> = super::files_of(loaded, NAME)
         .map(|(id, f, text)| (id, f, yaml::parse(text)))
         .collect();
-    if files.is_empty() {
-        return Vec::new();
+    if raw.is_empty() {
+        return (Vec::new(), Vec::new(), Vec::new());
     }
+    let mut included = includes(loaded, &raw);
+    let (mut unknown, mut notes, mut cache) = (Vec::new(), Vec::new(), VarCache::default());
+    let files: Vec<Parsed<'_>> = raw
+        .into_iter()
+        .map(|(id, f, root)| {
+            let real = normalize(&f.real);
+            let inc = included.iter().find(|i| i.real == real);
+            let vars = cache.vars(loaded, &real, inc);
+            let root = root
+                .and_then(|n| compose_vars::interpolate(id, n, &vars, &mut unknown, &mut notes));
+            (id, f, root)
+        })
+        .collect();
+    // Projects with an include that cannot be read: hosts may be missing.
+    let open: Vec<Arc<Path>> = included
+        .iter()
+        .filter(|i| i.missing)
+        .map(|i| Arc::from(i.by.as_path()))
+        .collect();
+    let vars: Vec<Vars> = included
+        .iter()
+        .map(|i| cache.vars(loaded, &i.real, Some(i)))
+        .collect();
+    for (inc, vars) in included.iter_mut().zip(&vars) {
+        // Not loaded by the run: only its host names are read, and no
+        // note points into it.
+        inc.doc = inc.doc.take().and_then(|n| {
+            let mut r = interpolation::Report::default();
+            interpolation::tree(n, vars, &mut Vec::new(), &mut r)
+        });
+    }
+    let services = services(loaded, &files, &included, &unknown);
+    (services, notes, open)
+}
+
+/// A file a project's `include:` names.
+pub(super) struct Included {
+    /// Its real path.
+    real: PathBuf,
+    /// The including file's directory.
+    pub(super) by: PathBuf,
+    /// The document, when the run did not load the file itself.
+    doc: Option<Node>,
+    /// `env_file:` of the include (real paths); none: the `.env` of its
+    /// project directory.
+    pub(super) env_files: Vec<PathBuf>,
+    /// `project_directory:`: where its relative paths start (real path).
+    pub(super) project_dir: Option<PathBuf>,
+    /// Neither loaded nor readable: its services are unknown.
+    missing: bool,
+}
+
+fn services(
+    loaded: &Loaded,
+    files: &[Parsed<'_>],
+    included: &[Included],
+    unknown: &[(FileId, Unresolved)],
+) -> Vec<Service> {
     // The analysed nginx files, to recognise a container that mounts
     // them (listed only when there is a Compose file: normalising every
     // path of a large tree is not free).
@@ -193,18 +293,18 @@ fn analyse(loaded: &Loaded) -> Vec<Service> {
         .iter()
         .map(|(_, f)| normalize(&f.real))
         .collect();
-    let included = includes(loaded, &files);
     let mut out = Vec::new();
-    for (id, f, root) in &files {
+    for (id, f, root) in files {
         let Some(services) = root.as_ref().and_then(|r| r.get("services")) else {
             continue;
         };
-        let dir = f.real.parent().map(Path::to_path_buf).unwrap_or_default();
         let real = normalize(&f.real);
-        let project = included
-            .iter()
-            .find(|(p, _, _)| *p == real)
-            .map_or_else(|| dir.clone(), |(_, by, _)| by.clone());
+        let inc = included.iter().find(|i| i.real == real);
+        let dir = inc
+            .and_then(|i| i.project_dir.clone())
+            .or_else(|| f.real.parent().map(Path::to_path_buf))
+            .unwrap_or_default();
+        let project = inc.map_or_else(|| dir.clone(), |i| i.by.clone());
         let is_override = file_name(&f.real).contains(".override.");
         let bases: Vec<&Node> = files
             .iter()
@@ -223,19 +323,21 @@ fn analyse(loaded: &Loaded) -> Vec<Service> {
             project,
             nginx_files: &nginx_files,
             all_files: &all_files,
+            unknown,
+            external: compose_networks::external(root.as_ref()),
         };
         for (k, svc) in services.entries() {
             let Some(name) = k.as_str() else { continue };
             let mut chain = vec![svc];
             chain.extend(bases.iter().filter_map(|b| b.get(name)));
-            extends(&cx, services, &files, &mut chain);
+            extends(&cx, services, files, &mut chain);
             out.push(service(&cx, name, &chain));
         }
     }
     // Included files the run did not load (not named like a Compose
     // file): their services are hosts of the project, ports unknown.
-    for (_, by, root) in &included {
-        let Some(services) = root.as_ref().and_then(|r| r.get("services")) else {
+    for Included { by, doc, .. } in included {
+        let Some(services) = doc.as_ref().and_then(|r| r.get("services")) else {
             continue;
         };
         for (k, svc) in services.entries() {
@@ -250,6 +352,12 @@ fn analyse(loaded: &Loaded) -> Vec<Service> {
                 backend: Backend::default(),
                 nginx: None,
                 links: Vec::new(),
+                networks: None,
+                // Not a loaded file: no line to point at.
+                profiles: Profiles {
+                    span: None,
+                    ..compose_networks::profiles(FileId(0), &[svc])
+                },
             });
         }
     }
@@ -262,7 +370,7 @@ type Parsed<'l> = (FileId, &'l SourceFile, Option<Node>);
 /// The files a project's `include:` names (`- path`, `- path: x` or a list
 /// of paths; Compose specification, include): (real path, the including
 /// file's directory, the document when the run did not load it itself).
-fn includes(loaded: &Loaded, files: &[Parsed<'_>]) -> Vec<(PathBuf, PathBuf, Option<Node>)> {
+fn includes(loaded: &Loaded, files: &[Parsed<'_>]) -> Vec<Included> {
     let mut out = Vec::new();
     for (_, f, root) in files {
         let dir = f.real.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -277,6 +385,19 @@ fn includes(loaded: &Loaded, files: &[Parsed<'_>]) -> Vec<(PathBuf, PathBuf, Opt
                 Some(Y::Seq(items)) => items.iter().filter_map(Node::as_str).collect(),
                 _ => e.as_str().into_iter().collect(),
             };
+            let env_files: Vec<PathBuf> = match e.get("env_file").map(|p| &p.y) {
+                Some(Y::Scalar(p)) => vec![normalize(&dir.join(p))],
+                Some(Y::Seq(items)) => items
+                    .iter()
+                    .filter_map(Node::as_str)
+                    .map(|p| normalize(&dir.join(p)))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let project_dir = e
+                .get("project_directory")
+                .and_then(Node::as_str)
+                .map(|p| normalize(&dir.join(p)));
             for p in paths {
                 let real = normalize(&dir.join(p));
                 let loaded_already = files.iter().any(|(_, g, _)| normalize(&g.real) == real);
@@ -285,7 +406,14 @@ fn includes(loaded: &Loaded, files: &[Parsed<'_>]) -> Vec<(PathBuf, PathBuf, Opt
                 } else {
                     read(loaded, &real).and_then(|t| yaml::parse(&t))
                 };
-                out.push((real, dir.clone(), doc));
+                out.push(Included {
+                    missing: !loaded_already && doc.is_none(),
+                    real,
+                    by: dir.clone(),
+                    doc,
+                    env_files: env_files.clone(),
+                    project_dir: project_dir.clone(),
+                });
             }
         }
     }
@@ -294,7 +422,7 @@ fn includes(loaded: &Loaded, files: &[Parsed<'_>]) -> Vec<(PathBuf, PathBuf, Opt
 
 /// A file next to the Compose file, through the run's file system (its
 /// view: the repository, or --root).
-fn read(loaded: &Loaded, real: &Path) -> Option<String> {
+pub(super) fn read(loaded: &Loaded, real: &Path) -> Option<String> {
     let cfg = match &loaded.root {
         Some(root) => Path::new("/").join(real.strip_prefix(root).ok()?),
         None => real.to_path_buf(),
@@ -392,6 +520,8 @@ fn service(cx: &FileCx<'_>, name: &str, chain: &[&Node]) -> Service {
         container_ports.push((p, image.map(|i| span(cx.id, i))));
     }
     let ports = match decisive {
+        // A value interpolation left unknown may be what decides.
+        _ if compose_vars::ports_unknown(cx.unknown, cx.id, name) => None,
         Some(d) => {
             container_ports = d.ports.iter().map(|&p| (p, d.span)).collect();
             Some(d)
@@ -424,7 +554,22 @@ fn service(cx: &FileCx<'_>, name: &str, chain: &[&Node]) -> Service {
         backend,
         nginx,
         links: links(chain),
+        networks: compose_networks::attached(cx.id, chain),
+        profiles: compose_networks::profiles(cx.id, chain),
     }
+}
+
+/// `external_links` (`CONTAINER` or `CONTAINER:ALIAS`): containers outside
+/// the project the service reaches by these names (lower case).
+fn external_links(chain: &[&Node]) -> Vec<String> {
+    get(chain, "external_links")
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(Node::as_str)
+        .flat_map(|l| l.split(':'))
+        .map(str::to_ascii_lowercase)
+        .collect()
 }
 
 /// `links` entries `SERVICE:ALIAS` (a bare `SERVICE` adds no name).
@@ -710,7 +855,8 @@ fn nginx_service(
     if files.is_empty() {
         return None;
     }
-    let extra_hosts = match get(chain, "extra_hosts").map(|n| &n.y) {
+    let mut extra_hosts = external_links(chain);
+    extra_hosts.extend(match get(chain, "extra_hosts").map(|n| &n.y) {
         Some(Y::Seq(items)) => items
             .iter()
             .filter_map(|i| i.as_str()?.split([':', '=']).next())
@@ -721,13 +867,17 @@ fn nginx_service(
             .filter_map(|(k, _)| k.as_str().map(str::to_ascii_lowercase))
             .collect(),
         _ => Vec::new(),
-    };
+    });
     Some(NginxService {
         project: project.clone(),
         service: name.to_string(),
         files,
         own_network: get(chain, "network_mode").is_none(),
         extra_hosts,
+        networks: compose_networks::attached(cx.id, chain),
+        external: compose_networks::attached(cx.id, chain)
+            .is_some_and(|a| a.names.iter().any(|n| cx.external.contains(n))),
+        profiles: compose_networks::profiles(cx.id, chain),
     })
 }
 

@@ -61,6 +61,21 @@ const DEFAULTS: &[(&str, &str, u16, &str)] = &[
     // docker-library/nginx and httpd: `EXPOSE 80`.
     ("nginx", "", 80, "nginx Dockerfile: EXPOSE 80"),
     ("httpd", "", 80, "httpd Dockerfile: EXPOSE 80"),
+    // mattermost/mattermost server/build/Dockerfile: `EXPOSE 8065 8067
+    // 8074 8075`; the web server is ServiceSettings.ListenAddress, `:8065`
+    // by default (metrics 8067 and cluster 8074/8075 only when enabled).
+    (
+        "mattermost/mattermost-enterprise-edition",
+        "",
+        8065,
+        "mattermost image: ListenAddress :8065 (EXPOSE 8065)",
+    ),
+    (
+        "mattermost/mattermost-team-edition",
+        "",
+        8065,
+        "mattermost image: ListenAddress :8065 (EXPOSE 8065)",
+    ),
     // docker-library/tomcat: `EXPOSE 8080`.
     ("tomcat", "", 8080, "tomcat Dockerfile: EXPOSE 8080"),
 ];
@@ -99,6 +114,10 @@ mod tests {
             Some(9000)
         );
         assert_eq!(default_port("friendica", "apache").map(|d| d.0), Some(80));
+        assert_eq!(
+            default_port("mattermost/mattermost-team-edition", "10.5.2").map(|d| d.0),
+            Some(8065)
+        );
         assert!(is_nginx("nginxinc/nginx-unprivileged"));
         assert!(!is_nginx("node"));
     }

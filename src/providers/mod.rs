@@ -10,10 +10,13 @@
 pub mod apache;
 mod cmdline;
 pub mod compose;
+mod compose_networks;
+mod compose_vars;
 pub mod declared;
 pub mod fpm;
 pub mod gunicorn;
 mod images;
+pub mod interpolation;
 mod lit;
 pub mod network;
 pub mod nginx;

@@ -178,6 +178,8 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &limits::worker_processes_one::WorkerProcessesOne,
         &limits::regex_exact_match::RegexExactMatch,
         &security::proxy_pass_uri_normalized::ProxyPassUriNormalized,
+        &resolution::compose_variable_unset::ComposeVariableUnset,
+        &resolution::compose_profile_target::ComposeProfileTarget,
     ]
 }
 

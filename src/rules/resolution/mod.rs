@@ -1,7 +1,9 @@
 //! Cross-file rules: what nginx sends to, and what listens there.
 
 pub mod backend_protocol_mismatch;
+pub mod compose_profile_target;
 mod compose_target;
+pub mod compose_variable_unset;
 pub mod dns_resolved_once;
 pub mod fastcgi_params_missing;
 pub mod listen_conflict;
