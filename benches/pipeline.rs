@@ -10,8 +10,11 @@ use nginx_lint::load::{Inputs, load};
 use nginx_lint::model::Model;
 use nginx_lint::nginx::lexer::{Lexer, Statement, Terminator};
 use nginx_lint::resolve::Resolver;
+use nginx_lint::route::lazy::Loading;
+use nginx_lint::route::render::RouteFormat;
+use nginx_lint::route::request::Request;
 use nginx_lint::source::FileId;
-use nginx_lint::{Options, run};
+use nginx_lint::{Options, route_loading, run};
 
 fn tree(n: usize) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("nginx-lint-bench-{n}"));
@@ -100,6 +103,23 @@ fn stages(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("full-run", n), &opts, |b, o| {
             b.iter(|| run(o).map(|r| r.findings.len()).unwrap_or(0))
         });
+        // `route` to one vhost: the other servers as skeletons, and whole.
+        let req = Request::from_url(
+            &format!("https://site{}.example.com/index.php", n / 2),
+            "GET",
+            &[],
+            None,
+        )
+        .expect("a URL");
+        for (name, loading) in [("route", Loading::Lazy), ("route-whole", Loading::Whole)] {
+            g.bench_with_input(BenchmarkId::new(name, n), &opts, |b, o| {
+                b.iter(|| {
+                    route_loading(o, &req, RouteFormat::Text, loading)
+                        .map(|t| t.len())
+                        .unwrap_or(0)
+                })
+            });
+        }
     }
     g.finish();
 }

@@ -101,21 +101,31 @@ pub fn route(
     req: &route::request::Request,
     format: route::render::RouteFormat,
 ) -> Result<String, InputError> {
-    let loaded = load::load(&opts.inputs)?;
-    let model = model::Model::build(&loaded);
-    let resolver = resolve::Resolver::build(&loaded, &model);
-    let engine = route::Engine::new(&model);
-    let out = route::run::run(&engine, req);
-    let cx = route::render::Ctx {
-        engine: &engine,
-        sources: &loaded.sources,
-        resolver: &resolver,
-    };
-    let answer = route::render::answer(&cx, req, &out);
-    Ok(if format == route::render::RouteFormat::Json {
-        serde_json::to_string_pretty(&answer).unwrap_or_default() + "\n"
-    } else {
-        route::render::text(&answer)
+    route_loading(opts, req, format, route::lazy::Loading::Lazy)
+}
+
+/// [`route`], loading the trees as `loading` says (the answer is the
+/// same; `tests/route_lazy.rs` holds the two to it).
+pub fn route_loading(
+    opts: &Options,
+    req: &route::request::Request,
+    format: route::render::RouteFormat,
+    loading: route::lazy::Loading,
+) -> Result<String, InputError> {
+    route::lazy::with(&opts.inputs, req, loading, |loaded, model, engine| {
+        let resolver = resolve::Resolver::build(loaded, model);
+        let out = route::run::run(engine, req);
+        let cx = route::render::Ctx {
+            engine,
+            sources: &loaded.sources,
+            resolver: &resolver,
+        };
+        let answer = route::render::answer(&cx, req, &out);
+        if format == route::render::RouteFormat::Json {
+            serde_json::to_string_pretty(&answer).unwrap_or_default() + "\n"
+        } else {
+            route::render::text(&answer)
+        }
     })
 }
 

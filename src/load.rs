@@ -8,7 +8,7 @@ use crate::discover::{self, Discovery, Kind};
 use crate::loaded::{Loaded, ServiceFile, Skipped, Unit};
 use crate::nginx::ast::ParsedFile;
 use crate::nginx::context::{self, Ctx};
-use crate::nginx::include::{Files, Loader};
+use crate::nginx::include::{Files, Loader, Whole};
 use crate::nginx_t;
 use crate::source::{FileId, SourceMap};
 use crate::vfs::{MemFs, RealFs};
@@ -47,7 +47,14 @@ pub struct Inputs {
 pub struct InputError(pub String);
 
 pub fn load(inputs: &Inputs) -> Result<Loaded, InputError> {
-    let mut loaded = load_inputs(inputs)?;
+    load_for(inputs, None)
+}
+
+/// [`load`], with `whole` deciding which files are parsed whole; the rest
+/// are skeletons ([`crate::nginx::include::Loader::whole`]). For `route`,
+/// never for a lint.
+pub fn load_for(inputs: &Inputs, whole: Option<Whole<'_>>) -> Result<Loaded, InputError> {
+    let mut loaded = load_inputs(inputs, whole)?;
     loaded.declared = inputs.listeners.clone();
     let mut notes = budget_notes(&loaded);
     notes.append(&mut depth_notes(&loaded));
@@ -124,7 +131,7 @@ fn decide_view(inputs: &Inputs, paths: &[PathBuf], trees: &[PathBuf]) -> crate::
     }
 }
 
-fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
+fn load_inputs(inputs: &Inputs, whole: Option<Whole<'_>>) -> Result<Loaded, InputError> {
     let mut inputs = inputs.clone();
     // A buffer named after a file of a tree is linted as that file in its
     // tree (what an editor sends with --stdin-filename).
@@ -186,7 +193,7 @@ fn load_inputs(inputs: &Inputs) -> Result<Loaded, InputError> {
         crate::vfs::View::Host => view,
         crate::vfs::View::Repository { .. } => crate::vfs::View::repository(&named.trees),
     };
-    let mut out = load_trees(inputs, &mut disc, view);
+    let mut out = load_trees(inputs, &mut disc, view, whole);
     phase.mark("nginx trees");
     keep_notes(&mut out, &mut disc);
     if named.placed {
@@ -467,7 +474,12 @@ fn add_service_paths(inputs: &Inputs, disc: &mut Discovery) -> Result<(), InputE
 
 /// Parse and expand the nginx trees, and load php-fpm beside them: they
 /// share nothing but the file system (php-fpm gets ids of its own).
-fn load_trees(inputs: &Inputs, disc: &mut Discovery, view: crate::vfs::View) -> Loaded {
+fn load_trees(
+    inputs: &Inputs,
+    disc: &mut Discovery,
+    view: crate::vfs::View,
+    whole: Option<Whole<'_>>,
+) -> Loaded {
     let fs = RealFs::new(inputs.root.clone())
         .with_view(view.clone())
         .with_listings(std::mem::take(&mut disc.listings));
@@ -491,7 +503,7 @@ fn load_trees(inputs: &Inputs, disc: &mut Discovery, view: crate::vfs::View) -> 
         .collect();
     let disc = &*disc;
     let (mut out, (fpm_sources, fpm)) = rayon::join(
-        || load_tree(&fs, disc, inputs),
+        || load_tree(&fs, disc, inputs, whole),
         || {
             let mut phase = crate::timings::Phases::new();
             let mut sources = crate::source::SourceMap::starting_at(crate::source::SIDE_BASE);
@@ -627,11 +639,12 @@ fn fpm_entry_files(disc: &Discovery, inputs: &Inputs) -> Vec<PathBuf> {
         .collect()
 }
 
-fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs) -> Loaded {
+fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs, whole: Option<Whole<'_>>) -> Loaded {
     use crate::vfs::Fs;
     let display = |p: &Path| -> String { fs.display(p) };
     let mut sources = SourceMap::new();
     let mut loader = Loader::new(fs, &mut sources, &display);
+    loader.whole = whole;
     let mut walked: Vec<FileId> = Vec::new();
     let mut findings = Vec::new();
     let skipped = Vec::new();

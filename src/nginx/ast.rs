@@ -133,6 +133,10 @@ pub struct ParsedFile {
     /// ([`crate::nginx::parser::MAX_DEPTH`]) opens: what is inside is not
     /// checked (a note, see `load::depth_notes`).
     pub too_deep: Option<u32>,
+    /// Parsed as a skeleton ([`crate::nginx::parser::parse_skeleton`]):
+    /// its `server` blocks hold only what picks a server, not the whole
+    /// of it. Lint runs never make one.
+    pub skeleton: bool,
 }
 
 /// A file's share of the include tables of [`crate::nginx::include::Files`]:

@@ -167,6 +167,27 @@ pub struct Loader<'a> {
     /// what they bring in is unknown, and rules that would miss it
     /// (an upstream, a fastcgi_param, a certificate) cannot check.
     pub unknown_sites: rustc_hash::FxHashSet<Span>,
+    /// None: every file is parsed whole (a lint). Some: each file is
+    /// parsed as a skeleton ([`parser::parse_skeleton`]), and again whole
+    /// when this says the file (its real path and skeleton) is wanted
+    /// whole (`route`, which needs only the servers that can answer).
+    pub whole: Option<Whole<'a>>,
+}
+
+/// Which skeletons a run wants parsed whole, by real path and skeleton.
+pub type Whole<'a> = &'a (dyn Fn(&Path, &ParsedFile) -> bool + Sync);
+
+/// A file parsed as `whole` asks (see [`Loader::whole`]).
+fn parse_as(whole: Option<Whole<'_>>, id: FileId, real: &Path, text: &[u8]) -> ParsedFile {
+    let Some(wanted) = whole else {
+        return parser::parse(id, text);
+    };
+    let skeleton = parser::parse_skeleton(id, text);
+    if wanted(real, &skeleton) {
+        parser::parse(id, text)
+    } else {
+        skeleton
+    }
 }
 
 /// One target path of an include argument, loaded when first needed.
@@ -199,6 +220,7 @@ impl<'a> Loader<'a> {
             stock_sites: FxHashMap::default(),
             outside_told: Default::default(),
             unknown_sites: Default::default(),
+            whole: None,
         }
     }
 
@@ -295,10 +317,12 @@ impl<'a> Loader<'a> {
             })
             .collect();
         let ids: Vec<FileId> = files.into_iter().map(|f| self.sources.push(f)).collect();
+        let whole = self.whole;
+        let sources = &*self.sources;
         let parsed: Vec<ParsedFile> = ids
             .par_iter()
             .zip(fresh.par_iter())
-            .map(|(id, (_, text, _))| parser::parse(*id, text))
+            .map(|(id, (_, text, _))| parse_as(whole, *id, &sources.get(*id).real, text))
             .collect();
         for pf in parsed {
             self.files.put(pf);
@@ -340,7 +364,7 @@ impl<'a> Loader<'a> {
         let display = (self.display)(&key);
         let real = self.fs.real_path(&key);
         let id = self.sources.add(display, real, text.clone());
-        let pf = parser::parse(id, &text);
+        let pf = parse_as(self.whole, id, &self.sources.get(id).real, &text);
         self.files.put(pf);
         self.by_path.insert(key.into_os_string(), id);
         if let Some(i) = identity {

@@ -31,17 +31,31 @@ struct Frame {
 }
 
 pub fn parse(file: FileId, src: &[u8]) -> ParsedFile {
-    parse_in(file, src, false)
+    parse_in(file, src, false, false)
+}
+
+/// What a skeleton keeps of a `server` block: the directives that decide
+/// which socket and server take a request (`listen`, `server_name`), the
+/// address's `merge_slashes` (read in its default server before the Host
+/// is known), and `include` (which could bring in either).
+pub const SKELETON: [&str; 4] = ["listen", "server_name", "merge_slashes", "include"];
+
+/// Parse with each `server` block cut down to its [`SKELETON`]
+/// directives: no locations, no other directives. What a request to one
+/// host needs of the servers that cannot answer it; everything outside
+/// the servers is parsed as [`parse`] does.
+pub fn parse_skeleton(file: FileId, src: &[u8]) -> ParsedFile {
+    parse_in(file, src, false, true)
 }
 
 /// Parse a file included inside a data block (`types`, `map`, `geo`, …):
 /// nginx reads it with the block's handler still set, so a `{` anywhere in
 /// it is `unexpected "{"`, as in the block itself.
 pub fn parse_data(file: FileId, src: &[u8]) -> ParsedFile {
-    parse_in(file, src, true)
+    parse_in(file, src, true, false)
 }
 
-fn parse_in(file: FileId, src: &[u8], data: bool) -> ParsedFile {
+fn parse_in(file: FileId, src: &[u8], data: bool, skeleton: bool) -> ParsedFile {
     let mut lexer = Lexer::new(file, src);
     let mut stmt = Statement::default();
     // Capped: a megabyte of `;` is a million errors.
@@ -86,6 +100,9 @@ fn parse_in(file: FileId, src: &[u8], data: bool) -> ParsedFile {
             Terminator::Eof => break,
             Terminator::Semicolon(at) => {
                 if stmt.words.is_empty() {
+                    continue;
+                }
+                if skeleton && in_server(&stack) && !SKELETON.contains(&stmt.words[0].as_str()) {
                     continue;
                 }
                 let d = make_directive(file, &mut stmt, at, None);
@@ -150,6 +167,11 @@ fn parse_in(file: FileId, src: &[u8], data: bool) -> ParsedFile {
                             break;
                         }
                     }
+                    continue;
+                }
+                if skeleton && in_server(&stack) {
+                    // A location (or `if`) of a server: skipped whole.
+                    skipping = 1;
                     continue;
                 }
                 let d = make_directive(file, &mut stmt, at, Some(at));
@@ -218,7 +240,16 @@ fn parse_in(file: FileId, src: &[u8], data: bool) -> ParsedFile {
         errors: errors.finish(ids::SYNTAX, "syntax errors"),
         expanded: Default::default(),
         too_deep,
+        skeleton,
     }
+}
+
+/// Whether the innermost open block is a `server` block.
+fn in_server(stack: &[Frame]) -> bool {
+    stack
+        .last()
+        .and_then(|f| f.directive.as_ref())
+        .is_some_and(|d| d.name_id == crate::nginx::schema::known_id!("server"))
 }
 
 /// Directives in a tree, at every depth, and its `include` directives, in
@@ -432,6 +463,31 @@ mod tests {
 
     fn p(src: &str) -> ParsedFile {
         parse(FileId(0), src.as_bytes())
+    }
+
+    #[test]
+    fn a_skeleton_keeps_what_picks_a_server() {
+        let src = "http { upstream u { server a:1; } server { listen 80; root /x; \
+                   server_name a b; location / { if ($x) { return 200 \"}\"; } } \
+                   merge_slashes off; include n.conf; } map $a $b { default 1; } }";
+        let whole = p(src);
+        let sk = parse_skeleton(FileId(0), src.as_bytes());
+        assert!(sk.skeleton && !whole.skeleton);
+        let http = |f: &ParsedFile| f.directives[0].block.clone().unwrap().children;
+        let names = |ds: &[Directive]| ds.iter().map(|d| d.name().to_string()).collect::<Vec<_>>();
+        // Outside the servers nothing changes.
+        assert_eq!(names(&http(&sk)), ["upstream", "server", "map"]);
+        let server = http(&sk)[1].block.clone().unwrap().children;
+        assert_eq!(
+            names(&server),
+            ["listen", "server_name", "merge_slashes", "include"]
+        );
+        assert_eq!(
+            server[1].span,
+            http(&whole)[1].block.clone().unwrap().children[2].span
+        );
+        assert_eq!(sk.include_sites.len(), 1);
+        assert!(sk.errors.is_empty());
     }
 
     #[test]

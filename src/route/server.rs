@@ -373,6 +373,17 @@ pub fn choose(model: &Model<'_>, k: &Socket, host: &str) -> Choice {
     }
 }
 
+/// Whether [`choose`] could pick a server by this name for `host`
+/// (validated): an exact or wildcard name that matches, any regex, and a
+/// name with a variable (`$hostname`).
+pub fn may_take(n: &str, host: &str) -> bool {
+    n.starts_with('~')
+        || n.contains('$')
+        || (!is_wild(n) && n.eq_ignore_ascii_case(host))
+        || leading(n, host).is_some()
+        || trailing(n, host).is_some()
+}
+
 fn found(server: usize, why: Why) -> Choice {
     Choice {
         server,
@@ -445,5 +456,19 @@ mod tests {
         assert_eq!(trailing("www.example.*", "www.example.org"), Some(11));
         assert_eq!(trailing("www.*", "www"), None);
         assert_eq!(trailing("www.*", "wwwx.org"), None);
+    }
+
+    #[test]
+    fn names_that_may_take_a_host() {
+        assert!(may_take("Shop.Example.com", "shop.example.com"));
+        assert!(may_take("*.example.com", "a.example.com"));
+        assert!(may_take(".example.com", "example.com"));
+        assert!(may_take("www.example.*", "www.example.org"));
+        assert!(may_take("~^nothing$", "shop.example.com"));
+        assert!(may_take("$hostname", "shop.example.com"));
+        assert!(!may_take("other.example.com", "shop.example.com"));
+        assert!(!may_take("*.example.com", "example.com"));
+        assert!(!may_take("", "shop.example.com"));
+        assert!(may_take("", ""));
     }
 }

@@ -1,0 +1,109 @@
+//! What `route` loads: a request reaches one server, so the servers that
+//! cannot answer it are read as skeletons ([`parse_skeleton`]: their
+//! `listen`, `server_name` and `merge_slashes`, which still decide the
+//! sockets, the default servers and the conflicting names) and only the
+//! files holding a server that may answer the Host are parsed whole. On a
+//! hosting tree of 10,000 vhosts that is one or two files.
+//!
+//! A server chosen as its address's default (no name matched) can sit in
+//! a skeleton: its file is then loaded again, whole. Either way the
+//! answer is the one a whole load gives (`tests/route_lazy.rs`).
+//!
+//! [`parse_skeleton`]: crate::nginx::parser::parse_skeleton
+
+use std::path::{Path, PathBuf};
+
+use super::Engine;
+use super::request::Request;
+use super::server;
+use crate::load::{InputError, Inputs};
+use crate::loaded::Loaded;
+use crate::model::Model;
+use crate::nginx::ast::{Directive, ParsedFile};
+
+/// How `route` loads the trees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Loading {
+    /// Servers that cannot answer the request as skeletons.
+    Lazy,
+    /// Every file whole, as a lint reads it.
+    Whole,
+}
+
+/// Load what `req` needs (with [`Loading::Lazy`], every server that
+/// cannot answer its Host as a skeleton), build the model and the engine
+/// on it, and hand them to `then`.
+pub fn with<R>(
+    inputs: &Inputs,
+    req: &Request,
+    loading: Loading,
+    then: impl FnOnce(&Loaded, &Model<'_>, &Engine<'_, '_>) -> R,
+) -> Result<R, InputError> {
+    if loading == Loading::Whole {
+        let loaded = crate::load::load(inputs)?;
+        let model = Model::build(&loaded);
+        let engine = Engine::new(&model);
+        return Ok(then(&loaded, &model, &engine));
+    }
+    // The Host as nginx keeps it; None: a 400, no server is looked up.
+    let host = match &req.host {
+        Some(h) => server::validate_host(h).ok(),
+        None => Some(String::new()),
+    };
+    let mut forced: Vec<PathBuf> = Vec::new();
+    loop {
+        let wanted = |real: &Path, pf: &ParsedFile| {
+            forced.iter().any(|p| p == real) || host.as_deref().is_some_and(|h| may_answer(pf, h))
+        };
+        let loaded = crate::load::load_for(inputs, Some(&wanted))?;
+        let model = Model::build(&loaded);
+        let engine = Engine::new(&model);
+        match skeleton_chosen(&loaded, &engine, req) {
+            Some(p) if !forced.contains(&p) => forced.push(p),
+            _ => return Ok(then(&loaded, &model, &engine)),
+        }
+    }
+}
+
+/// The real path of the file holding the server chosen for `req`, when
+/// that file was read as a skeleton.
+fn skeleton_chosen(loaded: &Loaded, engine: &Engine<'_, '_>, req: &Request) -> Option<PathBuf> {
+    let sel = engine.select(req.conn, req.host.as_deref(), &req.target);
+    let server = engine.model.servers.get(sel.server?.server)?;
+    let file = server.directive.span.file;
+    let pf = loaded.files.get(file)?;
+    pf.skeleton.then(|| loaded.sources.get(file).real.clone())
+}
+
+/// Whether a file holds a server that may answer `host` (validated; ""
+/// for a request without Host): one with a name that can match it, or
+/// with an `include` that could bring such a name in.
+pub fn may_answer(pf: &ParsedFile, host: &str) -> bool {
+    fn any_server(ds: &[Directive], host: &str) -> bool {
+        ds.iter().any(|d| match &d.block {
+            Some(b) if d.name() == "server" => server_may_answer(&b.children, host),
+            Some(b) => any_server(&b.children, host),
+            None => false,
+        })
+    }
+    any_server(&pf.directives, host)
+}
+
+fn server_may_answer(ds: &[Directive], host: &str) -> bool {
+    let mut named = false;
+    for d in ds {
+        match d.name() {
+            "include" => return true,
+            "server_name" => {
+                named |= !d.args.is_empty();
+                if d.args.iter().any(|a| server::may_take(a.as_str(), host)) {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    // No name: nginx's default `""`, which only a request without Host
+    // looks up.
+    !named && host.is_empty()
+}

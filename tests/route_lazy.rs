@@ -1,0 +1,227 @@
+//! `route` loads the servers that cannot answer a request as skeletons
+//! (`route::lazy`); its answer must be the one a whole load gives. A
+//! generated tree of many vhost files with every kind of name (exact,
+//! `*.x`, `.x`, `x.*`, regexes with captures, `$hostname`, none), a
+//! `default_server` in a late file, a specific address beside the
+//! wildcard, IPv6, per-port defaults, `merge_slashes off` in a default
+//! server, conflicting names across files, and includes in odd places (a
+//! server's names from an included file, a whole server included from a
+//! vhost, an upstream inside a vhost file, includes inside locations) is
+//! asked many requests both ways, as JSON and as text.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use nginx_lint::route::lazy::{self, Loading};
+use nginx_lint::route::render::RouteFormat;
+use nginx_lint::route::request::Request;
+use nginx_lint::{Inputs, Options};
+
+const VHOSTS: usize = 60;
+
+/// One vhost file: its servers vary with `k` (a deterministic mix).
+fn vhost(k: usize) -> String {
+    let mut s = format!("# vhost {k}\n");
+    let names = match k % 9 {
+        0 => format!("site{k}.test www.site{k}.test"),
+        1 => format!("*.wild{k}.test"),
+        2 => format!(".dot{k}.test"),
+        3 => format!("www.trail{k}.*"),
+        4 => format!("~^(?<sub>[a-z]+)\\.re{k}\\.test$"),
+        5 => format!("~*^API\\.(.+)\\.caseless{k}\\.test$ site{k}.test"),
+        6 => "$hostname".to_string(),
+        7 => String::new(),
+        _ => "conflict.test".to_string(),
+    };
+    let listen = match k % 5 {
+        0 => "listen 80;\n    listen [::]:80;".to_string(),
+        1 => "listen 8080;".to_string(),
+        2 => "listen 127.0.0.2:80;\n    listen 80;".to_string(),
+        3 => "listen 80;\n    listen 443 ssl;".to_string(),
+        _ => String::new(),
+    };
+    let name_line = if names.is_empty() {
+        String::new()
+    } else {
+        format!("server_name {names};")
+    };
+    let _ = write!(
+        s,
+        "server {{\n    {listen}\n    {name_line}\n    root /srv/{k};\n    \
+         location / {{ try_files $uri $uri/ /index.php?$args; }}\n    \
+         location ~ \\.php$ {{ include fastcgi_params; fastcgi_pass unix:/run/php/p{k}.sock; }}\n    \
+         location /api/ {{ proxy_pass http://up{k}; }}\n    \
+         location = /exact {{ return 200 \"{k}\"; }}\n}}\n"
+    );
+    // An upstream beside the servers, in the vhost file.
+    let _ = writeln!(s, "upstream up{k} {{ server 127.0.0.1:{}; }}", 9000 + k);
+    if k % 7 == 3 {
+        // A server whose names come from an included file.
+        let _ = writeln!(
+            s,
+            "server {{\n    listen 80;\n    include snippets/names{k}.conf;\n    location / {{ return 204; }}\n}}"
+        );
+    }
+    if k % 11 == 5 {
+        // A whole server included from a vhost file.
+        let _ = writeln!(s, "include snippets/server{k}.conf;");
+    }
+    if k == VHOSTS - 3 {
+        // The default server of *:80, late in the tree, with
+        // `merge_slashes off`.
+        let _ = writeln!(
+            s,
+            "server {{\n    listen 80 default_server;\n    listen 8081 default_server;\n    merge_slashes off;\n    \
+             server_name late-default.test;\n    location /a/ {{ return 200 late; }}\n    location / {{ return 404; }}\n}}"
+        );
+    }
+    s
+}
+
+fn tree(dir: &Path) {
+    let nginx = dir.join("nginx");
+    std::fs::create_dir_all(nginx.join("sites")).unwrap();
+    std::fs::create_dir_all(nginx.join("snippets")).unwrap();
+    std::fs::write(
+        nginx.join("nginx.conf"),
+        "events {}\nhttp {\n    merge_slashes on;\n    include sites/*.conf;\n    \
+         server {\n        listen 8081;\n        server_name first-8081.test;\n        location / { return 200 first; }\n    }\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        nginx.join("fastcgi_params"),
+        "fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;\n",
+    )
+    .unwrap();
+    for k in 0..VHOSTS {
+        std::fs::write(nginx.join(format!("sites/site-{k:03}.conf")), vhost(k)).unwrap();
+        // Only the snippets a vhost includes: a file nothing includes is
+        // a tree of its own.
+        if k % 7 == 3 {
+            std::fs::write(
+                nginx.join(format!("snippets/names{k}.conf")),
+                format!("server_name included{k}.test;\nroot /srv/included{k};\n"),
+            )
+            .unwrap();
+        }
+        if k % 11 != 5 {
+            continue;
+        }
+        std::fs::write(
+            nginx.join(format!("snippets/server{k}.conf")),
+            format!(
+                "server {{\n    listen 80;\n    server_name snippet{k}.test;\n    location / {{ return 200 snippet{k}; }}\n}}\n"
+            ),
+        )
+        .unwrap();
+    }
+}
+
+/// Hosts naming every kind of server of the tree, and some none.
+fn hosts() -> Vec<String> {
+    let mut h = vec![
+        "unknown.test".to_string(),
+        "late-default.test".to_string(),
+        "conflict.test".to_string(),
+        "first-8081.test".to_string(),
+        "localhost".to_string(),
+        "127.0.0.1".to_string(),
+        "127.0.0.2".to_string(),
+        "[::1]".to_string(),
+    ];
+    for k in [0, 1, 2, 3, 4, 5, 9, 10, 16, 27, 38, 56] {
+        h.extend([
+            format!("site{k}.test"),
+            format!("www.site{k}.test"),
+            format!("a.wild{k}.test"),
+            format!("wild{k}.test"),
+            format!("dot{k}.test"),
+            format!("x.dot{k}.test"),
+            format!("www.trail{k}.org"),
+            format!("abc.re{k}.test"),
+            format!("api.x.caseless{k}.test"),
+            format!("included{k}.test"),
+            format!("snippet{k}.test"),
+        ]);
+    }
+    h
+}
+
+fn answer(dir: &Path, url: &str, format: RouteFormat, loading: Loading) -> String {
+    let opts = Options {
+        inputs: Inputs {
+            paths: vec![dir.join("nginx")],
+            no_discover: true,
+            ..Inputs::default()
+        },
+        settings: Default::default(),
+    };
+    let req = Request::from_url(url, "GET", &[], None).unwrap();
+    nginx_lint::route_loading(&opts, &req, format, loading).unwrap()
+}
+
+#[test]
+fn lazy_and_whole_loads_give_the_same_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    tree(dir.path());
+    let mut asked = 0;
+    for host in hosts() {
+        for (scheme, port) in [
+            ("http", ""),
+            ("http", ":8080"),
+            ("http", ":8081"),
+            ("https", ""),
+        ] {
+            let paths: &[&str] = match port {
+                "" => &["/a//b/x.php", "/api/v1", "/exact"],
+                _ => &["/a//b/x.php"],
+            };
+            for path in paths {
+                let url = format!("{scheme}://{host}{port}{path}");
+                let format = if asked % 2 == 0 {
+                    RouteFormat::Json
+                } else {
+                    RouteFormat::Text
+                };
+                let lazy = answer(dir.path(), &url, format, Loading::Lazy);
+                let whole = answer(dir.path(), &url, format, Loading::Whole);
+                assert_eq!(lazy, whole, "{url}");
+                asked += 1;
+            }
+        }
+    }
+    assert!(asked > 500, "{asked}");
+}
+
+#[test]
+fn the_lazy_load_reads_other_servers_as_skeletons() {
+    let dir = tempfile::tempdir().unwrap();
+    tree(dir.path());
+    let inputs = Inputs {
+        paths: vec![dir.path().join("nginx")],
+        no_discover: true,
+        ..Inputs::default()
+    };
+    let req = Request::from_url("http://site9.test/", "GET", &[], None).unwrap();
+    let (skeletons, whole) = lazy::with(&inputs, &req, Loading::Lazy, |loaded, _, _| {
+        let all: Vec<_> = loaded.files.iter().collect();
+        let skeletons = all.iter().filter(|pf| pf.skeleton).count();
+        (skeletons, all.len() - skeletons)
+    })
+    .unwrap();
+    // site-009.conf (the name), the regex and `$hostname` vhosts and the
+    // ones whose names come from an include are whole; most are not.
+    assert!(
+        skeletons > VHOSTS / 2,
+        "{skeletons} skeletons, {whole} whole"
+    );
+    // A request the late default server answers has its file whole.
+    let req = Request::from_url("http://nobody.test/a/b", "GET", &[], None).unwrap();
+    let late = lazy::with(&inputs, &req, Loading::Lazy, |loaded, model, engine| {
+        let sel = engine.select(req.conn, req.host.as_deref(), &req.target);
+        let s = &model.servers[sel.server.unwrap().server];
+        loaded.files.get(s.directive.span.file).unwrap().skeleton
+    })
+    .unwrap();
+    assert!(!late);
+}
