@@ -24,6 +24,10 @@
 //!   (`[HOST]:PORT`, uWSGI options reference).
 //! - ASP.NET Core `--urls` (Kestrel endpoints docs; `ASPNETCORE_URLS` is
 //!   read by the caller from the environment).
+//! - Node run directly or through a package manager (`node`, `npm start`,
+//!   `yarn`, `pnpm`): Node opens no port by itself; the app does, and by
+//!   the convention of Express generators and PaaS hosts it reads `PORT`.
+//!   Only a set `PORT` is believed; without it the port is unknown.
 
 /// What a command line listens on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -234,6 +238,13 @@ fn server(prog: &str, args: &[String], env: &dyn Fn(&str) -> Option<String>) -> 
                 ],
             ),
         ),
+        "node" | "nodejs" | "npm" | "yarn" | "pnpm" => listen_of(
+            "node",
+            env("PORT")
+                .and_then(|v| v.trim().parse().ok())
+                .into_iter()
+                .collect(),
+        ),
         "dotnet" => listen_of(
             "dotnet",
             flag_values(args, &[], &["--urls"])
@@ -419,6 +430,11 @@ mod tests {
             Some(vec![5000])
         );
         assert_eq!(ports("npm start", &[]), None);
+        assert_eq!(ports("npm start", &[("PORT", "3000")]), Some(vec![3000]));
+        assert_eq!(
+            ports("/usr/bin/node /srv/app/server.js", &[("PORT", "4000")]),
+            Some(vec![4000])
+        );
         assert_eq!(urls_ports("http://+:80;https://+:443"), vec![80, 443]);
     }
 

@@ -19,6 +19,7 @@ pub mod network;
 pub mod nginx;
 pub mod pm2;
 mod systemd;
+pub mod units;
 pub mod uwsgi;
 mod yaml;
 
@@ -171,6 +172,9 @@ pub fn all() -> Vec<&'static dyn ListenerProvider> {
         &fpm::PhpFpm,
         &nginx::NginxServers,
         &gunicorn::Gunicorn,
+        // systemd units of the other servers (after Gunicorn, which claims
+        // its own units).
+        &units::Units,
         &uwsgi::Uwsgi,
         &compose::Compose,
         &apache::Apache,

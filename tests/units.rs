@@ -1,0 +1,187 @@
+//! systemd units of the application servers other than Gunicorn: a target
+//! resolves to the unit whose `ExecStart=` (with `Environment=`,
+//! `EnvironmentFile=`, drop-ins) listens there, and a known but different
+//! port is `upstream-no-listener` naming the unit's line.
+
+use std::path::Path;
+
+use nginx_lint::{Inputs, Options};
+
+/// Write `files` (path, text) under a new temporary root.
+fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for (p, text) in files {
+        let path = tmp.path().join(p);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    tmp
+}
+
+/// Lint a server tree with `--root`, its nginx and the given service paths.
+fn lint(root: &Path, services: &[&str]) -> nginx_lint::Outcome {
+    let opts = Options {
+        inputs: Inputs {
+            paths: vec![root.join("etc/nginx")],
+            root: Some(root.to_path_buf()),
+            services: services.iter().map(|s| root.join(s)).collect(),
+            no_discover: true,
+            ..Inputs::default()
+        },
+        settings: Default::default(),
+    };
+    nginx_lint::run(&opts).expect("runs")
+}
+
+fn nginx(target: &str) -> String {
+    format!(
+        "user www-data;\nevents {{}}\nhttp {{\n    server {{\n        listen 80;\n        location / {{\n            proxy_pass http://{target};\n        }}\n    }}\n}}\n"
+    )
+}
+
+/// The upstream-no-listener findings: (line of the finding, help, related
+/// lines with their file names).
+fn no_listener(o: &nginx_lint::Outcome) -> Vec<(String, Vec<String>)> {
+    o.findings
+        .iter()
+        .filter(|f| f.rule == "upstream-no-listener")
+        .map(|f| {
+            let related = f
+                .related
+                .iter()
+                .map(|r| {
+                    let file = o.loaded.sources.get(r.span.file);
+                    let name = file
+                        .real
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    let line = file.text[..r.span.start as usize]
+                        .iter()
+                        .filter(|b| **b == b'\n')
+                        .count()
+                        + 1;
+                    format!("{name}:{line}")
+                })
+                .collect();
+            (f.help.clone().unwrap_or_default(), related)
+        })
+        .collect()
+}
+
+const PUMA: &str = "[Unit]\nDescription=Puma for the shop\n\n[Service]\nType=simple\nUser=deploy\nWorkingDirectory=/srv/shop/current\nEnvironment=RAILS_ENV=production \"PORT=3000\"\nExecStart=/usr/local/bin/bundle exec puma -p ${PORT} -e production\nRestart=always\n\n[Install]\nWantedBy=multi-user.target\n";
+
+#[test]
+fn puma_unit_with_environment_port() {
+    let t = tree(&[
+        ("etc/nginx/nginx.conf", &nginx("127.0.0.1:3000")),
+        ("etc/systemd/system/shop.service", PUMA),
+    ]);
+    let o = lint(t.path(), &["etc/systemd/system"]);
+    assert!(no_listener(&o).is_empty(), "{:?}", o.findings);
+
+    let t = tree(&[
+        ("etc/nginx/nginx.conf", &nginx("127.0.0.1:3001")),
+        ("etc/systemd/system/shop.service", PUMA),
+    ]);
+    let o = lint(t.path(), &["etc/systemd/system"]);
+    let found = no_listener(&o);
+    assert_eq!(found.len(), 1, "{:?}", o.findings);
+    assert!(
+        found[0].0.contains("puma shop.service listens on *:3000"),
+        "{found:?}"
+    );
+    // The port is set on the Environment= line, not in ExecStart=.
+    assert_eq!(found[0].1, ["shop.service:8"]);
+}
+
+const NODE: &str = "[Service]\nUser=node\nEnvironmentFile=-/etc/default/api\nExecStart=/usr/bin/node /srv/api/server.js\n";
+
+#[test]
+fn node_unit_with_environment_file() {
+    let files = |target: &str| {
+        tree(&[
+            ("etc/nginx/nginx.conf", &nginx(target)),
+            ("etc/systemd/system/api.service", NODE),
+            (
+                "etc/default/api",
+                "# api\nNODE_ENV=production\nPORT=\"4000\"\n",
+            ),
+        ])
+    };
+    let t = files("127.0.0.1:4000");
+    let o = lint(t.path(), &["etc/systemd/system"]);
+    assert!(no_listener(&o).is_empty(), "{:?}", o.findings);
+    let t = files("127.0.0.1:4001");
+    let o = lint(t.path(), &["etc/systemd/system"]);
+    let found = no_listener(&o);
+    assert_eq!(found.len(), 1, "{:?}", o.findings);
+    assert!(
+        found[0].0.contains("node api.service listens on *:4000"),
+        "{found:?}"
+    );
+    assert_eq!(found[0].1, ["api.service:3"]);
+    // Without the file, the port is unknown: nothing claims 4001 wrong
+    // with evidence, and the unit yields no listener.
+    let t = tree(&[
+        ("etc/nginx/nginx.conf", &nginx("127.0.0.1:4001")),
+        ("etc/systemd/system/api.service", NODE),
+    ]);
+    let o = lint(t.path(), &["etc/systemd/system"]);
+    assert!(
+        no_listener(&o)
+            .iter()
+            .all(|(h, _)| !h.contains("api.service")),
+        "{:?}",
+        o.findings
+    );
+}
+
+#[test]
+fn dropin_replaces_exec_start() {
+    let unit =
+        "[Service]\nExecStart=/srv/app/venv/bin/uvicorn app:app --host 0.0.0.0 --port 8000\n";
+    let dropin = "[Service]\nExecStart=\nExecStart=/srv/app/venv/bin/uvicorn app:app --host 0.0.0.0 --port 8010\n";
+    let t = tree(&[
+        ("etc/nginx/nginx.conf", &nginx("127.0.0.1:8010")),
+        ("etc/systemd/system/app.service", unit),
+        ("etc/systemd/system/app.service.d/override.conf", dropin),
+    ]);
+    let o = lint(t.path(), &["etc/systemd/system"]);
+    assert!(no_listener(&o).is_empty(), "{:?}", o.findings);
+    let t = tree(&[
+        ("etc/nginx/nginx.conf", &nginx("127.0.0.1:8000")),
+        ("etc/systemd/system/app.service", unit),
+        ("etc/systemd/system/app.service.d/override.conf", dropin),
+    ]);
+    let o = lint(t.path(), &["etc/systemd/system"]);
+    let found = no_listener(&o);
+    assert_eq!(found.len(), 1, "{:?}", o.findings);
+    assert!(
+        found[0].0.contains("uvicorn app.service listens on *:8010"),
+        "{found:?}"
+    );
+    assert_eq!(found[0].1, ["override.conf:3"]);
+}
+
+#[test]
+fn template_instance_and_socket_unit() {
+    // app@.service started as app@5000 is not in view as an instance: its
+    // `%i` port stays unknown (no listener, no guess).
+    let unit = "[Service]\nEnvironment=PORT=%i\nExecStart=/usr/bin/npm start\n";
+    let socket = "[Socket]\nListenStream=/run/shop/puma.sock\nSocketUser=deploy\nSocketMode=0660\n\n[Install]\nWantedBy=sockets.target\n";
+    let t = tree(&[
+        ("etc/nginx/nginx.conf", &nginx("unix:/run/shop/puma.sock")),
+        ("etc/systemd/system/app@.service", unit),
+        ("etc/systemd/system/shop.socket", socket),
+    ]);
+    let o = lint(t.path(), &["etc/systemd/system"]);
+    assert!(no_listener(&o).is_empty(), "{:?}", o.findings);
+    // The socket is SocketUser=deploy, mode 0660: nginx's www-data cannot
+    // connect.
+    assert!(
+        o.findings.iter().any(|f| f.rule == "socket-permission"),
+        "{:?}",
+        o.findings
+    );
+}
