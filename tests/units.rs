@@ -185,3 +185,44 @@ fn template_instance_and_socket_unit() {
         o.findings
     );
 }
+
+/// worker-rlimit-nofile under `--root`: the nginx unit's `LimitNOFILE=`
+/// (with a drop-in over it) decides; without a unit, 1024 is assumed and
+/// the message says so.
+#[test]
+fn nginx_unit_limit_nofile_under_root() {
+    let conf = "events {\n    worker_connections 10000;\n}\nhttp {\n    server { listen 80; }\n}\n";
+    let unit = "[Service]\nType=forking\nExecStart=/usr/sbin/nginx -g 'daemon on; master_process on;'\nLimitNOFILE=65535\n";
+    let rlimit = |o: &nginx_lint::Outcome| -> Vec<String> {
+        o.findings
+            .iter()
+            .filter(|f| f.rule == "worker-rlimit-nofile")
+            .map(|f| f.message.clone())
+            .collect()
+    };
+    let t = tree(&[
+        ("etc/nginx/nginx.conf", conf),
+        ("lib/systemd/system/nginx.service", unit),
+    ]);
+    assert!(rlimit(&lint(t.path(), &[])).is_empty());
+
+    let t = tree(&[
+        ("etc/nginx/nginx.conf", conf),
+        ("lib/systemd/system/nginx.service", unit),
+        (
+            "etc/systemd/system/nginx.service.d/override.conf",
+            "[Service]\nLimitNOFILE=8192\n",
+        ),
+    ]);
+    let m = rlimit(&lint(t.path(), &[]));
+    assert_eq!(m.len(), 1);
+    assert!(
+        m[0].contains("limit of 8192 open files (LimitNOFILE=8192 in the nginx unit /etc/systemd/system/nginx.service.d/override.conf:2)"),
+        "{m:?}"
+    );
+
+    let t = tree(&[("etc/nginx/nginx.conf", conf)]);
+    let m = rlimit(&lint(t.path(), &[]));
+    assert_eq!(m.len(), 1);
+    assert!(m[0].contains("limit of 1024 open files (assumed"), "{m:?}");
+}

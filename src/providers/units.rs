@@ -322,6 +322,134 @@ fn unit_listeners(loaded: &Loaded, unit: &Unit<'_>) -> Option<Vec<Listener>> {
     )
 }
 
+/// The open-file limit systemd starts nginx with, when its unit is in view.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NoFile {
+    /// The soft limit; None for `infinity`.
+    pub soft: Option<u64>,
+    /// What sets it: `LimitNOFILE=65535`, or systemd's default when the unit
+    /// sets none.
+    pub setting: String,
+    /// Where: `etc/systemd/system/nginx.service:12`.
+    pub at: String,
+    /// The line, when the unit is a loaded file.
+    pub span: Option<Span>,
+}
+
+/// systemd's default soft RLIMIT_NOFILE for services since v240
+/// (`DefaultLimitNOFILE=1024:524288`, systemd-system.conf(5); the soft
+/// value stays 1024 so that select() keeps working).
+pub const SYSTEMD_DEFAULT_NOFILE: u64 = 1024;
+
+/// Where units live, most important first (systemd.unit(5), unit search
+/// path of the system manager).
+const UNIT_DIRS: &[&str] = &[
+    "/etc/systemd/system",
+    "/run/systemd/system",
+    "/usr/local/lib/systemd/system",
+    "/lib/systemd/system",
+    "/usr/lib/systemd/system",
+];
+
+/// `LimitNOFILE=` of nginx's unit (with its drop-ins), read from a loaded
+/// `nginx.service` or, under `--root`, from the unit directories. None:
+/// no nginx unit in view. `LimitNOFILE=N` or `SOFT:HARD`; `infinity`.
+pub fn nginx_nofile(loaded: &Loaded) -> Option<NoFile> {
+    if let Some(unit) = units(loaded)
+        .into_iter()
+        .find(|u| u.name == "nginx.service")
+    {
+        let at = |id: FileId, off: usize| {
+            let f = loaded.sources.get(id);
+            let line = f.text[..off.min(f.text.len())]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
+            format!("{}:{line}", f.real.display())
+        };
+        let entry = unit.service("LimitNOFILE").last();
+        return Some(match entry {
+            Some((id, e)) => NoFile {
+                soft: parse_nofile(e.value)?,
+                setting: format!("LimitNOFILE={}", e.value),
+                at: at(*id, e.line_start),
+                span: Some(Span::new(*id, e.line_start, e.end)),
+            },
+            None => default_nofile(unit.real.display().to_string()),
+        });
+    }
+    loaded.root.as_ref()?;
+    root_nofile(loaded)
+}
+
+fn default_nofile(at: String) -> NoFile {
+    NoFile {
+        soft: Some(SYSTEMD_DEFAULT_NOFILE),
+        setting: "systemd's default soft limit: no LimitNOFILE=".to_string(),
+        at,
+        span: None,
+    }
+}
+
+/// nginx's unit and drop-ins under `--root`: the first `nginx.service` of
+/// the search path, then `nginx.service.d/*.conf` of every directory in
+/// file-name order (a name in an earlier directory hides the later ones).
+fn root_nofile(loaded: &Loaded) -> Option<NoFile> {
+    let fs = loaded.real_fs();
+    let read = |p: &Path| -> Option<String> {
+        let b = crate::vfs::Fs::read(&fs, p).ok()?;
+        String::from_utf8(b.to_vec()).ok()
+    };
+    let (unit_path, unit_text) = UNIT_DIRS.iter().find_map(|d| {
+        let p = Path::new(d).join("nginx.service");
+        read(&p).map(|t| (p, t))
+    })?;
+    let mut dropins: Vec<(String, PathBuf)> = Vec::new();
+    for d in UNIT_DIRS {
+        let pattern = Path::new(d).join("nginx.service.d/*.conf");
+        for p in crate::vfs::Fs::glob(&fs, &pattern) {
+            let name = file_name(&p);
+            if !dropins.iter().any(|(n, _)| *n == name) {
+                dropins.push((name, p));
+            }
+        }
+    }
+    dropins.sort();
+    let mut found = None;
+    for (path, text) in std::iter::once((unit_path.clone(), unit_text)).chain(
+        dropins
+            .into_iter()
+            .filter_map(|(_, p)| read(&p).map(|t| (p, t))),
+    ) {
+        for e in systemd::parse(&text) {
+            if e.section == "Service" && e.key == "LimitNOFILE" {
+                let line = text[..e.line_start].matches('\n').count() + 1;
+                found = Some((e.value.to_string(), format!("{}:{line}", path.display())));
+            }
+        }
+    }
+    Some(match found {
+        Some((v, at)) => NoFile {
+            soft: parse_nofile(&v)?,
+            setting: format!("LimitNOFILE={v}"),
+            at,
+            span: None,
+        },
+        None => default_nofile(unit_path.display().to_string()),
+    })
+}
+
+/// The soft value of `LimitNOFILE=`: `N`, `SOFT:HARD`, `infinity`. The
+/// outer None: a value we do not read (the limit stays unknown).
+fn parse_nofile(v: &str) -> Option<Option<u64>> {
+    let soft = v.split(':').next().unwrap_or(v).trim();
+    if soft.eq_ignore_ascii_case("infinity") {
+        return Some(None);
+    }
+    soft.parse().ok().map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,6 +462,14 @@ mod tests {
         );
         assert_eq!(specifiers("100%%", "a.service"), "100%");
         assert_eq!(specifiers("%h/x", "a.service"), "%h/x");
+    }
+
+    #[test]
+    fn limit_nofile_values() {
+        assert_eq!(parse_nofile("65535"), Some(Some(65535)));
+        assert_eq!(parse_nofile("4096:524288"), Some(Some(4096)));
+        assert_eq!(parse_nofile("infinity"), Some(None));
+        assert_eq!(parse_nofile("lots"), None);
     }
 
     #[test]
