@@ -226,3 +226,56 @@ fn nginx_unit_limit_nofile_under_root() {
     assert_eq!(m.len(), 1);
     assert!(m[0].contains("limit of 1024 open files (assumed"), "{m:?}");
 }
+
+/// Lint a repository checkout (no `--root`), found by the walk.
+fn lint_repo(dir: &Path) -> nginx_lint::Outcome {
+    let opts = Options {
+        inputs: Inputs {
+            paths: vec![dir.to_path_buf()],
+            ..Inputs::default()
+        },
+        settings: Default::default(),
+    };
+    nginx_lint::run(&opts).expect("runs")
+}
+
+const ECOSYSTEM: &str = "module.exports = {\n  apps: [\n    {\n      name: 'api',\n      script: './server.js',\n      env: {\n        DB_PORT: 5432,\n        APP_PORT: 8081,\n      },\n    },\n  ],\n};\n";
+
+/// pm2: an app whose port variable is not `PORT` is read when the script
+/// reads it; a client's port variable is never the app's.
+#[test]
+fn pm2_app_port_from_any_variable_the_script_reads() {
+    let server = "const port = process.env.APP_PORT || 3000;\napp.listen(port);\n";
+    let t = tree(&[
+        ("nginx/nginx.conf", &nginx("127.0.0.1:8081")),
+        ("ecosystem.config.js", ECOSYSTEM),
+        ("server.js", server),
+    ]);
+    let o = lint_repo(t.path());
+    assert!(no_listener(&o).is_empty(), "{:?}", o.findings);
+
+    // The wrong port: the help names the app and its APP_PORT line.
+    let t = tree(&[
+        ("nginx/nginx.conf", &nginx("127.0.0.1:8082")),
+        ("ecosystem.config.js", ECOSYSTEM),
+        ("server.js", server),
+    ]);
+    let found = no_listener(&lint_repo(t.path()));
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0].0.contains("pm2 app api listens on *:8081"),
+        "{found:?}"
+    );
+    assert_eq!(found[0].1, ["ecosystem.config.js:8"]);
+
+    // The script reads another variable: APP_PORT is not its port, and
+    // DB_PORT (the database's) is never taken.
+    let t = tree(&[
+        ("nginx/nginx.conf", &nginx("127.0.0.1:5432")),
+        ("ecosystem.config.js", ECOSYSTEM),
+        ("server.js", "app.listen(process.env.LISTEN_ON);\n"),
+    ]);
+    let found = no_listener(&lint_repo(t.path()));
+    assert_eq!(found.len(), 1);
+    assert!(!found[0].0.contains("pm2 app"), "{found:?}");
+}

@@ -243,6 +243,21 @@ pub(crate) fn read_beside(loaded: &Loaded, unit: &Path, path: &Path) -> Option<S
     })
 }
 
+/// The file at `dir/path` (`dir` a path as loaded: in the checkout, or
+/// under `--root`), through the run's file system.
+pub(crate) fn read_beside_dir(loaded: &Loaded, dir: &Path, path: &Path) -> Option<String> {
+    let real = crate::vfs::normalize(&dir.join(path));
+    let at = match &loaded.root {
+        Some(root) => match real.strip_prefix(root) {
+            Ok(r) => Path::new("/").join(r),
+            Err(_) => real,
+        },
+        None => real,
+    };
+    let bytes = crate::vfs::Fs::read(&loaded.real_fs(), &at).ok()?;
+    String::from_utf8(bytes.to_vec()).ok()
+}
+
 /// The words of the unit's `ExecStart=` (after the last reset), prefixes
 /// and the `@` argv\[0\] dropped, specifiers resolved, with the entry.
 fn exec_start<'u>(unit: &'u Unit<'_>) -> Option<(Vec<String>, &'u (FileId, Entry<'u>))> {
