@@ -279,3 +279,29 @@ fn pm2_app_port_from_any_variable_the_script_reads() {
     assert_eq!(found.len(), 1);
     assert!(!found[0].0.contains("pm2 app"), "{found:?}");
 }
+
+const SUPERVISOR: &str = "[program:shop]\ncommand=/srv/shop/venv/bin/uvicorn shop.main:app --host 127.0.0.1 --port %(ENV_SHOP_PORT)s\n\n[program:api]\ncommand=/usr/bin/node /srv/api/server.js ; the JSON api\nenvironment=NODE_ENV=\"production\",PORT=\"3000\"\nuser=node\ndirectory=/srv/api\nautorestart=true\n";
+
+/// supervisord: a program's command and environment make it listen; a
+/// `%(ENV_X)s` port is unknown (no listener, no default guessed).
+#[test]
+fn supervisord_programs() {
+    let t = tree(&[
+        ("etc/nginx/nginx.conf", &nginx("127.0.0.1:3000")),
+        ("etc/supervisor/conf.d/apps.conf", SUPERVISOR),
+    ]);
+    let o = lint(t.path(), &["etc/supervisor/conf.d"]);
+    assert!(no_listener(&o).is_empty(), "{:?}", o.findings);
+    let t = tree(&[
+        ("etc/nginx/nginx.conf", &nginx("127.0.0.1:3001")),
+        ("etc/supervisor/conf.d/apps.conf", SUPERVISOR),
+    ]);
+    let o = lint(t.path(), &["etc/supervisor/conf.d"]);
+    let found = no_listener(&o);
+    assert_eq!(found.len(), 1, "{:?}", o.findings);
+    assert!(
+        found[0].0.contains("node program:api listens on *:3000"),
+        "{found:?}"
+    );
+    assert_eq!(found[0].1, ["apps.conf:6"]);
+}

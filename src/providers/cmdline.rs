@@ -201,6 +201,15 @@ fn port_flag(args: &[String], short: &[&str], long: &[&str]) -> Option<u16> {
         .and_then(|p| p.parse().ok())
 }
 
+/// A port flag is given but its value is not a port (an unexpanded
+/// `%i`, `%(ENV_PORT)s`): the server's default does not apply, the port
+/// is unknown.
+fn port_unreadable(args: &[String], short: &[&str], long: &[&str]) -> bool {
+    flag_values(args, short, long)
+        .first()
+        .is_some_and(|p| p.parse::<u16>().is_err())
+}
+
 /// A known server at `prog` with its arguments.
 fn server(prog: &str, args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Option<Listen> {
     if let Some(l) = python_server(prog, args, env) {
@@ -220,6 +229,9 @@ fn server(prog: &str, args: &[String], env: &dyn Fn(&str) -> Option<String>) -> 
             port_flag(&["-p"], &["--port"]).into_iter().collect(),
         ),
         "next" if matches!(sub, "start" | "dev") => {
+            if port_unreadable(args, &["-p"], &["--port"]) {
+                return None;
+            }
             let p = port_flag(&["-p"], &["--port"])
                 .or_else(|| env("PORT").and_then(|v| v.parse().ok()))
                 .unwrap_or(3000);
@@ -281,7 +293,9 @@ fn python_server(
         // Uvicorn takes every option from UVICORN_<OPTION> too; its host
         // defaults to 127.0.0.1.
         "uvicorn" => {
-            if !flag_values(args, &[], &["--uds", "--fd"]).is_empty() {
+            if !flag_values(args, &[], &["--uds", "--fd"]).is_empty()
+                || port_unreadable(args, &[], &["--port"])
+            {
                 return None;
             }
             let port = port_flag(&[], &["--port"])
@@ -296,7 +310,9 @@ fn python_server(
         }
         // Daphne binds 127.0.0.1 unless -b says otherwise.
         "daphne" => {
-            if !flag_values(args, &["-u"], &["--unix-socket"]).is_empty() {
+            if !flag_values(args, &["-u"], &["--unix-socket"]).is_empty()
+                || port_unreadable(args, &["-p"], &["--port"])
+            {
                 return None;
             }
             let host = flag_values(args, &["-b"], &["--bind"])
@@ -309,6 +325,9 @@ fn python_server(
             )
         }
         "waitress-serve" => {
+            if port_unreadable(args, &[], &["--port"]) {
+                return None;
+            }
             let mut p = ports(&[], &["--listen"]);
             if p.is_empty() {
                 p.push(port_flag(&[], &["--port"]).unwrap_or(8080));
@@ -397,6 +416,9 @@ mod tests {
             ports("uvicorn main:app --host 0.0.0.0", &[]),
             Some(vec![8000])
         );
+        // A port flag whose value is not a port: unknown, not the default.
+        assert_eq!(ports("uvicorn main:app --port %i", &[]), None);
+        assert_eq!(ports("daphne -p '' x.asgi:application", &[]), None);
         assert_eq!(
             ports("daphne -b 0.0.0.0 -p 8001 x.asgi:application", &[]),
             Some(vec![8001])

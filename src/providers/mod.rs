@@ -18,6 +18,7 @@ mod lit;
 pub mod network;
 pub mod nginx;
 pub mod pm2;
+pub mod supervisord;
 mod systemd;
 pub mod units;
 pub mod uwsgi;
@@ -179,6 +180,7 @@ pub fn all() -> Vec<&'static dyn ListenerProvider> {
         &compose::Compose,
         &apache::Apache,
         &pm2::Pm2,
+        &supervisord::Supervisord,
         &declared::Declared,
     ]
 }
