@@ -305,3 +305,27 @@ fn supervisord_programs() {
     );
     assert_eq!(found[0].1, ["apps.conf:6"]);
 }
+
+/// runit: the `exec` line of `/etc/sv/NAME/run` after `chpst -u`, with the
+/// script's own exported variables.
+#[test]
+fn runit_run_script() {
+    let run = "#!/bin/sh\nexec 2>&1\nexport PORT=3000\ncd /srv/api\nexec chpst -u api:api /usr/bin/node server.js\n";
+    let t = tree(&[
+        ("etc/nginx/nginx.conf", &nginx("127.0.0.1:3000")),
+        ("etc/sv/api/run", run),
+    ]);
+    let o = lint(t.path(), &["etc/sv"]);
+    assert!(no_listener(&o).is_empty(), "{:?}", o.findings);
+    let t = tree(&[
+        ("etc/nginx/nginx.conf", &nginx("127.0.0.1:3002")),
+        ("etc/sv/api/run", run),
+    ]);
+    let found = no_listener(&lint(t.path(), &["etc/sv"]));
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0].0.contains("node api listens on *:3000"),
+        "{found:?}"
+    );
+    assert_eq!(found[0].1, ["run:3"]);
+}

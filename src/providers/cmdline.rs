@@ -140,6 +140,35 @@ fn flag_values<'a>(args: &'a [String], short: &[&str], long: &[&str]) -> Vec<&'a
     out
 }
 
+/// Program names of the servers read here (and the interpreters that
+/// start them): a command naming one is worth reading.
+const SERVERS: &[&str] = &[
+    "gunicorn",
+    "gunicorn3",
+    "uvicorn",
+    "hypercorn",
+    "daphne",
+    "waitress-serve",
+    "puma",
+    "rails",
+    "node",
+    "nodejs",
+    "npm",
+    "yarn",
+    "pnpm",
+    "next",
+    "uwsgi",
+    "dotnet",
+    "flask",
+    "manage.py",
+];
+
+/// Whether a command's words run one of the servers read here (its port
+/// may still be unknown).
+pub fn runs_server(words: &[String]) -> bool {
+    words.iter().any(|w| SERVERS.contains(&base(w)))
+}
+
 /// The server a command runs and what it listens on; None when no known
 /// server is run or its port cannot be told.
 pub fn listen(words: &[String], env: &dyn Fn(&str) -> Option<String>) -> Option<Listen> {

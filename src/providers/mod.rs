@@ -18,6 +18,7 @@ mod lit;
 pub mod network;
 pub mod nginx;
 pub mod pm2;
+pub mod runscript;
 pub mod supervisord;
 mod systemd;
 pub mod units;
@@ -181,6 +182,7 @@ pub fn all() -> Vec<&'static dyn ListenerProvider> {
         &apache::Apache,
         &pm2::Pm2,
         &supervisord::Supervisord,
+        &runscript::RunScript,
         &declared::Declared,
     ]
 }

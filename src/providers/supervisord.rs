@@ -24,29 +24,6 @@ pub struct Supervisord;
 
 const NAME: &str = "supervisord";
 
-/// Program names that make a command worth reading (the servers of
-/// `cmdline.rs`, and the interpreters that start them).
-const SERVERS: &[&str] = &[
-    "gunicorn",
-    "gunicorn3",
-    "uvicorn",
-    "hypercorn",
-    "daphne",
-    "waitress-serve",
-    "puma",
-    "rails",
-    "node",
-    "nodejs",
-    "npm",
-    "yarn",
-    "pnpm",
-    "next",
-    "uwsgi",
-    "dotnet",
-    "flask",
-    "manage.py",
-];
-
 impl ListenerProvider for Supervisord {
     fn name(&self) -> &'static str {
         NAME
@@ -57,9 +34,11 @@ impl ListenerProvider for Supervisord {
         let ini_name = name.ends_with(".conf") || name.ends_with(".ini");
         (ini_name || explicit)
             && head.contains("[program:")
-            && programs(head, FileId(0))
-                .iter()
-                .any(|p| p.command.as_ref().is_some_and(|c| runs_server(&c.0)))
+            && programs(head, FileId(0)).iter().any(|p| {
+                p.command
+                    .as_ref()
+                    .is_some_and(|c| cmdline::runs_server(&crate::dockerfile::shell_words(&c.0)))
+            })
     }
 
     fn listeners(&self, _loaded: &Loaded, _model: &Model<'_>, out: &mut Vec<Listener>) {
@@ -69,13 +48,6 @@ impl ListenerProvider for Supervisord {
             }
         }
     }
-}
-
-fn runs_server(command: &str) -> bool {
-    crate::dockerfile::shell_words(command).iter().any(|w| {
-        let base = w.rsplit('/').next().unwrap_or(w);
-        SERVERS.contains(&base)
-    })
 }
 
 /// One `[program:NAME]` section: its command and environment, each value
@@ -270,7 +242,8 @@ mod tests {
             .collect();
         assert_eq!(env, [("PORT", "8000"), ("APP_ENV", "prod, eu")]);
         assert_eq!(ps[0].user.as_deref(), Some("www-data"));
-        assert!(runs_server(cmd));
-        assert!(!runs_server("/usr/sbin/php-fpm -F"));
+        let runs = |c: &str| cmdline::runs_server(&crate::dockerfile::shell_words(c));
+        assert!(runs(cmd));
+        assert!(!runs("/usr/sbin/php-fpm -F"));
     }
 }
