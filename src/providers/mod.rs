@@ -18,6 +18,7 @@ mod lit;
 pub mod network;
 pub mod nginx;
 pub mod pm2;
+mod puma_rb;
 pub mod runscript;
 pub mod supervisord;
 mod systemd;

@@ -282,8 +282,8 @@ fn exec_start<'u>(unit: &'u Unit<'_>) -> Option<(Vec<String>, &'u (FileId, Entry
     Some((words, x))
 }
 
-/// What a unit's server listens on, each port with the line that decides
-/// it: the `ExecStart=` when the port is written there, else the
+/// What a unit's server listens on, each endpoint with the line that
+/// decides it: the `ExecStart=` when the port is written there, else the
 /// `Environment=`/`EnvironmentFile=` line of the variable that holds it.
 fn unit_listeners(loaded: &Loaded, unit: &Unit<'_>) -> Option<Vec<Listener>> {
     let (words, (id, exec)) = exec_start(unit)?;
@@ -295,36 +295,49 @@ fn unit_listeners(loaded: &Loaded, unit: &Unit<'_>) -> Option<Vec<Listener>> {
             .map(|v| v.value.clone())
     };
     let exec_span = Span::new(*id, exec.line_start, exec.end);
-    let (server, ports, loopback) = match cmdline::listen(&words, &lookup) {
-        Some(l) => (l.server, l.ports, l.loopback),
-        None => {
-            let urls = lookup("ASPNETCORE_URLS")?;
-            let lo = urls.split(';').all(cmdline::is_loopback);
-            ("dotnet", cmdline::urls_ports(&urls), lo)
-        }
+    let any = |loopback: bool, port: u16| {
+        let host = if loopback {
+            Host::parse("127.0.0.1")
+        } else {
+            Host::Any
+        };
+        Endpoint::Tcp(host, port)
     };
-    let host = if loopback {
-        Host::parse("127.0.0.1")
-    } else {
-        Host::Any
+    let (server, endpoints): (&'static str, Vec<Endpoint>) = match cmdline::listen(&words, &lookup)
+    {
+        Some(l) => (
+            l.server,
+            l.ports.into_iter().map(|p| any(l.loopback, p)).collect(),
+        ),
+        None => match lookup("ASPNETCORE_URLS") {
+            Some(urls) => {
+                let lo = urls.split(';').all(cmdline::is_loopback);
+                let ports = cmdline::urls_ports(&urls);
+                ("dotnet", ports.into_iter().map(|p| any(lo, p)).collect())
+            }
+            None => ("puma", puma_config(loaded, unit, &words, &lookup)?),
+        },
     };
     let name: std::sync::Arc<str> = unit.name.as_str().into();
     Some(
-        ports
+        endpoints
             .into_iter()
-            .map(|port| {
-                let p = port.to_string();
-                let written = words.iter().any(|w| w.contains(&p));
+            .map(|endpoint| {
+                let key = match &endpoint {
+                    Endpoint::Tcp(_, port) => port.to_string(),
+                    Endpoint::Unix(p) => p.display().to_string(),
+                };
+                let written = words.iter().any(|w| w.contains(&key));
                 let span = if written {
                     exec_span
                 } else {
                     env.iter()
                         .rev()
-                        .find(|v| v.value.contains(&p))
+                        .find(|v| v.value.contains(&key))
                         .map_or(exec_span, |v| v.span)
                 };
                 Listener {
-                    endpoint: Endpoint::Tcp(host.clone(), port),
+                    endpoint,
                     kind: ListenerKind::Service(server),
                     name: name.clone(),
                     span: Some(span),
@@ -335,6 +348,74 @@ fn unit_listeners(loaded: &Loaded, unit: &Unit<'_>) -> Option<Vec<Listener>> {
             })
             .collect(),
     )
+}
+
+/// Puma started without `-b`/`-p`: its config file (`-C FILE`, else
+/// `config/puma.rb`, Puma's default) under the unit's
+/// `WorkingDirectory=`, when in view.
+fn puma_config(
+    loaded: &Loaded,
+    unit: &Unit<'_>,
+    words: &[String],
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<Vec<Endpoint>> {
+    let at = words
+        .iter()
+        .position(|w| w.rsplit('/').next() == Some("puma"))?;
+    let args = &words[at + 1..];
+    let config = args
+        .iter()
+        .position(|w| w == "-C" || w == "--config")
+        .and_then(|i| args.get(i + 1).cloned())
+        .or_else(|| {
+            args.iter()
+                .find_map(|w| w.strip_prefix("--config=").map(str::to_string))
+        })
+        .unwrap_or_else(|| "config/puma.rb".to_string());
+    let workdir = unit
+        .service("WorkingDirectory")
+        .filter(|(_, e)| !e.value.is_empty())
+        .last()
+        .map(|(_, e)| specifiers(e.value.trim_start_matches('-'), &unit.name))?;
+    let text = read_config(loaded, unit, &workdir, &config)?;
+    let binds = super::puma_rb::binds(&text, env)?;
+    Some(
+        binds
+            .into_iter()
+            .filter_map(|b| match b {
+                super::puma_rb::Bind::Tcp { port, loopback } => Some(Endpoint::Tcp(
+                    if loopback {
+                        Host::parse("127.0.0.1")
+                    } else {
+                        Host::Any
+                    },
+                    port,
+                )),
+                super::puma_rb::Bind::Unix(p) => {
+                    crate::address::parse_host_port(&format!("unix:{p}"), None)
+                }
+            })
+            .collect(),
+    )
+}
+
+/// A file the service reads from its working directory: under `--root`
+/// at its path on the server; else (a checkout that ships the unit, as
+/// deployed by cloning the repository into the working directory) in
+/// the nearest directory above the unit that holds it.
+fn read_config(loaded: &Loaded, unit: &Unit<'_>, workdir: &str, config: &str) -> Option<String> {
+    let abs = Path::new(workdir).join(config);
+    if loaded.root.is_some()
+        && let Ok(bytes) = crate::vfs::Fs::read(&loaded.real_fs(), &abs)
+    {
+        return String::from_utf8(bytes.to_vec()).ok();
+    }
+    let rel = abs.strip_prefix(workdir).ok()?;
+    unit.real
+        .ancestors()
+        .skip(1)
+        .take(4)
+        .find_map(|dir| read_beside_dir(loaded, dir, rel))
 }
 
 /// The open-file limit systemd starts nginx with, when its unit is in view.
