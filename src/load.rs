@@ -519,7 +519,38 @@ fn load_trees(inputs: &Inputs, disc: &mut Discovery, view: crate::vfs::View) -> 
     }
     out.fpm = fpm;
     out.fpm_files = fpm_files;
+    user_inis(&fs, &mut out);
     out
+}
+
+/// The `.user.ini` files of the document roots nginx names (static,
+/// absolute `root` values), when php-fpm pools are in view.
+fn user_inis(fs: &RealFs, out: &mut Loaded) {
+    if out.fpm.as_ref().is_none_or(|c| c.pools.is_empty()) {
+        return;
+    }
+    let Some(name) = out.php_ini.user_ini_name() else {
+        return;
+    };
+    let mut roots = Vec::new();
+    let mut stack: Vec<&crate::nginx::ast::Directive> =
+        out.files.iter().flat_map(|f| f.directives.iter()).collect();
+    while let Some(d) = stack.pop() {
+        if d.name() == "root"
+            && let Some(r) = d.arg(0)
+            && r.starts_with('/')
+            && !r.contains('$')
+        {
+            roots.push(PathBuf::from(r));
+        }
+        if let Some(b) = &d.block {
+            stack.extend(b.children.iter());
+        }
+    }
+    roots.sort();
+    roots.dedup();
+    let found = crate::php_ini::load_user_inis(fs, &mut out.sources, &roots, &name);
+    out.php_ini.user_inis = found;
 }
 
 /// What discovery passed over, as notes: skipped files, files left out on

@@ -85,7 +85,30 @@ pub struct PhpInis {
     pub sets: Vec<PhpIni>,
     /// By pool index in [`FpmConfig::pools`].
     pub by_pool: Vec<Option<usize>>,
+    /// The `.user.ini` files of nginx's document roots, when in view.
+    pub user_inis: Vec<UserIni>,
 }
+
+/// A per-directory ini file in a document root (php.net,
+/// configuration.file.per-user): php-fpm reads `user_ini.filename`
+/// (default `.user.ini`; empty disables it) in the requested script's
+/// directory and each parent up to `DOCUMENT_ROOT`, and applies only the
+/// settings whose mode is `PHP_INI_PERDIR` or `PHP_INI_USER`. Of the keys
+/// read here, `upload_max_filesize` and `post_max_size` are
+/// `PHP_INI_PERDIR` and `max_execution_time` and `memory_limit`
+/// `PHP_INI_ALL` (php.net, ini.list): all four apply. The root's own file
+/// applies to every script under it; files in subdirectories (for some
+/// scripts only) are not read.
+#[derive(Clone, Debug)]
+pub struct UserIni {
+    /// The document root, as the configuration names it.
+    pub dir: PathBuf,
+    pub file: FileId,
+    pub values: Vec<IniValue>,
+}
+
+/// The name PHP gives the per-directory ini file.
+pub const USER_INI_DEFAULT: &str = ".user.ini";
 
 /// Where an effective value comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,6 +162,86 @@ impl PhpInis {
             written: key.to_string(),
         })
     }
+}
+
+impl PhpInis {
+    /// [`PhpInis::effective`] for a request under the document root
+    /// `doc_root`: `php_admin_value` wins (php-fpm marks those entries
+    /// system-only, so a `.user.ini` cannot change them), then the root's
+    /// `.user.ini` (applied per request, over `php_value`), then the rest.
+    pub fn effective_in(
+        &self,
+        fpm: &FpmConfig,
+        pool: usize,
+        key: &str,
+        doc_root: Option<&Path>,
+    ) -> Option<Effective> {
+        let p = fpm.pools.get(pool)?;
+        if let Some(s) = p.get_array("php_admin_value", key) {
+            return (!s.has_env).then(|| Effective {
+                value: s.value.clone(),
+                span: Some(s.span),
+                origin: Origin::Pool,
+                written: s.display_key(),
+            });
+        }
+        let user = doc_root
+            .and_then(|d| self.user_inis.iter().find(|u| u.dir == d))
+            .and_then(|u| u.values.iter().rev().find(|v| v.key == key));
+        if let Some(v) = user {
+            return (!v.unknown).then(|| Effective {
+                value: v.value.clone(),
+                span: Some(v.span),
+                origin: Origin::Ini,
+                written: key.to_string(),
+            });
+        }
+        self.effective(fpm, pool, key)
+    }
+
+    /// The per-directory file name the installations use: the last
+    /// `user_ini.filename` any of them sets, else PHP's default; None
+    /// when one disables it (an empty name).
+    pub fn user_ini_name(&self) -> Option<String> {
+        let set = self
+            .sets
+            .iter()
+            .rev()
+            .find_map(|s| s.get("user_ini.filename"));
+        match set {
+            Some(v) if v.value.trim().is_empty() => None,
+            Some(v) => Some(v.value.trim().to_string()),
+            None => Some(USER_INI_DEFAULT.to_string()),
+        }
+    }
+}
+
+/// Read the `.user.ini` (or `name`) of each document root in `roots`
+/// (absolute paths as nginx's `root` names them) that has one.
+pub fn load_user_inis(
+    fs: &dyn Fs,
+    sources: &mut SourceMap,
+    roots: &[PathBuf],
+    name: &str,
+) -> Vec<UserIni> {
+    let mut out: Vec<UserIni> = Vec::new();
+    for root in roots {
+        if out.iter().any(|u| &u.dir == root) || fs.outside(root) {
+            continue;
+        }
+        let path = root.join(name);
+        let Ok(bytes) = fs.read(&path) else { continue };
+        let id = sources.add(fs.display(&path), fs.real_path(&path), bytes.clone());
+        let mut values = Vec::new();
+        read_values(id, &bytes, &mut values);
+        values.retain(|v| default_of(&v.key).is_some());
+        out.push(UserIni {
+            dir: root.clone(),
+            file: id,
+            values,
+        });
+    }
+    out
 }
 
 /// The pool's `php_admin_value[key]`, else `php_value[key]`: Some(None)
@@ -282,7 +385,7 @@ fn read_values(id: FileId, bytes: &[u8], out: &mut Vec<IniValue>) {
         let n = sec.name.to_ascii_uppercase();
         let per_dir = n.starts_with("PATH=") || n.starts_with("HOST=");
         for e in sec.entries {
-            if e.index.is_some() || default_of(&e.key).is_none() {
+            if e.index.is_some() || (default_of(&e.key).is_none() && e.key != "user_ini.filename") {
                 continue;
             }
             out.push(IniValue {
