@@ -519,8 +519,23 @@ fn load_trees(inputs: &Inputs, disc: &mut Discovery, view: crate::vfs::View) -> 
     }
     out.fpm = fpm;
     out.fpm_files = fpm_files;
+    scan_dir(&fs, &mut out);
     user_inis(&fs, &mut out);
     out
+}
+
+/// `PHP_INI_SCAN_DIR` from the php-fpm unit's `Environment=`, applied to
+/// the ini sets when php-fpm pools are in view.
+fn scan_dir(fs: &RealFs, out: &mut Loaded) {
+    let pools = out.fpm.as_ref().map_or(0, |c| c.pools.len());
+    if pools == 0 {
+        return;
+    }
+    if let Some(v) = crate::providers::units::fpm_scan_dir(out) {
+        let mut inis = std::mem::take(&mut out.php_ini);
+        crate::php_ini::apply_scan_dir(&mut inis, fs, &mut out.sources, &v, pools);
+        out.php_ini = inis;
+    }
 }
 
 /// The `.user.ini` files of the document roots nginx names (static,

@@ -166,9 +166,11 @@ impl PhpInis {
 
 impl PhpInis {
     /// [`PhpInis::effective`] for a request under the document root
-    /// `doc_root`: `php_admin_value` wins (php-fpm marks those entries
-    /// system-only, so a `.user.ini` cannot change them), then the root's
-    /// `.user.ini` (applied per request, over `php_value`), then the rest.
+    /// `doc_root`: `php_admin_value` wins, then the root's `.user.ini`
+    /// (applied per request), then `php_value` and the rest. php-fpm's
+    /// `fpm_php_zend_ini_alter_master` (sapi/fpm/fpm/fpm_php.c) marks an
+    /// admin value system-only, and leaves a `php_value` modifiable "to
+    /// allow ZEND_INI_PERDIR (.user.ini)".
     pub fn effective_in(
         &self,
         fpm: &FpmConfig,
@@ -242,6 +244,59 @@ pub fn load_user_inis(
         });
     }
     out
+}
+
+/// Apply `PHP_INI_SCAN_DIR` (best effort: the value the php-fpm unit's
+/// `Environment=` gives php-fpm) to every installation
+/// found: php-src `main/php_ini.c` (`php_init_config`) scans each
+/// `:`-separated directory's `*.ini` in alphabetical order instead of the
+/// compiled-in `conf.d`, and an empty element (a leading or trailing `:`)
+/// keeps the compiled-in one in its place.
+pub fn apply_scan_dir(
+    inis: &mut PhpInis,
+    fs: &dyn Fs,
+    sources: &mut SourceMap,
+    value: &str,
+    pools: usize,
+) {
+    let keep_default = value.split(':').any(str::is_empty);
+    let mut files = Vec::new();
+    for dir in value.split(':').filter(|d| !d.is_empty()) {
+        let mut found = fs.glob(&Path::new(dir).join("*.ini"));
+        found.sort();
+        files.extend(found);
+    }
+    let mut values = Vec::new();
+    let mut ids = Vec::new();
+    for p in files {
+        let Ok(bytes) = fs.read(&p) else { continue };
+        let id = sources.add(fs.display(&p), fs.real_path(&p), bytes.clone());
+        ids.push(id);
+        read_values(id, &bytes, &mut values);
+    }
+    // Directories not in view (a container's paths in a repository run):
+    // what they hold is unknown, so the files already read stay.
+    if ids.is_empty() {
+        return;
+    }
+    if inis.sets.is_empty() {
+        inis.sets.push(PhpIni::default());
+        inis.by_pool = vec![Some(0); pools];
+    }
+    for set in &mut inis.sets {
+        if !keep_default {
+            // Only php.ini (the first file when the set has one) stays.
+            let main = set
+                .files
+                .first()
+                .copied()
+                .filter(|id| sources.get(*id).real.ends_with("php.ini"));
+            set.values.retain(|v| Some(v.span.file) == main);
+            set.files.retain(|f| Some(*f) == main);
+        }
+        set.files.extend(ids.iter().copied());
+        set.values.extend(values.iter().cloned());
+    }
 }
 
 /// The pool's `php_admin_value[key]`, else `php_value[key]`: Some(None)

@@ -410,3 +410,66 @@ fn user_ini_in_the_document_root() {
         "{low:?}"
     );
 }
+
+/// `PHP_INI_SCAN_DIR` in the php-fpm unit's `Environment=` replaces the
+/// scanned directory: its files raise the limits php.ini sets.
+#[test]
+fn php_ini_scan_dir_from_the_fpm_unit() {
+    let run = |with_unit: bool| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut files = vec![
+            (
+                "etc/nginx/nginx.conf",
+                "events {}\nhttp {\n    server {\n        listen 80;\n        client_max_body_size 64m;\n        location ~ \\.php$ { fastcgi_pass unix:/run/php/php8.2-fpm.sock; }\n    }\n}\n",
+            ),
+            (
+                "etc/php/8.2/fpm/php-fpm.conf",
+                "[global]\ninclude = /etc/php/8.2/fpm/pool.d/*.conf\n",
+            ),
+            (
+                "etc/php/8.2/fpm/pool.d/www.conf",
+                "[www]\nuser = www-data\nlisten = /run/php/php8.2-fpm.sock\npm = static\npm.max_children = 2\n",
+            ),
+            (
+                "etc/php/8.2/fpm/php.ini",
+                "[PHP]\npost_max_size = 16M\nupload_max_filesize = 16M\n",
+            ),
+            (
+                "etc/php/custom.d/uploads.ini",
+                "post_max_size = 64M\nupload_max_filesize = 64M\n",
+            ),
+        ];
+        if with_unit {
+            files.push((
+                "etc/systemd/system/php8.2-fpm.service",
+                "[Service]\nType=notify\nEnvironment=PHP_INI_SCAN_DIR=/etc/php/custom.d\nExecStart=/usr/sbin/php-fpm8.2 --nodaemonize --fpm-config /etc/php/8.2/fpm/php-fpm.conf\n",
+            ));
+        }
+        for (p, t) in &files {
+            let p = dir.path().join(p);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(p, t).expect("write");
+        }
+        let root = dir.path().display().to_string();
+        let mut args = vec![
+            "--format".to_string(),
+            "json".into(),
+            "--no-config".into(),
+            "--root".into(),
+            root.clone(),
+            format!("{root}/etc/nginx"),
+            "--php-fpm".into(),
+            format!("{root}/etc/php/8.2/fpm"),
+        ];
+        if with_unit {
+            args.push("--service".into());
+            args.push(format!("{root}/etc/systemd/system/php8.2-fpm.service"));
+        }
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = cli::run(&a);
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        of_rule(&json, "upload-size-mismatch").len()
+    };
+    assert_eq!(run(false), 1);
+    assert_eq!(run(true), 0);
+}

@@ -418,6 +418,27 @@ fn read_config(loaded: &Loaded, unit: &Unit<'_>, workdir: &str, config: &str) ->
         .find_map(|dir| read_beside_dir(loaded, dir, rel))
 }
 
+/// `PHP_INI_SCAN_DIR` in the environment of a loaded unit that runs
+/// php-fpm (`ExecStart=/usr/sbin/php-fpm8.2 …`).
+pub fn fpm_scan_dir(loaded: &Loaded) -> Option<String> {
+    units(loaded).into_iter().find_map(|u| {
+        let (words, _) = exec_start(&u)?;
+        let runs_fpm = words.first().is_some_and(|w| {
+            w.rsplit('/')
+                .next()
+                .is_some_and(|b| b.starts_with("php-fpm"))
+        });
+        if !runs_fpm {
+            return None;
+        }
+        environment(loaded, &u)
+            .into_iter()
+            .rev()
+            .find(|v| v.key == "PHP_INI_SCAN_DIR")
+            .map(|v| v.value)
+    })
+}
+
 /// The open-file limit systemd starts nginx with, when its unit is in view.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NoFile {
