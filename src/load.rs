@@ -449,7 +449,7 @@ fn add_service_paths(inputs: &Inputs, disc: &mut Discovery) -> Result<(), InputE
                     Some(provider) => f.kind = Kind::Service(provider),
                     None => {
                         return Err(InputError(format!(
-                            "--service {}: not a configuration nginx-lint reads (Gunicorn unit or config, uWSGI ini/yaml, Compose file, Apache config, pm2 ecosystem file)",
+                            "--service {}: not a configuration nginx-lint reads (Gunicorn unit or config, systemd service unit, uWSGI ini/yaml, Compose file, Apache config, pm2 ecosystem file, supervisord program, runit/s6 run script)",
                             p.display()
                         )));
                     }
