@@ -901,48 +901,6 @@ fn catch_breakages(p: &Published, missed: &mut Vec<String>) {
     }
 }
 
-/// A project's `include:`d file brings its services onto the network (ports
-/// unknown: no finding), and a service inherits the command of the service
-/// it `extends`.
-#[test]
-fn compose_include_and_extends() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let files = [
-        (
-            "compose.yaml",
-            "include:\n  - infra/services.yml\nservices:\n  proxy:\n    image: nginx:1.27\n    volumes:\n      - ./nginx/default.conf:/etc/nginx/conf.d/default.conf:ro\n  base:\n    image: python:3.12\n    command: gunicorn -b 0.0.0.0:8000 app:app\n  app:\n    extends: base\n",
-        ),
-        (
-            "infra/services.yml",
-            "services:\n  api:\n    image: example/api\n",
-        ),
-        (
-            "nginx/default.conf",
-            "server {\n    listen 80;\n    location /api/ { proxy_pass http://api:5000; }\n    location /old/ { proxy_pass http://app:8001; }\n    location / { proxy_pass http://app:8000; }\n}\n",
-        ),
-    ];
-    for (name, text) in files {
-        let p = tmp.path().join(name);
-        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&p, text).expect("write");
-    }
-    let outcome = nginx_lint::run(&run_dir(tmp.path())).expect("runs");
-    let got: Vec<(String, usize, String)> = resolution_findings(&outcome)
-        .iter()
-        .map(|f| {
-            let (line, _) = outcome.loaded.sources.start_of(f.span);
-            (f.rule.to_string(), line, f.help.clone().unwrap_or_default())
-        })
-        .collect();
-    assert_eq!(got.len(), 1, "{got:#?}");
-    assert_eq!((got[0].0.as_str(), got[0].1), ("upstream-no-listener", 4));
-    assert!(
-        got[0].2.contains("gunicorn -b 0.0.0.0:8000"),
-        "{}",
-        got[0].2
-    );
-}
-
 /// Published bare-metal stacks whose backends are systemd units (helper
 /// units22; kept apart from `PUBLISHED` to ease merging).
 const PUBLISHED_UNITS: &[Published] = &[
@@ -985,4 +943,46 @@ fn published_unit_stacks_resolve_and_catch_breakages() {
         catch_breakages(p, &mut missed);
     }
     assert!(missed.is_empty(), "{}", missed.join("\n"));
+}
+
+/// A project's `include:`d file brings its services onto the network (ports
+/// unknown: no finding), and a service inherits the command of the service
+/// it `extends`.
+#[test]
+fn compose_include_and_extends() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let files = [
+        (
+            "compose.yaml",
+            "include:\n  - infra/services.yml\nservices:\n  proxy:\n    image: nginx:1.27\n    volumes:\n      - ./nginx/default.conf:/etc/nginx/conf.d/default.conf:ro\n  base:\n    image: python:3.12\n    command: gunicorn -b 0.0.0.0:8000 app:app\n  app:\n    extends: base\n",
+        ),
+        (
+            "infra/services.yml",
+            "services:\n  api:\n    image: example/api\n",
+        ),
+        (
+            "nginx/default.conf",
+            "server {\n    listen 80;\n    location /api/ { proxy_pass http://api:5000; }\n    location /old/ { proxy_pass http://app:8001; }\n    location / { proxy_pass http://app:8000; }\n}\n",
+        ),
+    ];
+    for (name, text) in files {
+        let p = tmp.path().join(name);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, text).expect("write");
+    }
+    let outcome = nginx_lint::run(&run_dir(tmp.path())).expect("runs");
+    let got: Vec<(String, usize, String)> = resolution_findings(&outcome)
+        .iter()
+        .map(|f| {
+            let (line, _) = outcome.loaded.sources.start_of(f.span);
+            (f.rule.to_string(), line, f.help.clone().unwrap_or_default())
+        })
+        .collect();
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert_eq!((got[0].0.as_str(), got[0].1), ("upstream-no-listener", 4));
+    assert!(
+        got[0].2.contains("gunicorn -b 0.0.0.0:8000"),
+        "{}",
+        got[0].2
+    );
 }
