@@ -456,7 +456,7 @@ fn add_service_paths(inputs: &Inputs, disc: &mut Discovery) -> Result<(), InputE
                     Some(provider) => f.kind = Kind::Service(provider),
                     None => {
                         return Err(InputError(format!(
-                            "--service {}: not a configuration nginx-lint reads (Gunicorn unit or config, uWSGI ini/yaml, Compose file, Apache config, pm2 ecosystem file)",
+                            "--service {}: not a configuration nginx-lint reads (Gunicorn unit or config, systemd service unit, uWSGI ini/yaml, Compose file, Apache config, pm2 ecosystem file, supervisord program, runit/s6 run script)",
                             p.display()
                         )));
                     }
@@ -531,7 +531,53 @@ fn load_trees(
     }
     out.fpm = fpm;
     out.fpm_files = fpm_files;
+    scan_dir(&fs, &mut out);
+    user_inis(&fs, &mut out);
     out
+}
+
+/// `PHP_INI_SCAN_DIR` from the php-fpm unit's `Environment=`, applied to
+/// the ini sets when php-fpm pools are in view.
+fn scan_dir(fs: &RealFs, out: &mut Loaded) {
+    let pools = out.fpm.as_ref().map_or(0, |c| c.pools.len());
+    if pools == 0 {
+        return;
+    }
+    if let Some(v) = crate::providers::units::fpm_scan_dir(out) {
+        let mut inis = std::mem::take(&mut out.php_ini);
+        crate::php_ini::apply_scan_dir(&mut inis, fs, &mut out.sources, &v, pools);
+        out.php_ini = inis;
+    }
+}
+
+/// The `.user.ini` files of the document roots nginx names (static,
+/// absolute `root` values), when php-fpm pools are in view.
+fn user_inis(fs: &RealFs, out: &mut Loaded) {
+    if out.fpm.as_ref().is_none_or(|c| c.pools.is_empty()) {
+        return;
+    }
+    let Some(name) = out.php_ini.user_ini_name() else {
+        return;
+    };
+    let mut roots = Vec::new();
+    let mut stack: Vec<&crate::nginx::ast::Directive> =
+        out.files.iter().flat_map(|f| f.directives.iter()).collect();
+    while let Some(d) = stack.pop() {
+        if d.name() == "root"
+            && let Some(r) = d.arg(0)
+            && r.starts_with('/')
+            && !r.contains('$')
+        {
+            roots.push(PathBuf::from(r));
+        }
+        if let Some(b) = &d.block {
+            stack.extend(b.children.iter());
+        }
+    }
+    roots.sort();
+    roots.dedup();
+    let found = crate::php_ini::load_user_inis(fs, &mut out.sources, &roots, &name);
+    out.php_ini.user_inis = found;
 }
 
 /// What discovery passed over, as notes: skipped files, files left out on

@@ -85,7 +85,30 @@ pub struct PhpInis {
     pub sets: Vec<PhpIni>,
     /// By pool index in [`FpmConfig::pools`].
     pub by_pool: Vec<Option<usize>>,
+    /// The `.user.ini` files of nginx's document roots, when in view.
+    pub user_inis: Vec<UserIni>,
 }
+
+/// A per-directory ini file in a document root (php.net,
+/// configuration.file.per-user): php-fpm reads `user_ini.filename`
+/// (default `.user.ini`; empty disables it) in the requested script's
+/// directory and each parent up to `DOCUMENT_ROOT`, and applies only the
+/// settings whose mode is `PHP_INI_PERDIR` or `PHP_INI_USER`. Of the keys
+/// read here, `upload_max_filesize` and `post_max_size` are
+/// `PHP_INI_PERDIR` and `max_execution_time` and `memory_limit`
+/// `PHP_INI_ALL` (php.net, ini.list): all four apply. The root's own file
+/// applies to every script under it; files in subdirectories (for some
+/// scripts only) are not read.
+#[derive(Clone, Debug)]
+pub struct UserIni {
+    /// The document root, as the configuration names it.
+    pub dir: PathBuf,
+    pub file: FileId,
+    pub values: Vec<IniValue>,
+}
+
+/// The name PHP gives the per-directory ini file.
+pub const USER_INI_DEFAULT: &str = ".user.ini";
 
 /// Where an effective value comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -138,6 +161,141 @@ impl PhpInis {
             origin: Origin::Default,
             written: key.to_string(),
         })
+    }
+}
+
+impl PhpInis {
+    /// [`PhpInis::effective`] for a request under the document root
+    /// `doc_root`: `php_admin_value` wins, then the root's `.user.ini`
+    /// (applied per request), then `php_value` and the rest. php-fpm's
+    /// `fpm_php_zend_ini_alter_master` (sapi/fpm/fpm/fpm_php.c) marks an
+    /// admin value system-only, and leaves a `php_value` modifiable "to
+    /// allow ZEND_INI_PERDIR (.user.ini)".
+    pub fn effective_in(
+        &self,
+        fpm: &FpmConfig,
+        pool: usize,
+        key: &str,
+        doc_root: Option<&Path>,
+    ) -> Option<Effective> {
+        let p = fpm.pools.get(pool)?;
+        if let Some(s) = p.get_array("php_admin_value", key) {
+            return (!s.has_env).then(|| Effective {
+                value: s.value.clone(),
+                span: Some(s.span),
+                origin: Origin::Pool,
+                written: s.display_key(),
+            });
+        }
+        let user = doc_root
+            .and_then(|d| self.user_inis.iter().find(|u| u.dir == d))
+            .and_then(|u| u.values.iter().rev().find(|v| v.key == key));
+        if let Some(v) = user {
+            return (!v.unknown).then(|| Effective {
+                value: v.value.clone(),
+                span: Some(v.span),
+                origin: Origin::Ini,
+                written: key.to_string(),
+            });
+        }
+        self.effective(fpm, pool, key)
+    }
+
+    /// The per-directory file name the installations use: the last
+    /// `user_ini.filename` any of them sets, else PHP's default; None
+    /// when one disables it (an empty name).
+    pub fn user_ini_name(&self) -> Option<String> {
+        let set = self
+            .sets
+            .iter()
+            .rev()
+            .find_map(|s| s.get("user_ini.filename"));
+        match set {
+            Some(v) if v.value.trim().is_empty() => None,
+            Some(v) => Some(v.value.trim().to_string()),
+            None => Some(USER_INI_DEFAULT.to_string()),
+        }
+    }
+}
+
+/// Read the `.user.ini` (or `name`) of each document root in `roots`
+/// (absolute paths as nginx's `root` names them) that has one.
+pub fn load_user_inis(
+    fs: &dyn Fs,
+    sources: &mut SourceMap,
+    roots: &[PathBuf],
+    name: &str,
+) -> Vec<UserIni> {
+    let mut out: Vec<UserIni> = Vec::new();
+    for root in roots {
+        if out.iter().any(|u| &u.dir == root) || fs.outside(root) {
+            continue;
+        }
+        let path = root.join(name);
+        let Ok(bytes) = fs.read(&path) else { continue };
+        let id = sources.add(fs.display(&path), fs.real_path(&path), bytes.clone());
+        let mut values = Vec::new();
+        read_values(id, &bytes, &mut values);
+        values.retain(|v| default_of(&v.key).is_some());
+        out.push(UserIni {
+            dir: root.clone(),
+            file: id,
+            values,
+        });
+    }
+    out
+}
+
+/// Apply `PHP_INI_SCAN_DIR` (best effort: the value the php-fpm unit's
+/// `Environment=` gives php-fpm) to every installation
+/// found: php-src `main/php_ini.c` (`php_init_config`) scans each
+/// `:`-separated directory's `*.ini` in alphabetical order instead of the
+/// compiled-in `conf.d`, and an empty element (a leading or trailing `:`)
+/// keeps the compiled-in one in its place.
+pub fn apply_scan_dir(
+    inis: &mut PhpInis,
+    fs: &dyn Fs,
+    sources: &mut SourceMap,
+    value: &str,
+    pools: usize,
+) {
+    let keep_default = value.split(':').any(str::is_empty);
+    let mut files = Vec::new();
+    for dir in value.split(':').filter(|d| !d.is_empty()) {
+        let mut found = fs.glob(&Path::new(dir).join("*.ini"));
+        found.sort();
+        files.extend(found);
+    }
+    let mut values = Vec::new();
+    let mut ids = Vec::new();
+    for p in files {
+        let Ok(bytes) = fs.read(&p) else { continue };
+        let id = sources.add(fs.display(&p), fs.real_path(&p), bytes.clone());
+        ids.push(id);
+        read_values(id, &bytes, &mut values);
+    }
+    // Directories not in view (a container's paths in a repository run):
+    // what they hold is unknown, so the files already read stay.
+    if ids.is_empty() {
+        return;
+    }
+    if inis.sets.is_empty() {
+        inis.sets.push(PhpIni::default());
+        inis.by_pool = vec![Some(0); pools];
+    }
+    for set in &mut inis.sets {
+        if !keep_default {
+            // Only php.ini (the first file when the set has one) stays.
+            let main = set
+                .files
+                .first()
+                .copied()
+                .filter(|id| sources.get(*id).real.ends_with("php.ini"));
+            set.values.retain(|v| Some(v.span.file) == main);
+            set.files.retain(|f| Some(*f) == main);
+        }
+        set.files.extend(ids.iter().copied());
+        set.values.extend(values.iter().cloned());
     }
 }
 
@@ -282,7 +440,7 @@ fn read_values(id: FileId, bytes: &[u8], out: &mut Vec<IniValue>) {
         let n = sec.name.to_ascii_uppercase();
         let per_dir = n.starts_with("PATH=") || n.starts_with("HOST=");
         for e in sec.entries {
-            if e.index.is_some() || default_of(&e.key).is_none() {
+            if e.index.is_some() || (default_of(&e.key).is_none() && e.key != "user_ini.filename") {
                 continue;
             }
             out.push(IniValue {

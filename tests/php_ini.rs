@@ -334,3 +334,142 @@ fn root_run_reads_php_ini_under_the_root() {
         "{f:?}"
     );
 }
+
+/// A `.user.ini` in nginx's document root raises PHP's limits for every
+/// script there (PERDIR/ALL settings), over php.ini and `php_value`, not
+/// over `php_admin_value`; `user_ini.filename =` (empty) turns it off.
+#[test]
+fn user_ini_in_the_document_root() {
+    let run = |user_ini: Option<&str>, php_ini: &str, pool_extra: &str| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pool = format!(
+            "[www]\nuser = www-data\nlisten = /run/php/php8.2-fpm.sock\npm = static\npm.max_children = 2\n{pool_extra}"
+        );
+        let mut files = vec![
+            (
+                "etc/nginx/nginx.conf".to_string(),
+                "events {}\nhttp {\n    server {\n        listen 80;\n        root /var/www/app;\n        client_max_body_size 64m;\n        location ~ \\.php$ { fastcgi_pass unix:/run/php/php8.2-fpm.sock; }\n    }\n}\n".to_string(),
+            ),
+            (
+                "etc/php/8.2/fpm/php-fpm.conf".to_string(),
+                "[global]\ninclude = /etc/php/8.2/fpm/pool.d/*.conf\n".to_string(),
+            ),
+            ("etc/php/8.2/fpm/pool.d/www.conf".to_string(), pool),
+            ("etc/php/8.2/fpm/php.ini".to_string(), php_ini.to_string()),
+        ];
+        if let Some(u) = user_ini {
+            files.push(("var/www/app/.user.ini".to_string(), u.to_string()));
+        }
+        for (p, t) in &files {
+            let p = dir.path().join(p);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(p, t).expect("write");
+        }
+        let root = dir.path().display().to_string();
+        let out = cli::run(&[
+            "--format",
+            "json",
+            "--no-config",
+            "--root",
+            &root,
+            &format!("{root}/etc/nginx"),
+            "--php-fpm",
+            &format!("{root}/etc/php/8.2/fpm"),
+        ]);
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        of_rule(&json, "upload-size-mismatch")
+            .into_iter()
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let php_ini = "[PHP]\npost_max_size = 16M\nupload_max_filesize = 16M\n";
+    let user = "; per directory\nupload_max_filesize = 64M\npost_max_size = 64M\n";
+    // php.ini's 16M against nginx's 64m: reported...
+    assert_eq!(run(None, php_ini, "").len(), 1);
+    // ...but the document root's .user.ini raises both to 64M.
+    assert!(run(Some(user), php_ini, "").is_empty());
+    // php_value does not stop it (the .user.ini applies per request)...
+    assert!(run(Some(user), php_ini, "php_value[post_max_size] = 16M\n").is_empty());
+    // ...php_admin_value does, and names the pool's line.
+    let f = run(
+        Some(user),
+        php_ini,
+        "php_admin_value[post_max_size] = 16M\n",
+    );
+    assert_eq!(f.len(), 1, "{f:?}");
+    // An empty user_ini.filename turns the files off.
+    let off = format!("{php_ini}user_ini.filename =\n");
+    assert_eq!(run(Some(user), &off, "").len(), 1);
+    // A lower .user.ini value is named with its file and line.
+    let low = run(Some("post_max_size = 4M\n"), php_ini, "");
+    assert_eq!(low.len(), 1);
+    assert!(
+        low[0]["related"][0]["file"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("var/www/app/.user.ini")),
+        "{low:?}"
+    );
+}
+
+/// `PHP_INI_SCAN_DIR` in the php-fpm unit's `Environment=` replaces the
+/// scanned directory: its files raise the limits php.ini sets.
+#[test]
+fn php_ini_scan_dir_from_the_fpm_unit() {
+    let run = |with_unit: bool| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut files = vec![
+            (
+                "etc/nginx/nginx.conf",
+                "events {}\nhttp {\n    server {\n        listen 80;\n        client_max_body_size 64m;\n        location ~ \\.php$ { fastcgi_pass unix:/run/php/php8.2-fpm.sock; }\n    }\n}\n",
+            ),
+            (
+                "etc/php/8.2/fpm/php-fpm.conf",
+                "[global]\ninclude = /etc/php/8.2/fpm/pool.d/*.conf\n",
+            ),
+            (
+                "etc/php/8.2/fpm/pool.d/www.conf",
+                "[www]\nuser = www-data\nlisten = /run/php/php8.2-fpm.sock\npm = static\npm.max_children = 2\n",
+            ),
+            (
+                "etc/php/8.2/fpm/php.ini",
+                "[PHP]\npost_max_size = 16M\nupload_max_filesize = 16M\n",
+            ),
+            (
+                "etc/php/custom.d/uploads.ini",
+                "post_max_size = 64M\nupload_max_filesize = 64M\n",
+            ),
+        ];
+        if with_unit {
+            files.push((
+                "etc/systemd/system/php8.2-fpm.service",
+                "[Service]\nType=notify\nEnvironment=PHP_INI_SCAN_DIR=/etc/php/custom.d\nExecStart=/usr/sbin/php-fpm8.2 --nodaemonize --fpm-config /etc/php/8.2/fpm/php-fpm.conf\n",
+            ));
+        }
+        for (p, t) in &files {
+            let p = dir.path().join(p);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(p, t).expect("write");
+        }
+        let root = dir.path().display().to_string();
+        let mut args = vec![
+            "--format".to_string(),
+            "json".into(),
+            "--no-config".into(),
+            "--root".into(),
+            root.clone(),
+            format!("{root}/etc/nginx"),
+            "--php-fpm".into(),
+            format!("{root}/etc/php/8.2/fpm"),
+        ];
+        if with_unit {
+            args.push("--service".into());
+            args.push(format!("{root}/etc/systemd/system/php8.2-fpm.service"));
+        }
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = cli::run(&a);
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        of_rule(&json, "upload-size-mismatch").len()
+    };
+    assert_eq!(run(false), 1);
+    assert_eq!(run(true), 0);
+}

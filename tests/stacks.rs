@@ -892,65 +892,121 @@ fn resolution_findings(outcome: &nginx_lint::Outcome) -> Vec<&nginx_lint::findin
 
 #[test]
 fn published_stacks_resolve_as_traced() {
-    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
     for p in PUBLISHED {
-        let opts = run_dir(&base.join(p.dir));
-        let got = resolutions(&opts);
-        let want: Vec<(String, String)> = p
-            .targets
-            .iter()
-            .map(|(e, w)| (e.to_string(), w.to_string()))
-            .collect();
-        assert_eq!(got, want, "{}", p.dir);
-        let outcome = nginx_lint::run(&opts).expect("runs");
-        let f = resolution_findings(&outcome);
-        assert!(f.is_empty(), "{}: {:?}", p.dir, f);
+        resolves_as_traced(p);
     }
+}
+
+/// A published stack's targets resolve as traced, with no resolution
+/// finding.
+fn resolves_as_traced(p: &Published) {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+    let opts = run_dir(&base.join(p.dir));
+    let got = resolutions(&opts);
+    let want: Vec<(String, String)> = p
+        .targets
+        .iter()
+        .map(|(e, w)| (e.to_string(), w.to_string()))
+        .collect();
+    assert_eq!(got, want, "{}", p.dir);
+    let outcome = nginx_lint::run(&opts).expect("runs");
+    let f = resolution_findings(&outcome);
+    assert!(f.is_empty(), "{}: {:?}", p.dir, f);
 }
 
 #[test]
 fn published_stacks_catch_one_edit_breakages() {
-    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
     let mut missed = Vec::new();
     for p in PUBLISHED {
-        for b in p.breaks {
-            // The whole repository is copied (a build context may be above
-            // the stack's directory), and the stack's directory linted.
-            let (repo, sub) = match p.dir.split_once("/repo") {
-                Some((r, sub)) => (format!("{r}/repo"), sub),
-                None => (p.dir.to_string(), ""),
-            };
-            let tmp = tempfile::tempdir().expect("tmp");
-            copy_tree(&base.join(repo), tmp.path());
-            let dir = tmp.path().join(sub.trim_start_matches('/'));
-            let file = dir.join(b.file);
-            let text = std::fs::read_to_string(&file).expect("read");
-            assert!(
-                text.contains(b.from),
-                "{}: {} not in {}",
-                p.dir,
-                b.from,
-                b.file
-            );
-            std::fs::write(&file, text.replacen(b.from, b.to, 1)).expect("write");
-            let outcome = nginx_lint::run(&run_dir(&dir)).expect("runs");
-            let hit = outcome.findings.iter().find(|f| {
-                let (line, _) = outcome.loaded.sources.start_of(f.span);
-                let display = &outcome.loaded.sources.get(f.span.file).display;
-                f.rule == b.rule
-                    && display.ends_with(b.at.rsplit_once(':').map_or("", |x| x.0))
-                    && b.at.ends_with(&format!(":{line}"))
-                    && f.help.as_deref().unwrap_or("").contains(b.help)
-            });
-            if hit.is_none() {
-                let got: Vec<String> = outcome
-                    .findings
-                    .iter()
-                    .map(|f| format!("{} {} {:?}", f.rule, f.message, f.help))
-                    .collect();
-                missed.push(format!("{} {} -> {}: {got:#?}", p.dir, b.from, b.to));
-            }
+        catch_breakages(p, &mut missed);
+    }
+    assert!(missed.is_empty(), "{}", missed.join("\n"));
+}
+
+/// Each one-edit breakage of a published stack gives its finding at its
+/// line with its evidence in the help; the misses are appended to `missed`.
+fn catch_breakages(p: &Published, missed: &mut Vec<String>) {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+    for b in p.breaks {
+        // The whole repository is copied (a build context may be above
+        // the stack's directory), and the stack's directory linted.
+        let (repo, sub) = match p.dir.split_once("/repo") {
+            Some((r, sub)) => (format!("{r}/repo"), sub),
+            None => (p.dir.to_string(), ""),
+        };
+        let tmp = tempfile::tempdir().expect("tmp");
+        copy_tree(&base.join(repo), tmp.path());
+        let dir = tmp.path().join(sub.trim_start_matches('/'));
+        let file = dir.join(b.file);
+        let text = std::fs::read_to_string(&file).expect("read");
+        assert!(
+            text.contains(b.from),
+            "{}: {} not in {}",
+            p.dir,
+            b.from,
+            b.file
+        );
+        std::fs::write(&file, text.replacen(b.from, b.to, 1)).expect("write");
+        let outcome = nginx_lint::run(&run_dir(&dir)).expect("runs");
+        let hit = outcome.findings.iter().find(|f| {
+            let (line, _) = outcome.loaded.sources.start_of(f.span);
+            let display = &outcome.loaded.sources.get(f.span.file).display;
+            f.rule == b.rule
+                && display.ends_with(b.at.rsplit_once(':').map_or("", |x| x.0))
+                && b.at.ends_with(&format!(":{line}"))
+                && f.help.as_deref().unwrap_or("").contains(b.help)
+        });
+        if hit.is_none() {
+            let got: Vec<String> = outcome
+                .findings
+                .iter()
+                .map(|f| format!("{} {} {:?}", f.rule, f.message, f.help))
+                .collect();
+            missed.push(format!("{} {} -> {}: {got:#?}", p.dir, b.from, b.to));
         }
+    }
+}
+
+/// Published bare-metal stacks whose backends are systemd units (helper
+/// units22; kept apart from `PUBLISHED` to ease merging).
+const PUBLISHED_UNITS: &[Published] = &[
+    // mastodon: dist/nginx.conf → upstream backend 127.0.0.1:3000 →
+    // mastodon-web.service (puma -C config/puma.rb, PORT=3000 over
+    // puma.rb's tcp://BIND:PORT); upstream streaming 127.0.0.1:4000 →
+    // mastodon-streaming.service (npm run start, PORT=4000).
+    Published {
+        dir: "stacks/mastodon-systemd",
+        targets: &[
+            ("127.0.0.1:3000", "mastodon-web.service"),
+            ("127.0.0.1:4000", "mastodon-streaming.service"),
+        ],
+        breaks: &[
+            Break {
+                file: "dist/mastodon-web.service",
+                from: "Environment=\"PORT=3000\"",
+                to: "Environment=\"PORT=3001\"",
+                rule: "upstream-no-listener",
+                at: "dist/nginx.conf:7",
+                help: "puma mastodon-web.service listens on 127.0.0.1:3001",
+            },
+            Break {
+                file: "dist/nginx.conf",
+                from: "server 127.0.0.1:4000",
+                to: "server 127.0.0.1:4001",
+                rule: "upstream-no-listener",
+                at: "dist/nginx.conf:11",
+                help: "node mastodon-streaming.service listens on *:4000",
+            },
+        ],
+    },
+];
+
+#[test]
+fn published_unit_stacks_resolve_and_catch_breakages() {
+    let mut missed = Vec::new();
+    for p in PUBLISHED_UNITS {
+        resolves_as_traced(p);
+        catch_breakages(p, &mut missed);
     }
     assert!(missed.is_empty(), "{}", missed.join("\n"));
 }

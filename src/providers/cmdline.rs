@@ -24,6 +24,10 @@
 //!   (`[HOST]:PORT`, uWSGI options reference).
 //! - ASP.NET Core `--urls` (Kestrel endpoints docs; `ASPNETCORE_URLS` is
 //!   read by the caller from the environment).
+//! - Node run directly or through a package manager (`node`, `npm start`,
+//!   `yarn`, `pnpm`): Node opens no port by itself; the app does, and by
+//!   the convention of Express generators and PaaS hosts it reads `PORT`.
+//!   Only a set `PORT` is believed; without it the port is unknown.
 
 /// What a command line listens on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -136,6 +140,35 @@ fn flag_values<'a>(args: &'a [String], short: &[&str], long: &[&str]) -> Vec<&'a
     out
 }
 
+/// Program names of the servers read here (and the interpreters that
+/// start them): a command naming one is worth reading.
+const SERVERS: &[&str] = &[
+    "gunicorn",
+    "gunicorn3",
+    "uvicorn",
+    "hypercorn",
+    "daphne",
+    "waitress-serve",
+    "puma",
+    "rails",
+    "node",
+    "nodejs",
+    "npm",
+    "yarn",
+    "pnpm",
+    "next",
+    "uwsgi",
+    "dotnet",
+    "flask",
+    "manage.py",
+];
+
+/// Whether a command's words run one of the servers read here (its port
+/// may still be unknown).
+pub fn runs_server(words: &[String]) -> bool {
+    words.iter().any(|w| SERVERS.contains(&base(w)))
+}
+
 /// The server a command runs and what it listens on; None when no known
 /// server is run or its port cannot be told.
 pub fn listen(words: &[String], env: &dyn Fn(&str) -> Option<String>) -> Option<Listen> {
@@ -197,6 +230,15 @@ fn port_flag(args: &[String], short: &[&str], long: &[&str]) -> Option<u16> {
         .and_then(|p| p.parse().ok())
 }
 
+/// A port flag is given but its value is not a port (an unexpanded
+/// `%i`, `%(ENV_PORT)s`): the server's default does not apply, the port
+/// is unknown.
+fn port_unreadable(args: &[String], short: &[&str], long: &[&str]) -> bool {
+    flag_values(args, short, long)
+        .first()
+        .is_some_and(|p| p.parse::<u16>().is_err())
+}
+
 /// A known server at `prog` with its arguments.
 fn server(prog: &str, args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Option<Listen> {
     if let Some(l) = python_server(prog, args, env) {
@@ -216,6 +258,9 @@ fn server(prog: &str, args: &[String], env: &dyn Fn(&str) -> Option<String>) -> 
             port_flag(&["-p"], &["--port"]).into_iter().collect(),
         ),
         "next" if matches!(sub, "start" | "dev") => {
+            if port_unreadable(args, &["-p"], &["--port"]) {
+                return None;
+            }
             let p = port_flag(&["-p"], &["--port"])
                 .or_else(|| env("PORT").and_then(|v| v.parse().ok()))
                 .unwrap_or(3000);
@@ -233,6 +278,13 @@ fn server(prog: &str, args: &[String], env: &dyn Fn(&str) -> Option<String>) -> 
                     "-s",
                 ],
             ),
+        ),
+        "node" | "nodejs" | "npm" | "yarn" | "pnpm" => listen_of(
+            "node",
+            env("PORT")
+                .and_then(|v| v.trim().parse().ok())
+                .into_iter()
+                .collect(),
         ),
         "dotnet" => listen_of(
             "dotnet",
@@ -270,7 +322,9 @@ fn python_server(
         // Uvicorn takes every option from UVICORN_<OPTION> too; its host
         // defaults to 127.0.0.1.
         "uvicorn" => {
-            if !flag_values(args, &[], &["--uds", "--fd"]).is_empty() {
+            if !flag_values(args, &[], &["--uds", "--fd"]).is_empty()
+                || port_unreadable(args, &[], &["--port"])
+            {
                 return None;
             }
             let port = port_flag(&[], &["--port"])
@@ -285,7 +339,9 @@ fn python_server(
         }
         // Daphne binds 127.0.0.1 unless -b says otherwise.
         "daphne" => {
-            if !flag_values(args, &["-u"], &["--unix-socket"]).is_empty() {
+            if !flag_values(args, &["-u"], &["--unix-socket"]).is_empty()
+                || port_unreadable(args, &["-p"], &["--port"])
+            {
                 return None;
             }
             let host = flag_values(args, &["-b"], &["--bind"])
@@ -298,6 +354,9 @@ fn python_server(
             )
         }
         "waitress-serve" => {
+            if port_unreadable(args, &[], &["--port"]) {
+                return None;
+            }
             let mut p = ports(&[], &["--listen"]);
             if p.is_empty() {
                 p.push(port_flag(&[], &["--port"]).unwrap_or(8080));
@@ -386,6 +445,9 @@ mod tests {
             ports("uvicorn main:app --host 0.0.0.0", &[]),
             Some(vec![8000])
         );
+        // A port flag whose value is not a port: unknown, not the default.
+        assert_eq!(ports("uvicorn main:app --port %i", &[]), None);
+        assert_eq!(ports("daphne -p '' x.asgi:application", &[]), None);
         assert_eq!(
             ports("daphne -b 0.0.0.0 -p 8001 x.asgi:application", &[]),
             Some(vec![8001])
@@ -419,6 +481,11 @@ mod tests {
             Some(vec![5000])
         );
         assert_eq!(ports("npm start", &[]), None);
+        assert_eq!(ports("npm start", &[("PORT", "3000")]), Some(vec![3000]));
+        assert_eq!(
+            ports("/usr/bin/node /srv/app/server.js", &[("PORT", "4000")]),
+            Some(vec![4000])
+        );
         assert_eq!(urls_ports("http://+:80;https://+:443"), vec![80, 443]);
     }
 

@@ -21,7 +21,11 @@ mod lit;
 pub mod network;
 pub mod nginx;
 pub mod pm2;
+mod puma_rb;
+pub mod runscript;
+pub mod supervisord;
 mod systemd;
+pub mod units;
 pub mod uwsgi;
 mod yaml;
 
@@ -174,10 +178,15 @@ pub fn all() -> Vec<&'static dyn ListenerProvider> {
         &fpm::PhpFpm,
         &nginx::NginxServers,
         &gunicorn::Gunicorn,
+        // systemd units of the other servers (after Gunicorn, which claims
+        // its own units).
+        &units::Units,
         &uwsgi::Uwsgi,
         &compose::Compose,
         &apache::Apache,
         &pm2::Pm2,
+        &supervisord::Supervisord,
+        &runscript::RunScript,
         &declared::Declared,
     ]
 }

@@ -3,7 +3,13 @@
 //! does, and by convention reads it from `PORT`. An app's port is its
 //! `env.PORT` (else the first `env_<name>.PORT`), else `--port N` / `-p N`
 //! in `args`; `env.HOST` narrows the address (Node listens on every
-//! address by default).
+//! address by default). Failing those, another `*PORT` variable of its
+//! environment (`APP_PORT`, `HTTP_PORT`, …) when the app is seen to read
+//! it: its script (beside the ecosystem file, or under `cwd`) reads
+//! `process.env.KEY`, or its `args` name it; a name of the listening
+//! kind (`APP_PORT`, `HTTP_PORT`, `SERVER_PORT`, `WEB_PORT`, `LISTEN_PORT`,
+//! `NODE_PORT`) is enough when the script is not in view. A client's port
+//! (`DB_PORT`, `REDIS_PORT`) is never taken for the app's.
 
 use std::path::Path;
 
@@ -44,7 +50,8 @@ impl ListenerProvider for Pm2 {
                 js_apps(id, text)
             };
             for app in apps {
-                let Some((port, span)) = app.port else {
+                let Some((port, span)) = app.port.or_else(|| other_port(loaded, &f.real, &app))
+                else {
                     continue;
                 };
                 let host = app.host.as_deref().map_or(Host::Any, Host::parse);
@@ -67,6 +74,69 @@ struct App {
     name: Option<String>,
     port: Option<(u16, Span)>,
     host: Option<String>,
+    script: Option<String>,
+    cwd: Option<String>,
+    /// The `args`, as written (words joined).
+    args: String,
+    /// Numeric `*PORT` variables of `env` and `env_*` other than `PORT`.
+    port_vars: Vec<(String, u16, Span)>,
+}
+
+/// Names that say the app listens on the port (not a client's port).
+const LISTEN_NAMES: &[&str] = &[
+    "APP_PORT",
+    "HTTP_PORT",
+    "SERVER_PORT",
+    "WEB_PORT",
+    "LISTEN_PORT",
+    "NODE_PORT",
+];
+
+/// The port of an app from a `*PORT` variable other than `PORT`: one its
+/// script reads or its args name; else, without the script in view, one
+/// named like a listening port.
+fn other_port(loaded: &Loaded, eco: &Path, app: &App) -> Option<(u16, Span)> {
+    if app.port_vars.is_empty() {
+        return None;
+    }
+    let script = app.script.as_deref().and_then(|s| {
+        let dir = eco.parent()?;
+        let base = match app.cwd.as_deref() {
+            Some(c) => dir.join(c),
+            None => dir.to_path_buf(),
+        };
+        super::units::read_beside_dir(loaded, &base, Path::new(s))
+    });
+    let reads = |k: &str| {
+        let named = app.args.contains(k);
+        match &script {
+            Some(t) => {
+                named
+                    || t.contains(&format!("process.env.{k}"))
+                    || t.contains(&format!("process.env['{k}']"))
+                    || t.contains(&format!("process.env[\"{k}\"]"))
+            }
+            None => named || LISTEN_NAMES.contains(&k),
+        }
+    };
+    app.port_vars
+        .iter()
+        .find(|(k, _, _)| reads(k))
+        .map(|(_, p, sp)| (*p, *sp))
+}
+
+/// The numeric `*PORT` variables (other than `PORT`) of an env object.
+fn js_port_vars(id: FileId, env: &lit::Node, out: &mut Vec<(String, u16, Span)>) {
+    if let Lit::Obj(entries) = &env.lit {
+        for (k, _, v) in entries {
+            if k != "PORT"
+                && k.ends_with("PORT")
+                && let Some(p) = v.as_u64().and_then(|n| u16::try_from(n).ok())
+            {
+                out.push((k.clone(), p, Span::new(id, v.start, v.end)));
+            }
+        }
+    }
 }
 
 /// `--port 3000`, `--port=3000`, `-p 3000` in an argument list.
@@ -163,10 +233,31 @@ fn js_apps(id: FileId, text: &str) -> Vec<App> {
                 };
                 port = port_in_args(&words);
             }
+            let mut port_vars = Vec::new();
+            if let Lit::Obj(entries) = &a.lit {
+                for (k, _, v) in entries {
+                    if k == "env" || k.starts_with("env_") {
+                        js_port_vars(id, v, &mut port_vars);
+                    }
+                }
+            }
+            let args = match a.get("args").map(|n| &n.lit) {
+                Some(Lit::Str(s)) => s.clone(),
+                Some(Lit::Arr(items)) => items
+                    .iter()
+                    .filter_map(|i| i.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                _ => String::new(),
+            };
             App {
                 name: a.get("name").and_then(|n| n.as_str()).map(str::to_string),
                 port,
                 host,
+                script: a.get("script").and_then(|n| n.as_str()).map(str::to_string),
+                cwd: a.get("cwd").and_then(|n| n.as_str()).map(str::to_string),
+                args,
+                port_vars,
             }
         })
         .collect()
@@ -222,6 +313,7 @@ fn yaml_apps(id: FileId, text: &str) -> Vec<App> {
                     .and_then(|e| e.get("HOST"))
                     .and_then(|h| h.as_str())
                     .map(str::to_string),
+                ..App::default()
             }
         })
         .collect()
@@ -246,5 +338,14 @@ mod tests {
         let yml = "apps:\n  - name: api\n    script: app.js\n    args: [\"--port\", \"5000\"]\n";
         let apps = yaml_apps(FileId(0), yml);
         assert_eq!(apps[0].port.map(|p| p.0), Some(5000));
+    }
+
+    #[test]
+    fn other_port_variables() {
+        let js = "module.exports = { apps: [\n  { name: 'api', script: 'gone.js', env: { DB_PORT: 5432, APP_PORT: '8081' } },\n  { name: 'db-client', script: 'gone.js', env: { DB_PORT: 5432 } },\n] };\n";
+        let apps = js_apps(FileId(0), js);
+        let vars: Vec<&str> = apps[0].port_vars.iter().map(|v| v.0.as_str()).collect();
+        assert_eq!(vars, ["DB_PORT", "APP_PORT"]);
+        assert!(apps[1].port.is_none());
     }
 }

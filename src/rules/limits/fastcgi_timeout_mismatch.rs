@@ -82,7 +82,12 @@ impl<'a> Pools<'a> {
 /// else `max_execution_time` as the pool, php.ini or conf.d set it (0 is no
 /// limit; PHP's default 30s is not counted: a php.ini we cannot see may
 /// change it).
-fn pool_limit(p: &Pool, index: Option<usize>, cx: &Check<'_>) -> Option<Limit> {
+fn pool_limit(
+    p: &Pool,
+    index: Option<usize>,
+    cx: &Check<'_>,
+    root: Option<&std::path::Path>,
+) -> Option<Limit> {
     if let Some(s) = &p.request_terminate_timeout
         && let Ok(secs) = crate::fpm::schema::parse_time(s.value.trim())
         && secs > 0
@@ -98,7 +103,7 @@ fn pool_limit(p: &Pool, index: Option<usize>, cx: &Check<'_>) -> Option<Limit> {
     let e = cx
         .loaded
         .php_ini
-        .effective(fpm, index?, "max_execution_time")?;
+        .effective_in(fpm, index?, "max_execution_time", root)?;
     let span = e.span?;
     let secs: i64 = e.value.trim().parse().ok()?;
     (secs > 0).then(|| Limit {
@@ -142,9 +147,15 @@ impl Rule for FastcgiTimeoutMismatch {
         for t in m.targets_of(TargetKind::FastCgi) {
             // The pool with the longest limit among the target's addresses.
             let mut best: Option<(&Pool, Limit)> = None;
+            // The document root, where php-fpm looks for `.user.ini`.
+            let root = m
+                .effective_one(t.scope, "root")
+                .and_then(|d| d.arg(0))
+                .filter(|r| r.starts_with('/') && !r.contains('$'))
+                .map(std::path::Path::new);
             let mut consider = |ep: &Endpoint| {
                 if let Some(p) = pools.pool_for(ep)
-                    && let Some(l) = pool_limit(p, pools.index_of(p), cx)
+                    && let Some(l) = pool_limit(p, pools.index_of(p), cx, root)
                     && best.as_ref().is_none_or(|b| l.secs > b.1.secs)
                 {
                     best = Some((p, l));

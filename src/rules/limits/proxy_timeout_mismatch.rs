@@ -6,10 +6,13 @@ use rustc_hash::FxHashSet as HashSet;
 
 use super::msec;
 use crate::finding::Finding;
-use crate::model::TargetKind;
+use crate::model::{Target, TargetKind};
+use crate::nginx::ast::Directive;
 use crate::providers::fmt_ms;
+use crate::providers::{Limit, Listener};
 use crate::rules::resolution::endpoints;
 use crate::rules::{Check, Rule, ids};
+use crate::source::Span;
 
 pub struct ProxyTimeoutMismatch;
 
@@ -56,46 +59,108 @@ impl Rule for ProxyTimeoutMismatch {
                     else {
                         continue;
                     };
-                    if limit.ms <= nginx_ms {
-                        continue;
-                    }
                     let at = dir.map_or(t.directive.span, |d| d.span);
                     if !seen.insert((at, l.name.clone(), limit.ms)) {
                         continue;
                     }
-                    let nginx = match dir {
-                        Some(_) => format!("{setting} {}", fmt_ms(nginx_ms)),
-                        None => format!("{setting} {} (default)", fmt_ms(nginx_ms)),
-                    };
-                    let mut f = Finding::warning(
-                        ids::PROXY_TIMEOUT_MISMATCH,
-                        at,
-                        format!(
-                            "{nginx} is shorter than {} {}'s {}: a request running longer gets 504 from nginx while the worker goes on with it",
-                            l.kind.label(),
-                            l.name,
-                            limit.describe()
-                        ),
-                    )
-                    .with_help(format!(
-                        "set `{setting} {};` (a little above the backend's limit, so the backend's own timeout answers first), or lower {} {}",
-                        fmt_ms(limit.ms + 5000),
-                        l.kind.label(),
-                        limit.setting
-                    ));
-                    if let Some(s) = limit.span.or(l.span) {
-                        f = f.with_related(
-                            s,
-                            format!("{} {}: {}", l.kind.label(), l.name, limit.describe()),
-                        );
+                    if limit.ms > nginx_ms {
+                        out.push(longer_backend(t, dir, setting, nginx_ms, l, limit));
+                    } else if let Some(d) = dir
+                        && limit.span.is_none()
+                        && nginx_ms > limit.ms
+                    {
+                        out.push(default_kill(t, d, setting, nginx_ms, l, limit));
                     }
-                    if dir.is_some() {
-                        f = f
-                            .with_related(t.directive.span, format!("{} here", t.kind.directive()));
-                    }
-                    out.push(f);
                 }
             }
         }
     }
+}
+
+/// The backend may run longer than nginx waits: 504 from nginx while the
+/// worker goes on.
+fn longer_backend(
+    t: &Target<'_>,
+    dir: Option<&Directive>,
+    setting: &str,
+    nginx_ms: u64,
+    l: &Listener,
+    limit: &Limit,
+) -> Finding {
+    let at: Span = dir.map_or(t.directive.span, |d| d.span);
+    let nginx = match dir {
+        Some(_) => format!("{setting} {}", fmt_ms(nginx_ms)),
+        None => format!("{setting} {} (default)", fmt_ms(nginx_ms)),
+    };
+    let mut f = Finding::warning(
+        ids::PROXY_TIMEOUT_MISMATCH,
+        at,
+        format!(
+            "{nginx} is shorter than {} {}'s {}: a request running longer gets 504 from nginx while the worker goes on with it",
+            l.kind.label(),
+            l.name,
+            limit.describe()
+        ),
+    )
+    .with_help(format!(
+        "set `{setting} {};` (a little above the backend's limit, so the backend's own timeout answers first), or lower {} {}",
+        fmt_ms(limit.ms + 5000),
+        l.kind.label(),
+        limit.setting
+    ));
+    if let Some(s) = limit.span.or(l.span) {
+        f = f.with_related(
+            s,
+            format!("{} {}: {}", l.kind.label(), l.name, limit.describe()),
+        );
+    }
+    if dir.is_some() {
+        f = f.with_related(t.directive.span, format!("{} here", t.kind.directive()));
+    }
+    f
+}
+
+/// nginx was set to wait longer than the backend's *default* limit, which
+/// its configuration never raised: the backend kills the worker at its
+/// default (Gunicorn: "workers silent for more than this many seconds are
+/// killed and restarted", docs.gunicorn.org settings, `timeout`, default
+/// 30) and nginx answers 502 ("upstream prematurely closed connection").
+/// Only limits that kill a request count: uWSGI's `harakiri` is off by
+/// default, Puma's `worker_timeout` (60 s) "is not a request timeout"
+/// (Puma::DSL#worker_timeout), and Gunicorn's non-sync workers carry no
+/// request limit (see `providers::gunicorn`).
+fn default_kill(
+    t: &Target<'_>,
+    dir: &Directive,
+    setting: &str,
+    nginx_ms: u64,
+    l: &Listener,
+    limit: &Limit,
+) -> Finding {
+    let mut f = Finding::warning(
+        ids::PROXY_TIMEOUT_MISMATCH,
+        dir.span,
+        format!(
+            "{setting} {} waits longer than {} {}'s {}: a request running past {} is killed by the backend and nginx answers 502",
+            fmt_ms(nginx_ms),
+            l.kind.label(),
+            l.name,
+            limit.describe(),
+            fmt_ms(limit.ms),
+        ),
+    )
+    .with_help(format!(
+        "set {} {}'s `{}` to {} (what nginx waits for), or lower {setting} to the backend's limit",
+        l.kind.label(),
+        l.name,
+        limit.setting,
+        nginx_ms.div_ceil(1000),
+    ));
+    if let Some(s) = l.span {
+        f = f.with_related(
+            s,
+            format!("{} {} sets no {}", l.kind.label(), l.name, limit.setting),
+        );
+    }
+    f.with_related(t.directive.span, format!("{} here", t.kind.directive()))
 }

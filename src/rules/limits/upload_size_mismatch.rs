@@ -140,10 +140,11 @@ fn php_limit(cx: &Check<'_>, t: &Target<'_>, pool: usize, key: &'static str) -> 
     }
     let e = match from_request {
         Some(e) => e,
-        None => cx
-            .loaded
-            .php_ini
-            .effective(cx.loaded.fpm.as_ref()?, pool, key)?,
+        None => {
+            cx.loaded
+                .php_ini
+                .effective_in(cx.loaded.fpm.as_ref()?, pool, key, doc_root(cx, t))?
+        }
     };
     let n = parse_quantity(&e.value)?;
     let bytes = match (key, n) {
@@ -274,4 +275,11 @@ fn nginx_size(b: i64) -> String {
     } else {
         b.to_string()
     }
+}
+
+/// The document root of a target's location (a static absolute `root`),
+/// where php-fpm looks for `.user.ini`.
+fn doc_root<'t>(cx: &Check<'t>, t: &Target<'t>) -> Option<&'t std::path::Path> {
+    let r = cx.model.effective_one(t.scope, "root")?.arg(0)?;
+    (r.starts_with('/') && !r.contains('$')).then(|| std::path::Path::new(r))
 }

@@ -72,23 +72,47 @@ impl Rule for WorkerRlimitNofile {
                 }
                 None => {
                     let Some(c) = conns else { continue };
-                    if wc <= USUAL_SOFT_LIMIT {
-                        continue;
+                    if let Some(f) = without_rlimit(cx, c, wc) {
+                        out.push(f);
                     }
-                    out.push(
-                        Finding::warning(
-                            ids::WORKER_RLIMIT_NOFILE,
-                            c.span,
-                            format!(
-                                "worker_connections {wc} without worker_rlimit_nofile: workers keep the usual limit of {USUAL_SOFT_LIMIT} open files"
-                            ),
-                        )
-                        .with_help(format!(
-                            "add `worker_rlimit_nofile {want};` at the top level: a proxied request holds two descriptors, and past the limit nginx logs `accept4() failed (24: Too many open files)`; nginx warns `{wc} worker_connections exceed open file resource limit: {USUAL_SOFT_LIMIT}` at start"
-                        )),
-                    );
                 }
             }
         }
     }
+}
+
+/// `worker_connections` above the open-file limit nginx is started with,
+/// when no `worker_rlimit_nofile` raises it: the nginx unit's
+/// `LimitNOFILE=` when the unit is in view, else the usual soft limit
+/// (assumed, and said so).
+fn without_rlimit(cx: &Check<'_>, c: &Directive, wc: u64) -> Option<Finding> {
+    let unit = crate::providers::units::nginx_nofile(cx.loaded);
+    let limit = match &unit {
+        Some(u) => u.soft?,
+        None => USUAL_SOFT_LIMIT,
+    };
+    if wc <= limit {
+        return None;
+    }
+    let source = match &unit {
+        Some(u) if u.span.is_some() => format!("{} in the nginx unit", u.setting),
+        Some(u) => format!("{} in the nginx unit {}", u.setting, u.at),
+        None => "assumed: systemd's default soft limit, and a login shell's; no nginx unit in view"
+            .to_string(),
+    };
+    let want = wc.saturating_mul(2);
+    let mut f = Finding::warning(
+        ids::WORKER_RLIMIT_NOFILE,
+        c.span,
+        format!(
+            "worker_connections {wc} without worker_rlimit_nofile: workers keep the limit of {limit} open files ({source})"
+        ),
+    )
+    .with_help(format!(
+        "add `worker_rlimit_nofile {want};` at the top level (or raise LimitNOFILE= in the nginx unit): a proxied request holds two descriptors, and past the limit nginx logs `accept4() failed (24: Too many open files)`; nginx warns `{wc} worker_connections exceed open file resource limit: {limit}` at start"
+    ));
+    if let Some(s) = unit.and_then(|u| u.span) {
+        f = f.with_related(s, "the nginx unit's open-file limit");
+    }
+    Some(f)
 }
