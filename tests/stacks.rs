@@ -261,14 +261,26 @@ const PUBLISHED: &[Published] = &[
     Published {
         dir: "realworld/aschmelyun-docker-compose-laravel/repo",
         targets: &[("php:9000", "php")],
-        breaks: &[Break {
-            file: "dockerfiles/nginx/default.conf",
-            from: "php:9000",
-            to: "phpfpm:9000",
-            rule: "upstream-undefined",
-            at: "dockerfiles/nginx/default.conf:14",
-            help: "did you mean `php`?",
-        }],
+        breaks: &[
+            Break {
+                file: "dockerfiles/nginx/default.conf",
+                from: "php:9000",
+                to: "phpfpm:9000",
+                rule: "upstream-undefined",
+                at: "dockerfiles/nginx/default.conf:14",
+                help: "did you mean `php`?",
+            },
+            // The php service publishes 9000 (ports "9000:9000", and the
+            // php:8-fpm-alpine image's pool listens there).
+            Break {
+                file: "dockerfiles/nginx/default.conf",
+                from: "php:9000",
+                to: "php:9001",
+                rule: "upstream-no-listener",
+                at: "dockerfiles/nginx/default.conf:14",
+                help: "docker-compose.yml:51",
+            },
+        ],
     },
     // nginx and php-fpm in one image (FROM nginx, the pool copied in):
     // 127.0.0.1:9000 is the pool in nginx's own container.
