@@ -178,6 +178,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &limits::worker_processes_one::WorkerProcessesOne,
         &limits::regex_exact_match::RegexExactMatch,
         &security::proxy_pass_uri_normalized::ProxyPassUriNormalized,
+        &tls::ssl_reject_handshake_bypass::SslRejectHandshakeBypass,
     ]
 }
 
