@@ -180,6 +180,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &security::proxy_pass_uri_normalized::ProxyPassUriNormalized,
         &resolution::compose_variable_unset::ComposeVariableUnset,
         &resolution::compose_profile_target::ComposeProfileTarget,
+        &tls::ssl_reject_handshake_bypass::SslRejectHandshakeBypass,
     ]
 }
 

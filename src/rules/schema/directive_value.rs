@@ -252,7 +252,9 @@ fn by_handler<'d>(handler: &str, d: &'d Directive, v: &Visit<'_, '_>, version: V
         | "ngx_stream_ssl_session_cache"
         | "ngx_mail_ssl_session_cache" => session_cache(d),
         "ngx_http_upstream_server" | "ngx_stream_upstream_server" => upstream_server(d, version),
-        "ngx_http_file_cache_set_slot" => prefixed_params(d, 1, CACHE_PATH_PARAMS, &[]),
+        "ngx_http_file_cache_set_slot" => {
+            prefixed_params(d, 1, CACHE_PATH_PARAMS, &[]).or_else(|| cache_levels(d))
+        }
         "ngx_http_file_cache_valid_set_slot" => cache_valid(d),
         "ngx_http_log_set_log" | "ngx_stream_log_set_log" => access_log_params(d),
         "ngx_http_rewrite_return" => http_return(d),
@@ -279,7 +281,7 @@ fn by_handler<'d>(handler: &str, d: &'d Directive, v: &Visit<'_, '_>, version: V
         }
         "ngx_http_uwsgi_pass" => pass_port(first, strip_scheme(s, &["uwsgi://", "suwsgi://"])),
         "ngx_http_grpc_pass" => pass_port(first, strip_scheme(s, &["grpc://", "grpcs://"])),
-        _ => None,
+        handler => counts_and_names(handler, d),
     }
 }
 
@@ -495,7 +497,12 @@ fn upstream_server(d: &Directive, version: Version) -> Bad<'_> {
         } else {
             false
         }
-    })?;
+    });
+    // The address is parsed after the parameters (ngx_http_upstream_server
+    // and ngx_stream_upstream_server: "%s in upstream \"%V\"").
+    let Some(w) = w else {
+        return d.args.first().and_then(|a| pass_port(a, a.as_str()));
+    };
     Some((
         w,
         format!("invalid parameter \"{}\"", w.as_str()),
@@ -784,6 +791,71 @@ fn try_files_code(d: &Directive) -> Bad<'_> {
     ))
 }
 
+/// Numbers read with ngx_atoi and names with a fixed form, each with
+/// nginx's message: upstream `keepalive` (ngx_http_upstream_keepalive: 0 or
+/// not a number), `limit_conn`'s count (ngx_http_limit_conn,
+/// ngx_stream_limit_conn: `n <= 0`), `set`'s name (ngx_http_rewrite_set:
+/// it starts with `$`).
+fn counts_and_names<'d>(handler: &str, d: &'d Directive) -> Bad<'d> {
+    let positive = |w: &Word| atoi(w.as_str()).is_none_or(|n| n == 0);
+    match handler {
+        "ngx_http_upstream_keepalive" => d.args.first().filter(|w| positive(w)).map(|w| {
+            (
+                w,
+                format!(
+                    "invalid value \"{}\" in \"keepalive\" directive",
+                    w.as_str()
+                ),
+                "`keepalive` takes the number of idle connections kept: `keepalive 16;`".into(),
+            )
+        }),
+        "ngx_http_limit_conn" | "ngx_stream_limit_conn" => {
+            d.args.get(1).filter(|w| positive(w)).map(|w| {
+                (
+                    w,
+                    format!("invalid number of connections \"{}\"", w.as_str()),
+                    "`limit_conn` takes a zone and a number of connections: \
+                     `limit_conn addr 10;`"
+                        .into(),
+                )
+            })
+        }
+        "ngx_http_rewrite_set" => {
+            d.args
+                .first()
+                .filter(|w| !w.as_str().starts_with('$'))
+                .map(|w| {
+                    (
+                        w,
+                        format!("invalid variable name \"{}\"", w.as_str()),
+                        "`set` names the variable with its `$`: `set $name value;`".into(),
+                    )
+                })
+        }
+        _ => None,
+    }
+}
+
+/// `levels=` of `proxy_cache_path` and its kin: up to three digits 1 or 2
+/// separated by `:` (ngx_http_file_cache_set_slot: `invalid "levels"`).
+fn cache_levels(d: &Directive) -> Bad<'_> {
+    let ok = |v: &[u8]| {
+        let mut parts = v.split(|&c| c == b':');
+        let n = v.split(|&c| c == b':').count();
+        v.is_empty() || (n <= 3 && parts.all(|p| matches!(p, [b'1' | b'2'])))
+    };
+    let w = d.args.iter().skip(1).find(|w| {
+        w.as_str()
+            .strip_prefix("levels=")
+            .is_some_and(|v| !ok(v.as_bytes()))
+    })?;
+    Some((
+        w,
+        format!("invalid \"levels\" \"{}\"", w.as_str()),
+        "`levels=` takes up to three digits 1 or 2 separated by `:`: `levels=1:2`".into(),
+    ))
+}
+
 fn strip_scheme<'s>(s: &'s str, schemes: &[&str]) -> &'s str {
     schemes
         .iter()
@@ -957,6 +1029,35 @@ mod tests {
             (
                 "events {} http { server { location / { uwsgi_pass uwsgi://[::1]:0; } } }",
                 "invalid port in upstream \"[::1]:0\"",
+            ),
+            (
+                "events {} http { upstream u { server 127.0.0.1:9q weight=2; } }",
+                "invalid port in upstream \"127.0.0.1:9q\"",
+            ),
+            (
+                "events {} stream { upstream u { server 10.0.0.11:3306q; } }",
+                "invalid port in upstream \"10.0.0.11:3306q\"",
+            ),
+            (
+                "events {} http { proxy_cache_path /tmp/c levels=1:2q keys_zone=c:1m; }",
+                "invalid \"levels\" \"levels=1:2q\"",
+            ),
+            (
+                "events {} http { proxy_cache_path /tmp/c levels=1:2:2:1 keys_zone=c:1m; }",
+                "invalid \"levels\" \"levels=1:2:2:1\"",
+            ),
+            (
+                "events {} http { server { set zz 1; } }",
+                "invalid variable name \"zz\"",
+            ),
+            (
+                "events {} http { upstream u { server 127.0.0.1:9; keepalive 32q; } }",
+                "invalid value \"32q\" in \"keepalive\" directive",
+            ),
+            (
+                "events {} http { limit_conn_zone $binary_remote_addr zone=a:1m; \
+                 server { limit_conn a 20q; } }",
+                "invalid number of connections \"20q\"",
             ),
         ] {
             let m = msgs(&format!("{conf}\n"));

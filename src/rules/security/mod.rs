@@ -5,6 +5,7 @@ pub mod add_header_content_type;
 pub mod add_header_multiline;
 pub mod add_header_redefinition;
 pub mod advisories;
+pub mod advisory_features;
 pub mod alias_traversal;
 pub mod allow_without_deny;
 pub mod default_server_missing;

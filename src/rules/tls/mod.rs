@@ -8,4 +8,5 @@ pub mod hsts_missing;
 pub mod listen_without_ssl;
 pub mod missing_certificate;
 pub mod protocols;
+pub mod ssl_reject_handshake_bypass;
 pub mod upstream_verify;
