@@ -11,11 +11,21 @@ use cli::{bin, path, stdout, tree};
 /// (rule, severity, file, line, message) of every finding of a run over
 /// `dir`.
 fn json(dir: &std::path::Path) -> Vec<(String, String, String, u64, String)> {
-    let o = bin()
-        .args(["--format", "json", "--no-config", path(dir)])
-        .env_remove("NGINX_LINT_TEST_HOST_ROOT")
-        .output()
-        .expect("runs");
+    json_on(dir, None)
+}
+
+/// [`json`], with a fake host standing for `/` when given.
+fn json_on(
+    dir: &std::path::Path,
+    host: Option<&std::path::Path>,
+) -> Vec<(String, String, String, u64, String)> {
+    let mut c = bin();
+    c.args(["--format", "json", "--no-config", path(dir)])
+        .env_remove("NGINX_LINT_TEST_HOST_ROOT");
+    if let Some(h) = host {
+        c.env("NGINX_LINT_TEST_HOST_ROOT", h);
+    }
+    let o = c.output().expect("runs");
     let v: serde_json::Value = serde_json::from_str(&stdout(&o))
         .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", stdout(&o), cli::stderr(&o)));
     v["findings"]
@@ -67,6 +77,16 @@ fn compose_vhost_mount_runs_under_the_image_nginx_conf() {
     for f in &got {
         assert!(std::path::Path::new(&f.2).is_file(), "{f:?}");
     }
+    // The container's /etc/nginx is the image's, never this machine's.
+    let host = tree(&[
+        (
+            "etc/nginx/nginx.conf",
+            "events {}\nhttp { server_tokens off; include /etc/nginx/conf.d/*.conf; }\n",
+        ),
+        ("etc/nginx/mime.types", "types { broken\n"),
+        ("etc/nginx/conf.d/evil.conf", "server { listen 80 }\n"),
+    ]);
+    assert_eq!(json_on(dir.path(), Some(host.path())), got);
     // The same vhost without its deployment: analysed alone, as before.
     let alone = tree(&[("nginx/site.conf", VHOST)]);
     assert_eq!(
