@@ -160,6 +160,31 @@ fn dockerfile_copy_into_conf_d() {
     );
 }
 
+/// A Dockerfile that deletes the image's default.conf (`RUN rm`, as
+/// django-on-docker's does) before copying its vhost in: no second server
+/// on port 80 is left to conflict with.
+#[test]
+fn dockerfile_run_rm_deletes_the_image_default_conf() {
+    let site = "server {\n    listen 80;\n    server_name localhost;\n    server_tokens off;\n    location / { return 204; }\n}\n";
+    let docker = |rm: &str| format!("FROM nginx:1.25\n{rm}COPY site.conf /etc/nginx/conf.d\n");
+    let removed = tree(&[
+        (
+            "Dockerfile",
+            &docker("RUN rm /etc/nginx/conf.d/default.conf\n"),
+        ),
+        ("site.conf", site),
+    ]);
+    let got = json(removed.path());
+    // The only server turns server_tokens off: nothing to report.
+    assert!(got.is_empty(), "{got:#?}");
+    let kept = tree(&[("Dockerfile", &docker("")), ("site.conf", site)]);
+    let got = json(kept.path());
+    assert!(
+        got.iter().any(|f| f.0 == "server-name-conflict"),
+        "{got:#?}"
+    );
+}
+
 /// The repository's nginx.conf mounted over the image's: it is the main
 /// file, its relative includes resolve against /etc/nginx (the image's
 /// mime.types), its conf.d/*.conf is the image's default.conf (whose

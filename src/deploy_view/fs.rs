@@ -28,6 +28,8 @@ enum Place {
     Image,
     /// Under /etc/nginx, but neither placed nor the image's.
     Unknown,
+    /// The image's, deleted by its build (`RUN rm`).
+    Removed,
 }
 
 impl DeployedFs<'_> {
@@ -56,6 +58,9 @@ impl DeployedFs<'_> {
             if m.hides || std::fs::symlink_metadata(&host).is_ok() {
                 return Place::Host(host);
             }
+        }
+        if d.removed.iter().any(|r| removes(r, &path)) {
+            return Place::Removed;
         }
         let rel = rel.to_str().unwrap_or_default();
         match image_files().find(|f| f.rel == rel) {
@@ -97,7 +102,7 @@ impl DeployedFs<'_> {
         out.retain(|p| match self.place(p) {
             Place::Host(h) => std::fs::metadata(&h).is_ok_and(|m| m.is_file()),
             Place::Image => true,
-            Place::Inner | Place::Unknown => false,
+            Place::Inner | Place::Unknown | Place::Removed => false,
         });
         out
     }
@@ -115,6 +120,14 @@ impl DeployedFs<'_> {
 /// Debian's snippets).
 fn image_files() -> impl Iterator<Item = &'static StockFile> {
     stock::FILES.iter().filter(|f| f.in_nginx_image())
+}
+
+/// Whether `rm removed` deletes `path`: the path itself, a match of its
+/// wildcards, or something under a deleted directory (`rm -rf`).
+fn removes(removed: &Path, path: &Path) -> bool {
+    let r: Vec<Component> = removed.components().collect();
+    let p: Vec<Component> = path.components().collect();
+    r.len() <= p.len() && components_match(&r, &p[..r.len()])
 }
 
 /// glob(3) component by component: a leading dot only matched literally.
@@ -136,7 +149,7 @@ impl Fs for DeployedFs<'_> {
 
     fn glob(&self, pattern: &Path) -> Vec<PathBuf> {
         match (self.deployment, self.place(pattern)) {
-            (Some(d), Place::Host(_) | Place::Image | Place::Unknown) => {
+            (Some(d), Place::Host(_) | Place::Image | Place::Unknown | Place::Removed) => {
                 self.glob_deployed(d, pattern)
             }
             _ => self.inner.glob(pattern),
@@ -155,7 +168,7 @@ impl Fs for DeployedFs<'_> {
             Place::Inner => self.inner.read_identified(path),
             Place::Host(h) => self.inner.read_identified(&h),
             // The loader takes the stock copy (see `image_has`).
-            Place::Image => Err(FsError::NotFound),
+            Place::Image | Place::Removed => Err(FsError::NotFound),
             Place::Unknown => Err(FsError::OutsideRepository),
         }
     }
@@ -188,7 +201,7 @@ impl Fs for DeployedFs<'_> {
     fn image_has(&self, path: &Path) -> Option<bool> {
         match self.place(path) {
             Place::Image => Some(true),
-            Place::Host(_) => Some(false),
+            Place::Host(_) | Place::Removed => Some(false),
             Place::Inner | Place::Unknown => None,
         }
     }

@@ -53,6 +53,10 @@ pub struct Mount {
 #[derive(Clone, Debug)]
 pub struct Deployment {
     pub mounts: Vec<Mount>,
+    /// What the image's build deletes under /etc/nginx (`RUN rm
+    /// /etc/nginx/conf.d/default.conf`): absolute, possibly with
+    /// wildcards. A mount or copy still places files there.
+    pub removed: Vec<PathBuf>,
     /// The Compose file or Dockerfile that declares it, as walked.
     pub declared_in: PathBuf,
     pub text: Arc<[u8]>,

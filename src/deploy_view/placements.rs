@@ -55,6 +55,7 @@ fn from_dockerfile(f: &Found, fs: &dyn Fs) -> Option<Deployment> {
         .2;
     Some(Deployment {
         mounts,
+        removed: removed(stage),
         declared_in: f.path.clone(),
         site: line_range(text, line),
         text: bytes.clone(),
@@ -67,9 +68,10 @@ fn from_compose(f: &Found, fs: &dyn Fs) -> Option<Deployment> {
     let root = yaml::parse(text)?;
     let dir = f.path.parent().map(Path::to_path_buf).unwrap_or_default();
     root.get("services")?.entries().iter().find_map(|(_, svc)| {
-        let (mounts, site) = service_mounts(svc, &dir, fs)?;
+        let (mounts, removed, site) = service_mounts(svc, &dir, fs)?;
         Some(Deployment {
             mounts,
+            removed,
             declared_in: f.path.clone(),
             text: f.text.clone(),
             site,
@@ -79,8 +81,9 @@ fn from_compose(f: &Found, fs: &dyn Fs) -> Option<Deployment> {
 
 /// What one Compose service running the official image places, and the
 /// node that says so (its first such volume, else its `build:`).
-fn service_mounts(svc: &Node, dir: &Path, fs: &dyn Fs) -> Option<(Vec<Mount>, (usize, usize))> {
+fn service_mounts(svc: &Node, dir: &Path, fs: &dyn Fs) -> Option<ServiceMounts> {
     let mut mounts = Vec::new();
+    let mut gone = Vec::new();
     let mut site = None;
     match svc.get("build") {
         Some(b) => {
@@ -89,6 +92,7 @@ fn service_mounts(svc: &Node, dir: &Path, fs: &dyn Fs) -> Option<(Vec<Mount>, (u
                 return None;
             }
             mounts = copies(&stage, &context);
+            gone = removed(&stage);
             site = Some((b.start, b.end));
         }
         None => {
@@ -107,7 +111,19 @@ fn service_mounts(svc: &Node, dir: &Path, fs: &dyn Fs) -> Option<(Vec<Mount>, (u
     if mounts.is_empty() {
         return None;
     }
-    Some((mounts, site.unwrap_or((svc.start, svc.start))))
+    Some((mounts, gone, site.unwrap_or((svc.start, svc.start))))
+}
+
+/// What a service places, what its image's build deletes, and where.
+type ServiceMounts = (Vec<Mount>, Vec<PathBuf>, (usize, usize));
+
+/// The paths under /etc/nginx a stage's `RUN rm` deletes.
+fn removed(stage: &Stage) -> Vec<PathBuf> {
+    stage
+        .removes
+        .iter()
+        .filter_map(|p| under_etc_nginx(p))
+        .collect()
 }
 
 /// The stage a `build:` makes (`context`, `dockerfile`, `target`), and its
