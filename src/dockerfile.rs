@@ -31,6 +31,9 @@ pub struct Stage {
     /// image metadata: the last one is the user the container's processes
     /// start as, wherever `CMD` or `ENTRYPOINT` stands.
     pub user: Option<(String, usize)>,
+    /// Absolute paths a `RUN rm` deletes from the image (`RUN rm
+    /// /etc/nginx/conf.d/default.conf`), as written.
+    pub removes: Vec<String>,
 }
 
 impl Stage {
@@ -222,6 +225,7 @@ pub fn parse(text: &str) -> Vec<Stage> {
                 }
             }
             "CMD" => st.cmd = Some((command_words(arg), line)),
+            "RUN" => st.removes.extend(removed_paths(arg)),
             "USER" => {
                 let user = arg.split(':').next().unwrap_or("").trim().to_string();
                 st.user = Some((user, line));
@@ -253,6 +257,21 @@ pub fn parse(text: &str) -> Vec<Stage> {
         }
     }
     stages
+}
+
+/// The absolute paths the `rm` commands of a shell-form `RUN` name (the
+/// commands split at `&&`, `||`, `;`; options and variables left out).
+fn removed_paths(arg: &str) -> Vec<String> {
+    arg.split("&&")
+        .flat_map(|c| c.split("||"))
+        .flat_map(|c| c.split(';'))
+        .filter_map(|c| {
+            let words = shell_words(c);
+            (words.first().map(String::as_str) == Some("rm")).then_some(words)
+        })
+        .flat_map(|w| w.into_iter().skip(1))
+        .filter(|w| w.starts_with('/') && !w.contains('$'))
+        .collect()
 }
 
 /// A `FROM [--platform=…] image [AS name]` stage, inheriting from an
@@ -376,6 +395,17 @@ pub fn image_user(dockerfiles: &[PathBuf], files: &[PathBuf]) -> Option<ImageUse
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn run_rm_paths() {
+        let st = parse(
+            "FROM nginx\nRUN rm /etc/nginx/conf.d/default.conf\nRUN apk add x && rm -rf /var/cache/apk/* /tmp/$X; echo rm /not\n",
+        );
+        assert_eq!(
+            st[0].removes,
+            ["/etc/nginx/conf.d/default.conf", "/var/cache/apk/*"]
+        );
+    }
 
     #[test]
     fn stages_inherit_and_targets_choose() {

@@ -8,6 +8,7 @@ pub mod address;
 pub mod analysis;
 pub mod cli;
 pub mod config;
+pub mod deploy_view;
 pub mod discover;
 pub mod dockerfile;
 pub mod dump;

@@ -687,13 +687,17 @@ fn fpm_entry_files(disc: &Discovery, inputs: &Inputs) -> Vec<PathBuf> {
 
 fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs, whole: Option<Whole<'_>>) -> Loaded {
     use crate::vfs::Fs;
-    let display = |p: &Path| -> String { fs.display(p) };
+    let deployment = deployment_of(fs, disc);
+    let dfs = crate::deploy_view::DeployedFs {
+        inner: fs,
+        deployment: deployment.as_ref(),
+    };
+    let display = |p: &Path| -> String { dfs.display(p) };
     let mut sources = SourceMap::new();
-    let mut loader = Loader::new(fs, &mut sources, &display);
+    let mut loader = Loader::new(&dfs, &mut sources, &display);
     loader.whole = whole;
     let mut walked: Vec<FileId> = Vec::new();
     let mut findings = Vec::new();
-    let skipped = Vec::new();
     let mut nginx_files = Vec::new();
     let mut service_files = Vec::new();
     for f in &disc.files {
@@ -709,7 +713,19 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs, whole: Option<Whole
     walked.extend(loader.add_many(nginx_files));
     phase.mark("parse");
     walked.dedup();
-    let roots = find_roots(&loader.files, &loader, &walked);
+    let mut units = Vec::new();
+    let mut declared = None;
+    if let Some(d) = &deployment {
+        let (decl, unit) = crate::deploy_view::expand(&mut loader, d);
+        declared = Some((d.declared_in.clone(), decl));
+        units.extend(unit);
+    }
+    // A file the deployment already expanded (the repository's nginx.conf
+    // mounted over the image's) is not a root again.
+    let roots: Vec<FileId> = find_roots(&loader.files, &loader, &walked)
+        .into_iter()
+        .filter(|&r| !loader.expanded(r))
+        .collect();
     let prefix_for = |id: FileId, l: &Loader| -> PathBuf {
         if let Some(p) = &inputs.prefix {
             return p.clone();
@@ -718,7 +734,6 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs, whole: Option<Whole
         let cfg = config_path(real, inputs.root.as_deref());
         cfg.parent().map(Path::to_path_buf).unwrap_or_default()
     };
-    let mut units = Vec::new();
     for &r in &roots {
         let prefix = prefix_for(r, &loader);
         loader.expand(r, &prefix);
@@ -756,30 +771,49 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs, whole: Option<Whole
     let stock_sites = std::mem::take(&mut loader.stock_sites);
     let unknown_includes = std::mem::take(&mut loader.unknown_sites);
     drop(loader);
+    let services = add_services(&mut sources, service_files, declared);
+    Loaded {
+        sources,
+        files,
+        units,
+        findings,
+        services,
+        stock_sites,
+        unknown_includes,
+        ..Loaded::default()
+    }
+}
+
+/// A repository deployed by Compose or a Dockerfile: its files are also
+/// read where the container sees them (not under --root, which is the
+/// deployed tree already).
+fn deployment_of(fs: &RealFs, disc: &Discovery) -> Option<crate::deploy_view::Deployment> {
+    use crate::vfs::Fs;
+    (fs.root.is_none() && fs.hermetic())
+        .then(|| crate::deploy_view::find(&disc.files, fs))
+        .flatten()
+}
+
+/// The service files, each once, in the source map (the deployment's
+/// Compose file is there already: `declared`).
+fn add_services(
+    sources: &mut SourceMap,
+    service_files: Vec<(&'static str, &discover::Found)>,
+    declared: Option<(PathBuf, FileId)>,
+) -> Vec<ServiceFile> {
     let mut services = Vec::new();
     let mut seen = HashSet::new();
     for (provider, f) in service_files {
         if !seen.insert(f.key) {
             continue;
         }
-        let file = sources.add(f.path.display().to_string(), f.path.clone(), f.text.clone());
+        let file = match &declared {
+            Some((path, id)) if *path == f.path => *id,
+            _ => sources.add(f.path.display().to_string(), f.path.clone(), f.text.clone()),
+        };
         services.push(ServiceFile { provider, file });
     }
-    Loaded {
-        sources,
-        files,
-        units,
-        findings,
-        skipped,
-        fpm_files: Vec::new(),
-        fpm: None,
-        report_only: None,
-        declared: Vec::new(),
-        services,
-        stock_sites,
-        unknown_includes,
-        ..Loaded::default()
-    }
+    services
 }
 
 /// Roots: files named nginx.conf first, then files with top-level `http` or

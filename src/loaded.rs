@@ -89,7 +89,14 @@ impl Loaded {
         for f in findings {
             if let Some(site) = self.stock_sites.get(&f.span.file) {
                 let shown = &self.sources.get(f.span.file).display;
-                f.message = format!("{} (in {shown}, included here)", f.message);
+                // The site is an include, or a deployment's mount (a
+                // Compose or Dockerfile line) over the image's files.
+                let how = if self.files.get(site.file).is_some() {
+                    "included here"
+                } else {
+                    "the image's file this deployment runs under"
+                };
+                f.message = format!("{} (in {shown}, {how})", f.message);
                 f.span = *site;
             }
             for r in &mut f.related {

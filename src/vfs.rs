@@ -97,6 +97,14 @@ pub trait Fs: Sync {
     fn display(&self, path: &Path) -> String {
         path.display().to_string()
     }
+    /// For a path this file system lacks, in a deployment's image:
+    /// Some(true) when the image ships the stock copy there (a known file,
+    /// not an assumption), Some(false) when no stock copy may stand for it
+    /// (a mount hides the image's), None when nothing is known (a stock
+    /// copy is then an assumption, see [`crate::stock`]).
+    fn image_has(&self, _path: &Path) -> Option<bool> {
+        None
+    }
 }
 
 /// The directory that stands for the host's `/`: `/`, except in tests,
@@ -252,6 +260,10 @@ impl Fs for Preread<'_> {
 
     fn display(&self, path: &Path) -> String {
         self.inner.display(path)
+    }
+
+    fn image_has(&self, path: &Path) -> Option<bool> {
+        self.inner.image_has(path)
     }
 }
 

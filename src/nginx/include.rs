@@ -160,6 +160,9 @@ pub struct Loader<'a> {
     /// it in (through other stock files, if need be). Findings inside the
     /// copy are shown there.
     pub stock_sites: FxHashMap<FileId, Span>,
+    /// Stock copies that are a deployment's image's own files (known, not
+    /// assumed: no note).
+    image_files: rustc_hash::FxHashSet<FileId>,
     /// Paths and patterns already noted as outside the repository (one
     /// note per path, however many includes name it).
     outside_told: rustc_hash::FxHashSet<PathBuf>,
@@ -218,6 +221,7 @@ impl<'a> Loader<'a> {
             scratch_ends: Vec::new(),
             stock_of: FxHashMap::default(),
             stock_sites: FxHashMap::default(),
+            image_files: Default::default(),
             outside_told: Default::default(),
             unknown_sites: Default::default(),
             whole: None,
@@ -241,10 +245,18 @@ impl<'a> Loader<'a> {
             Err(e @ (FsError::NotFound | FsError::OutsideRepository)) if self.fs.hermetic() => {
                 // Asked only for a file the tree lacks: a tree that ships
                 // its fastcgi_params never gets here.
+                let in_image = self.fs.image_has(&key);
+                if in_image == Some(false) {
+                    return Err(e);
+                }
                 let Some(stock) = crate::stock::lookup(&key, &self.resolved_under) else {
                     return Err(e);
                 };
-                return Ok(self.add_stock(key, stock));
+                let id = self.add_stock(key, stock);
+                if in_image == Some(true) {
+                    self.image_files.insert(id);
+                }
+                return Ok(id);
             }
             Err(e) => return Err(e),
         };
@@ -524,7 +536,7 @@ impl<'a> Loader<'a> {
                 // One note per copy, at the user's include; a copy that
                 // another copy includes (Debian's snippet includes
                 // fastcgi.conf) is part of that one.
-                if !self.is_stock(current) {
+                if !self.is_stock(current) && !self.image_files.contains(&id) {
                     self.findings.push(
                         Finding::info(
                             ids::STOCK_FILE_ASSUMED,

@@ -27,7 +27,7 @@ pub mod supervisord;
 mod systemd;
 pub mod units;
 pub mod uwsgi;
-mod yaml;
+pub(crate) mod yaml;
 
 use std::path::Path;
 

@@ -107,13 +107,14 @@ pub static FILES: &[StockFile] = &[
 /// given the run's conf prefix: `<prefix>/<rel>` or `/etc/nginx/<rel>`.
 /// Asked only for a file the tree lacks, so it costs nothing otherwise.
 pub fn lookup(path: &Path, prefix: &Path) -> Option<&'static StockFile> {
-    let rel = path
-        .strip_prefix(prefix)
+    // Either way: a prefix that holds the path but names no copy (an
+    // empty one, before any expansion) still leaves /etc/nginx.
+    let find = |rel: &Path| rel.to_str().and_then(|r| FILES.iter().find(|f| f.rel == r));
+    path.strip_prefix(prefix)
         .ok()
         .filter(|r| !r.as_os_str().is_empty())
-        .or_else(|| path.strip_prefix("/etc/nginx").ok())?;
-    let rel = rel.to_str()?;
-    FILES.iter().find(|f| f.rel == rel)
+        .and_then(find)
+        .or_else(|| path.strip_prefix("/etc/nginx").ok().and_then(find))
 }
 
 /// How a stock file is shown (it has no path in the repository).
@@ -129,6 +130,14 @@ impl StockFile {
         } else {
             format!("{} {}", self.origin, self.rel)
         }
+    }
+
+    /// Whether the official nginx image ships it in /etc/nginx (all but
+    /// Debian's snippets: the image installs nginx.org's packages, whose
+    /// conf files are the distribution's, plus its nginx.conf and
+    /// conf.d/default.conf).
+    pub fn in_nginx_image(&self) -> bool {
+        self.origin != DEBIAN
     }
 
     fn origin_short(&self) -> &'static str {
@@ -153,6 +162,9 @@ mod tests {
         assert_eq!(f, Some("snippets/fastcgi-php.conf"));
         assert!(lookup(Path::new("/repo/nginx/sites/fastcgi_params"), p).is_none());
         assert!(lookup(Path::new("/srv/fastcgi_params"), p).is_none());
+        // Before any prefix is known (a deployment's main file).
+        let f = lookup(Path::new("/etc/nginx/nginx.conf"), Path::new("")).map(|f| f.rel);
+        assert_eq!(f, Some("nginx.conf"));
         // Debian's snippet includes fastcgi.conf, which is here too.
         let snippet = lookup(Path::new("/etc/nginx/snippets/fastcgi-php.conf"), p)
             .map(|f| String::from_utf8_lossy(f.text).into_owned())
