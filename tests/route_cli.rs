@@ -187,3 +187,70 @@ fn path_info_splits_the_script_name_before_try_files() {
             .is_some_and(|w| w.contains("taken to find /srv/app/app/x.php"))
     })));
 }
+
+/// A configuration for `error_page`: each request's answer was checked
+/// with nginx 1.22 (`curl` on the same file).
+const ERROR_PAGES: &str = "events {}\nhttp {\n server {\n  listen 80;\n  error_page 404 /err404;\n  location /a/ { return 404; }\n  location = /err404 { return 200 E404; }\n  location /b/ { error_page 404 =200 /err404; return 404; }\n  location /c/ { error_page 404 = @named; return 404; }\n  location @named { return 201 NAMED; }\n  location /d/ { allow 10.0.0.0/8; deny all; error_page 403 @denied; root /srv; }\n  location @denied { return 200 DENIED; }\n  location /e/ { error_page 404 /again; return 404; }\n  location /again { return 404; }\n  location /f/ { recursive_error_pages on; error_page 404 /f/loop; return 404; }\n  location /g/ { error_page 404 =301 http://example.com/nf; return 404; }\n  location /i/ { error_page 404 /err404; return 404 text; }\n  location /n/ { rewrite ^/n/(.*)$ /n/$1x; }\n  location = /n/xxxxxxxxxx { rewrite ^ /n/xxxxxxxxxxx; }\n  location = /n/xxxxxxxxxxx { return 200 ELEVEN; }\n }\n}\n";
+
+#[test]
+fn error_page_is_followed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("nginx.conf"), ERROR_PAGES).expect("write");
+    let p = dir.path().to_string_lossy().into_owned();
+    let ask = |path: &str| json(&[&format!("http://x{path}"), &p, "--client-ip", "127.0.0.1"]);
+    let answer = |v: &serde_json::Value| {
+        (
+            v["handler"]["type"].as_str().unwrap_or("").to_string(),
+            v["handler"]["target"].as_str().unwrap_or("").to_string(),
+            v["handler"]["status"].as_u64(),
+        )
+    };
+    let is =
+        |t: &str, target: &str, status: Option<u64>| (t.to_string(), target.to_string(), status);
+    // The server's `error_page 404 /err404`, the original 404 kept.
+    let v = ask("/a/x");
+    assert_eq!(answer(&v), is("return", "200 E404", Some(404)));
+    assert_eq!(v["location"]["location"], "location = /err404");
+    let step = v["steps"]
+        .as_array()
+        .and_then(|s| {
+            s.iter()
+                .find(|s| s["what"].as_str().is_some_and(|w| w.contains("error_page")))
+        })
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(step["line"], 5);
+    assert_eq!(
+        step["what"],
+        "`error_page 404 /err404`: 404: internal redirect to /err404"
+    );
+    assert_eq!(answer(&ask("/b/x")), is("return", "200 E404", Some(200)));
+    // `=` alone: the named location's own status.
+    assert_eq!(answer(&ask("/c/x")), is("return", "201 NAMED", None));
+    // `deny` → 403 → the named location, 403 kept.
+    assert_eq!(answer(&ask("/d/x")), is("return", "200 DENIED", Some(403)));
+    // recursive_error_pages off: the second 404 is answered as it is.
+    assert_eq!(answer(&ask("/e/x")), is("return", "404", None));
+    // on: the redirects go round until nginx's limit.
+    let v = ask("/f/x");
+    assert!(
+        answer(&v)
+            .1
+            .starts_with("500 (rewrite or internal redirection cycle")
+    );
+    let redirects = v["steps"].as_array().map_or(0, |s| {
+        s.iter()
+            .filter(|s| s["what"].as_str().is_some_and(|w| w.contains("error_page")))
+            .count()
+    });
+    assert_eq!(redirects, 11);
+    assert_eq!(
+        answer(&ask("/g/x")),
+        is("return", "301 http://example.com/nf", None)
+    );
+    // A `return` with text sends its body: no error page.
+    assert_eq!(answer(&ask("/i/x")), is("return", "404 text", None));
+    // Ten URI changes are allowed, the eleventh is the 500.
+    assert_eq!(answer(&ask("/n/x")), is("return", "200 ELEVEN", None));
+    assert!(answer(&ask("/n/")).1.starts_with("500"));
+}

@@ -96,7 +96,9 @@ impl Runner<'_, '_> {
                 tried.join(", ")
             ),
         );
-        self.changes -= 1;
+        if let Some(h) = self.change() {
+            return Tried::Fallback(Some(h));
+        }
         self.internal = true;
         if last.starts_with('@') {
             return Tried::Fallback(self.named(tree, last, d));
@@ -108,7 +110,7 @@ impl Runner<'_, '_> {
 
     /// An internal redirect to a named location: its rewrites, then its
     /// content.
-    fn named(&mut self, tree: &[Loc], name: &str, from: &Directive) -> Option<Handler> {
+    pub(super) fn named(&mut self, tree: &[Loc], name: &str, from: &Directive) -> Option<Handler> {
         let Some(l) = super::super::location::named(tree, name) else {
             return Some(Handler::Status {
                 code: 500,
@@ -124,8 +126,8 @@ impl Runner<'_, '_> {
         self.vars.captures.clear();
         match self.rewrites(scope) {
             super::Flow::Done(h) => Some(h),
-            super::Flow::Last => None,
-            _ if self.uri_changed => None,
+            super::Flow::Last => self.change(),
+            _ if self.uri_changed => self.change(),
             _ => self.content(tree, scope),
         }
     }
@@ -168,7 +170,7 @@ impl Runner<'_, '_> {
         )
     }
 
-    fn expand_or_raw(&self, s: &str) -> String {
+    pub(super) fn expand_or_raw(&self, s: &str) -> String {
         self.vars.expand(s).unwrap_or_else(|_| s.to_string())
     }
 

@@ -86,6 +86,10 @@ pub struct HandlerView {
     pub listener: Vec<ListenerView>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub script_filename: Option<String>,
+    /// The status the client sees when an `error_page` sets it apart
+    /// from the handler's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
 }
 
 #[derive(Serialize)]
@@ -375,6 +379,7 @@ fn handler(cx: &Ctx<'_, '_, '_>, out: &Outcome) -> HandlerView {
             line: at.map(|a| a.1),
             listener: Vec::new(),
             script_filename: None,
+            status: out.status,
         }
     };
     match &out.handler {
@@ -592,6 +597,9 @@ fn text_outcome(a: &Answer, s: &mut String) {
         h.target,
         at(&h.file, &h.line)
     );
+    if let Some(code) = h.status {
+        let _ = writeln!(*s, "  status {code} (set by `error_page`)");
+    }
     if let Some(sf) = &h.script_filename {
         let _ = writeln!(*s, "  SCRIPT_FILENAME {sf}");
     }

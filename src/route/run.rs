@@ -68,6 +68,9 @@ pub struct Outcome {
     /// What else can happen, where the request alone does not decide.
     pub alternatives: Vec<String>,
     pub vars: Vars,
+    /// The status the client sees when an `error_page` sets it apart
+    /// from the handler's (`=code`, or the original error).
+    pub status: Option<u16>,
 }
 
 /// How a run of rewrite directives ended.
@@ -89,6 +92,9 @@ struct Runner<'m, 't> {
     changes: u32,
     internal: bool,
     uri_changed: bool,
+    /// nginx's `r->error_page`: error pages were looked at once and
+    /// `recursive_error_pages` is off.
+    error_page_seen: bool,
     /// The block whose configuration applies (an `if` that held).
     scope: Option<ScopeId>,
 }
@@ -106,6 +112,7 @@ pub fn run(engine: &Engine<'_, '_>, req: &Request) -> Outcome {
         location: None,
         alternatives: Vec::new(),
         vars: Vars::default(),
+        status: None,
         sel,
     };
     if let Some(h) = refused(engine, req, &out.sel) {
@@ -124,6 +131,7 @@ pub fn run(engine: &Engine<'_, '_>, req: &Request) -> Outcome {
         changes: MAX_URI_CHANGES + 1,
         internal: false,
         uri_changed: false,
+        error_page_seen: false,
         scope: Some(server.scope),
     };
     if let super::server::Why::Regex(_, caps) = &choice.why {
@@ -135,6 +143,8 @@ pub fn run(engine: &Engine<'_, '_>, req: &Request) -> Outcome {
         Flow::Done(h) => h,
         _ => r.locate(&tree, server.scope),
     };
+    let (handler, status) = r.error_pages(&tree, server.scope, handler);
+    out.status = status;
     out.location = r.scope.and_then(|s| enclosing_location(engine.model, s));
     out.handler = handler;
     out.events = r.events;
@@ -236,13 +246,6 @@ impl Runner<'_, '_> {
     /// again while the URI changes, then the content.
     fn locate(&mut self, tree: &[Loc], server: ScopeId) -> Handler {
         loop {
-            self.changes -= 1;
-            if self.changes == 0 {
-                return Handler::Status {
-                    code: 500,
-                    why: "rewrite or internal redirection cycle".into(),
-                };
-            }
             self.uri_changed = false;
             let search = super::location::find(tree, &self.vars.uri);
             self.events.push(Event::Search {
@@ -279,8 +282,15 @@ impl Runner<'_, '_> {
             };
             match flow {
                 Flow::Done(h) => return h,
-                Flow::Last => continue,
-                Flow::Next if self.uri_changed => continue,
+                // ngx_http_core_post_rewrite_phase counts the change.
+                Flow::Last => match self.change() {
+                    Some(h) => return h,
+                    None => continue,
+                },
+                Flow::Next if self.uri_changed => match self.change() {
+                    Some(h) => return h,
+                    None => continue,
+                },
                 _ => {}
             }
             if let Some(h) = self.access(scope) {
@@ -558,3 +568,5 @@ fn find_loc(tree: &[Loc], scope: ScopeId) -> Option<&Loc> {
 
 #[path = "content.rs"]
 mod content;
+#[path = "error_page.rs"]
+mod error_page;
