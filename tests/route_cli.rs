@@ -254,3 +254,75 @@ fn error_page_is_followed() {
     assert_eq!(answer(&ask("/n/x")), is("return", "200 ELEVEN", None));
     assert!(answer(&ask("/n/")).1.starts_with("500"));
 }
+
+#[test]
+fn try_files_looks_at_the_files_under_root() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conf = dir.path().join("conf");
+    let tree = dir.path().join("tree");
+    for d in [
+        "srv/app/sub",
+        "srv/app/sub2",
+        "srv/app/strict",
+        "srv/app/plain",
+    ] {
+        std::fs::create_dir_all(tree.join(d)).expect("mkdir");
+    }
+    for f in [
+        "index.html",
+        "a.html",
+        "sub2/index.html",
+        "strict/s.txt",
+        "plain/p.txt",
+    ] {
+        std::fs::write(tree.join("srv/app").join(f), "x").expect("write");
+    }
+    std::fs::create_dir_all(&conf).expect("mkdir");
+    std::fs::write(
+        conf.join("nginx.conf"),
+        "events {}\nhttp {\n server {\n  listen 80;\n  root /srv/app;\n  error_page 404 /nf.html;\n  location / { try_files $uri $uri/ /index.html; }\n  location /strict/ { try_files $uri =404; }\n  location /plain/ { }\n  location = /nf.html { return 200 NF; }\n }\n}\n",
+    )
+    .expect("write");
+    let c = conf.to_string_lossy().into_owned();
+    let t = tree.to_string_lossy().into_owned();
+    let ask = |path: &str, root: bool| {
+        let url = format!("http://x{path}");
+        let mut a = vec![url.as_str(), c.as_str()];
+        if root {
+            a.extend_from_slice(&["--root", t.as_str()]);
+        }
+        let v = json(&a);
+        let target = v["handler"]["target"].as_str().unwrap_or("").to_string();
+        (v, target)
+    };
+    let (v, target) = ask("/a.html", true);
+    assert_eq!(target, "/srv/app/a.html");
+    assert!(v["unknown"].as_array().is_some_and(|u| u.is_empty()));
+    assert!(v["steps"].as_array().is_some_and(|s| s.iter().any(|s| {
+        s["what"]
+            .as_str()
+            .is_some_and(|w| w.contains("/srv/app/a.html is there"))
+    })));
+    // A directory answers `$uri/`, not `$uri`; without an index file
+    // it is forbidden, with one the index module redirects to it.
+    assert!(ask("/sub", true).1.starts_with("403"));
+    let (v, target) = ask("/sub2/", true);
+    assert_eq!(target, "/srv/app/sub2/index.html");
+    assert_eq!(v["request"]["uri"], "/sub2/");
+    // Neither there: the fallback, whose own file is there.
+    let (v, target) = ask("/zzz", true);
+    assert_eq!(target, "/srv/app/index.html");
+    assert!(v["unknown"].as_array().is_some_and(|u| u.is_empty()));
+    // Without --root the files are not known: the outcomes are listed.
+    let (v, _) = ask("/zzz", false);
+    assert!(v["unknown"].as_array().is_some_and(|u| u.len() >= 2));
+    assert_eq!(ask("/strict/s.txt", true).1, "/srv/app/strict/s.txt");
+    // `=404` and a missing static file: the error page, with 404 kept.
+    for path in ["/strict/nope", "/plain/nope"] {
+        let (v, target) = ask(path, true);
+        assert_eq!(target, "200 NF", "{path}");
+        assert_eq!(v["handler"]["status"], 404, "{path}");
+    }
+    assert_eq!(ask("/plain/p.txt", true).1, "/srv/app/plain/p.txt");
+    assert_eq!(ask("/plain/nope", false).1, "/srv/app/plain/nope");
+}

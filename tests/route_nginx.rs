@@ -27,10 +27,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use nginx_lint::model::Model;
+use nginx_lint::route::Engine;
 use nginx_lint::route::request::Request;
 use nginx_lint::route::run::{Handler, run};
 use nginx_lint::route::server::Conn;
-use nginx_lint::route::{Engine, Selected};
 use nginx_lint::{Inputs, load};
 
 /// The server blocks: listens (with `{P1}` … `{P3}` for the ports) and
@@ -337,13 +337,10 @@ fn ours(engine: &Engine<'_, '_>, ip: IpAddr, port: u16, host: Option<&str>, path
             .map(|h| vec![("host".to_string(), h.to_string())])
             .unwrap_or_default(),
         client_ip: None,
+        // The files are looked at: the root is an empty directory.
+        files: Some("/".into()),
     };
     let out = run(engine, &req);
-    let server = |sel: &Selected| {
-        sel.server
-            .as_ref()
-            .map_or("?".to_string(), |c| c.server.to_string())
-    };
     match &out.handler {
         Handler::Status { code: 0, .. } if out.sel.socket.is_none() => "refused".into(),
         Handler::Status { code, .. } => code.to_string(),
@@ -353,11 +350,6 @@ fn ours(engine: &Engine<'_, '_>, ip: IpAddr, port: u16, host: Option<&str>, path
             text: Some(t),
             ..
         } => t.clone(),
-        // No location: the server's own configuration; the file is not
-        // there (an empty root), so its `error_page` answers.
-        Handler::Static { .. } if out.location.is_none() => {
-            format!("S{}:none", server(&out.sel))
-        }
         h => format!("{h:?}"),
     }
 }

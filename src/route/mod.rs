@@ -6,6 +6,7 @@
 //! the file and line that decide it.
 
 pub mod access;
+pub mod files;
 pub mod lazy;
 pub mod location;
 pub mod pcre;

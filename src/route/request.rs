@@ -18,6 +18,9 @@ pub struct Request {
     /// Names lowercased, in order.
     pub headers: Vec<(String, String)>,
     pub client_ip: Option<IpAddr>,
+    /// Where the files the request reaches are looked at: `--root DIR`,
+    /// `/` with `--live`; None: their existence is not known.
+    pub files: Option<std::path::PathBuf>,
 }
 
 impl Request {
@@ -86,6 +89,7 @@ impl Request {
             method: method.to_ascii_uppercase(),
             headers: hdrs,
             client_ip,
+            files: None,
         })
     }
 }

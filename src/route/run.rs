@@ -95,6 +95,8 @@ struct Runner<'m, 't> {
     /// nginx's `r->error_page`: error pages were looked at once and
     /// `recursive_error_pages` is off.
     error_page_seen: bool,
+    /// Where files are looked at (`--root`, `/` with `--live`).
+    files: Option<std::path::PathBuf>,
     /// The block whose configuration applies (an `if` that held).
     scope: Option<ScopeId>,
 }
@@ -132,6 +134,7 @@ pub fn run(engine: &Engine<'_, '_>, req: &Request) -> Outcome {
         internal: false,
         uri_changed: false,
         error_page_seen: false,
+        files: req.files.clone(),
         scope: Some(server.scope),
     };
     if let super::server::Why::Regex(_, caps) = &choice.why {
