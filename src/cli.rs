@@ -107,6 +107,10 @@ pub struct RouteArgs {
     /// a static file), e.g. `--live`; `--root DIR` looks under DIR
     #[arg(long)]
     pub live: bool,
+    /// The TLS server name sent (https) [default: the URL's host unless
+    /// it is an IP address; `--sni ''` sends none], e.g. `--sni shop.example.com`
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
 }
 
 #[derive(Args, Debug, Default)]

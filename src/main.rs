@@ -408,6 +408,9 @@ fn route(
         Ok(r) => r,
         Err(e) => return fail(&e),
     };
+    if let Some(sni) = &request.sni {
+        req.sni = (!sni.is_empty()).then(|| sni.clone());
+    }
     // Files are looked at under --root, or on this machine with --live.
     req.files = match (&args.root, request.live) {
         (Some(r), _) => Some(r.clone()),

@@ -326,3 +326,70 @@ fn try_files_looks_at_the_files_under_root() {
     assert_eq!(ask("/plain/p.txt", true).1, "/srv/app/plain/p.txt");
     assert_eq!(ask("/plain/nope", false).1, "/srv/app/plain/nope");
 }
+
+/// Checked with nginx 1.22 and curl `--resolve` on the same servers with
+/// real certificates: SNI a.test + Host b.test answers B with a's
+/// certificate, Host c.test (ssl_verify_client on) under SNI a.test
+/// answers 421, c.test without a client certificate 400, and no SNI gets
+/// the default server's certificate.
+#[test]
+fn sni_chooses_the_certificate_and_host_the_server() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("nginx.conf"),
+        "events {}\nhttp {\n server {\n  listen 443 ssl;\n  server_name a.test;\n  ssl_certificate /etc/ssl/a.pem;\n  ssl_certificate_key /etc/ssl/a.key;\n  return 200 A;\n }\n server {\n  listen 443 ssl;\n  server_name b.test;\n  ssl_certificate /etc/ssl/b.pem;\n  ssl_certificate_key /etc/ssl/b.key;\n  return 200 B;\n }\n server {\n  listen 443 ssl;\n  server_name c.test;\n  ssl_certificate /etc/ssl/c.pem;\n  ssl_certificate_key /etc/ssl/c.key;\n  ssl_verify_client on;\n  ssl_client_certificate /etc/ssl/ca.pem;\n  return 200 C;\n }\n}\n",
+    )
+    .expect("write");
+    let p = dir.path().to_string_lossy().into_owned();
+    let v = json(&["https://a.test/", &p]);
+    assert_eq!(v["tls"]["sni"], "a.test");
+    assert_eq!(v["tls"]["certificate"][0]["value"], "/etc/ssl/a.pem");
+    assert_eq!(v["tls"]["certificate"][0]["line"], 6);
+    assert_eq!(v["tls"]["differs"], false);
+    // SNI a.test, Host b.test: a's certificate, b's configuration.
+    let v = json(&["https://a.test/", &p, "--header", "Host: b.test"]);
+    assert_eq!(v["tls"]["server"]["names"][0], "a.test");
+    assert_eq!(v["tls"]["certificate"][0]["value"], "/etc/ssl/a.pem");
+    assert_eq!(v["server"]["names"][0], "b.test");
+    assert_eq!(v["tls"]["differs"], true);
+    assert_eq!(v["handler"]["target"], "200 B");
+    let v = json(&["https://b.test/", &p, "--sni", "a.test"]);
+    assert_eq!(v["tls"]["server"]["names"][0], "a.test");
+    assert_eq!(v["handler"]["target"], "200 B");
+    // A server verifying client certificates refuses another SNI.
+    let v = json(&["https://c.test/", &p, "--sni", "a.test"]);
+    assert!(
+        v["handler"]["target"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("421"))
+    );
+    // With its certificate; without one nginx answers 400, listed.
+    let v = json(&["https://c.test/", &p]);
+    assert_eq!(v["handler"]["target"], "200 C");
+    assert!(v["unknown"][0].as_str().is_some_and(|u| u.contains("400")));
+    // No SNI (an address, or `--sni ''`): the default server's certificate.
+    for args in [
+        vec!["https://127.0.0.1/", p.as_str(), "--header", "Host: b.test"],
+        vec!["https://b.test/", p.as_str(), "--sni", ""],
+    ] {
+        let v = json(&args);
+        assert_eq!(v["tls"]["sni"], serde_json::Value::Null);
+        assert_eq!(v["tls"]["certificate"][0]["value"], "/etc/ssl/a.pem");
+        assert_eq!(v["handler"]["target"], "200 B");
+    }
+    // Plain HTTP has no handshake.
+    let v = json(&["http://127.0.0.1:8081/anything", "testdata/php-site"]);
+    assert_eq!(v["tls"], serde_json::Value::Null);
+    let text = cli::stdout(&run(&[
+        "route",
+        "https://a.test/",
+        &p,
+        "--header",
+        "Host: b.test",
+    ]));
+    assert!(
+        text.contains("tls       SNI a.test: exact name a.test"),
+        "{text}"
+    );
+    assert!(text.contains("certificate /etc/ssl/a.pem"), "{text}");
+}

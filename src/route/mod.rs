@@ -14,6 +14,7 @@ pub mod render;
 pub mod request;
 pub mod run;
 pub mod server;
+pub mod tls;
 pub mod unreachable;
 pub mod uri;
 pub mod vars;

@@ -21,6 +21,10 @@ pub struct Request {
     /// Where the files the request reaches are looked at: `--root DIR`,
     /// `/` with `--live`; None: their existence is not known.
     pub files: Option<std::path::PathBuf>,
+    /// The TLS server name the client sends (https): the URL's host
+    /// unless it is an IP address (RFC 6066 allows no literal address),
+    /// or `--sni`.
+    pub sni: Option<String>,
 }
 
 impl Request {
@@ -82,6 +86,7 @@ impl Request {
             None => None,
         };
         Ok(Request {
+            sni: (scheme == "https" && ip.is_none()).then(|| host.to_string()),
             scheme,
             conn: Conn { ip, port },
             host: host_header,

@@ -71,6 +71,9 @@ pub struct Outcome {
     /// The status the client sees when an `error_page` sets it apart
     /// from the handler's (`=code`, or the original error).
     pub status: Option<u16>,
+    /// The TLS handshake (https): the SNI and the server whose
+    /// certificate it used.
+    pub tls: Option<super::tls::Handshake>,
 }
 
 /// How a run of rewrite directives ended.
@@ -115,9 +118,14 @@ pub fn run(engine: &Engine<'_, '_>, req: &Request) -> Outcome {
         alternatives: Vec::new(),
         vars: Vars::default(),
         status: None,
+        tls: None,
         sel,
     };
     if let Some(h) = refused(engine, req, &out.sel) {
+        out.handler = h;
+        return out;
+    }
+    if let Some(h) = tls(engine, req, &mut out) {
         out.handler = h;
         return out;
     }
@@ -151,7 +159,7 @@ pub fn run(engine: &Engine<'_, '_>, req: &Request) -> Outcome {
     out.location = r.scope.and_then(|s| enclosing_location(engine.model, s));
     out.handler = handler;
     out.events = r.events;
-    out.alternatives = r.alternatives;
+    out.alternatives.extend(r.alternatives);
     out.scope = r.scope;
     out.vars = r.vars;
     out
@@ -181,6 +189,49 @@ fn refused(engine: &Engine<'_, '_>, req: &Request, sel: &Selected) -> Option<Han
     }
     if let Err(why) = &sel.uri {
         return status(400, format!("invalid request target: {why}"));
+    }
+    None
+}
+
+/// The handshake of an https request, and what it changes: a request
+/// without Host goes to the handshake's server; a Host other than the
+/// SNI on a server that verifies client certificates is a 421.
+fn tls(engine: &Engine<'_, '_>, req: &Request, out: &mut Outcome) -> Option<Handler> {
+    let k = out.sel.socket.and_then(|i| engine.sockets.get(i))?;
+    if req.scheme != "https" {
+        return None;
+    }
+    let hs = match super::tls::handshake(engine.model, k, req.sni.as_deref()) {
+        Ok(hs) => hs,
+        Err(why) => return Some(Handler::Status { code: 0, why }),
+    };
+    let sni = hs.sni.clone();
+    if req.host.is_none() {
+        out.sel.server = Some(super::server::Choice {
+            server: hs.choice.server,
+            why: hs.choice.why.clone(),
+            undecided: Vec::new(),
+        });
+    }
+    out.tls = Some(hs);
+    let (Some(sni), Ok(host), Some(c)) = (sni, &out.sel.host, &out.sel.server) else {
+        return None;
+    };
+    let verify = super::tls::verifies(engine.model, c.server);
+    if verify.is_some_and(|d| d.arg(0) == Some("on")) {
+        // ngx_http_process_request: NGX_HTTPS_NO_CERT, answered as 400.
+        out.alternatives.push(
+            "without a client certificate: 400 (\"No required SSL certificate was sent\", `ssl_verify_client on`)"
+                .into(),
+        );
+    }
+    if req.host.is_some() && sni != *host && verify.is_some() {
+        return Some(Handler::Status {
+            code: 421,
+            why: format!(
+                "the Host {host} is not the SNI {sni} and its server verifies client certificates"
+            ),
+        });
     }
     None
 }

@@ -363,13 +363,25 @@ pub fn choose(model: &Model<'_>, k: &Socket, host: &str) -> Choice {
             }
         }
     }
-    let (si, _) = k.servers[k.default.min(k.servers.len().saturating_sub(1))];
+    Choice {
+        undecided,
+        ..default_choice(k)
+    }
+}
+
+/// The default server of a socket.
+pub fn default_choice(k: &Socket) -> Choice {
+    let (si, _) = k
+        .servers
+        .get(k.default.min(k.servers.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or((0, 0));
     Choice {
         server: si,
         why: Why::Default {
             explicit: k.explicit_default,
         },
-        undecided,
+        undecided: Vec::new(),
     }
 }
 
