@@ -411,6 +411,13 @@ fn route(
     if let Some(sni) = &request.sni {
         req.sni = (!sni.is_empty()).then(|| sni.clone());
     }
+    // The machine's name, as gethostname(2) gives it to nginx.
+    if request.live {
+        req.hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .map(|h| h.trim().to_ascii_lowercase())
+            .filter(|h| !h.is_empty());
+    }
     // Files are looked at under --root, or on this machine with --live.
     req.files = match (&args.root, request.live) {
         (Some(r), _) => Some(r.clone()),

@@ -393,3 +393,33 @@ fn sni_chooses_the_certificate_and_host_the_server() {
     );
     assert!(text.contains("certificate /etc/ssl/a.pem"), "{text}");
 }
+
+#[test]
+fn hostname_server_name_is_known_only_live() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("nginx.conf"),
+        "events {}\nhttp {\n server {\n  listen 80;\n  server_name default.test;\n  return 200 D;\n }\n server {\n  listen 80;\n  server_name $hostname;\n  return 200 H;\n }\n}\n",
+    )
+    .expect("write");
+    let p = dir.path().to_string_lossy().into_owned();
+    let Ok(name) = std::fs::read_to_string("/proc/sys/kernel/hostname") else {
+        return;
+    };
+    let name = name.trim().to_ascii_lowercase();
+    let url = format!("http://{name}/");
+    // Not live: the default answers, and `$hostname` is listed.
+    let v = json(&[&url, &p]);
+    assert_eq!(v["handler"]["target"], "200 D");
+    assert!(v["unknown"].as_array().is_some_and(|u| u.iter().any(|u| {
+        u.as_str()
+            .is_some_and(|u| u.contains("server_name $hostname") && u.contains("--live"))
+    })));
+    // Live: the machine's name is the server's.
+    let v = json(&[&url, &p, "--live"]);
+    assert_eq!(v["handler"]["target"], "200 H");
+    assert_eq!(v["server"]["why"], format!("exact name {name}"));
+    let v = json(&["http://other.test/", &p, "--live"]);
+    assert_eq!(v["handler"]["target"], "200 D");
+    assert!(v["unknown"].as_array().is_some_and(|u| u.is_empty()));
+}

@@ -340,6 +340,7 @@ fn ours(engine: &Engine<'_, '_>, ip: IpAddr, port: u16, host: Option<&str>, path
         // The files are looked at: the root is an empty directory.
         files: Some("/".into()),
         sni: None,
+        hostname: None,
     };
     let out = run(engine, &req);
     match &out.handler {

@@ -42,7 +42,8 @@ pub fn with<R>(
     if loading == Loading::Whole {
         let loaded = crate::load::load(inputs)?;
         let model = Model::build(&loaded);
-        let engine = Engine::new(&model);
+        let mut engine = Engine::new(&model);
+        engine.hostname = req.hostname.clone();
         return Ok(then(&loaded, &model, &engine));
     }
     // The Host as nginx keeps it; None: a 400, no server is looked up.
@@ -64,7 +65,8 @@ pub fn with<R>(
         };
         let loaded = crate::load::load_for(inputs, Some(&wanted))?;
         let model = Model::build(&loaded);
-        let engine = Engine::new(&model);
+        let mut engine = Engine::new(&model);
+        engine.hostname = req.hostname.clone();
         match skeleton_chosen(&loaded, &engine, req) {
             Some(p) if !forced.contains(&p) => forced.push(p),
             _ => return Ok(then(&loaded, &model, &engine)),
@@ -89,7 +91,13 @@ fn skeleton_chosen(loaded: &Loaded, engine: &Engine<'_, '_>, req: &Request) -> O
     if req.scheme != "https" || !k.ssl {
         return None;
     }
-    let hs = super::tls::handshake(engine.model, k, req.sni.as_deref()).ok()?;
+    let hs = super::tls::handshake(
+        engine.model,
+        k,
+        req.sni.as_deref(),
+        engine.hostname.as_deref(),
+    )
+    .ok()?;
     skeleton(hs.choice.server)
 }
 

@@ -25,6 +25,9 @@ pub struct Request {
     /// unless it is an IP address (RFC 6066 allows no literal address),
     /// or `--sni`.
     pub sni: Option<String>,
+    /// The machine's hostname (`--live`), for `server_name $hostname`;
+    /// None: not known.
+    pub hostname: Option<String>,
 }
 
 impl Request {
@@ -95,6 +98,7 @@ impl Request {
             headers: hdrs,
             client_ip,
             files: None,
+            hostname: None,
         })
     }
 }

@@ -23,7 +23,12 @@ pub struct Handshake {
 
 /// The handshake's server for `sni` (None: the client sent none); Err: the
 /// handshake fails.
-pub fn handshake(model: &Model<'_>, k: &Socket, sni: Option<&str>) -> Result<Handshake, String> {
+pub fn handshake(
+    model: &Model<'_>,
+    k: &Socket,
+    sni: Option<&str>,
+    hostname: Option<&str>,
+) -> Result<Handshake, String> {
     let Some(name) = sni.filter(|s| !s.is_empty()) else {
         return Ok(Handshake {
             sni: None,
@@ -32,7 +37,7 @@ pub fn handshake(model: &Model<'_>, k: &Socket, sni: Option<&str>) -> Result<Han
     };
     let host = server::validate_host(name)
         .map_err(|why| format!("invalid SNI {name}: {why}; the TLS handshake fails"))?;
-    let choice = server::choose(model, k, &host);
+    let choice = server::choose(model, k, &host, hostname);
     Ok(Handshake {
         sni: Some(host),
         choice,
