@@ -54,16 +54,8 @@ pub enum Command {
         url: String,
         #[command(flatten)]
         input: InputArgs,
-        /// The request method, e.g. `--method POST`
-        #[arg(long, default_value = "GET")]
-        method: String,
-        /// A request header (repeatable); Host comes from the URL unless
-        /// given, e.g. `--header 'Host: shop.example.com'`
-        #[arg(long = "header", value_name = "NAME: VALUE")]
-        headers: Vec<String>,
-        /// The client's address, for `allow`/`deny`, e.g. `--client-ip 10.0.0.7`
-        #[arg(long, value_name = "IP")]
-        client_ip: Option<String>,
+        #[command(flatten)]
+        request: RouteArgs,
         /// `text` (default) or `json`
         #[arg(long, value_enum, default_value_t = crate::route::render::RouteFormat::Text)]
         format: crate::route::render::RouteFormat,
@@ -96,6 +88,29 @@ pub enum FailLevel {
     #[default]
     Warning,
     Error,
+}
+
+/// What `route` is told about the request and the machine.
+#[derive(Args, Debug, Default)]
+pub struct RouteArgs {
+    /// The request method, e.g. `--method POST`
+    #[arg(long, default_value = "GET")]
+    pub method: String,
+    /// A request header (repeatable); Host comes from the URL unless
+    /// given, e.g. `--header 'Host: shop.example.com'`
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+    /// The client's address, for `allow`/`deny`, e.g. `--client-ip 10.0.0.7`
+    #[arg(long, value_name = "IP")]
+    pub client_ip: Option<String>,
+    /// Look at the files the request reaches on this machine (`try_files`,
+    /// a static file), e.g. `--live`; `--root DIR` looks under DIR
+    #[arg(long)]
+    pub live: bool,
+    /// The TLS server name sent (https) [default: the URL's host unless
+    /// it is an IP address; `--sni ''` sends none], e.g. `--sni shop.example.com`
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
 }
 
 #[derive(Args, Debug, Default)]

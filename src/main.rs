@@ -87,18 +87,9 @@ fn real_main() -> ExitCode {
         Some(Command::Route {
             url,
             input,
-            method,
-            headers,
-            client_ip,
+            request,
             format,
-        }) => route(
-            &input,
-            &url,
-            &method,
-            &headers,
-            client_ip.as_deref(),
-            format,
-        ),
+        }) => route(&input, &url, &request, format),
         None => lint(&cli.lint),
     }
 }
@@ -405,14 +396,33 @@ fn graph(args: &InputArgs, format: nginx_lint::graph::GraphFormat) -> ExitCode {
 fn route(
     args: &InputArgs,
     url: &str,
-    method: &str,
-    headers: &[String],
-    client_ip: Option<&str>,
+    request: &nginx_lint::cli::RouteArgs,
     format: nginx_lint::route::render::RouteFormat,
 ) -> ExitCode {
-    let req = match nginx_lint::route::request::Request::from_url(url, method, headers, client_ip) {
+    let mut req = match nginx_lint::route::request::Request::from_url(
+        url,
+        &request.method,
+        &request.headers,
+        request.client_ip.as_deref(),
+    ) {
         Ok(r) => r,
         Err(e) => return fail(&e),
+    };
+    if let Some(sni) = &request.sni {
+        req.sni = (!sni.is_empty()).then(|| sni.clone());
+    }
+    // The machine's name, as gethostname(2) gives it to nginx.
+    if request.live {
+        req.hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .map(|h| h.trim().to_ascii_lowercase())
+            .filter(|h| !h.is_empty());
+    }
+    // Files are looked at under --root, or on this machine with --live.
+    req.files = match (&args.root, request.live) {
+        (Some(r), _) => Some(r.clone()),
+        (None, true) => Some(std::path::PathBuf::from("/")),
+        (None, false) => None,
     };
     let mut inputs = match inputs(args) {
         Ok(i) => i,

@@ -187,3 +187,239 @@ fn path_info_splits_the_script_name_before_try_files() {
             .is_some_and(|w| w.contains("taken to find /srv/app/app/x.php"))
     })));
 }
+
+/// A configuration for `error_page`: each request's answer was checked
+/// with nginx 1.22 (`curl` on the same file).
+const ERROR_PAGES: &str = "events {}\nhttp {\n server {\n  listen 80;\n  error_page 404 /err404;\n  location /a/ { return 404; }\n  location = /err404 { return 200 E404; }\n  location /b/ { error_page 404 =200 /err404; return 404; }\n  location /c/ { error_page 404 = @named; return 404; }\n  location @named { return 201 NAMED; }\n  location /d/ { allow 10.0.0.0/8; deny all; error_page 403 @denied; root /srv; }\n  location @denied { return 200 DENIED; }\n  location /e/ { error_page 404 /again; return 404; }\n  location /again { return 404; }\n  location /f/ { recursive_error_pages on; error_page 404 /f/loop; return 404; }\n  location /g/ { error_page 404 =301 http://example.com/nf; return 404; }\n  location /i/ { error_page 404 /err404; return 404 text; }\n  location /n/ { rewrite ^/n/(.*)$ /n/$1x; }\n  location = /n/xxxxxxxxxx { rewrite ^ /n/xxxxxxxxxxx; }\n  location = /n/xxxxxxxxxxx { return 200 ELEVEN; }\n }\n}\n";
+
+#[test]
+fn error_page_is_followed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("nginx.conf"), ERROR_PAGES).expect("write");
+    let p = dir.path().to_string_lossy().into_owned();
+    let ask = |path: &str| json(&[&format!("http://x{path}"), &p, "--client-ip", "127.0.0.1"]);
+    let answer = |v: &serde_json::Value| {
+        (
+            v["handler"]["type"].as_str().unwrap_or("").to_string(),
+            v["handler"]["target"].as_str().unwrap_or("").to_string(),
+            v["handler"]["status"].as_u64(),
+        )
+    };
+    let is =
+        |t: &str, target: &str, status: Option<u64>| (t.to_string(), target.to_string(), status);
+    // The server's `error_page 404 /err404`, the original 404 kept.
+    let v = ask("/a/x");
+    assert_eq!(answer(&v), is("return", "200 E404", Some(404)));
+    assert_eq!(v["location"]["location"], "location = /err404");
+    let step = v["steps"]
+        .as_array()
+        .and_then(|s| {
+            s.iter()
+                .find(|s| s["what"].as_str().is_some_and(|w| w.contains("error_page")))
+        })
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(step["line"], 5);
+    assert_eq!(
+        step["what"],
+        "`error_page 404 /err404`: 404: internal redirect to /err404"
+    );
+    assert_eq!(answer(&ask("/b/x")), is("return", "200 E404", Some(200)));
+    // `=` alone: the named location's own status.
+    assert_eq!(answer(&ask("/c/x")), is("return", "201 NAMED", None));
+    // `deny` → 403 → the named location, 403 kept.
+    assert_eq!(answer(&ask("/d/x")), is("return", "200 DENIED", Some(403)));
+    // recursive_error_pages off: the second 404 is answered as it is.
+    assert_eq!(answer(&ask("/e/x")), is("return", "404", None));
+    // on: the redirects go round until nginx's limit.
+    let v = ask("/f/x");
+    assert!(
+        answer(&v)
+            .1
+            .starts_with("500 (rewrite or internal redirection cycle")
+    );
+    let redirects = v["steps"].as_array().map_or(0, |s| {
+        s.iter()
+            .filter(|s| s["what"].as_str().is_some_and(|w| w.contains("error_page")))
+            .count()
+    });
+    assert_eq!(redirects, 11);
+    assert_eq!(
+        answer(&ask("/g/x")),
+        is("return", "301 http://example.com/nf", None)
+    );
+    // A `return` with text sends its body: no error page.
+    assert_eq!(answer(&ask("/i/x")), is("return", "404 text", None));
+    // Ten URI changes are allowed, the eleventh is the 500.
+    assert_eq!(answer(&ask("/n/x")), is("return", "200 ELEVEN", None));
+    assert!(answer(&ask("/n/")).1.starts_with("500"));
+}
+
+#[test]
+fn try_files_looks_at_the_files_under_root() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conf = dir.path().join("conf");
+    let tree = dir.path().join("tree");
+    for d in [
+        "srv/app/sub",
+        "srv/app/sub2",
+        "srv/app/strict",
+        "srv/app/plain",
+    ] {
+        std::fs::create_dir_all(tree.join(d)).expect("mkdir");
+    }
+    for f in [
+        "index.html",
+        "a.html",
+        "sub2/index.html",
+        "strict/s.txt",
+        "plain/p.txt",
+    ] {
+        std::fs::write(tree.join("srv/app").join(f), "x").expect("write");
+    }
+    std::fs::create_dir_all(&conf).expect("mkdir");
+    std::fs::write(
+        conf.join("nginx.conf"),
+        "events {}\nhttp {\n server {\n  listen 80;\n  root /srv/app;\n  error_page 404 /nf.html;\n  location / { try_files $uri $uri/ /index.html; }\n  location /strict/ { try_files $uri =404; }\n  location /plain/ { }\n  location = /nf.html { return 200 NF; }\n }\n}\n",
+    )
+    .expect("write");
+    let c = conf.to_string_lossy().into_owned();
+    let t = tree.to_string_lossy().into_owned();
+    let ask = |path: &str, root: bool| {
+        let url = format!("http://x{path}");
+        let mut a = vec![url.as_str(), c.as_str()];
+        if root {
+            a.extend_from_slice(&["--root", t.as_str()]);
+        }
+        let v = json(&a);
+        let target = v["handler"]["target"].as_str().unwrap_or("").to_string();
+        (v, target)
+    };
+    let (v, target) = ask("/a.html", true);
+    assert_eq!(target, "/srv/app/a.html");
+    assert!(v["unknown"].as_array().is_some_and(|u| u.is_empty()));
+    assert!(v["steps"].as_array().is_some_and(|s| s.iter().any(|s| {
+        s["what"]
+            .as_str()
+            .is_some_and(|w| w.contains("/srv/app/a.html is there"))
+    })));
+    // A directory answers `$uri/`, not `$uri`; without an index file
+    // it is forbidden, with one the index module redirects to it.
+    assert!(ask("/sub", true).1.starts_with("403"));
+    let (v, target) = ask("/sub2/", true);
+    assert_eq!(target, "/srv/app/sub2/index.html");
+    assert_eq!(v["request"]["uri"], "/sub2/");
+    // Neither there: the fallback, whose own file is there.
+    let (v, target) = ask("/zzz", true);
+    assert_eq!(target, "/srv/app/index.html");
+    assert!(v["unknown"].as_array().is_some_and(|u| u.is_empty()));
+    // Without --root the files are not known: the outcomes are listed.
+    let (v, _) = ask("/zzz", false);
+    assert!(v["unknown"].as_array().is_some_and(|u| u.len() >= 2));
+    assert_eq!(ask("/strict/s.txt", true).1, "/srv/app/strict/s.txt");
+    // `=404` and a missing static file: the error page, with 404 kept.
+    for path in ["/strict/nope", "/plain/nope"] {
+        let (v, target) = ask(path, true);
+        assert_eq!(target, "200 NF", "{path}");
+        assert_eq!(v["handler"]["status"], 404, "{path}");
+    }
+    assert_eq!(ask("/plain/p.txt", true).1, "/srv/app/plain/p.txt");
+    assert_eq!(ask("/plain/nope", false).1, "/srv/app/plain/nope");
+}
+
+/// Checked with nginx 1.22 and curl `--resolve` on the same servers with
+/// real certificates: SNI a.test + Host b.test answers B with a's
+/// certificate, Host c.test (ssl_verify_client on) under SNI a.test
+/// answers 421, c.test without a client certificate 400, and no SNI gets
+/// the default server's certificate.
+#[test]
+fn sni_chooses_the_certificate_and_host_the_server() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("nginx.conf"),
+        "events {}\nhttp {\n server {\n  listen 443 ssl;\n  server_name a.test;\n  ssl_certificate /etc/ssl/a.pem;\n  ssl_certificate_key /etc/ssl/a.key;\n  return 200 A;\n }\n server {\n  listen 443 ssl;\n  server_name b.test;\n  ssl_certificate /etc/ssl/b.pem;\n  ssl_certificate_key /etc/ssl/b.key;\n  return 200 B;\n }\n server {\n  listen 443 ssl;\n  server_name c.test;\n  ssl_certificate /etc/ssl/c.pem;\n  ssl_certificate_key /etc/ssl/c.key;\n  ssl_verify_client on;\n  ssl_client_certificate /etc/ssl/ca.pem;\n  return 200 C;\n }\n}\n",
+    )
+    .expect("write");
+    let p = dir.path().to_string_lossy().into_owned();
+    let v = json(&["https://a.test/", &p]);
+    assert_eq!(v["tls"]["sni"], "a.test");
+    assert_eq!(v["tls"]["certificate"][0]["value"], "/etc/ssl/a.pem");
+    assert_eq!(v["tls"]["certificate"][0]["line"], 6);
+    assert_eq!(v["tls"]["differs"], false);
+    // SNI a.test, Host b.test: a's certificate, b's configuration.
+    let v = json(&["https://a.test/", &p, "--header", "Host: b.test"]);
+    assert_eq!(v["tls"]["server"]["names"][0], "a.test");
+    assert_eq!(v["tls"]["certificate"][0]["value"], "/etc/ssl/a.pem");
+    assert_eq!(v["server"]["names"][0], "b.test");
+    assert_eq!(v["tls"]["differs"], true);
+    assert_eq!(v["handler"]["target"], "200 B");
+    let v = json(&["https://b.test/", &p, "--sni", "a.test"]);
+    assert_eq!(v["tls"]["server"]["names"][0], "a.test");
+    assert_eq!(v["handler"]["target"], "200 B");
+    // A server verifying client certificates refuses another SNI.
+    let v = json(&["https://c.test/", &p, "--sni", "a.test"]);
+    assert!(
+        v["handler"]["target"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("421"))
+    );
+    // With its certificate; without one nginx answers 400, listed.
+    let v = json(&["https://c.test/", &p]);
+    assert_eq!(v["handler"]["target"], "200 C");
+    assert!(v["unknown"][0].as_str().is_some_and(|u| u.contains("400")));
+    // No SNI (an address, or `--sni ''`): the default server's certificate.
+    for args in [
+        vec!["https://127.0.0.1/", p.as_str(), "--header", "Host: b.test"],
+        vec!["https://b.test/", p.as_str(), "--sni", ""],
+    ] {
+        let v = json(&args);
+        assert_eq!(v["tls"]["sni"], serde_json::Value::Null);
+        assert_eq!(v["tls"]["certificate"][0]["value"], "/etc/ssl/a.pem");
+        assert_eq!(v["handler"]["target"], "200 B");
+    }
+    // Plain HTTP has no handshake.
+    let v = json(&["http://127.0.0.1:8081/anything", "testdata/php-site"]);
+    assert_eq!(v["tls"], serde_json::Value::Null);
+    let text = cli::stdout(&run(&[
+        "route",
+        "https://a.test/",
+        &p,
+        "--header",
+        "Host: b.test",
+    ]));
+    assert!(
+        text.contains("tls       SNI a.test: exact name a.test"),
+        "{text}"
+    );
+    assert!(text.contains("certificate /etc/ssl/a.pem"), "{text}");
+}
+
+#[test]
+fn hostname_server_name_is_known_only_live() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("nginx.conf"),
+        "events {}\nhttp {\n server {\n  listen 80;\n  server_name default.test;\n  return 200 D;\n }\n server {\n  listen 80;\n  server_name $hostname;\n  return 200 H;\n }\n}\n",
+    )
+    .expect("write");
+    let p = dir.path().to_string_lossy().into_owned();
+    let Ok(name) = std::fs::read_to_string("/proc/sys/kernel/hostname") else {
+        return;
+    };
+    let name = name.trim().to_ascii_lowercase();
+    let url = format!("http://{name}/");
+    // Not live: the default answers, and `$hostname` is listed.
+    let v = json(&[&url, &p]);
+    assert_eq!(v["handler"]["target"], "200 D");
+    assert!(v["unknown"].as_array().is_some_and(|u| u.iter().any(|u| {
+        u.as_str()
+            .is_some_and(|u| u.contains("server_name $hostname") && u.contains("--live"))
+    })));
+    // Live: the machine's name is the server's.
+    let v = json(&[&url, &p, "--live"]);
+    assert_eq!(v["handler"]["target"], "200 H");
+    assert_eq!(v["server"]["why"], format!("exact name {name}"));
+    let v = json(&["http://other.test/", &p, "--live"]);
+    assert_eq!(v["handler"]["target"], "200 D");
+    assert!(v["unknown"].as_array().is_some_and(|u| u.is_empty()));
+}

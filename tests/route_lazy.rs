@@ -37,7 +37,7 @@ fn vhost(k: usize) -> String {
         0 => "listen 80;\n    listen [::]:80;".to_string(),
         1 => "listen 8080;".to_string(),
         2 => "listen 127.0.0.2:80;\n    listen 80;".to_string(),
-        3 => "listen 80;\n    listen 443 ssl;".to_string(),
+        3 => format!("listen 80;\n    listen 443 ssl;\n    ssl_certificate /etc/ssl/{k}.pem;"),
         _ => String::new(),
     };
     let name_line = if names.is_empty() {
@@ -148,6 +148,17 @@ fn hosts() -> Vec<String> {
 }
 
 fn answer(dir: &Path, url: &str, format: RouteFormat, loading: Loading) -> String {
+    answer_sni(dir, url, None, format, loading)
+}
+
+/// [`answer`] with the SNI given apart from the URL's host.
+fn answer_sni(
+    dir: &Path,
+    url: &str,
+    sni: Option<&str>,
+    format: RouteFormat,
+    loading: Loading,
+) -> String {
     let opts = Options {
         inputs: Inputs {
             paths: vec![dir.join("nginx")],
@@ -156,7 +167,10 @@ fn answer(dir: &Path, url: &str, format: RouteFormat, loading: Loading) -> Strin
         },
         settings: Default::default(),
     };
-    let req = Request::from_url(url, "GET", &[], None).unwrap();
+    let mut req = Request::from_url(url, "GET", &[], None).unwrap();
+    if let Some(s) = sni {
+        req.sni = Some(s.to_string());
+    }
     nginx_lint::route_loading(&opts, &req, format, loading).unwrap()
 }
 
@@ -165,7 +179,8 @@ fn lazy_and_whole_loads_give_the_same_answer() {
     let dir = tempfile::tempdir().unwrap();
     tree(dir.path());
     let mut asked = 0;
-    for host in hosts() {
+    let all = hosts();
+    for (i, host) in all.iter().enumerate() {
         for (scheme, port) in [
             ("http", ""),
             ("http", ":8080"),
@@ -187,6 +202,14 @@ fn lazy_and_whole_loads_give_the_same_answer() {
                 let whole = answer(dir.path(), &url, format, Loading::Whole);
                 assert_eq!(lazy, whole, "{url}");
                 asked += 1;
+                if scheme == "https" {
+                    // Another SNI than the Host: its server's certificate.
+                    let sni = all.get((i + 7) % all.len()).map(String::as_str);
+                    let lazy = answer_sni(dir.path(), &url, sni, format, Loading::Lazy);
+                    let whole = answer_sni(dir.path(), &url, sni, format, Loading::Whole);
+                    assert_eq!(lazy, whole, "{url} SNI {sni:?}");
+                    asked += 1;
+                }
             }
         }
     }

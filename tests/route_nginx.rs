@@ -4,7 +4,8 @@
 //! defaults, a specific address beside the wildcard, IPv6, an address
 //! listened only on one IP) and every location form (`=`, `^~`, prefix,
 //! `~`, `~*`, nested prefixes and regexes, a named location reached by
-//! `try_files`, a quoted name with a space, a name with a literal `%`),
+//! `try_files`, a quoted name with a space, a name with a literal `%`,
+//! `error_page` redirects to URIs and named locations),
 //! each location answering its own marker. nginx runs it on loopback
 //! ports; thousands of requests (hosts, addresses, ports, paths with
 //! percent-escapes, dot segments, doubled slashes, bad escapes) go to it
@@ -26,10 +27,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use nginx_lint::model::Model;
+use nginx_lint::route::Engine;
 use nginx_lint::route::request::Request;
 use nginx_lint::route::run::{Handler, run};
 use nginx_lint::route::server::Conn;
-use nginx_lint::route::{Engine, Selected};
 use nginx_lint::{Inputs, load};
 
 /// The server blocks: listens (with `{P1}` … `{P3}` for the ports) and
@@ -102,6 +103,15 @@ const LOCATIONS: &[&str] = &[
     "location /perm/ { rewrite ^/perm/(.*)$ /moved/$1 permanent; }",
     "location /if/ { if ($arg_v = yes) { return 200 \"{M}L24\"; } return 200 \"{M}L25:$args\"; }",
     "location /tf/ { try_files $uri /static/fallback?from=tf; }",
+    // error_page: the server's `403 404 @none`, an own `=200` to a URI,
+    // a second error not redirected (recursive_error_pages off), and a
+    // redirect from a block with it on into one with it off.
+    "location /ep/ { return 404; }",
+    "location /ep2/ { error_page 404 =200 /ep2dest; return 404; }",
+    "location = /ep2dest { return 200 \"{M}L26\"; }",
+    "location /ep3/ { error_page 404 /ep3/x; return 404; }",
+    "location /ep4/ { recursive_error_pages on; error_page 404 /ep4r; return 404; }",
+    "location = /ep4r { return 404; }",
 ];
 
 const HOSTS: &[Option<&str>] = &[
@@ -202,6 +212,10 @@ const PATHS: &[&str] = &[
     "/if/?v=yes",
     "/if/?v=no&w=1",
     "/tf/x",
+    "/ep/x",
+    "/ep2/x",
+    "/ep3/x",
+    "/ep4/x",
 ];
 
 fn free_port(v6_too: bool) -> u16 {
@@ -323,13 +337,12 @@ fn ours(engine: &Engine<'_, '_>, ip: IpAddr, port: u16, host: Option<&str>, path
             .map(|h| vec![("host".to_string(), h.to_string())])
             .unwrap_or_default(),
         client_ip: None,
+        // The files are looked at: the root is an empty directory.
+        files: Some("/".into()),
+        sni: None,
+        hostname: None,
     };
     let out = run(engine, &req);
-    let server = |sel: &Selected| {
-        sel.server
-            .as_ref()
-            .map_or("?".to_string(), |c| c.server.to_string())
-    };
     match &out.handler {
         Handler::Status { code: 0, .. } if out.sel.socket.is_none() => "refused".into(),
         Handler::Status { code, .. } => code.to_string(),
@@ -339,11 +352,6 @@ fn ours(engine: &Engine<'_, '_>, ip: IpAddr, port: u16, host: Option<&str>, path
             text: Some(t),
             ..
         } => t.clone(),
-        // No location: the server's own configuration; the file is not
-        // there (an empty root), so its `error_page` answers.
-        Handler::Static { .. } if out.location.is_none() => {
-            format!("S{}:none", server(&out.sel))
-        }
         h => format!("{h:?}"),
     }
 }

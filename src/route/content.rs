@@ -7,6 +7,7 @@ use super::{Event, Handler, Runner, find_loc, words};
 use crate::analysis::LocKind;
 use crate::model::ScopeId;
 use crate::nginx::ast::Directive;
+use crate::route::files::{self, Found};
 use crate::route::location::Loc;
 
 /// What `try_files` leaves: a handler or an internal redirect (None), or
@@ -43,14 +44,21 @@ impl Runner<'_, '_> {
             });
         }
         let (path, root) = self.path(tree, scope);
-        Some(Handler::Static { path, root })
+        if path.ends_with('/') {
+            return self.index(path, root, conf);
+        }
+        Some(self.static_file(path, root))
     }
 
-    /// `try_files`: whether a file exists is not known here. With a URI or
-    /// a named location last (a front controller), the answer follows it
-    /// and each file is another possible outcome; with `=code` last, the
-    /// first file is taken to exist (the location is written for it) and
-    /// the code is the other outcome.
+    /// `try_files` (ngx_http_try_files_module.c): each file in order,
+    /// a name ending in `/` wanting a directory; the first there is
+    /// served by this location, else the last parameter: `=code`, a URI
+    /// or a named location. Without `--root`/`--live` whether a file
+    /// exists is not known: with a URI or a named location last (a front
+    /// controller) the answer follows it and each file is another
+    /// possible outcome; with `=code` last the first file is taken to
+    /// exist (the location is written for it) and the code is the other
+    /// outcome.
     fn try_files(&mut self, tree: &[Loc], scope: ScopeId, d: &Directive) -> Tried {
         let n = d.args.len();
         let last = d.arg(n.saturating_sub(1)).unwrap_or("");
@@ -67,8 +75,32 @@ impl Runner<'_, '_> {
             self.vars.uri = saved;
             tried.push(path);
         }
+        let found: Vec<Found> = tried
+            .iter()
+            .map(|p| files::probe(self.files.as_deref(), p.trim_end_matches('/')))
+            .collect();
+        let known = !found.is_empty() && !found.contains(&Found::Unknown);
+        if known {
+            let hit = (0..files.len()).find(|&i| {
+                found[i]
+                    == if files[i].ends_with('/') {
+                        Found::Dir
+                    } else {
+                        Found::File
+                    }
+            });
+            if let Some(i) = hit {
+                self.ran(d, format!("{} is there: this location serves it", tried[i]));
+                self.vars.uri = files[i].clone().into_bytes();
+                return Tried::FirstExists;
+            }
+            self.ran(
+                d,
+                format!("{}: not there; falls back to {last}", tried.join(", ")),
+            );
+        }
         if let Some(code) = last.strip_prefix('=') {
-            if let Some(first) = files.first() {
+            if let (Some(first), false) = (files.first(), known) {
                 self.ran(
                     d,
                     format!("taken to find {} (existence unknown here)", tried[0]),
@@ -84,19 +116,23 @@ impl Runner<'_, '_> {
                 why: "no file of `try_files` exists".into(),
             }));
         }
-        for path in &tried {
-            self.alternatives.push(format!(
-                "if {path} exists, this location serves it (`try_files`)"
-            ));
+        if !known {
+            for path in &tried {
+                self.alternatives.push(format!(
+                    "if {path} exists, this location serves it (`try_files`)"
+                ));
+            }
+            self.ran(
+                d,
+                format!(
+                    "{}: taken not to exist; falls back to {last}",
+                    tried.join(", ")
+                ),
+            );
         }
-        self.ran(
-            d,
-            format!(
-                "{}: taken not to exist; falls back to {last}",
-                tried.join(", ")
-            ),
-        );
-        self.changes -= 1;
+        if let Some(h) = self.change() {
+            return Tried::Fallback(Some(h));
+        }
         self.internal = true;
         if last.starts_with('@') {
             return Tried::Fallback(self.named(tree, last, d));
@@ -108,7 +144,7 @@ impl Runner<'_, '_> {
 
     /// An internal redirect to a named location: its rewrites, then its
     /// content.
-    fn named(&mut self, tree: &[Loc], name: &str, from: &Directive) -> Option<Handler> {
+    pub(super) fn named(&mut self, tree: &[Loc], name: &str, from: &Directive) -> Option<Handler> {
         let Some(l) = super::super::location::named(tree, name) else {
             return Some(Handler::Status {
                 code: 500,
@@ -124,9 +160,93 @@ impl Runner<'_, '_> {
         self.vars.captures.clear();
         match self.rewrites(scope) {
             super::Flow::Done(h) => Some(h),
-            super::Flow::Last => None,
-            _ if self.uri_changed => None,
+            super::Flow::Last => self.change(),
+            _ if self.uri_changed => self.change(),
             _ => self.content(tree, scope),
+        }
+    }
+
+    /// A URI ending in `/` (ngx_http_index_module.c): the first `index`
+    /// file there is an internal redirect to it; none, a directory
+    /// missing is a 404, else without `autoindex` a 403
+    /// (ngx_http_core_content_phase: "directory index ... is forbidden").
+    /// None: the URI changed, search again.
+    fn index(
+        &mut self,
+        path: String,
+        root: Option<crate::source::Span>,
+        conf: ScopeId,
+    ) -> Option<Handler> {
+        let model = self.model;
+        let names: Vec<&str> = model
+            .effective(conf, "index")
+            .flat_map(|d| d.args.iter().map(|a| a.as_str()))
+            .collect();
+        let names = if names.is_empty() {
+            vec!["index.html"]
+        } else {
+            names
+        };
+        if self.files.is_none() || names.iter().any(|n| n.contains('$') || n.starts_with('/')) {
+            return Some(Handler::Static { path, root });
+        }
+        for name in names {
+            match files::probe(self.files.as_deref(), &format!("{path}{name}")) {
+                Found::File | Found::Dir => {
+                    let to = format!("{}{name}", String::from_utf8_lossy(&self.vars.uri));
+                    let at = model.effective_one(conf, "index").map(|d| d.span).or(root);
+                    if let Some(at) = at {
+                        self.events.push(Event::Ran {
+                            at,
+                            what: format!(
+                                "`index`: {path}{name} is there: internal redirect to {to}"
+                            ),
+                        });
+                    }
+                    if let Some(h) = self.change() {
+                        return Some(h);
+                    }
+                    self.internal = true;
+                    self.set_uri(&to, false);
+                    return None;
+                }
+                Found::Missing => {}
+                Found::Unknown => return Some(Handler::Static { path, root }),
+            }
+        }
+        let autoindex = model
+            .effective_one(conf, "autoindex")
+            .and_then(|d| d.arg(0))
+            .and_then(crate::nginx::values::parse_flag)
+            .unwrap_or(false);
+        Some(
+            match files::probe(self.files.as_deref(), path.trim_end_matches('/')) {
+                Found::Missing => Handler::Status {
+                    code: 404,
+                    why: format!("{path} is not there"),
+                },
+                Found::Dir if !autoindex => Handler::Status {
+                    code: 403,
+                    why: format!("directory index of {path} is forbidden"),
+                },
+                _ => Handler::Static { path, root },
+            },
+        )
+    }
+
+    /// The static module on a file (ngx_http_static_module.c): a file
+    /// known missing is a 404, a directory a 301 to the URI with `/`.
+    fn static_file(&mut self, path: String, root: Option<crate::source::Span>) -> Handler {
+        match files::probe(self.files.as_deref(), &path) {
+            Found::Missing => Handler::Status {
+                code: 404,
+                why: format!("{path} is not there"),
+            },
+            Found::Dir => Handler::Status {
+                code: 301,
+                why: format!("{path} is a directory: redirect to the URI with /"),
+            },
+            _ => Handler::Static { path, root },
         }
     }
 
@@ -168,7 +288,7 @@ impl Runner<'_, '_> {
         )
     }
 
-    fn expand_or_raw(&self, s: &str) -> String {
+    pub(super) fn expand_or_raw(&self, s: &str) -> String {
         self.vars.expand(s).unwrap_or_else(|_| s.to_string())
     }
 

@@ -42,7 +42,8 @@ pub fn with<R>(
     if loading == Loading::Whole {
         let loaded = crate::load::load(inputs)?;
         let model = Model::build(&loaded);
-        let engine = Engine::new(&model);
+        let mut engine = Engine::new(&model);
+        engine.hostname = req.hostname.clone();
         return Ok(then(&loaded, &model, &engine));
     }
     // The Host as nginx keeps it; None: a 400, no server is looked up.
@@ -50,14 +51,22 @@ pub fn with<R>(
         Some(h) => server::validate_host(h).ok(),
         None => Some(String::new()),
     };
+    // The SNI's server gives the certificate (https): it is read whole too.
+    let sni = match &req.sni {
+        Some(s) if req.scheme == "https" => server::validate_host(s).ok(),
+        _ => None,
+    };
     let mut forced: Vec<PathBuf> = Vec::new();
     loop {
         let wanted = |real: &Path, pf: &ParsedFile| {
-            forced.iter().any(|p| p == real) || host.as_deref().is_some_and(|h| may_answer(pf, h))
+            forced.iter().any(|p| p == real)
+                || host.as_deref().is_some_and(|h| may_answer(pf, h))
+                || sni.as_deref().is_some_and(|h| may_answer(pf, h))
         };
         let loaded = crate::load::load_for(inputs, Some(&wanted))?;
         let model = Model::build(&loaded);
-        let engine = Engine::new(&model);
+        let mut engine = Engine::new(&model);
+        engine.hostname = req.hostname.clone();
         match skeleton_chosen(&loaded, &engine, req) {
             Some(p) if !forced.contains(&p) => forced.push(p),
             _ => return Ok(then(&loaded, &model, &engine)),
@@ -69,10 +78,27 @@ pub fn with<R>(
 /// that file was read as a skeleton.
 fn skeleton_chosen(loaded: &Loaded, engine: &Engine<'_, '_>, req: &Request) -> Option<PathBuf> {
     let sel = engine.select(req.conn, req.host.as_deref(), &req.target);
-    let server = engine.model.servers.get(sel.server?.server)?;
-    let file = server.directive.span.file;
-    let pf = loaded.files.get(file)?;
-    pf.skeleton.then(|| loaded.sources.get(file).real.clone())
+    let skeleton = |si: usize| {
+        let file = engine.model.servers.get(si)?.directive.span.file;
+        let pf = loaded.files.get(file)?;
+        pf.skeleton.then(|| loaded.sources.get(file).real.clone())
+    };
+    if let Some(p) = sel.server.and_then(|c| skeleton(c.server)) {
+        return Some(p);
+    }
+    // The handshake's server: the SNI's, or the address's default.
+    let k = sel.socket.and_then(|i| engine.sockets.get(i))?;
+    if req.scheme != "https" || !k.ssl {
+        return None;
+    }
+    let hs = super::tls::handshake(
+        engine.model,
+        k,
+        req.sni.as_deref(),
+        engine.hostname.as_deref(),
+    )
+    .ok()?;
+    skeleton(hs.choice.server)
 }
 
 /// Whether a file holds a server that may answer `host` (validated; ""

@@ -6,6 +6,7 @@
 //! the file and line that decide it.
 
 pub mod access;
+pub mod files;
 pub mod lazy;
 pub mod location;
 pub mod pcre;
@@ -13,6 +14,7 @@ pub mod render;
 pub mod request;
 pub mod run;
 pub mod server;
+pub mod tls;
 pub mod unreachable;
 pub mod uri;
 pub mod vars;
@@ -26,6 +28,8 @@ use uri::Uri;
 pub struct Engine<'m, 't> {
     pub model: &'m Model<'t>,
     pub sockets: Vec<Socket>,
+    /// The machine's hostname (`--live`), for `server_name $hostname`.
+    pub hostname: Option<String>,
     /// Each server's location tree, built when first asked.
     trees: std::cell::RefCell<rustc_hash::FxHashMap<usize, std::rc::Rc<Vec<Loc>>>>,
 }
@@ -49,6 +53,7 @@ impl<'m, 't> Engine<'m, 't> {
         Engine {
             model,
             sockets: server::sockets(model),
+            hostname: None,
             trees: Default::default(),
         }
     }
@@ -95,7 +100,7 @@ impl<'m, 't> Engine<'m, 't> {
         let Ok(h) = &sel.host else {
             return sel;
         };
-        let choice = server::choose(self.model, k, h);
+        let choice = server::choose(self.model, k, h, self.hostname.as_deref());
         if let Ok(u) = &sel.uri {
             sel.location = Some(location::find(&self.tree(choice.server), &u.path));
         }

@@ -23,6 +23,8 @@ pub struct Answer {
     pub request: RequestView,
     pub listen: Option<ListenView>,
     pub server: Option<ServerView>,
+    /// The TLS handshake (https): null for plain HTTP.
+    pub tls: Option<TlsView>,
     pub location: Option<LocationView>,
     pub steps: Vec<StepView>,
     pub handler: HandlerView,
@@ -59,6 +61,17 @@ pub struct ServerView {
     pub why: String,
 }
 
+/// The handshake: the SNI sent, the server it chose (its certificate),
+/// and whether that is another server than the Host's.
+#[derive(Serialize)]
+pub struct TlsView {
+    pub sni: Option<String>,
+    pub server: Option<ServerView>,
+    pub certificate: Vec<EffectiveView>,
+    /// The handshake's server is not the one answering the request.
+    pub differs: bool,
+}
+
 #[derive(Serialize)]
 pub struct LocationView {
     pub file: String,
@@ -86,6 +99,10 @@ pub struct HandlerView {
     pub listener: Vec<ListenerView>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub script_filename: Option<String>,
+    /// The status the client sees when an `error_page` sets it apart
+    /// from the handler's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
 }
 
 #[derive(Serialize)]
@@ -199,6 +216,7 @@ pub fn answer(cx: &Ctx<'_, '_, '_>, req: &Request, out: &Outcome) -> Answer {
         },
         listen: listen(cx, out),
         server: server(cx, out),
+        tls: tls(cx, out),
         location: location(cx, out),
         steps: steps(cx, out),
         handler,
@@ -253,7 +271,37 @@ fn listen(cx: &Ctx<'_, '_, '_>, out: &Outcome) -> Option<ListenView> {
 }
 
 fn server(cx: &Ctx<'_, '_, '_>, out: &Outcome) -> Option<ServerView> {
-    let c = out.sel.server.as_ref()?;
+    server_view(cx, out.sel.server.as_ref()?)
+}
+
+fn tls(cx: &Ctx<'_, '_, '_>, out: &Outcome) -> Option<TlsView> {
+    let hs = out.tls.as_ref()?;
+    let certificate = super::tls::certificates(cx.model(), hs.choice.server)
+        .into_iter()
+        .map(|d| {
+            let (file, line) = cx.at(d.span);
+            EffectiveView {
+                directive: d.name().to_string(),
+                value: d.arg(0).unwrap_or("").to_string(),
+                from: "own",
+                file: Some(file),
+                line: Some(line),
+            }
+        })
+        .collect();
+    Some(TlsView {
+        sni: hs.sni.clone(),
+        server: server_view(cx, &hs.choice),
+        certificate,
+        differs: out
+            .sel
+            .server
+            .as_ref()
+            .is_some_and(|c| c.server != hs.choice.server),
+    })
+}
+
+fn server_view(cx: &Ctx<'_, '_, '_>, c: &super::server::Choice) -> Option<ServerView> {
     let s = cx.model().servers.get(c.server)?;
     let (file, line) = cx.at(s.directive.span);
     let why = match &c.why {
@@ -375,6 +423,7 @@ fn handler(cx: &Ctx<'_, '_, '_>, out: &Outcome) -> HandlerView {
             line: at.map(|a| a.1),
             listener: Vec::new(),
             script_filename: None,
+            status: out.status,
         }
     };
     match &out.handler {
@@ -560,6 +609,9 @@ fn text_selection(a: &Answer) -> String {
         };
         let _ = writeln!(s, "server    {names}: {}  ({}:{})", v.why, v.file, v.line);
     }
+    if let Some(t) = &a.tls {
+        text_tls(t, &mut s);
+    }
     match &a.location {
         Some(l) => {
             let _ = writeln!(s, "location  {}  ({}:{})", l.location, l.file, l.line);
@@ -573,6 +625,28 @@ fn text_selection(a: &Answer) -> String {
         None => {}
     }
     s
+}
+
+/// The handshake's line: the SNI's server and its certificate.
+fn text_tls(t: &TlsView, s: &mut String) {
+    use std::fmt::Write as _;
+    let sni = t.sni.as_deref().unwrap_or("none sent");
+    if let Some(v) = &t.server {
+        let _ = writeln!(
+            *s,
+            "tls       SNI {sni}: {}  ({}:{})",
+            v.why, v.file, v.line
+        );
+    }
+    for c in &t.certificate {
+        let _ = writeln!(*s, "  certificate {}{}", c.value, at(&c.file, &c.line));
+    }
+    if t.differs {
+        let _ = writeln!(
+            *s,
+            "  the certificate is this server's; the request goes to the Host's server"
+        );
+    }
 }
 
 /// The steps, the handler, the effective directives, the unknowns.
@@ -592,6 +666,9 @@ fn text_outcome(a: &Answer, s: &mut String) {
         h.target,
         at(&h.file, &h.line)
     );
+    if let Some(code) = h.status {
+        let _ = writeln!(*s, "  status {code} (set by `error_page`)");
+    }
     if let Some(sf) = &h.script_filename {
         let _ = writeln!(*s, "  SCRIPT_FILENAME {sf}");
     }

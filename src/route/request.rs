@@ -18,6 +18,16 @@ pub struct Request {
     /// Names lowercased, in order.
     pub headers: Vec<(String, String)>,
     pub client_ip: Option<IpAddr>,
+    /// Where the files the request reaches are looked at: `--root DIR`,
+    /// `/` with `--live`; None: their existence is not known.
+    pub files: Option<std::path::PathBuf>,
+    /// The TLS server name the client sends (https): the URL's host
+    /// unless it is an IP address (RFC 6066 allows no literal address),
+    /// or `--sni`.
+    pub sni: Option<String>,
+    /// The machine's hostname (`--live`), for `server_name $hostname`;
+    /// None: not known.
+    pub hostname: Option<String>,
 }
 
 impl Request {
@@ -79,6 +89,7 @@ impl Request {
             None => None,
         };
         Ok(Request {
+            sni: (scheme == "https" && ip.is_none()).then(|| host.to_string()),
             scheme,
             conn: Conn { ip, port },
             host: host_header,
@@ -86,6 +97,8 @@ impl Request {
             method: method.to_ascii_uppercase(),
             headers: hdrs,
             client_ip,
+            files: None,
+            hostname: None,
         })
     }
 }

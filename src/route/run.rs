@@ -68,6 +68,12 @@ pub struct Outcome {
     /// What else can happen, where the request alone does not decide.
     pub alternatives: Vec<String>,
     pub vars: Vars,
+    /// The status the client sees when an `error_page` sets it apart
+    /// from the handler's (`=code`, or the original error).
+    pub status: Option<u16>,
+    /// The TLS handshake (https): the SNI and the server whose
+    /// certificate it used.
+    pub tls: Option<super::tls::Handshake>,
 }
 
 /// How a run of rewrite directives ended.
@@ -89,6 +95,11 @@ struct Runner<'m, 't> {
     changes: u32,
     internal: bool,
     uri_changed: bool,
+    /// nginx's `r->error_page`: error pages were looked at once and
+    /// `recursive_error_pages` is off.
+    error_page_seen: bool,
+    /// Where files are looked at (`--root`, `/` with `--live`).
+    files: Option<std::path::PathBuf>,
     /// The block whose configuration applies (an `if` that held).
     scope: Option<ScopeId>,
 }
@@ -106,9 +117,15 @@ pub fn run(engine: &Engine<'_, '_>, req: &Request) -> Outcome {
         location: None,
         alternatives: Vec::new(),
         vars: Vars::default(),
+        status: None,
+        tls: None,
         sel,
     };
     if let Some(h) = refused(engine, req, &out.sel) {
+        out.handler = h;
+        return out;
+    }
+    if let Some(h) = tls(engine, req, &mut out) {
         out.handler = h;
         return out;
     }
@@ -124,6 +141,8 @@ pub fn run(engine: &Engine<'_, '_>, req: &Request) -> Outcome {
         changes: MAX_URI_CHANGES + 1,
         internal: false,
         uri_changed: false,
+        error_page_seen: false,
+        files: req.files.clone(),
         scope: Some(server.scope),
     };
     if let super::server::Why::Regex(_, caps) = &choice.why {
@@ -135,10 +154,12 @@ pub fn run(engine: &Engine<'_, '_>, req: &Request) -> Outcome {
         Flow::Done(h) => h,
         _ => r.locate(&tree, server.scope),
     };
+    let (handler, status) = r.error_pages(&tree, server.scope, handler);
+    out.status = status;
     out.location = r.scope.and_then(|s| enclosing_location(engine.model, s));
     out.handler = handler;
     out.events = r.events;
-    out.alternatives = r.alternatives;
+    out.alternatives.extend(r.alternatives);
     out.scope = r.scope;
     out.vars = r.vars;
     out
@@ -168,6 +189,54 @@ fn refused(engine: &Engine<'_, '_>, req: &Request, sel: &Selected) -> Option<Han
     }
     if let Err(why) = &sel.uri {
         return status(400, format!("invalid request target: {why}"));
+    }
+    None
+}
+
+/// The handshake of an https request, and what it changes: a request
+/// without Host goes to the handshake's server; a Host other than the
+/// SNI on a server that verifies client certificates is a 421.
+fn tls(engine: &Engine<'_, '_>, req: &Request, out: &mut Outcome) -> Option<Handler> {
+    let k = out.sel.socket.and_then(|i| engine.sockets.get(i))?;
+    if req.scheme != "https" {
+        return None;
+    }
+    let hs = match super::tls::handshake(
+        engine.model,
+        k,
+        req.sni.as_deref(),
+        engine.hostname.as_deref(),
+    ) {
+        Ok(hs) => hs,
+        Err(why) => return Some(Handler::Status { code: 0, why }),
+    };
+    let sni = hs.sni.clone();
+    if req.host.is_none() {
+        out.sel.server = Some(super::server::Choice {
+            server: hs.choice.server,
+            why: hs.choice.why.clone(),
+            undecided: Vec::new(),
+        });
+    }
+    out.tls = Some(hs);
+    let (Some(sni), Ok(host), Some(c)) = (sni, &out.sel.host, &out.sel.server) else {
+        return None;
+    };
+    let verify = super::tls::verifies(engine.model, c.server);
+    if verify.is_some_and(|d| d.arg(0) == Some("on")) {
+        // ngx_http_process_request: NGX_HTTPS_NO_CERT, answered as 400.
+        out.alternatives.push(
+            "without a client certificate: 400 (\"No required SSL certificate was sent\", `ssl_verify_client on`)"
+                .into(),
+        );
+    }
+    if req.host.is_some() && sni != *host && verify.is_some() {
+        return Some(Handler::Status {
+            code: 421,
+            why: format!(
+                "the Host {host} is not the SNI {sni} and its server verifies client certificates"
+            ),
+        });
     }
     None
 }
@@ -236,13 +305,6 @@ impl Runner<'_, '_> {
     /// again while the URI changes, then the content.
     fn locate(&mut self, tree: &[Loc], server: ScopeId) -> Handler {
         loop {
-            self.changes -= 1;
-            if self.changes == 0 {
-                return Handler::Status {
-                    code: 500,
-                    why: "rewrite or internal redirection cycle".into(),
-                };
-            }
             self.uri_changed = false;
             let search = super::location::find(tree, &self.vars.uri);
             self.events.push(Event::Search {
@@ -279,8 +341,15 @@ impl Runner<'_, '_> {
             };
             match flow {
                 Flow::Done(h) => return h,
-                Flow::Last => continue,
-                Flow::Next if self.uri_changed => continue,
+                // ngx_http_core_post_rewrite_phase counts the change.
+                Flow::Last => match self.change() {
+                    Some(h) => return h,
+                    None => continue,
+                },
+                Flow::Next if self.uri_changed => match self.change() {
+                    Some(h) => return h,
+                    None => continue,
+                },
                 _ => {}
             }
             if let Some(h) = self.access(scope) {
@@ -558,3 +627,5 @@ fn find_loc(tree: &[Loc], scope: ScopeId) -> Option<&Loc> {
 
 #[path = "content.rs"]
 mod content;
+#[path = "error_page.rs"]
+mod error_page;

@@ -305,14 +305,21 @@ pub fn conflicts(model: &Model<'_>, k: &Socket) -> Vec<Conflict> {
 }
 
 /// Pick the server for `host` (already validated, "" when the request
-/// has no Host) among a socket's servers.
-pub fn choose(model: &Model<'_>, k: &Socket, host: &str) -> Choice {
+/// has no Host) among a socket's servers. `hostname` is the machine's
+/// (`--live`): nginx reads `server_name $hostname` as it
+/// (ngx_http_core_server_name takes `cf->cycle->hostname`, lowercased by
+/// ngx_init_cycle); unknown, such a name may take the request first.
+pub fn choose(model: &Model<'_>, k: &Socket, host: &str, hostname: Option<&str>) -> Choice {
     let ignored = conflicts(model, k);
     let all: Vec<(usize, &str)> = k
         .servers
         .iter()
         .flat_map(|&(si, _)| names_of(model, si).into_iter().map(move |n| (si, n)))
         .filter(|(si, n)| !ignored.iter().any(|c| c.server == *si && c.name == *n))
+        .map(|(si, n)| match (n, hostname) {
+            ("$hostname", Some(h)) => (si, h),
+            _ => (si, n),
+        })
         .collect();
     if let Some((si, n)) = all
         .iter()
@@ -320,6 +327,23 @@ pub fn choose(model: &Model<'_>, k: &Socket, host: &str) -> Choice {
     {
         return found(*si, Why::Exact(n.to_string()));
     }
+    // `$hostname` unknown: it takes any Host that is the machine's name.
+    let unknown_hostname: Vec<(usize, String, &'static str)> = all
+        .iter()
+        .filter(|(_, n)| *n == "$hostname" && !host.is_empty())
+        .map(|&(si, n)| {
+            (
+                si,
+                n.to_string(),
+                "the machine's hostname; known with --live",
+            )
+        })
+        .collect();
+    let found = |si, why| Choice {
+        server: si,
+        why,
+        undecided: unknown_hostname.clone(),
+    };
     let best = |f: &dyn Fn(&str) -> Option<usize>| {
         let mut best: Option<(usize, usize, &str)> = None;
         for &(si, n) in &all {
@@ -337,7 +361,7 @@ pub fn choose(model: &Model<'_>, k: &Socket, host: &str) -> Choice {
     if let Some((_, si, n)) = best(&|n| trailing(n, host)) {
         return found(si, Why::TrailingWildcard(n.to_string()));
     }
-    let mut undecided = Vec::new();
+    let mut undecided = unknown_hostname.clone();
     if !host.is_empty() {
         for &(si, n) in &all {
             let Some(p) = n.strip_prefix('~') else {
@@ -363,13 +387,25 @@ pub fn choose(model: &Model<'_>, k: &Socket, host: &str) -> Choice {
             }
         }
     }
-    let (si, _) = k.servers[k.default.min(k.servers.len().saturating_sub(1))];
+    Choice {
+        undecided,
+        ..default_choice(k)
+    }
+}
+
+/// The default server of a socket.
+pub fn default_choice(k: &Socket) -> Choice {
+    let (si, _) = k
+        .servers
+        .get(k.default.min(k.servers.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or((0, 0));
     Choice {
         server: si,
         why: Why::Default {
             explicit: k.explicit_default,
         },
-        undecided,
+        undecided: Vec::new(),
     }
 }
 
