@@ -276,6 +276,7 @@ fn by_handler<'d>(handler: &str, d: &'d Directive, v: &Visit<'_, '_>, version: V
             )
         }),
         "ngx_http_try_files" => try_files_code(d),
+        "ngx_http_rewrite_if" => if_condition(d),
         "ngx_http_fastcgi_pass" | "ngx_http_scgi_pass" | "ngx_http_memcached_pass" => {
             pass_port(first, s)
         }
@@ -791,6 +792,79 @@ fn try_files_code(d: &Directive) -> Bad<'_> {
     ))
 }
 
+const IF_HELP: &str = "an `if` condition is `($var)`, `($var = value)`, `($var != value)`, \
+     `($var ~ regex)` (also `~*`, `!~`, `!~*`) or `(-f path)` (also `-d`, `-e`, `-x` and their `!` forms)";
+
+/// The shape of an `if` condition, as ngx_http_rewrite_if_condition
+/// (ngx_http_rewrite_module.c) reads it: the first word starts with `(` and
+/// the last ends with `)` (each may stand alone); then a variable alone or
+/// followed by an operator and one value, or a file test and one path.
+/// Variables, values and regexes are judged elsewhere.
+fn if_condition(d: &Directive) -> Bad<'_> {
+    // value[i] as nginx numbers them: value[0] is the directive name.
+    let mut v: Vec<&str> = Vec::with_capacity(d.args.len() + 1);
+    v.push("if");
+    v.extend(d.args.iter().map(|w| w.as_str()));
+    let bad = |i: usize, shown: &str, msg: Option<String>| {
+        let w = d.args.get(i.checked_sub(1)?)?;
+        Some((
+            w,
+            msg.unwrap_or_else(|| format!("invalid condition \"{shown}\"")),
+            IF_HELP.to_string(),
+        ))
+    };
+    let mut last = v.len() - 1;
+    if last == 0 {
+        return None;
+    }
+    let first = v[1];
+    if !first.starts_with('(') {
+        return bad(1, first, None);
+    }
+    let cur = if first.len() == 1 {
+        2
+    } else {
+        v[1] = &first[1..];
+        1
+    };
+    let end = v[last];
+    if !end.ends_with(')') {
+        return bad(last, end, None);
+    }
+    if end.len() == 1 {
+        last -= 1;
+    } else {
+        v[last] = &end[..end.len() - 1];
+    }
+    let p = *v.get(cur)?;
+    if p.len() > 1 && p.starts_with('$') {
+        if cur != last && cur + 2 != last {
+            return bad(cur, p, None);
+        }
+        if cur == last {
+            return None;
+        }
+        let op = *v.get(cur + 1)?;
+        return (!matches!(op, "=" | "!=" | "~" | "~*" | "!~" | "!~*"))
+            .then(|| {
+                bad(
+                    cur + 1,
+                    op,
+                    Some(format!("unexpected \"{op}\" in condition")),
+                )
+            })
+            .flatten();
+    }
+    let test = match p.as_bytes() {
+        [b'-', t] | [b'!', b'-', t] => Some(*t),
+        _ => None,
+    };
+    match test {
+        Some(t) if cur + 1 == last && matches!(t, b'f' | b'd' | b'e' | b'x') => None,
+        _ => bad(cur, p, None),
+    }
+}
+
 /// Numbers read with ngx_atoi and names with a fixed form, each with
 /// nginx's message: upstream `keepalive` (ngx_http_upstream_keepalive: 0 or
 /// not a number), `limit_conn`'s count (ngx_http_limit_conn,
@@ -1011,6 +1085,22 @@ mod tests {
                 "invalid code \"=404q\"",
             ),
             (
+                "events {} http { server { location / { if ($uri = ) { return 403; } } } }",
+                "invalid condition \"$uri\"",
+            ),
+            (
+                "events {} http { server { if ($uri x y) { return 403; } } }",
+                "unexpected \"x\" in condition",
+            ),
+            (
+                "events {} http { server { if (-q $uri) { return 403; } } }",
+                "invalid condition \"-q\"",
+            ),
+            (
+                "events {} http { server { if () { return 403; } } }",
+                "invalid condition \")\"",
+            ),
+            (
                 "events {} http { server { location / { try_files $uri =1000; } } }",
                 "invalid code \"=1000\"",
             ),
@@ -1075,7 +1165,10 @@ mod tests {
              location /c { try_files $uri @x; } location @x { fastcgi_pass php; } \
              location /d { fastcgi_pass unix:/run/php/php-fpm.sock; } location /e { fastcgi_pass [::1]:9000; } \
              location /f { set $be php; fastcgi_pass $be; } location /g { proxy_pass http://127.0.0.1:8080/x:y; } \
-             location /h { grpc_pass grpcs://127.0.0.1:50051; } location /i { scgi_pass localhost:4000; } } }\n",
+             location /h { grpc_pass grpcs://127.0.0.1:50051; } location /i { scgi_pass localhost:4000; } \
+             location /j { if ($uri) { return 403; } if ( $uri != \"\" ) { return 403; } \
+             if (!-e $request_filename) { return 404; } if ( -f $uri ) { return 404; } \
+             if ($http_x ~* \"^(a|b)$\") { return 403; } } } }\n",
         );
         assert!(m.is_empty(), "{m:?}");
     }
