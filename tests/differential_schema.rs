@@ -184,6 +184,10 @@ fn insertions(ctx: Ctx) -> &'static [&'static str] {
             "map $uri $zz_m { default 1; default 2; }",
             "map $uri $zz_m { ~^(/a 1; }",
             "geo $zz_g { default 1; default 2; }",
+            "limit_req_zone $binary_remote_addr zone=zz_r:1k rate=1r/s;",
+            "limit_req_zone $binary_remote_addr zone=zz_r:10m rate=1q/s;",
+            "limit_req_zone $binary_remote_addr zone=zz_r:10m rate=30r/m;",
+            "limit_conn_zone $binary_remote_addr zone=zz_c;",
         ],
         Ctx::Server => &[
             "proxy_pass http://127.0.0.1:9000;",

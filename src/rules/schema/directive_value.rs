@@ -252,8 +252,12 @@ fn by_handler<'d>(handler: &str, d: &'d Directive, v: &Visit<'_, '_>, version: V
         | "ngx_stream_ssl_session_cache"
         | "ngx_mail_ssl_session_cache" => session_cache(d),
         "ngx_http_upstream_server" | "ngx_stream_upstream_server" => upstream_server(d, version),
-        "ngx_http_file_cache_set_slot" => {
-            prefixed_params(d, 1, CACHE_PATH_PARAMS, &[]).or_else(|| cache_levels(d))
+        "ngx_http_file_cache_set_slot" => prefixed_params(d, 1, CACHE_PATH_PARAMS, &[])
+            .or_else(|| cache_levels(d))
+            .or_else(|| zone_size(d, "keys_zone=", 2, "keys zone")),
+        "ngx_http_limit_req_zone" => zone_size(d, "zone=", 8, "zone").or_else(|| limit_rate(d)),
+        "ngx_http_limit_conn_zone" | "ngx_stream_limit_conn_zone" => {
+            zone_size(d, "zone=", 8, "zone")
         }
         "ngx_http_file_cache_valid_set_slot" => cache_valid(d),
         "ngx_http_log_set_log" | "ngx_stream_log_set_log" => access_log_params(d),
@@ -792,6 +796,48 @@ fn try_files_code(d: &Directive) -> Bad<'_> {
     ))
 }
 
+/// A shared memory zone's `NAME:SIZE`, as ngx_http_limit_req_zone,
+/// ngx_http_limit_conn_zone and ngx_stream_limit_conn_zone (at least 8
+/// pages) and ngx_http_file_cache_set_slot's `keys_zone=` (at least 2 pages)
+/// read it with ngx_parse_size. The page is taken as 4 KiB, the smallest
+/// nginx runs with, so a size refused here is refused on every machine.
+fn zone_size<'d>(d: &'d Directive, prefix: &str, pages: i64, what: &str) -> Bad<'d> {
+    const PAGE: i64 = 4096;
+    d.args.iter().find_map(|w| {
+        let shown = w.as_str();
+        let rest = shown.strip_prefix(prefix)?;
+        let help = format!(
+            "`{prefix}NAME:SIZE` with a size of at least {}k: `{prefix}one:10m`",
+            pages * PAGE / 1024
+        );
+        match rest.split_once(':').and_then(|(_, size)| parse_size(size)) {
+            None => Some((w, format!("invalid {what} size \"{shown}\""), help)),
+            Some(n) if n < pages * PAGE => {
+                Some((w, format!("{what} \"{shown}\" is too small"), help))
+            }
+            Some(_) => None,
+        }
+    })
+}
+
+/// `rate=Nr/s` or `Nr/m` of limit_req_zone: N read with ngx_atoi after the
+/// unit, and above 0 (`invalid rate`).
+fn limit_rate(d: &Directive) -> Bad<'_> {
+    let w = d.args.iter().find(|w| w.as_str().starts_with("rate="))?;
+    let n = &w.as_str()["rate=".len()..];
+    let n = n
+        .strip_suffix("r/s")
+        .or_else(|| n.strip_suffix("r/m"))
+        .unwrap_or(n);
+    atoi(n).is_none_or(|n| n <= 0).then(|| {
+        (
+            w,
+            format!("invalid rate \"{}\"", w.as_str()),
+            "`rate=` takes requests per second or minute: `rate=10r/s`, `rate=30r/m`".into(),
+        )
+    })
+}
+
 const IF_HELP: &str = "an `if` condition is `($var)`, `($var = value)`, `($var != value)`, \
      `($var ~ regex)` (also `~*`, `!~`, `!~*`) or `(-f path)` (also `-d`, `-e`, `-x` and their `!` forms)";
 
@@ -1101,6 +1147,38 @@ mod tests {
                 "invalid condition \")\"",
             ),
             (
+                "events {} http { limit_req_zone $binary_remote_addr zone=zz:10m rate=1q/s; }",
+                "invalid rate \"rate=1q/s\"",
+            ),
+            (
+                "events {} http { limit_req_zone $binary_remote_addr zone=zz:10m rate=0r/s; }",
+                "invalid rate \"rate=0r/s\"",
+            ),
+            (
+                "events {} http { limit_req_zone $binary_remote_addr zone=zz:1k rate=1r/s; }",
+                "zone \"zone=zz:1k\" is too small",
+            ),
+            (
+                "events {} http { limit_req_zone $binary_remote_addr zone=zz rate=1r/s; }",
+                "invalid zone size \"zone=zz\"",
+            ),
+            (
+                "events {} http { limit_conn_zone $binary_remote_addr zone=zc:1q; }",
+                "invalid zone size \"zone=zc:1q\"",
+            ),
+            (
+                "events {} stream { limit_conn_zone $binary_remote_addr zone=zc:0; }",
+                "zone \"zone=zc:0\" is too small",
+            ),
+            (
+                "events {} http { proxy_cache_path /tmp/c keys_zone=kz; }",
+                "invalid keys zone size \"keys_zone=kz\"",
+            ),
+            (
+                "events {} http { proxy_cache_path /tmp/c keys_zone=kz:0; }",
+                "keys zone \"keys_zone=kz:0\" is too small",
+            ),
+            (
                 "events {} http { server { location / { try_files $uri =1000; } } }",
                 "invalid code \"=1000\"",
             ),
@@ -1168,7 +1246,11 @@ mod tests {
              location /h { grpc_pass grpcs://127.0.0.1:50051; } location /i { scgi_pass localhost:4000; } \
              location /j { if ($uri) { return 403; } if ( $uri != \"\" ) { return 403; } \
              if (!-e $request_filename) { return 404; } if ( -f $uri ) { return 404; } \
-             if ($http_x ~* \"^(a|b)$\") { return 403; } } } }\n",
+             if ($http_x ~* \"^(a|b)$\") { return 403; } } } \
+             limit_req_zone $binary_remote_addr zone=r1:10m rate=10r/m; \
+             limit_req_zone $binary_remote_addr zone=r2:32k rate=5r/s; \
+             limit_conn_zone $binary_remote_addr zone=c1:1m; \
+             proxy_cache_path /tmp/c levels=1:2 keys_zone=k1:8k; }\n",
         );
         assert!(m.is_empty(), "{m:?}");
     }
