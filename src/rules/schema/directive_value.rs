@@ -1131,54 +1131,6 @@ mod tests {
                 "invalid code \"=404q\"",
             ),
             (
-                "events {} http { server { location / { if ($uri = ) { return 403; } } } }",
-                "invalid condition \"$uri\"",
-            ),
-            (
-                "events {} http { server { if ($uri x y) { return 403; } } }",
-                "unexpected \"x\" in condition",
-            ),
-            (
-                "events {} http { server { if (-q $uri) { return 403; } } }",
-                "invalid condition \"-q\"",
-            ),
-            (
-                "events {} http { server { if () { return 403; } } }",
-                "invalid condition \")\"",
-            ),
-            (
-                "events {} http { limit_req_zone $binary_remote_addr zone=zz:10m rate=1q/s; }",
-                "invalid rate \"rate=1q/s\"",
-            ),
-            (
-                "events {} http { limit_req_zone $binary_remote_addr zone=zz:10m rate=0r/s; }",
-                "invalid rate \"rate=0r/s\"",
-            ),
-            (
-                "events {} http { limit_req_zone $binary_remote_addr zone=zz:1k rate=1r/s; }",
-                "zone \"zone=zz:1k\" is too small",
-            ),
-            (
-                "events {} http { limit_req_zone $binary_remote_addr zone=zz rate=1r/s; }",
-                "invalid zone size \"zone=zz\"",
-            ),
-            (
-                "events {} http { limit_conn_zone $binary_remote_addr zone=zc:1q; }",
-                "invalid zone size \"zone=zc:1q\"",
-            ),
-            (
-                "events {} stream { limit_conn_zone $binary_remote_addr zone=zc:0; }",
-                "zone \"zone=zc:0\" is too small",
-            ),
-            (
-                "events {} http { proxy_cache_path /tmp/c keys_zone=kz; }",
-                "invalid keys zone size \"keys_zone=kz\"",
-            ),
-            (
-                "events {} http { proxy_cache_path /tmp/c keys_zone=kz:0; }",
-                "keys zone \"keys_zone=kz:0\" is too small",
-            ),
-            (
                 "events {} http { server { location / { try_files $uri =1000; } } }",
                 "invalid code \"=1000\"",
             ),
@@ -1226,6 +1178,66 @@ mod tests {
                 "events {} http { limit_conn_zone $binary_remote_addr zone=a:1m; \
                  server { limit_conn a 20q; } }",
                 "invalid number of connections \"20q\"",
+            ),
+        ] {
+            let m = msgs(&format!("{conf}\n"));
+            assert_eq!(m, vec![want.to_string()], "{conf}");
+        }
+    }
+
+    /// `if` conditions (ngx_http_rewrite_if_condition) and shared memory
+    /// zone sizes and rates (limit_req_zone, limit_conn_zone, keys_zone=),
+    /// each message as nginx 1.22 -t prints it.
+    #[test]
+    fn conditions_and_zones_nginx_refuses() {
+        for (conf, want) in [
+            (
+                "events {} http { server { location / { if ($uri = ) { return 403; } } } }",
+                "invalid condition \"$uri\"",
+            ),
+            (
+                "events {} http { server { if ($uri x y) { return 403; } } }",
+                "unexpected \"x\" in condition",
+            ),
+            (
+                "events {} http { server { if (-q $uri) { return 403; } } }",
+                "invalid condition \"-q\"",
+            ),
+            (
+                "events {} http { server { if () { return 403; } } }",
+                "invalid condition \")\"",
+            ),
+            (
+                "events {} http { limit_req_zone $binary_remote_addr zone=zz:10m rate=1q/s; }",
+                "invalid rate \"rate=1q/s\"",
+            ),
+            (
+                "events {} http { limit_req_zone $binary_remote_addr zone=zz:10m rate=0r/s; }",
+                "invalid rate \"rate=0r/s\"",
+            ),
+            (
+                "events {} http { limit_req_zone $binary_remote_addr zone=zz:1k rate=1r/s; }",
+                "zone \"zone=zz:1k\" is too small",
+            ),
+            (
+                "events {} http { limit_req_zone $binary_remote_addr zone=zz rate=1r/s; }",
+                "invalid zone size \"zone=zz\"",
+            ),
+            (
+                "events {} http { limit_conn_zone $binary_remote_addr zone=zc:1q; }",
+                "invalid zone size \"zone=zc:1q\"",
+            ),
+            (
+                "events {} stream { limit_conn_zone $binary_remote_addr zone=zc:0; }",
+                "zone \"zone=zc:0\" is too small",
+            ),
+            (
+                "events {} http { proxy_cache_path /tmp/c keys_zone=kz; }",
+                "invalid keys zone size \"keys_zone=kz\"",
+            ),
+            (
+                "events {} http { proxy_cache_path /tmp/c keys_zone=kz:0; }",
+                "keys zone \"keys_zone=kz:0\" is too small",
             ),
         ] {
             let m = msgs(&format!("{conf}\n"));
