@@ -6,46 +6,26 @@
 
 #[path = "support/cli.rs"]
 mod cli;
-use cli::{bin, path, stdout, tree};
+use cli::{Finding, all_findings, bin, path, tree};
 
 /// (rule, severity, file, line, message) of every finding of a run over
 /// `dir`.
-fn json(dir: &std::path::Path) -> Vec<(String, String, String, u64, String)> {
+fn json(dir: &std::path::Path) -> Vec<Finding> {
     json_on(dir, None)
 }
 
 /// [`json`], with a fake host standing for `/` when given.
-fn json_on(
-    dir: &std::path::Path,
-    host: Option<&std::path::Path>,
-) -> Vec<(String, String, String, u64, String)> {
+fn json_on(dir: &std::path::Path, host: Option<&std::path::Path>) -> Vec<Finding> {
     let mut c = bin();
     c.args(["--format", "json", "--no-config", path(dir)])
         .env_remove("NGINX_LINT_TEST_HOST_ROOT");
     if let Some(h) = host {
         c.env("NGINX_LINT_TEST_HOST_ROOT", h);
     }
-    let o = c.output().expect("runs");
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o))
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", stdout(&o), cli::stderr(&o)));
-    v["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
-            (
-                s("rule"),
-                s("severity"),
-                s("file"),
-                f["line"].as_u64().unwrap_or_default(),
-                s("message"),
-            )
-        })
-        .collect()
+    all_findings(&c.output().expect("runs"))
 }
 
-fn rules(got: &[(String, String, String, u64, String)]) -> Vec<(&str, &str, u64)> {
+fn rules(got: &[Finding]) -> Vec<(&str, &str, u64)> {
     got.iter()
         .map(|(r, _, file, line, _)| {
             let name = file.rsplit('/').next().unwrap_or_default();

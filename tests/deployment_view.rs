@@ -6,35 +6,18 @@ use std::path::Path;
 
 #[path = "support/cli.rs"]
 mod cli;
-use cli::{bin, path, stdout, tree, write_tree};
+use cli::{Finding, all_findings, bin, path, stdout, tree, write_tree};
 
 /// (rule, severity, file, line, message) of every finding, through
 /// `--format json`, with `env` set for the run.
-fn json(args: &[&str], env: &[(&str, &Path)]) -> Vec<(String, String, String, u64, String)> {
+fn json(args: &[&str], env: &[(&str, &Path)]) -> Vec<Finding> {
     let mut c = bin();
     c.args(["--format", "json", "--no-config"]).args(args);
     c.env_remove("NGINX_LINT_TEST_HOST_ROOT");
     for (k, v) in env {
         c.env(k, v);
     }
-    let o = c.output().expect("runs");
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o))
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", stdout(&o), cli::stderr(&o)));
-    v["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
-            (
-                s("rule"),
-                s("severity"),
-                s("file"),
-                f["line"].as_u64().unwrap_or_default(),
-                s("message"),
-            )
-        })
-        .collect()
+    all_findings(&c.output().expect("runs"))
 }
 
 const PHP_SITE: &str = "events {}\nhttp {\n    server {\n        listen 80;\n        root /var/www/html;\n        location ~ \\.php$ {\n            include fastcgi_params;\n            fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;\n            fastcgi_pass 127.0.0.1:9000;\n        }\n    }\n}\n";

@@ -137,3 +137,29 @@ pub fn json_findings(o: &Output, fields: &[&str]) -> Vec<Vec<String>> {
         })
         .unwrap_or_default()
 }
+
+/// One finding of a `--format json` run: (rule, severity, file, line,
+/// message).
+pub type Finding = (String, String, String, u64, String);
+
+/// Every finding of a `--format json` run as a [`Finding`]; panics with
+/// stdout and stderr when the output is not JSON.
+pub fn all_findings(o: &Output) -> Vec<Finding> {
+    let v: serde_json::Value = serde_json::from_str(&stdout(o))
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", stdout(o), stderr(o)));
+    v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
+            (
+                s("rule"),
+                s("severity"),
+                s("file"),
+                f["line"].as_u64().unwrap_or_default(),
+                s("message"),
+            )
+        })
+        .collect()
+}
