@@ -1,5 +1,12 @@
 //! worker-rlimit-nofile: not enough file descriptors for the connections
-//! each worker may hold (a proxied request holds two).
+//! each worker may hold and the files it serves beside them.
+//!
+//! Every connection, the client's and the backend's alike, is one of
+//! `worker_connections` and one descriptor (ngx_get_connection, used by
+//! ngx_event_connect_peer too); a file being sent, the logs and cache or
+//! temporary files are descriptors outside that count. nginx warns at start
+//! only when `worker_connections` exceeds the limit (ngx_event_module_init,
+//! src/event/ngx_event.c).
 
 use crate::finding::Finding;
 use crate::nginx::ast::Directive;
@@ -45,30 +52,12 @@ impl Rule for WorkerRlimitNofile {
                 })
                 .last();
             let wc = conns.and_then(|d| num(d)).unwrap_or(DEFAULT_CONNECTIONS);
-            let want = wc.saturating_mul(2);
             match rlimit {
                 Some(r) => {
                     let Some(n) = num(r) else { continue };
-                    if n >= want {
-                        continue;
+                    if let Some(f) = with_rlimit(r, n, conns.copied(), wc) {
+                        out.push(f);
                     }
-                    let mut f = Finding::warning(
-                        ids::WORKER_RLIMIT_NOFILE,
-                        r.span,
-                        format!(
-                            "worker_rlimit_nofile {n} is below 2 × worker_connections ({wc}{})",
-                            if conns.is_none() { ", the default" } else { "" }
-                        ),
-                    );
-                    if let Some(c) = conns {
-                        f = f.with_related(
-                            c.span,
-                            "each of these connections can hold two descriptors",
-                        );
-                    }
-                    out.push(f.with_help(format!(
-                        "use `worker_rlimit_nofile {want};` (or more): a proxied request holds two descriptors, the client's and the backend's, plus open files and logs; when they run out nginx logs `accept4() failed (24: Too many open files)` and clients get errors"
-                    )));
                 }
                 None => {
                     let Some(c) = conns else { continue };
@@ -79,6 +68,45 @@ impl Rule for WorkerRlimitNofile {
             }
         }
     }
+}
+
+/// `worker_rlimit_nofile` N against the connections: a warning when it
+/// leaves no descriptor for files (N ≤ connections: nginx itself warns
+/// below), an info when it leaves fewer than one a connection (a worker at
+/// its connection limit that is serving files runs out).
+fn with_rlimit(r: &Directive, n: u64, conns: Option<&Directive>, wc: u64) -> Option<Finding> {
+    let want = wc.saturating_mul(2);
+    if n >= want {
+        return None;
+    }
+    let default = if conns.is_none() { ", the default" } else { "" };
+    let mut f = if n <= wc {
+        Finding::warning(
+            ids::WORKER_RLIMIT_NOFILE,
+            r.span,
+            format!(
+                "worker_rlimit_nofile {n} leaves no descriptor beyond worker_connections ({wc}{default}) for the files a worker serves and its logs"
+            ),
+        )
+    } else {
+        Finding::info(
+            ids::WORKER_RLIMIT_NOFILE,
+            r.span,
+            format!(
+                "worker_rlimit_nofile {n} leaves {} descriptors beyond worker_connections ({wc}{default}): fewer than one a connection for the file it may be sending",
+                n - wc
+            ),
+        )
+    };
+    if let Some(c) = conns {
+        f = f.with_related(
+            c.span,
+            "each connection, client or backend, is one descriptor",
+        );
+    }
+    Some(f.with_help(format!(
+        "use `worker_rlimit_nofile {want};` (or more): connections take up to worker_connections descriptors, and each file being sent, log and cache file needs another; when they run out nginx logs `accept4() failed (24: Too many open files)` or `open() ... failed (24: Too many open files)` and clients get errors"
+    )))
 }
 
 /// `worker_connections` above the open-file limit nginx is started with,
@@ -109,10 +137,38 @@ fn without_rlimit(cx: &Check<'_>, c: &Directive, wc: u64) -> Option<Finding> {
         ),
     )
     .with_help(format!(
-        "add `worker_rlimit_nofile {want};` at the top level (or raise LimitNOFILE= in the nginx unit): a proxied request holds two descriptors, and past the limit nginx logs `accept4() failed (24: Too many open files)`; nginx warns `{wc} worker_connections exceed open file resource limit: {limit}` at start"
+        "add `worker_rlimit_nofile {want};` at the top level (or raise LimitNOFILE= in the nginx unit): each connection, client or backend, is a descriptor, files being sent need more, and past the limit nginx logs `accept4() failed (24: Too many open files)`; nginx warns `{wc} worker_connections exceed open file resource limit: {limit}` at start"
     ));
     if let Some(s) = unit.and_then(|u| u.span) {
         f = f.with_related(s, "the nginx unit's open-file limit");
     }
     Some(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+    use crate::rules::ids;
+    use crate::rules::schema::lint;
+
+    fn severities(rlimit: u64, conns: u64) -> Vec<Severity> {
+        let c = format!(
+            "worker_rlimit_nofile {rlimit};\nevents {{ worker_connections {conns}; }}\nhttp {{ server {{ listen 80; }} }}\n"
+        );
+        lint(ids::WORKER_RLIMIT_NOFILE, &c)
+            .iter()
+            .map(|f| f.severity)
+            .collect()
+    }
+
+    /// Not above the connections: no descriptor left for a file or a log
+    /// (a warning); above them but short of two a connection: an info
+    /// (h5bp's 8192 for 8000); twice or more: nothing.
+    #[test]
+    fn severity_follows_the_room_left_for_files() {
+        assert_eq!(severities(2048, 4096), [Severity::Warning]);
+        assert_eq!(severities(4096, 4096), [Severity::Warning]);
+        assert_eq!(severities(8192, 8000), [Severity::Info]);
+        assert!(severities(16000, 8000).is_empty());
+    }
 }
