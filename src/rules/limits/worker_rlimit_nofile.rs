@@ -125,7 +125,9 @@ fn without_rlimit(cx: &Check<'_>, c: &Directive, wc: u64) -> Option<Finding> {
     let source = match &unit {
         Some(u) if u.span.is_some() => format!("{} in the nginx unit", u.setting),
         Some(u) => format!("{} in the nginx unit {}", u.setting, u.at),
-        None => "assumed: systemd's default soft limit, and a login shell's; no nginx unit in view"
+        // Docker containers get the same soft limit since containerd 2.x
+        // (moby/moby#51485; 1048576 before).
+        None => "assumed: the usual soft limit of systemd services, login shells and containers; no nginx unit in view"
             .to_string(),
     };
     let want = wc.saturating_mul(2);
