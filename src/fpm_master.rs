@@ -58,6 +58,60 @@ pub fn master(fs: &dyn Fs, dockerfiles: &[PathBuf], real: &[PathBuf]) -> Option<
         .or_else(|| debian_layout(real))
 }
 
+/// What shows that php-fpm runs in a container: a Dockerfile that copies
+/// the pool files in, a Dockerfile or Compose file beside one of them (a
+/// service's build context), or the official php image's own pool file, which
+/// its Dockerfile writes as `php-fpm.d/docker.conf` (`zz-docker.conf` in
+/// images built before 8.5), with `listen = 9000` and `EXPOSE 9000`
+/// (docker-library/php, Dockerfile-linux.template).
+pub fn container(dockerfiles: &[PathBuf], real: &[PathBuf]) -> Option<String> {
+    let image_file = real.iter().find(|p| {
+        p.parent().and_then(Path::file_name) == Some("php-fpm.d".as_ref())
+            && matches!(
+                p.file_name().and_then(|n| n.to_str()),
+                Some("docker.conf" | "zz-docker.conf")
+            )
+    });
+    if let Some(p) = image_file {
+        return Some(format!("{}: the official php image's pool file", shown(p)));
+    }
+    const BESIDE: &[&str] = &[
+        "Dockerfile",
+        "compose.yaml",
+        "compose.yml",
+        "docker-compose.yaml",
+        "docker-compose.yml",
+    ];
+    let beside = real.iter().find_map(|p| {
+        let dir = p.parent()?;
+        let name = BESIDE.iter().find(|n| dir.join(n).is_file())?;
+        Some(dir.join(name))
+    });
+    if let Some(f) = beside {
+        return Some(format!(
+            "{}: a container build beside its pool files",
+            shown(&f)
+        ));
+    }
+    if dockerfiles.is_empty() {
+        return None;
+    }
+    let at = match crate::dockerfile::image_user(dockerfiles, real)? {
+        ImageUser::User(_, at) | ImageUser::Root(at) => at,
+    };
+    Some(format!("{at}: the image copies this pool in"))
+}
+
+/// A host path as a message shows it: relative to the working directory
+/// when under it (the way the finding's own file is shown for a relative
+/// PATH), else whole.
+fn shown(p: &Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| p.strip_prefix(cwd).ok().map(|r| r.display().to_string()))
+        .unwrap_or_else(|| p.display().to_string())
+}
+
 /// A php-fpm unit: the last `User=` of the unit and its drop-ins; none
 /// (or root) is root.
 fn systemd_unit(fs: &dyn Fs) -> Option<Master> {
@@ -134,6 +188,30 @@ mod tests {
         assert_eq!(debian_layout(&alpine), None);
         let image = [PathBuf::from("/r/usr/local/etc/php-fpm.d/www.conf")];
         assert_eq!(debian_layout(&image), None);
+    }
+
+    #[test]
+    fn the_php_image_pool_file_is_a_container() {
+        let image = [PathBuf::from("/r/usr/local/etc/php-fpm.d/docker.conf")];
+        assert!(container(&[], &image).is_some_and(|w| w.contains("official php image")));
+        let old = [PathBuf::from("/r/usr/local/etc/php-fpm.d/zz-docker.conf")];
+        assert!(container(&[], &old).is_some());
+        let host = [PathBuf::from("/r/etc/php/8.2/fpm/pool.d/www.conf")];
+        assert_eq!(container(&[], &host), None);
+        let elsewhere = [PathBuf::from("/r/docker.conf")];
+        assert_eq!(container(&[], &elsewhere), None);
+    }
+
+    /// A Compose file beside the pool file (laradock's php-fpm/): its
+    /// build context.
+    #[test]
+    fn a_compose_file_beside_the_pool_is_a_container() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pool = dir.path().join("xlaravel.pool.conf");
+        std::fs::write(&pool, "[www]\nlisten = 0.0.0.0:9000\n").expect("write");
+        assert_eq!(container(&[], std::slice::from_ref(&pool)), None);
+        std::fs::write(dir.path().join("compose.yml"), "services:\n").expect("write");
+        assert!(container(&[], &[pool]).is_some_and(|w| w.contains("compose.yml")));
     }
 
     #[test]

@@ -118,6 +118,7 @@ pub fn load(
         .iter()
         .map(|d| canonical(d, &mut dirs))
         .collect();
+    cfg.container = crate::fpm_master::container(&dockerfiles, &real);
     match crate::fpm_master::master(fs, &dockerfiles, &real) {
         Some(crate::fpm_master::Master::User(run_as)) => cfg.run_as = Some(run_as),
         Some(crate::fpm_master::Master::Root(why)) => cfg.master_root = Some(why),

@@ -286,6 +286,11 @@ pub struct FpmConfig {
     /// Debian's package layout), in words; None when nothing in view says
     /// (see `fpm_master`). Only then is a pool without `user` refused.
     pub master_root: Option<String>,
+    /// What shows that php-fpm runs in a container (a Dockerfile copies
+    /// its pool files in, or the official php image's own
+    /// `php-fpm.d/docker.conf`), in words; None when nothing in view says
+    /// (see `fpm_master::container`).
+    pub container: Option<String>,
     /// Some include could not be followed (outside the repository, on
     /// `${ENV}`, or matching nothing): what it brings in is unknown.
     pub open_includes: bool,

@@ -22,14 +22,23 @@ impl Rule for FpmListenExposed {
 pub fn check(cfg: &FpmConfig, out: &mut Vec<Finding>) {
     for pool in &cfg.pools {
         if let (Some(l), Some(addr)) = (&pool.listen, &pool.listen_addr) {
-            check_listen(pool, l, addr, out);
+            check_listen(pool, l, addr, cfg.container.as_deref(), out);
         }
     }
 }
 
-/// A pool listening on every interface with no allowed-clients list.
-/// A port php-fpm cannot bind is fpm-invalid-value's.
-fn check_listen(pool: &Pool, l: &Setting, addr: &Listen, out: &mut Vec<Finding>) {
+/// A pool listening on every interface with no allowed-clients list: a
+/// warning, or an info in a container, where every interface is the
+/// container's own and listening on all of them is how nginx in another
+/// container reaches the pool (the php image does it itself). A port
+/// php-fpm cannot bind is fpm-invalid-value's.
+fn check_listen(
+    pool: &Pool,
+    l: &Setting,
+    addr: &Listen,
+    container: Option<&str>,
+    out: &mut Vec<Finding>,
+) {
     if let Listen::Tcp { port, .. } = addr
         && (*port == 0 || *port > 65535)
     {
@@ -41,16 +50,55 @@ fn check_listen(pool: &Pool, l: &Setting, addr: &Listen, out: &mut Vec<Finding>)
             .as_ref()
             .is_none_or(|a| a.value.trim().is_empty())
     {
-        out.push(
-            Finding::warning(
+        let message = format!(
+            "pool {} listens on `{}`, every network interface, and accepts any client: anyone who can reach the port can run PHP files as the pool user",
+            pool.name, l.value
+        );
+        let f = match container {
+            Some(why) => Finding::info(
                 ids::FPM_LISTEN_EXPOSED,
                 l.span,
-                format!(
-                    "pool {} listens on `{}`, every network interface, and accepts any client: anyone who can reach the port can run PHP files as the pool user",
-                    pool.name, l.value
-                ),
+                format!("{message}; it runs in a container ({why}), whose network must be the only way in"),
             )
-            .with_help("listen on 127.0.0.1:PORT or a unix socket, or set `listen.allowed_clients = 127.0.0.1`"),
-        );
+            .with_help("leave the port unpublished (no `ports:` or `-p` for it): nginx reaches it over the container network"),
+            None => Finding::warning(ids::FPM_LISTEN_EXPOSED, l.span, message).with_help(
+                "listen on 127.0.0.1:PORT or a unix socket, or set `listen.allowed_clients = 127.0.0.1`",
+            ),
+        };
+        out.push(f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+    use crate::fpm::{Listen, Pool, Setting};
+    use crate::source::Span;
+
+    fn pool() -> (Pool, Setting) {
+        let l = Setting {
+            key: "listen".into(),
+            index: None,
+            value: "9000".into(),
+            span: Span::default(),
+            key_span: Span::default(),
+            value_span: Span::default(),
+            has_env: false,
+        };
+        (Pool::default(), l)
+    }
+
+    /// On a host every interface is exposed (a warning); in a container it
+    /// is the container's own network (an info saying why it is assumed).
+    #[test]
+    fn a_container_makes_it_an_info() {
+        let (p, l) = pool();
+        let addr = Listen::parse("9000", std::path::Path::new("/"));
+        let mut out = Vec::new();
+        super::check_listen(&p, &l, &addr, None, &mut out);
+        super::check_listen(&p, &l, &addr, Some("Dockerfile:1"), &mut out);
+        let got: Vec<Severity> = out.iter().map(|f| f.severity).collect();
+        assert_eq!(got, [Severity::Warning, Severity::Info]);
+        assert!(out[1].message.contains("Dockerfile:1"));
     }
 }
