@@ -489,6 +489,8 @@ pub fn versions_in_force(
         settings.nginx_version = v;
         nginx_from = Source::Detected;
     }
+    // Given (flag, config file: set by `Layer::resolve`) or detected.
+    settings.nginx_version_known |= nginx_from == Source::Detected;
     let mut php_from = match (args.php_version.is_some(), configured.file_sets_php) {
         (true, _) => Source::Option,
         (false, true) => Source::Config,

@@ -12,6 +12,12 @@ pub struct Settings {
     /// The nginx version the configs are written for (gates the directive
     /// table and version-dependent rules).
     pub nginx_version: Version,
+    /// The nginx version was given or found (`--nginx-version`, the config
+    /// file, `nginx -v` on a live run), not the built-in default. A rule
+    /// whose verdict is "nginx of this version refuses it" says error only
+    /// then; on the default it is a guess about the server, said as a
+    /// warning (or an info where the advice would break older nginx).
+    pub nginx_version_known: bool,
     /// Third-party modules declared available (`--module NAME`), by group
     /// name ("lua", "brotli", …) or .so file name.
     pub modules: Vec<String>,
@@ -38,6 +44,7 @@ impl Default for Settings {
     fn default() -> Settings {
         Settings {
             nginx_version: schema::NEWEST_STABLE,
+            nginx_version_known: false,
             modules: Vec::new(),
             php_version: crate::fpm::PhpVersion::DEFAULT,
             tls_profile: TlsProfile::default(),
@@ -285,6 +292,7 @@ impl Layer {
         if let Some(v) = &self.nginx_version {
             s.nginx_version = Version::parse_known(v)
                 .map_err(|e| format!("{} {v}: {e}", o.name("nginx-version", "nginx-version")))?;
+            s.nginx_version_known = true;
         }
         if let Some(v) = &self.php_version {
             s.php_version = crate::fpm::PhpVersion::parse_known(v)

@@ -30,12 +30,23 @@ impl Rule for SslOnRemoved {
             } else {
                 "remove the line: TLS is enabled per `listen ... ssl`"
             };
-            let f = if v >= REMOVED {
+            let f = if v >= REMOVED && cx.settings.nginx_version_known {
                 Finding::error(ids::SSL_ON_REMOVED, d.span, "unknown directive \"ssl\"").with_help(
                     format!(
                         "the `ssl` directive was removed in nginx 1.25.1 (selected: {v}); {fix}"
                     ),
                 )
+            } else if v >= REMOVED {
+                // The version is the default, not the server's: nginx
+                // before 1.25.1 accepts the line with a warning.
+                Finding::warning(
+                    ids::SSL_ON_REMOVED,
+                    d.span,
+                    "the \"ssl\" directive was removed in nginx 1.25.1: nginx 1.25.1 and later refuse to start (\"unknown directive \"ssl\"\")",
+                )
+                .with_help(format!(
+                    "{fix} (the nginx version in use is not known here; with --nginx-version 1.25.1 or later this is an error)"
+                ))
             } else {
                 Finding::warning(
                     ids::SSL_ON_REMOVED,
@@ -60,10 +71,25 @@ mod tests {
 
     #[test]
     fn error_from_1_25_1() {
-        let f = lint(ids::SSL_ON_REMOVED, CONF);
+        let s = Settings {
+            nginx_version: parse_version("1.26").expect("v"),
+            nginx_version_known: true,
+            ..Settings::default()
+        };
+        let f = lint_with(ids::SSL_ON_REMOVED, CONF, s);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].severity, Severity::Error);
         assert!(lint(ids::UNKNOWN_DIRECTIVE, CONF).is_empty());
+    }
+
+    /// On the default version (nothing says which nginx runs the file) the
+    /// refusal is a guess: a warning that names the release.
+    #[test]
+    fn warning_on_the_default_version() {
+        let f = lint(ids::SSL_ON_REMOVED, CONF);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::Warning);
+        assert!(f[0].message.contains("removed in nginx 1.25.1"));
     }
 
     #[test]

@@ -65,7 +65,23 @@ impl UnknownDirective {
             Some((Missing::Module, s)) => module_help(s, specs),
             Some((Missing::Version, s)) => version_help(s, cx.settings.nginx_version),
         };
-        out.push(Finding::error(ids::UNKNOWN_DIRECTIVE, d.span, msg).with_help(help));
+        // A directive of another nginx release, judged on the default
+        // version: whether the server's nginx has it is not known.
+        let guessed =
+            matches!(why, Some((Missing::Version, _))) && !cx.settings.nginx_version_known;
+        let f = if guessed {
+            Finding::warning(
+                ids::UNKNOWN_DIRECTIVE,
+                d.span,
+                format!("{msg} in nginx {}", cx.settings.nginx_version),
+            )
+            .with_help(format!(
+                "{help}; the nginx version in use is not known here: give --nginx-version to judge it"
+            ))
+        } else {
+            Finding::error(ids::UNKNOWN_DIRECTIVE, d.span, msg).with_help(help)
+        };
+        out.push(f);
     }
 }
 
@@ -295,10 +311,25 @@ mod tests {
         assert!(lint(ids::UNKNOWN_DIRECTIVE, conf).is_empty());
         let s = Settings {
             nginx_version: parse_version("1.24").expect("version"),
+            nginx_version_known: true,
             ..Settings::default()
         };
-        let f = lint_with(ids::UNKNOWN_DIRECTIVE, conf, s);
+        let f = lint_with(ids::UNKNOWN_DIRECTIVE, conf, s.clone());
         assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, crate::finding::Severity::Error);
         assert!(f[0].help.as_deref().unwrap_or("").contains("1.25.1"));
+        // The same version as a default nothing confirmed: a warning.
+        let guessed = Settings {
+            nginx_version_known: false,
+            ..s
+        };
+        let f = lint_with(ids::UNKNOWN_DIRECTIVE, conf, guessed);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, crate::finding::Severity::Warning);
+        assert!(
+            f[0].message.ends_with("in nginx 1.24.0"),
+            "{}",
+            f[0].message
+        );
     }
 }
