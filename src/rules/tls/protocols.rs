@@ -3,6 +3,7 @@
 
 use crate::finding::Finding;
 use crate::nginx::ast::Directive;
+use crate::nginx::context::Ctx;
 use crate::nginx::schema::Version;
 use crate::rules::util::{is_tls_server, join_and, tls_anchor};
 use crate::rules::{Check, Rule, ids};
@@ -40,9 +41,10 @@ impl Rule for TlsProtocols {
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
         let modern = cx.settings.tls_profile == TlsProfile::Modern;
-        for (_, d) in cx.model.named(DIRECTIVES) {
+        for (scope, d) in cx.model.named(DIRECTIVES) {
             if DIRECTIVES.contains(&d.name()) {
-                explicit(d, modern, out);
+                let unused = d.name() == "ssl_protocols" && unused_http_level(cx, scope);
+                explicit(d, modern, unused, out);
             }
         }
         if cx.settings.nginx_version >= NEW_DEFAULT {
@@ -89,7 +91,22 @@ fn help(modern: bool, name: &str, tail: &str) -> String {
     }
 }
 
-fn explicit(d: &Directive, modern: bool, out: &mut Vec<Finding>) {
+/// An http-level `ssl_protocols` no TLS server in view takes: each sets
+/// its own, or none listens with `ssl` (Debian's stock nginx.conf line
+/// under vhosts that set their own). Unknown when a TLS server's file may
+/// be included in this http block or another.
+fn unused_http_level(cx: &Check<'_>, scope: crate::model::ScopeId) -> bool {
+    let m = cx.model;
+    if m.scopes.get(scope).is_none_or(|s| s.ctx != Ctx::Http) {
+        return false;
+    }
+    m.servers.iter().filter(|s| is_tls_server(s)).all(|s| {
+        !crate::rules::util::parent_unknown(cx, s.scope)
+            && m.defining(s.scope, "ssl_protocols") != Some(scope)
+    })
+}
+
+fn explicit(d: &Directive, modern: bool, unused: bool, out: &mut Vec<Finding>) {
     let weak = d
         .args
         .iter()
@@ -122,13 +139,20 @@ fn explicit(d: &Directive, modern: bool, out: &mut Vec<Finding>) {
         .filter(|a| weakness(a).is_some())
         .collect();
     let whom = if backend { "to the backend " } else { "" };
-    let mut f = Finding::warning(
-        ids::TLS_PROTOCOLS,
-        d.name.span,
-        format!("{} enables {} {whom}", d.name(), join_and(&words))
-            .trim_end()
-            .to_string(),
-    );
+    let message = format!("{} enables {} {whom}", d.name(), join_and(&words))
+        .trim_end()
+        .to_string();
+    let mut f = if unused {
+        Finding::info(
+            ids::TLS_PROTOCOLS,
+            d.name.span,
+            format!(
+                "{message}, but no TLS server in view takes this line (each sets its own, or none listens with ssl)"
+            ),
+        )
+    } else {
+        Finding::warning(ids::TLS_PROTOCOLS, d.name.span, message)
+    };
     for a in &d.args {
         if let Some(why) = weakness(a.as_str()) {
             f = f.with_related(a.span, why);
@@ -140,4 +164,38 @@ fn explicit(d: &Directive, modern: bool, out: &mut Vec<Finding>) {
         ""
     };
     out.push(f.with_help(help(modern && !backend, d.name(), tail)));
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+    use crate::rules::ids;
+    use crate::rules::schema::lint;
+
+    fn severities(http: &str, server: &str) -> Vec<Severity> {
+        let c = format!(
+            "events {{}}\nhttp {{ {http} server {{ listen 443 ssl; ssl_certificate a.pem; ssl_certificate_key a.key; {server} }} }}\n"
+        );
+        lint(ids::TLS_PROTOCOLS, &c)
+            .iter()
+            .map(|f| f.severity)
+            .collect()
+    }
+
+    /// Debian's http-level `ssl_protocols TLSv1 …` is a warning while a
+    /// TLS server takes it, an info when every TLS server sets its own.
+    #[test]
+    fn an_http_line_no_server_takes_is_an_info() {
+        let debian = "ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3;";
+        assert_eq!(severities(debian, ""), [Severity::Warning]);
+        assert_eq!(
+            severities(debian, "ssl_protocols TLSv1.2 TLSv1.3;"),
+            [Severity::Info]
+        );
+        // The server's own weak line stays a warning.
+        assert_eq!(
+            severities("", "ssl_protocols TLSv1 TLSv1.2;"),
+            [Severity::Warning]
+        );
+    }
 }
