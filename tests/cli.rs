@@ -37,7 +37,7 @@ fn fail_level_and_exit_zero() {
         dir.path(),
         &[(
             "nginx.conf",
-            "events {}\nhttp { ssl_protocols TLSv1 TLSv1.2; server { location / { return 200; } } }\n",
+            "events {}\nhttp { server_tokens on; server { location / { return 200; } } }\n",
         )],
     );
     let p = dir.path().to_str().expect("utf-8 path");

@@ -50,23 +50,10 @@ fn manifest() -> &'static Path {
 fn debian_stock_tree() {
     let root = manifest().join("testdata/debian");
     let findings = lint(vec![root.join("etc")], Some(root));
-    // Debian's nginx.conf still enables TLSv1 and TLSv1.1: exactly one
-    // tls-protocols finding, at its ssl_protocols line; nothing else.
-    let protocols: Vec<_> = findings
-        .iter()
-        .filter(|f| f.contains("[tls-protocols]"))
-        .collect();
-    assert_eq!(protocols.len(), 1, "{findings:#?}");
-    assert!(
-        protocols[0].starts_with("/etc/nginx/nginx.conf:33:")
-            || protocols[0].contains("etc/nginx/nginx.conf:33:"),
-        "{protocols:#?}"
-    );
-    let unexpected: Vec<_> = findings
-        .iter()
-        .filter(|f| !f.contains("[tls-protocols]"))
-        .collect();
-    assert!(unexpected.is_empty(), "{unexpected:#?}");
+    // Debian's nginx.conf still enables TLSv1 and TLSv1.1, but no server of
+    // the stock tree listens with ssl: an info (not counted here), and
+    // nothing at warning or above.
+    assert!(findings.is_empty(), "{findings:#?}");
 }
 
 #[test]
