@@ -4,6 +4,7 @@
 //! headers from only the last true `if` survive, some combinations crash).
 
 use crate::finding::Finding;
+use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
 use crate::rules::{Check, Rule, ids};
 
@@ -35,33 +36,76 @@ impl Rule for IfIsEvil {
             if s.ctx != Ctx::If {
                 continue;
             }
-            let in_location = m
+            let Some(location) = m
                 .chain(s.parent.unwrap_or(usize::MAX))
                 .find(|p| p.ctx != Ctx::If)
-                .is_some_and(|p| p.ctx == Ctx::Location);
-            if !in_location {
+                .filter(|p| p.ctx == Ctx::Location)
+            else {
                 continue;
-            }
+            };
             let Some(ifd) = s.directive else { continue };
             if ends_in_return(m.children(s)) {
                 continue;
             }
-            for d in m.children(s) {
-                if SAFE.contains(&d.name()) || d.name() == "if" {
-                    continue;
-                }
-                out.push(
-                    Finding::warning(
-                        ids::IF_IS_EVIL,
-                        d.span,
-                        format!("`{}` inside `if` in a location: the `if` block is an implicit nested location, so this may not apply as written (lost try_files/proxy_pass URI, headers from only the last `if`, crashes with some handlers)", d.name()),
-                    )
-                    .with_related(ifd.span, "the if")
-                    .with_help("keep only return/rewrite/set inside `if`; move the rest to a separate location (`error_page 418 = @other; if (…) { return 418; }`) or use map"),
-                );
-            }
+            let unsafe_: Vec<&Directive> = m
+                .children(s)
+                .iter()
+                .copied()
+                .filter(|d| !SAFE.contains(&d.name()) && d.name() != "if")
+                .collect();
+            let Some(first) = unsafe_.first() else {
+                continue;
+            };
+            // try_files has no merge function (ngx_http_try_files_module:
+            // no merge_loc_conf), so the if block's implicit location has
+            // none: a request the `if` matches skips its location's.
+            let try_files = m
+                .children(location)
+                .iter()
+                .rev()
+                .find(|d| d.name() == "try_files");
+            out.push(finding(ifd, first, &unsafe_, try_files.copied()));
         }
     }
+}
+
+/// One finding per `if`, at its first directive outside the rewrite
+/// module, naming every such directive and a `try_files` it loses.
+fn finding(
+    ifd: &Directive,
+    first: &Directive,
+    unsafe_: &[&Directive],
+    try_files: Option<&Directive>,
+) -> Finding {
+    let mut names: Vec<String> = Vec::new();
+    for d in unsafe_ {
+        let n = format!("`{}`", d.name());
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    let names = names.join(", ");
+    let mut f = match try_files {
+        Some(t) => Finding::warning(
+            ids::IF_IS_EVIL,
+            first.span,
+            format!(
+                "{names} inside `if` in a location with `try_files`: for the requests this `if` matches nginx uses the `if` block's own configuration, which has no try_files (it is not inherited), so `try_files {}` does not run for them",
+                t.args.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(" ")
+            ),
+        )
+        .with_related(t.span, "skipped when the if matches"),
+        None => Finding::warning(
+            ids::IF_IS_EVIL,
+            first.span,
+            format!("{names} inside `if` in a location: the `if` block is an implicit nested location, so this may not apply as written (lost try_files/proxy_pass URI, headers from only the last `if`, crashes with some handlers)"),
+        ),
+    };
+    f = f.with_related(ifd.span, "the if");
+    for d in unsafe_.iter().skip(1) {
+        f = f.with_related(d.span, "also inside the if");
+    }
+    f.with_help("keep only return/rewrite/set inside `if`; move the rest to a separate location (`error_page 418 = @other; if (…) { return 418; }`) or use map")
 }
 
 /// An `if` block whose last directive is `return`, with no `break` or
@@ -72,7 +116,7 @@ impl Rule for IfIsEvil {
 /// its `add_header` lines go out with the response) and never reaches a
 /// content handler. This is the documented safe form, e.g. an OPTIONS
 /// preflight that adds CORS headers and returns 204.
-fn ends_in_return(children: &[&crate::nginx::ast::Directive]) -> bool {
+fn ends_in_return(children: &[&Directive]) -> bool {
     let Some((last, before)) = children.split_last() else {
         return false;
     };
@@ -107,5 +151,28 @@ mod tests {
         assert_eq!(lint_in_location(ids::IF_IS_EVIL, c).len(), 1);
         let c = "if ($arg_a) { add_header X-A 1; } root /srv;";
         assert_eq!(lint_in_location(ids::IF_IS_EVIL, c).len(), 1);
+    }
+
+    /// Peertube's static location: an `if` with headers and `access_log`
+    /// before `try_files $uri @api`. One finding for the `if`, naming the
+    /// try_files its requests skip (checked on nginx 1.22: GET, which the
+    /// `if` matches, got no @api fallback; POST got it).
+    #[test]
+    fn one_finding_per_if_naming_the_lost_try_files() {
+        let c = "if ($request_method = GET) { add_header A 1; add_header B 2; access_log off; } try_files $uri @api;";
+        let f = lint_in_location(ids::IF_IS_EVIL, c);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(
+            f[0].message
+                .starts_with("`add_header`, `access_log` inside"),
+            "{}",
+            f[0].message
+        );
+        assert!(
+            f[0].message.contains("`try_files $uri @api` does not run"),
+            "{}",
+            f[0].message
+        );
+        assert_eq!(f[0].related.len(), 4);
     }
 }
