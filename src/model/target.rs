@@ -7,6 +7,17 @@ use crate::address::{Endpoint, normalize_socket, parse_host_port};
 use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
 
+/// The directives that hand a request to a backend (http and stream),
+/// one per [`TargetKind`] with a directive of its own.
+pub const PASS_DIRECTIVES: &[&str] = &[
+    "proxy_pass",
+    "fastcgi_pass",
+    "uwsgi_pass",
+    "scgi_pass",
+    "grpc_pass",
+    "memcached_pass",
+];
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TargetKind {
     Proxy,
@@ -21,7 +32,7 @@ pub enum TargetKind {
 impl TargetKind {
     /// Every kind with a directive of its own (`StreamProxy` shares
     /// `proxy_pass` and is told apart by context).
-    const BY_DIRECTIVE: [TargetKind; 6] = [
+    const BY_DIRECTIVE: [TargetKind; PASS_DIRECTIVES.len()] = [
         TargetKind::Proxy,
         TargetKind::FastCgi,
         TargetKind::Uwsgi,
@@ -217,5 +228,15 @@ mod tests {
             Some(TargetKind::FastCgi)
         );
         assert_eq!(TargetKind::of("root", false), None);
+    }
+
+    /// The public list and the kinds name the same directives, in order.
+    #[test]
+    fn pass_directives_are_the_kinds() {
+        let names: Vec<&str> = TargetKind::BY_DIRECTIVE
+            .iter()
+            .map(|k| k.directive())
+            .collect();
+        assert_eq!(names, super::PASS_DIRECTIVES);
     }
 }

@@ -9,20 +9,11 @@
 //! known, so this stays an info.
 
 use crate::finding::Finding;
+use crate::model::target::PASS_DIRECTIVES;
 use crate::nginx::ast::Directive;
 use crate::rules::{Check, Rule, ids};
 
 pub struct WorkerProcessesOne;
-
-/// The directives that hand a request to a backend (http and stream).
-const PASSES: &[&str] = &[
-    "proxy_pass",
-    "fastcgi_pass",
-    "uwsgi_pass",
-    "scgi_pass",
-    "grpc_pass",
-    "memcached_pass",
-];
 
 impl Rule for WorkerProcessesOne {
     fn ids(&self) -> &'static [&'static str] {
@@ -33,7 +24,7 @@ impl Rule for WorkerProcessesOne {
         let m = cx.model;
         // The first pass directive of each unit (one nginx.conf and its includes).
         let mut first_pass = std::collections::BTreeMap::new();
-        for (scope, d) in m.named(PASSES) {
+        for (scope, d) in m.named(PASS_DIRECTIVES) {
             first_pass.entry(m.scopes[scope].unit).or_insert(d);
         }
         for (unit, pass) in first_pass {

@@ -13,22 +13,12 @@ use std::net::IpAddr;
 
 use crate::finding::Finding;
 use crate::model::ScopeId;
+use crate::model::target::PASS_DIRECTIVES;
 use crate::nginx::ast::Directive;
 use crate::nginx::context::Ctx;
 use crate::rules::{Check, Rule, ids};
 
 pub struct ResolverExternal;
-
-/// Directives whose target, written with variables, is resolved per
-/// request with the `resolver` in effect.
-const PASSES: &[&str] = &[
-    "proxy_pass",
-    "fastcgi_pass",
-    "uwsgi_pass",
-    "scgi_pass",
-    "grpc_pass",
-    "memcached_pass",
-];
 
 impl Rule for ResolverExternal {
     fn ids(&self) -> &'static [&'static str] {
@@ -84,8 +74,10 @@ impl Rule for ResolverExternal {
 fn consumer<'a>(cx: &Check<'a>, scope: ScopeId) -> Option<&'a Directive> {
     let m = cx.model;
     let uses = |s: ScopeId| m.defining(s, "resolver") == Some(scope);
-    let pass = m.named(PASSES).find(|(s, d)| {
-        PASSES.contains(&d.name()) && d.args.iter().any(|a| a.as_str().contains('$')) && uses(*s)
+    let pass = m.named(PASS_DIRECTIVES).find(|(s, d)| {
+        PASS_DIRECTIVES.contains(&d.name())
+            && d.args.iter().any(|a| a.as_str().contains('$'))
+            && uses(*s)
     });
     if let Some((_, d)) = pass {
         return Some(d);
