@@ -162,3 +162,39 @@ fn files_the_main_php_fpm_conf_does_not_include_are_not_read() {
     let got = rules_at(&args);
     assert_eq!(got, [("fpm-invalid-value".to_string(), 5)], "{got:?}");
 }
+
+/// A php-fpm container listening on every interface: an info while the
+/// Compose network is the only way in, a warning when Compose publishes
+/// the FastCGI port on a host address other than loopback.
+#[test]
+fn published_fastcgi_port_is_an_exposure() {
+    let pool = "[www]\nuser = www-data\nlisten = 9000\npm = static\npm.max_children = 4\n";
+    let dockerfile = "FROM php:8.3-fpm\nCOPY www.conf /usr/local/etc/php-fpm.d/www.conf\n";
+    let severity = |ports: &str| {
+        let compose = format!("services:\n  php:\n    build: ./php\n{ports}");
+        let dir = tree(&[
+            ("app/php/www.conf", pool),
+            ("app/php/Dockerfile", dockerfile),
+            ("app/compose.yml", &compose),
+        ]);
+        findings(&["--no-config", path(dir.path())])
+            .1
+            .into_iter()
+            .filter(|(rule, _, _)| rule == "fpm-listen-exposed")
+            .map(|(_, sev, line)| (sev, line))
+            .collect::<Vec<_>>()
+    };
+    let info = [("info".to_string(), 3)];
+    let warning = [("warning".to_string(), 3)];
+    assert_eq!(severity(""), info);
+    assert_eq!(severity("    expose:\n      - \"9000\"\n"), info);
+    assert_eq!(
+        severity("    ports:\n      - \"127.0.0.1:9000:9000\"\n"),
+        info
+    );
+    assert_eq!(severity("    ports:\n      - \"9000:9000\"\n"), warning);
+    assert_eq!(
+        severity("    ports:\n      - target: 9000\n        published: 19000\n"),
+        warning
+    );
+}

@@ -68,6 +68,10 @@ struct Service {
     /// Container ports with the line that tells (for listeners).
     container_ports: Vec<(u16, Option<Span>)>,
     published: Vec<Published>,
+    /// The container runs php-fpm: an fpm image, or a build whose context
+    /// is this directory (real path; matched against pool files).
+    fpm_image: bool,
+    build_context: Option<PathBuf>,
     backend: Backend,
     nginx: Option<NginxService>,
     /// `links: ["db:database"]`: another service reached by an alias.
@@ -91,7 +95,7 @@ impl Service {
                 });
             }
         }
-        for (host, port, sp) in &self.published {
+        for (host, port, sp, _) in &self.published {
             out.push(Listener {
                 endpoint: Endpoint::Tcp(host.clone(), *port),
                 kind: KIND,
@@ -103,6 +107,46 @@ impl Service {
             });
         }
     }
+}
+
+/// A container port Compose publishes on the host, of a service that runs
+/// php-fpm.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublishedFpm {
+    pub service: String,
+    pub container_port: u16,
+    pub host_port: u16,
+    /// The `ports` entry.
+    pub span: Span,
+}
+
+/// The container ports published on the host (on an address other than
+/// loopback) by services that run php-fpm: an fpm image (`php:8.3-fpm`, `wordpress:fpm`, …) or a build
+/// whose context holds one of `fpm_files` (real paths).
+pub fn published_fpm(loaded: &Loaded, fpm_files: &[PathBuf]) -> Vec<PublishedFpm> {
+    let mut out = Vec::new();
+    for s in analyse(loaded).0 {
+        let builds_pool = s
+            .build_context
+            .as_ref()
+            .is_some_and(|c| fpm_files.iter().any(|f| f.starts_with(c)));
+        if !s.fpm_image && !builds_pool {
+            continue;
+        }
+        // Published on the host's loopback only: not reachable from the
+        // network.
+        for (_, host_port, span, container_port) in
+            s.published.iter().filter(|p| !p.0.is_loopback())
+        {
+            out.push(PublishedFpm {
+                service: s.name.clone(),
+                container_port: *container_port,
+                host_port: *host_port,
+                span: *span,
+            });
+        }
+    }
+    out
 }
 
 /// Every project's host names and nginx services (see [`super::network`]).
@@ -349,6 +393,8 @@ fn services(
                 ports: None,
                 container_ports: Vec::new(),
                 published: Vec::new(),
+                fpm_image: false,
+                build_context: None,
                 backend: Backend::default(),
                 nginx: None,
                 links: Vec::new(),
@@ -492,6 +538,7 @@ fn service(cx: &FileCx<'_>, name: &str, chain: &[&Node]) -> Service {
     let from = build.as_ref().map_or(image_text, |b| b.stage.from.as_str());
     let (repo, tag) = (dockerfile::image_repo(from), dockerfile::image_tag(from));
     let nginx_image = images::is_nginx(&repo);
+    let fpm_image = images::is_fpm(&repo, &tag);
     let env = environment(cx, chain, build.as_ref());
     let decisive = command_ports(cx, chain, build.as_ref(), &env);
     let (mut container_ports, published) = written_ports(cx.id, svc);
@@ -551,6 +598,8 @@ fn service(cx: &FileCx<'_>, name: &str, chain: &[&Node]) -> Service {
         ports,
         container_ports,
         published,
+        fpm_image,
+        build_context: build.as_ref().map(|b| b.context.clone()),
         backend,
         nginx,
         links: links(chain),
@@ -948,8 +997,9 @@ fn reach_names(name: &str, chain: &[&Node]) -> Vec<String> {
     names
 }
 
-/// A port published on the host: address, port, and where it is written.
-type Published = (Host, u16, Span);
+/// A port published on the host: address, port, where it is written, and
+/// the container port it forwards to.
+type Published = (Host, u16, Span, u16);
 
 /// The ports written in `expose` and `ports`: container ports, and ports
 /// published on the host (address, port), each with its span.
@@ -970,7 +1020,7 @@ fn written_ports(id: FileId, svc: &Node) -> (Vec<(u16, Span)>, Vec<Published>) {
                 if let Some((host, hport, cport)) = short_port(s) {
                     container_ports.push((cport, span(id, p)));
                     if let Some(hp) = hport {
-                        published.push((host, hp, span(id, p)));
+                        published.push((host, hp, span(id, p), cport));
                     }
                 }
             }
@@ -998,7 +1048,7 @@ fn written_ports(id: FileId, svc: &Node) -> (Vec<(u16, Span)>, Vec<Published>) {
                         .get("host_ip")
                         .and_then(scalar)
                         .map_or(Host::Any, Host::parse);
-                    published.push((host, hp, span(id, p)));
+                    published.push((host, hp, span(id, p), target));
                 }
             }
             Y::Seq(_) => {}

@@ -89,6 +89,12 @@ pub fn default_port(repo: &str, tag: &str) -> Option<(u16, &'static str)> {
         .map(|&(_, _, p, src)| (p, src))
 }
 
+/// Whether an image runs php-fpm: an official image's fpm variant, or one
+/// built on it (php, wordpress, nextcloud, monica `*fpm*`).
+pub fn is_fpm(repo: &str, tag: &str) -> bool {
+    tag.contains("fpm") && default_port(repo, tag).is_some()
+}
+
 /// Whether an image runs nginx (`nginx`, `nginxinc/nginx-unprivileged`,
 /// `openresty/openresty`, `bitnami/nginx`).
 pub fn is_nginx(repo: &str) -> bool {
