@@ -341,6 +341,7 @@ fn ours(engine: &Engine<'_, '_>, ip: IpAddr, port: u16, host: Option<&str>, path
         files: Some("/".into()),
         sni: None,
         hostname: None,
+        client_cert: None,
     };
     let out = run(engine, &req);
     match &out.handler {
