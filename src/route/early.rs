@@ -14,6 +14,13 @@
 //! - a Host other than the SNI naming a server with `ssl_verify_client`
 //!   (`ngx_http_set_virtual_server`): 421, in the handshake's server,
 //!   before the Host's is taken;
+//! - a header nginx takes once sent twice (Host, Content-Length,
+//!   Transfer-Encoding, If-Match, …: `ngx_http_process_host`,
+//!   `ngx_http_process_unique_header_line`): 400, in the Host's server
+//!   when the Host came before it, else the connection's;
+//! - `ngx_http_process_request_header`, in the Host's server: a bad
+//!   Content-Length, a Transfer-Encoding with one or on HTTP/1.0 (400), other
+//!   than `chunked` (501), CONNECT and TRACE (405);
 //! - then `ngx_http_process_request`, in the Host's server: plain HTTP on
 //!   an `ssl` listen (NGX_HTTP_TO_HTTPS, 497); with `ssl_verify_client`,
 //!   a certificate that does not verify (NGX_HTTPS_CERT_ERROR, 495;
@@ -53,8 +60,8 @@ pub fn visible(code: u16) -> u16 {
 }
 
 /// The early error `req` meets, if any (`out.sel`, `out.tls` as the
-/// selection and the handshake left them). Sets `$ssl_client_verify`'s
-/// value in `verify` for a request that goes on.
+/// selection and the handshake left them), in nginx's order. Sets
+/// `$ssl_client_verify`'s value in `verify` for a request that goes on.
 pub fn check(
     engine: &Engine<'_, '_>,
     req: &Request,
@@ -63,7 +70,7 @@ pub fn check(
 ) -> Option<Early> {
     let k = out.sel.socket.and_then(|i| engine.sockets.get(i))?;
     // The connection's server: the handshake's, else the address's default.
-    let conn = || Choice {
+    let conn = Choice {
         server: match &out.tls {
             Some(hs) => hs.choice.server,
             None => server::default_choice(k).server,
@@ -71,40 +78,136 @@ pub fn check(
         why: server::Why::Connection,
         undecided: Vec::new(),
     };
+    let dup = duplicate(req);
     if let Err(why) = &out.sel.uri {
         let why = format!("invalid request target: {why}");
-        return Some(early(400, why, conn()));
+        return Some(early(400, why, conn));
+    }
+    if let Some((name, false)) = dup {
+        return Some(early(400, format!("duplicate {name} header"), conn));
     }
     if let Err(why) = &out.sel.host {
         let why = format!("invalid Host: {why}");
-        return Some(early(400, why, conn()));
+        return Some(early(400, why, conn));
     }
-    let chosen = out.sel.server.as_ref()?;
+    let chosen = clone(out.sel.server.as_ref()?);
+    if let Some(why) = misdirected(engine, req, out, chosen.server) {
+        return Some(early(421, why, conn));
+    }
+    if let Some((name, true)) = dup {
+        return Some(early(400, format!("duplicate {name} header"), chosen));
+    }
+    if let Some((code, why)) = request_header(req) {
+        return Some(early(code, why, chosen));
+    }
     if req.scheme == "http" && k.ssl {
         let why = "The plain HTTP request was sent to HTTPS port".into();
-        return Some(early(497, why, clone(chosen)));
+        return Some(early(497, why, chosen));
     }
+    let (code, why) = certificate(engine, req, out, verify, chosen.server)?;
+    Some(early(code, why, chosen))
+}
+
+/// The headers nginx takes once only (`ngx_http_headers_in` of nginx
+/// 1.22.1: Host, and those `ngx_http_process_unique_header_line` reads).
+const UNIQUE: &[&str] = &[
+    "host",
+    "if-modified-since",
+    "if-unmodified-since",
+    "if-match",
+    "if-none-match",
+    "content-length",
+    "content-range",
+    "if-range",
+    "transfer-encoding",
+    "expect",
+    "authorization",
+];
+
+/// The first header of [`UNIQUE`] sent twice, and whether a Host came
+/// before it (then the Host's server holds the request).
+fn duplicate(req: &Request) -> Option<(&str, bool)> {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut host = false;
+    for (k, _) in &req.headers {
+        if UNIQUE.contains(&k.as_str()) {
+            if seen.contains(&k.as_str()) {
+                return Some((k, host));
+            }
+            seen.push(k);
+        }
+        host |= k == "host";
+    }
+    None
+}
+
+/// `ngx_http_process_request_header`, once the headers are read: a
+/// Content-Length that is no number, Transfer-Encoding on HTTP/1.0 or with
+/// a Content-Length (400), other than `chunked` (501); CONNECT and TRACE
+/// (405).
+fn request_header(req: &Request) -> Option<(u16, String)> {
+    let header = |n: &str| req.headers.iter().find(|(k, _)| k == n).map(|(_, v)| v);
+    let cl = header("content-length");
+    // ngx_atoof: digits only, within off_t.
+    let number = |v: &str| v.bytes().all(|b| b.is_ascii_digit()) && v.parse::<i64>().is_ok();
+    if cl.is_some_and(|v| !number(v)) {
+        return Some((400, "invalid Content-Length header".into()));
+    }
+    if let Some(te) = header("transfer-encoding") {
+        if req.host.is_none() {
+            return Some((400, "Transfer-Encoding in an HTTP/1.0 request".into()));
+        }
+        if !te.eq_ignore_ascii_case("chunked") {
+            return Some((501, format!("unknown Transfer-Encoding: {te}")));
+        }
+        if cl.is_some() {
+            return Some((400, "Content-Length and Transfer-Encoding at once".into()));
+        }
+    }
+    if matches!(req.method.as_str(), "CONNECT" | "TRACE") {
+        return Some((405, format!("{} method", req.method)));
+    }
+    None
+}
+
+/// A Host other than the SNI naming a server that verifies client
+/// certificates: why (a 421).
+fn misdirected(
+    engine: &Engine<'_, '_>,
+    req: &Request,
+    out: &Outcome,
+    chosen: usize,
+) -> Option<String> {
+    let sni = out.tls.as_ref()?.sni.as_ref()?;
+    let host = out.sel.host.as_ref().ok()?;
+    (req.host.is_some() && sni != host && tls::verifies(engine.model, chosen).is_some()).then(
+        || {
+            format!(
+                "the Host {host} is not the SNI {sni} and its server verifies client certificates"
+            )
+        },
+    )
+}
+
+/// `ssl_verify_client` of the Host's server against the certificate
+/// sent: the 495/496, or None (the request goes on, `verify` set).
+fn certificate(
+    engine: &Engine<'_, '_>,
+    req: &Request,
+    out: &mut Outcome,
+    verify: &mut Option<String>,
+    chosen: usize,
+) -> Option<(u16, String)> {
     let hs = out.tls.as_ref()?;
-    let mode = tls::verifies(engine.model, chosen.server).and_then(|d| d.arg(0));
-    if let (Some(sni), Ok(host), true) = (&hs.sni, &out.sel.host, mode.is_some())
-        && req.host.is_some()
-        && sni != host
-    {
-        let why = format!(
-            "the Host {host} is not the SNI {sni} and its server verifies client certificates"
-        );
-        return Some(early(421, why, conn()));
-    }
     // The handshake's server asks for a certificate when it verifies.
     let asked = tls::verifies(engine.model, hs.choice.server).is_some();
     let cert = req.client_cert.filter(|_| asked);
     *verify = Some("NONE".into());
-    let mode = mode?;
+    let mode = tls::verifies(engine.model, chosen).and_then(|d| d.arg(0))?;
     match (cert, mode) {
-        (None, "on") => Some(early(
+        (None, "on") => Some((
             496,
             "No required SSL certificate was sent; `--client-cert` sends one".into(),
-            clone(chosen),
         )),
         (None, _) => None,
         (Some(ClientCert::Untrusted), "optional_no_ca") => {
@@ -114,10 +217,9 @@ pub fn check(
         }
         (Some(ClientCert::Untrusted), _) => {
             *verify = None;
-            Some(early(
+            Some((
                 495,
                 "The SSL certificate error (its issuer is not trusted)".into(),
-                clone(chosen),
             ))
         }
         (Some(ClientCert::Sent), "optional_no_ca") => {
@@ -131,7 +233,7 @@ pub fn check(
             *verify = Some("SUCCESS".into());
             out.alternatives.push(format!(
                 "the client certificate is not checked here: taken to verify against `{}`; if it does not, 495, answered as 400 (\"The SSL certificate error\") unless `error_page 495` catches it",
-                trust(engine, chosen.server)
+                trust(engine, chosen)
             ));
             None
         }

@@ -149,9 +149,12 @@ pub fn run(engine: &Engine<'_, '_>, req: &Request) -> Outcome {
     let uri = out.sel.uri.as_ref().unwrap_or(&empty);
     let name = server.names.first().copied().unwrap_or("");
     // `$host`: the validated Host, else the server's name (ngx_http_variable_host).
-    // A refused request line leaves the headers unread.
-    let host = match (out.sel.host.as_deref(), &out.sel.uri) {
-        (Ok(h), Ok(_)) if !h.is_empty() => h,
+    // A request refused before its Host was read keeps the server's name.
+    let unread = early
+        .as_ref()
+        .is_some_and(|e| matches!(e.server.why, super::server::Why::Connection));
+    let host = match out.sel.host.as_deref() {
+        Ok(h) if !h.is_empty() && !unread => h,
         _ => name,
     };
     let mut r = Runner {

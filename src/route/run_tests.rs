@@ -130,3 +130,40 @@ fn client_certificates_as_ssl_verify_client_decides() {
     assert_eq!(a, "200 noca $ssl_client_verify");
     assert_eq!(out.vars.ssl_client_verify, None);
 }
+
+#[test]
+fn headers_nginx_refuses_once_read() {
+    let ask = |h: &[&str], method: &str| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("nginx.conf");
+        std::fs::write(&path, EARLY).expect("write");
+        let loaded = crate::load::load(&Inputs {
+            paths: vec![path],
+            ..Inputs::default()
+        })
+        .expect("load");
+        let model = Model::build(&loaded);
+        let engine = Engine::new(&model);
+        let headers: Vec<String> = h.iter().map(|h| h.to_string()).collect();
+        let req = Request::from_url("http://b.test/x", method, &headers, None).expect("url");
+        answer(&run(&engine, &req))
+    };
+    // A duplicate after the Host: b.test's error_page (=200).
+    let cl = "Content-Length: 1";
+    assert_eq!(ask(&["Host: b.test", cl, cl], "GET"), "200 B");
+    assert_eq!(ask(&["Host: b.test", "Host: a.test"], "GET"), "200 B");
+    // Before it: the default server's, $host its name.
+    assert_eq!(ask(&[cl, cl, "Host: b.test"], "GET"), "400 bad a.test");
+    assert_eq!(ask(&["Host: b.test", "Content-Length: x"], "GET"), "200 B");
+    let te = "Transfer-Encoding: chunked";
+    assert_eq!(ask(&["Host: b.test", te, cl], "GET"), "200 B");
+    assert_eq!(
+        ask(&["Host: b.test", te], "GET").split(' ').next(),
+        Some("Static")
+    );
+    assert_eq!(
+        ask(&["Host: b.test", "Transfer-Encoding: gzip"], "GET"),
+        "501 (unknown Transfer-Encoding: gzip)"
+    );
+    assert_eq!(ask(&["Host: b.test"], "TRACE"), "405 (TRACE method)");
+}
