@@ -251,3 +251,27 @@ fn the_lazy_load_reads_other_servers_as_skeletons() {
     .unwrap();
     assert!(!late);
 }
+
+/// A header sent twice before the Host is refused in the address's
+/// default server (a skeleton here, in a late file): its `error_page`
+/// answers, as in a whole load.
+#[test]
+fn refused_before_the_host_reads_the_default_server_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    tree(dir.path());
+    let opts = Options {
+        inputs: Inputs {
+            paths: vec![dir.path().join("nginx")],
+            no_discover: true,
+            ..Inputs::default()
+        },
+        settings: Default::default(),
+    };
+    let cl = "Content-Length: 1".to_string();
+    let headers = [cl.clone(), cl, "Host: site0.test".to_string()];
+    let req = Request::from_url("http://site0.test/x", "GET", &headers, None).unwrap();
+    let ask = |loading| nginx_lint::route_loading(&opts, &req, RouteFormat::Json, loading).unwrap();
+    let lazy = ask(Loading::Lazy);
+    assert_eq!(lazy, ask(Loading::Whole));
+    assert!(lazy.contains("\"200 late\""), "{lazy}");
+}

@@ -108,6 +108,13 @@ pub fn check(
     Some(early(code, why, chosen))
 }
 
+/// Whether nginx refuses `req` before its Host chooses a server (a bad
+/// target or Host, a header sent twice before the Host): the connection's
+/// server answers.
+pub fn before_host(req: &Request, sel: &crate::route::Selected) -> bool {
+    sel.uri.is_err() || sel.host.is_err() || matches!(duplicate(req), Some((_, false)))
+}
+
 /// The headers nginx takes once only (`ngx_http_headers_in` of nginx
 /// 1.22.1: Host, and those `ngx_http_process_unique_header_line` reads).
 const UNIQUE: &[&str] = &[

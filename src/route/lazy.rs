@@ -84,9 +84,9 @@ fn skeleton_chosen(loaded: &Loaded, engine: &Engine<'_, '_>, req: &Request) -> O
         let pf = loaded.files.get(file)?;
         pf.skeleton.then(|| loaded.sources.get(file).real.clone())
     };
-    // A request target or Host nginx refuses is answered by the
+    // A request nginx refuses before its Host is answered by the
     // connection's server (its `error_page`), not the Host's.
-    let early = sel.host.is_err() || sel.uri.is_err();
+    let early = super::run::early::before_host(req, &sel);
     if let Some(p) = sel
         .server
         .filter(|_| !early)
