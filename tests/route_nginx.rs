@@ -494,6 +494,8 @@ server { listen {P3} ssl; server_name opt.test; ssl_verify_client optional;
   location / { return 200 "opt:$ssl_client_verify"; } }
 server { listen {P3} ssl; server_name noca.test; ssl_verify_client optional_no_ca;
   location / { return 200 "noca:$ssl_client_verify"; } }
+server { listen {P3} ssl; server_name nov.test;
+  location / { return 200 "nov:$ssl_client_verify"; } }
 server { listen {P3} ssl; server_name p497.test; error_page 400 /four;
   error_page 497 /p497; location = /p497 { return 200 "p497"; }
   location = /four { return 200 "p-four"; } }
@@ -585,7 +587,7 @@ fn gaps_cases(ports: [u16; 4]) -> Vec<Case> {
     }
     add(format!("http://files.test:{p2}/rf/a"), &[], None);
     add(format!("http://files.test:{p2}/rf/d"), &[], None);
-    for h in ["on", "onep", "opt", "noca"] {
+    for h in ["on", "onep", "opt", "noca", "nov"] {
         for c in [None, Some(ClientCert::Sent), Some(ClientCert::Untrusted)] {
             add(format!("https://{h}.test:{p3}/p"), &[], c);
         }

@@ -209,7 +209,9 @@ fn certificate(
     // The handshake's server asks for a certificate when it verifies.
     let asked = tls::verifies(engine.model, hs.choice.server).is_some();
     let cert = req.client_cert.filter(|_| asked);
-    *verify = Some("NONE".into());
+    // A certificate the handshake took, for a Host's server that does not
+    // verify: checked all the same, its result not known here.
+    *verify = cert.is_none().then(|| "NONE".into());
     let mode = tls::verifies(engine.model, chosen).and_then(|d| d.arg(0))?;
     match (cert, mode) {
         (None, "on") => Some((

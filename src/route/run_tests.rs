@@ -105,7 +105,7 @@ fn early_errors_go_through_the_connections_error_page() {
     assert_eq!(ask("http://d.test:443/x", &[]), "400 D");
 }
 
-const CERTS: &str = "events {}\nhttp {\n ssl_certificate s.pem;\n ssl_certificate_key s.key;\n ssl_client_certificate ca.pem;\n server {\n  listen 443 ssl;\n  server_name on.test;\n  ssl_verify_client on;\n  return 200 \"on $ssl_client_verify\";\n }\n server {\n  listen 443 ssl;\n  server_name page.test;\n  ssl_verify_client on;\n  error_page 495 /e495;\n  error_page 496 =403 /e496;\n  location = /e495 { return 200 e495; }\n  location = /e496 { return 200 e496; }\n  location / { return 200 \"page $ssl_client_verify\"; }\n }\n server {\n  listen 443 ssl;\n  server_name opt.test;\n  ssl_verify_client optional;\n  return 200 \"opt $ssl_client_verify\";\n }\n server {\n  listen 443 ssl;\n  server_name noca.test;\n  ssl_verify_client optional_no_ca;\n  return 200 \"noca $ssl_client_verify\";\n }\n}\n";
+const CERTS: &str = "events {}\nhttp {\n ssl_certificate s.pem;\n ssl_certificate_key s.key;\n ssl_client_certificate ca.pem;\n server {\n  listen 443 ssl;\n  server_name on.test;\n  ssl_verify_client on;\n  return 200 \"on $ssl_client_verify\";\n }\n server {\n  listen 443 ssl;\n  server_name page.test;\n  ssl_verify_client on;\n  error_page 495 /e495;\n  error_page 496 =403 /e496;\n  location = /e495 { return 200 e495; }\n  location = /e496 { return 200 e496; }\n  location / { return 200 \"page $ssl_client_verify\"; }\n }\n server {\n  listen 443 ssl;\n  server_name opt.test;\n  ssl_verify_client optional;\n  return 200 \"opt $ssl_client_verify\";\n }\n server {\n  listen 443 ssl;\n  server_name noca.test;\n  ssl_verify_client optional_no_ca;\n  return 200 \"noca $ssl_client_verify\";\n }\n server {\n  listen 443 ssl;\n  server_name plain.test;\n  return 200 \"plain $ssl_client_verify\";\n }\n}\n";
 
 #[test]
 fn client_certificates_as_ssl_verify_client_decides() {
@@ -129,6 +129,16 @@ fn client_certificates_as_ssl_verify_client_decides() {
     let (out, a) = ask("noca.test", Some(Untrusted));
     assert_eq!(a, "200 noca $ssl_client_verify");
     assert_eq!(out.vars.ssl_client_verify, None);
+    // A server that does not verify: asked for no certificate under its
+    // own SNI; without SNI the default (on.test) asks, and the result of
+    // the check is not known.
+    assert_eq!(ask("plain.test", Some(Sent)).1, "200 plain NONE");
+    let ip = |cert| {
+        let url = "https://127.0.0.1/";
+        outcome(CERTS, url, &["Host: plain.test"], None, cert).1
+    };
+    assert_eq!(ip(None), "200 plain NONE");
+    assert_eq!(ip(Some(Sent)), "200 plain $ssl_client_verify");
 }
 
 #[test]
