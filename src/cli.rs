@@ -111,6 +111,20 @@ pub struct RouteArgs {
     /// it is an IP address; `--sni ''` sends none], e.g. `--sni shop.example.com`
     #[arg(long, value_name = "NAME")]
     pub sni: Option<String>,
+    /// The client presents a certificate when a server asks for one
+    /// (`ssl_verify_client`); route checks no chain: `sent` takes it to
+    /// verify and lists the failure, `untrusted` follows a certificate
+    /// whose issuer the server does not trust, e.g. `--client-cert` or
+    /// `--client-cert=untrusted`
+    #[arg(
+        long,
+        value_enum,
+        value_name = "CHECK",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "sent"
+    )]
+    pub client_cert: Option<crate::route::request::ClientCert>,
 }
 
 #[derive(Args, Debug, Default)]

@@ -411,6 +411,7 @@ fn route(
     if let Some(sni) = &request.sni {
         req.sni = (!sni.is_empty()).then(|| sni.clone());
     }
+    req.client_cert = request.client_cert;
     // The machine's name, as gethostname(2) gives it to nginx.
     if request.live {
         req.hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")

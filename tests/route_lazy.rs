@@ -68,11 +68,12 @@ fn vhost(k: usize) -> String {
     }
     if k == VHOSTS - 3 {
         // The default server of *:80, late in the tree, with
-        // `merge_slashes off`.
+        // `merge_slashes off` and an `error_page` for the requests nginx
+        // refuses there.
         let _ = writeln!(
             s,
             "server {{\n    listen 80 default_server;\n    listen 8081 default_server;\n    merge_slashes off;\n    \
-             server_name late-default.test;\n    location /a/ {{ return 200 late; }}\n    location / {{ return 404; }}\n}}"
+             server_name late-default.test;\n    error_page 400 /a/bad;\n    location /a/ {{ return 200 late; }}\n    location / {{ return 404; }}\n}}"
         );
     }
     s
@@ -128,6 +129,8 @@ fn hosts() -> Vec<String> {
         "127.0.0.1".to_string(),
         "127.0.0.2".to_string(),
         "[::1]".to_string(),
+        // Refused: the connection's server (its `error_page`) answers.
+        "bad..host".to_string(),
     ];
     for k in [0, 1, 2, 3, 4, 5, 9, 10, 16, 27, 38, 56] {
         h.extend([
@@ -188,7 +191,7 @@ fn lazy_and_whole_loads_give_the_same_answer() {
             ("https", ""),
         ] {
             let paths: &[&str] = match port {
-                "" => &["/a//b/x.php", "/api/v1", "/exact"],
+                "" => &["/a//b/x.php", "/api/v1", "/exact", "/x%00"],
                 _ => &["/a//b/x.php"],
             };
             for path in paths {
@@ -247,4 +250,28 @@ fn the_lazy_load_reads_other_servers_as_skeletons() {
     })
     .unwrap();
     assert!(!late);
+}
+
+/// A header sent twice before the Host is refused in the address's
+/// default server (a skeleton here, in a late file): its `error_page`
+/// answers, as in a whole load.
+#[test]
+fn refused_before_the_host_reads_the_default_server_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    tree(dir.path());
+    let opts = Options {
+        inputs: Inputs {
+            paths: vec![dir.path().join("nginx")],
+            no_discover: true,
+            ..Inputs::default()
+        },
+        settings: Default::default(),
+    };
+    let cl = "Content-Length: 1".to_string();
+    let headers = [cl.clone(), cl, "Host: site0.test".to_string()];
+    let req = Request::from_url("http://site0.test/x", "GET", &headers, None).unwrap();
+    let ask = |loading| nginx_lint::route_loading(&opts, &req, RouteFormat::Json, loading).unwrap();
+    let lazy = ask(Loading::Lazy);
+    assert_eq!(lazy, ask(Loading::Whole));
+    assert!(lazy.contains("\"200 late\""), "{lazy}");
 }

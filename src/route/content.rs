@@ -311,7 +311,7 @@ impl Runner<'_, '_> {
 
     /// `$document_root`, `$realpath_root`, `$request_filename`,
     /// `$fastcgi_script_name` and `$fastcgi_path_info` for the current URI.
-    fn file_vars(&mut self, tree: &[Loc], scope: ScopeId) {
+    pub(super) fn file_vars(&mut self, tree: &[Loc], scope: ScopeId) {
         let model = self.model;
         let conf = self.scope.unwrap_or(scope);
         let (path, doc_root, _) = self.mapped(tree, scope);

@@ -12,8 +12,9 @@
 //! `ngx_http_internal_redirect`, to an `@name` through
 //! `ngx_http_named_location`, or answers anything else with a redirect
 //! (302 unless `=301`/`=303`/`=307`/`=308`). `ngx_http_core_error_page`
-//! reads the directive; an error page list is inherited whole by a block
-//! with none of its own.
+//! reads the directive (494–497 without `=code` answer 400); an error page
+//! list is inherited whole by a block with none of its own. The errors
+//! nginx meets before the phases (`early.rs`) come here too.
 
 use super::{Handler, Runner};
 use crate::model::ScopeId;
@@ -115,15 +116,20 @@ impl Runner<'_, '_> {
             let (next, url) = self.send_error_page(tree, server, d, &page, code);
             status = match page.overwrite {
                 _ if url => None,
-                Overwrite::Keep => Some(code),
+                // `ngx_http_core_error_page`: 494–497 without `=` answer 400.
+                Overwrite::Keep => Some(super::early::visible(code)),
                 Overwrite::Code(c) => Some(c),
                 Overwrite::Target => None,
             };
             h = next;
         }
-        // An error the redirect ends with is answered with its own status.
+        // An error the redirect ends with is answered with its own status;
+        // nginx's 494–497 as 400.
         if finalized_status(&h).is_some() {
             status = None;
+        }
+        if let Handler::Status { code, .. } = &mut h {
+            *code = super::early::visible(*code);
         }
         (h, status)
     }

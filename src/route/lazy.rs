@@ -5,7 +5,8 @@
 //! files holding a server that may answer the Host are parsed whole. On a
 //! hosting tree of 10,000 vhosts that is one or two files.
 //!
-//! A server chosen as its address's default (no name matched) can sit in
+//! A server chosen as its address's default (no name matched, or a Host
+//! or request target nginx refuses: its `error_page` answers) can sit in
 //! a skeleton: its file is then loaded again, whole. Either way the
 //! answer is the one a whole load gives (`tests/route_lazy.rs`).
 //!
@@ -83,13 +84,22 @@ fn skeleton_chosen(loaded: &Loaded, engine: &Engine<'_, '_>, req: &Request) -> O
         let pf = loaded.files.get(file)?;
         pf.skeleton.then(|| loaded.sources.get(file).real.clone())
     };
-    if let Some(p) = sel.server.and_then(|c| skeleton(c.server)) {
+    // A request nginx refuses before its Host is answered by the
+    // connection's server (its `error_page`), not the Host's.
+    let early = super::run::early::before_host(req, &sel);
+    if let Some(p) = sel
+        .server
+        .filter(|_| !early)
+        .and_then(|c| skeleton(c.server))
+    {
         return Some(p);
     }
     // The handshake's server: the SNI's, or the address's default.
     let k = sel.socket.and_then(|i| engine.sockets.get(i))?;
     if req.scheme != "https" || !k.ssl {
-        return None;
+        return early
+            .then(|| skeleton(server::default_choice(k).server))
+            .flatten();
     }
     let hs = super::tls::handshake(
         engine.model,

@@ -318,6 +318,9 @@ fn server_view(cx: &Ctx<'_, '_, '_>, c: &super::server::Choice) -> Option<Server
                 .collect::<Vec<_>>()
                 .join(" ")
         ),
+        Why::Connection => {
+            "the connection's server: nginx refuses the request before a Host chooses one".into()
+        }
         Why::Default { explicit: true } => "no name matches: the default_server".into(),
         Why::Default { explicit: false } => {
             "no name matches: the first server on this address (its default)".into()

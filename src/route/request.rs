@@ -28,6 +28,22 @@ pub struct Request {
     /// The machine's hostname (`--live`), for `server_name $hostname`;
     /// None: not known.
     pub hostname: Option<String>,
+    /// The client certificate the client presents when a server asks for
+    /// one (`--client-cert`); None: it has none.
+    pub client_cert: Option<ClientCert>,
+}
+
+/// A client certificate, as far as `route` is told: it checks no chain,
+/// so whether a certificate verifies is the user's to say.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClientCert {
+    /// Sent, its validity not known: taken to verify, a failure listed.
+    #[default]
+    Sent,
+    /// Sent, from an issuer the server does not trust (a self-signed
+    /// certificate, another CA): `ssl_verify_client on`/`optional` refuse it
+    /// (495), `optional_no_ca` lets it through.
+    Untrusted,
 }
 
 impl Request {
@@ -99,6 +115,7 @@ impl Request {
             client_ip,
             files: None,
             hostname: None,
+            client_cert: None,
         })
     }
 }

@@ -9,6 +9,7 @@
 //! cycle", 500). What the request does not decide (a file's existence,
 //! an `if` on an unknown variable) is said, and its other outcomes listed.
 
+use super::files::{self, FileTest};
 use super::location::{Loc, Search};
 use super::pcre::{self, Found};
 use super::request::Request;
@@ -102,6 +103,8 @@ struct Runner<'m, 't> {
     files: Option<std::path::PathBuf>,
     /// The block whose configuration applies (an `if` that held).
     scope: Option<ScopeId>,
+    /// The server's locations.
+    tree: std::rc::Rc<Vec<Loc>>,
 }
 
 /// Follow `req` through the configuration.
@@ -121,21 +124,42 @@ pub fn run(engine: &Engine<'_, '_>, req: &Request) -> Outcome {
         tls: None,
         sel,
     };
-    if let Some(h) = refused(engine, req, &out.sel) {
+    if let Some(h) = refused(engine, req, &out.sel).or_else(|| tls(engine, req, &mut out)) {
         out.handler = h;
         return out;
     }
-    if let Some(h) = tls(engine, req, &mut out) {
-        out.handler = h;
-        return out;
+    let mut verify = (req.scheme == "http").then(String::new);
+    let early = early::check(engine, req, &mut out, &mut verify);
+    if let Some(e) = &early {
+        out.sel.server = Some(super::server::Choice {
+            server: e.server.server,
+            why: e.server.why.clone(),
+            undecided: e.server.undecided.clone(),
+        });
     }
-    let (Some(choice), Ok(uri)) = (&out.sel.server, &out.sel.uri) else {
+    let Some(choice) = &out.sel.server else {
         return out;
     };
     let server = &engine.model.servers[choice.server];
+    let tree = engine.tree(choice.server);
+    let empty = super::uri::Uri {
+        path: Vec::new(),
+        args: None,
+    };
+    let uri = out.sel.uri.as_ref().unwrap_or(&empty);
+    let name = server.names.first().copied().unwrap_or("");
+    // `$host`: the validated Host, else the server's name (ngx_http_variable_host).
+    // A request refused before its Host was read keeps the server's name.
+    let unread = early
+        .as_ref()
+        .is_some_and(|e| matches!(e.server.why, super::server::Why::Connection));
+    let host = match out.sel.host.as_deref() {
+        Ok(h) if !h.is_empty() && !unread => h,
+        _ => name,
+    };
     let mut r = Runner {
         model: engine.model,
-        vars: initial_vars(req, uri, out.sel.host.as_deref().unwrap_or("")),
+        vars: initial_vars(req, uri, host),
         events: Vec::new(),
         alternatives: Vec::new(),
         changes: MAX_URI_CHANGES + 1,
@@ -144,15 +168,34 @@ pub fn run(engine: &Engine<'_, '_>, req: &Request) -> Outcome {
         error_page_seen: false,
         files: req.files.clone(),
         scope: Some(server.scope),
+        tree: tree.clone(),
     };
+    r.vars.ssl_client_verify = verify;
+    if out.sel.uri.is_err() {
+        r.vars.headers.clear();
+    }
     if let super::server::Why::Regex(_, caps) = &choice.why {
         r.vars.captures = caps.clone();
     }
-    r.vars.server_name = server.names.first().copied().unwrap_or("").to_string();
-    let tree = engine.tree(choice.server);
-    let handler = match r.rewrites(server.scope) {
-        Flow::Done(h) => h,
-        _ => r.locate(&tree, server.scope),
+    r.vars.server_name = name.to_string();
+    let handler = match early {
+        Some(e) => {
+            r.events.push(Event::Ran {
+                at: server.directive.span,
+                what: format!(
+                    "nginx refuses the request before its phases: {} ({}), answered in this server's configuration (its `error_page`)",
+                    e.code, e.why
+                ),
+            });
+            Handler::Status {
+                code: e.code,
+                why: e.why,
+            }
+        }
+        None => match r.rewrites(server.scope) {
+            Flow::Done(h) => h,
+            _ => r.locate(&tree, server.scope),
+        },
     };
     let (handler, status) = r.error_pages(&tree, server.scope, handler);
     out.status = status;
@@ -165,7 +208,8 @@ pub fn run(engine: &Engine<'_, '_>, req: &Request) -> Outcome {
     out
 }
 
-/// What nginx answers before any configuration runs.
+/// What nginx answers before a request is read: nothing listens, or the
+/// handshake of `https` to a plain listen fails.
 fn refused(engine: &Engine<'_, '_>, req: &Request, sel: &Selected) -> Option<Handler> {
     let status = |code: u16, why: String| Some(Handler::Status { code, why });
     let Some(k) = sel.socket.and_then(|i| engine.sockets.get(i)) else {
@@ -181,21 +225,11 @@ fn refused(engine: &Engine<'_, '_>, req: &Request, sel: &Selected) -> Option<Han
             format!("{} is not an ssl listen: the TLS handshake fails", k.addr),
         );
     }
-    if req.scheme == "http" && k.ssl {
-        return status(400, "The plain HTTP request was sent to HTTPS port".into());
-    }
-    if let Err(why) = &sel.host {
-        return status(400, format!("invalid Host: {why}"));
-    }
-    if let Err(why) = &sel.uri {
-        return status(400, format!("invalid request target: {why}"));
-    }
     None
 }
 
-/// The handshake of an https request, and what it changes: a request
-/// without Host goes to the handshake's server; a Host other than the
-/// SNI on a server that verifies client certificates is a 421.
+/// The handshake of an https request: a request without Host goes to the
+/// handshake's server. None: it went through (or plain HTTP).
 fn tls(engine: &Engine<'_, '_>, req: &Request, out: &mut Outcome) -> Option<Handler> {
     let k = out.sel.socket.and_then(|i| engine.sockets.get(i))?;
     if req.scheme != "https" {
@@ -210,7 +244,6 @@ fn tls(engine: &Engine<'_, '_>, req: &Request, out: &mut Outcome) -> Option<Hand
         Ok(hs) => hs,
         Err(why) => return Some(Handler::Status { code: 0, why }),
     };
-    let sni = hs.sni.clone();
     if req.host.is_none() {
         out.sel.server = Some(super::server::Choice {
             server: hs.choice.server,
@@ -219,25 +252,6 @@ fn tls(engine: &Engine<'_, '_>, req: &Request, out: &mut Outcome) -> Option<Hand
         });
     }
     out.tls = Some(hs);
-    let (Some(sni), Ok(host), Some(c)) = (sni, &out.sel.host, &out.sel.server) else {
-        return None;
-    };
-    let verify = super::tls::verifies(engine.model, c.server);
-    if verify.is_some_and(|d| d.arg(0) == Some("on")) {
-        // ngx_http_process_request: NGX_HTTPS_NO_CERT, answered as 400.
-        out.alternatives.push(
-            "without a client certificate: 400 (\"No required SSL certificate was sent\", `ssl_verify_client on`)"
-                .into(),
-        );
-    }
-    if req.host.is_some() && sni != *host && verify.is_some() {
-        return Some(Handler::Status {
-            code: 421,
-            why: format!(
-                "the Host {host} is not the SNI {sni} and its server verifies client certificates"
-            ),
-        });
-    }
     None
 }
 
@@ -388,6 +402,14 @@ impl Runner<'_, '_> {
     fn rewrites(&mut self, scope: ScopeId) -> Flow {
         let model = self.model;
         for &d in model.scope_children(scope) {
+            // `$request_filename`, `$document_root`, …: this block's, for
+            // the URI now (nginx computes them when they are read).
+            if matches!(d.name(), "return" | "rewrite" | "set" | "if")
+                && d.args.iter().any(|a| a.as_str().contains('$'))
+            {
+                let tree = self.tree.clone();
+                self.file_vars(&tree, scope);
+            }
             let flow = match d.name() {
                 "return" => Flow::Done(self.ret(d)),
                 "rewrite" => self.rewrite(d),
@@ -542,27 +564,65 @@ impl Runner<'_, '_> {
     }
 
     fn if_block(&mut self, scope: ScopeId, d: &Directive) -> Flow {
-        let holds = self.condition(d);
+        let (holds, note) = match self.file_test(d) {
+            Some((holds, note)) => (holds, Some(note)),
+            None => (self.condition(d), None),
+        };
         match holds {
             Some(true) => {
-                self.ran(d, "holds");
+                self.ran(d, note.map_or("holds".into(), |n| format!("holds: {n}")));
                 let Some(inner) = child_scope(self.model, scope, d) else {
                     return Flow::Next;
                 };
                 self.scope = Some(inner);
                 self.rewrites(inner)
             }
-            Some(false) => Flow::Next,
+            Some(false) => {
+                if let Some(n) = note {
+                    self.ran(d, format!("does not hold: {n}"));
+                }
+                Flow::Next
+            }
             None => {
-                self.ran(
-                    d,
-                    "depends on what the request does not tell; assumed false",
-                );
+                let why =
+                    note.unwrap_or_else(|| "depends on what the request does not tell".into());
+                self.ran(d, format!("{why}; assumed false"));
                 self.alternatives
                     .push(format!("`{}` holds and its block runs", words(d)));
                 Flow::Next
             }
         }
+    }
+
+    /// A file test (`-f`, `!-d`, …; None for another condition): whether
+    /// it holds (None: not known) and what the path is.
+    fn file_test(&self, d: &Directive) -> Option<(Option<bool>, String)> {
+        let c = if_condition(d)?;
+        let (test, negated) = FileTest::parse(c.var)?;
+        let path = match self.vars.expand(c.op) {
+            Ok(p) => p,
+            Err(var) => return Some((None, format!("the path depends on {var}, unknown here"))),
+        };
+        let what = match test {
+            FileTest::Plain => "a regular file",
+            FileTest::Dir => "a directory",
+            FileTest::Exists => "a file or a directory",
+            FileTest::Exec => "executable",
+        };
+        Some(match files::test(self.files.as_deref(), &path, test) {
+            Some(is) => {
+                let not = if is { "" } else { "not " };
+                (Some(is != negated), format!("{path} is {not}{what}"))
+            }
+            None if self.files.is_none() => (
+                None,
+                format!("whether {path} is {what} is not known without --root or --live"),
+            ),
+            None => (
+                None,
+                format!("whether {path} is {what} cannot be told here"),
+            ),
+        })
     }
 
     /// An `if` condition: Some when the request decides it.
@@ -627,5 +687,10 @@ fn find_loc(tree: &[Loc], scope: ScopeId) -> Option<&Loc> {
 
 #[path = "content.rs"]
 mod content;
+#[path = "early.rs"]
+pub mod early;
 #[path = "error_page.rs"]
 mod error_page;
+#[cfg(test)]
+#[path = "run_tests.rs"]
+mod tests;

@@ -220,6 +220,10 @@ pub enum Why {
     Default {
         explicit: bool,
     },
+    /// Not chosen by Host: nginx refused the request (its target, its
+    /// Host, a Host other than the SNI) in the connection's server, the
+    /// address's default or the SNI's.
+    Connection,
 }
 
 /// The chosen server (index in [`Model::servers`]), why, and the regex

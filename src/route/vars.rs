@@ -20,6 +20,9 @@ pub struct Vars {
     pub headers: Vec<(String, String)>,
     pub client_ip: Option<String>,
     pub server_name: String,
+    /// `$ssl_client_verify`: `NONE`, `SUCCESS`, `FAILED:…`; "" for plain
+    /// HTTP; None: not known (a certificate whose check is not known).
+    pub ssl_client_verify: Option<String>,
     /// `$1` … `$9` of the last regex that matched.
     pub captures: Vec<String>,
     /// Named captures and `set` variables.
@@ -51,6 +54,7 @@ impl Vars {
             "https" => if self.scheme == "https" { "on" } else { "" }.into(),
             "server_port" => self.port.to_string(),
             "server_name" => self.server_name.clone(),
+            "ssl_client_verify" => self.ssl_client_verify.clone()?,
             "remote_addr" | "binary_remote_addr" => self.client_ip.clone()?,
             n if n.len() == 1 && n.as_bytes()[0].is_ascii_digit() => {
                 let i = usize::from(n.as_bytes()[0] - b'0');
