@@ -1,0 +1,268 @@
+//! Which requests reach each location of a server: an example path the
+//! location search ([`super::location::find`]) sends there, checked by
+//! that search itself; for a prefix, every path under it that no other
+//! location takes, when the others are few to name; else why none does:
+//! shadowed ([`super::unreachable`]), named (reached only by the
+//! `try_files`/`error_page` that name it), or undecided.
+
+use crate::analysis::LocKind;
+use crate::model::{Model, ScopeId};
+use crate::nginx::ast::Directive;
+
+use super::location::{Loc, Step, find};
+use super::sample::{candidates, regex_strings};
+use super::unreachable::{self, Unreachable};
+
+/// How requests reach one location.
+#[derive(Clone, Debug)]
+pub enum Reach<'t> {
+    /// `path` selects it; for a prefix, so does every path under
+    /// `under` but those the locations `except` take.
+    Example { path: String, under: Option<Under> },
+    /// No URI selects it: another location always comes first.
+    Unreachable(Unreachable),
+    /// The server's own `return` answers every request before a location
+    /// is searched.
+    Answered(&'t Directive),
+    /// A named location: the directives that send requests there.
+    Named(Vec<&'t Directive>),
+    /// No candidate path was confirmed.
+    Unknown(&'static str),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Under {
+    pub prefix: String,
+    /// Locations that take some of the paths under the prefix.
+    pub except: Vec<ScopeId>,
+}
+
+/// One location of a server, in configuration order.
+#[derive(Clone, Debug)]
+pub struct Reached<'t> {
+    pub scope: ScopeId,
+    /// 0 for the server's own locations, 1 inside one, …
+    pub depth: usize,
+    pub reach: Reach<'t>,
+}
+
+/// Directives that send a request to a named location (their last word).
+const TO_NAMED: [&str; 3] = ["try_files", "error_page", "post_action"];
+
+/// Every location of the server at `server` (its scope) with how requests
+/// reach it.
+pub fn server<'t>(model: &Model<'t>, server: ScopeId) -> Vec<Reached<'t>> {
+    let tree = super::location::tree(model, server);
+    let shadowed = unreachable::find(&tree);
+    let cx = Cx {
+        model,
+        server,
+        tree: &tree,
+        shadowed: &shadowed,
+    };
+    let mut out = Vec::new();
+    cx.level(&tree, &mut Vec::new(), &mut out);
+    if let Some(r) = server_return(model, server) {
+        for x in out
+            .iter_mut()
+            .filter(|x| !matches!(x.reach, Reach::Named(_)))
+        {
+            x.reach = Reach::Answered(r);
+        }
+    }
+    out
+}
+
+/// A `return` of the server block itself that runs for every request:
+/// the server's rewrite directives run in order before the location
+/// search (NGX_HTTP_SERVER_REWRITE_PHASE precedes FIND_CONFIG_PHASE in
+/// ngx_http_core_module.h), so one before any `rewrite`, `if` or `break`
+/// ends every request there.
+fn server_return<'t>(model: &Model<'t>, server: ScopeId) -> Option<&'t Directive> {
+    model
+        .scope_children(server)
+        .iter()
+        .copied()
+        .find(|d| matches!(d.name(), "return" | "rewrite" | "if" | "break"))
+        .filter(|d| d.name() == "return")
+}
+
+struct Cx<'a, 't> {
+    model: &'a Model<'t>,
+    server: ScopeId,
+    tree: &'a [Loc],
+    shadowed: &'a [Unreachable],
+}
+
+/// An enclosing location: its level (itself and its siblings), and the
+/// paths its own requests take (its example first).
+struct Outer<'a> {
+    loc: &'a Loc,
+    level: &'a [Loc],
+    paths: Vec<Vec<u8>>,
+}
+
+impl<'a, 't> Cx<'a, 't> {
+    fn level(&self, level: &'a [Loc], outer: &mut Vec<Outer<'a>>, out: &mut Vec<Reached<'t>>) {
+        for l in level {
+            let (reach, paths) = self.reach(l, level, outer);
+            out.push(Reached {
+                scope: l.scope,
+                depth: outer.len(),
+                reach,
+            });
+            outer.push(Outer {
+                loc: l,
+                level,
+                paths,
+            });
+            self.level(&l.children, outer, out);
+            outer.pop();
+        }
+    }
+
+    /// The reach of `l` and the paths its nested locations start from.
+    fn reach(&self, l: &Loc, level: &[Loc], outer: &[Outer<'_>]) -> (Reach<'t>, Vec<Vec<u8>>) {
+        if l.kind == LocKind::Named {
+            let from = named_from(self.model, self.server, &l.name);
+            return (Reach::Named(from), Vec::new());
+        }
+        if let Some(u) = self.shadowed.iter().find(|u| u.scope == l.scope) {
+            return (Reach::Unreachable(u.clone()), Vec::new());
+        }
+        let bases: Vec<Vec<u8>> = outer
+            .iter()
+            .rev()
+            .flat_map(|o| o.paths.iter().take(3).cloned())
+            .collect();
+        let cands = candidates(l.kind, &l.name, &bases);
+        let mut undecided = false;
+        let found = cands
+            .iter()
+            .find(|c| match self.selects(c, l.scope) {
+                Some(yes) => yes,
+                None => {
+                    undecided = true;
+                    false
+                }
+            })
+            .cloned();
+        let mut paths = cands;
+        let reach = match found {
+            Some(p) => {
+                paths.insert(0, p.clone());
+                Reach::Example {
+                    path: String::from_utf8_lossy(&p).into_owned(),
+                    under: under(l, level, outer),
+                }
+            }
+            None if undecided => {
+                Reach::Unknown("a regex the search tries cannot be decided on the candidate paths")
+            }
+            None => Reach::Unknown(why_unknown(l)),
+        };
+        (reach, paths)
+    }
+
+    /// Does the location search send `path` to `scope`? The path must be
+    /// one nginx keeps as it is (no escapes, dot segments, double slashes
+    /// or arguments). None: a regex on the way cannot be decided.
+    fn selects(&self, path: &[u8], scope: ScopeId) -> Option<bool> {
+        let same =
+            super::uri::normalize(path, true).is_ok_and(|u| u.path == path && u.args.is_none());
+        if !same {
+            return Some(false);
+        }
+        let f = find(self.tree, path);
+        if f.steps.iter().any(|s| matches!(s, Step::RegexUnknown(..))) {
+            return None;
+        }
+        Some(f.chosen == Some(scope) && !f.redirect)
+    }
+}
+
+fn why_unknown(l: &Loc) -> &'static str {
+    match l.kind {
+        LocKind::Regex { icase }
+            if regex_strings(&crate::analysis::regex::Regex::parse(&l.name, icase)).is_none() =>
+        {
+            "the regex holds a back-reference, recursion or a class without a path byte"
+        }
+        LocKind::Regex { .. } => "no short path its regex spells selects it",
+        _ => "every candidate path is taken by another location",
+    }
+}
+
+/// For a prefix whose enclosing locations are prefixes too: the
+/// locations that take some of the paths under it. Its own nested
+/// locations, longer or exact names under it beside it, and the regexes
+/// tried after it (of its level unless it is `^~`, of each enclosing
+/// level unless that enclosing location is `^~`).
+fn under(l: &Loc, level: &[Loc], outer: &[Outer<'_>]) -> Option<Under> {
+    let prefix = |k: LocKind| matches!(k, LocKind::Prefix | LocKind::PrefixNoRegex);
+    if !prefix(l.kind) || !outer.iter().all(|o| prefix(o.loc.kind)) {
+        return None;
+    }
+    let mut except: Vec<ScopeId> = l.children.iter().map(|c| c.scope).collect();
+    for s in level.iter().filter(|s| s.scope != l.scope) {
+        let longer = s.name.starts_with(&l.name)
+            && match s.kind {
+                LocKind::Exact => true,
+                k if prefix(k) => s.name.len() > l.name.len(),
+                _ => false,
+            };
+        if longer {
+            except.push(s.scope);
+        }
+    }
+    let mut tried = vec![(l, level)];
+    tried.extend(outer.iter().map(|o| (o.loc, o.level)));
+    for (at, lv) in tried {
+        if at.kind != LocKind::PrefixNoRegex {
+            except.extend(
+                lv.iter()
+                    .filter(|r| matches!(r.kind, LocKind::Regex { .. }))
+                    .map(|r| r.scope),
+            );
+        }
+    }
+    except.sort_unstable();
+    except.dedup();
+    Some(Under {
+        prefix: l.name.clone(),
+        except,
+    })
+}
+
+/// The directives that name `@name` in this server or the blocks around
+/// it (an `error_page` of `http` applies to every server).
+pub fn named_from<'t>(model: &Model<'t>, server: ScopeId, name: &str) -> Vec<&'t Directive> {
+    let inside = (server..model.scopes.len()).take_while(|&s| within(model, s, server));
+    let mut ancestors = Vec::new();
+    let mut cur = model.scopes.get(server).and_then(|s| s.parent);
+    while let Some(c) = cur {
+        ancestors.push(c);
+        cur = model.scopes.get(c).and_then(|s| s.parent);
+    }
+    ancestors
+        .into_iter()
+        .rev()
+        .chain(inside)
+        .flat_map(|s| model.scope_children(s).iter().copied())
+        .filter(|d| {
+            TO_NAMED.contains(&d.name()) && d.args.last().is_some_and(|a| a.as_str() == name)
+        })
+        .collect()
+}
+
+/// Is `s` the block `top` or inside it?
+fn within(model: &Model<'_>, s: ScopeId, top: ScopeId) -> bool {
+    let mut cur = Some(s);
+    while let Some(c) = cur {
+        if c == top {
+            return true;
+        }
+        cur = model.scopes.get(c).and_then(|x| x.parent);
+    }
+    false
+}
