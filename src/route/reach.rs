@@ -6,6 +6,7 @@
 //! `try_files`/`error_page` that name it), or undecided.
 
 use crate::analysis::LocKind;
+use crate::analysis::regex::{Assert, Node, Regex};
 use crate::model::{Model, ScopeId};
 use crate::nginx::ast::Directive;
 
@@ -151,9 +152,15 @@ impl<'a, 't> Cx<'a, 't> {
         let reach = match found {
             Some(p) => {
                 paths.insert(0, p.clone());
+                let mut under = under(l, level, outer);
+                if let Some(u) = &mut under {
+                    // A location no request selects takes none of them.
+                    u.except
+                        .retain(|e| !self.shadowed.iter().any(|s| s.scope == *e));
+                }
                 Reach::Example {
                     path: String::from_utf8_lossy(&p).into_owned(),
-                    under: under(l, level, outer),
+                    under,
                 }
             }
             None if undecided => {
@@ -221,7 +228,7 @@ fn under(l: &Loc, level: &[Loc], outer: &[Outer<'_>]) -> Option<Under> {
         if at.kind != LocKind::PrefixNoRegex {
             except.extend(
                 lv.iter()
-                    .filter(|r| matches!(r.kind, LocKind::Regex { .. }))
+                    .filter(|r| may_take(r, l.name.as_bytes()))
                     .map(|r| r.scope),
             );
         }
@@ -232,6 +239,37 @@ fn under(l: &Loc, level: &[Loc], outer: &[Outer<'_>]) -> Option<Under> {
         prefix: l.name.clone(),
         except,
     })
+}
+
+/// Can regex location `r` match a path starting with `prefix`? Not when
+/// it is anchored at the start on single bytes one of which the prefix
+/// does not have there (`^/static/` or `^/[0-9]` beside `/api/`);
+/// anything else might.
+fn may_take(r: &Loc, prefix: &[u8]) -> bool {
+    let LocKind::Regex { icase } = r.kind else {
+        return false;
+    };
+    let parsed;
+    let re = match &r.re {
+        Some(re) => re.as_ref(),
+        None => {
+            parsed = Regex::parse(&r.name, icase);
+            &parsed
+        }
+    };
+    let seq = re.seq(re.root);
+    if !matches!(
+        seq.first().map(|&f| re.node(f)),
+        Some(Node::Assert(Assert::Start))
+    ) {
+        return true;
+    }
+    // A `~*` pattern's sets hold both cases already.
+    let sets = seq[1..].iter().map_while(|&id| match re.node(id) {
+        Node::Set { set, .. } => Some(*set),
+        _ => None,
+    });
+    sets.zip(prefix).all(|(set, &b)| set.contains(b))
 }
 
 /// The directives that name `@name` in this server or the blocks around
@@ -248,9 +286,16 @@ pub fn named_from<'t>(model: &Model<'t>, server: ScopeId, name: &str) -> Vec<&'t
         .into_iter()
         .rev()
         .chain(inside)
-        .flat_map(|s| model.scope_children(s).iter().copied())
-        .filter(|d| {
-            TO_NAMED.contains(&d.name()) && d.args.last().is_some_and(|a| a.as_str() == name)
+        .flat_map(|s| {
+            // The name index answers per name: put the block's own back
+            // in their order.
+            let mut own: Vec<&'t Directive> = TO_NAMED
+                .iter()
+                .flat_map(|n| model.own(s, n))
+                .filter(|d| d.args.last().is_some_and(|a| a.as_str() == name))
+                .collect();
+            own.sort_by_key(|d| (d.span.file, d.span.start));
+            own
         })
         .collect()
 }
@@ -265,4 +310,145 @@ fn within(model: &Model<'_>, s: ScopeId, top: ScopeId) -> bool {
         cur = model.scopes.get(c).and_then(|x| x.parent);
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{Inputs, load};
+
+    /// Each location's words and its reach, as a short string.
+    fn reaches(conf: &str) -> Vec<(String, String)> {
+        let loaded = load(&Inputs {
+            stdin: Some(("-".into(), conf.as_bytes().to_vec())),
+            ..Inputs::default()
+        })
+        .expect("loads");
+        let model = Model::build(&loaded);
+        let s = model.servers[0].scope;
+        let words = |sc: ScopeId| {
+            model.scopes[sc]
+                .directive
+                .map(|d| {
+                    d.args
+                        .iter()
+                        .map(|a| a.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .unwrap_or_default()
+        };
+        server(&model, s)
+            .into_iter()
+            .map(|r| {
+                let what = match r.reach {
+                    Reach::Example { path, under: None } => path,
+                    Reach::Example {
+                        path,
+                        under: Some(u),
+                    } => {
+                        let except: Vec<String> = u.except.iter().map(|&e| words(e)).collect();
+                        format!("{path} under {} but [{}]", u.prefix, except.join(", "))
+                    }
+                    Reach::Unreachable(u) => format!("shadowed by {}", words(u.by)),
+                    Reach::Answered(d) => format!("answered by {}", d.name()),
+                    Reach::Named(from) => {
+                        let f: Vec<&str> = from.iter().map(|d| d.name()).collect();
+                        format!("named from {}", f.join(", "))
+                    }
+                    Reach::Unknown(why) => format!("unknown: {why}"),
+                };
+                (format!("{}{}", "  ".repeat(r.depth), words(r.scope)), what)
+            })
+            .collect()
+    }
+
+    fn http(server: &str) -> String {
+        format!(
+            "events {{}}\nhttp {{\nerror_page 502 @down;\nserver {{\nlisten 80;\n{server}\n}}\n}}\n"
+        )
+    }
+
+    #[test]
+    fn every_form_gets_a_confirmed_example() {
+        let got = reaches(&http(
+            r#"location = / { }
+            location / { try_files $uri @app; }
+            location @app { }
+            location @down { }
+            location @lost { }
+            location /exact { }
+            location = /exact { }
+            location ^~ /static/ { }
+            location /api/ { location ~ \.php$ { } location /api/v2/ { } }
+            location ~ \.php$ { }
+            location ~ ^/x/.*\.php$ { }
+            location ~* \.(JPG|png)$ { }"#,
+        ));
+        let want = [
+            ("= /", "/"),
+            // `= /` takes `/` itself.
+            (
+                "/",
+                "/x under / but [= /, /exact, = /exact, ^~ /static/, /api/, ~ \\.php$, ~* \\.(JPG|png)$]",
+            ),
+            ("@app", "named from try_files"),
+            // The `error_page` of `http` applies to the server.
+            ("@down", "named from error_page"),
+            ("@lost", "named from "),
+            (
+                "/exact",
+                "/exactx under /exact but [= /exact, ~ \\.php$, ~* \\.(JPG|png)$]",
+            ),
+            ("= /exact", "/exact"),
+            ("^~ /static/", "/static/ under /static/ but []"),
+            (
+                "/api/",
+                "/api/ under /api/ but [~ \\.php$, /api/v2/, ~ \\.php$, ~* \\.(JPG|png)$]",
+            ),
+            ("  ~ \\.php$", "/api/x.php"),
+            (
+                "  /api/v2/",
+                "/api/v2/ under /api/v2/ but [~ \\.php$, ~ \\.php$, ~* \\.(JPG|png)$]",
+            ),
+            ("~ \\.php$", "/x.php"),
+            ("~ ^/x/.*\\.php$", "shadowed by ~ \\.php$"),
+            ("~* \\.(JPG|png)$", "/x.JPG"),
+        ];
+        let got: Vec<(&str, &str)> = got.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_server_return_answers_before_any_location() {
+        let got = reaches(&http(
+            "return 301 https://$host$request_uri;\nlocation / { }\nlocation @down { }",
+        ));
+        assert_eq!(got[0].1, "answered by return");
+        assert_eq!(got[1].1, "named from error_page");
+        // After an `if`, the return may not run: the search decides.
+        let got = reaches(&http("if ($x) { break; }\nreturn 301 /;\nlocation / { }"));
+        assert_eq!(got[0].1, "/ under / but []");
+    }
+
+    #[test]
+    fn an_undecidable_regex_on_the_way_is_said() {
+        let got = reaches(&http(r"location /a/ { } location ~ ^/a(.)\1 { }"));
+        assert_eq!(
+            got[0].1,
+            "unknown: a regex the search tries cannot be decided on the candidate paths"
+        );
+        assert_eq!(
+            got[1].1,
+            "unknown: the regex holds a back-reference, recursion or a class without a path byte"
+        );
+    }
+
+    #[test]
+    fn anchored_regexes_elsewhere_take_nothing_under_a_prefix() {
+        let got = reaches(&http(
+            r"location /api/ { } location ~ ^/static/ { } location ~ ^/[0-9] { } location ~* ^/API/v1 { }",
+        ));
+        assert_eq!(got[0].1, "/api/ under /api/ but [~* ^/API/v1]");
+    }
 }
