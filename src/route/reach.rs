@@ -11,6 +11,7 @@ use crate::model::{Model, ScopeId};
 use crate::nginx::ast::Directive;
 
 use super::location::{Loc, Step, find};
+use super::pcre::{self, Found};
 use super::sample::{candidates, regex_strings};
 use super::unreachable::{self, Unreachable};
 
@@ -55,11 +56,19 @@ const TO_NAMED: [&str; 3] = ["try_files", "error_page", "post_action"];
 pub fn server<'t>(model: &Model<'t>, server: ScopeId) -> Vec<Reached<'t>> {
     let tree = super::location::tree(model, server);
     let shadowed = unreachable::find(&tree);
+    // The server's own `rewrite`s run before the search (and may change
+    // the URI): an example they match is not kept.
+    let rewrites = model
+        .own(server, "rewrite")
+        .filter_map(|d| d.arg(0))
+        .map(|p| (Regex::parse(p, false), p.to_string()))
+        .collect();
     let cx = Cx {
         model,
         server,
         tree: &tree,
         shadowed: &shadowed,
+        rewrites,
     };
     let mut out = Vec::new();
     cx.level(&tree, &mut Vec::new(), &mut out);
@@ -93,6 +102,18 @@ struct Cx<'a, 't> {
     server: ScopeId,
     tree: &'a [Loc],
     shadowed: &'a [Unreachable],
+    rewrites: Vec<(Regex, String)>,
+}
+
+/// What the location search does with a candidate path.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sel {
+    Selects,
+    Not,
+    /// A regex on the way cannot be decided.
+    Undecided,
+    /// A `rewrite` of the server matches it (or may) before the search.
+    Rewritten,
 }
 
 /// An enclosing location: its level (itself and its siblings), and the
@@ -137,13 +158,13 @@ impl<'a, 't> Cx<'a, 't> {
             .flat_map(|o| o.paths.iter().take(3).cloned())
             .collect();
         let cands = candidates(l.kind, &l.name, &bases);
-        let mut undecided = false;
+        let mut missed = Vec::new();
         let found = cands
             .iter()
             .find(|c| match self.selects(c, l.scope) {
-                Some(yes) => yes,
-                None => {
-                    undecided = true;
+                Sel::Selects => true,
+                other => {
+                    missed.push(other);
                     false
                 }
             })
@@ -163,8 +184,11 @@ impl<'a, 't> Cx<'a, 't> {
                     under,
                 }
             }
-            None if undecided => {
+            None if missed.contains(&Sel::Undecided) => {
                 Reach::Unknown("a regex the search tries cannot be decided on the candidate paths")
+            }
+            None if missed.contains(&Sel::Rewritten) => {
+                Reach::Unknown("a rewrite of the server changes the candidate paths first")
             }
             None => Reach::Unknown(why_unknown(l)),
         };
@@ -173,26 +197,34 @@ impl<'a, 't> Cx<'a, 't> {
 
     /// Does the location search send `path` to `scope`? The path must be
     /// one nginx keeps as it is (no escapes, dot segments, double slashes
-    /// or arguments). None: a regex on the way cannot be decided.
-    fn selects(&self, path: &[u8], scope: ScopeId) -> Option<bool> {
+    /// or arguments) and no `rewrite` of the server may touch it.
+    fn selects(&self, path: &[u8], scope: ScopeId) -> Sel {
         let same =
             super::uri::normalize(path, true).is_ok_and(|u| u.path == path && u.args.is_none());
         if !same {
-            return Some(false);
+            return Sel::Not;
+        }
+        let rewritten = self
+            .rewrites
+            .iter()
+            .any(|(re, p)| !matches!(pcre::search(re, p, path), Found::NoMatch));
+        if rewritten {
+            return Sel::Rewritten;
         }
         let f = find(self.tree, path);
         if f.steps.iter().any(|s| matches!(s, Step::RegexUnknown(..))) {
-            return None;
+            Sel::Undecided
+        } else if f.chosen == Some(scope) && !f.redirect {
+            Sel::Selects
+        } else {
+            Sel::Not
         }
-        Some(f.chosen == Some(scope) && !f.redirect)
     }
 }
 
 fn why_unknown(l: &Loc) -> &'static str {
     match l.kind {
-        LocKind::Regex { icase }
-            if regex_strings(&crate::analysis::regex::Regex::parse(&l.name, icase)).is_none() =>
-        {
+        LocKind::Regex { icase } if regex_strings(&Regex::parse(&l.name, icase)).is_none() => {
             "the regex holds a back-reference, recursion or a class without a path byte"
         }
         LocKind::Regex { .. } => "no short path its regex spells selects it",
@@ -429,6 +461,20 @@ mod tests {
         // After an `if`, the return may not run: the search decides.
         let got = reaches(&http("if ($x) { break; }\nreturn 301 /;\nlocation / { }"));
         assert_eq!(got[0].1, "/ under / but []");
+    }
+
+    #[test]
+    fn paths_a_server_rewrite_matches_are_no_examples() {
+        let got = reaches(&http(
+            "rewrite ^/old/(.*)$ /new/$1 permanent;\nrewrite ^/x$ /y last;\n\
+             location /old/ { }\nlocation / { }",
+        ));
+        assert_eq!(
+            got[0].1,
+            "unknown: a rewrite of the server changes the candidate paths first"
+        );
+        // `/x` is rewritten: the next candidate.
+        assert_eq!(got[1].1, "/ under / but [/old/]");
     }
 
     #[test]
