@@ -12,6 +12,9 @@ use crate::analysis::regex::{ByteSet, GroupKind, Node, NodeId, Regex};
 const VARIANTS: usize = 8;
 /// A repetition whose minimum is larger than this spells no candidate.
 const MAX_MIN_REPEAT: u32 = 256;
+/// Nor does a string longer than this (nested repetitions multiply:
+/// `((a{200}){200}){200}`).
+const MAX_LEN: usize = 2048;
 
 /// Bytes a request path may carry as they are (RFC 3986 `pchar` and `/`),
 /// in the order an example prefers them: `x` first, so `(.+)\.php$`
@@ -63,8 +66,12 @@ fn strings(re: &Regex, id: NodeId) -> Option<Vec<Vec<u8>>> {
                             s
                         })
                     })
+                    .filter(|s| s.len() <= MAX_LEN)
                     .take(VARIANTS)
                     .collect();
+                if acc.is_empty() {
+                    return None;
+                }
             }
             acc
         }
@@ -101,6 +108,13 @@ fn repeat(re: &Regex, child: NodeId, min: u32, max: Option<u32>) -> Option<Vec<V
         // `(?:\1)*` can still match nothing.
         return (min == 0).then(|| vec![Vec::new()]);
     };
+    let kids: Vec<Vec<u8>> = kids
+        .into_iter()
+        .filter(|k| k.len() * (min as usize + 1) <= MAX_LEN)
+        .collect();
+    if kids.is_empty() {
+        return (min == 0).then(|| vec![Vec::new()]);
+    }
     let mut out: Vec<Vec<u8>> = kids
         .iter()
         .map(|k| k.repeat(min as usize))
@@ -242,6 +256,9 @@ mod tests {
         assert!(spelled(r"(a)\1").is_empty());
         assert!(spelled(r"[?#]").is_empty());
         assert!(spelled(r"(").is_empty());
+        // Nested repetitions would spell 8 MB.
+        assert!(spelled(r"((a{200}){200}){200}").is_empty());
+        assert_eq!(spelled(r"^/((a{200}){200}){0,200}$"), ["/"]);
         // One alternative is enough.
         assert_eq!(spelled(r"(a)\1|b"), ["b"]);
         // A lookahead spells nothing; the search decides.
