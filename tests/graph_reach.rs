@@ -49,18 +49,16 @@ fn request(model: &Model<'_>, si: usize, path: &str) -> Option<Request> {
         _ => None,
     })?;
     let host = host_for(&s.names);
-    Some(Request {
-        scheme: if ssl { "https" } else { "http" }.into(),
-        conn: Conn { ip: Some(ip), port },
-        sni: host.clone().filter(|_| ssl),
-        host,
-        target: path.as_bytes().to_vec(),
-        method: "GET".into(),
-        headers: Vec::new(),
-        client_ip: None,
-        files: None,
-        hostname: None,
-    })
+    // From a URL, then the connection, Host and target set (the fields a
+    // later `Request` adds keep their defaults).
+    let mut req = Request::from_url("http://localhost/", "GET", &[], None).ok()?;
+    req.scheme = if ssl { "https" } else { "http" }.into();
+    req.conn = Conn { ip: Some(ip), port };
+    req.sni = host.clone().filter(|_| ssl);
+    req.host = host;
+    req.headers = Vec::new();
+    req.target = path.as_bytes().to_vec();
+    Some(req)
 }
 
 #[derive(Default, Debug)]
