@@ -37,7 +37,8 @@ pub enum Command {
         /// The rule id, e.g. `upstream-no-listener`
         id: String,
     },
-    /// Show who sends to whom: server → location → upstream → listener
+    /// Show who sends to whom: server → location (and a request that reaches
+    /// it) → upstream → listener
     Graph {
         #[command(flatten)]
         input: InputArgs,

@@ -31,6 +31,9 @@ pub struct Loc {
     /// Has a pass directive (`proxy_pass`, `fastcgi_pass`, …): its name
     /// ending in `/` redirects the URI without the slash.
     pub auto_redirect: bool,
+    /// A regex location's pattern, parsed once for every search (`graph`
+    /// searches each server's tree many times). None: parsed when needed.
+    pub re: Option<std::sync::Arc<Regex>>,
 }
 
 /// Every location of a server (or of any block), nested as written.
@@ -51,6 +54,12 @@ pub fn tree(model: &Model<'_>, parent: ScopeId) -> Vec<Loc> {
                 name: name.to_string(),
                 children: tree(model, s),
                 auto_redirect: name.ends_with('/') && has_pass(model, s),
+                re: match kind {
+                    LocKind::Regex { icase } => {
+                        Some(std::sync::Arc::new(Regex::parse(name, icase)))
+                    }
+                    _ => None,
+                },
             })
         })
         .collect()
@@ -142,8 +151,15 @@ fn search(level: &[Loc], uri: &[u8], f: &mut Search) -> Rc {
             let LocKind::Regex { icase } = l.kind else {
                 continue;
             };
-            let re = Regex::parse(&l.name, icase);
-            match pcre::search(&re, &l.name, uri) {
+            let parsed;
+            let re = match &l.re {
+                Some(r) => r.as_ref(),
+                None => {
+                    parsed = Regex::parse(&l.name, icase);
+                    &parsed
+                }
+            };
+            match pcre::search(re, &l.name, uri) {
                 Found::Match(caps) => {
                     let caps: Vec<String> = (1..caps.len())
                         .map(|i| String::from_utf8_lossy(pcre::capture(&caps, uri, i)).into_owned())

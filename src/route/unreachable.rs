@@ -170,6 +170,7 @@ mod tests {
             name: name.into(),
             children: Vec::new(),
             auto_redirect: false,
+            re: None,
         }
     }
 

@@ -1,9 +1,14 @@
 //! `nginx-lint graph`: who sends to whom. Each server's routes (location →
 //! pass directive → upstream → endpoint → listener), as a text tree, JSON,
 //! Graphviz dot or Mermaid. Built from the same model and resolver as the
-//! rules, so the picture and the findings always agree.
+//! rules, so the picture and the findings always agree. Every location is
+//! listed with the requests that reach it ([`locations`]).
 
-use std::fmt::Write as _;
+mod locations;
+mod render;
+
+pub use locations::{LocRef, ReachedBy, Shadow};
+pub use render::render;
 
 use serde::Serialize;
 
@@ -31,11 +36,29 @@ pub struct ServerNode {
     pub at: String,
     pub listen: Vec<String>,
     pub routes: Vec<Route>,
+    /// Every location, in configuration order, with what reaches it.
+    pub locations: Vec<LocationNode>,
+}
+
+#[derive(Serialize)]
+pub struct LocationNode {
+    pub location: String,
+    pub at: String,
+    /// 0 for the server's own locations, 1 inside one, …
+    pub depth: usize,
+    pub reached_by: ReachedBy,
+    #[serde(skip)]
+    pub scope: crate::model::ScopeId,
 }
 
 #[derive(Serialize)]
 pub struct Route {
     pub location: String,
+    /// The location block's own file:line (the pass directive's is `at`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location_at: Option<String>,
+    #[serde(skip)]
+    pub location_scope: Option<crate::model::ScopeId>,
     pub directive: String,
     pub target: String,
     pub at: String,
@@ -89,14 +112,24 @@ pub fn build(loaded: &Loaded, model: &Model<'_>, resolver: &Resolver) -> Graph {
                 .flatten()
                 .map(|t| route(sources, model, resolver, t))
                 .collect();
-            server_node(sources, s, routes)
+            let locations = if s.stream {
+                Vec::new()
+            } else {
+                locations::of_server(sources, model, s.scope)
+            };
+            server_node(sources, s, routes, locations)
         })
         .collect();
     Graph { servers }
 }
 
 /// A server's node: its names, where it is, its listens and its routes.
-fn server_node(sources: &SourceMap, s: &Server<'_>, routes: Vec<Route>) -> ServerNode {
+fn server_node(
+    sources: &SourceMap,
+    s: &Server<'_>,
+    routes: Vec<Route>,
+    locations: Vec<LocationNode>,
+) -> ServerNode {
     ServerNode {
         name: if s.names.is_empty() {
             "(no server_name)".into()
@@ -118,23 +151,17 @@ fn server_node(sources: &SourceMap, s: &Server<'_>, routes: Vec<Route>) -> Serve
             })
             .collect(),
         routes,
+        locations,
     }
 }
 
 /// A target's route: the location it is in, the pass directive, its
 /// upstream and the endpoints with who serves them.
 fn route(sources: &SourceMap, model: &Model<'_>, resolver: &Resolver, t: &Target<'_>) -> Route {
-    let location = model
-        .chain(t.scope)
-        .filter_map(|sc| sc.directive)
-        .find(|d| d.name() == "location")
-        .map(|d| {
-            d.args
-                .iter()
-                .map(|a| a.as_str())
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
+    let location_scope = locations::enclosing(model, t.scope);
+    let block = location_scope.and_then(|l| model.scopes.get(l)?.directive);
+    let location = block
+        .map(locations::words)
         .unwrap_or_else(|| "(server)".into());
     let (upstream, endpoints) = target_endpoints(model, t);
     let real = &sources.get(t.directive.span.file).real;
@@ -170,6 +197,8 @@ fn route(sources: &SourceMap, model: &Model<'_>, resolver: &Resolver, t: &Target
             .collect();
     Route {
         location,
+        location_at: block.map(|d| at(sources, d.span)),
+        location_scope,
         directive: t.kind.directive().to_string(),
         target: t.directive.arg(0).unwrap_or("").to_string(),
         at: at(sources, t.directive.span),
@@ -258,185 +287,4 @@ fn endpoint_node(
         status,
         listeners,
     }
-}
-
-pub fn render(g: &Graph, format: GraphFormat) -> String {
-    match format {
-        GraphFormat::Json => serde_json::to_string_pretty(g)
-            .map(|s| s + "\n")
-            .unwrap_or_default(),
-        GraphFormat::Text => text(g),
-        GraphFormat::Dot => dot(g),
-        GraphFormat::Mermaid => mermaid(g),
-    }
-}
-
-fn mark(status: &str) -> &'static str {
-    match status {
-        "ok" => "✓",
-        "missing" | "unresolved" | "unreachable" => "✗",
-        "runtime" | "port-unknown" => "?",
-        _ => "→",
-    }
-}
-
-fn text(g: &Graph) -> String {
-    let mut out = String::new();
-    for s in &g.servers {
-        let _ = writeln!(
-            out,
-            "{}  [{}]  listen {}",
-            s.name,
-            s.at,
-            s.listen.join(", ")
-        );
-        for (i, r) in s.routes.iter().enumerate() {
-            let last = i + 1 == s.routes.len();
-            let (branch, pad) = if last {
-                ("└─", "   ")
-            } else {
-                ("├─", "│  ")
-            };
-            let via = r
-                .upstream
-                .as_ref()
-                .map(|u| format!(" (upstream {u})"))
-                .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "{branch} location {} → {} {}{via}  [{}]",
-                r.location, r.directive, r.target, r.at
-            );
-            for (j, e) in r.endpoints.iter().enumerate() {
-                let b2 = if j + 1 == r.endpoints.len() {
-                    "└─"
-                } else {
-                    "├─"
-                };
-                let who = if e.listeners.is_empty() {
-                    match e.status {
-                        "missing" => "nothing listens".to_string(),
-                        "external" => "external".to_string(),
-                        "runtime" => "decided per request".to_string(),
-                        _ => "no such upstream or host".to_string(),
-                    }
-                } else {
-                    e.listeners
-                        .iter()
-                        .map(|l| {
-                            format!(
-                                "{} {}{}",
-                                l.kind,
-                                l.name,
-                                l.at.as_ref().map(|a| format!(" [{a}]")).unwrap_or_default()
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                };
-                let _ = writeln!(out, "{pad}{b2} {} {}  {who}", mark(e.status), e.endpoint);
-            }
-        }
-    }
-    out
-}
-
-fn esc(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"")
-}
-
-fn dot(g: &Graph) -> String {
-    let mut out = String::from(
-        "digraph nginx {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n",
-    );
-    let mut endpoints = std::collections::BTreeMap::new();
-    for (si, s) in g.servers.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "  s{si} [label=\"{}\\n{}\"];",
-            esc(&s.name),
-            esc(&s.listen.join(", "))
-        );
-        for (ri, r) in s.routes.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "  s{si}r{ri} [label=\"{}\\n{} {}\", shape=ellipse];",
-                esc(&r.location),
-                r.directive,
-                esc(&r.target)
-            );
-            let _ = writeln!(out, "  s{si} -> s{si}r{ri};");
-            for e in &r.endpoints {
-                let n = endpoints.len();
-                let id = *endpoints.entry(e.endpoint.clone()).or_insert(n);
-                let style = if matches!(e.status, "missing" | "unresolved" | "unreachable") {
-                    " [color=red]"
-                } else {
-                    ""
-                };
-                let _ = writeln!(out, "  s{si}r{ri} -> e{id}{style};");
-            }
-        }
-    }
-    let mut listeners = std::collections::BTreeSet::new();
-    for s in &g.servers {
-        for r in &s.routes {
-            for e in &r.endpoints {
-                let id = endpoints.get(&e.endpoint).copied().unwrap_or(0);
-                let color = match e.status {
-                    "missing" | "unresolved" | "unreachable" => "red",
-                    "ok" => "darkgreen",
-                    _ => "gray",
-                };
-                let _ = writeln!(
-                    out,
-                    "  e{id} [label=\"{}\", color={color}];",
-                    esc(&e.endpoint)
-                );
-                for l in &e.listeners {
-                    let key = format!("{} {}", l.kind, l.name);
-                    let _ = writeln!(out, "  e{id} -> \"{}\";", esc(&key));
-                    listeners.insert(key);
-                }
-            }
-        }
-    }
-    for l in listeners {
-        let _ = writeln!(out, "  \"{}\" [shape=component];", esc(&l));
-    }
-    out.push_str("}\n");
-    out
-}
-
-fn mermaid(g: &Graph) -> String {
-    let mut out = String::from("flowchart LR\n");
-    let q = |s: &str| s.replace('"', "#quot;");
-    for (si, s) in g.servers.iter().enumerate() {
-        let _ = writeln!(out, "  s{si}[\"{}\"]", q(&s.name));
-        for (ri, r) in s.routes.iter().enumerate() {
-            for (ei, e) in r.endpoints.iter().enumerate() {
-                let arrow = if matches!(e.status, "missing" | "unresolved" | "unreachable") {
-                    "-.->|✗|"
-                } else {
-                    "-->"
-                };
-                let _ = writeln!(
-                    out,
-                    "  s{si} -->|\"{} {}\"| s{si}r{ri}e{ei}[\"{}\"]",
-                    q(&r.location),
-                    r.directive,
-                    q(&e.endpoint)
-                );
-                for (li, l) in e.listeners.iter().enumerate() {
-                    let _ = writeln!(
-                        out,
-                        "  s{si}r{ri}e{ei} {arrow} s{si}r{ri}e{ei}l{li}[\"{} {}\"]",
-                        l.kind,
-                        q(&l.name)
-                    );
-                }
-            }
-        }
-    }
-    out
 }
