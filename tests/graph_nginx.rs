@@ -11,80 +11,13 @@
 
 #[path = "support/nginx.rs"]
 mod harness;
+#[path = "support/loopback.rs"]
+mod loopback;
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::net::{IpAddr, Ipv4Addr};
 
+use loopback::{ask, free_port, start};
 use nginx_lint::Inputs;
-
-fn free_port() -> u16 {
-    loop {
-        let Ok(l) = TcpListener::bind("127.0.0.1:0") else {
-            continue;
-        };
-        let Ok(a) = l.local_addr() else { continue };
-        if a.port() > 20000 {
-            return a.port();
-        }
-    }
-}
-
-struct Nginx(Child);
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(nginx: &Path, dir: &Path, port: u16) -> Nginx {
-    let child = Command::new(nginx)
-        .arg("-p")
-        .arg(dir)
-        .arg("-c")
-        .arg(dir.join("nginx.conf"))
-        .args(["-g", "daemon off;"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start nginx");
-    let n = Nginx(child);
-    let t0 = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            t0.elapsed() < Duration::from_secs(10),
-            "nginx did not start: {}",
-            std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    n
-}
-
-/// nginx's answer: the body of a 200 (`return 200 "marker"` answers
-/// text/plain), else the status.
-fn ask(port: u16, host: &str, path: &str) -> String {
-    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
-        return "refused".into();
-    };
-    let req = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
-    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-    if s.write_all(req.as_bytes()).is_err() {
-        return "write failed".into();
-    }
-    let mut buf = Vec::new();
-    let _ = s.read_to_end(&mut buf);
-    let text = String::from_utf8_lossy(&buf);
-    let status = text.split(' ').nth(1).unwrap_or("").to_string();
-    match text.split_once("\r\n\r\n") {
-        Some((head, body)) if head.contains("Content-Type: text/plain") => body.to_string(),
-        _ => status,
-    }
-}
 
 /// `graph`'s locations for the differential check: each on its own line
 /// with its marker (`G<n>`) there, so the marker of a location is read
@@ -132,7 +65,7 @@ fn graph_examples_reach_their_location_in_nginx() {
     };
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::create_dir_all(dir.path().join("empty")).expect("root dir");
-    let port = free_port();
+    let port = free_port(false);
     let conf = format!(
         "master_process off;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
          events {{ worker_connections 64; }}\nhttp {{\naccess_log off;\ntypes {{}}\n\
@@ -175,7 +108,12 @@ fn graph_examples_reach_their_location_in_nginx() {
         };
         let Some(marker) = marker else { continue };
         asked += 1;
-        let theirs = ask(port, "graph.test", example);
+        let theirs = ask(
+            IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port,
+            Some("graph.test"),
+            example,
+        );
         if theirs != marker {
             wrong.push(format!(
                 "{example}: graph says {marker} ({text}), nginx answers {theirs:?}"
