@@ -6,7 +6,10 @@
 //! the file and line that decide it.
 
 pub mod access;
+pub mod condense;
 pub mod files;
+pub mod index;
+mod index_file;
 pub mod lazy;
 pub mod location;
 pub mod pcre;
