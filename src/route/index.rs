@@ -17,6 +17,8 @@ use std::hash::{Hash, Hasher};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, Mutex};
 
 use rustc_hash::{FxHashMap, FxHasher};
@@ -67,13 +69,14 @@ impl Stamp {
 }
 
 /// One file as an earlier run read it.
-#[derive(Clone)]
 struct Entry {
     stamp: Stamp,
     /// [`Kind::Nginx`] or [`Kind::PhpFpm`]: the only kinds kept.
     nginx: bool,
     condensed: bool,
     text: Arc<[u8]>,
+    /// This run took it (an entry no run takes is a file gone).
+    taken: AtomicBool,
 }
 
 /// The index of one set of inputs, read at the start of a run; what the
@@ -82,19 +85,16 @@ pub struct Index {
     path: PathBuf,
     key: u64,
     old: FxHashMap<Box<[u8]>, Entry>,
-    seen: Mutex<Seen>,
+    /// The files read (new, changed), by path: what replaces or joins
+    /// `old`. A hit touches no lock: both cores stat files at once.
+    fresh: Mutex<FxHashMap<Box<[u8]>, Entry>>,
+    /// A file was read (or could not be kept): the index changes.
+    changed: AtomicBool,
+    /// Files taken from the index, and files read (for NGINX_LINT_TIMINGS).
+    reused: AtomicUsize,
+    read: AtomicUsize,
     /// Seconds since the epoch at the start of the run.
     started: i64,
-}
-
-#[derive(Default)]
-struct Seen {
-    entries: FxHashMap<Box<[u8]>, Entry>,
-    /// Something differs from the index read (a file read, changed, new).
-    changed: bool,
-    /// Files taken from the index, and files read (for NGINX_LINT_TIMINGS).
-    reused: usize,
-    read: usize,
 }
 
 impl Index {
@@ -117,7 +117,10 @@ impl Index {
             path,
             key,
             old: old.into_iter().map(|(p, e)| (p, into_entry(e))).collect(),
-            seen: Mutex::default(),
+            fresh: Mutex::default(),
+            changed: AtomicBool::new(false),
+            reused: AtomicUsize::new(0),
+            read: AtomicUsize::new(0),
             started,
         })
     }
@@ -125,21 +128,26 @@ impl Index {
     /// Write the index back if this run saw anything it does not hold
     /// (atomically: a temporary file renamed over it). Failing is silent.
     pub fn save(self) {
-        let Ok(seen) = self.seen.into_inner() else {
-            return;
-        };
         if std::env::var_os("NGINX_LINT_TIMINGS").is_some() {
             eprintln!(
                 "route index: {} files reused, {} read",
-                seen.reused, seen.read
+                self.reused.load(Relaxed),
+                self.read.load(Relaxed)
             );
         }
-        if !seen.changed && seen.entries.len() == self.old.len() {
+        let Ok(fresh) = self.fresh.into_inner() else {
+            return;
+        };
+        let all_taken = || self.old.values().all(|e| e.taken.load(Relaxed));
+        if !self.changed.load(Relaxed) && all_taken() {
             return;
         }
-        let mut entries: Vec<(&[u8], super::index_file::Record<'_>)> = seen
-            .entries
+        let kept = self
+            .old
             .iter()
+            .filter(|(p, e)| e.taken.load(Relaxed) && !fresh.contains_key(*p));
+        let mut entries: Vec<(&[u8], super::index_file::Record<'_>)> = kept
+            .chain(fresh.iter())
             .map(|(p, e)| (&p[..], to_record(e)))
             .collect();
         entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
@@ -151,25 +159,19 @@ impl Index {
         s.mtime.0 + RACY_SECS >= self.started
     }
 
-    /// Record what the run did with a file: counted once however many
-    /// loads the run makes (`route` loads again to read a default
-    /// server's file whole).
-    fn note(&self, path: &Path, entry: Option<Entry>, reused: bool) {
-        let Ok(mut seen) = self.seen.lock() else {
-            return;
-        };
-        let again = match entry {
-            Some(e) => {
+    /// Record a file read: counted once however many loads the run makes
+    /// (`route` loads again to read a default server's file whole).
+    fn note_read(&self, path: &Path, entry: Option<Entry>) {
+        self.changed.store(true, Relaxed);
+        let again = match (entry, self.fresh.lock()) {
+            (Some(e), Ok(mut fresh)) => {
                 let key: Box<[u8]> = path.as_os_str().as_bytes().into();
-                seen.entries.insert(key, e).is_some()
+                fresh.insert(key, e).is_some()
             }
-            None => false,
+            _ => false,
         };
-        seen.changed |= !reused;
-        match (again, reused) {
-            (true, _) => {}
-            (false, true) => seen.reused += 1,
-            (false, false) => seen.read += 1,
+        if !again {
+            self.read.fetch_add(1, Relaxed);
         }
     }
 }
@@ -187,13 +189,15 @@ impl Reuse for Index {
             .map(|m| Stamp::of(&m))
             .filter(|s| ino.is_none_or(|i| i == s.ino))
         else {
-            self.note(path, None, false);
+            self.note_read(path, None);
             return read();
         };
         if let Some(e) = self.old.get(path.as_os_str().as_bytes())
             && e.stamp == stamp
         {
-            self.note(path, Some(e.clone()), true);
+            if !e.taken.swap(true, Relaxed) {
+                self.reused.fetch_add(1, Relaxed);
+            }
             return Ok(found(path, e));
         }
         let f = read()?;
@@ -201,8 +205,7 @@ impl Reuse for Index {
             && f.key == (stamp.dev, stamp.ino)
             && f.text.len() as u64 == stamp.size
             && !self.racy(&stamp);
-        let entry = keep.then(|| entry_of(&f, stamp));
-        self.note(path, entry, false);
+        self.note_read(path, keep.then(|| entry_of(&f, stamp)));
         Ok(f)
     }
 }
@@ -217,6 +220,7 @@ fn entry_of(f: &Found, stamp: Stamp) -> Entry {
         nginx,
         condensed: condensed.is_some(),
         text: condensed.map_or_else(|| f.text.clone(), Arc::from),
+        taken: AtomicBool::new(false),
     }
 }
 
@@ -260,6 +264,7 @@ fn into_entry(r: super::index_file::Owned) -> Entry {
         nginx: r.flags & 1 != 0,
         condensed: r.flags & 2 != 0,
         text: r.text,
+        taken: AtomicBool::new(false),
     }
 }
 
@@ -287,11 +292,16 @@ fn inputs_key(inputs: &Inputs) -> u64 {
 
 /// Write `bytes` to `path` through a temporary file beside it, renamed
 /// over it (a reader sees the old index or the new one, never half; of
-/// two runs writing at once, one's index stands).
+/// two runs writing at once, one's index stands). The user's alone:
+/// it holds configuration text (php-fpm pools whole, with their `env[]`).
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
@@ -299,6 +309,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let written = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
+        .mode(0o600)
         .open(&tmp)
         .and_then(|mut f| f.write_all(bytes))
         .and_then(|()| std::fs::rename(&tmp, path));

@@ -114,13 +114,7 @@ fn skeleton_chosen(loaded: &Loaded, engine: &Engine<'_, '_>, req: &Request) -> O
     if req.scheme != "https" || !k.ssl {
         return None;
     }
-    let hs = super::tls::handshake(
-        engine.model,
-        k,
-        req.sni.as_deref(),
-        engine.hostname.as_deref(),
-    )
-    .ok()?;
+    let hs = super::tls::handshake(engine, k, req.sni.as_deref()).ok()?;
     skeleton(hs.choice.server)
 }
 
