@@ -14,7 +14,7 @@ use nginx_lint::route::lazy::Loading;
 use nginx_lint::route::render::RouteFormat;
 use nginx_lint::route::request::Request;
 use nginx_lint::source::FileId;
-use nginx_lint::{Options, route_loading, run};
+use nginx_lint::{Options, route_indexed, route_loading, run};
 
 fn tree(n: usize) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("nginx-lint-bench-{n}"));
@@ -120,6 +120,16 @@ fn stages(c: &mut Criterion) {
                 })
             });
         }
+        // With the index of the files read (the CLI's default): warm after
+        // the first iteration.
+        let cache = std::env::temp_dir().join("nginx-lint-bench-cache");
+        g.bench_with_input(BenchmarkId::new("route-indexed", n), &opts, |b, o| {
+            b.iter(|| {
+                route_indexed(o, &req, RouteFormat::Text, Loading::Lazy, Some(&cache))
+                    .map(|t| t.len())
+                    .unwrap_or(0)
+            })
+        });
     }
     g.finish();
 }

@@ -60,6 +60,11 @@ pub enum Command {
         /// `text` (default) or `json`
         #[arg(long, value_enum, default_value_t = crate::route::render::RouteFormat::Text)]
         format: crate::route::render::RouteFormat,
+        /// Read every file, without the index of files unchanged since the
+        /// last run (kept in $NGINX_LINT_CACHE_DIR, else
+        /// $XDG_CACHE_HOME/nginx-lint or ~/.cache/nginx-lint), and write none
+        #[arg(long)]
+        no_cache: bool,
     },
     /// Print the parsed, include-expanded tree as JSON (crossplane's shape)
     Dump {

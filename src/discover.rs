@@ -41,6 +41,28 @@ pub struct Found {
     /// The bytes, read once here and handed on to the parser.
     pub text: Arc<[u8]>,
     pub key: FileKey,
+    /// `text` holds only what a skeleton keeps ([`Reuse`]): a file
+    /// wanted whole is read again.
+    pub condensed: bool,
+}
+
+/// Files a run may take from what an earlier run read instead of reading
+/// them (`route`'s index, `crate::route::index`).
+pub trait Reuse: Send + Sync {
+    /// The file at `path` (`ino`: the walk's inode, when it gave one):
+    /// from the earlier run when unchanged, else what `read` gives.
+    fn take(
+        &self,
+        path: &Path,
+        ino: Option<u64>,
+        read: &mut dyn FnMut() -> Result<Found, FsError>,
+    ) -> Result<Found, FsError>;
+}
+
+impl std::fmt::Debug for dyn Reuse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Reuse")
+    }
 }
 
 #[derive(Debug, Default)]
@@ -61,6 +83,8 @@ pub struct Discovery {
     pub passed: Vec<Skipped>,
     /// What the walk leaves out (`exclude`, `extend-exclude`).
     pub exclude: Option<Arc<Exclude>>,
+    /// Where walked files may come from instead of the disk.
+    pub reuse: Option<Arc<dyn Reuse>>,
 }
 
 /// Directories no configuration lives in, passed over by default (ruff's
@@ -696,6 +720,7 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
     let mut listed = 0usize;
     let mut overflow = false;
     let mut lister = Lister::default();
+    let reuse = out.reuse.clone();
     rayon::in_place_scope(|scope| {
         let mut batch: Vec<(PathBuf, Option<u64>)> = Vec::with_capacity(READ_BATCH);
         let mut batches = 0usize;
@@ -704,10 +729,10 @@ pub fn walk_dir(dir: &Path, out: &mut Discovery) {
                 return;
             }
             let files = std::mem::replace(batch, Vec::with_capacity(READ_BATCH));
-            let (at, read) = (batches, &read);
+            let (at, read, reuse) = (batches, &read, reuse.as_deref());
             batches += 1;
             scope.spawn(move |_| {
-                let d = read_listed(&files);
+                let d = read_listed(&files, reuse);
                 if let Ok(mut done) = read.lock() {
                     done.push((at, d));
                 }
@@ -871,10 +896,10 @@ fn walk_into(e: &walkdir::DirEntry, confine: Option<&Path>, rerooted: &Rerooted)
 }
 
 /// Read a batch of listed files (path, inode when the listing gave it).
-fn read_listed(files: &[(PathBuf, Option<u64>)]) -> Discovery {
+fn read_listed(files: &[(PathBuf, Option<u64>)], reuse: Option<&dyn Reuse>) -> Discovery {
     let mut d = Discovery::default();
     for (p, ino) in files {
-        add_listed_file(p, *ino, &mut d);
+        add_listed_file(p, *ino, &mut d, reuse);
     }
     d
 }
@@ -1016,45 +1041,54 @@ const READ_BATCH: usize = 64;
 /// Read just enough of a file to classify it (its first 8 KiB), then the
 /// whole of it only when it is configuration.
 pub fn add_file(path: &Path, out: &mut Discovery) {
-    add_listed_file(path, None, out)
+    add_listed_file(path, None, out, None)
 }
 
-fn add_listed_file(path: &Path, ino: Option<u64>, out: &mut Discovery) {
-    let read = open_regular(path, ino).and_then(|mut f| {
-        let (head, complete) = f.read_head(CLASSIFY_BYTES)?;
-        let key = f.key;
-        let kind = classify(path, &head);
-        let text: Arc<[u8]> = match kind {
-            // Not ours: the bytes are not needed (a walk that meets /usr
-            // kept 5 GB of them).
-            Kind::Other(_) => Arc::from(&b""[..]),
-            _ if complete => Arc::from(head),
-            _ => f.read_rest(head)?,
-        };
-        Ok((text, key, kind))
-    });
-    match read {
-        Ok((text, key, kind)) => {
+fn add_listed_file(path: &Path, ino: Option<u64>, out: &mut Discovery, reuse: Option<&dyn Reuse>) {
+    let mut read = || read_found(path, ino);
+    let found = match reuse {
+        Some(r) => r.take(path, ino, &mut read),
+        None => read(),
+    };
+    match found {
+        Ok(found) => {
             // Certificates, docs and php.ini are expected beside configs and
             // passed over silently; a binary or UTF-16 file is worth a note.
-            if let Kind::Other(reason @ (BINARY | UTF16)) = kind {
+            if let Kind::Other(reason @ (BINARY | UTF16)) = found.kind {
                 out.skipped.push(Skipped {
                     path: path.display().to_string(),
                     reason: reason.into(),
                 });
             }
-            out.files.push(Found {
-                path: path.to_path_buf(),
-                kind,
-                text,
-                key,
-            });
+            out.files.push(found);
         }
         Err(e) => out.skipped.push(Skipped {
             path: path.display().to_string(),
             reason: skip_reason(&e),
         }),
     }
+}
+
+/// Read and classify one file.
+fn read_found(path: &Path, ino: Option<u64>) -> Result<Found, FsError> {
+    let mut f = open_regular(path, ino)?;
+    let (head, complete) = f.read_head(CLASSIFY_BYTES)?;
+    let key = f.key;
+    let kind = classify(path, &head);
+    let text: Arc<[u8]> = match kind {
+        // Not ours: the bytes are not needed (a walk that meets /usr
+        // kept 5 GB of them).
+        Kind::Other(_) => Arc::from(&b""[..]),
+        _ if complete => Arc::from(head),
+        _ => f.read_rest(head)?,
+    };
+    Ok(Found {
+        path: path.to_path_buf(),
+        kind,
+        text,
+        key,
+        condensed: false,
+    })
 }
 
 fn skip_reason(e: &FsError) -> String {

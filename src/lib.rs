@@ -113,21 +113,40 @@ pub fn route_loading(
     format: route::render::RouteFormat,
     loading: route::lazy::Loading,
 ) -> Result<String, InputError> {
-    route::lazy::with(&opts.inputs, req, loading, |loaded, model, engine| {
-        let resolver = resolve::Resolver::build(loaded, model);
-        let out = route::run::run(engine, req);
-        let cx = route::render::Ctx {
-            engine,
-            sources: &loaded.sources,
-            resolver: &resolver,
-        };
-        let answer = route::render::answer(&cx, req, &out);
-        if format == route::render::RouteFormat::Json {
-            serde_json::to_string_pretty(&answer).unwrap_or_default() + "\n"
-        } else {
-            route::render::text(&answer)
-        }
-    })
+    route_indexed(opts, req, format, loading, None)
+}
+
+/// [`route_loading`], taking the files unchanged since an earlier run
+/// from the index under `cache` (`route::index`; the CLI's default, unless
+/// `--no-cache`). The answer is the same.
+pub fn route_indexed(
+    opts: &Options,
+    req: &route::request::Request,
+    format: route::render::RouteFormat,
+    loading: route::lazy::Loading,
+    cache: Option<&std::path::Path>,
+) -> Result<String, InputError> {
+    route::lazy::with_index(
+        &opts.inputs,
+        req,
+        loading,
+        cache,
+        |loaded, model, engine| {
+            let resolver = resolve::Resolver::build(loaded, model);
+            let out = route::run::run(engine, req);
+            let cx = route::render::Ctx {
+                engine,
+                sources: &loaded.sources,
+                resolver: &resolver,
+            };
+            let answer = route::render::answer(&cx, req, &out);
+            if format == route::render::RouteFormat::Json {
+                serde_json::to_string_pretty(&answer).unwrap_or_default() + "\n"
+            } else {
+                route::render::text(&answer)
+            }
+        },
+    )
 }
 
 /// Run the whole pipeline.

@@ -54,7 +54,17 @@ pub fn load(inputs: &Inputs) -> Result<Loaded, InputError> {
 /// are skeletons ([`crate::nginx::include::Loader::whole`]). For `route`,
 /// never for a lint.
 pub fn load_for(inputs: &Inputs, whole: Option<Whole<'_>>) -> Result<Loaded, InputError> {
-    let mut loaded = load_inputs(inputs, whole)?;
+    load_reusing(inputs, whole, None)
+}
+
+/// [`load_for`], the walked files taken through `reuse` (`route`'s index:
+/// the files unchanged since it was written are not read).
+pub fn load_reusing(
+    inputs: &Inputs,
+    whole: Option<Whole<'_>>,
+    reuse: Option<std::sync::Arc<dyn discover::Reuse>>,
+) -> Result<Loaded, InputError> {
+    let mut loaded = load_inputs(inputs, whole, reuse)?;
     loaded.declared = inputs.listeners.clone();
     let mut notes = budget_notes(&loaded);
     notes.append(&mut depth_notes(&loaded));
@@ -131,7 +141,11 @@ fn decide_view(inputs: &Inputs, paths: &[PathBuf], trees: &[PathBuf]) -> crate::
     }
 }
 
-fn load_inputs(inputs: &Inputs, whole: Option<Whole<'_>>) -> Result<Loaded, InputError> {
+fn load_inputs(
+    inputs: &Inputs,
+    whole: Option<Whole<'_>>,
+    reuse: Option<std::sync::Arc<dyn discover::Reuse>>,
+) -> Result<Loaded, InputError> {
     let mut inputs = inputs.clone();
     // A buffer named after a file of a tree is linted as that file in its
     // tree (what an editor sends with --stdin-filename).
@@ -160,6 +174,7 @@ fn load_inputs(inputs: &Inputs, whole: Option<Whole<'_>>) -> Result<Loaded, Inpu
             .as_ref()
             .map(|r| std::fs::canonicalize(r).unwrap_or_else(|_| r.clone())),
         exclude: Some(exclude_of(inputs)?),
+        reuse,
         ..Discovery::default()
     };
     let mut phase = crate::timings::Phases::new();
@@ -389,6 +404,7 @@ fn put_buffer(disc: &mut Discovery, path: &Path, text: &std::sync::Arc<[u8]>) {
             text: text.clone(),
             // No file on disk has it: the buffer is a file of its own.
             key: (u64::MAX, u64::MAX),
+            condensed: false,
         }),
     }
 }
@@ -703,7 +719,7 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs, whole: Option<Whole
     for f in &disc.files {
         let cfg = config_path(&f.path, inputs.root.as_deref());
         match f.kind {
-            Kind::Nginx => nginx_files.push((cfg, f.text.clone(), Some(f.key))),
+            Kind::Nginx => nginx_files.push((cfg, f.text.clone(), Some(f.key), f.condensed)),
             Kind::Service(provider) => service_files.push((provider, f)),
             // php-fpm files are loaded beside the trees (fpm_entry_files).
             Kind::PhpFpm | Kind::Other(_) => {}

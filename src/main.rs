@@ -89,7 +89,8 @@ fn real_main() -> ExitCode {
             input,
             request,
             format,
-        }) => route(&input, &url, &request, format),
+            no_cache,
+        }) => route(&input, &url, &request, format, no_cache),
         None => lint(&cli.lint),
     }
 }
@@ -398,6 +399,7 @@ fn route(
     url: &str,
     request: &nginx_lint::cli::RouteArgs,
     format: nginx_lint::route::render::RouteFormat,
+    no_cache: bool,
 ) -> ExitCode {
     let mut req = match nginx_lint::route::request::Request::from_url(
         url,
@@ -434,7 +436,14 @@ fn route(
         Ok(r) => r.settings,
         Err(e) => return fail(&e),
     };
-    match nginx_lint::route(&Options { inputs, settings }, &req, format) {
+    let cache = if no_cache {
+        None
+    } else {
+        nginx_lint::route::index::default_dir()
+    };
+    let opts = Options { inputs, settings };
+    let lazy = nginx_lint::route::lazy::Loading::Lazy;
+    match nginx_lint::route_indexed(&opts, &req, format, lazy, cache.as_deref()) {
         Ok(text) => {
             emit(&text);
             ExitCode::SUCCESS

@@ -222,6 +222,18 @@ impl SourceMap {
         id
     }
 
+    /// Put the file's whole text in place of the one it was added with
+    /// (a condensed text, `nginx::include::Loader::add_many`).
+    pub fn replace_text(&mut self, id: FileId, text: Arc<[u8]>) {
+        if let Some(f) = self.files.get_mut(id.0.wrapping_sub(self.base) as usize) {
+            *f = SourceFile::new(
+                std::mem::take(&mut f.display),
+                std::mem::take(&mut f.real),
+                text,
+            );
+        }
+    }
+
     fn lookup(&self, id: FileId) -> Option<&SourceFile> {
         let own = self.files.get(id.0.wrapping_sub(self.base) as usize);
         own.or_else(|| self.others.iter().find_map(|o| o.lookup(id)))

@@ -180,6 +180,12 @@ fn every_readme_command_runs() {
             let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_nginx-lint"));
             c.current_dir(root).args(args);
             c.env("XDG_CONFIG_HOME", "/nonexistent/nginx-lint-tests");
+            // `route` keeps an index of the files it read: never in the
+            // developer's ~/.cache.
+            c.env(
+                "NGINX_LINT_CACHE_DIR",
+                std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("nginx-lint-cache"),
+            );
             if args.first().is_some_and(|a| a.starts_with("/etc/")) {
                 // On a server: Debian's tree stands in for the host's /.
                 c.env("NGINX_LINT_TEST_HOST_ROOT", root.join("testdata/debian"));

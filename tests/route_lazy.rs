@@ -162,6 +162,19 @@ fn answer_sni(
     format: RouteFormat,
     loading: Loading,
 ) -> String {
+    answer_in(dir, None, url, sni, format, loading)
+}
+
+/// [`answer_sni`], the files unchanged since the last run taken from the
+/// index under `cache` (`route::index`) when given.
+fn answer_in(
+    dir: &Path,
+    cache: Option<&Path>,
+    url: &str,
+    sni: Option<&str>,
+    format: RouteFormat,
+    loading: Loading,
+) -> String {
     let opts = Options {
         inputs: Inputs {
             paths: vec![dir.join("nginx")],
@@ -174,13 +187,41 @@ fn answer_sni(
     if let Some(s) = sni {
         req.sni = Some(s.to_string());
     }
-    nginx_lint::route_loading(&opts, &req, format, loading).unwrap()
+    nginx_lint::route_indexed(&opts, &req, format, loading, cache).unwrap()
+}
+
+/// Set every file's mtime an hour back: the index does not keep a file
+/// modified in the last seconds.
+fn age(dir: &Path) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            age(&p);
+            continue;
+        }
+        let f = std::fs::File::options().write(true).open(&p).unwrap();
+        let past = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        f.set_modified(past).unwrap();
+    }
 }
 
 #[test]
 fn lazy_and_whole_loads_give_the_same_answer() {
     let dir = tempfile::tempdir().unwrap();
     tree(dir.path());
+    age(dir.path());
+    // The index, written by the first request and read by the others.
+    let cache = tempfile::tempdir().unwrap();
+    let cached = |url: &str, sni: Option<&str>, format| {
+        answer_in(
+            dir.path(),
+            Some(cache.path()),
+            url,
+            sni,
+            format,
+            Loading::Lazy,
+        )
+    };
     let mut asked = 0;
     let all = hosts();
     for (i, host) in all.iter().enumerate() {
@@ -204,6 +245,7 @@ fn lazy_and_whole_loads_give_the_same_answer() {
                 let lazy = answer(dir.path(), &url, format, Loading::Lazy);
                 let whole = answer(dir.path(), &url, format, Loading::Whole);
                 assert_eq!(lazy, whole, "{url}");
+                assert_eq!(cached(&url, None, format), whole, "{url} from the index");
                 asked += 1;
                 if scheme == "https" {
                     // Another SNI than the Host: its server's certificate.
@@ -211,12 +253,17 @@ fn lazy_and_whole_loads_give_the_same_answer() {
                     let lazy = answer_sni(dir.path(), &url, sni, format, Loading::Lazy);
                     let whole = answer_sni(dir.path(), &url, sni, format, Loading::Whole);
                     assert_eq!(lazy, whole, "{url} SNI {sni:?}");
+                    let from_index = cached(&url, sni, format);
+                    assert_eq!(from_index, whole, "{url} SNI {sni:?} from the index");
                     asked += 1;
                 }
             }
         }
     }
     assert!(asked > 500, "{asked}");
+    // The index holds every file of the tree, most of them condensed.
+    let idx: Vec<_> = std::fs::read_dir(cache.path()).unwrap().collect();
+    assert_eq!(idx.len(), 1);
 }
 
 #[test]

@@ -8,6 +8,7 @@
 
 use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::finding::Finding;
 use crate::nginx::ast::{Directive, IncludeSite, NO_SITE, ParsedFile};
@@ -193,6 +194,32 @@ fn parse_as(whole: Option<Whole<'_>>, id: FileId, real: &Path, text: &[u8]) -> P
     }
 }
 
+/// A file read for [`Loader::add_many`]: its path, text, identity, and
+/// whether the text is condensed.
+pub type Item = (PathBuf, Arc<[u8]>, Option<FileKey>, bool);
+
+/// A condensed text ([`Loader::add_many`]) parsed as a skeleton; when
+/// `whole` wants the file, it is read again and parsed whole (with the
+/// text read, which then stands for the file).
+fn parse_condensed(
+    whole: Option<Whole<'_>>,
+    fs: &dyn Fs,
+    id: FileId,
+    key: &Path,
+    real: &Path,
+    text: &[u8],
+) -> (ParsedFile, Option<Arc<[u8]>>) {
+    let skeleton = parser::parse_skeleton(id, text);
+    if !whole.is_some_and(|wanted| wanted(real, &skeleton)) {
+        return (skeleton, None);
+    }
+    match fs.read_identified(key) {
+        Ok((full, _)) => (parser::parse(id, &full), Some(full)),
+        // Gone since the walk saw it: what the walk saw stands.
+        Err(_) => (skeleton, None),
+    }
+}
+
 /// One target path of an include argument, loaded when first needed.
 struct Resolved {
     path: PathBuf,
@@ -284,19 +311,19 @@ impl<'a> Loader<'a> {
     /// Register many files already read (discovery reads each file once to
     /// classify it): parsing runs on all cores. Returns the
     /// ids in the same order.
-    pub fn add_many(
-        &mut self,
-        items: Vec<(PathBuf, std::sync::Arc<[u8]>, Option<FileKey>)>,
-    ) -> Vec<FileId> {
+    /// An item's last field says its text is condensed (only what a
+    /// skeleton keeps, [`crate::discover::Found::condensed`]): wanted
+    /// whole, the file is read again.
+    pub fn add_many(&mut self, items: Vec<Item>) -> Vec<FileId> {
         use rayon::prelude::*;
         // Decide sequentially which items are new (cheap hash lookups).
-        let mut fresh: Vec<(PathBuf, std::sync::Arc<[u8]>, Option<FileKey>)> = Vec::new();
+        let mut fresh: Vec<Item> = Vec::new();
         let mut order: Vec<Result<FileId, usize>> = Vec::with_capacity(items.len());
         // By the normal path's bytes, as `by_path` (hashing a PathBuf
         // parses its components, which showed in profiles).
         let mut pending_keys: FxHashMap<std::ffi::OsString, usize> = FxHashMap::default();
         let mut pending_ids: FxHashMap<FileKey, usize> = FxHashMap::default();
-        for (key, text, identity) in items {
+        for (key, text, identity, condensed) in items {
             let key = normal_owned(key);
             if let Some(id) = self.by_path.get(key.as_os_str()) {
                 order.push(Ok(*id));
@@ -318,28 +345,38 @@ impl<'a> Loader<'a> {
                 pending_ids.insert(k, fresh.len());
             }
             order.push(Err(fresh.len()));
-            fresh.push((key, text, identity));
+            fresh.push((key, text, identity, condensed));
         }
         let display = self.display;
         let fs = self.fs;
         let files: Vec<crate::source::SourceFile> = fresh
             .par_iter()
-            .map(|(key, text, _)| {
+            .map(|(key, text, _, _)| {
                 crate::source::SourceFile::new(display(key), fs.real_path(key), text.clone())
             })
             .collect();
         let ids: Vec<FileId> = files.into_iter().map(|f| self.sources.push(f)).collect();
         let whole = self.whole;
         let sources = &*self.sources;
-        let parsed: Vec<ParsedFile> = ids
+        let parsed: Vec<(ParsedFile, Option<Arc<[u8]>>)> = ids
             .par_iter()
             .zip(fresh.par_iter())
-            .map(|(id, (_, text, _))| parse_as(whole, *id, &sources.get(*id).real, text))
+            .map(|(id, (key, text, _, condensed))| {
+                let real = &sources.get(*id).real;
+                if *condensed {
+                    parse_condensed(whole, fs, *id, key, real, text)
+                } else {
+                    (parse_as(whole, *id, real, text), None)
+                }
+            })
             .collect();
-        for pf in parsed {
+        for (pf, text) in parsed {
+            if let Some(text) = text {
+                self.sources.replace_text(pf.file, text);
+            }
             self.files.put(pf);
         }
-        for ((key, _, identity), id) in fresh.into_iter().zip(&ids) {
+        for ((key, _, identity, _), id) in fresh.into_iter().zip(&ids) {
             self.by_path.insert(key.into_os_string(), *id);
             if let Some(i) = identity {
                 self.by_identity.insert(i, *id);

@@ -13,10 +13,12 @@
 //! [`parse_skeleton`]: crate::nginx::parser::parse_skeleton
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::Engine;
 use super::request::Request;
 use super::server;
+use crate::discover::Reuse;
 use crate::load::{InputError, Inputs};
 use crate::loaded::Loaded;
 use crate::model::Model;
@@ -40,6 +42,18 @@ pub fn with<R>(
     loading: Loading,
     then: impl FnOnce(&Loaded, &Model<'_>, &Engine<'_, '_>) -> R,
 ) -> Result<R, InputError> {
+    with_index(inputs, req, loading, None, then)
+}
+
+/// [`with`], a lazy load taking the files unchanged since the last run
+/// from the index under `cache` ([`super::index`]; None: no index).
+pub fn with_index<R>(
+    inputs: &Inputs,
+    req: &Request,
+    loading: Loading,
+    cache: Option<&Path>,
+    then: impl FnOnce(&Loaded, &Model<'_>, &Engine<'_, '_>) -> R,
+) -> Result<R, InputError> {
     if loading == Loading::Whole {
         let loaded = crate::load::load(inputs)?;
         let model = Model::build(&loaded);
@@ -57,22 +71,31 @@ pub fn with<R>(
         Some(s) if req.scheme == "https" => server::validate_host(s).ok(),
         _ => None,
     };
+    let index = cache
+        .and_then(|dir| super::index::Index::open(dir, inputs))
+        .map(Arc::new);
+    let reuse = index.clone().map(|i| i as Arc<dyn Reuse>);
     let mut forced: Vec<PathBuf> = Vec::new();
-    loop {
+    let answer = loop {
         let wanted = |real: &Path, pf: &ParsedFile| {
             forced.iter().any(|p| p == real)
                 || host.as_deref().is_some_and(|h| may_answer(pf, h))
                 || sni.as_deref().is_some_and(|h| may_answer(pf, h))
         };
-        let loaded = crate::load::load_for(inputs, Some(&wanted))?;
+        let loaded = crate::load::load_reusing(inputs, Some(&wanted), reuse.clone())?;
         let model = Model::build(&loaded);
         let mut engine = Engine::new(&model);
         engine.hostname = req.hostname.clone();
         match skeleton_chosen(&loaded, &engine, req) {
             Some(p) if !forced.contains(&p) => forced.push(p),
-            _ => return Ok(then(&loaded, &model, &engine)),
+            _ => break then(&loaded, &model, &engine),
         }
+    };
+    drop(reuse);
+    if let Some(index) = index.and_then(Arc::into_inner) {
+        index.save();
     }
+    Ok(answer)
 }
 
 /// The real path of the file holding the server chosen for `req`, when
@@ -101,13 +124,7 @@ fn skeleton_chosen(loaded: &Loaded, engine: &Engine<'_, '_>, req: &Request) -> O
             .then(|| skeleton(server::default_choice(k).server))
             .flatten();
     }
-    let hs = super::tls::handshake(
-        engine.model,
-        k,
-        req.sni.as_deref(),
-        engine.hostname.as_deref(),
-    )
-    .ok()?;
+    let hs = super::tls::handshake(engine, k, req.sni.as_deref()).ok()?;
     skeleton(hs.choice.server)
 }
 

@@ -6,7 +6,10 @@
 //! the file and line that decide it.
 
 pub mod access;
+pub mod condense;
 pub mod files;
+pub mod index;
+mod index_file;
 pub mod lazy;
 pub mod location;
 pub mod pcre;
@@ -34,6 +37,10 @@ pub struct Engine<'m, 't> {
     pub hostname: Option<String>,
     /// Each server's location tree, built when first asked.
     trees: std::cell::RefCell<rustc_hash::FxHashMap<usize, std::rc::Rc<Vec<Loc>>>>,
+    /// Each socket's ignored names ([`server::conflicts`]), found when
+    /// first asked: a request asks twice (Host and SNI), and an address
+    /// of 10,000 servers makes it a hash of 20,000 names.
+    conflicts: std::cell::RefCell<rustc_hash::FxHashMap<usize, std::rc::Rc<Vec<server::Conflict>>>>,
 }
 
 /// What selection decides for one request: the socket, the server, the URI
@@ -57,6 +64,7 @@ impl<'m, 't> Engine<'m, 't> {
             sockets: server::sockets(model),
             hostname: None,
             trees: Default::default(),
+            conflicts: Default::default(),
         }
     }
 
@@ -73,6 +81,21 @@ impl<'m, 't> Engine<'m, 't> {
         );
         self.trees.borrow_mut().insert(server, t.clone());
         t
+    }
+
+    /// [`server::choose`] on one of the engine's sockets.
+    pub fn choose(&self, k: &Socket, host: &str) -> Choice {
+        let hostname = self.hostname.as_deref();
+        let Some(at) = self.sockets.iter().position(|s| std::ptr::eq(s, k)) else {
+            return server::choose(self.model, k, host, hostname);
+        };
+        let known = self.conflicts.borrow().get(&at).cloned();
+        let ignored = known.unwrap_or_else(|| {
+            let c = std::rc::Rc::new(server::conflicts(self.model, k));
+            self.conflicts.borrow_mut().insert(at, c.clone());
+            c
+        });
+        server::choose_ignoring(self.model, k, &ignored, host, hostname)
     }
 
     /// Select socket, server and location for a request: `host` is the
@@ -102,7 +125,7 @@ impl<'m, 't> Engine<'m, 't> {
         let Ok(h) = &sel.host else {
             return sel;
         };
-        let choice = server::choose(self.model, k, h, self.hostname.as_deref());
+        let choice = self.choose(k, h);
         if let Ok(u) = &sel.uri {
             sel.location = Some(location::find(&self.tree(choice.server), &u.path));
         }

@@ -235,12 +235,7 @@ fn tls(engine: &Engine<'_, '_>, req: &Request, out: &mut Outcome) -> Option<Hand
     if req.scheme != "https" {
         return None;
     }
-    let hs = match super::tls::handshake(
-        engine.model,
-        k,
-        req.sni.as_deref(),
-        engine.hostname.as_deref(),
-    ) {
+    let hs = match super::tls::handshake(engine, k, req.sni.as_deref()) {
         Ok(hs) => hs,
         Err(why) => return Some(Handler::Status { code: 0, why }),
     };

@@ -314,7 +314,17 @@ pub fn conflicts(model: &Model<'_>, k: &Socket) -> Vec<Conflict> {
 /// (ngx_http_core_server_name takes `cf->cycle->hostname`, lowercased by
 /// ngx_init_cycle); unknown, such a name may take the request first.
 pub fn choose(model: &Model<'_>, k: &Socket, host: &str, hostname: Option<&str>) -> Choice {
-    let ignored = conflicts(model, k);
+    choose_ignoring(model, k, &conflicts(model, k), host, hostname)
+}
+
+/// [`choose`], the socket's [`conflicts`] already found.
+pub fn choose_ignoring(
+    model: &Model<'_>,
+    k: &Socket,
+    ignored: &[Conflict],
+    host: &str,
+    hostname: Option<&str>,
+) -> Choice {
     let all: Vec<(usize, &str)> = k
         .servers
         .iter()

@@ -11,6 +11,7 @@
 //! is refused with 421 ("client attempted to request the server name
 //! different from the one that was negotiated").
 
+use super::Engine;
 use super::server::{self, Choice, Socket};
 use crate::model::Model;
 use crate::nginx::ast::Directive;
@@ -24,10 +25,9 @@ pub struct Handshake {
 /// The handshake's server for `sni` (None: the client sent none); Err: the
 /// handshake fails.
 pub fn handshake(
-    model: &Model<'_>,
+    engine: &Engine<'_, '_>,
     k: &Socket,
     sni: Option<&str>,
-    hostname: Option<&str>,
 ) -> Result<Handshake, String> {
     let Some(name) = sni.filter(|s| !s.is_empty()) else {
         return Ok(Handshake {
@@ -37,7 +37,7 @@ pub fn handshake(
     };
     let host = server::validate_host(name)
         .map_err(|why| format!("invalid SNI {name}: {why}; the TLS handshake fails"))?;
-    let choice = server::choose(model, k, &host, hostname);
+    let choice = engine.choose(k, &host);
     Ok(Handshake {
         sni: Some(host),
         choice,

@@ -7,7 +7,7 @@
 //! ```
 //!
 //! Every run gets an empty `XDG_CONFIG_HOME` so a developer's own config
-//! never leaks into a test.
+//! never leaks into a test, and a cache directory of the tests' own.
 #![allow(dead_code)]
 
 use std::io::Write;
@@ -21,6 +21,12 @@ pub fn bin() -> Command {
     c.env_remove("CLICOLOR_FORCE");
     c.env_remove("GITHUB_STEP_SUMMARY");
     c.env("XDG_CONFIG_HOME", "/nonexistent/nginx-lint-tests");
+    // `route` keeps an index of the files it read: never in the
+    // developer's ~/.cache.
+    c.env(
+        "NGINX_LINT_CACHE_DIR",
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("nginx-lint-cache"),
+    );
     c
 }
 

@@ -1,0 +1,328 @@
+//! `route`'s index of the files it read: per walked file, its stat
+//! fingerprint (size, mtime and ctime to the nanosecond, inode, device:
+//! what git's index trusts) and its text, condensed to what a skeleton
+//! keeps ([`super::condense`]) for nginx files. A run stats each walked
+//! file and takes the unchanged ones from the index instead of opening
+//! and reading them (on a VM, 10,000 opens and reads cost more than the
+//! whole answer may); the rest are read as before, and the index is
+//! rewritten when anything changed.
+//!
+//! One file per set of inputs under the cache directory, never inside
+//! the linted tree. Whatever goes wrong with it (no directory, a file
+//! cut short or corrupt, another version's, another run writing it)
+//! leaves the run reading the files: the index makes a run faster, never
+//! different.
+
+use std::hash::{Hash, Hasher};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::{Arc, Mutex};
+
+use rustc_hash::{FxHashMap, FxHasher};
+
+use crate::discover::{Found, Kind, Reuse};
+use crate::load::Inputs;
+use crate::vfs::FsError;
+
+/// A file modified this close to a run's start is not trusted to the
+/// index: timestamps are coarser than two writes (git's "racily clean"
+/// files), so a change of the same size just after our read could keep
+/// the stamp we saw.
+const RACY_SECS: i64 = 2;
+
+/// Where indexes live: `$NGINX_LINT_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/nginx-lint`, else `~/.cache/nginx-lint`.
+pub fn default_dir() -> Option<PathBuf> {
+    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+    if let Some(d) = var("NGINX_LINT_CACHE_DIR") {
+        return Some(PathBuf::from(d));
+    }
+    if let Some(d) = var("XDG_CACHE_HOME") {
+        return Some(Path::new(&d).join("nginx-lint"));
+    }
+    var("HOME").map(|h| Path::new(&h).join(".cache/nginx-lint"))
+}
+
+/// What identifies a file's content without reading it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Stamp {
+    size: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+    ino: u64,
+    dev: u64,
+}
+
+impl Stamp {
+    fn of(m: &std::fs::Metadata) -> Stamp {
+        Stamp {
+            size: m.size(),
+            mtime: (m.mtime(), m.mtime_nsec()),
+            ctime: (m.ctime(), m.ctime_nsec()),
+            ino: m.ino(),
+            dev: m.dev(),
+        }
+    }
+}
+
+/// One file as an earlier run read it.
+struct Entry {
+    stamp: Stamp,
+    /// [`Kind::Nginx`] or [`Kind::PhpFpm`]: the only kinds kept.
+    nginx: bool,
+    condensed: bool,
+    text: Arc<[u8]>,
+    /// This run took it (an entry no run takes is a file gone).
+    taken: AtomicBool,
+}
+
+/// The index of one set of inputs, read at the start of a run; what the
+/// run saw is written back by [`Index::save`].
+pub struct Index {
+    path: PathBuf,
+    key: u64,
+    old: FxHashMap<Box<[u8]>, Entry>,
+    /// The files read (new, changed), by path: what replaces or joins
+    /// `old`. A hit touches no lock: both cores stat files at once.
+    fresh: Mutex<FxHashMap<Box<[u8]>, Entry>>,
+    /// A file was read (or could not be kept): the index changes.
+    changed: AtomicBool,
+    /// Files taken from the index, and files read (for NGINX_LINT_TIMINGS).
+    reused: AtomicUsize,
+    read: AtomicUsize,
+    /// Seconds since the epoch at the start of the run.
+    started: i64,
+}
+
+impl Index {
+    /// The index for `inputs` under `dir` (empty when there is none yet or
+    /// it cannot be used). None for input from stdin.
+    pub fn open(dir: &Path, inputs: &Inputs) -> Option<Index> {
+        if inputs.stdin.is_some() {
+            return None;
+        }
+        let key = inputs_key(inputs);
+        let path = dir.join(format!("route-{key:016x}.idx"));
+        let old = std::fs::read(&path)
+            .ok()
+            .and_then(|b| super::index_file::decode(&b, key))
+            .unwrap_or_default();
+        let started = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        Some(Index {
+            path,
+            key,
+            old: old.into_iter().map(|(p, e)| (p, into_entry(e))).collect(),
+            fresh: Mutex::default(),
+            changed: AtomicBool::new(false),
+            reused: AtomicUsize::new(0),
+            read: AtomicUsize::new(0),
+            started,
+        })
+    }
+
+    /// Write the index back if this run saw anything it does not hold
+    /// (atomically: a temporary file renamed over it). Failing is silent.
+    pub fn save(self) {
+        if std::env::var_os("NGINX_LINT_TIMINGS").is_some() {
+            eprintln!(
+                "route index: {} files reused, {} read",
+                self.reused.load(Relaxed),
+                self.read.load(Relaxed)
+            );
+        }
+        let Ok(fresh) = self.fresh.into_inner() else {
+            return;
+        };
+        let all_taken = || self.old.values().all(|e| e.taken.load(Relaxed));
+        if !self.changed.load(Relaxed) && all_taken() {
+            return;
+        }
+        let kept = self
+            .old
+            .iter()
+            .filter(|(p, e)| e.taken.load(Relaxed) && !fresh.contains_key(*p));
+        let mut entries: Vec<(&[u8], super::index_file::Record<'_>)> = kept
+            .chain(fresh.iter())
+            .map(|(p, e)| (&p[..], to_record(e)))
+            .collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let bytes = super::index_file::encode(self.key, &entries);
+        let _ = write_atomically(&self.path, &bytes);
+    }
+
+    fn racy(&self, s: &Stamp) -> bool {
+        s.mtime.0 + RACY_SECS >= self.started
+    }
+
+    /// Record a file read: counted once however many loads the run makes
+    /// (`route` loads again to read a default server's file whole).
+    fn note_read(&self, path: &Path, entry: Option<Entry>) {
+        self.changed.store(true, Relaxed);
+        let again = match (entry, self.fresh.lock()) {
+            (Some(e), Ok(mut fresh)) => {
+                let key: Box<[u8]> = path.as_os_str().as_bytes().into();
+                fresh.insert(key, e).is_some()
+            }
+            _ => false,
+        };
+        if !again {
+            self.read.fetch_add(1, Relaxed);
+        }
+    }
+}
+
+impl Reuse for Index {
+    fn take(
+        &self,
+        path: &Path,
+        ino: Option<u64>,
+        read: &mut dyn FnMut() -> Result<Found, FsError>,
+    ) -> Result<Found, FsError> {
+        let Some(stamp) = std::fs::metadata(path)
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| Stamp::of(&m))
+            .filter(|s| ino.is_none_or(|i| i == s.ino))
+        else {
+            self.note_read(path, None);
+            return read();
+        };
+        if let Some(e) = self.old.get(path.as_os_str().as_bytes())
+            && e.stamp == stamp
+        {
+            if !e.taken.swap(true, Relaxed) {
+                self.reused.fetch_add(1, Relaxed);
+            }
+            return Ok(found(path, e));
+        }
+        let f = read()?;
+        let keep = matches!(f.kind, Kind::Nginx | Kind::PhpFpm)
+            && f.key == (stamp.dev, stamp.ino)
+            && f.text.len() as u64 == stamp.size
+            && !self.racy(&stamp);
+        if !keep {
+            self.note_read(path, None);
+            return Ok(f);
+        }
+        // The run goes on with what the index keeps, as the next run
+        // will: a condensed text parses in a fraction of the file's time.
+        let e = entry_of(&f, stamp);
+        let out = found(path, &e);
+        self.note_read(path, Some(e));
+        Ok(out)
+    }
+}
+
+/// What the index keeps of a file read: an nginx file condensed when it
+/// can be, anything else whole.
+fn entry_of(f: &Found, stamp: Stamp) -> Entry {
+    let nginx = f.kind == Kind::Nginx;
+    let condensed = nginx.then(|| super::condense::condense(&f.text)).flatten();
+    Entry {
+        stamp,
+        nginx,
+        condensed: condensed.is_some(),
+        text: condensed.map_or_else(|| f.text.clone(), Arc::from),
+        taken: AtomicBool::new(false),
+    }
+}
+
+fn found(path: &Path, e: &Entry) -> Found {
+    Found {
+        path: path.to_path_buf(),
+        kind: if e.nginx { Kind::Nginx } else { Kind::PhpFpm },
+        text: e.text.clone(),
+        key: (e.stamp.dev, e.stamp.ino),
+        condensed: e.condensed,
+    }
+}
+
+fn to_record(e: &Entry) -> super::index_file::Record<'_> {
+    let s = &e.stamp;
+    super::index_file::Record {
+        stamp: [
+            s.size,
+            s.mtime.0 as u64,
+            s.mtime.1 as u64,
+            s.ctime.0 as u64,
+            s.ctime.1 as u64,
+            s.ino,
+            s.dev,
+        ],
+        flags: u8::from(e.nginx) | (u8::from(e.condensed) << 1),
+        text: &e.text,
+    }
+}
+
+fn into_entry(r: super::index_file::Owned) -> Entry {
+    let [size, ms, mn, cs, cn, ino, dev] = r.stamp;
+    Entry {
+        stamp: Stamp {
+            size,
+            mtime: (ms as i64, mn as i64),
+            ctime: (cs as i64, cn as i64),
+            ino,
+            dev,
+        },
+        nginx: r.flags & 1 != 0,
+        condensed: r.flags & 2 != 0,
+        text: r.text,
+        taken: AtomicBool::new(false),
+    }
+}
+
+/// What decides what a run loads: the inputs (paths as given and
+/// resolved, the options) and this binary (a new build may read files
+/// otherwise). Each entry is checked against its file anyway: this only
+/// keeps one tree's index from being overwritten by another's.
+fn inputs_key(inputs: &Inputs) -> u64 {
+    let mut h = FxHasher::default();
+    "route index 1".hash(&mut h);
+    env!("CARGO_PKG_VERSION").hash(&mut h);
+    if let Some(m) = std::env::current_exe()
+        .ok()
+        .and_then(|p| std::fs::metadata(p).ok())
+    {
+        (m.size(), m.mtime(), m.mtime_nsec(), m.ino()).hash(&mut h);
+    }
+    format!("{inputs:?}").hash(&mut h);
+    crate::vfs::host_root().hash(&mut h);
+    for p in &inputs.paths {
+        std::fs::canonicalize(p).ok().hash(&mut h);
+    }
+    h.finish()
+}
+
+/// Write `bytes` to `path` through a temporary file beside it, renamed
+/// over it (a reader sees the old index or the new one, never half; of
+/// two runs writing at once, one's index stands). The user's alone:
+/// it holds configuration text (php-fpm pools whole, with their `env[]`).
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tmp = path.with_extension(format!("tmp{}-{nanos}", std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(bytes))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
