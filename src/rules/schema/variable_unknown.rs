@@ -1,0 +1,152 @@
+//! `variable-unknown`: a value names a variable nothing defines. nginx
+//! registers every variable a value compiles and, once the configuration
+//! is read, looks each one up among the variables its modules and the
+//! configuration defined, then among the prefix variables (`http_`,
+//! `arg_`, …); one it finds in neither stops the start:
+//! `[emerg] unknown "foo" variable` (ngx_http_variables_init_vars and
+//! ngx_stream_variables_init_vars, nginx/nginx 3f6f782). Definitions are
+//! global to the http (or stream) block, whatever their server or order.
+//!
+//! Only a tree read from its main configuration is judged, and not one
+//! nginx-lint cannot see whole: an include it cannot read, a directive it
+//! does not know or of a third-party module (geoip2, lua's
+//! `set_by_lua*`, … define variables), a `load_module` of anything but
+//! nginx's own modules and njs. Checked against nginx 1.22 `-t`
+//! (tests/variable_unknown.rs).
+
+use rustc_hash::FxHashSet;
+
+use crate::analysis::variables::{MERGE_COMPILED, defined, used};
+use crate::finding::Finding;
+use crate::model::walk::Visit;
+use crate::nginx::context::Ctx;
+use crate::nginx::lexer::Word;
+use crate::nginx::variables::builtin;
+use crate::rules::{Check, Rule, ids};
+
+pub struct VariableUnknown;
+
+/// nginx's own modules a distribution builds as `.so`, and njs (whose
+/// `js_set`/`js_var` are read as definitions).
+const OWN_MODULES: &[&str] = &[
+    "ngx_http_geoip_module",
+    "ngx_stream_geoip_module",
+    "ngx_http_image_filter_module",
+    "ngx_http_xslt_filter_module",
+    "ngx_http_perl_module",
+    "ngx_mail_module",
+    "ngx_stream_module",
+    "ngx_http_js_module",
+    "ngx_stream_js_module",
+];
+
+/// The subsystem a visit is in: `Some(false)` http, `Some(true)` stream.
+fn subsystem(v: &Visit<'_, '_>) -> Option<bool> {
+    match v.parents.first().map(|p| p.name()) {
+        Some("http") => Some(false),
+        Some("stream") => Some(true),
+        _ => None,
+    }
+}
+
+/// Whether the directive keeps the unit from being judged.
+fn unjudgeable(v: &Visit<'_, '_>) -> bool {
+    let d = v.directive;
+    if d.name() == "load_module" {
+        let stem = d
+            .arg(0)
+            .and_then(|p| p.rsplit('/').next())
+            .and_then(|f| f.strip_suffix(".so"));
+        return !stem.is_some_and(|s| OWN_MODULES.contains(&s));
+    }
+    if v.ctx == Ctx::Data || d.is_include() {
+        return false;
+    }
+    v.specs.is_empty()
+        || v.specs
+            .iter()
+            .all(|s| s.third_party.is_some_and(|g| g != "njs"))
+}
+
+/// What the first walk gathers.
+#[derive(Default)]
+struct Defs {
+    /// (unit, stream, lowercased name).
+    names: FxHashSet<(usize, bool, String)>,
+    /// Units not judged.
+    skip: FxHashSet<usize>,
+    /// Units whose http block has a server.
+    http_server: FxHashSet<usize>,
+}
+
+impl Rule for VariableUnknown {
+    fn ids(&self) -> &'static [&'static str] {
+        &[ids::VARIABLE_UNKNOWN]
+    }
+
+    fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
+        let units = &cx.loaded.units;
+        let judged = |u: usize| {
+            units
+                .get(u)
+                .is_some_and(|x| x.context == Ctx::Main && !x.standalone)
+        };
+        let mut defs = Defs::default();
+        cx.model.visits.walk(&mut |v| {
+            if !judged(v.unit) || unjudgeable(v) {
+                defs.skip.insert(v.unit);
+                return;
+            }
+            if v.directive.is_include() && cx.loaded.unknown_includes.contains(&v.directive.span) {
+                defs.skip.insert(v.unit);
+            }
+            if v.ctx == Ctx::Http && v.directive.name() == "server" {
+                defs.http_server.insert(v.unit);
+            }
+            if let Some(stream) = subsystem(v) {
+                for n in defined(v.directive, v.parents.last().copied()) {
+                    defs.names.insert((v.unit, stream, n.to_ascii_lowercase()));
+                }
+            }
+        });
+        let version = cx.settings.nginx_version;
+        cx.model.visits.walk(&mut |v| {
+            if defs.skip.contains(&v.unit) {
+                return;
+            }
+            let Some(stream) = subsystem(v) else {
+                return;
+            };
+            let d = v.directive;
+            if !stream
+                && v.ctx == Ctx::Http
+                && MERGE_COMPILED.contains(&d.name())
+                && !defs.http_server.contains(&v.unit)
+            {
+                return;
+            }
+            for (name, word) in used(d, v.specs, v.parents.last().copied(), stream) {
+                let lower = name.to_ascii_lowercase();
+                if builtin(&lower, stream, version).is_none()
+                    && !defs.names.contains(&(v.unit, stream, lower.clone()))
+                {
+                    out.push(unknown(word, &lower));
+                }
+            }
+        });
+    }
+}
+
+/// A use of a variable nothing defines; `name` as nginx prints it
+/// (lowercased).
+fn unknown(w: &Word, name: &str) -> Finding {
+    Finding::error(
+        ids::VARIABLE_UNKNOWN,
+        w.span,
+        format!("unknown \"{name}\" variable"),
+    )
+    .with_help(
+        "nginx refuses to start: no module and no `set`, `map`, `geo`, `split_clients` or \
+         named regex capture in this http block defines it; fix the name, or define it",
+    )
+}
