@@ -207,3 +207,73 @@ fn log_format_uses<'a>(d: &'a Directive, stream: bool, out: &mut Vec<(&'a str, &
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nginx::parser::parse;
+    use crate::nginx::schema::lookup;
+    use crate::source::FileId;
+
+    /// The names the first directive of `src` uses (http), and those its
+    /// block's entries use with it as their parent.
+    fn uses_of(src: &str) -> Vec<String> {
+        let pf = parse(FileId(0), src.as_bytes());
+        let d = &pf.directives[0];
+        let mut out: Vec<String> = used(d, lookup(d.name()), None, false)
+            .into_iter()
+            .map(|(n, _)| n.to_string())
+            .collect();
+        for e in d.block.iter().flat_map(|b| b.children.iter()) {
+            out.extend(
+                used(e, &[], Some(d), false)
+                    .into_iter()
+                    .map(|(n, _)| n.to_string()),
+            );
+        }
+        out
+    }
+
+    fn defs_of(src: &str) -> Vec<String> {
+        let pf = parse(FileId(0), src.as_bytes());
+        let d = &pf.directives[0];
+        defined(d, None).into_iter().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn uses_where_nginx_compiles() {
+        assert_eq!(uses_of("set $a \"$b${c}$1\";"), ["b", "c"]);
+        assert_eq!(uses_of("if ($a-b) { }"), ["a-b"]);
+        assert_eq!(uses_of("if ($a = \"x$b\" ) { }"), ["a", "b"]);
+        assert_eq!(uses_of("if ($a ~ ^/x$b) { }"), ["a"]);
+        assert_eq!(uses_of("if (!-f $d$e) { }"), ["d", "e"]);
+        assert_eq!(uses_of("rewrite ^/(.*)$ /$1$a;"), ["a"]);
+        assert_eq!(uses_of("map $src $dst { k $v; hostnames; }"), ["src", "v"]);
+        assert_eq!(uses_of("geo $src $dst { default $x; }"), ["src"]);
+        assert_eq!(
+            uses_of("log_format f escape=json '$a $status $1';"),
+            ["a", "1"]
+        );
+        assert_eq!(
+            uses_of("access_log syslog:server=$x off;"),
+            Vec::<String>::new()
+        );
+        assert_eq!(uses_of("access_log /l/$a main if=$b;"), ["a", "b"]);
+        // A complex-value slot of nginx's own.
+        assert_eq!(uses_of("proxy_no_cache $a $b;"), ["a", "b"]);
+        // Not compiled at start (a literal, or read at run time).
+        assert_eq!(uses_of("server_name $a;"), Vec::<String>::new());
+        assert_eq!(uses_of("location ~ ^/a$ { }"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn definitions_and_named_captures() {
+        assert_eq!(defs_of("set $a 1;"), ["a"]);
+        assert_eq!(defs_of("map $x $m { }"), ["m"]);
+        assert_eq!(defs_of("geo $g { }"), ["g"]);
+        assert_eq!(defs_of("geo $x $g { }"), ["g"]);
+        assert_eq!(defs_of("split_clients $x $s { }"), ["s"]);
+        assert_eq!(defs_of("location ~ ^/(?<u>.+)/(?P<v>.)$ { }"), ["u", "v"]);
+        assert_eq!(defs_of("return 200 $a;"), Vec::<String>::new());
+    }
+}

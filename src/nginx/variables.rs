@@ -30,6 +30,8 @@ pub struct VarSpec {
     pub since: Option<Version>,
     /// Last release that has it; None: still in the newest.
     pub until: Option<Version>,
+    /// The third-party module's group (`echo`), None for nginx's own.
+    pub third_party: Option<&'static str>,
 }
 
 impl VarSpec {
@@ -39,10 +41,28 @@ impl VarSpec {
     }
 }
 
-/// Every variable of the table.
+/// Every variable of nginx's own modules, sorted by name.
 pub fn all() -> &'static [VarSpec] {
     &variable_table::VARIABLES
 }
+
+/// The variables of the third-party modules a distribution loads by
+/// default (`tools/gen_nginx_variables.py` lists them).
+pub fn third_party() -> &'static [VarSpec] {
+    &variable_table::THIRD_PARTY
+}
+
+/// The third-party modules whose variables [`third_party`] holds, and
+/// that define no other variable than those and the ones of the
+/// directives the linter reads (`geoip2 { $name ...; }`).
+pub const CATALOGUED_GROUPS: &[&str] = &[
+    "echo",
+    "geoip2",
+    "auth-pam",
+    "dav-ext",
+    "subs-filter",
+    "upstream-fair",
+];
 
 /// The built-in variable (or prefix) that answers for `name` in nginx
 /// `version`, http or stream, as `ngx_http_variables_init_vars` finds it.
@@ -62,6 +82,11 @@ pub fn builtin(name: &str, stream: bool, version: Version) -> Option<&'static Va
                 .filter(usable)
                 .filter(|s| s.prefix && lower.starts_with(s.name))
                 .max_by_key(|s| s.name.len())
+        })
+        .or_else(|| {
+            third_party()
+                .iter()
+                .find(|s| s.stream == stream && !s.prefix && s.name == lower)
         })
 }
 
@@ -160,6 +185,8 @@ mod tests {
         assert!(builtin("request_uri", true, V122).is_none());
         assert!(builtin("ssl_preread_server_name", true, V122).is_some());
         assert!(builtin("ssl_preread_server_name", false, V122).is_none());
+        // echo's, which Debian loads.
+        assert!(builtin("echo_timer_elapsed", false, V122).is_some());
     }
 
     #[test]

@@ -21,14 +21,23 @@ use crate::finding::Finding;
 use crate::model::walk::Visit;
 use crate::nginx::context::Ctx;
 use crate::nginx::lexer::Word;
-use crate::nginx::variables::builtin;
+use crate::nginx::variables::{CATALOGUED_GROUPS, builtin};
 use crate::rules::{Check, Rule, ids};
 
 pub struct VariableUnknown;
 
-/// nginx's own modules a distribution builds as `.so`, and njs (whose
-/// `js_set`/`js_var` are read as definitions).
-const OWN_MODULES: &[&str] = &[
+/// The modules whose `load_module` keeps a tree judged: nginx's own a
+/// distribution builds as `.so`, njs (whose `js_set`/`js_var` are read as
+/// definitions) and the third-party modules whose variables are catalogued
+/// (those Debian 12 loads: its modules-enabled/).
+const KNOWN_MODULES: &[&str] = &[
+    "ngx_http_echo_module",
+    "ngx_http_geoip2_module",
+    "ngx_stream_geoip2_module",
+    "ngx_http_auth_pam_module",
+    "ngx_http_dav_ext_module",
+    "ngx_http_subs_filter_module",
+    "ngx_http_upstream_fair_module",
     "ngx_http_geoip_module",
     "ngx_stream_geoip_module",
     "ngx_http_image_filter_module",
@@ -57,15 +66,22 @@ fn unjudgeable(v: &Visit<'_, '_>) -> bool {
             .arg(0)
             .and_then(|p| p.rsplit('/').next())
             .and_then(|f| f.strip_suffix(".so"));
-        return !stem.is_some_and(|s| OWN_MODULES.contains(&s));
+        return !stem.is_some_and(|s| KNOWN_MODULES.contains(&s));
     }
-    if v.ctx == Ctx::Data || d.is_include() {
+    if v.ctx == Ctx::Data || d.is_include() || in_geoip2(v) {
         return false;
     }
     v.specs.is_empty()
-        || v.specs
-            .iter()
-            .all(|s| s.third_party.is_some_and(|g| g != "njs"))
+        || v.specs.iter().all(|s| {
+            s.third_party
+                .is_some_and(|g| g != "njs" && !CATALOGUED_GROUPS.contains(&g))
+        })
+}
+
+/// An entry of a `geoip2` block (`$name [default=...] path...;` or
+/// `auto_reload`): geoip2 reads its body itself.
+fn in_geoip2(v: &Visit<'_, '_>) -> bool {
+    v.parents.last().is_some_and(|p| p.name() == "geoip2")
 }
 
 /// What the first walk gathers.
@@ -107,6 +123,10 @@ impl Rule for VariableUnknown {
                 for n in defined(v.directive, v.parents.last().copied()) {
                     defs.names.insert((v.unit, stream, n.to_ascii_lowercase()));
                 }
+                let geoip2 = in_geoip2(v).then(|| v.directive.name().strip_prefix('$'));
+                if let Some(n) = geoip2.flatten() {
+                    defs.names.insert((v.unit, stream, n.to_ascii_lowercase()));
+                }
             }
         });
         let version = cx.settings.nginx_version;
@@ -118,6 +138,9 @@ impl Rule for VariableUnknown {
                 return;
             };
             let d = v.directive;
+            if in_geoip2(v) {
+                return;
+            }
             if !stream
                 && v.ctx == Ctx::Http
                 && MERGE_COMPILED.contains(&d.name())
