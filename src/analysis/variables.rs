@@ -96,6 +96,11 @@ pub fn used<'a>(
     stream: bool,
 ) -> Vec<(&'a str, &'a Word)> {
     let mut out = Vec::new();
+    // Every use is a `$`: most directives have none (read first, while
+    // the words are in cache).
+    if !d.args.iter().any(|w| w.as_str().contains('$')) {
+        return out;
+    }
     let mut script = |w: Option<&'a Word>| {
         if let Some(w) = w {
             out.extend(script_names(w.as_str()).into_iter().map(|n| (n, w)));

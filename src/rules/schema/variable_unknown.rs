@@ -107,56 +107,54 @@ impl Rule for VariableUnknown {
                 .get(u)
                 .is_some_and(|x| x.context == Ctx::Main && !x.standalone)
         };
+        // One walk: definitions count wherever they stand in the block,
+        // so the uses are judged after it.
         let mut defs = Defs::default();
+        let mut uses = Vec::new();
         cx.model.visits.walk(&mut |v| {
             if !judged(v.unit) || unjudgeable(v) {
                 defs.skip.insert(v.unit);
                 return;
             }
-            if v.directive.is_include() && cx.loaded.unknown_includes.contains(&v.directive.span) {
+            let d = v.directive;
+            if d.is_include() && cx.loaded.unknown_includes.contains(&d.span) {
                 defs.skip.insert(v.unit);
             }
-            if v.ctx == Ctx::Http && v.directive.name() == "server" {
+            if v.ctx == Ctx::Http && d.name() == "server" {
                 defs.http_server.insert(v.unit);
-            }
-            if let Some(stream) = subsystem(v) {
-                for n in defined(v.directive, v.parents.last().copied()) {
-                    defs.names.insert((v.unit, stream, n.to_ascii_lowercase()));
-                }
-                let geoip2 = in_geoip2(v).then(|| v.directive.name().strip_prefix('$'));
-                if let Some(n) = geoip2.flatten() {
-                    defs.names.insert((v.unit, stream, n.to_ascii_lowercase()));
-                }
-            }
-        });
-        let version = cx.settings.nginx_version;
-        cx.model.visits.walk(&mut |v| {
-            if defs.skip.contains(&v.unit) {
-                return;
             }
             let Some(stream) = subsystem(v) else {
                 return;
             };
-            let d = v.directive;
+            let parent = v.parents.last().copied();
+            for n in defined(d, parent) {
+                defs.names.insert((v.unit, stream, n.to_ascii_lowercase()));
+            }
             if in_geoip2(v) {
-                return;
-            }
-            if !stream
-                && v.ctx == Ctx::Http
-                && MERGE_COMPILED.contains(&d.name())
-                && !defs.http_server.contains(&v.unit)
-            {
-                return;
-            }
-            for (name, word) in used(d, v.specs, v.parents.last().copied(), stream) {
-                let lower = name.to_ascii_lowercase();
-                if builtin(&lower, stream, version).is_none()
-                    && !defs.names.contains(&(v.unit, stream, lower.clone()))
-                {
-                    out.push(unknown(word, &lower));
+                if let Some(n) = d.name().strip_prefix('$') {
+                    defs.names.insert((v.unit, stream, n.to_ascii_lowercase()));
                 }
+                return;
+            }
+            // Compiled when a block is merged: at http level, only when the
+            // block has a server to merge into.
+            let at_merge = !stream && v.ctx == Ctx::Http && MERGE_COMPILED.contains(&d.name());
+            for (name, word) in used(d, v.specs, parent, stream) {
+                uses.push((v.unit, stream, at_merge, name, word));
             }
         });
+        let version = cx.settings.nginx_version;
+        for (unit, stream, at_merge, name, word) in uses {
+            if defs.skip.contains(&unit) || (at_merge && !defs.http_server.contains(&unit)) {
+                continue;
+            }
+            let lower = name.to_ascii_lowercase();
+            if builtin(&lower, stream, version).is_none()
+                && !defs.names.contains(&(unit, stream, lower.clone()))
+            {
+                out.push(unknown(word, &lower));
+            }
+        }
     }
 }
 
