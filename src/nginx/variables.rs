@@ -90,6 +90,17 @@ pub fn builtin(name: &str, stream: bool, version: Version) -> Option<&'static Va
         })
 }
 
+/// The releases that have `name` (exactly, not by prefix): the first, and
+/// the last when it was removed. For saying why a name of nginx's own is
+/// refused in the version in force.
+pub fn releases(name: &str, stream: bool) -> Option<(Version, Option<Version>)> {
+    let lower = name.to_ascii_lowercase();
+    all()
+        .iter()
+        .filter(|s| s.stream == stream && !s.prefix && s.name == lower)
+        .find_map(|s| Some((s.since?, s.until)))
+}
+
 fn name_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'
 }
@@ -195,6 +206,8 @@ mod tests {
         assert!(builtin("ssl_alpn_protocol", false, Version(1, 21, 4)).is_some());
         assert!(builtin("http3", false, V122).is_none());
         assert!(builtin("http3", false, Version(1, 26, 0)).is_some());
+        assert_eq!(releases("http3", false), Some((Version(1, 25, 0), None)));
+        assert_eq!(releases("nope", false), None);
     }
 
     #[test]

@@ -21,7 +21,8 @@ use crate::finding::Finding;
 use crate::model::walk::Visit;
 use crate::nginx::context::Ctx;
 use crate::nginx::lexer::Word;
-use crate::nginx::variables::{CATALOGUED_GROUPS, builtin};
+use crate::nginx::schema::Version;
+use crate::nginx::variables::{CATALOGUED_GROUPS, builtin, releases};
 use crate::rules::{Check, Rule, ids};
 
 pub struct VariableUnknown;
@@ -152,7 +153,7 @@ impl Rule for VariableUnknown {
             if builtin(&lower, stream, version).is_none()
                 && !defs.names.contains(&(unit, stream, lower.clone()))
             {
-                out.push(unknown(word, &lower));
+                out.push(unknown(word, &lower, stream, version));
             }
         }
     }
@@ -160,14 +161,26 @@ impl Rule for VariableUnknown {
 
 /// A use of a variable nothing defines; `name` as nginx prints it
 /// (lowercased).
-fn unknown(w: &Word, name: &str) -> Finding {
+fn unknown(w: &Word, name: &str, stream: bool, version: Version) -> Finding {
+    let block = if stream { "stream" } else { "http" };
+    let help = match releases(name, stream) {
+        Some((from, until)) => format!(
+            "nginx refuses to start: ${name} is nginx's own {}, and the version judged is \
+             {version} (--nginx-version)",
+            match until {
+                Some(u) => format!("from {from} to {u}"),
+                None => format!("from {from} on"),
+            }
+        ),
+        None => format!(
+            "nginx refuses to start: no module and no `set`, `map`, `geo`, `split_clients` \
+             or named regex capture in this {block} block defines it; fix the name, or define it"
+        ),
+    };
     Finding::error(
         ids::VARIABLE_UNKNOWN,
         w.span,
         format!("unknown \"{name}\" variable"),
     )
-    .with_help(
-        "nginx refuses to start: no module and no `set`, `map`, `geo`, `split_clients` or \
-         named regex capture in this http block defines it; fix the name, or define it",
-    )
+    .with_help(help)
 }
