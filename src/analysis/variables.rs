@@ -29,7 +29,7 @@ use crate::analysis::if_condition;
 use crate::nginx::ast::Directive;
 use crate::nginx::lexer::Word;
 use crate::nginx::schema::DirectiveSpec;
-use crate::nginx::variables::{log_format_names, named_captures, script_names};
+use crate::nginx::variables::{has_group, log_format_names, named_captures, script_names};
 
 /// Handlers that compile every argument as a complex value.
 const SLOT_HANDLERS: &[&str] = &[
@@ -79,7 +79,7 @@ pub fn defined<'a>(d: &'a Directive, parent: Option<&Directive>) -> Vec<&'a str>
         out.extend(def);
     }
     for w in std::iter::once(&d.name).chain(d.args.iter()) {
-        if w.as_str().contains("(?") {
+        if has_group(w.as_str()) {
             out.extend(named_captures(w.as_str()));
         }
     }

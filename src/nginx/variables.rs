@@ -154,6 +154,15 @@ fn names(value: &str, captures: bool) -> Vec<&str> {
     out
 }
 
+/// Whether a word may hold a named subpattern (`(?`): a byte scan (a
+/// two-byte `str::contains` costs a `memcmp` a candidate, and this is
+/// asked of every word with a `$`).
+pub fn has_group(word: &str) -> bool {
+    word.as_bytes()
+        .windows(2)
+        .any(|p| p[0] == b'(' && p[1] == b'?')
+}
+
 /// The names of the named subpatterns of a regex: `(?<name>`, `(?P<name>`
 /// and `(?'name'`. nginx defines a variable for each when it compiles the
 /// regex (`ngx_http_regex_compile`). Read loosely, escapes and classes

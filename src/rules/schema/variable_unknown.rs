@@ -14,15 +14,15 @@
 //! nginx's own modules and njs. Checked against nginx 1.22 `-t`
 //! (tests/variable_unknown.rs).
 
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::analysis::variables::{MERGE_COMPILED, defined, used};
 use crate::finding::Finding;
 use crate::model::walk::Visit;
 use crate::nginx::context::Ctx;
 use crate::nginx::lexer::Word;
-use crate::nginx::schema::Version;
-use crate::nginx::variables::{CATALOGUED_GROUPS, builtin, releases};
+use crate::nginx::schema::{Version, known_id};
+use crate::nginx::variables::{CATALOGUED_GROUPS, builtin, has_group, releases};
 use crate::rules::{Check, Rule, ids};
 
 pub struct VariableUnknown;
@@ -52,17 +52,20 @@ const KNOWN_MODULES: &[&str] = &[
 
 /// The subsystem a visit is in: `Some(false)` http, `Some(true)` stream.
 fn subsystem(v: &Visit<'_, '_>) -> Option<bool> {
-    match v.parents.first().map(|p| p.name()) {
-        Some("http") => Some(false),
-        Some("stream") => Some(true),
-        _ => None,
+    let top = v.parents.first()?.name_id;
+    if top == known_id!("http") {
+        Some(false)
+    } else if top == known_id!("stream") {
+        Some(true)
+    } else {
+        None
     }
 }
 
 /// Whether the directive keeps the unit from being judged.
 fn unjudgeable(v: &Visit<'_, '_>) -> bool {
     let d = v.directive;
-    if d.name() == "load_module" {
+    if d.name_id == known_id!("load_module") {
         let stem = d
             .arg(0)
             .and_then(|p| p.rsplit('/').next())
@@ -82,7 +85,9 @@ fn unjudgeable(v: &Visit<'_, '_>) -> bool {
 /// An entry of a `geoip2` block (`$name [default=...] path...;` or
 /// `auto_reload`): geoip2 reads its body itself.
 fn in_geoip2(v: &Visit<'_, '_>) -> bool {
-    v.parents.last().is_some_and(|p| p.name() == "geoip2")
+    v.parents
+        .last()
+        .is_some_and(|p| p.name_id == known_id!("geoip2"))
 }
 
 /// What the first walk gathers.
@@ -121,12 +126,18 @@ impl Rule for VariableUnknown {
             if d.is_include() && cx.loaded.unknown_includes.contains(&d.span) {
                 defs.skip.insert(v.unit);
             }
-            if v.ctx == Ctx::Http && d.name() == "server" {
+            if v.ctx == Ctx::Http && d.name_id == known_id!("server") {
                 defs.http_server.insert(v.unit);
             }
             let Some(stream) = subsystem(v) else {
                 return;
             };
+            // Definitions and uses all have a `$` or a named group (`(?`)
+            // in a word: most directives have neither.
+            let marked = |w: &Word| w.as_str().contains('$') || has_group(w.as_str());
+            if !marked(&d.name) && !d.args.iter().any(marked) {
+                return;
+            }
             let parent = v.parents.last().copied();
             for n in defined(d, parent) {
                 defs.names.insert((v.unit, stream, n.to_ascii_lowercase()));
@@ -145,14 +156,20 @@ impl Rule for VariableUnknown {
             }
         });
         let version = cx.settings.nginx_version;
+        // The same few names recur in every server.
+        let mut known: FxHashMap<(&str, bool), bool> = FxHashMap::default();
         for (unit, stream, at_merge, name, word) in uses {
             if defs.skip.contains(&unit) || (at_merge && !defs.http_server.contains(&unit)) {
                 continue;
             }
-            let lower = name.to_ascii_lowercase();
-            if builtin(&lower, stream, version).is_none()
-                && !defs.names.contains(&(unit, stream, lower.clone()))
+            if *known
+                .entry((name, stream))
+                .or_insert_with(|| builtin(name, stream, version).is_some())
             {
+                continue;
+            }
+            let lower = name.to_ascii_lowercase();
+            if !defs.names.contains(&(unit, stream, lower.clone())) {
                 out.push(unknown(word, &lower, stream, version));
             }
         }
