@@ -5,6 +5,7 @@
 
 pub mod regex;
 pub mod taint;
+pub mod variables;
 
 use std::rc::Rc;
 

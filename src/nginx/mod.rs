@@ -9,3 +9,4 @@ pub mod parser;
 pub mod print;
 pub mod schema;
 pub mod values;
+pub mod variables;

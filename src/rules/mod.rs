@@ -181,6 +181,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &resolution::compose_variable_unset::ComposeVariableUnset,
         &resolution::compose_profile_target::ComposeProfileTarget,
         &tls::ssl_reject_handshake_bypass::SslRejectHandshakeBypass,
+        &schema::variable_unknown::VariableUnknown,
     ]
 }
 

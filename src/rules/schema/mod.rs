@@ -20,6 +20,7 @@ pub mod service_syntax;
 pub mod ssl_on_removed;
 pub mod unknown_directive;
 pub mod upstream_undefined;
+pub mod variable_unknown;
 pub mod zone_undefined;
 
 use crate::loaded::Loaded;
