@@ -9,14 +9,8 @@ use crate::model::Model;
 use crate::route::Engine;
 use crate::route::request::{ClientCert, Request};
 
-/// Run `url` (with `headers`) on `conf`, files looked at under `files`.
-fn outcome(
-    conf: &str,
-    url: &str,
-    headers: &[&str],
-    files: Option<&std::path::Path>,
-    cert: Option<ClientCert>,
-) -> (Outcome, String) {
+/// Load `conf` as the tree's nginx.conf and run `req` on it.
+fn run_conf(conf: &str, req: &Request) -> Outcome {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("nginx.conf");
     std::fs::write(&path, conf).expect("write");
@@ -26,12 +20,22 @@ fn outcome(
     })
     .expect("load");
     let model = Model::build(&loaded);
-    let engine = Engine::new(&model);
+    run(&Engine::new(&model), req)
+}
+
+/// Run `url` (with `headers`) on `conf`, files looked at under `files`.
+fn outcome(
+    conf: &str,
+    url: &str,
+    headers: &[&str],
+    files: Option<&std::path::Path>,
+    cert: Option<ClientCert>,
+) -> (Outcome, String) {
     let headers: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
     let mut req = Request::from_url(url, "GET", &headers, Some("127.0.0.1")).expect("url");
     req.files = files.map(|p| p.to_path_buf());
     req.client_cert = cert;
-    let out = run(&engine, &req);
+    let out = run_conf(conf, &req);
     let answer = answer(&out);
     (out, answer)
 }
@@ -144,19 +148,9 @@ fn client_certificates_as_ssl_verify_client_decides() {
 #[test]
 fn headers_nginx_refuses_once_read() {
     let ask = |h: &[&str], method: &str| {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("nginx.conf");
-        std::fs::write(&path, EARLY).expect("write");
-        let loaded = crate::load::load(&Inputs {
-            paths: vec![path],
-            ..Inputs::default()
-        })
-        .expect("load");
-        let model = Model::build(&loaded);
-        let engine = Engine::new(&model);
         let headers: Vec<String> = h.iter().map(|h| h.to_string()).collect();
         let req = Request::from_url("http://b.test/x", method, &headers, None).expect("url");
-        answer(&run(&engine, &req))
+        answer(&run_conf(EARLY, &req))
     };
     // A duplicate after the Host: b.test's error_page (=200).
     let cl = "Content-Length: 1";

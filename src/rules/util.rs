@@ -81,6 +81,15 @@ impl UnknownBlocks {
     }
 }
 
+/// Whether unit `u` is a whole tree (a main configuration, not a file
+/// linted on its own): what rules that look across the http block judge.
+pub fn whole_tree(cx: &crate::rules::Check<'_>, u: usize) -> bool {
+    cx.loaded
+        .units
+        .get(u)
+        .is_some_and(|x| x.context == crate::nginx::context::Ctx::Main && !x.standalone)
+}
+
 /// Whether `scope` lies in a file nothing includes that is read below main
 /// level (a vhost file, a location snippet): the blocks around it where it
 /// is deployed, and what they set for it to inherit (`fastcgi_param`,

@@ -107,12 +107,7 @@ impl Rule for VariableUnknown {
     }
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
-        let units = &cx.loaded.units;
-        let judged = |u: usize| {
-            units
-                .get(u)
-                .is_some_and(|x| x.context == Ctx::Main && !x.standalone)
-        };
+        let judged = |u: usize| crate::rules::util::whole_tree(cx, u);
         // One walk: definitions count wherever they stand in the block,
         // so the uses are judged after it.
         let mut defs = Defs::default();

@@ -105,12 +105,7 @@ impl Rule for ZoneUndefined {
     }
 
     fn check(&self, cx: &Check<'_>, out: &mut Vec<Finding>) {
-        let units = &cx.loaded.units;
-        let judged = |u: usize| {
-            units
-                .get(u)
-                .is_some_and(|x| x.context == Ctx::Main && !x.standalone)
-        };
+        let judged = |u: usize| crate::rules::util::whole_tree(cx, u);
         // (unit, name) → every owner that defines it.
         let mut defined: FxHashMap<(usize, &str), Vec<Owner>> = FxHashMap::default();
         cx.model.visits.walk_named(DEFINITIONS, &mut |v| {
