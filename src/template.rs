@@ -98,77 +98,18 @@ fn env_style(text: &str) -> Option<&str> {
     None
 }
 
-/// nginx's own variables (ngx_http_variables.c, ngx_http_core_module's
-/// "Embedded Variables"): nginx lowercases a variable's name when it looks
-/// it up, so `$REQUEST_URI` is `$request_uri`, not a placeholder.
+/// nginx's own variables, from the catalogue generated from nginx's
+/// sources (`crate::nginx::variables`: http and stream, any release since
+/// 1.18.0, prefixes such as `http_` and `arg_` included), plus NGINX
+/// Plus's `jwt_` ones: nginx lowercases a variable's name when it looks it
+/// up, so `$REQUEST_URI` is `$request_uri`, not a placeholder.
 fn builtin(var: &str) -> bool {
-    const PREFIXES: &[&str] = &[
-        "http_",
-        "sent_http_",
-        "sent_trailer_",
-        "cookie_",
-        "arg_",
-        "upstream_",
-        "ssl_",
-        "proxy_",
-        "realip_",
-        "limit_",
-        "geoip_",
-        "jwt_",
-    ];
-    const NAMES: &[&str] = &[
-        "args",
-        "binary_remote_addr",
-        "body_bytes_sent",
-        "bytes_sent",
-        "connection",
-        "connection_requests",
-        "connection_time",
-        "content_length",
-        "content_type",
-        "document_root",
-        "document_uri",
-        "host",
-        "hostname",
-        "https",
-        "is_args",
-        "limit_rate",
-        "msec",
-        "nginx_version",
-        "pid",
-        "pipe",
-        "query_string",
-        "realpath_root",
-        "remote_addr",
-        "remote_port",
-        "remote_user",
-        "request",
-        "request_body",
-        "request_body_file",
-        "request_completion",
-        "request_filename",
-        "request_id",
-        "request_length",
-        "request_method",
-        "request_time",
-        "request_uri",
-        "scheme",
-        "server_addr",
-        "server_name",
-        "server_port",
-        "server_protocol",
-        "status",
-        "time_iso8601",
-        "time_local",
-        "uri",
-        "fastcgi_script_name",
-        "fastcgi_path_info",
-        "gzip_ratio",
-        "invalid_referer",
-        "secure_link",
-        "server_protocol",
-    ];
-    PREFIXES.iter().any(|p| var.starts_with(p)) || NAMES.contains(&var)
+    use crate::nginx::variables;
+    var.starts_with("jwt_")
+        || [false, true].into_iter().any(|stream| {
+            variables::builtin(var, stream, crate::nginx::schema::NEWEST_STABLE).is_some()
+                || variables::releases(var, stream).is_some()
+        })
 }
 
 /// Whether the file defines `$var` itself (`set $VAR …`, `map … $VAR {`):
@@ -275,6 +216,26 @@ fn template_info(span: Span, n: usize) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// nginx's own names (any release, http or stream, by prefix too) are
+    /// variables; a name no module has is a placeholder, even one that
+    /// starts like a module's (`$SSL_CUSTOM`).
+    #[test]
+    fn builtin_is_the_catalogue() {
+        for v in [
+            "request_uri",
+            "http_x_forwarded_for",
+            "ssl_client_s_dn",
+            "upstream_addr",
+            "jwt_claim_sub",
+            "ssl_preread_server_name",
+        ] {
+            assert!(super::builtin(v), "{v}");
+        }
+        for v in ["ssl_custom", "app_port", "proxy_target"] {
+            assert!(!super::builtin(v), "{v}");
+        }
+    }
 
     #[test]
     fn placeholders() {
