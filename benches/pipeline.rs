@@ -10,7 +10,7 @@ use nginx_lint::load::{Inputs, load};
 use nginx_lint::model::Model;
 use nginx_lint::nginx::lexer::{Lexer, Statement, Terminator};
 use nginx_lint::resolve::Resolver;
-use nginx_lint::route::lazy::Loading;
+use nginx_lint::route::lazy::{Afterwards, Loading};
 use nginx_lint::route::render::RouteFormat;
 use nginx_lint::route::request::Request;
 use nginx_lint::source::FileId;
@@ -125,9 +125,16 @@ fn stages(c: &mut Criterion) {
         let cache = std::env::temp_dir().join("nginx-lint-bench-cache");
         g.bench_with_input(BenchmarkId::new("route-indexed", n), &opts, |b, o| {
             b.iter(|| {
-                route_indexed(o, &req, RouteFormat::Text, Loading::Lazy, Some(&cache))
-                    .map(|t| t.len())
-                    .unwrap_or(0)
+                route_indexed(
+                    o,
+                    &req,
+                    RouteFormat::Text,
+                    Loading::Lazy,
+                    Some(&cache),
+                    Afterwards::Free,
+                )
+                .map(|t| t.len())
+                .unwrap_or(0)
             })
         });
     }

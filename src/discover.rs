@@ -11,6 +11,7 @@ use walkdir::WalkDir;
 use std::sync::Arc;
 
 use crate::loaded::Skipped;
+pub use crate::source::Held;
 use crate::vfs::{FileKey, FsError, open_regular};
 
 /// How much of a file [`classify`] looks at.
@@ -41,9 +42,9 @@ pub struct Found {
     /// The bytes, read once here and handed on to the parser.
     pub text: Arc<[u8]>,
     pub key: FileKey,
-    /// `text` holds only what a skeleton keeps ([`Reuse`]): a file
-    /// wanted whole is read again.
-    pub condensed: bool,
+    /// What `text` holds: the file, or only what a skeleton keeps
+    /// ([`Reuse`]).
+    pub held: Held,
 }
 
 /// Files a run may take from what an earlier run read instead of reading
@@ -57,6 +58,11 @@ pub trait Reuse: Send + Sync {
         ino: Option<u64>,
         read: &mut dyn FnMut() -> Result<Found, FsError>,
     ) -> Result<Found, FsError>;
+
+    /// Every file the walk met so far came from the earlier run unchanged,
+    /// and none of that run's is missing: asked once the walk is done,
+    /// this says [`Held::Inert`] may be trusted.
+    fn unchanged(&self) -> bool;
 }
 
 impl std::fmt::Debug for dyn Reuse {
@@ -1087,7 +1093,7 @@ fn read_found(path: &Path, ino: Option<u64>) -> Result<Found, FsError> {
         kind,
         text,
         key,
-        condensed: false,
+        held: Held::Whole,
     })
 }
 

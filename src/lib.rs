@@ -113,24 +113,34 @@ pub fn route_loading(
     format: route::render::RouteFormat,
     loading: route::lazy::Loading,
 ) -> Result<String, InputError> {
-    route_indexed(opts, req, format, loading, None)
+    route_indexed(
+        opts,
+        req,
+        format,
+        loading,
+        None,
+        route::lazy::Afterwards::Free,
+    )
 }
 
 /// [`route_loading`], taking the files unchanged since an earlier run
 /// from the index under `cache` (`route::index`; the CLI's default, unless
-/// `--no-cache`). The answer is the same.
+/// `--no-cache`). The answer is the same. `afterwards`: what becomes of
+/// the trees loaded (`route::lazy::Afterwards`).
 pub fn route_indexed(
     opts: &Options,
     req: &route::request::Request,
     format: route::render::RouteFormat,
     loading: route::lazy::Loading,
     cache: Option<&std::path::Path>,
+    afterwards: route::lazy::Afterwards,
 ) -> Result<String, InputError> {
     route::lazy::with_index(
         &opts.inputs,
         req,
         loading,
         cache,
+        afterwards,
         |loaded, model, engine| {
             let resolver = resolve::Resolver::build(loaded, model);
             let out = route::run::run(engine, req);

@@ -404,7 +404,7 @@ fn put_buffer(disc: &mut Discovery, path: &Path, text: &std::sync::Arc<[u8]>) {
             text: text.clone(),
             // No file on disk has it: the buffer is a file of its own.
             key: (u64::MAX, u64::MAX),
-            condensed: false,
+            held: crate::source::Held::Whole,
         }),
     }
 }
@@ -702,6 +702,27 @@ fn fpm_entry_files(disc: &Discovery, inputs: &Inputs) -> Vec<PathBuf> {
 }
 
 fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs, whole: Option<Whole<'_>>) -> Loaded {
+    // An earlier run's verdict that a file adds nothing holds only for the
+    // tree it judged: every walked file unchanged, none gone, none new,
+    // and no file read from beyond the walk (which the index does not
+    // watch: an include outside the walked paths, a stock copy).
+    let trust_inert = disc.reuse.as_ref().is_some_and(|r| r.unchanged());
+    let loaded = load_tree_trusting(fs, disc, inputs, whole, trust_inert);
+    if trust_inert && loaded.beyond_walk {
+        return load_tree_trusting(fs, disc, inputs, whole, false);
+    }
+    loaded
+}
+
+/// [`load_tree`], parsing the files held as [`crate::source::Held::Inert`]
+/// only when `whole` wants them if `trust_inert`, else as condensed.
+fn load_tree_trusting(
+    fs: &RealFs,
+    disc: &Discovery,
+    inputs: &Inputs,
+    whole: Option<Whole<'_>>,
+    trust_inert: bool,
+) -> Loaded {
     use crate::vfs::Fs;
     let deployment = deployment_of(fs, disc);
     let dfs = crate::deploy_view::DeployedFs {
@@ -714,19 +735,10 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs, whole: Option<Whole
     loader.whole = whole;
     let mut walked: Vec<FileId> = Vec::new();
     let mut findings = Vec::new();
-    let mut nginx_files = Vec::new();
-    let mut service_files = Vec::new();
-    for f in &disc.files {
-        let cfg = config_path(&f.path, inputs.root.as_deref());
-        match f.kind {
-            Kind::Nginx => nginx_files.push((cfg, f.text.clone(), Some(f.key), f.condensed)),
-            Kind::Service(provider) => service_files.push((provider, f)),
-            // php-fpm files are loaded beside the trees (fpm_entry_files).
-            Kind::PhpFpm | Kind::Other(_) => {}
-        }
-    }
+    let (nginx_files, service_files) = walked_files(disc, inputs, trust_inert);
     let mut phase = crate::timings::Phases::new();
     walked.extend(loader.add_many(nginx_files));
+    let read_by_walk = loader.sources.len();
     phase.mark("parse");
     walked.dedup();
     let mut units = Vec::new();
@@ -787,6 +799,7 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs, whole: Option<Whole
     let stock_sites = std::mem::take(&mut loader.stock_sites);
     let unknown_includes = std::mem::take(&mut loader.unknown_sites);
     drop(loader);
+    let beyond_walk = sources.len() > read_by_walk;
     let services = add_services(&mut sources, service_files, declared);
     Loaded {
         sources,
@@ -796,8 +809,39 @@ fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs, whole: Option<Whole
         services,
         stock_sites,
         unknown_includes,
+        beyond_walk,
         ..Loaded::default()
     }
+}
+
+/// The walked nginx files, as the loader takes them (an inert one as
+/// condensed unless `trust_inert`), and the service files.
+fn walked_files<'d>(
+    disc: &'d Discovery,
+    inputs: &Inputs,
+    trust_inert: bool,
+) -> (
+    Vec<crate::nginx::include::Item>,
+    Vec<(&'static str, &'d discover::Found)>,
+) {
+    let mut nginx_files = Vec::new();
+    let mut service_files = Vec::new();
+    for f in &disc.files {
+        match f.kind {
+            Kind::Nginx => {
+                let held = match &f.held {
+                    crate::source::Held::Inert(_) if !trust_inert => crate::source::Held::Condensed,
+                    h => h.clone(),
+                };
+                let cfg = config_path(&f.path, inputs.root.as_deref());
+                nginx_files.push((cfg, f.text.clone(), Some(f.key), held));
+            }
+            Kind::Service(provider) => service_files.push((provider, f)),
+            // php-fpm files are loaded beside the trees (fpm_entry_files).
+            Kind::PhpFpm | Kind::Other(_) => {}
+        }
+    }
+    (nginx_files, service_files)
 }
 
 /// A repository deployed by Compose or a Dockerfile: its files are also

@@ -443,7 +443,8 @@ fn route(
     };
     let opts = Options { inputs, settings };
     let lazy = nginx_lint::route::lazy::Loading::Lazy;
-    match nginx_lint::route_indexed(&opts, &req, format, lazy, cache.as_deref()) {
+    let exit = nginx_lint::route::lazy::Afterwards::LeaveToExit;
+    match nginx_lint::route_indexed(&opts, &req, format, lazy, cache.as_deref(), exit) {
         Ok(text) => {
             emit(&text);
             ExitCode::SUCCESS

@@ -297,6 +297,23 @@ pub struct Outline {
     pub units: Vec<(Span, Span)>,
 }
 
+/// What a file's text, as read for a run, holds of the file
+/// (`crate::discover::Found`, `crate::nginx::include::Item`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Held {
+    /// The file's bytes.
+    #[default]
+    Whole,
+    /// Only what a skeleton keeps (`route`'s index): a file wanted whole
+    /// is read again.
+    Condensed,
+    /// Condensed, from a file that an earlier run of the same unchanged
+    /// tree found to add nothing for a request its server names (these,
+    /// one per line) cannot answer (`crate::route::inert`): such a
+    /// request need not parse it.
+    Inert(Arc<str>),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

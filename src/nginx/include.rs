@@ -14,7 +14,7 @@ use crate::finding::Finding;
 use crate::nginx::ast::{Directive, IncludeSite, NO_SITE, ParsedFile};
 use crate::nginx::parser;
 use crate::registry::ids;
-use crate::source::{FileId, SourceMap, Span};
+use crate::source::{FileId, Held, SourceMap, Span};
 use crate::vfs::{FileKey, Fs, FsError, is_glob, normalize, normalized};
 
 /// Include chains deeper than this are cut (nginx would recurse until it
@@ -179,7 +179,16 @@ pub struct Loader<'a> {
 }
 
 /// Which skeletons a run wants parsed whole, by real path and skeleton.
-pub type Whole<'a> = &'a (dyn Fn(&Path, &ParsedFile) -> bool + Sync);
+pub type Whole<'a> = &'a dyn Wanted;
+
+/// What decides whether a file is parsed whole (see [`Loader::whole`]).
+pub trait Wanted: Sync {
+    /// By the file's real path and skeleton.
+    fn file(&self, real: &Path, skeleton: &ParsedFile) -> bool;
+    /// By the real path and server names (one per line) of a file held
+    /// as [`Held::Inert`]: false leaves it unparsed.
+    fn names(&self, real: &Path, names: &str) -> bool;
+}
 
 /// A file parsed as `whole` asks (see [`Loader::whole`]).
 fn parse_as(whole: Option<Whole<'_>>, id: FileId, real: &Path, text: &[u8]) -> ParsedFile {
@@ -187,7 +196,7 @@ fn parse_as(whole: Option<Whole<'_>>, id: FileId, real: &Path, text: &[u8]) -> P
         return parser::parse(id, text);
     };
     let skeleton = parser::parse_skeleton(id, text);
-    if wanted(real, &skeleton) {
+    if wanted.file(real, &skeleton) {
         parser::parse(id, text)
     } else {
         skeleton
@@ -195,24 +204,35 @@ fn parse_as(whole: Option<Whole<'_>>, id: FileId, real: &Path, text: &[u8]) -> P
 }
 
 /// A file read for [`Loader::add_many`]: its path, text, identity, and
-/// whether the text is condensed.
-pub type Item = (PathBuf, Arc<[u8]>, Option<FileKey>, bool);
+/// what the text holds.
+pub type Item = (PathBuf, Arc<[u8]>, Option<FileKey>, Held);
 
 /// A condensed text ([`Loader::add_many`]) parsed as a skeleton; when
 /// `whole` wants the file, it is read again and parsed whole (with the
-/// text read, which then stands for the file).
+/// text read, which then stands for the file). An inert file no request
+/// of the run's may reach is not parsed at all: it stands as an empty
+/// skeleton.
 fn parse_condensed(
     whole: Option<Whole<'_>>,
     fs: &dyn Fs,
     id: FileId,
     key: &Path,
     real: &Path,
-    text: &[u8],
+    (text, held): (&[u8], &Held),
 ) -> (ParsedFile, Option<Arc<[u8]>>) {
-    let skeleton = parser::parse_skeleton(id, text);
-    if !whole.is_some_and(|wanted| wanted(real, &skeleton)) {
-        return (skeleton, None);
-    }
+    let skeleton = match held {
+        Held::Inert(names) if !whole.is_some_and(|w| w.names(real, names)) => {
+            return (parser::parse_skeleton(id, b""), None);
+        }
+        Held::Inert(_) => None,
+        _ => Some(parser::parse_skeleton(id, text)),
+    };
+    let wanted = |pf: &ParsedFile| whole.is_some_and(|w| w.file(real, pf));
+    let skeleton = match skeleton {
+        Some(pf) if !wanted(&pf) => return (pf, None),
+        Some(pf) => pf,
+        None => parser::parse_skeleton(id, text),
+    };
     match fs.read_identified(key) {
         Ok((full, _)) => (parser::parse(id, &full), Some(full)),
         // Gone since the walk saw it: what the walk saw stands.
@@ -311,9 +331,9 @@ impl<'a> Loader<'a> {
     /// Register many files already read (discovery reads each file once to
     /// classify it): parsing runs on all cores. Returns the
     /// ids in the same order.
-    /// An item's last field says its text is condensed (only what a
-    /// skeleton keeps, [`crate::discover::Found::condensed`]): wanted
-    /// whole, the file is read again.
+    /// An item's last field says what its text holds
+    /// ([`crate::discover::Found::held`]): a condensed file wanted whole
+    /// is read again.
     pub fn add_many(&mut self, items: Vec<Item>) -> Vec<FileId> {
         use rayon::prelude::*;
         // Decide sequentially which items are new (cheap hash lookups).
@@ -323,7 +343,7 @@ impl<'a> Loader<'a> {
         // parses its components, which showed in profiles).
         let mut pending_keys: FxHashMap<std::ffi::OsString, usize> = FxHashMap::default();
         let mut pending_ids: FxHashMap<FileKey, usize> = FxHashMap::default();
-        for (key, text, identity, condensed) in items {
+        for (key, text, identity, held) in items {
             let key = normal_owned(key);
             if let Some(id) = self.by_path.get(key.as_os_str()) {
                 order.push(Ok(*id));
@@ -345,7 +365,7 @@ impl<'a> Loader<'a> {
                 pending_ids.insert(k, fresh.len());
             }
             order.push(Err(fresh.len()));
-            fresh.push((key, text, identity, condensed));
+            fresh.push((key, text, identity, held));
         }
         let display = self.display;
         let fs = self.fs;
@@ -361,10 +381,10 @@ impl<'a> Loader<'a> {
         let parsed: Vec<(ParsedFile, Option<Arc<[u8]>>)> = ids
             .par_iter()
             .zip(fresh.par_iter())
-            .map(|(id, (key, text, _, condensed))| {
+            .map(|(id, (key, text, _, held))| {
                 let real = &sources.get(*id).real;
-                if *condensed {
-                    parse_condensed(whole, fs, *id, key, real, text)
+                if *held != Held::Whole {
+                    parse_condensed(whole, fs, *id, key, real, (text, held))
                 } else {
                     (parse_as(whole, *id, real, text), None)
                 }

@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 
 use rustc_hash::{FxHashMap, FxHasher};
 
-use crate::discover::{Found, Kind, Reuse};
+use crate::discover::{Found, Held, Kind, Reuse};
 use crate::load::Inputs;
 use crate::vfs::FsError;
 
@@ -32,6 +32,9 @@ use crate::vfs::FsError;
 /// files), so a change of the same size just after our read could keep
 /// the stamp we saw.
 const RACY_SECS: i64 = 2;
+
+/// A record's flag: the file was found inert; its names are kept.
+const INERT: u8 = 4;
 
 /// Where indexes live: `$NGINX_LINT_CACHE_DIR`, else
 /// `$XDG_CACHE_HOME/nginx-lint`, else `~/.cache/nginx-lint`.
@@ -75,6 +78,9 @@ struct Entry {
     nginx: bool,
     condensed: bool,
     text: Arc<[u8]>,
+    /// The file's server names, when a run of the tree as it stands found
+    /// it inert ([`super::inert`]).
+    inert: Option<Arc<str>>,
     /// This run took it (an entry no run takes is a file gone).
     taken: AtomicBool,
 }
@@ -90,6 +96,9 @@ pub struct Index {
     fresh: Mutex<FxHashMap<Box<[u8]>, Entry>>,
     /// A file was read (or could not be kept): the index changes.
     changed: AtomicBool,
+    /// Which files this run found inert, by normal path (see
+    /// [`Index::judged`]); None: not judged, the index's verdicts stand.
+    verdicts: Mutex<Option<FxHashMap<PathBuf, Arc<str>>>>,
     /// Files taken from the index, and files read (for NGINX_LINT_TIMINGS).
     reused: AtomicUsize,
     read: AtomicUsize,
@@ -119,6 +128,7 @@ impl Index {
             old: old.into_iter().map(|(p, e)| (p, into_entry(e))).collect(),
             fresh: Mutex::default(),
             changed: AtomicBool::new(false),
+            verdicts: Mutex::default(),
             reused: AtomicUsize::new(0),
             read: AtomicUsize::new(0),
             started,
@@ -135,24 +145,47 @@ impl Index {
                 self.read.load(Relaxed)
             );
         }
-        let Ok(fresh) = self.fresh.into_inner() else {
-            return;
-        };
-        let all_taken = || self.old.values().all(|e| e.taken.load(Relaxed));
-        if !self.changed.load(Relaxed) && all_taken() {
+        if self.unchanged() {
             return;
         }
+        let (Ok(fresh), Ok(verdicts)) = (self.fresh.into_inner(), self.verdicts.into_inner())
+        else {
+            return;
+        };
         let kept = self
             .old
             .iter()
             .filter(|(p, e)| e.taken.load(Relaxed) && !fresh.contains_key(*p));
+        // A changed tree was judged anew, or not at all (a file read from
+        // beyond the walk): no earlier verdict stands.
+        let verdicts = verdicts.unwrap_or_default();
+        let inert = |p: &[u8]| {
+            let path = Path::new(std::ffi::OsStr::from_bytes(p));
+            verdicts.get(&*crate::vfs::normalized(path))
+        };
         let mut entries: Vec<(&[u8], super::index_file::Record<'_>)> = kept
             .chain(fresh.iter())
-            .map(|(p, e)| (&p[..], to_record(e)))
+            .map(|(p, e)| {
+                let mut r = to_record(e);
+                if let Some(n) = inert(p).filter(|_| e.condensed) {
+                    r.names = n.as_bytes();
+                    r.flags |= INERT;
+                }
+                (&p[..], r)
+            })
             .collect();
         entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let bytes = super::index_file::encode(self.key, &entries);
         let _ = write_atomically(&self.path, &bytes);
+    }
+
+    /// Record this run's verdicts ([`super::inert`]: the files found
+    /// inert, by normal real path, with their server names), which
+    /// replace the index's when it is written.
+    pub fn judged(&self, inert: FxHashMap<PathBuf, Arc<str>>) {
+        if let Ok(mut v) = self.verdicts.lock() {
+            *v = Some(inert);
+        }
     }
 
     fn racy(&self, s: &Stamp) -> bool {
@@ -205,6 +238,12 @@ impl Reuse for Index {
             && f.key == (stamp.dev, stamp.ino)
             && f.text.len() as u64 == stamp.size
             && !self.racy(&stamp);
+        if matches!(f.kind, Kind::Other(_)) {
+            // Not configuration (a README, a certificate): read again each
+            // run, it changes neither the trees nor the index.
+            self.read.fetch_add(1, Relaxed);
+            return Ok(f);
+        }
         if !keep {
             self.note_read(path, None);
             return Ok(f);
@@ -215,6 +254,10 @@ impl Reuse for Index {
         let out = found(path, &e);
         self.note_read(path, Some(e));
         Ok(out)
+    }
+
+    fn unchanged(&self) -> bool {
+        !self.changed.load(Relaxed) && self.old.values().all(|e| e.taken.load(Relaxed))
     }
 }
 
@@ -228,6 +271,7 @@ fn entry_of(f: &Found, stamp: Stamp) -> Entry {
         nginx,
         condensed: condensed.is_some(),
         text: condensed.map_or_else(|| f.text.clone(), Arc::from),
+        inert: None,
         taken: AtomicBool::new(false),
     }
 }
@@ -238,7 +282,11 @@ fn found(path: &Path, e: &Entry) -> Found {
         kind: if e.nginx { Kind::Nginx } else { Kind::PhpFpm },
         text: e.text.clone(),
         key: (e.stamp.dev, e.stamp.ino),
-        condensed: e.condensed,
+        held: match (&e.inert, e.condensed) {
+            (Some(names), true) => Held::Inert(names.clone()),
+            (_, true) => Held::Condensed,
+            _ => Held::Whole,
+        },
     }
 }
 
@@ -256,6 +304,7 @@ fn to_record(e: &Entry) -> super::index_file::Record<'_> {
         ],
         flags: u8::from(e.nginx) | (u8::from(e.condensed) << 1),
         text: &e.text,
+        names: &[],
     }
 }
 
@@ -272,6 +321,7 @@ fn into_entry(r: super::index_file::Owned) -> Entry {
         nginx: r.flags & 1 != 0,
         condensed: r.flags & 2 != 0,
         text: r.text,
+        inert: (r.flags & INERT != 0).then(|| String::from_utf8_lossy(&r.names).into()),
         taken: AtomicBool::new(false),
     }
 }
@@ -282,7 +332,7 @@ fn into_entry(r: super::index_file::Owned) -> Entry {
 /// keeps one tree's index from being overwritten by another's.
 fn inputs_key(inputs: &Inputs) -> u64 {
     let mut h = FxHasher::default();
-    "route index 1".hash(&mut h);
+    "route index 2".hash(&mut h);
     env!("CARGO_PKG_VERSION").hash(&mut h);
     if let Some(m) = std::env::current_exe()
         .ok()

@@ -1,6 +1,6 @@
 //! The bytes of `route`'s index ([`super::index`]): a header, the records
 //! sorted by path, a checksum. Hand-written rather than serde: the
-//! records are flat (a path, seven integers, flags, a text), the index is
+//! records are flat (a path, seven integers, flags, a text, names), the index is
 //! read on every run before anything else can start, and a decoder this
 //! small checks every length against what is left, so a file cut short or
 //! overwritten decodes to nothing, never to a wrong record.
@@ -11,13 +11,16 @@ use std::sync::Arc;
 use rustc_hash::FxHasher;
 
 /// The first bytes; a change of format changes them.
-const MAGIC: &[u8] = b"nginx-lint route index 1\n";
+const MAGIC: &[u8] = b"nginx-lint route index 2\n";
 
 /// A record to write: the path is beside it.
 pub struct Record<'a> {
     pub stamp: [u64; 7],
     pub flags: u8,
     pub text: &'a [u8],
+    /// Server names, one per line (what an inert file keeps beside its
+    /// text, `super::inert`); empty for any other file.
+    pub names: &'a [u8],
 }
 
 /// A record read.
@@ -25,6 +28,7 @@ pub struct Owned {
     pub stamp: [u64; 7],
     pub flags: u8,
     pub text: Arc<[u8]>,
+    pub names: Vec<u8>,
 }
 
 fn checksum(bytes: &[u8]) -> u64 {
@@ -37,7 +41,7 @@ fn checksum(bytes: &[u8]) -> u64 {
 pub fn encode(key: u64, records: &[(&[u8], Record<'_>)]) -> Vec<u8> {
     let size: usize = records
         .iter()
-        .map(|(p, r)| p.len() + r.text.len() + 70)
+        .map(|(p, r)| p.len() + r.text.len() + r.names.len() + 74)
         .sum();
     let mut out = Vec::with_capacity(MAGIC.len() + 24 + size);
     out.extend_from_slice(MAGIC);
@@ -52,6 +56,8 @@ pub fn encode(key: u64, records: &[(&[u8], Record<'_>)]) -> Vec<u8> {
         out.push(r.flags);
         out.extend_from_slice(&(r.text.len() as u32).to_le_bytes());
         out.extend_from_slice(r.text);
+        out.extend_from_slice(&(r.names.len() as u32).to_le_bytes());
+        out.extend_from_slice(r.names);
     }
     let sum = checksum(&out);
     out.extend_from_slice(&sum.to_le_bytes());
@@ -70,8 +76,8 @@ pub fn decode(bytes: &[u8], key: u64) -> Option<Vec<(Box<[u8]>, Owned)>> {
         return None;
     }
     let count = r.u64()?;
-    // Each record takes at least 65 bytes: a count beyond that is corrupt.
-    if count > (r.0.len() / 65) as u64 {
+    // Each record takes at least 69 bytes: a count beyond that is corrupt.
+    if count > (r.0.len() / 69) as u64 {
         return None;
     }
     let mut out = Vec::with_capacity(count as usize);
@@ -85,7 +91,17 @@ pub fn decode(bytes: &[u8], key: u64) -> Option<Vec<(Box<[u8]>, Owned)>> {
         let flags = *r.take(1)?.first()?;
         let len = r.u32()?;
         let text: Arc<[u8]> = Arc::from(r.take(len)?);
-        out.push((path, Owned { stamp, flags, text }));
+        let len = r.u32()?;
+        let names = r.take(len)?.to_vec();
+        out.push((
+            path,
+            Owned {
+                stamp,
+                flags,
+                text,
+                names,
+            },
+        ));
     }
     r.0.is_empty().then_some(out)
 }
@@ -117,6 +133,7 @@ mod tests {
             stamp: [1, 2, 3, 4, 5, 6, 7],
             flags: 3,
             text: b"server { listen 80; }\n",
+            names: b"a.test\nb.test",
         };
         encode(42, &[(b"/a/b.conf".as_slice(), r)])
     }
@@ -129,6 +146,7 @@ mod tests {
         assert_eq!(got[0].1.stamp, [1, 2, 3, 4, 5, 6, 7]);
         assert_eq!(got[0].1.flags, 3);
         assert_eq!(&*got[0].1.text, b"server { listen 80; }\n");
+        assert_eq!(got[0].1.names, b"a.test\nb.test");
     }
 
     #[test]

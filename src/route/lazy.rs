@@ -10,6 +10,10 @@
 //! a skeleton: its file is then loaded again, whole. Either way the
 //! answer is the one a whole load gives (`tests/route_lazy.rs`).
 //!
+//! With `route`'s index, a tree unchanged since the run that judged it
+//! leaves its inert files ([`super::inert`]) unparsed unless one of
+//! their names may answer: nearly every vhost of such a tree.
+//!
 //! [`parse_skeleton`]: crate::nginx::parser::parse_skeleton
 
 use std::path::{Path, PathBuf};
@@ -33,6 +37,16 @@ pub enum Loading {
     Whole,
 }
 
+/// What becomes of the loaded trees once the answer is made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Afterwards {
+    /// Freed, piece by piece.
+    Free,
+    /// Left to the process's exit (the CLI): freeing a large tree's many
+    /// small allocations one by one is a sizeable share of a warm run.
+    LeaveToExit,
+}
+
 /// Load what `req` needs (with [`Loading::Lazy`], every server that
 /// cannot answer its Host as a skeleton), build the model and the engine
 /// on it, and hand them to `then`.
@@ -42,16 +56,18 @@ pub fn with<R>(
     loading: Loading,
     then: impl FnOnce(&Loaded, &Model<'_>, &Engine<'_, '_>) -> R,
 ) -> Result<R, InputError> {
-    with_index(inputs, req, loading, None, then)
+    with_index(inputs, req, loading, None, Afterwards::Free, then)
 }
 
 /// [`with`], a lazy load taking the files unchanged since the last run
-/// from the index under `cache` ([`super::index`]; None: no index).
+/// from the index under `cache` ([`super::index`]; None: no index), and
+/// leaving what it built as `afterwards` says.
 pub fn with_index<R>(
     inputs: &Inputs,
     req: &Request,
     loading: Loading,
     cache: Option<&Path>,
+    afterwards: Afterwards,
     then: impl FnOnce(&Loaded, &Model<'_>, &Engine<'_, '_>) -> R,
 ) -> Result<R, InputError> {
     if loading == Loading::Whole {
@@ -77,10 +93,9 @@ pub fn with_index<R>(
     let reuse = index.clone().map(|i| i as Arc<dyn Reuse>);
     let mut forced: Vec<PathBuf> = Vec::new();
     let answer = loop {
-        let wanted = |real: &Path, pf: &ParsedFile| {
-            forced.iter().any(|p| p == real)
-                || host.as_deref().is_some_and(|h| may_answer(pf, h))
-                || sni.as_deref().is_some_and(|h| may_answer(pf, h))
+        let wanted = Wanted {
+            forced: &forced,
+            hosts: [host.as_deref(), sni.as_deref()],
         };
         let loaded = crate::load::load_reusing(inputs, Some(&wanted), reuse.clone())?;
         let model = Model::build(&loaded);
@@ -88,7 +103,20 @@ pub fn with_index<R>(
         engine.hostname = req.hostname.clone();
         match skeleton_chosen(&loaded, &engine, req) {
             Some(p) if !forced.contains(&p) => forced.push(p),
-            _ => break then(&loaded, &model, &engine),
+            _ => {
+                // A tree read anew is judged anew (an unchanged one has
+                // its verdicts, and may have left files unparsed).
+                if let Some(i) = index.as_deref().filter(|i| !i.unchanged()) {
+                    i.judged(super::inert::judge(&loaded, &engine));
+                }
+                let answer = then(&loaded, &model, &engine);
+                if afterwards == Afterwards::LeaveToExit {
+                    std::mem::forget(engine);
+                    std::mem::forget(model);
+                    std::mem::forget(loaded);
+                }
+                break answer;
+            }
         }
     };
     drop(reuse);
@@ -96,6 +124,31 @@ pub fn with_index<R>(
         index.save();
     }
     Ok(answer)
+}
+
+/// Which files a lazy load parses whole: those holding a server that may
+/// answer the Host or the SNI, and those a run found it needs whole.
+struct Wanted<'a> {
+    forced: &'a [PathBuf],
+    hosts: [Option<&'a str>; 2],
+}
+
+impl crate::nginx::include::Wanted for Wanted<'_> {
+    fn file(&self, real: &Path, skeleton: &ParsedFile) -> bool {
+        self.forced.iter().any(|p| p == real)
+            || self.hosts.iter().flatten().any(|h| may_answer(skeleton, h))
+    }
+
+    fn names(&self, real: &Path, names: &str) -> bool {
+        // An inert file's servers are all named, by exact and wildcard
+        // names alone (`super::inert`): what `may_answer` asks of them.
+        self.forced.iter().any(|p| p == real)
+            || self
+                .hosts
+                .iter()
+                .flatten()
+                .any(|h| names.lines().any(|n| server::may_take(n, h)))
+    }
 }
 
 /// The real path of the file holding the server chosen for `req`, when

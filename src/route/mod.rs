@@ -10,6 +10,7 @@ pub mod condense;
 pub mod files;
 pub mod index;
 mod index_file;
+pub mod inert;
 pub mod lazy;
 pub mod location;
 pub mod pcre;

@@ -485,7 +485,7 @@ fn listeners(cx: &Ctx<'_, '_, '_>, addr: &TargetAddr) -> Vec<ListenerView> {
     for (text, ep) in eps {
         let found: Vec<usize> = ep
             .as_ref()
-            .map(|e| cx.resolver.serving(e).into_iter().collect())
+            .map(|e| one_nginx(cx, e, cx.resolver.serving(e).into_iter().collect()))
             .unwrap_or_default();
         if found.is_empty() {
             out.push(ListenerView {
@@ -510,6 +510,54 @@ fn listeners(cx: &Ctx<'_, '_, '_>, addr: &TargetAddr) -> Vec<ListenerView> {
         }
     }
     out
+}
+
+/// nginx itself at a target's address: which of its servers takes the
+/// proxied request depends on the Host it carries, which `route` does not
+/// follow. The address's default server (what answers a Host none of them
+/// names) stands for them all, rather than every server listening there
+/// (10,000 on a hosting tree).
+fn one_nginx(cx: &Ctx<'_, '_, '_>, ep: &crate::address::Endpoint, found: Vec<usize>) -> Vec<usize> {
+    use crate::providers::ListenerKind;
+    let listeners = &cx.resolver.listeners;
+    let nginx = |i: usize| {
+        listeners
+            .get(i)
+            .is_some_and(|l| l.kind == ListenerKind::Nginx)
+    };
+    if found.iter().filter(|&&i| nginx(i)).count() < 2 {
+        return found;
+    }
+    let default = default_listen(cx, ep);
+    let keep = found
+        .iter()
+        .copied()
+        .filter(|&i| nginx(i))
+        .find(|&i| listeners.get(i).and_then(|l| l.span) == default)
+        .or_else(|| found.iter().copied().find(|&i| nginx(i)));
+    found
+        .into_iter()
+        .filter(|&i| !nginx(i) || Some(i) == keep)
+        .collect()
+}
+
+/// The `listen` line of the default server of the address that takes a
+/// connection to `ep`.
+fn default_listen(cx: &Ctx<'_, '_, '_>, ep: &crate::address::Endpoint) -> Option<Span> {
+    use crate::address::{Endpoint, Host};
+    let Endpoint::Tcp(host, port) = ep else {
+        return None;
+    };
+    let ip = match host {
+        Host::Ip(ip) => Some(*ip),
+        Host::Any => Some(std::net::IpAddr::from([127, 0, 0, 1])),
+        Host::Name(_) => None,
+    };
+    let conn = super::server::Conn { ip, port: *port };
+    let (at, _) = super::server::socket_for(&cx.engine.sockets, conn);
+    let k = cx.engine.sockets.get(at?)?;
+    let &(si, li) = k.servers.get(k.default)?;
+    Some(cx.model().servers.get(si)?.listens.get(li)?.span)
 }
 
 fn effective(cx: &Ctx<'_, '_, '_>, scope: ScopeId, kind: &str) -> Vec<EffectiveView> {

@@ -1,0 +1,156 @@
+//! Which files add nothing to a request that none of their server names
+//! can answer ("inert"): on a hosting tree of 10,000 vhost files, nearly
+//! every file. `route`'s index keeps the verdict with the file's names,
+//! and a later run of the unchanged tree leaves such a file unparsed
+//! unless one of its names may answer (`nginx::include`, `Held::Inert`).
+//!
+//! A file is inert when it holds only `server` blocks of `listen` and
+//! `server_name`, each server named, every name exact or a wildcard (a
+//! regex or a variable may match anything: such a file is read), and
+//! every listen of it joins an address opened by an earlier server,
+//! neither as that address's first server nor as its default, with no
+//! parameter other than `ssl` and `http2`, and none the default server's
+//! own listen there lacks. Without such a file, each address keeps its
+//! first and default servers and the protocols nginx ORs over its listens
+//! (`ngx_http_add_addresses`), so the address's default, its TLS and its
+//! choice for any Host the file's names cannot take are the same. A name
+//! of the file that conflicts with a kept server's name ("conflicting
+//! server name ... ignored") matches the same Hosts, so a request it
+//! could decide reads the file.
+//!
+//! A verdict holds for the tree it was made on: a run trusts it only when
+//! every walked file is unchanged and nothing was read beyond the walk
+//! (`load::load_tree`); `tests/route_lazy.rs` holds answers from the index
+//! to a whole load's.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+
+use super::Engine;
+use crate::loaded::Loaded;
+use crate::nginx::ast::Directive;
+use crate::source::FileId;
+
+/// The inert files of a lazy load (their skeletons), by normal real path,
+/// with their server names. Empty when the load read a file beyond the
+/// walk: the index does not watch it, so no verdict could be trusted.
+pub fn judge(loaded: &Loaded, engine: &Engine<'_, '_>) -> FxHashMap<PathBuf, Arc<str>> {
+    let mut out = FxHashMap::default();
+    if loaded.beyond_walk {
+        return out;
+    }
+    let model = engine.model;
+    // Where each (server, listen) sits: its address and place there.
+    let mut seat: FxHashMap<(usize, usize), Vec<(usize, usize)>> = FxHashMap::default();
+    for (ki, k) in engine.sockets.iter().enumerate() {
+        for (place, &(si, li)) in k.servers.iter().enumerate() {
+            seat.entry((si, li)).or_default().push((ki, place));
+        }
+    }
+    let mut servers_of: FxHashMap<FileId, Vec<usize>> = FxHashMap::default();
+    for (si, s) in model.servers.iter().enumerate() {
+        servers_of
+            .entry(s.directive.span.file)
+            .or_default()
+            .push(si);
+    }
+    for pf in loaded.files.iter().filter(|pf| pf.skeleton) {
+        let Some(names) = names_if_plain(&pf.directives) else {
+            continue;
+        };
+        let servers = servers_of.get(&pf.file).map_or(&[][..], Vec::as_slice);
+        // Each block once, as an http server (a file included twice, or
+        // into `stream`, is read).
+        if servers.len() != pf.directives.len()
+            || servers.iter().any(|&si| !quiet(engine, &seat, si))
+        {
+            continue;
+        }
+        let real = crate::vfs::normalized(&loaded.sources.get(pf.file).real).into_owned();
+        out.insert(real, names);
+    }
+    out
+}
+
+/// The server names (one per line) of a file of `server` blocks holding
+/// only `listen` and `server_name`, each block named, every name exact or
+/// a wildcard; None for any other file.
+fn names_if_plain(ds: &[Directive]) -> Option<Arc<str>> {
+    let mut names: Vec<&str> = Vec::new();
+    if ds.is_empty() {
+        return None;
+    }
+    for d in ds {
+        let block = d
+            .block
+            .as_ref()
+            .filter(|b| d.name() == "server" && !b.lua)?;
+        let mut named = false;
+        for c in &block.children {
+            if c.block.is_some() {
+                return None;
+            }
+            match c.name() {
+                "listen" => {}
+                "server_name" => {
+                    for a in &c.args {
+                        let n = a.as_str();
+                        if n.is_empty() || n.starts_with('~') || n.contains(['$', '\n']) {
+                            return None;
+                        }
+                        names.push(n);
+                        named = true;
+                    }
+                }
+                _ => return None,
+            }
+        }
+        if !named {
+            return None;
+        }
+    }
+    Some(names.join("\n").into())
+}
+
+/// Whether a server's every listen joins an address after its first
+/// server and not as its default, with nothing the default's listen there
+/// lacks.
+fn quiet(
+    engine: &Engine<'_, '_>,
+    seat: &FxHashMap<(usize, usize), Vec<(usize, usize)>>,
+    si: usize,
+) -> bool {
+    let Some(s) = engine.model.servers.get(si) else {
+        return false;
+    };
+    let listens = s.directive.block.as_ref().map_or(0, |b| {
+        b.children.iter().filter(|c| c.name() == "listen").count()
+    });
+    if s.stream || !s.listens_complete || s.listens.is_empty() || s.listens.len() != listens {
+        return false;
+    }
+    s.listens.iter().enumerate().all(|(li, l)| {
+        let plain = l.directive.is_some_and(|d| {
+            d.args
+                .iter()
+                .skip(1)
+                .all(|a| matches!(a.as_str(), "ssl" | "http2"))
+        });
+        let Some(&[(ki, place)]) = seat.get(&(si, li)).map(Vec::as_slice) else {
+            return false;
+        };
+        let Some(k) = engine.sockets.get(ki) else {
+            return false;
+        };
+        let default = k
+            .servers
+            .get(k.default)
+            .and_then(|&(dsi, dli)| engine.model.servers.get(dsi)?.listens.get(dli));
+        plain
+            && place != 0
+            && place != k.default
+            && default.is_some_and(|d| (d.ssl || !l.ssl) && (d.http2 || !l.http2))
+    })
+}
