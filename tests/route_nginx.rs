@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 use loopback::{ask, free_port, start};
 use nginx_lint::model::Model;
 use nginx_lint::route::Engine;
-use nginx_lint::route::request::{ClientCert, Request};
+use nginx_lint::route::request::{ClientCert, HttpVersion, Request};
 use nginx_lint::route::run::{Handler, run};
 use nginx_lint::route::server::Conn;
 use nginx_lint::{Inputs, load};
@@ -262,6 +262,12 @@ fn ours(engine: &Engine<'_, '_>, ip: IpAddr, port: u16, host: Option<&str>, path
         conn: Conn { ip: Some(ip), port },
         host: host.map(str::to_string),
         target: path.as_bytes().to_vec(),
+        absolute: None,
+        // `ask` sends a request without Host as HTTP/1.0.
+        version: match host {
+            Some(_) => HttpVersion::V11,
+            None => HttpVersion::V10,
+        },
         method: "GET".into(),
         headers: host
             .map(|h| vec![("host".to_string(), h.to_string())])
