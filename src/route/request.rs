@@ -263,6 +263,49 @@ mod tests {
             Some("a.test".into())
         );
         assert!(Request::from_url("ftp://x/", "GET", &[], None).is_err());
+        let r = Request::from_url("http://a.test/", "GET", &["Host: b.test".into()], None);
+        assert!(r.is_ok_and(|mut r| r.without_host(&["Host: b.test".into()]).is_err()));
         assert!(Request::from_url("http://x:99999/", "GET", &[], None).is_err());
+    }
+
+    #[test]
+    fn no_host_and_absolute_form() {
+        let mut r = Request::from_url("http://a.test:8080/x", "GET", &[], None).expect("url");
+        assert!(r.without_host(&[]).is_ok());
+        assert_eq!((r.host.clone(), r.headers.len()), (None, 0));
+        assert_eq!(r.naming_host(), None);
+        r.absolute_form("http://B.test:8080/x?y");
+        assert_eq!(r.naming_host(), Some("B.test:8080"));
+        assert_eq!(r.target, b"/x".to_vec());
+    }
+
+    #[test]
+    fn request_line_hosts_nginx_parses() {
+        let error = |authority: &str| {
+            let mut r = Request::from_url("http://x/", "GET", &[], None).expect("url");
+            r.absolute = Some(authority.into());
+            r.line_host_error().is_some()
+        };
+        for ok in [
+            "b.test",
+            "b.test:8080",
+            "b.test:",
+            "[::1]",
+            "[::1]:80",
+            "bad..host",
+            "",
+        ] {
+            assert!(!error(ok), "{ok}");
+        }
+        for refused in [
+            "a_b.test",
+            "u@b.test",
+            "b.test:8x",
+            "[::1",
+            "[::1]x",
+            "b.test:80:1",
+        ] {
+            assert!(error(refused), "{refused}");
+        }
     }
 }
