@@ -178,26 +178,11 @@ pub fn run(engine: &Engine<'_, '_>, req: &Request) -> Outcome {
         r.vars.captures = caps.clone();
     }
     r.vars.server_name = name.to_string();
-    if let Some(what) = named_by(req, early.as_ref()) {
-        r.events.push(Event::Ran {
-            at: server.directive.span,
-            what,
-        });
-    }
+    let at = server.directive.span;
+    let named = named_by(req, early.as_ref()).map(|what| Event::Ran { at, what });
+    r.events.extend(named);
     let handler = match early {
-        Some(e) => {
-            r.events.push(Event::Ran {
-                at: server.directive.span,
-                what: format!(
-                    "nginx refuses the request before its phases: {} ({}), answered in this server's configuration (its `error_page`)",
-                    e.code, e.why
-                ),
-            });
-            Handler::Status {
-                code: e.code,
-                why: e.why,
-            }
-        }
+        Some(e) => r.refused_early(at, e),
         None => match r.rewrites(server.scope) {
             Flow::Done(h) => h,
             _ => r.locate(&tree, server.scope),
@@ -212,6 +197,24 @@ pub fn run(engine: &Engine<'_, '_>, req: &Request) -> Outcome {
     out.scope = r.scope;
     out.vars = r.vars;
     out
+}
+
+impl Runner<'_, '_> {
+    /// The status nginx finalizes an early error with, as a step at `at`
+    /// (the server whose configuration answers).
+    fn refused_early(&mut self, at: Span, e: early::Early) -> Handler {
+        self.events.push(Event::Ran {
+            at,
+            what: format!(
+                "nginx refuses the request before its phases: {} ({}), answered in this server's configuration (its `error_page`)",
+                e.code, e.why
+            ),
+        });
+        Handler::Status {
+            code: e.code,
+            why: e.why,
+        }
+    }
 }
 
 /// What chose the server when the Host did not: the absolute form's host
