@@ -7,20 +7,25 @@
 //! an internal redirect into that server's locations:
 //!
 //! - a request target `ngx_http_parse_complex_uri` refuses
-//!   (`ngx_http_process_request_uri`) and an invalid Host
-//!   (`ngx_http_process_host` → `ngx_http_validate_host`): 400, in the
-//!   connection's server (`hc->conf_ctx`: the address's default server,
-//!   or the SNI's after the handshake, `ngx_http_ssl_servername`);
-//! - a Host other than the SNI naming a server with `ssl_verify_client`
+//!   (`ngx_http_process_request_uri`), an absolute-form host the
+//!   request-line parser or `ngx_http_validate_host` refuses, and an
+//!   invalid Host (`ngx_http_process_host` → `ngx_http_validate_host`):
+//!   400, in the connection's server (`hc->conf_ctx`: the address's
+//!   default server, or the SNI's after the handshake,
+//!   `ngx_http_ssl_servername`), unless the absolute form chose a server
+//!   before the Host was read: then in that one;
+//! - a host (the request line's, the Host's, `""` for none) other than an
+//!   SNI that named a server, naming a server with `ssl_verify_client`
 //!   (`ngx_http_set_virtual_server`): 421, in the handshake's server,
-//!   before the Host's is taken;
+//!   before the host's is taken;
 //! - a header nginx takes once sent twice (Host, Content-Length,
 //!   Transfer-Encoding, If-Match, …: `ngx_http_process_host`,
 //!   `ngx_http_process_unique_header_line`): 400, in the Host's server
 //!   when the Host came before it, else the connection's;
-//! - `ngx_http_process_request_header`, in the Host's server: a bad
-//!   Content-Length, a Transfer-Encoding with one or on HTTP/1.0 (400), other
-//!   than `chunked` (501), CONNECT and TRACE (405);
+//! - `ngx_http_process_request_header`, in the Host's server (with no Host,
+//!   the one it has just looked the name `""` up for): HTTP/1.1 without
+//!   Host (400), a bad Content-Length, a Transfer-Encoding with one or on
+//!   HTTP/1.0 (400), other than `chunked` (501), CONNECT and TRACE (405);
 //! - then `ngx_http_process_request`, in the Host's server: plain HTTP on
 //!   an `ssl` listen (NGX_HTTP_TO_HTTPS, 497); with `ssl_verify_client`,
 //!   a certificate that does not verify (NGX_HTTPS_CERT_ERROR, 495;
