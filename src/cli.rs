@@ -106,6 +106,19 @@ pub struct RouteArgs {
     /// given, e.g. `--header 'Host: shop.example.com'`
     #[arg(long = "header", value_name = "NAME: VALUE")]
     pub headers: Vec<String>,
+    /// The request line's HTTP version: HTTP/1.1 without Host is a 400,
+    /// HTTP/1.0 without Host goes on, e.g. `--http-version 1.0`
+    #[arg(long, value_enum, value_name = "VERSION", default_value = "1.1")]
+    pub http_version: crate::route::request::HttpVersion,
+    /// Send no Host header (`--header 'Host:'` sends an empty one, which
+    /// nginx refuses), e.g. `--no-host --http-version 1.0`
+    #[arg(long)]
+    pub no_host: bool,
+    /// Send the URL whole as the request target (`GET http://host/path
+    /// HTTP/1.1`): nginx picks the server by its host over the Host header,
+    /// e.g. `--absolute-form --header 'Host: other.test'`
+    #[arg(long)]
+    pub absolute_form: bool,
     /// The client's address, for `allow`/`deny`, e.g. `--client-ip 10.0.0.7`
     #[arg(long, value_name = "IP")]
     pub client_ip: Option<String>,

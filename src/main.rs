@@ -414,6 +414,15 @@ fn route(
         req.sni = (!sni.is_empty()).then(|| sni.clone());
     }
     req.client_cert = request.client_cert;
+    req.version = request.http_version;
+    if request.no_host
+        && let Err(e) = req.without_host(&request.headers)
+    {
+        return fail(&e);
+    }
+    if request.absolute_form {
+        req.absolute_form(url);
+    }
     // The machine's name, as gethostname(2) gives it to nginx.
     if request.live {
         req.hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")

@@ -11,7 +11,7 @@ use std::process::Command;
 use nginx_lint::address::{Endpoint, Host};
 use nginx_lint::model::Model;
 use nginx_lint::route::Engine;
-use nginx_lint::route::request::Request;
+use nginx_lint::route::request::{HttpVersion, Request};
 use nginx_lint::route::run::{Event, run};
 use nginx_lint::route::server::Conn;
 use nginx_lint::source::{SourceMap, Span};
@@ -55,6 +55,11 @@ fn request(model: &Model<'_>, si: usize, path: &str) -> Option<Request> {
     req.scheme = if ssl { "https" } else { "http" }.into();
     req.conn = Conn { ip: Some(ip), port };
     req.sni = host.clone().filter(|_| ssl);
+    // A server without a name to send is asked without Host: HTTP/1.0,
+    // which nginx answers (HTTP/1.1 without Host is its 400).
+    if host.is_none() {
+        req.version = HttpVersion::V10;
+    }
     req.host = host;
     req.headers = Vec::new();
     req.target = path.as_bytes().to_vec();

@@ -541,3 +541,60 @@ fn client_certificates_follow_ssl_verify_client() {
         "{text}"
     );
 }
+
+/// `--no-host`, `--http-version` and `--absolute-form` in both outputs:
+/// the request as sent, the step naming what chose the server, the early
+/// error. Checked with nginx 1.22 (`tests/route_nginx.rs`).
+#[test]
+fn no_host_and_absolute_form_show_in_both_outputs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("nginx.conf"),
+        "events {}\nhttp {\n server {\n  listen 80;\n  server_name a.test;\n  return 200 \"A $host\";\n }\n server {\n  listen 80;\n  server_name b.test \"\";\n  error_page 400 /bad;\n  location = /bad { return 200 \"B-bad\"; }\n  location / { return 200 \"B $host $http_host\"; }\n }\n}\n",
+    )
+    .expect("write");
+    let p = dir.path().to_string_lossy().into_owned();
+    let steps = |v: &serde_json::Value| v["steps"].to_string();
+    let v = json(&["http://a.test/x", &p, "--no-host", "--http-version", "1.0"]);
+    assert_eq!(v["request"]["host"], serde_json::Value::Null);
+    assert_eq!(v["request"]["http_version"], "1.0");
+    assert_eq!(v["handler"]["target"], "200 B b.test ");
+    assert!(steps(&v).contains("no Host (HTTP/1.0)"), "{}", steps(&v));
+    let v = json(&["http://a.test/x", &p, "--no-host"]);
+    assert_eq!(v["handler"]["target"], "200 B-bad");
+    assert_eq!(v["handler"]["status"], 400);
+    assert!(
+        steps(&v).contains("HTTP/1.1 request without"),
+        "{}",
+        steps(&v)
+    );
+    let args = [
+        "http://b.test/x",
+        &p,
+        "--absolute-form",
+        "--header",
+        "Host: a.test",
+    ];
+    let v = json(&args);
+    assert_eq!(v["request"]["absolute_form"], "http://b.test/x");
+    assert_eq!(v["request"]["target"], "/x");
+    assert_eq!(v["handler"]["target"], "200 B b.test a.test");
+    let text = cli::stdout(&run(&[&["route"], &args[..]].concat()));
+    assert!(
+        text.starts_with("GET http://b.test/x (Host: a.test)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("the request line's host b.test chooses the server, not the Host a.test"),
+        "{text}"
+    );
+    let o = run(&[
+        "route",
+        "http://a.test/",
+        &p,
+        "--no-host",
+        "--header",
+        "Host: a.test",
+    ]);
+    assert!(!o.status.success());
+}

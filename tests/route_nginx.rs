@@ -22,22 +22,23 @@
 //! Needs nginx (`.ci/run` installs nginx-full); `NGINX_LINT_SKIP_DIFFERENTIAL=1`
 //! skips it where there is none.
 
+#[path = "support/route_forms.rs"]
+mod forms;
 #[path = "support/nginx.rs"]
 mod harness;
 #[path = "support/loopback.rs"]
 mod loopback;
 
-use std::io::{Read, Write};
-use std::net::{IpAddr, TcpStream};
+use std::net::IpAddr;
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use loopback::{ask, free_port, start};
 use nginx_lint::model::Model;
 use nginx_lint::route::Engine;
-use nginx_lint::route::request::{ClientCert, Request};
-use nginx_lint::route::run::{Handler, run};
+use nginx_lint::route::request::{ClientCert, HttpVersion, Request};
+use nginx_lint::route::run::{Handler, Outcome, run};
 use nginx_lint::route::server::Conn;
 use nginx_lint::{Inputs, load};
 
@@ -262,6 +263,12 @@ fn ours(engine: &Engine<'_, '_>, ip: IpAddr, port: u16, host: Option<&str>, path
         conn: Conn { ip: Some(ip), port },
         host: host.map(str::to_string),
         target: path.as_bytes().to_vec(),
+        absolute: None,
+        // `ask` sends a request without Host as HTTP/1.0.
+        version: match host {
+            Some(_) => HttpVersion::V11,
+            None => HttpVersion::V10,
+        },
         method: "GET".into(),
         headers: host
             .map(|h| vec![("host".to_string(), h.to_string())])
@@ -377,15 +384,20 @@ fn route_names_what_nginx_answers() {
 /// (an invalid Host, a refused target) and the default server's
 /// `error_page`; `if` file tests on real files; `ssl_verify_client` with
 /// and without client certificates, 495/496/497/421 and their
-/// `error_page`. `{D}` is the directory, `{P1}` … `{P4}` the ports.
+/// `error_page`; requests without Host and in the absolute form ([`FORMS`],
+/// [`TLS_FORMS`]). `{D}` is the directory, `{P1}` … `{P5}` the ports.
 const GAPS: &str = r#"
 server { listen {P1} default_server; server_name a.test;
-  error_page 400 /bad; location = /bad { return 200 "A-bad $host"; } }
+  error_page 400 /bad; location = /bad { return 200 "A-bad $host"; }
+  location / { return 200 "A:$host"; } }
 server { listen {P1}; server_name b.test;
-  error_page 400 =200 /bad; location = /bad { return 200 "B-bad"; }
-  location / { return 200 "B"; } }
+  error_page 400 =200 /bad; location = /bad { return 200 "B-bad $host"; }
+  location / { return 200 "B:$host:$http_host:$request_uri"; } }
+server { listen {P1}; server_name noh.test "";
+  error_page 400 /bad; location = /bad { return 200 "N-bad $host"; }
+  location / { return 200 "N:$host"; } }
 server { listen {P4} default_server; server_name d.test;
-  error_page 400 https://elsewhere.test/; }
+  error_page 400 https://elsewhere.test/; location / { return 200 "D:$host"; } }
 server { listen {P2} default_server; server_name files.test; root {D}/www;
   location /t/ {
     if (-f $document_root/$arg_p) { return 200 "f:$arg_p"; }
@@ -424,6 +436,12 @@ server { listen {P3} ssl; server_name nov.test;
 server { listen {P3} ssl; server_name p497.test; error_page 400 /four;
   error_page 497 /p497; location = /p497 { return 200 "p497"; }
   location = /four { return 200 "p-four"; } }
+server { listen {P5} ssl default_server; server_name s0.test;
+  error_page 400 /bad; location = /bad { return 200 "S0-bad $host"; }
+  location / { return 200 "S0:$host"; } }
+server { listen {P5} ssl; server_name s1.test; location / { return 200 "S1:$host"; } }
+server { listen {P5} ssl; server_name sv.test; ssl_verify_client optional;
+  location / { return 200 "SV:$host"; } }
 "#;
 
 /// Run `cmd`, failing the test with its output when it fails.
@@ -495,8 +513,8 @@ fn gaps_files(d: &Path) {
 /// One request: URL, extra headers, client certificate.
 type Case = (String, Vec<&'static str>, Option<ClientCert>);
 
-fn gaps_cases(ports: [u16; 4]) -> Vec<Case> {
-    let [p1, p2, p3, p4] = ports;
+fn gaps_cases(ports: [u16; 5]) -> Vec<Case> {
+    let [p1, p2, p3, p4, _] = ports;
     let mut v: Vec<Case> = Vec::new();
     let mut add = |url: String, h: &[&'static str], c| v.push((url, h.to_vec(), c));
     add(format!("http://b.test:{p1}/x"), &["Host: bad..host"], None);
@@ -613,22 +631,7 @@ const RAW: &[(&str, &[&str])] = &[
 
 /// nginx's answer to a [`RAW`] request over TCP.
 fn raw(port: u16, method: &str, headers: &[&str]) -> String {
-    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
-        return "refused".into();
-    };
-    let mut req = format!("{method} /x HTTP/1.1\r\n");
-    for h in headers {
-        req.push_str(h);
-        req.push_str("\r\n");
-    }
-    req.push_str("Connection: close\r\n\r\n");
-    let _ = s.set_read_timeout(Some(Duration::from_secs(3)));
-    if s.write_all(req.as_bytes()).is_err() {
-        return "write failed".into();
-    }
-    let mut buf = Vec::new();
-    let _ = s.read_to_end(&mut buf);
-    response(&String::from_utf8_lossy(&buf))
+    forms::raw_line(port, &format!("{method} /x HTTP/1.1"), headers)
 }
 
 /// route's answer for the same request, in the same form.
@@ -645,7 +648,12 @@ fn ours_method(
     let mut req = Request::from_url(url, method, &headers, None).expect("url");
     req.files = Some("/".into());
     req.client_cert = *cert;
-    let out = run(engine, &req);
+    shown(&run(engine, &req))
+}
+
+/// An outcome in the form of [`response`]: the status and the text of a
+/// `return`.
+fn shown(out: &Outcome) -> String {
     match &out.handler {
         Handler::Return {
             code,
@@ -673,6 +681,7 @@ fn early_errors_file_tests_and_client_certificates_as_nginx() {
     let d = dir.path();
     gaps_files(d);
     let ports = [
+        free_port(false),
         free_port(false),
         free_port(false),
         free_port(false),
@@ -719,9 +728,11 @@ fn early_errors_file_tests_and_client_certificates_as_nginx() {
             differences.push(format!("{case:?}: nginx {theirs:?}, route {mine:?}"));
         }
     }
+    let (forms_n, forms_diffs) = forms::differences(&engine, d, ports);
+    differences.extend(forms_diffs);
     eprintln!(
-        "route vs nginx (early errors, file tests, client certificates): {} requests, {explained_n} explained differences",
-        cases.len() + RAW.len()
+        "route vs nginx (early errors, file tests, client certificates, no Host, absolute form): {} requests, {explained_n} explained differences",
+        cases.len() + RAW.len() + forms_n
     );
     assert!(explained_n <= 2, "{explained_n} explained differences");
     assert!(differences.is_empty(), "{}", differences.join("\n"));

@@ -7,20 +7,25 @@
 //! an internal redirect into that server's locations:
 //!
 //! - a request target `ngx_http_parse_complex_uri` refuses
-//!   (`ngx_http_process_request_uri`) and an invalid Host
-//!   (`ngx_http_process_host` → `ngx_http_validate_host`): 400, in the
-//!   connection's server (`hc->conf_ctx`: the address's default server,
-//!   or the SNI's after the handshake, `ngx_http_ssl_servername`);
-//! - a Host other than the SNI naming a server with `ssl_verify_client`
+//!   (`ngx_http_process_request_uri`), an absolute-form host the
+//!   request-line parser or `ngx_http_validate_host` refuses, and an
+//!   invalid Host (`ngx_http_process_host` → `ngx_http_validate_host`):
+//!   400, in the connection's server (`hc->conf_ctx`: the address's
+//!   default server, or the SNI's after the handshake,
+//!   `ngx_http_ssl_servername`), unless the absolute form chose a server
+//!   before the Host was read: then in that one;
+//! - a host (the request line's, the Host's, `""` for none) other than an
+//!   SNI that named a server, naming a server with `ssl_verify_client`
 //!   (`ngx_http_set_virtual_server`): 421, in the handshake's server,
-//!   before the Host's is taken;
+//!   before the host's is taken;
 //! - a header nginx takes once sent twice (Host, Content-Length,
 //!   Transfer-Encoding, If-Match, …: `ngx_http_process_host`,
 //!   `ngx_http_process_unique_header_line`): 400, in the Host's server
 //!   when the Host came before it, else the connection's;
-//! - `ngx_http_process_request_header`, in the Host's server: a bad
-//!   Content-Length, a Transfer-Encoding with one or on HTTP/1.0 (400), other
-//!   than `chunked` (501), CONNECT and TRACE (405);
+//! - `ngx_http_process_request_header`, in the Host's server (with no Host,
+//!   the one it has just looked the name `""` up for): HTTP/1.1 without
+//!   Host (400), a bad Content-Length, a Transfer-Encoding with one or on
+//!   HTTP/1.0 (400), other than `chunked` (501), CONNECT and TRACE (405);
 //! - then `ngx_http_process_request`, in the Host's server: plain HTTP on
 //!   an `ssl` listen (NGX_HTTP_TO_HTTPS, 497); with `ssl_verify_client`,
 //!   a certificate that does not verify (NGX_HTTPS_CERT_ERROR, 495;
@@ -37,7 +42,7 @@
 
 use super::Outcome;
 use crate::route::Engine;
-use crate::route::request::{ClientCert, Request};
+use crate::route::request::{ClientCert, HttpVersion, Request};
 use crate::route::server::{self, Choice};
 use crate::route::tls;
 
@@ -79,6 +84,9 @@ pub fn check(
         undecided: Vec::new(),
     };
     let dup = duplicate(req);
+    if let Some(why) = req.line_host_error() {
+        return Some(early(400, format!("invalid request line: {why}"), conn));
+    }
     if let Err(why) = &out.sel.uri {
         let why = format!("invalid request target: {why}");
         return Some(early(400, why, conn));
@@ -87,7 +95,10 @@ pub fn check(
         return Some(early(400, format!("duplicate {name} header"), conn));
     }
     if let Err(why) = &out.sel.host {
-        let why = format!("invalid Host: {why}");
+        let why = match req.absolute {
+            Some(_) => format!("invalid host in request line: {why}"),
+            None => format!("invalid Host: {why}"),
+        };
         return Some(early(400, why, conn));
     }
     let chosen = clone(out.sel.server.as_ref()?);
@@ -96,6 +107,15 @@ pub fn check(
     }
     if let Some((name, true)) = dup {
         return Some(early(400, format!("duplicate {name} header"), chosen));
+    }
+    // The absolute form's server is chosen; its Host is still validated.
+    let header = req.host.as_deref().filter(|_| req.absolute.is_some());
+    if let Some(Err(why)) = header.map(server::validate_host) {
+        return Some(early(400, format!("invalid Host: {why}"), chosen));
+    }
+    if req.host.is_none() && req.version == HttpVersion::V11 {
+        let why = "client sent HTTP/1.1 request without \"Host\" header".into();
+        return Some(early(400, why, chosen));
     }
     if let Some((code, why)) = request_header(req) {
         return Some(early(code, why, chosen));
@@ -112,7 +132,10 @@ pub fn check(
 /// target or Host, a header sent twice before the Host): the connection's
 /// server answers.
 pub fn before_host(req: &Request, sel: &crate::route::Selected) -> bool {
-    sel.uri.is_err() || sel.host.is_err() || matches!(duplicate(req), Some((_, false)))
+    req.line_host_error().is_some()
+        || sel.uri.is_err()
+        || sel.host.is_err()
+        || matches!(duplicate(req), Some((_, false)))
 }
 
 /// The headers nginx takes once only (`ngx_http_headers_in` of nginx
@@ -131,11 +154,12 @@ const UNIQUE: &[&str] = &[
     "authorization",
 ];
 
-/// The first header of [`UNIQUE`] sent twice, and whether a Host came
-/// before it (then the Host's server holds the request).
+/// The first header of [`UNIQUE`] sent twice, and whether a server was
+/// chosen before it (a Host came first, or the absolute form's host):
+/// then that server holds the request.
 fn duplicate(req: &Request) -> Option<(&str, bool)> {
     let mut seen: Vec<&str> = Vec::new();
-    let mut host = false;
+    let mut host = req.absolute.is_some();
     for (k, _) in &req.headers {
         if UNIQUE.contains(&k.as_str()) {
             if seen.contains(&k.as_str()) {
@@ -161,7 +185,7 @@ fn request_header(req: &Request) -> Option<(u16, String)> {
         return Some((400, "invalid Content-Length header".into()));
     }
     if let Some(te) = header("transfer-encoding") {
-        if req.host.is_none() {
+        if req.version == HttpVersion::V10 {
             return Some((400, "Transfer-Encoding in an HTTP/1.0 request".into()));
         }
         if !te.eq_ignore_ascii_case("chunked") {
@@ -177,23 +201,36 @@ fn request_header(req: &Request) -> Option<(u16, String)> {
     None
 }
 
-/// A Host other than the SNI naming a server that verifies client
-/// certificates: why (a 421).
+/// A host (the request line's, the Host, or none) other than an SNI that
+/// named a server, choosing a server that verifies client certificates:
+/// why (a 421). An SNI no name matched leaves `hc->ssl_servername` unset
+/// (`ngx_http_ssl_servername`): no 421 then.
 fn misdirected(
     engine: &Engine<'_, '_>,
     req: &Request,
     out: &Outcome,
     chosen: usize,
 ) -> Option<String> {
-    let sni = out.tls.as_ref()?.sni.as_ref()?;
+    let hs = out.tls.as_ref()?;
+    if matches!(hs.choice.why, server::Why::Default { .. }) {
+        return None;
+    }
+    let sni = hs.sni.as_ref()?;
     let host = out.sel.host.as_ref().ok()?;
-    (req.host.is_some() && sni != host && tls::verifies(engine.model, chosen).is_some()).then(
-        || {
-            format!(
-                "the Host {host} is not the SNI {sni} and its server verifies client certificates"
-            )
-        },
-    )
+    if sni == host || tls::verifies(engine.model, chosen).is_none() {
+        return None;
+    }
+    Some(match (host.as_str(), &req.absolute) {
+        ("", _) => format!(
+            "no Host after the SNI {sni}: the server for a request without Host verifies client certificates"
+        ),
+        (_, Some(_)) => format!(
+            "the request line's host {host} is not the SNI {sni} and its server verifies client certificates"
+        ),
+        _ => format!(
+            "the Host {host} is not the SNI {sni} and its server verifies client certificates"
+        ),
+    })
 }
 
 /// `ssl_verify_client` of the Host's server against the certificate

@@ -77,8 +77,9 @@ pub fn with_index<R>(
         engine.hostname = req.hostname.clone();
         return Ok(then(&loaded, &model, &engine));
     }
-    // The Host as nginx keeps it; None: a 400, no server is looked up.
-    let host = match &req.host {
+    // The host naming the server (the request line's, else the Host) as
+    // nginx keeps it; None: a 400, no server is looked up.
+    let host = match req.naming_host() {
         Some(h) => server::validate_host(h).ok(),
         None => Some(String::new()),
     };
@@ -154,7 +155,7 @@ impl crate::nginx::include::Wanted for Wanted<'_> {
 /// The real path of the file holding the server chosen for `req`, when
 /// that file was read as a skeleton.
 fn skeleton_chosen(loaded: &Loaded, engine: &Engine<'_, '_>, req: &Request) -> Option<PathBuf> {
-    let sel = engine.select(req.conn, req.host.as_deref(), &req.target);
+    let sel = engine.select(req.conn, req.naming_host(), &req.target);
     let skeleton = |si: usize| {
         let file = engine.model.servers.get(si)?.directive.span.file;
         let pf = loaded.files.get(file)?;

@@ -36,8 +36,14 @@ pub struct Answer {
 #[derive(Serialize)]
 pub struct RequestView {
     pub method: String,
+    /// The Host header; null: none sent.
     pub host: Option<String>,
     pub target: String,
+    /// `1.0` or `1.1`.
+    pub http_version: &'static str,
+    /// The absolute-form request target sent (`http://host:port/path`: its
+    /// host names the server over the Host); null: origin form (`target`).
+    pub absolute_form: Option<String>,
     /// The URI after normalisation (`$uri`), None when nginx refuses it.
     pub uri: Option<String>,
 }
@@ -207,6 +213,14 @@ pub fn answer(cx: &Ctx<'_, '_, '_>, req: &Request, out: &Outcome) -> Answer {
             method: req.method.clone(),
             host: req.host.clone(),
             target: String::from_utf8_lossy(&req.target).into_owned(),
+            http_version: req.version.as_str(),
+            absolute_form: req.absolute.as_ref().map(|h| {
+                format!(
+                    "{}://{h}{}",
+                    req.scheme,
+                    String::from_utf8_lossy(&req.target)
+                )
+            }),
             uri: out
                 .sel
                 .uri
@@ -616,12 +630,18 @@ pub fn text(a: &Answer) -> String {
 fn text_selection(a: &Answer) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
+    let r = &a.request;
+    // The request line as sent; HTTP/1.1 is not written.
+    let version = match r.http_version {
+        "1.1" => String::new(),
+        v => format!(" HTTP/{v}"),
+    };
     let _ = writeln!(
         s,
-        "{} {} (Host: {})",
-        a.request.method,
-        a.request.target,
-        a.request.host.as_deref().unwrap_or("none")
+        "{} {}{version} (Host: {})",
+        r.method,
+        r.absolute_form.as_ref().unwrap_or(&r.target),
+        r.host.as_deref().unwrap_or("none")
     );
     if let Some(u) = &a.request.uri {
         let _ = writeln!(s, "uri       {u}");

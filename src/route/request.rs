@@ -1,5 +1,7 @@
 //! The request `route` follows, from the command line: a URL (scheme,
-//! host, port, path, query), a method, headers and the client's address.
+//! host, port, path, query), a method, headers and the client's address;
+//! the HTTP version, whether a Host is sent and whether the request line
+//! carries the URL whole (absolute form).
 
 use std::net::IpAddr;
 
@@ -10,10 +12,14 @@ pub struct Request {
     pub scheme: String,
     /// The connection's local address and port.
     pub conn: Conn,
-    /// The Host header as sent (None: absent, an HTTP/1.0 request).
+    /// The Host header as sent (None: absent, `--no-host`).
     pub host: Option<String>,
     /// The request target (`/path?query`), as sent.
     pub target: Vec<u8>,
+    /// The host of an absolute-form request line (`GET http://host:port/path`,
+    /// `--absolute-form`), as sent, port included; None: origin form.
+    pub absolute: Option<String>,
+    pub version: HttpVersion,
     pub method: String,
     /// Names lowercased, in order.
     pub headers: Vec<(String, String)>,
@@ -31,6 +37,27 @@ pub struct Request {
     /// The client certificate the client presents when a server asks for
     /// one (`--client-cert`); None: it has none.
     pub client_cert: Option<ClientCert>,
+}
+
+/// The request line's HTTP version (`--http-version`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum HttpVersion {
+    /// HTTP/1.0: a request without Host goes on, as for the name `""`.
+    #[value(name = "1.0")]
+    V10,
+    /// HTTP/1.1: a request without Host is a 400.
+    #[default]
+    #[value(name = "1.1")]
+    V11,
+}
+
+impl HttpVersion {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpVersion::V10 => "1.0",
+            HttpVersion::V11 => "1.1",
+        }
+    }
 }
 
 /// A client certificate, as far as `route` is told: it checks no chain,
@@ -66,8 +93,7 @@ impl Request {
             "https" => 443,
             _ => return Err(format!("`{url}`: the scheme must be http or https")),
         };
-        let split = rest.find(['/', '?']).unwrap_or(rest.len());
-        let (authority, path) = rest.split_at(split);
+        let (authority, path) = rest.split_at(authority_len(rest));
         let target = match path.strip_prefix('?') {
             Some(q) => format!("/?{q}"),
             None if path.is_empty() => "/".to_string(),
@@ -110,6 +136,8 @@ impl Request {
             conn: Conn { ip, port },
             host: host_header,
             target: target.into_bytes(),
+            absolute: None,
+            version: HttpVersion::V11,
             method: method.to_ascii_uppercase(),
             headers: hdrs,
             client_ip,
@@ -118,6 +146,76 @@ impl Request {
             client_cert: None,
         })
     }
+}
+
+impl Request {
+    /// Send no Host header (`--no-host`); a `Host:` header given too is an
+    /// error (`--header 'Host:'` sends an empty one, which nginx refuses).
+    pub fn without_host(&mut self, given: &[String]) -> Result<(), String> {
+        let named = |h: &String| {
+            h.split(':')
+                .next()
+                .is_some_and(|n| n.trim().eq_ignore_ascii_case("host"))
+        };
+        if given.iter().any(named) {
+            return Err("--no-host and a `Host:` header: choose one".into());
+        }
+        self.host = None;
+        self.headers.retain(|(k, _)| k != "host");
+        Ok(())
+    }
+
+    /// Send `url` whole as the request target (`--absolute-form`): its
+    /// authority becomes the request line's host.
+    pub fn absolute_form(&mut self, url: &str) {
+        let rest = url.split_once("://").map_or(url, |(_, r)| r);
+        self.absolute = Some(rest[..authority_len(rest)].to_string());
+    }
+
+    /// The host that names the server: the request line's (absolute form)
+    /// over the Host header (`ngx_http_process_request_line` sets
+    /// `r->headers_in.server` first, `ngx_http_process_host` then keeps
+    /// it); None: neither.
+    pub fn naming_host(&self) -> Option<&str> {
+        self.absolute.as_deref().or(self.host.as_deref())
+    }
+
+    /// Why nginx's request-line parser refuses the absolute form's host
+    /// (`ngx_http_parse_request_line`, states `sw_host` to `sw_port`):
+    /// letters, digits, `.` and `-`, or an IP literal in brackets, then an
+    /// optional port of digits. None: it parses (or origin form).
+    pub fn line_host_error(&self) -> Option<&'static str> {
+        const REFUSED: &str = "the request line's host has a character nginx's parser refuses";
+        let a = self.absolute.as_deref()?;
+        // What follows the host: nothing or `:port`.
+        let port = match a.strip_prefix('[') {
+            Some(literal) => {
+                let Some((inner, rest)) = literal.split_once(']') else {
+                    return Some(REFUSED);
+                };
+                let ok = |c: u8| c.is_ascii_alphanumeric() || b":-._~!$&'()*+,;=".contains(&c);
+                if !inner.bytes().all(ok) {
+                    return Some(REFUSED);
+                }
+                rest
+            }
+            None => {
+                let ok = |c: char| c.is_ascii_alphanumeric() || c == '.' || c == '-';
+                &a[a.find(|c| !ok(c)).unwrap_or(a.len())..]
+            }
+        };
+        match port.strip_prefix(':') {
+            None if port.is_empty() => None,
+            Some(p) if p.bytes().all(|c| c.is_ascii_digit()) => None,
+            _ => Some(REFUSED),
+        }
+    }
+}
+
+/// The length of the authority at the start of `rest` (what follows
+/// `scheme://`): up to the first `/` or `?`.
+fn authority_len(rest: &str) -> usize {
+    rest.find(['/', '?']).unwrap_or(rest.len())
 }
 
 /// `host`, `host:port`, `[v6]`, `[v6]:port`.
@@ -165,6 +263,49 @@ mod tests {
             Some("a.test".into())
         );
         assert!(Request::from_url("ftp://x/", "GET", &[], None).is_err());
+        let r = Request::from_url("http://a.test/", "GET", &["Host: b.test".into()], None);
+        assert!(r.is_ok_and(|mut r| r.without_host(&["Host: b.test".into()]).is_err()));
         assert!(Request::from_url("http://x:99999/", "GET", &[], None).is_err());
+    }
+
+    #[test]
+    fn no_host_and_absolute_form() {
+        let mut r = Request::from_url("http://a.test:8080/x", "GET", &[], None).expect("url");
+        assert!(r.without_host(&[]).is_ok());
+        assert_eq!((r.host.clone(), r.headers.len()), (None, 0));
+        assert_eq!(r.naming_host(), None);
+        r.absolute_form("http://B.test:8080/x?y");
+        assert_eq!(r.naming_host(), Some("B.test:8080"));
+        assert_eq!(r.target, b"/x".to_vec());
+    }
+
+    #[test]
+    fn request_line_hosts_nginx_parses() {
+        let error = |authority: &str| {
+            let mut r = Request::from_url("http://x/", "GET", &[], None).expect("url");
+            r.absolute = Some(authority.into());
+            r.line_host_error().is_some()
+        };
+        for ok in [
+            "b.test",
+            "b.test:8080",
+            "b.test:",
+            "[::1]",
+            "[::1]:80",
+            "bad..host",
+            "",
+        ] {
+            assert!(!error(ok), "{ok}");
+        }
+        for refused in [
+            "a_b.test",
+            "u@b.test",
+            "b.test:8x",
+            "[::1",
+            "[::1]x",
+            "b.test:80:1",
+        ] {
+            assert!(error(refused), "{refused}");
+        }
     }
 }

@@ -109,7 +109,7 @@ struct Runner<'m, 't> {
 
 /// Follow `req` through the configuration.
 pub fn run(engine: &Engine<'_, '_>, req: &Request) -> Outcome {
-    let sel = engine.select(req.conn, req.host.as_deref(), &req.target);
+    let sel = engine.select(req.conn, req.naming_host(), &req.target);
     let mut out = Outcome {
         events: Vec::new(),
         handler: Handler::Status {
@@ -178,20 +178,11 @@ pub fn run(engine: &Engine<'_, '_>, req: &Request) -> Outcome {
         r.vars.captures = caps.clone();
     }
     r.vars.server_name = name.to_string();
+    let at = server.directive.span;
+    let named = named_by(req, early.as_ref()).map(|what| Event::Ran { at, what });
+    r.events.extend(named);
     let handler = match early {
-        Some(e) => {
-            r.events.push(Event::Ran {
-                at: server.directive.span,
-                what: format!(
-                    "nginx refuses the request before its phases: {} ({}), answered in this server's configuration (its `error_page`)",
-                    e.code, e.why
-                ),
-            });
-            Handler::Status {
-                code: e.code,
-                why: e.why,
-            }
-        }
+        Some(e) => r.refused_early(at, e),
         None => match r.rewrites(server.scope) {
             Flow::Done(h) => h,
             _ => r.locate(&tree, server.scope),
@@ -206,6 +197,48 @@ pub fn run(engine: &Engine<'_, '_>, req: &Request) -> Outcome {
     out.scope = r.scope;
     out.vars = r.vars;
     out
+}
+
+impl Runner<'_, '_> {
+    /// The status nginx finalizes an early error with, as a step at `at`
+    /// (the server whose configuration answers).
+    fn refused_early(&mut self, at: Span, e: early::Early) -> Handler {
+        self.events.push(Event::Ran {
+            at,
+            what: format!(
+                "nginx refuses the request before its phases: {} ({}), answered in this server's configuration (its `error_page`)",
+                e.code, e.why
+            ),
+        });
+        Handler::Status {
+            code: e.code,
+            why: e.why,
+        }
+    }
+}
+
+/// What chose the server when the Host did not: the absolute form's host
+/// (`ngx_http_process_request_line`; `ngx_http_process_host` then only
+/// validates the Host), or no Host at all (the name `""`,
+/// `ngx_http_process_request_header`). None: the Host, or nginx refused
+/// the request before a server was chosen.
+fn named_by(req: &Request, early: Option<&early::Early>) -> Option<String> {
+    if early.is_some_and(|e| matches!(e.server.why, super::server::Why::Connection)) {
+        return None;
+    }
+    match (&req.absolute, &req.host) {
+        (Some(line), Some(h)) => Some(format!(
+            "the request line's host {line} chooses the server, not the Host {h}"
+        )),
+        (Some(line), None) => Some(format!(
+            "the request line's host {line} chooses the server; no Host sent"
+        )),
+        (None, None) => Some(format!(
+            "no Host (HTTP/{}): the server is looked up by the name \"\", else the address's default",
+            req.version.as_str()
+        )),
+        (None, Some(_)) => None,
+    }
 }
 
 /// What nginx answers before a request is read: nothing listens, or the
@@ -228,8 +261,10 @@ fn refused(engine: &Engine<'_, '_>, req: &Request, sel: &Selected) -> Option<Han
     None
 }
 
-/// The handshake of an https request: a request without Host goes to the
-/// handshake's server. None: it went through (or plain HTTP).
+/// The handshake of an https request. None: it went through (or plain
+/// HTTP). A request without Host does not stay with the handshake's
+/// server: `ngx_http_process_request_header` looks the name `""` up
+/// (`ngx_http_set_virtual_server`), as [`Engine::select`] does.
 fn tls(engine: &Engine<'_, '_>, req: &Request, out: &mut Outcome) -> Option<Handler> {
     let k = out.sel.socket.and_then(|i| engine.sockets.get(i))?;
     if req.scheme != "https" {
@@ -239,13 +274,6 @@ fn tls(engine: &Engine<'_, '_>, req: &Request, out: &mut Outcome) -> Option<Hand
         Ok(hs) => hs,
         Err(why) => return Some(Handler::Status { code: 0, why }),
     };
-    if req.host.is_none() {
-        out.sel.server = Some(super::server::Choice {
-            server: hs.choice.server,
-            why: hs.choice.why.clone(),
-            undecided: Vec::new(),
-        });
-    }
     out.tls = Some(hs);
     None
 }

@@ -7,7 +7,7 @@ use super::{Handler, Outcome, run};
 use crate::Inputs;
 use crate::model::Model;
 use crate::route::Engine;
-use crate::route::request::{ClientCert, Request};
+use crate::route::request::{ClientCert, HttpVersion, Request};
 
 /// Load `conf` as the tree's nginx.conf and run `req` on it.
 fn run_conf(conf: &str, req: &Request) -> Outcome {
@@ -170,4 +170,93 @@ fn headers_nginx_refuses_once_read() {
         "501 (unknown Transfer-Encoding: gzip)"
     );
     assert_eq!(ask(&["Host: b.test"], "TRACE"), "405 (TRACE method)");
+}
+
+const FORMS: &str = "events {}\nhttp {\n server {\n  listen 80 default_server;\n  server_name a.test;\n  error_page 400 /bad;\n  location = /bad { return 200 \"A-bad $host\"; }\n  location / { return 200 \"A $host\"; }\n }\n server {\n  listen 80;\n  server_name noh.test \"\";\n  error_page 400 /bad;\n  location = /bad { return 200 \"N-bad $host\"; }\n  location / { return 200 \"N $host\"; }\n }\n server {\n  listen 80;\n  server_name b.test;\n  error_page 400 =200 /bad;\n  location = /bad { return 200 \"B-bad $host\"; }\n  location / { return 200 \"B $host $http_host\"; }\n }\n ssl_certificate s.pem;\n ssl_certificate_key s.key;\n server {\n  listen 443 ssl default_server;\n  server_name s0.test;\n  return 200 \"S0 $host\";\n }\n server {\n  listen 443 ssl;\n  server_name s1.test;\n  return 200 \"S1 $host\";\n }\n server {\n  listen 443 ssl;\n  server_name sv.test;\n  ssl_verify_client optional;\n  ssl_client_certificate ca.pem;\n  return 200 \"SV $host\";\n }\n}\n";
+
+/// `url` as `--http-version`, `--no-host` (no `Host:` in `headers`),
+/// `--absolute-form` and `--sni` make it, on [`FORMS`].
+fn form(url: &str, headers: &[&str], version: HttpVersion, absolute: bool, sni: &str) -> String {
+    let headers: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
+    let mut req = Request::from_url(url, "GET", &headers, None).expect("url");
+    req.version = version;
+    if !headers
+        .iter()
+        .any(|h| h.to_ascii_lowercase().starts_with("host:"))
+    {
+        req.without_host(&headers).expect("no Host given");
+    }
+    if absolute {
+        req.absolute_form(url);
+    }
+    if !sni.is_empty() {
+        req.sni = Some(sni.into());
+    }
+    answer(&run_conf(FORMS, &req))
+}
+
+#[test]
+fn requests_without_host() {
+    use HttpVersion::{V10, V11};
+    // The name "" picks noh.test, not the default: HTTP/1.0 goes on there,
+    // HTTP/1.1 is its 400 (ngx_http_process_request_header).
+    assert_eq!(form("http://x/", &[], V10, false, ""), "200 N noh.test");
+    assert_eq!(form("http://x/", &[], V11, false, ""), "400 N-bad noh.test");
+    // An empty Host is an invalid one: the connection's server.
+    assert_eq!(
+        form("http://x/", &["Host:"], V11, false, ""),
+        "400 A-bad a.test"
+    );
+    // Over TLS, the default server, not the SNI's (s1.test).
+    assert_eq!(
+        form("https://s1.test/", &[], V10, false, ""),
+        "200 S0 s0.test"
+    );
+}
+
+#[test]
+fn absolute_form_host_chooses_the_server() {
+    use HttpVersion::{V10, V11};
+    let a = ["Host: a.test"];
+    assert_eq!(
+        form("http://b.test/", &a, V11, true, ""),
+        "200 B b.test a.test"
+    );
+    // Its Host still has to be there (HTTP/1.1) and valid: b.test's 400.
+    assert_eq!(
+        form("http://b.test/", &[], V11, true, ""),
+        "200 B-bad b.test"
+    );
+    assert_eq!(form("http://b.test/", &[], V10, true, ""), "200 B b.test ");
+    let bad = ["Host: bad..host"];
+    assert_eq!(
+        form("http://b.test/", &bad, V11, true, ""),
+        "200 B-bad b.test"
+    );
+    // A host the request-line parser refuses: the connection's server.
+    let b = ["Host: b.test"];
+    assert_eq!(
+        form("http://a_b.test/", &b, V11, true, ""),
+        "400 A-bad a.test"
+    );
+    assert_eq!(
+        form("http://bad..host/", &b, V11, true, ""),
+        "400 A-bad a.test"
+    );
+}
+
+#[test]
+fn misdirected_only_after_an_sni_that_named_a_server() {
+    use HttpVersion::V11;
+    let sv = ["Host: sv.test"];
+    // zz.test names no server: no `hc->ssl_servername`, no 421.
+    assert_eq!(
+        form("https://zz.test/", &sv, V11, false, ""),
+        "200 SV sv.test"
+    );
+    let a = form("https://s1.test/", &sv, V11, false, "");
+    assert!(a.starts_with("421 "), "{a}");
+    // The request line's host, not the Host, is set against the SNI.
+    let a = form("https://sv.test/", &["Host: s1.test"], V11, true, "s1.test");
+    assert!(a.starts_with("421 "), "{a}");
 }

@@ -3,13 +3,15 @@
 //! validates the SNI name like a Host (an invalid one fails the
 //! handshake), looks it up in the address's names like a Host and takes
 //! that server's certificate; no SNI, or no name matching, keeps the
-//! address's default server. That server is also the connection's: a
-//! request without Host is answered by it. `ngx_http_set_virtual_server`
-//! then chooses the request's server by Host (the SNI's when the two are
-//! the same string), and when the SNI was sent and the Host's server
-//! (its default when none matches) has `ssl_verify_client`, the request
-//! is refused with 421 ("client attempted to request the server name
-//! different from the one that was negotiated").
+//! address's default server. That server is the connection's (its
+//! `error_page` answers what nginx refuses before a Host is read).
+//! `ngx_http_set_virtual_server` then chooses the request's server by the
+//! request line's host, else the Host, else the name `""` (the SNI's
+//! server when that host is the same string), and when the SNI named a
+//! server and the host's server (its default when none matches) has
+//! `ssl_verify_client`, the request is refused with 421 ("client
+//! attempted to request the server name different from the one that was
+//! negotiated"). A request without Host is thus not the SNI's either.
 
 use super::Engine;
 use super::server::{self, Choice, Socket};
