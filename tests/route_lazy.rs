@@ -97,6 +97,8 @@ fn tree(dir: &Path) {
          server {\n        listen 8081;\n        server_name first-8081.test;\n        location / { return 200 first; }\n    }\n}\n",
     )
     .unwrap();
+    // Not configuration: read again each run, it changes nothing.
+    std::fs::write(nginx.join("README.md"), "# The vhosts of this host\n").unwrap();
     std::fs::write(
         nginx.join("fastcgi_params"),
         "fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;\n",
