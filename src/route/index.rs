@@ -36,6 +36,10 @@ const RACY_SECS: i64 = 2;
 /// A record's flag: the file was found inert; its names are kept.
 const INERT: u8 = 4;
 
+/// Inert files ([`super::inert`]) by the bytes of their normal path, with
+/// their server names, one per line.
+pub type Verdicts = FxHashMap<Box<[u8]>, Arc<str>>;
+
 /// Where indexes live: `$NGINX_LINT_CACHE_DIR`, else
 /// `$XDG_CACHE_HOME/nginx-lint`, else `~/.cache/nginx-lint`.
 pub fn default_dir() -> Option<PathBuf> {
@@ -96,9 +100,10 @@ pub struct Index {
     fresh: Mutex<FxHashMap<Box<[u8]>, Entry>>,
     /// A file was read (or could not be kept): the index changes.
     changed: AtomicBool,
-    /// Which files this run found inert, by normal path (see
-    /// [`Index::judged`]); None: not judged, the index's verdicts stand.
-    verdicts: Mutex<Option<FxHashMap<PathBuf, Arc<str>>>>,
+    /// Which files this run found inert, by the bytes of their normal
+    /// path (see [`Index::judged`]); None: not judged, the index's
+    /// verdicts stand.
+    verdicts: Mutex<Option<Verdicts>>,
     /// Files taken from the index, and files read (for NGINX_LINT_TIMINGS).
     reused: AtomicUsize,
     read: AtomicUsize,
@@ -137,7 +142,7 @@ impl Index {
 
     /// Write the index back if this run saw anything it does not hold
     /// (atomically: a temporary file renamed over it). Failing is silent.
-    pub fn save(self) {
+    pub fn save(&self) {
         if std::env::var_os("NGINX_LINT_TIMINGS").is_some() {
             eprintln!(
                 "route index: {} files reused, {} read",
@@ -148,8 +153,7 @@ impl Index {
         if self.unchanged() {
             return;
         }
-        let (Ok(fresh), Ok(verdicts)) = (self.fresh.into_inner(), self.verdicts.into_inner())
-        else {
+        let (Ok(fresh), Ok(mut verdicts)) = (self.fresh.lock(), self.verdicts.lock()) else {
             return;
         };
         let kept = self
@@ -158,10 +162,10 @@ impl Index {
             .filter(|(p, e)| e.taken.load(Relaxed) && !fresh.contains_key(*p));
         // A changed tree was judged anew, or not at all (a file read from
         // beyond the walk): no earlier verdict stands.
-        let verdicts = verdicts.unwrap_or_default();
+        let verdicts = verdicts.take().unwrap_or_default();
         let inert = |p: &[u8]| {
             let path = Path::new(std::ffi::OsStr::from_bytes(p));
-            verdicts.get(&*crate::vfs::normalized(path))
+            verdicts.get(crate::vfs::normalized(path).as_os_str().as_bytes())
         };
         let mut entries: Vec<(&[u8], super::index_file::Record<'_>)> = kept
             .chain(fresh.iter())
@@ -179,10 +183,9 @@ impl Index {
         let _ = write_atomically(&self.path, &bytes);
     }
 
-    /// Record this run's verdicts ([`super::inert`]: the files found
-    /// inert, by normal real path, with their server names), which
-    /// replace the index's when it is written.
-    pub fn judged(&self, inert: FxHashMap<PathBuf, Arc<str>>) {
+    /// Record this run's verdicts ([`super::inert`]), which replace the
+    /// index's when it is written.
+    pub fn judged(&self, inert: Verdicts) {
         if let Ok(mut v) = self.verdicts.lock() {
             *v = Some(inert);
         }

@@ -23,30 +23,37 @@
 //! (`load::load_tree`); `tests/route_lazy.rs` holds answers from the index
 //! to a whole load's.
 
-use std::path::PathBuf;
+use std::os::unix::ffi::OsStrExt;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
 use super::Engine;
+use super::index::Verdicts;
 use crate::loaded::Loaded;
 use crate::nginx::ast::Directive;
 use crate::source::FileId;
 
+/// Each (server, listen)'s address and place among its servers.
+type Seats = FxHashMap<(usize, usize), Option<(usize, usize)>>;
+
 /// The inert files of a lazy load (their skeletons), by normal real path,
 /// with their server names. Empty when the load read a file beyond the
 /// walk: the index does not watch it, so no verdict could be trusted.
-pub fn judge(loaded: &Loaded, engine: &Engine<'_, '_>) -> FxHashMap<PathBuf, Arc<str>> {
-    let mut out = FxHashMap::default();
+pub fn judge(loaded: &Loaded, engine: &Engine<'_, '_>) -> Verdicts {
+    let mut out = Verdicts::default();
     if loaded.beyond_walk {
         return out;
     }
     let model = engine.model;
-    // Where each (server, listen) sits: its address and place there.
-    let mut seat: FxHashMap<(usize, usize), Vec<(usize, usize)>> = FxHashMap::default();
+    // Where each (server, listen) sits: its address and place there
+    // (None: on two addresses, which one listen cannot be).
+    let mut seat: Seats = FxHashMap::default();
     for (ki, k) in engine.sockets.iter().enumerate() {
         for (place, &(si, li)) in k.servers.iter().enumerate() {
-            seat.entry((si, li)).or_default().push((ki, place));
+            seat.entry((si, li))
+                .and_modify(|s| *s = None)
+                .or_insert(Some((ki, place)));
         }
     }
     let mut servers_of: FxHashMap<FileId, Vec<usize>> = FxHashMap::default();
@@ -68,8 +75,8 @@ pub fn judge(loaded: &Loaded, engine: &Engine<'_, '_>) -> FxHashMap<PathBuf, Arc
         {
             continue;
         }
-        let real = crate::vfs::normalized(&loaded.sources.get(pf.file).real).into_owned();
-        out.insert(real, names);
+        let real = crate::vfs::normalized(&loaded.sources.get(pf.file).real);
+        out.insert(real.as_os_str().as_bytes().into(), names);
     }
     out
 }
@@ -117,11 +124,7 @@ fn names_if_plain(ds: &[Directive]) -> Option<Arc<str>> {
 /// Whether a server's every listen joins an address after its first
 /// server and not as its default, with nothing the default's listen there
 /// lacks.
-fn quiet(
-    engine: &Engine<'_, '_>,
-    seat: &FxHashMap<(usize, usize), Vec<(usize, usize)>>,
-    si: usize,
-) -> bool {
+fn quiet(engine: &Engine<'_, '_>, seat: &Seats, si: usize) -> bool {
     let Some(s) = engine.model.servers.get(si) else {
         return false;
     };
@@ -138,7 +141,7 @@ fn quiet(
                 .skip(1)
                 .all(|a| matches!(a.as_str(), "ssl" | "http2"))
         });
-        let Some(&[(ki, place)]) = seat.get(&(si, li)).map(Vec::as_slice) else {
+        let Some(&Some((ki, place))) = seat.get(&(si, li)) else {
             return false;
         };
         let Some(k) = engine.sockets.get(ki) else {

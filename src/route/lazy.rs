@@ -121,8 +121,11 @@ pub fn with_index<R>(
         }
     };
     drop(reuse);
-    if let Some(index) = index.and_then(Arc::into_inner) {
+    if let Some(index) = index {
         index.save();
+        if afterwards == Afterwards::LeaveToExit {
+            std::mem::forget(index);
+        }
     }
     Ok(answer)
 }
