@@ -312,6 +312,11 @@ pub enum Held {
     /// one per line) cannot answer (`crate::route::inert`): such a
     /// request need not parse it.
     Inert(Arc<str>),
+    /// Condensed, from a file that an earlier run found holding an
+    /// address's first or default server, where a request no name takes
+    /// ends (`crate::route::inert`): read whole at once rather than after
+    /// a first load finds it chosen.
+    Keystone,
 }
 
 #[cfg(test)]

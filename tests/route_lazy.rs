@@ -398,6 +398,31 @@ fn an_unchanged_tree_leaves_its_inert_files_unparsed_and_a_changed_one_does_not(
         .filter(|l| l.contains("→ 127.0.0.1:80: nginx server"))
         .count();
     assert_eq!(nginx, 1, "{cached}");
+    // The late default server's file is read whole at once from a warm
+    // index (a request no name takes ends there), even for a request a
+    // name takes; without the index it stays a skeleton.
+    let late = |cache: Option<&Path>| {
+        let inputs = Inputs {
+            paths: vec![dir.path().join("nginx")],
+            no_discover: true,
+            ..Inputs::default()
+        };
+        let req = Request::from_url(url, "GET", &[], None).unwrap();
+        let free = lazy::Afterwards::Free;
+        lazy::with_index(&inputs, &req, Loading::Lazy, cache, free, |loaded, _, _| {
+            let pf = loaded.files.iter().find(|pf| {
+                loaded
+                    .sources
+                    .get(pf.file)
+                    .real
+                    .ends_with(format!("site-{:03}.conf", VHOSTS - 3))
+            });
+            pf.map(|pf| !pf.skeleton)
+        })
+        .unwrap()
+    };
+    assert_eq!(late(Some(cache.path())), Some(true));
+    assert_eq!(late(None), Some(false));
     // One vhost edited: no verdict is trusted, the tree is judged anew.
     let edited = dir.path().join("nginx/sites/site-020.conf");
     let text = std::fs::read_to_string(&edited).unwrap();

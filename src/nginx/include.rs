@@ -211,7 +211,7 @@ pub type Item = (PathBuf, Arc<[u8]>, Option<FileKey>, Held);
 /// `whole` wants the file, it is read again and parsed whole (with the
 /// text read, which then stands for the file). An inert file no request
 /// of the run's may reach is not parsed at all: it stands as an empty
-/// skeleton.
+/// skeleton; a keystone file is read whole at once.
 fn parse_condensed(
     whole: Option<Whole<'_>>,
     fs: &dyn Fs,
@@ -220,23 +220,24 @@ fn parse_condensed(
     real: &Path,
     (text, held): (&[u8], &Held),
 ) -> (ParsedFile, Option<Arc<[u8]>>) {
-    let skeleton = match held {
-        Held::Inert(names) if !whole.is_some_and(|w| w.names(real, names)) => {
-            return (parser::parse_skeleton(id, b""), None);
+    let wanted = match held {
+        Held::Inert(names) => whole.is_some_and(|w| w.names(real, names)),
+        Held::Keystone => whole.is_some(),
+        Held::Whole | Held::Condensed => false,
+    };
+    if !wanted {
+        let skeleton = match held {
+            Held::Inert(_) => parser::parse_skeleton(id, b""),
+            _ => parser::parse_skeleton(id, text),
+        };
+        if matches!(held, Held::Inert(_)) || !whole.is_some_and(|w| w.file(real, &skeleton)) {
+            return (skeleton, None);
         }
-        Held::Inert(_) => None,
-        _ => Some(parser::parse_skeleton(id, text)),
-    };
-    let wanted = |pf: &ParsedFile| whole.is_some_and(|w| w.file(real, pf));
-    let skeleton = match skeleton {
-        Some(pf) if !wanted(&pf) => return (pf, None),
-        Some(pf) => pf,
-        None => parser::parse_skeleton(id, text),
-    };
+    }
     match fs.read_identified(key) {
         Ok((full, _)) => (parser::parse(id, &full), Some(full)),
         // Gone since the walk saw it: what the walk saw stands.
-        Err(_) => (skeleton, None),
+        Err(_) => (parser::parse_skeleton(id, text), None),
     }
 }
 

@@ -35,10 +35,20 @@ const RACY_SECS: i64 = 2;
 
 /// A record's flag: the file was found inert; its names are kept.
 const INERT: u8 = 4;
+/// A record's flag: the file holds an address's first or default server.
+const KEYSTONE: u8 = 8;
 
-/// Inert files ([`super::inert`]) by the bytes of their normal path, with
-/// their server names, one per line.
-pub type Verdicts = FxHashMap<Box<[u8]>, Arc<str>>;
+/// What a run found of a file ([`super::inert`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Inert, with its server names, one per line.
+    Inert(Arc<str>),
+    /// It holds an address's first or default server.
+    Keystone,
+}
+
+/// Verdicts by the bytes of each file's normal path.
+pub type Verdicts = FxHashMap<Box<[u8]>, Verdict>;
 
 /// Where indexes live: `$NGINX_LINT_CACHE_DIR`, else
 /// `$XDG_CACHE_HOME/nginx-lint`, else `~/.cache/nginx-lint`.
@@ -82,9 +92,8 @@ struct Entry {
     nginx: bool,
     condensed: bool,
     text: Arc<[u8]>,
-    /// The file's server names, when a run of the tree as it stands found
-    /// it inert ([`super::inert`]).
-    inert: Option<Arc<str>>,
+    /// What the last run that judged the tree found of the file.
+    verdict: Option<Verdict>,
     /// This run took it (an entry no run takes is a file gone).
     taken: AtomicBool,
 }
@@ -163,7 +172,7 @@ impl Index {
         // A changed tree was judged anew, or not at all (a file read from
         // beyond the walk): no earlier verdict stands.
         let verdicts = verdicts.take().unwrap_or_default();
-        let inert = |p: &[u8]| {
+        let verdict = |p: &[u8]| {
             let path = Path::new(std::ffi::OsStr::from_bytes(p));
             verdicts.get(crate::vfs::normalized(path).as_os_str().as_bytes())
         };
@@ -171,9 +180,13 @@ impl Index {
             .chain(fresh.iter())
             .map(|(p, e)| {
                 let mut r = to_record(e);
-                if let Some(n) = inert(p).filter(|_| e.condensed) {
-                    r.names = n.as_bytes();
-                    r.flags |= INERT;
+                match verdict(p).filter(|_| e.condensed) {
+                    Some(Verdict::Inert(n)) => {
+                        r.names = n.as_bytes();
+                        r.flags |= INERT;
+                    }
+                    Some(Verdict::Keystone) => r.flags |= KEYSTONE,
+                    None => {}
                 }
                 (&p[..], r)
             })
@@ -274,7 +287,7 @@ fn entry_of(f: &Found, stamp: Stamp) -> Entry {
         nginx,
         condensed: condensed.is_some(),
         text: condensed.map_or_else(|| f.text.clone(), Arc::from),
-        inert: None,
+        verdict: None,
         taken: AtomicBool::new(false),
     }
 }
@@ -285,8 +298,9 @@ fn found(path: &Path, e: &Entry) -> Found {
         kind: if e.nginx { Kind::Nginx } else { Kind::PhpFpm },
         text: e.text.clone(),
         key: (e.stamp.dev, e.stamp.ino),
-        held: match (&e.inert, e.condensed) {
-            (Some(names), true) => Held::Inert(names.clone()),
+        held: match (&e.verdict, e.condensed) {
+            (Some(Verdict::Inert(names)), true) => Held::Inert(names.clone()),
+            (Some(Verdict::Keystone), true) => Held::Keystone,
             (_, true) => Held::Condensed,
             _ => Held::Whole,
         },
@@ -324,7 +338,13 @@ fn into_entry(r: super::index_file::Owned) -> Entry {
         nginx: r.flags & 1 != 0,
         condensed: r.flags & 2 != 0,
         text: r.text,
-        inert: (r.flags & INERT != 0).then(|| String::from_utf8_lossy(&r.names).into()),
+        verdict: if r.flags & INERT != 0 {
+            Some(Verdict::Inert(String::from_utf8_lossy(&r.names).into()))
+        } else if r.flags & KEYSTONE != 0 {
+            Some(Verdict::Keystone)
+        } else {
+            None
+        },
         taken: AtomicBool::new(false),
     }
 }

@@ -18,7 +18,13 @@
 //! server name ... ignored") matches the same Hosts, so a request it
 //! could decide reads the file.
 //!
-//! A verdict holds for the tree it was made on: a run trusts it only when
+//! The same run notes the files holding an address's first or default
+//! server ("keystones"): a request no name takes ends in one, so a later
+//! run reads them whole at once instead of loading a second time when it
+//! finds the chosen server in a skeleton. That verdict is only a guess at
+//! what is wanted, right or wrong the answer is the same.
+//!
+//! A verdict of inertness holds for the tree it was made on: a run trusts it only when
 //! every walked file is unchanged and nothing was read beyond the walk
 //! (`load::load_tree`); `tests/route_lazy.rs` holds answers from the index
 //! to a whole load's.
@@ -29,7 +35,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use super::Engine;
-use super::index::Verdicts;
+use super::index::{Verdict, Verdicts};
 use crate::loaded::Loaded;
 use crate::nginx::ast::Directive;
 use crate::source::FileId;
@@ -37,9 +43,11 @@ use crate::source::FileId;
 /// Each (server, listen)'s address and place among its servers.
 type Seats = FxHashMap<(usize, usize), Option<(usize, usize)>>;
 
-/// The inert files of a lazy load (their skeletons), by normal real path,
-/// with their server names. Empty when the load read a file beyond the
-/// walk: the index does not watch it, so no verdict could be trusted.
+/// The inert files of a lazy load (their skeletons), with their server
+/// names, and the files holding an address's first or default server
+/// (which no file holding one can be inert). Empty when the load read a
+/// file beyond the walk: the index does not watch it, so no verdict could
+/// be trusted.
 pub fn judge(loaded: &Loaded, engine: &Engine<'_, '_>) -> Verdicts {
     let mut out = Verdicts::default();
     if loaded.beyond_walk {
@@ -75,10 +83,22 @@ pub fn judge(loaded: &Loaded, engine: &Engine<'_, '_>) -> Verdicts {
         {
             continue;
         }
-        let real = crate::vfs::normalized(&loaded.sources.get(pf.file).real);
-        out.insert(real.as_os_str().as_bytes().into(), names);
+        out.insert(path_key(loaded, pf.file), Verdict::Inert(names));
+    }
+    // The files of each address's first and default servers.
+    for k in &engine.sockets {
+        for at in [0, k.default] {
+            if let Some(s) = k.servers.get(at).and_then(|&(si, _)| model.servers.get(si)) {
+                out.insert(path_key(loaded, s.directive.span.file), Verdict::Keystone);
+            }
+        }
     }
     out
+}
+
+fn path_key(loaded: &Loaded, file: FileId) -> Box<[u8]> {
+    let real = crate::vfs::normalized(&loaded.sources.get(file).real);
+    real.as_os_str().as_bytes().into()
 }
 
 /// The server names (one per line) of a file of `server` blocks holding
