@@ -160,6 +160,15 @@ fn hosts() -> Vec<String> {
     h
 }
 
+/// The generated tree's nginx directory, alone (no php-fpm looked for).
+fn tree_inputs(dir: &Path) -> Inputs {
+    Inputs {
+        paths: vec![dir.join("nginx")],
+        no_discover: true,
+        ..Inputs::default()
+    }
+}
+
 fn answer(dir: &Path, url: &str, format: RouteFormat, loading: Loading) -> String {
     answer_sni(dir, url, None, format, loading)
 }
@@ -186,11 +195,7 @@ fn answer_in(
     loading: Loading,
 ) -> String {
     let opts = Options {
-        inputs: Inputs {
-            paths: vec![dir.join("nginx")],
-            no_discover: true,
-            ..Inputs::default()
-        },
+        inputs: tree_inputs(dir),
         settings: Default::default(),
     };
     let mut req = Request::from_url(url, "GET", &[], None).unwrap();
@@ -281,11 +286,7 @@ fn lazy_and_whole_loads_give_the_same_answer() {
 fn the_lazy_load_reads_other_servers_as_skeletons() {
     let dir = tempfile::tempdir().unwrap();
     tree(dir.path());
-    let inputs = Inputs {
-        paths: vec![dir.path().join("nginx")],
-        no_discover: true,
-        ..Inputs::default()
-    };
+    let inputs = tree_inputs(dir.path());
     let req = Request::from_url("http://site9.test/", "GET", &[], None).unwrap();
     let (skeletons, whole) = lazy::with(&inputs, &req, Loading::Lazy, |loaded, _, _| {
         let all: Vec<_> = loaded.files.iter().collect();
@@ -318,11 +319,7 @@ fn refused_before_the_host_reads_the_default_server_whole() {
     let dir = tempfile::tempdir().unwrap();
     tree(dir.path());
     let opts = Options {
-        inputs: Inputs {
-            paths: vec![dir.path().join("nginx")],
-            no_discover: true,
-            ..Inputs::default()
-        },
+        inputs: tree_inputs(dir.path()),
         settings: Default::default(),
     };
     let cl = "Content-Length: 1".to_string();
@@ -337,11 +334,7 @@ fn refused_before_the_host_reads_the_default_server_whole() {
 /// Files left unparsed by a load through the index: inert skeletons
 /// (`route::inert`), their text kept but no directive read.
 fn unparsed(dir: &Path, cache: &Path, url: &str) -> usize {
-    let inputs = Inputs {
-        paths: vec![dir.join("nginx")],
-        no_discover: true,
-        ..Inputs::default()
-    };
+    let inputs = tree_inputs(dir);
     let req = Request::from_url(url, "GET", &[], None).unwrap();
     let free = lazy::Afterwards::Free;
     lazy::with_index(
@@ -402,11 +395,7 @@ fn an_unchanged_tree_leaves_its_inert_files_unparsed_and_a_changed_one_does_not(
     // index (a request no name takes ends there), even for a request a
     // name takes; without the index it stays a skeleton.
     let late = |cache: Option<&Path>| {
-        let inputs = Inputs {
-            paths: vec![dir.path().join("nginx")],
-            no_discover: true,
-            ..Inputs::default()
-        };
+        let inputs = tree_inputs(dir.path());
         let req = Request::from_url(url, "GET", &[], None).unwrap();
         let free = lazy::Afterwards::Free;
         lazy::with_index(&inputs, &req, Loading::Lazy, cache, free, |loaded, _, _| {

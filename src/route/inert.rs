@@ -24,10 +24,10 @@
 //! finds the chosen server in a skeleton. That verdict is only a guess at
 //! what is wanted, right or wrong the answer is the same.
 //!
-//! A verdict of inertness holds for the tree it was made on: a run trusts it only when
-//! every walked file is unchanged and nothing was read beyond the walk
-//! (`load::load_tree`); `tests/route_lazy.rs` holds answers from the index
-//! to a whole load's.
+//! A verdict of inertness holds for the tree it was made on: a run trusts
+//! it only when every walked file is unchanged and nothing was read
+//! beyond the walk (`load::load_tree`); `tests/route_lazy.rs` holds
+//! answers from the index to a whole load's.
 
 use std::os::unix::ffi::OsStrExt;
 use std::sync::Arc;
