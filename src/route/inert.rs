@@ -4,10 +4,11 @@
 //! and a later run of the unchanged tree leaves such a file unparsed
 //! unless one of its names may answer (`nginx::include`, `Held::Inert`).
 //!
-//! A file is inert when it holds only `server` blocks of `listen` and
-//! `server_name`, each server named, every name exact or a wildcard (a
-//! regex or a variable may match anything: such a file is read), and
-//! every listen of it joins an address opened by an earlier server,
+//! A file is inert when it holds only `server` blocks, each server named
+//! (with what its includes bring), every name exact or a wildcard (a
+//! regex or a variable may match anything: such a file is read), each
+//! file its servers include kept included by a file that is not inert,
+//! and every listen of it joins an address opened by an earlier server,
 //! neither as that address's first server nor as its default, with no
 //! parameter other than `ssl` and `http2`, and none the default server's
 //! own listen there lacks. Without such a file, each address keeps its
@@ -43,11 +44,10 @@ use crate::source::FileId;
 /// Each (server, listen)'s address and place among its servers.
 type Seats = FxHashMap<(usize, usize), Option<(usize, usize)>>;
 
-/// The inert files of a lazy load (their skeletons), with their server
-/// names, and the files holding an address's first or default server
-/// (which no file holding one can be inert). Empty when the load read a
-/// file beyond the walk: the index does not watch it, so no verdict could
-/// be trusted.
+/// The inert files of a load, with their server names, and the files
+/// holding an address's first or default server (which no file holding
+/// one can be inert). Empty when the load read a file beyond the walk:
+/// the index does not watch it, so no verdict could be trusted.
 pub fn judge(loaded: &Loaded, engine: &Engine<'_, '_>) -> Verdicts {
     let mut out = Verdicts::default();
     if loaded.beyond_walk {
@@ -71,19 +71,31 @@ pub fn judge(loaded: &Loaded, engine: &Engine<'_, '_>) -> Verdicts {
             .or_default()
             .push(si);
     }
-    for pf in loaded.files.iter().filter(|pf| pf.skeleton) {
-        let Some(names) = names_if_plain(&pf.directives) else {
-            continue;
-        };
+    let mut inert: FxHashMap<FileId, Arc<str>> = FxHashMap::default();
+    for pf in loaded.files.iter() {
         let servers = servers_of.get(&pf.file).map_or(&[][..], Vec::as_slice);
-        // Each block once, as an http server (a file included twice, or
-        // into `stream`, is read).
-        if servers.len() != pf.directives.len()
+        // Nothing but server blocks, each once, as an http server (a
+        // file included twice, or into `stream`, is read).
+        let only_servers = !pf.directives.is_empty()
+            && pf
+                .directives
+                .iter()
+                .all(|d| d.name() == "server" && d.block.as_ref().is_some_and(|b| !b.lua));
+        if !only_servers
+            || servers.len() != pf.directives.len()
             || servers.iter().any(|&si| !quiet(engine, &seat, si))
         {
             continue;
         }
-        out.insert(path_key(loaded, pf.file), Verdict::Inert(names));
+        if let Some(names) = names(model, servers) {
+            inert.insert(pf.file, names);
+        }
+    }
+    let orphans = orphaning(loaded, &inert);
+    for (file, names) in inert {
+        if !orphans.contains(&file) {
+            out.insert(path_key(loaded, file), Verdict::Inert(names));
+        }
     }
     // The files of each address's first and default servers.
     for k in &engine.sockets {
@@ -101,44 +113,80 @@ fn path_key(loaded: &Loaded, file: FileId) -> Box<[u8]> {
     real.as_os_str().as_bytes().into()
 }
 
-/// The server names (one per line) of a file of `server` blocks holding
-/// only `listen` and `server_name`, each block named, every name exact or
-/// a wildcard; None for any other file.
-fn names_if_plain(ds: &[Directive]) -> Option<Arc<str>> {
+/// The names (one per line) that the servers answer to, as the engine
+/// reads them (with what their includes bring): each server named, every
+/// name exact or a wildcard. None otherwise: a regex or a variable may
+/// match any Host, and an unnamed server answers a request without one.
+fn names(model: &crate::model::Model<'_>, servers: &[usize]) -> Option<Arc<str>> {
     let mut names: Vec<&str> = Vec::new();
-    if ds.is_empty() {
-        return None;
-    }
-    for d in ds {
-        let block = d
-            .block
-            .as_ref()
-            .filter(|b| d.name() == "server" && !b.lua)?;
-        let mut named = false;
-        for c in &block.children {
-            if c.block.is_some() {
+    for &si in servers {
+        let s = model.servers.get(si)?;
+        if s.names.is_empty() {
+            return None;
+        }
+        for &n in s.names.iter() {
+            if n.is_empty() || n.starts_with('~') || n.contains(['$', '\n']) {
                 return None;
             }
-            match c.name() {
-                "listen" => {}
-                "server_name" => {
-                    for a in &c.args {
-                        let n = a.as_str();
-                        if n.is_empty() || n.starts_with('~') || n.contains(['$', '\n']) {
-                            return None;
-                        }
-                        names.push(n);
-                        named = true;
-                    }
-                }
-                _ => return None,
-            }
-        }
-        if !named {
-            return None;
+            names.push(n);
         }
     }
     Some(names.join("\n").into())
+}
+
+/// The candidates whose servers include a file that no other file keeps
+/// including: left unparsed, such a server's `include` is not expanded,
+/// and a file nothing else includes would be read as a tree of its own.
+/// Judged against files kept outright, so dropping these keeps every
+/// other candidate sound.
+fn orphaning(loaded: &Loaded, inert: &FxHashMap<FileId, Arc<str>>) -> Vec<FileId> {
+    let mut kept_includes: rustc_hash::FxHashSet<FileId> = Default::default();
+    for pf in loaded
+        .files
+        .iter()
+        .filter(|pf| !inert.contains_key(&pf.file))
+    {
+        let mut sites = Vec::new();
+        skeleton_includes(&pf.directives, &mut sites);
+        kept_includes.extend(sites.into_iter().flat_map(|d| loaded.files.included(d)));
+    }
+    inert
+        .keys()
+        .copied()
+        .filter(|&f| {
+            loaded.files.get(f).is_some_and(|pf| {
+                server_includes(pf)
+                    .flat_map(|d| loaded.files.included(d))
+                    .any(|t| !kept_includes.contains(t))
+            })
+        })
+        .collect()
+}
+
+/// The `include` directives a skeleton keeps, so that a skeleton load
+/// expands them too: outside server blocks, and directly in them (not in
+/// their locations).
+fn skeleton_includes<'d>(ds: &'d [Directive], out: &mut Vec<&'d Directive>) {
+    for d in ds {
+        match &d.block {
+            Some(b) if d.name() == "server" => {
+                out.extend(b.children.iter().filter(|c| c.name() == "include"));
+            }
+            Some(b) => skeleton_includes(&b.children, out),
+            None if d.name() == "include" => out.push(d),
+            None => {}
+        }
+    }
+}
+
+/// The `include` directives at the level of a file's server blocks (the
+/// ones a skeleton keeps).
+fn server_includes(pf: &crate::nginx::ast::ParsedFile) -> impl Iterator<Item = &Directive> {
+    pf.directives
+        .iter()
+        .filter_map(|d| d.block.as_ref())
+        .flat_map(|b| b.children.iter())
+        .filter(|c| c.name() == "include")
 }
 
 /// Whether a server's every listen joins an address after its first
@@ -148,10 +196,9 @@ fn quiet(engine: &Engine<'_, '_>, seat: &Seats, si: usize) -> bool {
     let Some(s) = engine.model.servers.get(si) else {
         return false;
     };
-    let listens = s.directive.block.as_ref().map_or(0, |b| {
-        b.children.iter().filter(|c| c.name() == "listen").count()
-    });
-    if s.stream || !s.listens_complete || s.listens.is_empty() || s.listens.len() != listens {
+    // Every listen written out (the implied `*:80` has no directive, and
+    // the check below wants one).
+    if s.stream || !s.listens_complete || s.listens.is_empty() {
         return false;
     }
     s.listens.iter().enumerate().all(|(li, l)| {
