@@ -60,9 +60,14 @@ pub trait Reuse: Send + Sync {
     ) -> Result<Found, FsError>;
 
     /// Every file the walk met so far came from the earlier run unchanged,
-    /// and none of that run's is missing: asked once the walk is done,
-    /// this says [`Held::Inert`] may be trusted.
+    /// none of that run's is missing, and the files it read beyond the
+    /// walk are unchanged: asked once the walk is done, this says
+    /// [`Held::Inert`] may be trusted.
     fn unchanged(&self) -> bool;
+
+    /// Whether `read` (the files a load read beyond the walk, by real
+    /// path) are the ones the earlier run read there.
+    fn watches(&self, read: &[PathBuf]) -> bool;
 }
 
 impl std::fmt::Debug for dyn Reuse {

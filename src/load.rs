@@ -704,11 +704,12 @@ fn fpm_entry_files(disc: &Discovery, inputs: &Inputs) -> Vec<PathBuf> {
 fn load_tree(fs: &RealFs, disc: &Discovery, inputs: &Inputs, whole: Option<Whole<'_>>) -> Loaded {
     // An earlier run's verdict that a file adds nothing holds only for the
     // tree it judged: every walked file unchanged, none gone, none new,
-    // and no file read from beyond the walk (which the index does not
-    // watch: an include outside the walked paths, a stock copy).
-    let trust_inert = disc.reuse.as_ref().is_some_and(|r| r.unchanged());
+    // and the files read from beyond the walk (an include outside the
+    // walked paths) the same, unchanged.
+    let reuse = disc.reuse.as_ref();
+    let trust_inert = reuse.is_some_and(|r| r.unchanged());
     let loaded = load_tree_trusting(fs, disc, inputs, whole, trust_inert);
-    if trust_inert && loaded.beyond_walk {
+    if trust_inert && !reuse.is_some_and(|r| r.watches(&loaded.read_beyond_walk)) {
         return load_tree_trusting(fs, disc, inputs, whole, false);
     }
     loaded
@@ -798,8 +799,8 @@ fn load_tree_trusting(
     let files = std::mem::take(&mut loader.files);
     let stock_sites = std::mem::take(&mut loader.stock_sites);
     let unknown_includes = std::mem::take(&mut loader.unknown_sites);
+    let read_beyond_walk = beyond_walk(&loader, read_by_walk);
     drop(loader);
-    let beyond_walk = sources.len() > read_by_walk;
     let services = add_services(&mut sources, service_files, declared);
     Loaded {
         sources,
@@ -809,9 +810,19 @@ fn load_tree_trusting(
         services,
         stock_sites,
         unknown_includes,
-        beyond_walk,
+        read_beyond_walk,
         ..Loaded::default()
     }
+}
+
+/// The files the loader read from disk after the walked ones (the first
+/// `walked` ids): includes beyond the walk. Stock copies are not on disk.
+fn beyond_walk(loader: &Loader<'_>, walked: usize) -> Vec<PathBuf> {
+    (walked..loader.sources.len())
+        .map(|i| FileId(i as u32))
+        .filter(|&id| !loader.is_stock(id))
+        .map(|id| loader.sources.get(id).real.clone())
+        .collect()
 }
 
 /// The walked nginx files, as the loader takes them (an inert one as

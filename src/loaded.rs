@@ -56,9 +56,9 @@ pub struct Loaded {
     /// may read: what they bring in is unknown (see
     /// `rules::util::UnknownBlocks`).
     pub unknown_includes: rustc_hash::FxHashSet<crate::source::Span>,
-    /// Some nginx file of the trees was read other than by the walk: an
-    /// include outside the walked paths, a stock copy, the stdin buffer.
-    pub beyond_walk: bool,
+    /// The files of the trees read from disk other than by the walk (an
+    /// include outside the walked paths), by real path.
+    pub read_beyond_walk: Vec<PathBuf>,
     /// Which file system the run read: the host or a repository.
     pub view: crate::vfs::View,
     /// `--root`, when given (or the test host root).

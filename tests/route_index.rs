@@ -256,3 +256,87 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// The inert files left unparsed, as the run printed it.
+fn unparsed(o: &Output) -> usize {
+    let err = String::from_utf8_lossy(&o.stderr);
+    err.lines()
+        .find_map(|l| l.strip_prefix("route: "))
+        .and_then(|l| l.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no unparsed line in {err}"))
+}
+
+/// A host tree whose vhosts all include a file outside /etc/nginx, as
+/// certbot's `include /etc/letsencrypt/options-ssl-nginx.conf;`: the walk
+/// does not see it, so the index stamps it, and a change to it is a
+/// change of the tree.
+#[test]
+fn a_file_read_beyond_the_walk_is_watched() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    let nginx = root.join("etc/nginx");
+    let le = root.join("etc/letsencrypt");
+    std::fs::create_dir_all(nginx.join("sites")).unwrap();
+    std::fs::create_dir_all(&le).unwrap();
+    write_old(
+        &nginx.join("nginx.conf"),
+        "events {}\nhttp {\n    include /etc/nginx/sites/*.conf;\n}\n",
+        3600,
+    );
+    let options = le.join("options-ssl-nginx.conf");
+    write_old(&options, "ssl_session_cache shared:le:1m;\n", 3600);
+    for k in 0..SITES {
+        let text = format!(
+            "server {{\n    listen 80;\n    server_name s{k:02}.test;\n    include /etc/letsencrypt/options-ssl-nginx.conf;\n    location / {{ return 200 \"site {k}\"; }}\n}}\n"
+        );
+        write_old(&nginx.join(format!("sites/s{k:02}.conf")), &text, 3600);
+    }
+    let cache = dir.path().join("cache");
+    let run = |url: &str, extra: &[&str]| {
+        let o = bin()
+            .env("NGINX_LINT_CACHE_DIR", &cache)
+            .env("NGINX_LINT_TIMINGS", "1")
+            .args(["route", url, "--format", "json", "--root"])
+            .arg(&root)
+            .args(extra)
+            .output()
+            .expect("runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        o
+    };
+    let url = "http://s05.test/x";
+    let first = run(url, &[]);
+    assert_eq!(
+        unparsed(&first),
+        0,
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    // s00 holds the address's first (default) server; the others are
+    // inert, the included file kept by s00.
+    let warm = run(url, &[]);
+    assert_eq!(
+        unparsed(&warm),
+        SITES - 2,
+        "{}",
+        String::from_utf8_lossy(&warm.stderr)
+    );
+    let expect = stdout(&run(url, &["--no-cache"]));
+    assert_eq!(stdout(&warm), expect);
+    // The included file changes: nothing is left unparsed, and the tree
+    // is judged again.
+    write_old(
+        &options,
+        "ssl_session_cache shared:le:2m;\nserver_name le.test;\n",
+        3600,
+    );
+    let after = run(url, &[]);
+    assert_eq!(unparsed(&after), 0);
+    assert_eq!(stdout(&after), stdout(&run(url, &["--no-cache"])));
+    assert_eq!(unparsed(&run(url, &[])), SITES - 2);
+    // Every server has the included name now: a request for it reads
+    // them all, and the first takes it.
+    let le = run("http://le.test/x", &[]);
+    assert_eq!(unparsed(&le), 0);
+    assert!(stdout(&le).contains("site 0"), "{}", stdout(&le));
+}

@@ -5,7 +5,10 @@
 //! file and takes the unchanged ones from the index instead of opening
 //! and reading them (on a VM, 10,000 opens and reads cost more than the
 //! whole answer may); the rest are read as before, and the index is
-//! rewritten when anything changed.
+//! rewritten when anything changed. It also keeps what the last run that
+//! judged the tree found of its files ([`super::inert`]), and the stamps
+//! of the files that run read beyond the walk, which a run must find
+//! unchanged to trust those verdicts.
 //!
 //! One file per set of inputs under the cache directory, never inside
 //! the linted tree. Whatever goes wrong with it (no directory, a file
@@ -37,6 +40,9 @@ const RACY_SECS: i64 = 2;
 const INERT: u8 = 4;
 /// A record's flag: the file holds an address's first or default server.
 const KEYSTONE: u8 = 8;
+/// A record's flag: a file read beyond the walk, its stamp alone kept
+/// (its verdicts hold while it is unchanged).
+const WATCHED: u8 = 16;
 
 /// What a run found of a file ([`super::inert`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,6 +55,9 @@ pub enum Verdict {
 
 /// Verdicts by the bytes of each file's normal path.
 pub type Verdicts = FxHashMap<Box<[u8]>, Verdict>;
+
+/// Files read beyond the walk, by the bytes of their real path, stamped.
+type Watched = Vec<(Box<[u8]>, Stamp)>;
 
 /// Where indexes live: `$NGINX_LINT_CACHE_DIR`, else
 /// `$XDG_CACHE_HOME/nginx-lint`, else `~/.cache/nginx-lint`.
@@ -110,9 +119,13 @@ pub struct Index {
     /// A file was read (or could not be kept): the index changes.
     changed: AtomicBool,
     /// Which files this run found inert, by the bytes of their normal
-    /// path (see [`Index::judged`]); None: not judged, the index's
-    /// verdicts stand.
-    verdicts: Mutex<Option<Verdicts>>,
+    /// path, and the files it read beyond the walk (see
+    /// [`Index::judged`]); None: not judged, the index's verdicts stand.
+    verdicts: Mutex<Option<(Verdicts, Watched)>>,
+    /// The files the judging run read beyond the walk, with their stamps.
+    watched: Watched,
+    /// Whether each of them is unchanged (stat once, when first asked).
+    watched_same: std::sync::OnceLock<bool>,
     /// Files taken from the index, and files read (for NGINX_LINT_TIMINGS).
     reused: AtomicUsize,
     read: AtomicUsize,
@@ -136,6 +149,8 @@ impl Index {
         let started = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
+        let (watched, old): (Vec<_>, Vec<_>) =
+            old.into_iter().partition(|(_, r)| r.flags & WATCHED != 0);
         Some(Index {
             path,
             key,
@@ -143,6 +158,11 @@ impl Index {
             fresh: Mutex::default(),
             changed: AtomicBool::new(false),
             verdicts: Mutex::default(),
+            watched: watched
+                .into_iter()
+                .map(|(p, r)| (p, into_entry(r).stamp))
+                .collect(),
+            watched_same: std::sync::OnceLock::new(),
             reused: AtomicUsize::new(0),
             read: AtomicUsize::new(0),
             started,
@@ -171,7 +191,7 @@ impl Index {
             .filter(|(p, e)| e.taken.load(Relaxed) && !fresh.contains_key(*p));
         // A changed tree was judged anew, or not at all (a file read from
         // beyond the walk): no earlier verdict stands.
-        let verdicts = verdicts.take().unwrap_or_default();
+        let (verdicts, watched) = verdicts.take().unwrap_or_default();
         let verdict = |p: &[u8]| {
             let path = Path::new(std::ffi::OsStr::from_bytes(p));
             verdicts.get(crate::vfs::normalized(path).as_os_str().as_bytes())
@@ -191,16 +211,36 @@ impl Index {
                 (&p[..], r)
             })
             .collect();
+        entries.extend(watched.iter().map(|(p, s)| {
+            let r = super::index_file::Record {
+                stamp: stamp_words(s),
+                flags: WATCHED,
+                text: &[],
+                names: &[],
+            };
+            (&p[..], r)
+        }));
         entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let bytes = super::index_file::encode(self.key, &entries);
         let _ = write_atomically(&self.path, &bytes);
     }
 
     /// Record this run's verdicts ([`super::inert`]), which replace the
-    /// index's when it is written.
-    pub fn judged(&self, inert: Verdicts) {
+    /// index's when it is written, and the files it read beyond the walk
+    /// (by real path), which later runs stat to trust them. A file there
+    /// that cannot be stamped, or changed in the last seconds, leaves no
+    /// verdict.
+    pub fn judged(&self, inert: Verdicts, beyond_walk: &[PathBuf]) {
+        let stamps: Option<Watched> = beyond_walk
+            .iter()
+            .map(|p| {
+                let s = std::fs::metadata(p).ok().map(|m| Stamp::of(&m))?;
+                (!self.racy(&s)).then(|| (p.as_os_str().as_bytes().into(), s))
+            })
+            .collect();
+        let judged = stamps.map_or_else(Default::default, |w| (inert, w));
         if let Ok(mut v) = self.verdicts.lock() {
-            *v = Some(inert);
+            *v = Some(judged);
         }
     }
 
@@ -273,7 +313,26 @@ impl Reuse for Index {
     }
 
     fn unchanged(&self) -> bool {
-        !self.changed.load(Relaxed) && self.old.values().all(|e| e.taken.load(Relaxed))
+        let watched_same = || {
+            *self.watched_same.get_or_init(|| {
+                self.watched.iter().all(|(p, s)| {
+                    let path = Path::new(std::ffi::OsStr::from_bytes(p));
+                    std::fs::metadata(path).is_ok_and(|m| Stamp::of(&m) == *s)
+                })
+            })
+        };
+        !self.changed.load(Relaxed)
+            && self.old.values().all(|e| e.taken.load(Relaxed))
+            && watched_same()
+    }
+
+    fn watches(&self, read: &[PathBuf]) -> bool {
+        let mut read: Vec<&[u8]> = read.iter().map(|p| p.as_os_str().as_bytes()).collect();
+        let mut watched: Vec<&[u8]> = self.watched.iter().map(|(p, _)| &p[..]).collect();
+        read.sort_unstable();
+        read.dedup();
+        watched.sort_unstable();
+        read == watched
     }
 }
 
@@ -307,18 +366,21 @@ fn found(path: &Path, e: &Entry) -> Found {
     }
 }
 
+fn stamp_words(s: &Stamp) -> [u64; 7] {
+    [
+        s.size,
+        s.mtime.0 as u64,
+        s.mtime.1 as u64,
+        s.ctime.0 as u64,
+        s.ctime.1 as u64,
+        s.ino,
+        s.dev,
+    ]
+}
+
 fn to_record(e: &Entry) -> super::index_file::Record<'_> {
-    let s = &e.stamp;
     super::index_file::Record {
-        stamp: [
-            s.size,
-            s.mtime.0 as u64,
-            s.mtime.1 as u64,
-            s.ctime.0 as u64,
-            s.ctime.1 as u64,
-            s.ino,
-            s.dev,
-        ],
+        stamp: stamp_words(&e.stamp),
         flags: u8::from(e.nginx) | (u8::from(e.condensed) << 1),
         text: &e.text,
         names: &[],

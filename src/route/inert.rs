@@ -26,9 +26,10 @@
 //! what is wanted, right or wrong the answer is the same.
 //!
 //! A verdict of inertness holds for the tree it was made on: a run trusts
-//! it only when every walked file is unchanged and nothing was read
-//! beyond the walk (`load::load_tree`); `tests/route_lazy.rs` holds
-//! answers from the index to a whole load's.
+//! it only when every walked file is unchanged and the files read beyond
+//! the walk are the same and unchanged (`load::load_tree`, `route::index`
+//! watches them); `tests/route_lazy.rs` holds answers from the index to a
+//! whole load's.
 
 use std::os::unix::ffi::OsStrExt;
 use std::sync::Arc;
@@ -46,13 +47,9 @@ type Seats = FxHashMap<(usize, usize), Option<(usize, usize)>>;
 
 /// The inert files of a load, with their server names, and the files
 /// holding an address's first or default server (which no file holding
-/// one can be inert). Empty when the load read a file beyond the walk:
-/// the index does not watch it, so no verdict could be trusted.
+/// one can be inert).
 pub fn judge(loaded: &Loaded, engine: &Engine<'_, '_>) -> Verdicts {
     let mut out = Verdicts::default();
-    if loaded.beyond_walk {
-        return out;
-    }
     let model = engine.model;
     // Where each (server, listen) sits: its address and place there
     // (None: on two addresses, which one listen cannot be).
@@ -150,14 +147,26 @@ fn orphaning(loaded: &Loaded, inert: &FxHashMap<FileId, Arc<str>>) -> Vec<FileId
         skeleton_includes(&pf.directives, &mut sites);
         kept_includes.extend(sites.into_iter().flat_map(|d| loaded.files.included(d)));
     }
+    // A glob, or a path that brought nothing, could bring a file later
+    // that no walk sees (beyond the walked paths), into a server left
+    // unparsed: such a candidate is read.
+    let unsure = |d: &Directive| {
+        d.args.iter().any(|a| crate::vfs::is_glob(a.as_str()))
+            || loaded.files.included(d).is_empty()
+    };
     inert
         .keys()
         .copied()
         .filter(|&f| {
             loaded.files.get(f).is_some_and(|pf| {
-                server_includes(pf)
-                    .flat_map(|d| loaded.files.included(d))
-                    .any(|t| !kept_includes.contains(t))
+                server_includes(pf).any(|d| {
+                    unsure(d)
+                        || loaded
+                            .files
+                            .included(d)
+                            .iter()
+                            .any(|t| !kept_includes.contains(t))
+                })
             })
         })
         .collect()

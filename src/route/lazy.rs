@@ -107,8 +107,14 @@ pub fn with_index<R>(
             _ => {
                 // A tree read anew is judged anew (an unchanged one has
                 // its verdicts, and may have left files unparsed).
+                if std::env::var_os("NGINX_LINT_TIMINGS").is_some() {
+                    eprintln!("route: {} inert files left unparsed", unparsed(&loaded));
+                }
                 if let Some(i) = index.as_deref().filter(|i| !i.unchanged()) {
-                    i.judged(super::inert::judge(&loaded, &engine));
+                    i.judged(
+                        super::inert::judge(&loaded, &engine),
+                        &loaded.read_beyond_walk,
+                    );
                 }
                 let answer = then(&loaded, &model, &engine);
                 if afterwards == Afterwards::LeaveToExit {
@@ -128,6 +134,17 @@ pub fn with_index<R>(
         }
     }
     Ok(answer)
+}
+
+/// The files a load left unparsed ([`super::inert`]): an empty skeleton
+/// of a text that is not empty.
+fn unparsed(loaded: &Loaded) -> usize {
+    loaded
+        .files
+        .iter()
+        .filter(|pf| pf.skeleton && pf.directives.is_empty())
+        .filter(|pf| !loaded.sources.get(pf.file).text.is_empty())
+        .count()
 }
 
 /// Which files a lazy load parses whole: those holding a server that may
