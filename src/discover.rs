@@ -66,7 +66,7 @@ pub trait Reuse: Send + Sync {
     fn unchanged(&self) -> bool;
 
     /// Whether `read` (the files a load read beyond the walk, by real
-    /// path) are the ones the earlier run read there.
+    /// path) are all among those the earlier run read there.
     fn watches(&self, read: &[PathBuf]) -> bool;
 }
 

@@ -278,9 +278,10 @@ fn a_file_read_beyond_the_walk_is_watched() {
     let le = root.join("etc/letsencrypt");
     std::fs::create_dir_all(nginx.join("sites")).unwrap();
     std::fs::create_dir_all(&le).unwrap();
+    std::fs::create_dir_all(root.join("etc/extra")).unwrap();
     write_old(
         &nginx.join("nginx.conf"),
-        "events {}\nhttp {\n    include /etc/nginx/sites/*.conf;\n}\n",
+        "events {}\nhttp {\n    include /etc/nginx/sites/*.conf;\n    include /etc/extra/*.conf;\n}\n",
         3600,
     );
     let options = le.join("options-ssl-nginx.conf");
@@ -339,4 +340,20 @@ fn a_file_read_beyond_the_walk_is_watched() {
     let le = run("http://le.test/x", &[]);
     assert_eq!(unparsed(&le), 0);
     assert!(stdout(&le).contains("site 0"), "{}", stdout(&le));
+    // A file beyond the walk that the judging run did not read (matched
+    // by a glob now): nothing is trusted, the tree is judged again, and
+    // the next run trusts it.
+    write_old(
+        &root.join("etc/extra/late.conf"),
+        "server {\n    listen 80 default_server;\n    server_name late.test;\n    location / { return 200 late; }\n}\n",
+        3600,
+    );
+    let late = run("http://nobody.test/", &[]);
+    assert_eq!(unparsed(&late), 0);
+    assert_eq!(
+        stdout(&late),
+        stdout(&run("http://nobody.test/", &["--no-cache"]))
+    );
+    assert!(stdout(&late).contains("\"200 late\""), "{}", stdout(&late));
+    assert_eq!(unparsed(&run(url, &[])), SITES - 2);
 }

@@ -126,6 +126,9 @@ pub struct Index {
     watched: Watched,
     /// Whether each of them is unchanged (stat once, when first asked).
     watched_same: std::sync::OnceLock<bool>,
+    /// A load read a file beyond the walk that the judging run did not:
+    /// the tree is judged again.
+    watch_missed: AtomicBool,
     /// Files taken from the index, and files read (for NGINX_LINT_TIMINGS).
     reused: AtomicUsize,
     read: AtomicUsize,
@@ -163,6 +166,7 @@ impl Index {
                 .map(|(p, r)| (p, into_entry(r).stamp))
                 .collect(),
             watched_same: std::sync::OnceLock::new(),
+            watch_missed: AtomicBool::new(false),
             reused: AtomicUsize::new(0),
             read: AtomicUsize::new(0),
             started,
@@ -322,17 +326,23 @@ impl Reuse for Index {
             })
         };
         !self.changed.load(Relaxed)
+            && !self.watch_missed.load(Relaxed)
             && self.old.values().all(|e| e.taken.load(Relaxed))
             && watched_same()
     }
 
     fn watches(&self, read: &[PathBuf]) -> bool {
-        let mut read: Vec<&[u8]> = read.iter().map(|p| p.as_os_str().as_bytes()).collect();
-        let mut watched: Vec<&[u8]> = self.watched.iter().map(|(p, _)| &p[..]).collect();
-        read.sort_unstable();
-        read.dedup();
-        watched.sort_unstable();
-        read == watched
+        // A file the judging run read that this load did not (an include
+        // in a location of a file then wanted whole) changes nothing here.
+        let watched: rustc_hash::FxHashSet<&[u8]> =
+            self.watched.iter().map(|(p, _)| &p[..]).collect();
+        let all = read
+            .iter()
+            .all(|p| watched.contains(p.as_os_str().as_bytes()));
+        if !all {
+            self.watch_missed.store(true, Relaxed);
+        }
+        all
     }
 }
 
