@@ -99,7 +99,7 @@ fn tree(dir: &Path) {
     std::fs::write(
         nginx.join("nginx.conf"),
         "events {}\nhttp {\n    merge_slashes on;\n    include sites/*.conf;\n    \
-         server {\n        listen 8081;\n        server_name first-8081.test;\n        location / { return 200 first; }\n    }\n}\n",
+         server {\n        listen 8081;\n        server_name first-8081.test;\n        location / { return 200 first; }\n        location /up/ { proxy_pass http://up18; }\n    }\n}\n",
     )
     .unwrap();
     std::fs::write(
@@ -341,8 +341,8 @@ fn refused_before_the_host_reads_the_default_server_whole() {
     assert!(lazy.contains("\"200 late\""), "{lazy}");
 }
 
-/// Files left unparsed by a load through the index: inert skeletons
-/// (`route::inert`), their text kept but no directive read.
+/// Files left unparsed by a load through the index: inert files
+/// (`route::inert`), their servers left out.
 fn unparsed(dir: &Path, cache: &Path, url: &str) -> Vec<std::path::PathBuf> {
     let inputs = tree_inputs(dir);
     let req = Request::from_url(url, "GET", &[], None).unwrap();
@@ -357,10 +357,22 @@ fn unparsed(dir: &Path, cache: &Path, url: &str) -> Vec<std::path::PathBuf> {
             loaded
                 .files
                 .iter()
+                // A vhost whose servers were left out.
                 .filter(|pf| {
                     pf.skeleton
-                        && pf.directives.is_empty()
-                        && !loaded.sources.get(pf.file).text.is_empty()
+                        && loaded
+                            .sources
+                            .get(pf.file)
+                            .real
+                            .parent()
+                            .is_some_and(|d| d.ends_with("sites"))
+                        && !pf.directives.iter().any(|d| d.name() == "server")
+                        && loaded
+                            .sources
+                            .get(pf.file)
+                            .text
+                            .windows(7)
+                            .any(|w| w == b"server ")
                 })
                 .map(|pf| loaded.sources.get(pf.file).real.clone())
                 .collect()
@@ -377,9 +389,9 @@ fn an_unchanged_tree_leaves_its_inert_files_unparsed_and_a_changed_one_does_not(
     let cache = tempfile::tempdir().unwrap();
     let url = "http://site0.test/self/";
     // The first run reads the tree and judges it; the next leaves the
-    // inert vhosts unparsed (about 17 of the 60: not those with a regex,
-    // `$hostname` or no name, no listen, an upstream, an include, or the
-    // first or default server of an address).
+    // inert vhosts' servers unparsed (not those with a regex, `$hostname`
+    // or no name, no listen, an include only they bring in, or the first
+    // or default server of an address).
     assert_eq!(
         unparsed(dir.path(), cache.path(), url),
         Vec::<std::path::PathBuf>::new()
@@ -391,6 +403,23 @@ fn an_unchanged_tree_leaves_its_inert_files_unparsed_and_a_changed_one_does_not(
     // its names' snippet.
     let has = |n: &str| warm.iter().any(|p| p.ends_with(format!("sites/{n}")));
     assert!(has("site-026.conf") && !has("site-010.conf"), "{warm:?}");
+    // And one that defines an upstream (up18), which another server's
+    // proxy_pass still finds.
+    assert!(has("site-018.conf"), "{warm:?}");
+    let up = "http://first-8081.test:8081/up/x";
+    let cached = answer_in(
+        dir.path(),
+        Some(cache.path()),
+        up,
+        None,
+        RouteFormat::Text,
+        Loading::Lazy,
+    );
+    assert_eq!(
+        cached,
+        answer(dir.path(), up, RouteFormat::Text, Loading::Whole)
+    );
+    assert!(cached.contains("127.0.0.1:9018"), "{cached}");
     let cached = answer_in(
         dir.path(),
         Some(cache.path()),

@@ -210,8 +210,8 @@ pub type Item = (PathBuf, Arc<[u8]>, Option<FileKey>, Held);
 /// A condensed text ([`Loader::add_many`]) parsed as a skeleton; when
 /// `whole` wants the file, it is read again and parsed whole (with the
 /// text read, which then stands for the file). An inert file no request
-/// of the run's may reach is not parsed at all: it stands as an empty
-/// skeleton; a keystone file is read whole at once.
+/// of the run's may reach is parsed without its servers (most often
+/// nothing is left); a keystone file is read whole at once.
 fn parse_condensed(
     whole: Option<Whole<'_>>,
     fs: &dyn Fs,
@@ -227,7 +227,7 @@ fn parse_condensed(
     };
     if !wanted {
         let skeleton = match held {
-            Held::Inert(_) => parser::parse_skeleton(id, b""),
+            Held::Inert(_) => parser::parse_without_servers(id, text),
             _ => parser::parse_skeleton(id, text),
         };
         if matches!(held, Held::Inert(_)) || !whole.is_some_and(|w| w.file(real, &skeleton)) {

@@ -31,7 +31,7 @@ struct Frame {
 }
 
 pub fn parse(file: FileId, src: &[u8]) -> ParsedFile {
-    parse_in(file, src, false, false)
+    parse_in(file, src, false, Cut::Nothing)
 }
 
 /// What a skeleton keeps of a `server` block: the directives that decide
@@ -45,17 +45,35 @@ pub const SKELETON: [&str; 4] = ["listen", "server_name", "merge_slashes", "incl
 /// host needs of the servers that cannot answer it; everything outside
 /// the servers is parsed as [`parse`] does.
 pub fn parse_skeleton(file: FileId, src: &[u8]) -> ParsedFile {
-    parse_in(file, src, false, true)
+    parse_in(file, src, false, Cut::Skeleton)
 }
 
 /// Parse a file included inside a data block (`types`, `map`, `geo`, …):
 /// nginx reads it with the block's handler still set, so a `{` anywhere in
 /// it is `unexpected "{"`, as in the block itself.
 pub fn parse_data(file: FileId, src: &[u8]) -> ParsedFile {
-    parse_in(file, src, true, false)
+    parse_in(file, src, true, Cut::Nothing)
 }
 
-fn parse_in(file: FileId, src: &[u8], data: bool, skeleton: bool) -> ParsedFile {
+/// Parse a file's text without its top-level `server` blocks (skipped
+/// whole): what an inert file adds to a `route` request none of its names
+/// can answer (`crate::route::inert`): its upstreams, maps and the like.
+pub fn parse_without_servers(file: FileId, src: &[u8]) -> ParsedFile {
+    parse_in(file, src, false, Cut::Servers)
+}
+
+/// What a parse leaves out.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cut {
+    Nothing,
+    /// All but [`SKELETON`] in `server` blocks.
+    Skeleton,
+    /// The top-level `server` blocks.
+    Servers,
+}
+
+fn parse_in(file: FileId, src: &[u8], data: bool, cut: Cut) -> ParsedFile {
+    let skeleton = cut == Cut::Skeleton;
     let mut lexer = Lexer::new(file, src);
     let mut stmt = Statement::default();
     // Capped: a megabyte of `;` is a million errors.
@@ -174,6 +192,10 @@ fn parse_in(file: FileId, src: &[u8], data: bool, skeleton: bool) -> ParsedFile 
                     skipping = 1;
                     continue;
                 }
+                if cut == Cut::Servers && stack.len() == 1 && stmt.words[0].as_str() == "server" {
+                    skipping = 1;
+                    continue;
+                }
                 let d = make_directive(file, &mut stmt, at, Some(at));
                 // By name id (the parser's copy of the name was one more
                 // string per block).
@@ -240,7 +262,7 @@ fn parse_in(file: FileId, src: &[u8], data: bool, skeleton: bool) -> ParsedFile 
         errors: errors.finish(ids::SYNTAX, "syntax errors"),
         expanded: Default::default(),
         too_deep,
-        skeleton,
+        skeleton: cut != Cut::Nothing,
     }
 }
 
@@ -488,6 +510,30 @@ mod tests {
         );
         assert_eq!(sk.include_sites.len(), 1);
         assert!(sk.errors.is_empty());
+    }
+
+    #[test]
+    fn without_servers_keeps_what_stands_beside_them() {
+        let src = "upstream u { server a:1; }\nserver { listen 80; server_name a; \
+                   include s.conf; location / { return 200 \"}\"; } }\n\
+                   map $a $b { default 1; }\nserver { listen 81; }\ninclude t.conf;\n";
+        let whole = p(src);
+        let out = parse_without_servers(FileId(0), src.as_bytes());
+        let names = |ds: &[Directive]| ds.iter().map(|d| d.name().to_string()).collect::<Vec<_>>();
+        assert_eq!(names(&out.directives), ["upstream", "map", "include"]);
+        assert!(out.skeleton && out.errors.is_empty());
+        // Where they stand in the file, and only their include sites.
+        assert_eq!(out.directives[1].span, whole.directives[2].span);
+        assert_eq!(out.include_sites.len(), 1);
+        // A `server` inside a block (an upstream's, stream's) stays.
+        let nested = parse_without_servers(FileId(0), b"stream { server { listen 9; } }");
+        assert_eq!(
+            nested.directives[0]
+                .block
+                .as_ref()
+                .map(|b| b.children.len()),
+            Some(1)
+        );
     }
 
     #[test]

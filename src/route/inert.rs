@@ -1,10 +1,12 @@
 //! Which files add nothing to a request that none of their server names
 //! can answer ("inert"): on a hosting tree of 10,000 vhost files, nearly
 //! every file. `route`'s index keeps the verdict with the file's names,
-//! and a later run of the unchanged tree leaves such a file unparsed
-//! unless one of its names may answer (`nginx::include`, `Held::Inert`).
+//! and a later run of the unchanged tree leaves such a file's servers
+//! unparsed unless one of its names may answer (`nginx::include`,
+//! `Held::Inert`).
 //!
-//! A file is inert when it holds only `server` blocks, each server named
+//! A file is inert when its `server` blocks stand at its top level (what
+//! else it holds, an upstream or a map, is read without them), each named
 //! (with what its includes bring), every name exact or a wildcard (a
 //! regex or a variable may match anything: such a file is read), each
 //! file its servers include kept included by a file that is not inert,
@@ -71,15 +73,17 @@ pub fn judge(loaded: &Loaded, engine: &Engine<'_, '_>) -> Verdicts {
     let mut inert: FxHashMap<FileId, Arc<str>> = FxHashMap::default();
     for pf in loaded.files.iter() {
         let servers = servers_of.get(&pf.file).map_or(&[][..], Vec::as_slice);
-        // Nothing but server blocks, each once, as an http server (a
-        // file included twice, or into `stream`, is read).
-        let only_servers = !pf.directives.is_empty()
-            && pf
-                .directives
-                .iter()
-                .all(|d| d.name() == "server" && d.block.as_ref().is_some_and(|b| !b.lua));
-        if !only_servers
-            || servers.len() != pf.directives.len()
+        // Its servers at its top level, each once, as an http server (a
+        // file included twice, or into `stream`, or with a server nested
+        // in a block, is read); what else it holds (an upstream, a map)
+        // is read without them.
+        let blocks = pf
+            .directives
+            .iter()
+            .filter(|d| d.name() == "server" && d.block.as_ref().is_some_and(|b| !b.lua))
+            .count();
+        if blocks == 0
+            || servers.len() != blocks
             || servers.iter().any(|&si| !quiet(engine, &seat, si))
         {
             continue;

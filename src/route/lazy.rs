@@ -18,6 +18,8 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering::Relaxed;
 
 use super::Engine;
 use super::request::Request;
@@ -97,6 +99,7 @@ pub fn with_index<R>(
         let wanted = Wanted {
             forced: &forced,
             hosts: [host.as_deref(), sni.as_deref()],
+            left: AtomicUsize::new(0),
         };
         let loaded = crate::load::load_reusing(inputs, Some(&wanted), reuse.clone())?;
         let model = Model::build(&loaded);
@@ -108,7 +111,8 @@ pub fn with_index<R>(
                 // A tree read anew is judged anew (an unchanged one has
                 // its verdicts, and may have left files unparsed).
                 if std::env::var_os("NGINX_LINT_TIMINGS").is_some() {
-                    eprintln!("route: {} inert files left unparsed", unparsed(&loaded));
+                    let left = wanted.left.load(Relaxed);
+                    eprintln!("route: {left} inert files left unparsed");
                 }
                 if let Some(i) = index.as_deref().filter(|i| !i.unchanged()) {
                     i.judged(
@@ -136,22 +140,13 @@ pub fn with_index<R>(
     Ok(answer)
 }
 
-/// The files a load left unparsed ([`super::inert`]): an empty skeleton
-/// of a text that is not empty.
-fn unparsed(loaded: &Loaded) -> usize {
-    loaded
-        .files
-        .iter()
-        .filter(|pf| pf.skeleton && pf.directives.is_empty())
-        .filter(|pf| !loaded.sources.get(pf.file).text.is_empty())
-        .count()
-}
-
 /// Which files a lazy load parses whole: those holding a server that may
 /// answer the Host or the SNI, and those a run found it needs whole.
 struct Wanted<'a> {
     forced: &'a [PathBuf],
     hosts: [Option<&'a str>; 2],
+    /// Inert files left unparsed (for NGINX_LINT_TIMINGS).
+    left: AtomicUsize,
 }
 
 impl crate::nginx::include::Wanted for Wanted<'_> {
@@ -163,12 +158,16 @@ impl crate::nginx::include::Wanted for Wanted<'_> {
     fn names(&self, real: &Path, names: &str) -> bool {
         // An inert file's servers are all named, by exact and wildcard
         // names alone (`super::inert`): what `may_answer` asks of them.
-        self.forced.iter().any(|p| p == real)
+        let wanted = self.forced.iter().any(|p| p == real)
             || self
                 .hosts
                 .iter()
                 .flatten()
-                .any(|h| names.lines().any(|n| server::may_take(n, h)))
+                .any(|h| names.lines().any(|n| server::may_take(n, h)));
+        if !wanted {
+            self.left.fetch_add(1, Relaxed);
+        }
+        wanted
     }
 }
 
