@@ -72,6 +72,10 @@ pub struct ServerView {
 #[derive(Serialize)]
 pub struct TlsView {
     pub sni: Option<String>,
+    /// An SNI sent that nginx passed over (not a valid host name): the
+    /// handshake went on with the address's default server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ignored_sni: Option<String>,
     pub server: Option<ServerView>,
     pub certificate: Vec<EffectiveView>,
     /// The handshake's server is not the one answering the request.
@@ -305,6 +309,10 @@ fn tls(cx: &Ctx<'_, '_, '_>, out: &Outcome) -> Option<TlsView> {
         .collect();
     Some(TlsView {
         sni: hs.sni.clone(),
+        ignored_sni: hs
+            .ignored
+            .as_ref()
+            .map(|(name, why)| format!("{name} ({why})")),
         server: server_view(cx, &hs.choice),
         certificate,
         differs: out
@@ -701,7 +709,12 @@ fn text_selection(a: &Answer) -> String {
 /// The handshake's line: the SNI's server and its certificate.
 fn text_tls(t: &TlsView, s: &mut String) {
     use std::fmt::Write as _;
-    let sni = t.sni.as_deref().unwrap_or("none sent");
+    let ignored = t.ignored_sni.as_ref().map(|i| format!("{i}, ignored"));
+    let sni = t
+        .sni
+        .as_deref()
+        .or(ignored.as_deref())
+        .unwrap_or("none sent");
     if let Some(v) = &t.server {
         let _ = writeln!(
             *s,

@@ -260,3 +260,34 @@ fn misdirected_only_after_an_sni_that_named_a_server() {
     let a = form("https://sv.test/", &["Host: s1.test"], V11, true, "s1.test");
     assert!(a.starts_with("421 "), "{a}");
 }
+
+const REJECTING: &str = "events {}\nhttp {\n ssl_certificate s.pem;\n ssl_certificate_key s.key;\n server {\n  listen 443 ssl default_server;\n  ssl_reject_handshake on;\n }\n server {\n  listen 443 ssl;\n  server_name ok.test;\n  return 200 \"OK $host\";\n }\n}\n";
+
+/// `url` with the SNI `sni` ("": none sent) on `conf`.
+fn with_sni(conf: &str, url: &str, headers: &[&str], sni: &str) -> String {
+    let headers: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
+    let mut req = Request::from_url(url, "GET", &headers, None).expect("url");
+    req.sni = Some(sni.into());
+    answer(&run_conf(conf, &req))
+}
+
+#[test]
+fn an_invalid_sni_is_passed_over() {
+    // ngx_http_ssl_servername: ngx_http_validate_host declines it, and
+    // the handshake goes on with the address's default server (s0.test):
+    // the Host picks the request's server.
+    let a = with_sni(FORMS, "https://s1.test/", &[], "bad..host");
+    assert_eq!(a, "200 S1 s1.test");
+}
+
+#[test]
+fn a_rejecting_handshake_server_ends_the_handshake() {
+    let ok = with_sni(REJECTING, "https://ok.test/", &[], "ok.test");
+    assert_eq!(ok, "200 OK ok.test");
+    // No name matches, no SNI, an invalid one: the default server, which
+    // rejects the handshake, whatever the Host.
+    for sni in ["other.test", "", "bad..host"] {
+        let a = with_sni(REJECTING, "https://ok.test/", &["Host: ok.test"], sni);
+        assert!(a.contains("ssl_reject_handshake on"), "{sni}: {a}");
+    }
+}

@@ -22,27 +22,52 @@ use crate::nginx::ast::Directive;
 pub struct Handshake {
     pub sni: Option<String>,
     pub choice: Choice,
+    /// An SNI sent that nginx passed over (not a valid host name), and why.
+    pub ignored: Option<(String, &'static str)>,
 }
 
 /// The handshake's server for `sni` (None: the client sent none); Err: the
-/// handshake fails.
+/// handshake fails. As `ngx_http_ssl_servername` does: an SNI that
+/// `ngx_http_validate_host` refuses, or that names no server, leaves the
+/// address's default server (`goto done`), and a handshake whose server
+/// says `ssl_reject_handshake on` ends in an `unrecognized_name` alert.
 pub fn handshake(
     engine: &Engine<'_, '_>,
     k: &Socket,
     sni: Option<&str>,
 ) -> Result<Handshake, String> {
-    let Some(name) = sni.filter(|s| !s.is_empty()) else {
-        return Ok(Handshake {
-            sni: None,
-            choice: server::default_choice(k),
-        });
+    let sent = sni.filter(|s| !s.is_empty());
+    let checked = sent.map(|name| (name, server::validate_host(name)));
+    let (sni, choice, ignored) = match checked {
+        Some((_, Ok(host))) => {
+            let choice = engine.choose(k, &host);
+            (Some(host), choice, None)
+        }
+        Some((name, Err(why))) => (
+            None,
+            server::default_choice(k),
+            Some((name.to_string(), why)),
+        ),
+        None => (None, server::default_choice(k), None),
     };
-    let host = server::validate_host(name)
-        .map_err(|why| format!("invalid SNI {name}: {why}; the TLS handshake fails"))?;
-    let choice = engine.choose(k, &host);
+    if rejects(engine.model, choice.server) {
+        return Err(
+            "the handshake's server has `ssl_reject_handshake on`: nginx ends the handshake with an unrecognized_name alert".into(),
+        );
+    }
     Ok(Handshake {
-        sni: Some(host),
+        sni,
         choice,
+        ignored,
+    })
+}
+
+/// Whether `ssl_reject_handshake on` is in effect in a server.
+fn rejects(model: &Model<'_>, server: usize) -> bool {
+    model.servers.get(server).is_some_and(|s| {
+        model
+            .effective_one(s.scope, "ssl_reject_handshake")
+            .is_some_and(|d| d.arg(0) == Some("on"))
     })
 }
 
