@@ -151,16 +151,12 @@ fn without_rlimit(cx: &Check<'_>, c: &Directive, wc: u64) -> Option<Finding> {
 mod tests {
     use crate::finding::Severity;
     use crate::rules::ids;
-    use crate::rules::schema::lint;
 
     fn severities(rlimit: u64, conns: u64) -> Vec<Severity> {
         let c = format!(
             "worker_rlimit_nofile {rlimit};\nevents {{ worker_connections {conns}; }}\nhttp {{ server {{ listen 80; }} }}\n"
         );
-        lint(ids::WORKER_RLIMIT_NOFILE, &c)
-            .iter()
-            .map(|f| f.severity)
-            .collect()
+        crate::rules::schema::severities(ids::WORKER_RLIMIT_NOFILE, &c)
     }
 
     /// Not above the connections: no descriptor left for a file or a log

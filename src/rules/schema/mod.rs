@@ -293,6 +293,12 @@ pub fn lint(rule: &str, conf: &str) -> Vec<crate::finding::Finding> {
     lint_with(rule, conf, Settings::default())
 }
 
+/// Test helper: the severities of `rule`'s findings on `conf`, in order.
+#[cfg(test)]
+pub fn severities(rule: &str, conf: &str) -> Vec<crate::finding::Severity> {
+    lint(rule, conf).iter().map(|f| f.severity).collect()
+}
+
 /// Test helper: lint `body` placed in `location /` of a minimal server
 /// (server_tokens off, so only `rule` speaks) and return its findings.
 #[cfg(test)]

@@ -170,16 +170,12 @@ fn explicit(d: &Directive, modern: bool, unused: bool, out: &mut Vec<Finding>) {
 mod tests {
     use crate::finding::Severity;
     use crate::rules::ids;
-    use crate::rules::schema::lint;
 
     fn severities(http: &str, server: &str) -> Vec<Severity> {
         let c = format!(
             "events {{}}\nhttp {{ {http} server {{ listen 443 ssl; ssl_certificate a.pem; ssl_certificate_key a.key; {server} }} }}\n"
         );
-        lint(ids::TLS_PROTOCOLS, &c)
-            .iter()
-            .map(|f| f.severity)
-            .collect()
+        crate::rules::schema::severities(ids::TLS_PROTOCOLS, &c)
     }
 
     /// Debian's http-level `ssl_protocols TLSv1 …` is a warning while a
